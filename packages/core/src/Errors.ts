@@ -1,0 +1,335 @@
+/**
+ * Every way a Keyway call can fail, as tagged values.
+ *
+ * Each error carries the call's correlation id (when the failure belongs to a call) and never a
+ * secret: URLs pass through {@link redactUrl}, bodies of token endpoints are never kept, and
+ * credentials only ever travel as `Redacted`. Decisions (retry, refresh, reauthorize) are made on
+ * the HTTP status and the error's tag, never on body text alone.
+ *
+ * The Promise API throws these same values (they are `Error`s), so `catch (e) { if (e._tag === "RateLimited") ... }`
+ * works without Effect.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Errors } from "@keyway/core"
+ *
+ * const program = Effect.fail(new Errors.NetworkError({ method: "GET", url: "https://api.example/x", correlationId: "c-1", reason: "ECONNRESET", reachedServer: false }))
+ * program.pipe(Effect.catchTag("NetworkError", (e) => Effect.log(`network: ${e.reason} (${e.correlationId})`)))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { Data } from "effect"
+
+const SECRET_QUERY = /^(access_token|refresh_token|token|client_secret|password|api_key|apikey|key|secret|code|signature|sig)$/i
+
+/**
+ * A URL fit for an error message or a log line: userinfo removed, and the values of query
+ * parameters that commonly hold secrets (`access_token`, `api_key`, `client_secret`, `code`, ...)
+ * replaced by `<redacted>`. Extra parameter names can be given (e.g. a plugin's query key name).
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "@keyway/core"
+ * Errors.redactUrl("https://u:p@api.example/x?api_key=s3cret&page=2")
+ * // "https://api.example/x?api_key=%3Credacted%3E&page=2"
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const redactUrl = (input: string | URL, extraNames: ReadonlyArray<string> = []): string => {
+  let url: URL
+  try {
+    url = new URL(String(input))
+  } catch {
+    return "<unparseable url>"
+  }
+  url.username = ""
+  url.password = ""
+  for (const name of [...url.searchParams.keys()]) {
+    if (SECRET_QUERY.test(name) || extraNames.includes(name)) url.searchParams.set(name, "<redacted>")
+  }
+  return url.toString()
+}
+
+interface CallFields {
+  /** The correlation id of the call this failure belongs to. */
+  readonly correlationId: string
+  readonly method: string
+  /** The URL with secrets removed (see {@link redactUrl}). */
+  readonly url: string
+}
+
+/**
+ * The server answered with a status that the call treats as a failure (after retries, if any).
+ * `body` is the decoded response body; when the provider declares an error envelope (CCW's
+ * `error_code`/`error_summary`/`error_causes`, Workable's `error`), the generated client types it
+ * as `E`.
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "@keyway/core"
+ * const e = new Errors.HttpError({ status: 404, method: "GET", url: "https://x/y", correlationId: "c", body: { error: "Not found" }, attempts: 1 })
+ * e.message // "GET https://x/y answered 404 (correlation id c)"
+ * ```
+ *
+ * @since 0.1.0
+ */
+export class HttpError<E = unknown> extends Data.TaggedError("HttpError")<
+  CallFields & { readonly status: number; readonly body: E; readonly attempts: number }
+> {
+  override get message(): string {
+    return `${this.method} ${this.url} answered ${this.status} (correlation id ${this.correlationId})`
+  }
+}
+
+/**
+ * The request could not be completed at the network level (refused, reset, DNS). `reachedServer`
+ * tells whether any byte of the request may have been processed (a reset after the request was
+ * written): non-idempotent calls are only retried when it is `false`.
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "@keyway/core"
+ * new Errors.NetworkError({ method: "GET", url: "https://x/", correlationId: "c", reason: "ECONNRESET", reachedServer: true })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export class NetworkError extends Data.TaggedError("NetworkError")<
+  CallFields & { readonly reason: string; readonly reachedServer: boolean }
+> {
+  override get message(): string {
+    return `${this.method} ${this.url} failed: ${this.reason} (correlation id ${this.correlationId})`
+  }
+}
+
+/**
+ * One attempt (`scope: "attempt"`) or the whole call including its retries (`scope: "deadline"`)
+ * took longer than allowed.
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "@keyway/core"
+ * new Errors.TimeoutError({ method: "GET", url: "https://x/", correlationId: "c", scope: "attempt", timeoutMs: 10_000 })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export class TimeoutError extends Data.TaggedError("TimeoutError")<
+  CallFields & { readonly scope: "attempt" | "deadline"; readonly timeoutMs: number }
+> {
+  override get message(): string {
+    return `${this.method} ${this.url} timed out after ${this.timeoutMs} ms (${this.scope}; correlation id ${this.correlationId})`
+  }
+}
+
+/**
+ * The provider asked us to wait (429/503 with `Retry-After`) longer than the configured maximum,
+ * or the wait would pass the call's deadline: failing now beats sleeping for minutes.
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "@keyway/core"
+ * new Errors.RateLimited({ method: "GET", url: "https://x/", correlationId: "c", status: 429, retryAfterMs: 120_000, maxWaitMs: 30_000 })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export class RateLimited extends Data.TaggedError("RateLimited")<
+  CallFields & { readonly status: number; readonly retryAfterMs: number; readonly maxWaitMs: number }
+> {
+  override get message(): string {
+    return `${this.method} ${this.url} is rate limited for ${this.retryAfterMs} ms, more than the ${this.maxWaitMs} ms allowed (correlation id ${this.correlationId})`
+  }
+}
+
+/**
+ * The token endpoint refused the client's own credentials (`invalid_client`, or 401 on a client
+ * credentials request). Retrying cannot help: fix the configuration.
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "@keyway/core"
+ * new Errors.InvalidClient({ provider: "ccw", status: 401, correlationId: "c" })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export class InvalidClient extends Data.TaggedError("InvalidClient")<{
+  readonly provider: string
+  readonly status: number
+  readonly correlationId?: string | undefined
+  readonly oauthError?: string | undefined
+}> {
+  override get message(): string {
+    return `${this.provider}: the token endpoint rejected the client credentials (status ${this.status}${this.oauthError ? `, ${this.oauthError}` : ""})`
+  }
+}
+
+/**
+ * The user must authorize again: the refresh token expired, was revoked (Workable answers 401),
+ * was already used (`invalid_grant`), or there is no grant for this connection at all. The stored
+ * grant is kept and marked, not silently deleted, so an app can prompt its user.
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "@keyway/core"
+ * new Errors.ReauthorizationRequired({ provider: "workable", connection: "acme", reason: "refresh token revoked" })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export class ReauthorizationRequired extends Data.TaggedError("ReauthorizationRequired")<{
+  readonly provider: string
+  readonly connection: string
+  readonly reason: string
+  readonly correlationId?: string | undefined
+}> {
+  override get message(): string {
+    return `${this.provider} connection "${this.connection}" must be authorized again: ${this.reason}`
+  }
+}
+
+/**
+ * The token endpoint failed in a way that is not the client's fault (5xx, network, an
+ * unparseable body, a body without `access_token`).
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "@keyway/core"
+ * new Errors.TokenEndpointError({ provider: "ccw", url: "https://auth.x/token", reason: "status 503", status: 503 })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export class TokenEndpointError extends Data.TaggedError("TokenEndpointError")<{
+  readonly provider: string
+  readonly url: string
+  readonly reason: string
+  readonly status?: number | undefined
+  readonly correlationId?: string | undefined
+}> {
+  override get message(): string {
+    return `${this.provider}: token endpoint ${this.url} failed: ${this.reason}`
+  }
+}
+
+/**
+ * A long-lived credential is past its expiration date (CCA permanent tokens), or a permanent
+ * credential was rejected with 401. No request is retried with it.
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "@keyway/core"
+ * new Errors.CredentialsExpired({ provider: "cca", reason: "the permanent token expired on 2026-01-01" })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export class CredentialsExpired extends Data.TaggedError("CredentialsExpired")<{
+  readonly provider: string
+  readonly reason: string
+  readonly correlationId?: string | undefined
+}> {
+  override get message(): string {
+    return `${this.provider}: credentials expired or rejected: ${this.reason}`
+  }
+}
+
+/**
+ * Keyway or a plugin was configured wrongly (a missing setting, an invalid correlation id, an
+ * unknown environment). `path` names the setting.
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "@keyway/core"
+ * new Errors.ConfigError({ path: "correlationId", message: "longer than 36 characters" })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export class ConfigError extends Data.TaggedError("ConfigError")<{
+  readonly path: string
+  readonly message: string
+}> {}
+
+/**
+ * The token store could not be reached or answered wrongly. Nothing was written.
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "@keyway/core"
+ * new Errors.TokenStoreUnavailable({ store: "redis", operation: "get", reason: "connection refused" })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export class TokenStoreUnavailable extends Data.TaggedError("TokenStoreUnavailable")<{
+  readonly store: string
+  readonly operation: string
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `token store ${this.store} unavailable during ${this.operation}: ${this.reason}`
+  }
+}
+
+/**
+ * The errors of the auth family.
+ *
+ * @since 0.1.0
+ */
+export type AuthError =
+  | InvalidClient
+  | ReauthorizationRequired
+  | TokenEndpointError
+  | CredentialsExpired
+  | ConfigError
+  | TokenStoreUnavailable
+
+/**
+ * Every error a call can fail with, besides an `HttpError`.
+ *
+ * @since 0.1.0
+ */
+export type TransportError = NetworkError | TimeoutError | RateLimited
+
+/**
+ * Every error a Keyway call can fail with.
+ *
+ * @since 0.1.0
+ */
+export type KeywayError<E = unknown> = HttpError<E> | TransportError | AuthError
+
+/**
+ * Whether a value is one of Keyway's tagged errors.
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "@keyway/core"
+ * try { /* await client.GET(...) *\/ } catch (e) { if (Errors.isKeywayError(e)) console.log(e._tag) }
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const isKeywayError = (u: unknown): u is KeywayError =>
+  typeof u === "object" &&
+  u !== null &&
+  "_tag" in u &&
+  typeof (u as { _tag: unknown })._tag === "string" &&
+  tags.has((u as { _tag: string })._tag)
+
+const tags = new Set([
+  "HttpError",
+  "NetworkError",
+  "TimeoutError",
+  "RateLimited",
+  "InvalidClient",
+  "ReauthorizationRequired",
+  "TokenEndpointError",
+  "CredentialsExpired",
+  "ConfigError",
+  "TokenStoreUnavailable",
+])

@@ -1,0 +1,154 @@
+/**
+ * The plain request and response values that flow through Keyway's pipeline, beneath
+ * openapi-fetch. They are deliberately simple (no streams): the request body is read once into
+ * bytes, so every attempt and every retry after a token refresh sends a fresh, identical copy, and
+ * a response is complete (body read) before it is classified, so a connection reset mid-body is a
+ * network error of that attempt, not a surprise for the caller.
+ *
+ * @example
+ * ```ts
+ * import { Http } from "@keyway/core"
+ * const req = Http.makeRequest("GET", "https://api.example/items", { accept: "application/json" })
+ * const signed = Http.setHeader(req, "authorization", "Bearer t")
+ * ```
+ *
+ * @since 0.1.0
+ */
+
+/**
+ * An outgoing request. Header names are lower case. Plugins return a new value (`setHeader`,
+ * `setQuery`) rather than mutating.
+ *
+ * @since 0.1.0
+ */
+export interface HttpRequest {
+  readonly method: string
+  readonly url: string
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: Uint8Array | undefined
+}
+
+/**
+ * A complete response: status, lower-case headers, and the whole body.
+ *
+ * @since 0.1.0
+ */
+export interface HttpResponse {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string | ReadonlyArray<string>>>
+  readonly body: Uint8Array
+}
+
+/**
+ * Builds a request; header names are lower-cased.
+ *
+ * @example
+ * ```ts
+ * import { Http } from "@keyway/core"
+ * Http.makeRequest("POST", "https://x/y", { "Content-Type": "application/json" }, new TextEncoder().encode("{}"))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const makeRequest = (
+  method: string,
+  url: string,
+  headers: Readonly<Record<string, string>> = {},
+  body?: Uint8Array,
+): HttpRequest => {
+  const lower: Record<string, string> = {}
+  for (const name in headers) lower[name.toLowerCase()] = headers[name]!
+  return { method: method.toUpperCase(), url, headers: lower, body }
+}
+
+/**
+ * Returns the request with a header set (name lower-cased).
+ *
+ * @example
+ * ```ts
+ * import { Http } from "@keyway/core"
+ * Http.setHeader(Http.makeRequest("GET", "https://x/"), "Authorization", "Bearer t")
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const setHeader = (request: HttpRequest, name: string, value: string): HttpRequest => ({
+  ...request,
+  headers: { ...request.headers, [name.toLowerCase()]: value },
+})
+
+/**
+ * Returns the request with a query parameter set (replacing any of the same name).
+ *
+ * @example
+ * ```ts
+ * import { Http } from "@keyway/core"
+ * Http.setQuery(Http.makeRequest("GET", "https://x/y?a=1"), "api_key", "k").url // "https://x/y?a=1&api_key=k"
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const setQuery = (request: HttpRequest, name: string, value: string): HttpRequest => {
+  const url = new URL(request.url)
+  url.searchParams.set(name, value)
+  return { ...request, url: url.toString() }
+}
+
+/**
+ * A response header's first value, by lower-case name.
+ *
+ * @example
+ * ```ts
+ * import { Http } from "@keyway/core"
+ * Http.header({ status: 200, headers: { "retry-after": "3" }, body: new Uint8Array() }, "retry-after") // "3"
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const header = (response: HttpResponse, name: string): string | undefined => {
+  const value = response.headers[name]
+  return Array.isArray(value) ? value[0] : (value as string | undefined)
+}
+
+const decoder = new TextDecoder()
+
+/**
+ * The body as text (UTF-8).
+ *
+ * @example
+ * ```ts
+ * import { Http } from "@keyway/core"
+ * Http.text({ status: 200, headers: {}, body: new TextEncoder().encode("hi") }) // "hi"
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const text = (response: HttpResponse): string => decoder.decode(response.body)
+
+/**
+ * The body parsed as JSON, or the text when it is not JSON, or `undefined` when empty.
+ *
+ * @example
+ * ```ts
+ * import { Http } from "@keyway/core"
+ * Http.json({ status: 400, headers: {}, body: new TextEncoder().encode('{"error":"x"}') }) // { error: "x" }
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const json = (response: HttpResponse): unknown => {
+  if (response.body.byteLength === 0) return undefined
+  const body = text(response)
+  try {
+    return JSON.parse(body)
+  } catch {
+    return body
+  }
+}
+
+/**
+ * Methods that may be retried after the request reached the server.
+ *
+ * @since 0.1.0
+ */
+export const idempotentMethods: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"])

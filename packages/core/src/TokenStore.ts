@@ -1,0 +1,231 @@
+/**
+ * The TokenStore contract: where grants and tokens live between calls and between processes.
+ *
+ * Three operations, and one rule that makes refresh-token rotation safe:
+ *
+ * - `get(key)` reads a record.
+ * - `compareAndSet(key, expected, next)` writes `next` only if the stored record is still the one
+ *   the writer read (same `revision`; `expected === undefined` means "only if absent"), and says
+ *   whether it wrote. `next === undefined` deletes under the same condition.
+ * - `delete(key)` removes a record unconditionally (revocation).
+ *
+ * **The rule**: a refreshed token set is written with `compareAndSet` against the record whose
+ * refresh token was used, *before* the new access token is handed to anyone. If the write loses,
+ * somebody else already rotated: the loser re-reads and uses the winner's tokens. So a rotated
+ * refresh token can never be overwritten by an older one, and never exists only in memory.
+ *
+ * Stores that span processes (SQLite, Redis) also implement `withRefreshLock`, so that only one
+ * process refreshes while the others wait and re-read. The in-memory store runs the refresh
+ * directly: within a process, {@link TokenLifecycle} already guarantees a single flight.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { TokenStore } from "@keyway/core"
+ *
+ * const program = Effect.gen(function*() {
+ *   const store = yield* TokenStore.TokenStore
+ *   const key = TokenStore.key({ provider: "workable", connection: "acme", scopes: ["r_jobs"] })
+ *   const current = yield* store.get(key)
+ *   console.log(current?.expiresAt)
+ * }).pipe(Effect.provide(TokenStore.layerMemory))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { Context, Effect, Layer, Redacted } from "effect"
+import type { TokenStoreUnavailable } from "./Errors.ts"
+
+/**
+ * What a record is stored under.
+ *
+ * @since 0.1.0
+ */
+export interface TokenKey {
+  readonly provider: string
+  /** The end user's or account's connection id (`default` when a client has one connection). */
+  readonly connection: string
+  /** The scope set the token was issued for. Order does not matter. */
+  readonly scopes: ReadonlyArray<string>
+}
+
+/**
+ * Builds a key with its scope set normalized (sorted, de-duplicated), so that
+ * `["b", "a"]` and `["a", "b", "a"]` name the same token.
+ *
+ * @example
+ * ```ts
+ * import { TokenStore } from "@keyway/core"
+ * TokenStore.key({ provider: "ccw", connection: "default", scopes: ["ccw.candidate"] })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const key = (input: TokenKey): TokenKey => ({
+  provider: input.provider,
+  connection: input.connection,
+  scopes: [...new Set(input.scopes)].sort(),
+})
+
+/**
+ * A key as one string, `provider/connection/scope1 scope2` with the parts URI-encoded, for
+ * stores that need a flat key.
+ *
+ * @example
+ * ```ts
+ * import { TokenStore } from "@keyway/core"
+ * TokenStore.keyString(TokenStore.key({ provider: "ccw", connection: "default", scopes: ["b", "a"] })) // "ccw/default/a%20b"
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const keyString = (k: TokenKey): string =>
+  `${encodeURIComponent(k.provider)}/${encodeURIComponent(k.connection)}/${encodeURIComponent(key(k).scopes.join(" "))}`
+
+/**
+ * A stored token set. Secrets are `Redacted`; times are epoch milliseconds.
+ *
+ * @since 0.1.0
+ */
+export interface StoredToken {
+  readonly accessToken: Redacted.Redacted<string> | undefined
+  readonly refreshToken?: Redacted.Redacted<string> | undefined
+  readonly tokenType?: string | undefined
+  /** When the access token stops working. */
+  readonly expiresAt?: number | undefined
+  /** When the refresh token stops working (CCH: two weeks after issue). */
+  readonly refreshExpiresAt?: number | undefined
+  readonly scope?: string | undefined
+  readonly obtainedAt: number
+  /** Changes with every write; `compareAndSet` compares it. */
+  readonly revision: string
+  /** Set when a refresh was refused: the grant is kept but the user must authorize again. */
+  readonly needsReauthorization?: string | undefined
+}
+
+/**
+ * The service shape of a store.
+ *
+ * @since 0.1.0
+ */
+export interface TokenStoreShape {
+  /** A short name for errors and logs (`memory`, `sqlite`, `redis`). */
+  readonly name: string
+  readonly get: (key: TokenKey) => Effect.Effect<StoredToken | undefined, TokenStoreUnavailable>
+  readonly compareAndSet: (
+    key: TokenKey,
+    expected: StoredToken | undefined,
+    next: StoredToken | undefined,
+  ) => Effect.Effect<boolean, TokenStoreUnavailable>
+  readonly delete: (key: TokenKey) => Effect.Effect<void, TokenStoreUnavailable>
+  /**
+   * Runs `refresh` while holding this key's cross-process refresh lock. A store that cannot
+   * lock across processes runs it directly. Implementations must release the lock when
+   * `refresh` ends, fails or is interrupted, and give it a TTL so a crashed holder cannot block
+   * others for longer than that.
+   */
+  readonly withRefreshLock: <A, E, R>(
+    key: TokenKey,
+    refresh: Effect.Effect<A, E, R>,
+  ) => Effect.Effect<A, E | TokenStoreUnavailable, R>
+}
+
+/**
+ * The TokenStore service.
+ *
+ * @since 0.1.0
+ */
+export class TokenStore extends Context.Service<TokenStore, TokenStoreShape>()("@keyway/core/TokenStore") {}
+
+/**
+ * A fresh revision id.
+ *
+ * @since 0.1.0
+ */
+export const newRevision = (): string => crypto.randomUUID()
+
+/**
+ * Whether `stored` is still the record a writer read as `expected`.
+ *
+ * @since 0.1.0
+ */
+export const sameRevision = (stored: StoredToken | undefined, expected: StoredToken | undefined): boolean =>
+  stored === undefined ? expected === undefined : expected !== undefined && stored.revision === expected.revision
+
+/**
+ * An in-memory store: for tests and single-process apps that can afford to lose grants on
+ * restart. Synchronous, so compare-and-set is trivially atomic.
+ *
+ * @example
+ * ```ts
+ * import { TokenStore } from "@keyway/core"
+ * const store = TokenStore.makeMemory()
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const makeMemory = (): TokenStoreShape => {
+  const records = new Map<string, StoredToken>()
+  return {
+    name: "memory",
+    get: (k) => Effect.sync(() => records.get(keyString(k))),
+    compareAndSet: (k, expected, next) =>
+      Effect.sync(() => {
+        const id = keyString(k)
+        if (!sameRevision(records.get(id), expected)) return false
+        if (next === undefined) records.delete(id)
+        else records.set(id, next)
+        return true
+      }),
+    delete: (k) => Effect.sync(() => void records.delete(keyString(k))),
+    withRefreshLock: (_key, refresh) => refresh,
+  }
+}
+
+/**
+ * A layer with a fresh in-memory store.
+ *
+ * @example
+ * ```ts
+ * import { TokenStore } from "@keyway/core"
+ * const layer = TokenStore.layerMemory
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const layerMemory: Layer.Layer<TokenStore> = Layer.sync(TokenStore, makeMemory)
+
+/**
+ * Serializes a record for a durable store. The result holds secrets in clear: stores must
+ * encrypt it or keep it where only the app can read it (see `@keyway/store-redis`'s encryption).
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import { TokenStore } from "@keyway/core"
+ * const text = TokenStore.serialize({ accessToken: Redacted.make("t"), obtainedAt: 0, revision: "r1" })
+ * TokenStore.deserialize(text).revision // "r1"
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const serialize = (token: StoredToken): string =>
+  JSON.stringify({
+    ...token,
+    accessToken: token.accessToken === undefined ? undefined : Redacted.value(token.accessToken),
+    refreshToken: token.refreshToken === undefined ? undefined : Redacted.value(token.refreshToken),
+  })
+
+/**
+ * Reads a record written by {@link serialize}.
+ *
+ * @since 0.1.0
+ */
+export const deserialize = (text: string): StoredToken => {
+  const raw = JSON.parse(text) as Record<string, unknown>
+  return {
+    ...(raw as unknown as StoredToken),
+    accessToken: typeof raw.accessToken === "string" ? Redacted.make(raw.accessToken) : undefined,
+    refreshToken: typeof raw.refreshToken === "string" ? Redacted.make(raw.refreshToken) : undefined,
+  }
+}
