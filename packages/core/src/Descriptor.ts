@@ -312,3 +312,28 @@ export const ProviderDescriptor = Schema.Struct({
   pagination: Schema.optionalKey(Schema.Array(Pagination)),
 }).annotate({ identifier: "ProviderDescriptor" })
 export type ProviderDescriptor = typeof ProviderDescriptor.Type
+
+/**
+ * Fills `{name}` placeholders of a URL template from `variables`, and resolves a relative result
+ * against `base` (Culture Amp's spec gives its token URL as `/oauth2/token`). A placeholder with
+ * no value is an error naming it, not a URL with braces in it.
+ *
+ * @example
+ * ```ts
+ * import { Descriptor } from "@keyway/core"
+ * Descriptor.resolveUrl("https://{subdomain}.workable.com/spi/v3", { subdomain: "acme" }) // "https://acme.workable.com/spi/v3"
+ * Descriptor.resolveUrl("/oauth2/token", {}, "https://api.cultureamp.com/v1") // "https://api.cultureamp.com/v1/oauth2/token"
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const resolveUrl = (template: string, variables: Readonly<Record<string, string>>, base?: string): string => {
+  const filled = template.replace(/\{([^{}]+)\}/g, (_, name: string) => {
+    const value = variables[name]
+    if (value === undefined) throw new Error(`URL template ${template} needs a value for {${name}}`)
+    return value
+  })
+  if (/^[a-z][a-z0-9+.-]*:/i.test(filled) || base === undefined) return filled
+  const root = base.endsWith("/") ? base : `${base}/`
+  return new URL(filled.replace(/^\//, ""), root).toString()
+}

@@ -277,6 +277,24 @@ export class TokenStoreUnavailable extends Data.TaggedError("TokenStoreUnavailab
 }
 
 /**
+ * A successful status with a body that could not be read as declared (e.g. invalid JSON on a
+ * 200). The provider's odd response is named, not hidden behind a parser's stack trace.
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "@keyway/core"
+ * new Errors.UnexpectedResponse({ method: "GET", url: "https://x/", correlationId: "c", reason: "Unexpected token < in JSON" })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export class UnexpectedResponse extends Data.TaggedError("UnexpectedResponse")<CallFields & { readonly reason: string }> {
+  override get message(): string {
+    return `${this.method} ${this.url}: unexpected response: ${this.reason} (correlation id ${this.correlationId})`
+  }
+}
+
+/**
  * The errors of the auth family.
  *
  * @since 0.1.0
@@ -294,7 +312,7 @@ export type AuthError =
  *
  * @since 0.1.0
  */
-export type TransportError = NetworkError | TimeoutError | RateLimited
+export type TransportError = NetworkError | TimeoutError | RateLimited | UnexpectedResponse
 
 /**
  * Every error a Keyway call can fail with.
@@ -323,6 +341,7 @@ export const isKeywayError = (u: unknown): u is KeywayError =>
 
 const tags = new Set([
   "HttpError",
+  "UnexpectedResponse",
   "NetworkError",
   "TimeoutError",
   "RateLimited",

@@ -4,8 +4,14 @@
  * @since 0.1.0
  */
 export * as Auth from "./Auth.ts"
+export * as Call from "./Call.ts"
+export * as Client from "./Client.ts"
+export * as Correlation from "./Correlation.ts"
 export * as Descriptor from "./Descriptor.ts"
 export * as Errors from "./Errors.ts"
 export * as Http from "./Http.ts"
+export * as Retry from "./Retry.ts"
 export * as TokenLifecycle from "./TokenLifecycle.ts"
 export * as TokenStore from "./TokenStore.ts"
+export * as Transport from "./Transport.ts"
+export * as TokenRequest from "./TokenRequest.ts"

@@ -1,0 +1,374 @@
+/**
+ * Typed clients: an openapi-fetch client whose `fetch` runs every call through {@link Call.execute}
+ * (correlation id → auth → send → classify → retry), in two flavours.
+ *
+ * - **Promise API** (`make`): `await client.GET(path, init)` returns openapi-fetch's
+ *   `{ data, error, response }`; failures that are not HTTP responses reject with Keyway's tagged
+ *   errors. No Effect knowledge needed.
+ * - **Effect API** (`makeEffect`): `client.GET(path, init)` is an `Effect` of the typed data that
+ *   fails with `HttpError<E>` (E = the provider's error envelope) or another tagged error. It runs
+ *   in the caller's fiber context: its clock (TestClock in tests), logger, tracer and interruption.
+ *
+ * Retries happen beneath openapi-fetch (its middleware cannot re-send a request), so a refreshed
+ * token or a new attempt re-sends an identical copy of the request.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import { Client } from "@keyway/core"
+ * import * as PermanentToken from "@keyway/auth-permanent-token"
+ * import type { paths } from "./types.ts"
+ *
+ * const client = Client.make<paths>({
+ *   provider: "cca",
+ *   baseUrl: "https://cca.example/CcaAPI",
+ *   auth: PermanentToken.layer({ provider: "cca", token: Redacted.make(process.env.CCA_TOKEN!) }),
+ * })
+ * const { data, error } = await client.GET("/agents/{agentId}", { params: { path: { agentId: "7" } } })
+ * await client.close()
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { Effect, Layer, ManagedRuntime, type Scope } from "effect"
+import createFetchClient, { type FetchResponse, type MaybeOptionalInit } from "openapi-fetch"
+import type { HttpMethod, MediaType, PathsWithMethod, RequiredKeysOf } from "openapi-typescript-helpers"
+import * as Auth from "./Auth.ts"
+import * as Call from "./Call.ts"
+import * as Correlation from "./Correlation.ts"
+import { HttpError, isKeywayError, redactUrl, UnexpectedResponse } from "./Errors.ts"
+import * as Http from "./Http.ts"
+import * as Retry from "./Retry.ts"
+import * as TokenStore from "./TokenStore.ts"
+import { Transport } from "./Transport.ts"
+
+/**
+ * Per-call options, given as `keyway` in an openapi-fetch init.
+ *
+ * @since 0.1.0
+ */
+export type CallOptions = Omit<Call.CallOptions, "route">
+
+/**
+ * An operation of the spec, keyed `"METHOD /path"` in {@link Options.operations}.
+ *
+ * @since 0.1.0
+ */
+export interface Operation {
+  readonly operationId: string
+  /** The scopes the operation's `security` asks for. */
+  readonly scopes?: ReadonlyArray<string> | undefined
+}
+
+/**
+ * Options shared by both APIs.
+ *
+ * @since 0.1.0
+ */
+export interface BaseOptions {
+  /** The provider's name, for logs, spans and token keys. */
+  readonly provider: string
+  readonly baseUrl: string
+  /** Headers sent on every call. */
+  readonly headers?: Readonly<Record<string, string>> | undefined
+  /** The spec's operations, for scopes and span names. */
+  readonly operations?: Readonly<Record<string, Operation>> | undefined
+}
+
+/**
+ * Options of the Promise API.
+ *
+ * @since 0.1.0
+ */
+export interface Options extends BaseOptions {
+  /** An auth plugin's layer. */
+  readonly auth: Layer.Layer<Auth.Auth, unknown, TokenStore.TokenStore>
+  /** Where tokens live; default in memory. */
+  readonly tokenStore?: Layer.Layer<TokenStore.TokenStore, unknown> | undefined
+  readonly correlation?: { readonly header: string; readonly maxLength?: number | undefined } | undefined
+  readonly retry?: Partial<Retry.Policy> | undefined
+  /** More layers (a Logger, a Tracer, a Transport). */
+  readonly layer?: Layer.Layer<never, unknown> | undefined
+}
+
+/**
+ * What openapi-typescript's `paths` look like.
+ *
+ * @since 0.1.0
+ */
+export type PathsShape = Record<string, Record<HttpMethod, {}>>
+
+type KeywayInit = { readonly keyway?: CallOptions | undefined }
+
+type InitParam<Init> =
+  RequiredKeysOf<Init> extends never
+    ? [(Init & KeywayInit & { [key: string]: unknown })?]
+    : [Init & KeywayInit & { [key: string]: unknown }]
+
+/**
+ * A Promise API method: openapi-fetch's, with `keyway` call options.
+ *
+ * @since 0.1.0
+ */
+export type Method<Paths extends PathsShape, M extends HttpMethod, Media extends MediaType = MediaType> = <
+  Path extends PathsWithMethod<Paths, M>,
+  Init extends MaybeOptionalInit<Paths[Path], M>,
+>(
+  url: Path,
+  ...init: InitParam<Init>
+) => Promise<FetchResponse<Paths[Path] & Record<M, any>, Init, Media>>
+
+/**
+ * The Promise API client.
+ *
+ * @since 0.1.0
+ */
+export interface Client<Paths extends PathsShape, Media extends MediaType = MediaType> {
+  readonly GET: Method<Paths, "get", Media>
+  readonly PUT: Method<Paths, "put", Media>
+  readonly POST: Method<Paths, "post", Media>
+  readonly DELETE: Method<Paths, "delete", Media>
+  readonly PATCH: Method<Paths, "patch", Media>
+  readonly HEAD: Method<Paths, "head", Media>
+  readonly OPTIONS: Method<Paths, "options", Media>
+  /** Revokes the grant or logs the session out (the plugin's `release`). */
+  readonly release: () => Promise<void>
+  /** Stops background refreshes, logs out where the plugin does, frees resources. */
+  readonly close: () => Promise<void>
+  readonly [Symbol.asyncDispose]: () => Promise<void>
+}
+
+/**
+ * An Effect API method: the typed success data, or a typed failure.
+ *
+ * @since 0.1.0
+ */
+export type EffectMethod<Paths extends PathsShape, M extends HttpMethod, E, Media extends MediaType = MediaType> = <
+  Path extends PathsWithMethod<Paths, M>,
+  Init extends MaybeOptionalInit<Paths[Path], M>,
+>(
+  url: Path,
+  ...init: InitParam<Init>
+) => Effect.Effect<
+  NonNullable<Extract<FetchResponse<Paths[Path] & Record<M, any>, Init, Media>, { error?: never }>["data"]>,
+  HttpError<E> | Call.CallError | UnexpectedResponse
+>
+
+/**
+ * The Effect API client.
+ *
+ * @since 0.1.0
+ */
+export interface EffectClient<Paths extends PathsShape, E = unknown, Media extends MediaType = MediaType> {
+  readonly GET: EffectMethod<Paths, "get", E, Media>
+  readonly PUT: EffectMethod<Paths, "put", E, Media>
+  readonly POST: EffectMethod<Paths, "post", E, Media>
+  readonly DELETE: EffectMethod<Paths, "delete", E, Media>
+  readonly PATCH: EffectMethod<Paths, "patch", E, Media>
+  readonly HEAD: EffectMethod<Paths, "head", E, Media>
+  readonly OPTIONS: EffectMethod<Paths, "options", E, Media>
+  /** The same client as a Promise API, sharing this one's runtime context. */
+  readonly promise: Client<Paths, Media>
+  readonly release: Effect.Effect<void, Call.CallError>
+}
+
+/**
+ * What Keyway knows about the call that produced a response: its correlation id, attempts, and
+ * whether the credential was refreshed. Works on `response` from either API.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "@keyway/core"
+ * // const { response } = await client.GET("/items")
+ * // Client.callInfo(response)?.correlationId
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const callInfo = (response: Response): ResponseInfo | undefined => infos.get(response)
+
+/**
+ * See {@link callInfo}.
+ *
+ * @since 0.1.0
+ */
+export interface ResponseInfo extends Omit<Call.CallResult, "response"> {
+  readonly method: string
+  /** The request URL with secrets removed. */
+  readonly url: string
+}
+const infos = new WeakMap<Response, ResponseInfo>()
+
+const NULL_BODY = new Set([101, 204, 205, 304])
+const methods = ["GET", "PUT", "POST", "DELETE", "PATCH", "HEAD", "OPTIONS"] as const
+
+const toHttpRequest = async (request: Request): Promise<Http.HttpRequest> => {
+  const headers: Record<string, string> = {}
+  request.headers.forEach((value, name) => {
+    headers[name] = value
+  })
+  const body = request.body === null ? undefined : new Uint8Array(await request.arrayBuffer())
+  return { method: request.method, url: request.url, headers, body }
+}
+
+const toResponse = (result: Call.CallResult, request: Http.HttpRequest, runtime: Call.Runtime): Response => {
+  const { response: raw, ...rest } = result
+  const info: ResponseInfo = { ...rest, method: request.method, url: redactUrl(request.url, runtime.auth.secretQueryParams) }
+  const headers = new Headers()
+  for (const [name, value] of Object.entries(raw.headers)) {
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v)
+    else if (value !== undefined) headers.set(name, value as string)
+  }
+  const response = new Response(NULL_BODY.has(raw.status) || raw.body.byteLength === 0 ? null : raw.body, {
+    status: raw.status,
+    headers,
+  })
+  infos.set(response, info)
+  return response
+}
+
+type Runner = <A, E>(effect: Effect.Effect<A, E>, signal: AbortSignal | undefined) => Promise<A>
+
+/** openapi-fetch's `fetch`: converts, runs the pipeline, converts back. */
+const makeFetch =
+  (runtime: () => Promise<Call.Runtime>, run: Runner) =>
+  async (request: Request): Promise<Response> => {
+    const rt = await runtime()
+    const options = (request as Request & { keyway?: Call.CallOptions }).keyway ?? {}
+    const httpRequest = await toHttpRequest(request)
+    const result = await run(Call.execute(rt, httpRequest, options), request.signal)
+    return toResponse(result, httpRequest, rt)
+  }
+
+const wrapMethods = <Paths extends PathsShape>(
+  fetchImpl: (request: Request) => Promise<Response>,
+  options: BaseOptions,
+): Pick<Client<Paths>, (typeof methods)[number]> => {
+  const inner = createFetchClient<Paths>({ baseUrl: options.baseUrl, fetch: fetchImpl, headers: options.headers })
+  const scopesOf = (method: string, route: string) => options.operations?.[`${method} ${route}`]?.scopes
+  const out: Record<string, unknown> = {}
+  for (const method of methods) {
+    const call = inner[method] as (url: string, init?: Record<string, unknown>) => Promise<unknown>
+    out[method] = (url: string, init?: Record<string, unknown> & KeywayInit) =>
+      call(url, {
+        ...init,
+        keyway: { scopes: scopesOf(method, url), ...init?.keyway, route: url },
+      })
+  }
+  return out as unknown as Pick<Client<Paths>, (typeof methods)[number]>
+}
+
+const captureRuntime = (provider: string) =>
+  Effect.gen(function* () {
+    const auth = yield* Auth.Auth
+    const runtime: Call.Runtime = {
+      provider,
+      auth,
+      transport: yield* Transport,
+      retry: yield* Retry.Retry,
+      correlation: yield* Correlation.Correlation,
+    }
+    return runtime
+  })
+
+/**
+ * Builds a Promise API client. The plugin's layer is built on the first call (so constructing a
+ * client never does I/O) and torn down by `close()`.
+ *
+ * @since 0.1.0
+ */
+export const make = <Paths extends PathsShape, Media extends MediaType = MediaType>(options: Options): Client<Paths, Media> => {
+  const settings = Layer.mergeAll(
+    options.correlation ? Correlation.layer(options.correlation) : Layer.empty,
+    options.retry ? Retry.layer(options.retry) : Layer.empty,
+    options.layer ?? Layer.empty,
+  )
+  const layer = options.auth.pipe(
+    Layer.provide(options.tokenStore ?? TokenStore.layerMemory),
+    Layer.provideMerge(settings),
+  ) as Layer.Layer<Auth.Auth, unknown>
+  const managed = ManagedRuntime.make(layer)
+  let runtime: Promise<Call.Runtime> | undefined
+  const getRuntime = () => (runtime ??= managed.runPromise(captureRuntime(options.provider)))
+  const run: Runner = (effect, signal) => managed.runPromise(effect, { signal })
+  const fetchImpl = makeFetch(getRuntime, run)
+  const close = () => managed.dispose()
+  return {
+    ...wrapMethods<Paths>(fetchImpl, options),
+    release: () => getRuntime().then((rt) => managed.runPromise(rt.auth.release)),
+    close,
+    [Symbol.asyncDispose]: close,
+  } as Client<Paths, Media>
+}
+
+/**
+ * Builds an Effect API client from the {@link Auth.Auth} plugin (and the optional `Retry`,
+ * `Correlation` and `Transport` settings) in context.
+ *
+ * @example
+ * ```ts
+ * import { Context, Effect, Layer } from "effect"
+ * import { Client } from "@keyway/core"
+ * import type { paths } from "./types.ts"
+ *
+ * class Api extends Context.Service<Api, Client.EffectClient<paths>>()("Api") {}
+ * const ApiLive = Layer.effect(Api, Client.makeEffect<paths>({ provider: "x", baseUrl: "https://x" }))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const makeEffect = <Paths extends PathsShape, E = unknown, Media extends MediaType = MediaType>(
+  options: BaseOptions,
+): Effect.Effect<EffectClient<Paths, E, Media>, never, Auth.Auth | Scope.Scope> =>
+  Effect.gen(function* () {
+    const runtime = yield* captureRuntime(options.provider)
+    const context = yield* Effect.context<never>()
+    const run: Runner = (effect, signal) => Effect.runPromiseWith(context)(effect, { signal })
+    const promise = wrapMethods<Paths>(
+      makeFetch(() => Promise.resolve(runtime), run),
+      options,
+    )
+    const out: Record<string, unknown> = {}
+    for (const method of methods) {
+      const call = promise[method] as unknown as (url: string, init?: Record<string, unknown>) => Promise<FetchResult>
+      out[method] = (url: string, init?: Record<string, unknown>) =>
+        Effect.tryPromise({
+          try: (signal) => call(url, { ...init, signal }),
+          catch: (error) => unexpected(error, method, options, url),
+        }).pipe(Effect.flatMap(toData))
+    }
+    const release = runtime.auth.release
+    const close = () => Promise.resolve()
+    return {
+      ...out,
+      promise: { ...promise, release: () => Effect.runPromiseWith(context)(release), close, [Symbol.asyncDispose]: close },
+      release,
+    } as unknown as EffectClient<Paths, E, Media>
+  })
+
+type FetchResult = { readonly data?: unknown; readonly error?: unknown; readonly response: Response }
+
+const unexpected = (error: unknown, method: string, options: BaseOptions, url: string) =>
+  isKeywayError(error)
+    ? (error as Call.CallError)
+    : new UnexpectedResponse({
+        method,
+        url: redactUrl(`${options.baseUrl}${url}`),
+        correlationId: "",
+        reason: error instanceof Error ? error.message : String(error),
+      })
+
+const toData = (result: FetchResult) => {
+  if (result.response.ok) return Effect.succeed(result.data)
+  const info = infos.get(result.response)
+  return Effect.fail(
+    new HttpError({
+      status: result.response.status,
+      method: info?.method ?? "",
+      url: info?.url ?? "",
+      correlationId: info?.correlationId ?? "",
+      body: result.error,
+      attempts: info?.attempts ?? 1,
+    }),
+  )
+}
