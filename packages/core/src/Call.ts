@@ -113,6 +113,7 @@ export const execute = (
   return Correlation.resolve(options.correlationId ?? request.headers[headerName], runtime.correlation).pipe(
     Effect.flatMap((correlationId) =>
       run(runtime, request, options, correlationId).pipe(
+        Effect.tapError((error) => Effect.logDebug(`call failed: ${error._tag}: ${error.message}`)),
         Effect.tap((result) =>
           Effect.annotateCurrentSpan({ "http.status_code": result.response.status, "keyway.attempts": result.attempts }),
         ),

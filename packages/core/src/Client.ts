@@ -91,12 +91,11 @@ export interface Options extends BaseOptions {
   readonly layer?: Layer.Layer<never, unknown> | undefined
 }
 
-/**
- * What openapi-typescript's `paths` look like.
- *
- * @since 0.1.0
- */
-export type PathsShape = Record<string, Record<HttpMethod, {}>>
+type Operation_<PathItem, M extends string> = PathItem extends { readonly [K in M]: infer O }
+  ? O extends Record<string | number, any>
+    ? O
+    : never
+  : never
 
 type KeywayInit = { readonly keyway?: CallOptions | undefined }
 
@@ -110,20 +109,20 @@ type InitParam<Init> =
  *
  * @since 0.1.0
  */
-export type Method<Paths extends PathsShape, M extends HttpMethod, Media extends MediaType = MediaType> = <
+export type Method<Paths extends {}, M extends HttpMethod, Media extends MediaType = MediaType> = <
   Path extends PathsWithMethod<Paths, M>,
-  Init extends MaybeOptionalInit<Paths[Path], M>,
+  Init extends MaybeOptionalInit<Paths[Path] & Record<M, unknown>, M>,
 >(
   url: Path,
   ...init: InitParam<Init>
-) => Promise<FetchResponse<Paths[Path] & Record<M, any>, Init, Media>>
+) => Promise<FetchResponse<Operation_<Paths[Path], M>, Init, Media>>
 
 /**
  * The Promise API client.
  *
  * @since 0.1.0
  */
-export interface Client<Paths extends PathsShape, Media extends MediaType = MediaType> {
+export interface Client<Paths extends {}, Media extends MediaType = MediaType> {
   readonly GET: Method<Paths, "get", Media>
   readonly PUT: Method<Paths, "put", Media>
   readonly POST: Method<Paths, "post", Media>
@@ -143,14 +142,14 @@ export interface Client<Paths extends PathsShape, Media extends MediaType = Medi
  *
  * @since 0.1.0
  */
-export type EffectMethod<Paths extends PathsShape, M extends HttpMethod, E, Media extends MediaType = MediaType> = <
+export type EffectMethod<Paths extends {}, M extends HttpMethod, E, Media extends MediaType = MediaType> = <
   Path extends PathsWithMethod<Paths, M>,
-  Init extends MaybeOptionalInit<Paths[Path], M>,
+  Init extends MaybeOptionalInit<Paths[Path] & Record<M, unknown>, M>,
 >(
   url: Path,
   ...init: InitParam<Init>
 ) => Effect.Effect<
-  NonNullable<Extract<FetchResponse<Paths[Path] & Record<M, any>, Init, Media>, { error?: never }>["data"]>,
+  NonNullable<Extract<FetchResponse<Operation_<Paths[Path], M>, Init, Media>, { error?: never }>["data"]>,
   HttpError<E> | Call.CallError | UnexpectedResponse
 >
 
@@ -159,7 +158,7 @@ export type EffectMethod<Paths extends PathsShape, M extends HttpMethod, E, Medi
  *
  * @since 0.1.0
  */
-export interface EffectClient<Paths extends PathsShape, E = unknown, Media extends MediaType = MediaType> {
+export interface EffectClient<Paths extends {}, E = unknown, Media extends MediaType = MediaType> {
   readonly GET: EffectMethod<Paths, "get", E, Media>
   readonly PUT: EffectMethod<Paths, "put", E, Media>
   readonly POST: EffectMethod<Paths, "post", E, Media>
@@ -240,7 +239,7 @@ const makeFetch =
     return toResponse(result, httpRequest, rt)
   }
 
-const wrapMethods = <Paths extends PathsShape>(
+const wrapMethods = <Paths extends {}>(
   fetchImpl: (request: Request) => Promise<Response>,
   options: BaseOptions,
 ): Pick<Client<Paths>, (typeof methods)[number]> => {
@@ -277,7 +276,7 @@ const captureRuntime = (provider: string) =>
  *
  * @since 0.1.0
  */
-export const make = <Paths extends PathsShape, Media extends MediaType = MediaType>(options: Options): Client<Paths, Media> => {
+export const make = <Paths extends {}, Media extends MediaType = MediaType>(options: Options): Client<Paths, Media> => {
   const settings = Layer.mergeAll(
     options.correlation ? Correlation.layer(options.correlation) : Layer.empty,
     options.retry ? Retry.layer(options.retry) : Layer.empty,
@@ -317,7 +316,7 @@ export const make = <Paths extends PathsShape, Media extends MediaType = MediaTy
  *
  * @since 0.1.0
  */
-export const makeEffect = <Paths extends PathsShape, E = unknown, Media extends MediaType = MediaType>(
+export const makeEffect = <Paths extends {}, E = unknown, Media extends MediaType = MediaType>(
   options: BaseOptions,
 ): Effect.Effect<EffectClient<Paths, E, Media>, never, Auth.Auth | Scope.Scope> =>
   Effect.gen(function* () {

@@ -98,7 +98,7 @@ describe("Promise API", () => {
 
   it("times out a slow attempt with a typed TimeoutError", async () => {
     server.setDefault((_req, res) => {
-      setTimeout(() => Server.json(200, [])(_req, res), 500)
+      setTimeout(() => Server.json(200, [])(_req, res, ""), 500)
     })
     const error = await client.GET("/pets", { keyway: { timeoutMs: 50, retry: { maxAttempts: 1 } } }).catch((e) => e)
     assert.strictEqual(error._tag, "TimeoutError")
