@@ -38,7 +38,14 @@
 import { Clock, Effect, Random, Result } from "effect"
 import * as Auth from "./Auth.ts"
 import * as Correlation from "./Correlation.ts"
-import { type AuthError, ConfigError, type NetworkError, RateLimited, redactUrl, TimeoutError } from "./Errors.ts"
+import {
+  type AuthError,
+  ConfigError,
+  type NetworkError,
+  RateLimited,
+  redactUrl,
+  TimeoutError,
+} from "./Errors.ts"
 import * as Http from "./Http.ts"
 import * as Retry from "./Retry.ts"
 import type { TransportShape } from "./Transport.ts"
@@ -115,17 +122,25 @@ export const execute = (
       run(runtime, request, options, correlationId).pipe(
         Effect.tapError((error) => Effect.logDebug(`call failed: ${error._tag}: ${error.message}`)),
         Effect.tap((result) =>
-          Effect.annotateCurrentSpan({ "http.status_code": result.response.status, "keyway.attempts": result.attempts }),
+          Effect.annotateCurrentSpan({
+            "http.status_code": result.response.status,
+            "keyway.attempts": result.attempts,
+          }),
         ),
         Effect.annotateLogs({ correlationId, provider: runtime.provider, method: request.method, route }),
-        Effect.withSpan("keyway.call", {
-          attributes: {
-            "http.method": request.method,
-            "http.route": route,
-            "keyway.provider": runtime.provider,
-            "keyway.correlation_id": correlationId,
+        Effect.withSpan(
+          "keyway.call",
+          {
+            attributes: {
+              "http.method": request.method,
+              "http.route": route,
+              "keyway.provider": runtime.provider,
+              "keyway.correlation_id": correlationId,
+            },
           },
-        }),
+          // A stack trace per call costs more than the whole pipeline on a fast loopback.
+          { captureStackTrace: false },
+        ),
       ),
     ),
   )
@@ -135,14 +150,18 @@ const run = (runtime: Runtime, request: Http.HttpRequest, options: CallOptions, 
   Effect.gen(function* () {
     const policy = Retry.merge(
       runtime.retry,
-      options.timeoutMs === undefined ? options.retry : { ...options.retry, attemptTimeoutMs: options.timeoutMs },
+      options.timeoutMs === undefined
+        ? options.retry
+        : { ...options.retry, attemptTimeoutMs: options.timeoutMs },
     )
     if (policy.maxAttempts < 1) {
       return yield* new ConfigError({ path: "retry.maxAttempts", message: "must be at least 1" })
     }
     let base = Http.setHeader(request, runtime.correlation.header, correlationId)
-    if (options.idempotencyKey !== undefined) base = Http.setHeader(base, "idempotency-key", options.idempotencyKey)
-    const hasIdempotencyKey = options.idempotencyKey !== undefined || base.headers["idempotency-key"] !== undefined
+    if (options.idempotencyKey !== undefined)
+      base = Http.setHeader(base, "idempotency-key", options.idempotencyKey)
+    const hasIdempotencyKey =
+      options.idempotencyKey !== undefined || base.headers["idempotency-key"] !== undefined
     const secretQueryParams = runtime.auth.secretQueryParams
     const url = () => redactUrl(request.url, secretQueryParams)
     const start = yield* Clock.currentTimeMillis
@@ -169,7 +188,11 @@ const run = (runtime: Runtime, request: Http.HttpRequest, options: CallOptions, 
       let outcome = yield* Effect.result(sendOnce(attempt, now))
 
       // One recovery from a 401 per call: the plugin refreshes (or fails typed), we re-send.
-      if (Result.isSuccess(outcome) && !refreshed && Auth.isUnauthorized(runtime.auth, outcome.success.response)) {
+      if (
+        Result.isSuccess(outcome) &&
+        !refreshed &&
+        Auth.isUnauthorized(runtime.auth, outcome.success.response)
+      ) {
         refreshed = true
         const call: Auth.CallInfo = { correlationId, attempt, route: options.route, scopes: options.scopes }
         const decision = yield* runtime.auth.onUnauthorized(outcome.success, call)
@@ -197,7 +220,10 @@ const run = (runtime: Runtime, request: Http.HttpRequest, options: CallOptions, 
           })
         }
         const outcomeInfo: Retry.Outcome = { _tag: "Status", status: response.status, retryAfterMs }
-        if (attempt >= policy.maxAttempts || !Retry.isRetryable(policy, request.method, outcomeInfo, hasIdempotencyKey)) {
+        if (
+          attempt >= policy.maxAttempts ||
+          !Retry.isRetryable(policy, request.method, outcomeInfo, hasIdempotencyKey)
+        ) {
           return done
         }
         const delay = Math.max(Retry.backoff(policy, attempt, yield* Random.next), retryAfterMs ?? 0)

@@ -30,7 +30,7 @@
  *
  * @since 0.1.0
  */
-import { Effect, Layer, ManagedRuntime, type Scope } from "effect"
+import { type Context, Effect, Layer, ManagedRuntime, type Scope } from "effect"
 import createFetchClient, { type FetchResponse, type MaybeOptionalInit } from "openapi-fetch"
 import type { HttpMethod, MediaType, PathsWithMethod, RequiredKeysOf } from "openapi-typescript-helpers"
 import * as Auth from "./Auth.ts"
@@ -210,32 +210,124 @@ const toHttpRequest = async (request: Request): Promise<Http.HttpRequest> => {
   return { method: request.method, url: request.url, headers, body }
 }
 
-const toResponse = (result: Call.CallResult, request: Http.HttpRequest, runtime: Call.Runtime): Response => {
-  const { response: raw, ...rest } = result
-  const info: ResponseInfo = { ...rest, method: request.method, url: redactUrl(request.url, runtime.auth.secretQueryParams) }
-  const headers = new Headers()
-  for (const [name, value] of Object.entries(raw.headers)) {
-    if (Array.isArray(value)) for (const v of value) headers.append(name, v)
-    else if (value !== undefined) headers.set(name, value as string)
+/**
+ * A `Response` whose body is already in memory. It skips the WHATWG stream machinery that
+ * `new Response(bytes)` sets up, and serves `text()`, `json()`, `arrayBuffer()` and `bytes()`
+ * straight from the bytes; `body` (a stream) is only built if somebody asks for it.
+ */
+// Typed loosely so TypeScript lets the body accessors be overridden; at run time it is a real
+// `Response` subclass (`instanceof Response` holds).
+const ResponseBase = Response as unknown as new (
+  body: null,
+  init: ResponseInit,
+) => { readonly headers: Headers; readonly status: number; readonly statusText: string }
+class BufferedResponse extends ResponseBase {
+  readonly #bytes: Uint8Array
+  #used = false
+  #stream: ReadableStream<Uint8Array> | null | undefined
+  constructor(bytes: Uint8Array, init: ResponseInit) {
+    super(null, init)
+    this.#bytes = bytes
   }
-  const response = new Response(NULL_BODY.has(raw.status) || raw.body.byteLength === 0 ? null : raw.body, {
-    status: raw.status,
-    headers,
+  #take(): Uint8Array {
+    if (this.#used) throw new TypeError("Body is unusable: Body has already been read")
+    this.#used = true
+    return this.#bytes
+  }
+  get bodyUsed(): boolean {
+    return this.#used
+  }
+  get body(): ReadableStream<Uint8Array> | null {
+    if (this.#stream === undefined) {
+      const bytes = this.#bytes
+      this.#stream =
+        bytes.byteLength === 0
+          ? null
+          : new ReadableStream({
+              start: (controller) => {
+                this.#used = true
+                controller.enqueue(bytes)
+                controller.close()
+              },
+            })
+    }
+    return this.#stream
+  }
+  text(): Promise<string> {
+    return Promise.resolve(decoder.decode(this.#take()))
+  }
+  json(): Promise<any> {
+    try {
+      return Promise.resolve(JSON.parse(decoder.decode(this.#take())))
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+  arrayBuffer(): Promise<ArrayBuffer> {
+    const bytes = this.#take()
+    return Promise.resolve(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer)
+  }
+  bytes(): Promise<Uint8Array<ArrayBuffer>> {
+    return Promise.resolve(new Uint8Array(this.#take()))
+  }
+  blob(): Promise<Blob> {
+    return Promise.resolve(new Blob([this.#take() as Uint8Array<ArrayBuffer>], { type: this.headers.get("content-type") ?? "" }))
+  }
+  clone(): Response {
+    if (this.#used) throw new TypeError("Response.clone: Body has already been consumed.")
+    const copy = new BufferedResponse(this.#bytes, {
+      status: this.status,
+      statusText: this.statusText,
+      headers: this.headers,
+    }) as unknown as Response
+    const info = infos.get(this as unknown as Response)
+    if (info !== undefined) infos.set(copy, info)
+    return copy
+  }
+}
+const decoder = new TextDecoder()
+
+const toResponse = (result: Call.CallResult, request: Http.HttpRequest, runtime: Call.Runtime): Response => {
+  const { response: raw, attempts, correlationId, refreshed } = result
+  const headers = new Headers()
+  for (const name in raw.headers) {
+    const value = raw.headers[name]
+    if (typeof value === "string") headers.append(name, value)
+    else if (Array.isArray(value)) for (const v of value) headers.append(name, v)
+  }
+  const init = { status: raw.status, headers }
+  const response = NULL_BODY.has(raw.status)
+    ? new Response(null, init)
+    : (new BufferedResponse(raw.body, init) as unknown as Response)
+  const secretQueryParams = runtime.auth.secretQueryParams
+  infos.set(response, {
+    attempts,
+    correlationId,
+    refreshed,
+    method: request.method,
+    // Redacting costs a URL parse: only pay for it when someone reads it.
+    get url() {
+      return redactUrl(request.url, secretQueryParams)
+    },
   })
-  infos.set(response, info)
   return response
 }
 
 type Runner = <A, E>(effect: Effect.Effect<A, E>, signal: AbortSignal | undefined) => Promise<A>
+type InternalOptions = Call.CallOptions & { readonly abortable?: boolean }
 
 /** openapi-fetch's `fetch`: converts, runs the pipeline, converts back. */
 const makeFetch =
   (runtime: () => Promise<Call.Runtime>, run: Runner) =>
   async (request: Request): Promise<Response> => {
     const rt = await runtime()
-    const options = (request as Request & { keyway?: Call.CallOptions }).keyway ?? {}
+    const options: InternalOptions = (request as Request & { keyway?: InternalOptions }).keyway ?? {}
     const httpRequest = await toHttpRequest(request)
-    const result = await run(Call.execute(rt, httpRequest, options), request.signal)
+    // Only a caller's own signal can abort; openapi-fetch's default one never does.
+    const result = await run(
+      Call.execute(rt, httpRequest, options),
+      options.abortable ? request.signal : undefined,
+    )
     return toResponse(result, httpRequest, rt)
   }
 
@@ -243,7 +335,11 @@ const wrapMethods = <Paths extends {}>(
   fetchImpl: (request: Request) => Promise<Response>,
   options: BaseOptions,
 ): Pick<Client<Paths>, (typeof methods)[number]> => {
-  const inner = createFetchClient<Paths>({ baseUrl: options.baseUrl, fetch: fetchImpl, headers: options.headers })
+  const inner = createFetchClient<Paths>({
+    baseUrl: options.baseUrl,
+    fetch: fetchImpl,
+    headers: options.headers,
+  })
   const scopesOf = (method: string, route: string) => options.operations?.[`${method} ${route}`]?.scopes
   const out: Record<string, unknown> = {}
   for (const method of methods) {
@@ -251,7 +347,12 @@ const wrapMethods = <Paths extends {}>(
     out[method] = (url: string, init?: Record<string, unknown> & KeywayInit) =>
       call(url, {
         ...init,
-        keyway: { scopes: scopesOf(method, url), ...init?.keyway, route: url },
+        keyway: {
+          scopes: scopesOf(method, url),
+          ...init?.keyway,
+          route: url,
+          abortable: init?.signal != null,
+        },
       })
   }
   return out as unknown as Pick<Client<Paths>, (typeof methods)[number]>
@@ -276,7 +377,9 @@ const captureRuntime = (provider: string) =>
  *
  * @since 0.1.0
  */
-export const make = <Paths extends {}, Media extends MediaType = MediaType>(options: Options): Client<Paths, Media> => {
+export const make = <Paths extends {}, Media extends MediaType = MediaType>(
+  options: Options,
+): Client<Paths, Media> => {
   const settings = Layer.mergeAll(
     options.correlation ? Correlation.layer(options.correlation) : Layer.empty,
     options.retry ? Retry.layer(options.retry) : Layer.empty,
@@ -289,7 +392,16 @@ export const make = <Paths extends {}, Media extends MediaType = MediaType>(opti
   const managed = ManagedRuntime.make(layer)
   let runtime: Promise<Call.Runtime> | undefined
   const getRuntime = () => (runtime ??= managed.runPromise(captureRuntime(options.provider)))
-  const run: Runner = (effect, signal) => managed.runPromise(effect, { signal })
+  // Calls run on the runtime's built context directly: the same services, without
+  // ManagedRuntime's per-run bookkeeping.
+  let context: Context.Context<never> | undefined
+  const run: Runner = (effect, signal) =>
+    context === undefined
+      ? managed.context().then((ctx) => {
+          context = ctx as Context.Context<never>
+          return Effect.runPromiseWith(context)(effect, signal && { signal })
+        })
+      : Effect.runPromiseWith(context)(effect, signal && { signal })
   const fetchImpl = makeFetch(getRuntime, run)
   const close = () => managed.dispose()
   return {
@@ -322,14 +434,17 @@ export const makeEffect = <Paths extends {}, E = unknown, Media extends MediaTyp
   Effect.gen(function* () {
     const runtime = yield* captureRuntime(options.provider)
     const context = yield* Effect.context<never>()
-    const run: Runner = (effect, signal) => Effect.runPromiseWith(context)(effect, { signal })
+    const run: Runner = (effect, signal) => Effect.runPromiseWith(context)(effect, signal && { signal })
     const promise = wrapMethods<Paths>(
       makeFetch(() => Promise.resolve(runtime), run),
       options,
     )
     const out: Record<string, unknown> = {}
     for (const method of methods) {
-      const call = promise[method] as unknown as (url: string, init?: Record<string, unknown>) => Promise<FetchResult>
+      const call = promise[method] as unknown as (
+        url: string,
+        init?: Record<string, unknown>,
+      ) => Promise<FetchResult>
       out[method] = (url: string, init?: Record<string, unknown>) =>
         Effect.tryPromise({
           try: (signal) => call(url, { ...init, signal }),
@@ -340,7 +455,12 @@ export const makeEffect = <Paths extends {}, E = unknown, Media extends MediaTyp
     const close = () => Promise.resolve()
     return {
       ...out,
-      promise: { ...promise, release: () => Effect.runPromiseWith(context)(release), close, [Symbol.asyncDispose]: close },
+      promise: {
+        ...promise,
+        release: () => Effect.runPromiseWith(context)(release),
+        close,
+        [Symbol.asyncDispose]: close,
+      },
       release,
     } as unknown as EffectClient<Paths, E, Media>
   })

@@ -50,8 +50,14 @@ export const Correlation = Context.Reference<Settings>("@keyway/core/Correlation
  *
  * @since 0.1.0
  */
-export const layer = (settings: { readonly header: string; readonly maxLength?: number | undefined }): Layer.Layer<never> =>
-  Layer.succeed(Correlation, { header: settings.header, maxLength: settings.maxLength ?? 36 }) as Layer.Layer<never>
+export const layer = (settings: {
+  readonly header: string
+  readonly maxLength?: number | undefined
+}): Layer.Layer<never> =>
+  Layer.succeed(Correlation, {
+    header: settings.header,
+    maxLength: settings.maxLength ?? 36,
+  }) as Layer.Layer<never>
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we refuse
 const UNSAFE = /[^\x20-\x7e]/
@@ -68,7 +74,10 @@ const UNSAFE = /[^\x20-\x7e]/
  *
  * @since 0.1.0
  */
-export const resolve = (given: string | undefined, settings: Settings): Effect.Effect<string, ConfigError> => {
+export const resolve = (
+  given: string | undefined,
+  settings: Settings,
+): Effect.Effect<string, ConfigError> => {
   if (given === undefined) return Effect.succeed(crypto.randomUUID())
   if (given.length === 0 || given.length > settings.maxLength) {
     return Effect.fail(

@@ -86,9 +86,13 @@ export const ClientAuth = Schema.Literals(["body", "basic"])
 export type ClientAuth = typeof ClientAuth.Type
 
 const ScopeSettings = {
-  scopes: Schema.optionalKey(Schema.Array(Schema.String).annotate({ description: "Scopes the provider knows" })),
+  scopes: Schema.optionalKey(
+    Schema.Array(Schema.String).annotate({ description: "Scopes the provider knows" }),
+  ),
   defaultScopes: Schema.optionalKey(Schema.Array(Schema.String)),
-  scopeSeparator: Schema.optionalKey(Schema.String.annotate({ description: "Joins scopes; default a space" })),
+  scopeSeparator: Schema.optionalKey(
+    Schema.String.annotate({ description: "Joins scopes; default a space" }),
+  ),
   scopeTemplate: Schema.optionalKey(
     Schema.String.annotate({
       description:
@@ -103,7 +107,9 @@ const TokenEndpointSettings = {
   clientAuth: Schema.optionalKey(ClientAuth),
   tokenHeaders: Schema.optionalKey(Schema.Record(Schema.String, Schema.String)),
   tokenParams: Schema.optionalKey(
-    Schema.Record(Schema.String, Schema.String).annotate({ description: "Extra parameters on every token request" }),
+    Schema.Record(Schema.String, Schema.String).annotate({
+      description: "Extra parameters on every token request",
+    }),
   ),
   defaultTokenLifetime: Schema.optionalKey(
     Seconds.annotate({ description: "Used when a token response has no expires_in and the token is no JWT" }),
@@ -120,7 +126,9 @@ export const ClientCredentialsStrategy = Schema.Struct({
   type: Schema.Literal("oauth2-client-credentials"),
   id: Schema.optionalKey(Schema.String),
   grantType: Schema.optionalKey(
-    Schema.String.annotate({ description: "The grant_type literal; default client_credentials (CCW: client_credential)" }),
+    Schema.String.annotate({
+      description: "The grant_type literal; default client_credentials (CCW: client_credential)",
+    }),
   ),
   ...TokenEndpointSettings,
   ...ScopeSettings,
@@ -146,16 +154,24 @@ export const AuthorizationCodeStrategy = Schema.Struct({
   id: Schema.optionalKey(Schema.String),
   authorizeUrl: UrlTemplate,
   authorizeParams: Schema.optionalKey(
-    Schema.Record(Schema.String, Schema.String).annotate({ description: "Extra authorize parameters, e.g. resource: user" }),
+    Schema.Record(Schema.String, Schema.String).annotate({
+      description: "Extra authorize parameters, e.g. resource: user",
+    }),
   ),
   pkce: Schema.optionalKey(Schema.Boolean.annotate({ description: "Send a PKCE S256 challenge" })),
   revokeUrl: Schema.optionalKey(UrlTemplate),
   revokeStyle: Schema.optionalKey(RevokeStyle),
   refreshTokenLifetime: Schema.optionalKey(
-    Seconds.annotate({ description: "Past this age a refresh token is dead: reauthorize without a network call" }),
+    Seconds.annotate({
+      description: "Past this age a refresh token is dead: reauthorize without a network call",
+    }),
   ),
-  rotation: Schema.optionalKey(Schema.Boolean.annotate({ description: "The provider rotates refresh tokens" })),
-  expiredTokenStatus: Schema.optionalKey(Schema.Number.annotate({ description: "Status of an expired-token answer; default 401" })),
+  rotation: Schema.optionalKey(
+    Schema.Boolean.annotate({ description: "The provider rotates refresh tokens" }),
+  ),
+  expiredTokenStatus: Schema.optionalKey(
+    Schema.Number.annotate({ description: "Status of an expired-token answer; default 401" }),
+  ),
   ...TokenEndpointSettings,
   ...ScopeSettings,
 }).annotate({ identifier: "AuthorizationCodeStrategy" })
@@ -171,7 +187,9 @@ export const PermanentTokenStrategy = Schema.Struct({
   type: Schema.Literal("permanent-token"),
   id: Schema.optionalKey(Schema.String),
   placement: Schema.optionalKey(Placement),
-  expires: Schema.optionalKey(Schema.Boolean.annotate({ description: "Tokens may carry an expiration date" })),
+  expires: Schema.optionalKey(
+    Schema.Boolean.annotate({ description: "Tokens may carry an expiration date" }),
+  ),
 }).annotate({ identifier: "PermanentTokenStrategy" })
 export type PermanentTokenStrategy = typeof PermanentTokenStrategy.Type
 
@@ -188,17 +206,24 @@ export const SessionLoginStrategy = Schema.Struct({
     path: Schema.String.annotate({ description: "Relative to the base URL" }),
     body: Schema.optionalKey(
       Schema.Record(Schema.String, Schema.String).annotate({
-        description: "JSON body template; `{username}`, `{password}` and other credential names are filled in",
+        description:
+          "JSON body template; `{username}`, `{password}` and other credential names are filled in",
       }),
     ),
     headers: Schema.optionalKey(Schema.Record(Schema.String, Schema.String)),
   }),
   token: Schema.Union([
-    Schema.Struct({ json: Schema.String.annotate({ description: "Dotted path in the JSON response, e.g. token or data.token" }) }),
+    Schema.Struct({
+      json: Schema.String.annotate({
+        description: "Dotted path in the JSON response, e.g. token or data.token",
+      }),
+    }),
     Schema.Struct({ header: Schema.String }),
   ]),
   placement: Schema.optionalKey(Placement),
-  sessionLifetime: Schema.optionalKey(Seconds.annotate({ description: "How long a session lives; CCA default 60" })),
+  sessionLifetime: Schema.optionalKey(
+    Seconds.annotate({ description: "How long a session lives; CCA default 60" }),
+  ),
   refreshBuffer: Schema.optionalKey(Seconds),
   logout: Schema.optionalKey(
     Schema.Struct({ method: Schema.optionalKey(Schema.Literals(["POST", "DELETE"])), path: Schema.String }),
@@ -240,8 +265,12 @@ export const RetrySettings = Schema.Struct({
   maxAttempts: Schema.optionalKey(Schema.Number),
   baseDelay: Schema.optionalKey(Schema.Number.annotate({ description: "Milliseconds" })),
   maxDelay: Schema.optionalKey(Schema.Number.annotate({ description: "Milliseconds" })),
-  maxRetryAfter: Schema.optionalKey(Schema.Number.annotate({ description: "Milliseconds; a longer Retry-After fails fast" })),
-  deadline: Schema.optionalKey(Schema.Number.annotate({ description: "Milliseconds for all attempts of a call" })),
+  maxRetryAfter: Schema.optionalKey(
+    Schema.Number.annotate({ description: "Milliseconds; a longer Retry-After fails fast" }),
+  ),
+  deadline: Schema.optionalKey(
+    Schema.Number.annotate({ description: "Milliseconds for all attempts of a call" }),
+  ),
   attemptTimeout: Schema.optionalKey(Schema.Number.annotate({ description: "Milliseconds for one attempt" })),
   retryOn: Schema.optionalKey(Schema.Array(Schema.Number)),
 }).annotate({ identifier: "RetrySettings" })
@@ -259,7 +288,9 @@ export const Pagination = Schema.Struct({
   items: Schema.String.annotate({ description: "Dotted path to the items array in a response" }),
   next: Schema.optionalKey(Schema.String.annotate({ description: "Dotted path to the next URL or cursor" })),
   param: Schema.optionalKey(
-    Schema.String.annotate({ description: "Where the cursor or offset goes: a query name or a dotted body path" }),
+    Schema.String.annotate({
+      description: "Where the cursor or offset goes: a query name or a dotted body path",
+    }),
   ),
   limitParam: Schema.optionalKey(Schema.String),
   pageSize: Schema.optionalKey(Schema.Number),
@@ -306,7 +337,9 @@ export const ProviderDescriptor = Schema.Struct({
   retry: Schema.optionalKey(RetrySettings),
   errors: Schema.optionalKey(
     Schema.Struct({
-      envelope: Schema.String.annotate({ description: "JSON pointer to the error schema, e.g. #/components/schemas/Error" }),
+      envelope: Schema.String.annotate({
+        description: "JSON pointer to the error schema, e.g. #/components/schemas/Error",
+      }),
     }),
   ),
   pagination: Schema.optionalKey(Schema.Array(Pagination)),
@@ -327,7 +360,11 @@ export type ProviderDescriptor = typeof ProviderDescriptor.Type
  *
  * @since 0.1.0
  */
-export const resolveUrl = (template: string, variables: Readonly<Record<string, string>>, base?: string): string => {
+export const resolveUrl = (
+  template: string,
+  variables: Readonly<Record<string, string>>,
+  base?: string,
+): string => {
   const filled = template.replace(/\{([^{}]+)\}/g, (_, name: string) => {
     const value = variables[name]
     if (value === undefined) throw new Error(`URL template ${template} needs a value for {${name}}`)

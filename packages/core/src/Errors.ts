@@ -22,7 +22,8 @@
  */
 import { Data } from "effect"
 
-const SECRET_QUERY = /^(access_token|refresh_token|token|client_secret|password|api_key|apikey|key|secret|code|signature|sig)$/i
+const SECRET_QUERY =
+  /^(access_token|refresh_token|token|client_secret|password|api_key|apikey|key|secret|code|signature|sig)$/i
 
 /**
  * A URL fit for an error message or a log line: userinfo removed, and the values of query
@@ -288,7 +289,9 @@ export class TokenStoreUnavailable extends Data.TaggedError("TokenStoreUnavailab
  *
  * @since 0.1.0
  */
-export class UnexpectedResponse extends Data.TaggedError("UnexpectedResponse")<CallFields & { readonly reason: string }> {
+export class UnexpectedResponse extends Data.TaggedError("UnexpectedResponse")<
+  CallFields & { readonly reason: string }
+> {
   override get message(): string {
     return `${this.method} ${this.url}: unexpected response: ${this.reason} (correlation id ${this.correlationId})`
   }

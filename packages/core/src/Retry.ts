@@ -159,12 +159,19 @@ export type Outcome =
  *
  * @since 0.1.0
  */
-export const isRetryable = (policy: Policy, method: string, outcome: Outcome, idempotencyKey: boolean): boolean => {
+export const isRetryable = (
+  policy: Policy,
+  method: string,
+  outcome: Outcome,
+  idempotencyKey: boolean,
+): boolean => {
   const safe = idempotencyKey || idempotentMethods.has(method)
   switch (outcome._tag) {
     case "Status":
       if (!policy.retryOn.includes(outcome.status)) return false
-      return safe || ((outcome.status === 429 || outcome.status === 503) && outcome.retryAfterMs !== undefined)
+      return (
+        safe || ((outcome.status === 429 || outcome.status === 503) && outcome.retryAfterMs !== undefined)
+      )
     case "Network":
       return safe || !outcome.reachedServer
     case "Timeout":

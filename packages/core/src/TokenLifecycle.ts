@@ -91,11 +91,17 @@ export interface TokenLifecycle {
   /** A usable token for this scope set; obtains or refreshes one when needed (single flight). */
   readonly get: (scopes: ReadonlyArray<string>) => Effect.Effect<TokenStore.StoredToken, AuthError>
   /** Marks `accessToken` as rejected by the server: the next `get` refreshes. */
-  readonly invalidate: (scopes: ReadonlyArray<string>, accessToken: Redacted.Redacted<string>) => Effect.Effect<void>
+  readonly invalidate: (
+    scopes: ReadonlyArray<string>,
+    accessToken: Redacted.Redacted<string>,
+  ) => Effect.Effect<void>
   /** Refreshes now, whatever the expiry says (single flight with concurrent `get`s). */
   readonly refresh: (scopes: ReadonlyArray<string>) => Effect.Effect<TokenStore.StoredToken, AuthError>
   /** Stores a token set obtained outside `fetch` (an authorization code exchange). */
-  readonly put: (scopes: ReadonlyArray<string>, obtained: Obtained) => Effect.Effect<TokenStore.StoredToken, AuthError>
+  readonly put: (
+    scopes: ReadonlyArray<string>,
+    obtained: Obtained,
+  ) => Effect.Effect<TokenStore.StoredToken, AuthError>
   /** Forgets the in-process cache and deletes the stored record. */
   readonly clear: (scopes: ReadonlyArray<string>) => Effect.Effect<void, AuthError>
   /**
@@ -181,10 +187,16 @@ export const make = Effect.fnUntraced(function* (options: Options) {
   const rejected = new Map<string, string>()
   const inflight = new Map<string, Deferred.Deferred<TokenStore.StoredToken, AuthError>>()
 
-  const keyOf = (scopes: ReadonlyArray<string>) => TokenStore.key({ provider: options.provider, connection, scopes })
+  const keyOf = (scopes: ReadonlyArray<string>) =>
+    TokenStore.key({ provider: options.provider, connection, scopes })
 
-  const usable = (id: string, token: TokenStore.StoredToken | undefined, now: number): token is TokenStore.StoredToken => {
-    if (token === undefined || token.accessToken === undefined || token.needsReauthorization !== undefined) return false
+  const usable = (
+    id: string,
+    token: TokenStore.StoredToken | undefined,
+    now: number,
+  ): token is TokenStore.StoredToken => {
+    if (token === undefined || token.accessToken === undefined || token.needsReauthorization !== undefined)
+      return false
     if (rejected.get(id) === Redacted.value(token.accessToken)) return false
     if (token.expiresAt === undefined) return true
     const buffer = Math.min(bufferMs, (token.expiresAt - token.obtainedAt) / 2)
@@ -226,7 +238,8 @@ export const make = Effect.fnUntraced(function* (options: Options) {
 
   const remember = (id: string, token: TokenStore.StoredToken) => {
     cache.set(id, token)
-    if (token.accessToken !== undefined && rejected.get(id) !== Redacted.value(token.accessToken)) rejected.delete(id)
+    if (token.accessToken !== undefined && rejected.get(id) !== Redacted.value(token.accessToken))
+      rejected.delete(id)
     return token
   }
 
@@ -253,13 +266,15 @@ export const make = Effect.fnUntraced(function* (options: Options) {
                 reason: current.needsReauthorization,
               })
             }
-            const obtained = yield* options.fetch(current, k.scopes).pipe(
-              Effect.tapError((error) =>
-                error._tag === "ReauthorizationRequired" && current !== undefined
-                  ? markReauthorization(k, current, error.reason)
-                  : Effect.void,
-              ),
-            )
+            const obtained = yield* options
+              .fetch(current, k.scopes)
+              .pipe(
+                Effect.tapError((error) =>
+                  error._tag === "ReauthorizationRequired" && current !== undefined
+                    ? markReauthorization(k, current, error.reason)
+                    : Effect.void,
+                ),
+              )
             const next = toStored(obtained, current, yield* Clock.currentTimeMillis)
             if (yield* store.compareAndSet(k, current, next)) return remember(id, next)
             // Another writer rotated first. Its record is the truth: go round and read it. A
@@ -325,7 +340,10 @@ export const make = Effect.fnUntraced(function* (options: Options) {
       const id = TokenStore.keyString(keyOf(scopes))
       rejected.set(id, Redacted.value(accessToken))
       const cached = cache.get(id)
-      if (cached?.accessToken !== undefined && Redacted.value(cached.accessToken) === Redacted.value(accessToken)) {
+      if (
+        cached?.accessToken !== undefined &&
+        Redacted.value(cached.accessToken) === Redacted.value(accessToken)
+      ) {
         cache.delete(id)
       }
     })
@@ -334,7 +352,11 @@ export const make = Effect.fnUntraced(function* (options: Options) {
     Effect.gen(function* () {
       const k = keyOf(scopes)
       const id = TokenStore.keyString(k)
-      const next = toStored({ ...obtained, newGrant: obtained.newGrant ?? true }, undefined, yield* Clock.currentTimeMillis)
+      const next = toStored(
+        { ...obtained, newGrant: obtained.newGrant ?? true },
+        undefined,
+        yield* Clock.currentTimeMillis,
+      )
       for (let round = 0; round < 5; round++) {
         const current = yield* store.get(k)
         if (yield* store.compareAndSet(k, current, next)) return remember(id, next)
@@ -371,9 +393,12 @@ export const make = Effect.fnUntraced(function* (options: Options) {
         yield* refresh(scopes)
       }).pipe(
         Effect.retry({
-          while: (error: AuthError) => error._tag !== "ReauthorizationRequired" && error._tag !== "InvalidClient",
+          while: (error: AuthError) =>
+            error._tag !== "ReauthorizationRequired" && error._tag !== "InvalidClient",
           schedule: Schedule.exponential("1 second", 2).pipe(
-            Schedule.modifyDelay(({ duration }) => Effect.succeed(Duration.min(duration, Duration.minutes(5)))),
+            Schedule.modifyDelay(({ duration }) =>
+              Effect.succeed(Duration.min(duration, Duration.minutes(5))),
+            ),
           ),
         }),
         Effect.forever,
@@ -388,5 +413,15 @@ export const make = Effect.fnUntraced(function* (options: Options) {
       yield* Effect.forkScoped(loop)
     })
 
-  return { provider: options.provider, connection, get, invalidate, refresh, put, clear, refreshAhead, keyOf } satisfies TokenLifecycle
+  return {
+    provider: options.provider,
+    connection,
+    get,
+    invalidate,
+    refresh,
+    put,
+    clear,
+    refreshAhead,
+    keyOf,
+  } satisfies TokenLifecycle
 })

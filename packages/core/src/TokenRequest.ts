@@ -67,9 +67,12 @@ import { Transport } from "./Transport.ts"
  *
  * @since 0.1.0
  */
-export const CorrelationId = Context.Reference<string | undefined>("@keyway/core/TokenRequest/CorrelationId", {
-  defaultValue: () => undefined,
-})
+export const CorrelationId = Context.Reference<string | undefined>(
+  "@keyway/core/TokenRequest/CorrelationId",
+  {
+    defaultValue: () => undefined,
+  },
+)
 
 /**
  * Where and how token requests are sent: the token endpoint settings of a descriptor strategy,
@@ -174,7 +177,10 @@ export const encodeBody = (
   }
   switch (format) {
     case "json":
-      return { contentType: "application/json", body: encoder.encode(JSON.stringify(Object.fromEntries(entries))) }
+      return {
+        contentType: "application/json",
+        body: encoder.encode(JSON.stringify(Object.fromEntries(entries))),
+      }
     case "multipart": {
       const boundary = `----keyway${crypto.randomUUID().replace(/-/g, "")}`
       const parts = entries.map(
@@ -189,7 +195,9 @@ export const encodeBody = (
     default:
       return {
         contentType: "application/x-www-form-urlencoded",
-        body: encoder.encode(entries.map(([name, value]) => `${formEncode(name)}=${formEncode(value)}`).join("&")),
+        body: encoder.encode(
+          entries.map(([name, value]) => `${formEncode(name)}=${formEncode(value)}`).join("&"),
+        ),
       }
   }
 }
@@ -286,7 +294,11 @@ export const formatScopes = (
   }
   return Effect.succeed(
     format.template.replace(PLACEHOLDER, (_, name: string) =>
-      name === "permissions" ? scopes.join(",") : name === "scopes" ? scopes.join(separator) : format.variables![name]!,
+      name === "permissions"
+        ? scopes.join(",")
+        : name === "scopes"
+          ? scopes.join(separator)
+          : format.variables![name]!,
     ),
   )
 }
@@ -365,7 +377,8 @@ export const oauthError = (response: Http.HttpResponse): string | undefined => {
 /** A JSON object, or a form-encoded body (some providers answer tokens that way). */
 const parseBody = (response: Http.HttpResponse): Record<string, unknown> | undefined => {
   const parsed = Http.json(response)
-  if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>
+  if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed))
+    return parsed as Record<string, unknown>
   const contentType = Http.header(response, "content-type") ?? ""
   if (typeof parsed === "string" && contentType.includes("application/x-www-form-urlencoded")) {
     return Object.fromEntries(new URLSearchParams(parsed))
@@ -405,7 +418,10 @@ export const classify = (response: Http.HttpResponse, context: ResponseContext):
   const status = response.status
   const code = oauthError(response)
   const correlationId = context.correlationId
-  if ((code === "invalid_client" && (status === 400 || status === 401)) || (status === 401 && context.kind === "client_credentials")) {
+  if (
+    (code === "invalid_client" && (status === 400 || status === 401)) ||
+    (status === 401 && context.kind === "client_credentials")
+  ) {
     return new InvalidClient({ provider: context.provider, status, correlationId, oauthError: code })
   }
   if (context.kind !== "client_credentials" && (code === "invalid_grant" || status === 401)) {
@@ -449,7 +465,10 @@ const asNumber = (value: unknown): number | undefined => {
  *
  * @since 0.1.0
  */
-export const parse = (response: Http.HttpResponse, context: ResponseContext): Effect.Effect<TokenResponse, TokenEndpointError> => {
+export const parse = (
+  response: Http.HttpResponse,
+  context: ResponseContext,
+): Effect.Effect<TokenResponse, TokenEndpointError> => {
   const fail = (reason: string) =>
     Effect.fail(
       new TokenEndpointError({
@@ -463,14 +482,17 @@ export const parse = (response: Http.HttpResponse, context: ResponseContext): Ef
   const body = parseBody(response)
   if (body === undefined) return fail("the token response is not a JSON object")
   const accessToken = body.access_token
-  if (typeof accessToken !== "string" || accessToken.length === 0) return fail("the token response has no access_token")
+  if (typeof accessToken !== "string" || accessToken.length === 0)
+    return fail("the token response has no access_token")
   const tokenType = typeof body.token_type === "string" ? body.token_type : undefined
   const refreshToken = body.refresh_token
   const createdAt = asNumber(body.created_at)
   return Effect.succeed({
     accessToken: Redacted.make(accessToken),
-    refreshToken: typeof refreshToken === "string" && refreshToken.length > 0 ? Redacted.make(refreshToken) : undefined,
-    tokenType: tokenType === undefined ? undefined : tokenType.toLowerCase() === "bearer" ? "Bearer" : tokenType,
+    refreshToken:
+      typeof refreshToken === "string" && refreshToken.length > 0 ? Redacted.make(refreshToken) : undefined,
+    tokenType:
+      tokenType === undefined ? undefined : tokenType.toLowerCase() === "bearer" ? "Bearer" : tokenType,
     expiresIn: asNumber(body.expires_in),
     scope: typeof body.scope === "string" ? body.scope : undefined,
     createdAt: createdAt === undefined ? undefined : createdAt * 1000,
@@ -507,25 +529,25 @@ const currentCorrelationId = Effect.map(CorrelationId, (id) => id ?? crypto.rand
  *
  * @since 0.1.0
  */
-export const request: (input: Input) => Effect.Effect<TokenResponse, AuthError> = Effect.fn("TokenRequest.request")(
-  function* (input: Input) {
-    const correlationId = yield* currentCorrelationId
-    const context: ResponseContext = {
-      provider: input.endpoint.provider,
-      url: input.endpoint.tokenUrl,
-      kind: input.kind,
-      connection: input.connection,
-      correlationId,
-    }
-    yield* Effect.annotateCurrentSpan({ "keyway.provider": context.provider, "keyway.grant": input.kind })
-    const transport = yield* Transport
-    const response = yield* transport
-      .send(build(input), { correlationId, timeoutMs: input.endpoint.timeoutMs ?? 30_000 })
-      .pipe(Effect.mapError((error) => transportFailure(error, context)))
-    if (response.status < 200 || response.status >= 300) return yield* Effect.fail(classify(response, context))
-    return yield* parse(response, context)
-  },
-)
+export const request: (input: Input) => Effect.Effect<TokenResponse, AuthError> = Effect.fn(
+  "TokenRequest.request",
+)(function* (input: Input) {
+  const correlationId = yield* currentCorrelationId
+  const context: ResponseContext = {
+    provider: input.endpoint.provider,
+    url: input.endpoint.tokenUrl,
+    kind: input.kind,
+    connection: input.connection,
+    correlationId,
+  }
+  yield* Effect.annotateCurrentSpan({ "keyway.provider": context.provider, "keyway.grant": input.kind })
+  const transport = yield* Transport
+  const response = yield* transport
+    .send(build(input), { correlationId, timeoutMs: input.endpoint.timeoutMs ?? 30_000 })
+    .pipe(Effect.mapError((error) => transportFailure(error, context)))
+  if (response.status < 200 || response.status >= 300) return yield* Effect.fail(classify(response, context))
+  return yield* parse(response, context)
+})
 
 /**
  * One revocation request.
@@ -595,31 +617,44 @@ export const buildRevoke = (input: RevokeInput): Http.HttpRequest => {
  *
  * @since 0.1.0
  */
-export const revoke: (input: RevokeInput) => Effect.Effect<void, InvalidClient | TokenEndpointError> = Effect.fn(
-  "TokenRequest.revoke",
-)(function* (input: RevokeInput) {
-  const correlationId = yield* currentCorrelationId
-  const context: ResponseContext = { provider: input.provider, url: input.revokeUrl, kind: "refresh_token", correlationId }
-  const transport = yield* Transport
-  const response = yield* transport
-    .send(buildRevoke(input), { correlationId, timeoutMs: input.timeoutMs ?? 30_000 })
-    .pipe(Effect.mapError((error) => transportFailure(error, context)))
-  if (response.status >= 200 && response.status < 300) return
-  const code = oauthError(response)
-  if (code === "invalid_client" && (response.status === 400 || response.status === 401)) {
-    return yield* new InvalidClient({ provider: input.provider, status: response.status, correlationId, oauthError: code })
-  }
-  if (code === "invalid_grant" || code === "invalid_token" || (input.style === "workable" && response.status === 401)) {
-    return
-  }
-  return yield* new TokenEndpointError({
-    provider: input.provider,
-    url: redactUrl(input.revokeUrl),
-    status: response.status,
-    correlationId,
-    reason: `revocation answered status ${response.status}${code ? ` (${code})` : ""}`,
+export const revoke: (input: RevokeInput) => Effect.Effect<void, InvalidClient | TokenEndpointError> =
+  Effect.fn("TokenRequest.revoke")(function* (input: RevokeInput) {
+    const correlationId = yield* currentCorrelationId
+    const context: ResponseContext = {
+      provider: input.provider,
+      url: input.revokeUrl,
+      kind: "refresh_token",
+      correlationId,
+    }
+    const transport = yield* Transport
+    const response = yield* transport
+      .send(buildRevoke(input), { correlationId, timeoutMs: input.timeoutMs ?? 30_000 })
+      .pipe(Effect.mapError((error) => transportFailure(error, context)))
+    if (response.status >= 200 && response.status < 300) return
+    const code = oauthError(response)
+    if (code === "invalid_client" && (response.status === 400 || response.status === 401)) {
+      return yield* new InvalidClient({
+        provider: input.provider,
+        status: response.status,
+        correlationId,
+        oauthError: code,
+      })
+    }
+    if (
+      code === "invalid_grant" ||
+      code === "invalid_token" ||
+      (input.style === "workable" && response.status === 401)
+    ) {
+      return
+    }
+    return yield* new TokenEndpointError({
+      provider: input.provider,
+      url: redactUrl(input.revokeUrl),
+      status: response.status,
+      correlationId,
+      reason: `revocation answered status ${response.status}${code ? ` (${code})` : ""}`,
+    })
   })
-})
 
 /**
  * Returns the error with the given correlation id: a token obtained once (single flight) for many
@@ -640,7 +675,9 @@ export const withCorrelationId =
   (error: AuthError): AuthError => {
     switch (error._tag) {
       case "InvalidClient":
-        return new InvalidClient({ ...fieldsOf(error), correlationId } as ConstructorParameters<typeof InvalidClient>[0])
+        return new InvalidClient({ ...fieldsOf(error), correlationId } as ConstructorParameters<
+          typeof InvalidClient
+        >[0])
       case "ReauthorizationRequired":
         return new ReauthorizationRequired({
           ...fieldsOf(error),
@@ -663,6 +700,7 @@ export const withCorrelationId =
 
 const fieldsOf = (error: object): Record<string, unknown> => {
   const out: Record<string, unknown> = {}
-  for (const name of Object.keys(error)) if (name !== "_tag" && name !== "stack") out[name] = (error as Record<string, unknown>)[name]
+  for (const name of Object.keys(error))
+    if (name !== "_tag" && name !== "stack") out[name] = (error as Record<string, unknown>)[name]
   return out
 }

@@ -150,7 +150,9 @@ export const newRevision = (): string => crypto.randomUUID()
  * @since 0.1.0
  */
 export const sameRevision = (stored: StoredToken | undefined, expected: StoredToken | undefined): boolean =>
-  stored === undefined ? expected === undefined : expected !== undefined && stored.revision === expected.revision
+  stored === undefined
+    ? expected === undefined
+    : expected !== undefined && stored.revision === expected.revision
 
 /**
  * An in-memory store: for tests and single-process apps that can afford to lose grants on

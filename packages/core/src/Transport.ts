@@ -45,7 +45,10 @@ export interface SendOptions {
  * @since 0.1.0
  */
 export interface TransportShape {
-  readonly send: (request: HttpRequest, options: SendOptions) => Effect.Effect<HttpResponse, NetworkError | TimeoutError>
+  readonly send: (
+    request: HttpRequest,
+    options: SendOptions,
+  ) => Effect.Effect<HttpResponse, NetworkError | TimeoutError>
 }
 
 // Errors raised before any byte of the request could reach a server.
@@ -80,41 +83,63 @@ const errorCode = (error: unknown): string => {
  *
  * @since 0.1.0
  */
-export const makeUndici = (options: { readonly connections?: number; readonly keepAliveTimeoutMs?: number } = {}): TransportShape => {
+export const makeUndici = (
+  options: { readonly connections?: number; readonly keepAliveTimeoutMs?: number } = {},
+): TransportShape => {
   const dispatcher = new Agent({
     connections: options.connections ?? 128,
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 10_000,
   })
   return {
-    send: (request, sendOptions) => {
-      const fields = () => ({
-        method: request.method,
-        url: redactUrl(request.url, sendOptions.secretQueryParams),
-        correlationId: sendOptions.correlationId,
-      })
-      const attempt = Effect.tryPromise({
-        try: async (signal) => {
-          const response = await undiciRequest(request.url, {
-            method: request.method as "GET",
-            headers: request.headers as Record<string, string>,
-            body: request.body,
-            dispatcher,
-            signal,
+    // One callback per attempt: a single timer and AbortController cover both the per-attempt
+    // timeout and interruption, without forking a fiber to race a sleep.
+    send: (request, sendOptions) =>
+      Effect.callback<HttpResponse, NetworkError | TimeoutError>((resume) => {
+        const controller = new AbortController()
+        let timedOut = false
+        const timer =
+          sendOptions.timeoutMs === undefined
+            ? undefined
+            : setTimeout(() => {
+                timedOut = true
+                controller.abort()
+              }, sendOptions.timeoutMs)
+        const fields = () => ({
+          method: request.method,
+          url: redactUrl(request.url, sendOptions.secretQueryParams),
+          correlationId: sendOptions.correlationId,
+        })
+        undiciRequest(request.url, {
+          method: request.method as "GET",
+          headers: request.headers as Record<string, string>,
+          body: request.body,
+          dispatcher,
+          signal: controller.signal,
+        })
+          .then(async (response) => {
+            const body = new Uint8Array(await response.body.arrayBuffer())
+            return { status: response.statusCode, headers: response.headers as HttpResponse["headers"], body }
           })
-          const body = new Uint8Array(await response.body.arrayBuffer())
-          return { status: response.statusCode, headers: response.headers as HttpResponse["headers"], body }
-        },
-        catch: (error) => {
-          const code = errorCode(error)
-          return new NetworkError({ ...fields(), reason: code, reachedServer: !NOT_SENT.has(code) })
-        },
-      })
-      if (sendOptions.timeoutMs === undefined) return attempt
-      return Effect.timeoutOrElse(attempt, {
-        duration: sendOptions.timeoutMs,
-        orElse: () => Effect.fail(new TimeoutError({ ...fields(), scope: "attempt", timeoutMs: sendOptions.timeoutMs! })),
-      })
-    },
+          .then(
+            (response) => {
+              clearTimeout(timer)
+              resume(Effect.succeed(response))
+            },
+            (error: unknown) => {
+              clearTimeout(timer)
+              if (timedOut) {
+                resume(Effect.fail(new TimeoutError({ ...fields(), scope: "attempt", timeoutMs: sendOptions.timeoutMs! })))
+                return
+              }
+              const code = errorCode(error)
+              resume(Effect.fail(new NetworkError({ ...fields(), reason: code, reachedServer: !NOT_SENT.has(code) })))
+            },
+          )
+        return Effect.sync(() => {
+          clearTimeout(timer)
+          controller.abort()
+        })
+      }),
   }
 }
 
@@ -139,4 +164,5 @@ let shared: TransportShape | undefined
  *
  * @since 0.1.0
  */
-export const layer = (shape: TransportShape): Layer.Layer<never> => Layer.succeed(Transport, shape) as Layer.Layer<never>
+export const layer = (shape: TransportShape): Layer.Layer<never> =>
+  Layer.succeed(Transport, shape) as Layer.Layer<never>

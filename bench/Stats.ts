@@ -1,0 +1,31 @@
+// Small helpers shared by the benchmarks: medians, percentiles, a table printer, results files.
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+
+export const median = (values: ReadonlyArray<number>): number => percentile(values, 50)
+
+export const percentile = (values: ReadonlyArray<number>, p: number): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  if (sorted.length === 0) return Number.NaN
+  const rank = (p / 100) * (sorted.length - 1)
+  const low = Math.floor(rank)
+  const high = Math.ceil(rank)
+  return sorted[low]! + (sorted[high]! - sorted[low]!) * (rank - low)
+}
+
+export const table = (rows: ReadonlyArray<Record<string, string | number>>): string => {
+  if (rows.length === 0) return ""
+  const columns = Object.keys(rows[0]!)
+  const cell = (v: string | number) => (typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : v)
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c] ?? "").length)))
+  const line = (values: ReadonlyArray<string>) => values.map((v, i) => v.padEnd(widths[i]!)).join("  ")
+  return [line(columns), line(widths.map((w) => "-".repeat(w))), ...rows.map((r) => line(columns.map((c) => cell(r[c] ?? ""))))].join("\n")
+}
+
+export const writeResults = (name: string, data: unknown): string => {
+  const dir = Path.join(import.meta.dirname, "results")
+  Fs.mkdirSync(dir, { recursive: true })
+  const file = Path.join(dir, `${name}.json`)
+  Fs.writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`)
+  return file
+}
