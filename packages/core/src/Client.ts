@@ -37,7 +37,7 @@ import * as Auth from "./Auth.ts"
 import * as Call from "./Call.ts"
 import * as Correlation from "./Correlation.ts"
 import { HttpError, isKeywayError, redactUrl, UnexpectedResponse } from "./Errors.ts"
-import * as Http from "./Http.ts"
+import type * as Http from "./Http.ts"
 import * as Retry from "./Retry.ts"
 import * as TokenStore from "./TokenStore.ts"
 import { Transport } from "./Transport.ts"
@@ -225,9 +225,15 @@ class BufferedResponse extends ResponseBase {
   readonly #bytes: Uint8Array
   #used = false
   #stream: ReadableStream<Uint8Array> | null | undefined
-  constructor(bytes: Uint8Array, init: ResponseInit) {
+  readonly #url: string
+  constructor(bytes: Uint8Array, init: ResponseInit, url: string) {
     super(null, init)
     this.#bytes = bytes
+    this.#url = url
+  }
+  /** The URL that was called, as with `fetch`. */
+  get url(): string {
+    return this.#url
   }
   #take(): Uint8Array {
     if (this.#used) throw new TypeError("Body is unusable: Body has already been read")
@@ -265,21 +271,29 @@ class BufferedResponse extends ResponseBase {
   }
   arrayBuffer(): Promise<ArrayBuffer> {
     const bytes = this.#take()
-    return Promise.resolve(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer)
+    return Promise.resolve(
+      bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+    )
   }
   bytes(): Promise<Uint8Array<ArrayBuffer>> {
     return Promise.resolve(new Uint8Array(this.#take()))
   }
   blob(): Promise<Blob> {
-    return Promise.resolve(new Blob([this.#take() as Uint8Array<ArrayBuffer>], { type: this.headers.get("content-type") ?? "" }))
+    return Promise.resolve(
+      new Blob([this.#take() as Uint8Array<ArrayBuffer>], { type: this.headers.get("content-type") ?? "" }),
+    )
   }
   clone(): Response {
     if (this.#used) throw new TypeError("Response.clone: Body has already been consumed.")
-    const copy = new BufferedResponse(this.#bytes, {
-      status: this.status,
-      statusText: this.statusText,
-      headers: this.headers,
-    }) as unknown as Response
+    const copy = new BufferedResponse(
+      this.#bytes,
+      {
+        status: this.status,
+        statusText: this.statusText,
+        headers: this.headers,
+      },
+      this.#url,
+    ) as unknown as Response
     const info = infos.get(this as unknown as Response)
     if (info !== undefined) infos.set(copy, info)
     return copy
@@ -298,7 +312,7 @@ const toResponse = (result: Call.CallResult, request: Http.HttpRequest, runtime:
   const init = { status: raw.status, headers }
   const response = NULL_BODY.has(raw.status)
     ? new Response(null, init)
-    : (new BufferedResponse(raw.body, init) as unknown as Response)
+    : (new BufferedResponse(raw.body, init, request.url) as unknown as Response)
   const secretQueryParams = runtime.auth.secretQueryParams
   infos.set(response, {
     attempts,
@@ -344,16 +358,14 @@ const wrapMethods = <Paths extends {}>(
   const out: Record<string, unknown> = {}
   for (const method of methods) {
     const call = inner[method] as (url: string, init?: Record<string, unknown>) => Promise<unknown>
-    out[method] = (url: string, init?: Record<string, unknown> & KeywayInit) =>
-      call(url, {
+    out[method] = (url: string, init?: Record<string, unknown> & { readonly keyway?: InternalOptions }) => {
+      // Pagination follows next-page URLs with an empty path and the route template given here.
+      const route = init?.keyway?.route ?? url
+      return call(url, {
         ...init,
-        keyway: {
-          scopes: scopesOf(method, url),
-          ...init?.keyway,
-          route: url,
-          abortable: init?.signal != null,
-        },
+        keyway: { scopes: scopesOf(method, route), ...init?.keyway, route, abortable: init?.signal != null },
       })
+    }
   }
   return out as unknown as Pick<Client<Paths>, (typeof methods)[number]>
 }

@@ -298,7 +298,7 @@ export const formatScopes = (
         ? scopes.join(",")
         : name === "scopes"
           ? scopes.join(separator)
-          : format.variables![name]!,
+          : format.variables[name]!,
     ),
   )
 }

@@ -128,11 +128,19 @@ export const makeUndici = (
             (error: unknown) => {
               clearTimeout(timer)
               if (timedOut) {
-                resume(Effect.fail(new TimeoutError({ ...fields(), scope: "attempt", timeoutMs: sendOptions.timeoutMs! })))
+                resume(
+                  Effect.fail(
+                    new TimeoutError({ ...fields(), scope: "attempt", timeoutMs: sendOptions.timeoutMs! }),
+                  ),
+                )
                 return
               }
               const code = errorCode(error)
-              resume(Effect.fail(new NetworkError({ ...fields(), reason: code, reachedServer: !NOT_SENT.has(code) })))
+              resume(
+                Effect.fail(
+                  new NetworkError({ ...fields(), reason: code, reachedServer: !NOT_SENT.has(code) }),
+                ),
+              )
             },
           )
         return Effect.sync(() => {

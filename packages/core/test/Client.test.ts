@@ -61,7 +61,10 @@ describe("Promise API", () => {
     assert.strictEqual(server.seen.length, 2)
     assert.strictEqual(server.seen[0]!.body, '{"name":"Fido"}')
     assert.strictEqual(server.seen[1]!.body, '{"name":"Fido"}')
-    assert.strictEqual(server.seen[0]!.headers["x-correlation-id"], server.seen[1]!.headers["x-correlation-id"])
+    assert.strictEqual(
+      server.seen[0]!.headers["x-correlation-id"],
+      server.seen[1]!.headers["x-correlation-id"],
+    )
     assert.strictEqual(Client.callInfo(response)?.attempts, 2)
   })
 
@@ -100,7 +103,9 @@ describe("Promise API", () => {
     server.setDefault((_req, res) => {
       setTimeout(() => Server.json(200, [])(_req, res, ""), 500)
     })
-    const error = await client.GET("/pets", { keyway: { timeoutMs: 50, retry: { maxAttempts: 1 } } }).catch((e) => e)
+    const error = await client
+      .GET("/pets", { keyway: { timeoutMs: 50, retry: { maxAttempts: 1 } } })
+      .catch((e) => e)
     assert.strictEqual(error._tag, "TimeoutError")
     assert.strictEqual(error.scope, "attempt")
   })
@@ -115,7 +120,10 @@ describe("Promise API", () => {
   it("retries a POST that carries an idempotency key", async () => {
     server.queue.push(Server.json(500, { error: "oops" }))
     server.setDefault(Server.json(201, { id: 3, name: "x" }))
-    const { response } = await client.POST("/pets", { body: { name: "x" }, keyway: { idempotencyKey: "k-1" } })
+    const { response } = await client.POST("/pets", {
+      body: { name: "x" },
+      keyway: { idempotencyKey: "k-1" },
+    })
     assert.strictEqual(response.status, 201)
     assert.strictEqual(server.seen.length, 2)
     assert.strictEqual(server.seen[1]!.headers["idempotency-key"], "k-1")
@@ -136,7 +144,8 @@ describe("Promise API", () => {
       Auth.Auth,
       Auth.make({
         name: "refreshing",
-        authenticate: (request) => Effect.sync(() => Http.setHeader(request, "authorization", `Bearer ${token}`)),
+        authenticate: (request) =>
+          Effect.sync(() => Http.setHeader(request, "authorization", `Bearer ${token}`)),
         onUnauthorized: () =>
           Effect.sync(() => {
             refreshes++
@@ -153,7 +162,10 @@ describe("Promise API", () => {
       server.seen.map((s) => s.headers.authorization),
       ["Bearer old", "Bearer new1"],
     )
-    assert.strictEqual(server.seen[0]!.headers["x-correlation-id"], server.seen[1]!.headers["x-correlation-id"])
+    assert.strictEqual(
+      server.seen[0]!.headers["x-correlation-id"],
+      server.seen[1]!.headers["x-correlation-id"],
+    )
     // A second 401 is handed to the caller: no refresh loop.
     server.setDefault(Server.json(401, { error: "nope" }))
     const second = await c.GET("/pets")
@@ -167,7 +179,10 @@ describe("Promise API", () => {
 describe("Effect API", () => {
   it.live("gives typed data and fails with HttpError carrying the correlation id", () =>
     Effect.gen(function* () {
-      const api = yield* Client.makeEffect<paths, { error: string }>({ provider: "petstore", baseUrl: server.url })
+      const api = yield* Client.makeEffect<paths, { error: string }>({
+        provider: "petstore",
+        baseUrl: server.url,
+      })
       const pets = yield* api.GET("/pets")
       assert.deepStrictEqual(pets, [{ id: 1, name: "Rex" }])
       server.setDefault(Server.json(404, { error: "Not found" }))

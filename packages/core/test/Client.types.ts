@@ -12,7 +12,10 @@ export const typeTests = async () => {
   // Correct calls compile, and data is typed.
   const { data } = await client.GET("/pets", { params: { query: { limit: 1 } } })
   data?.[0]?.name.toUpperCase()
-  await client.POST("/pets", { body: { name: "x" }, keyway: { idempotencyKey: "k", retry: { maxAttempts: 2 } } })
+  await client.POST("/pets", {
+    body: { name: "x" },
+    keyway: { idempotencyKey: "k", retry: { maxAttempts: 2 } },
+  })
   await client.GET("/pets/{petId}", { params: { path: { petId: "1" } } })
 
   // @ts-expect-error a path that is not in the spec
@@ -39,6 +42,9 @@ export const typeTests = async () => {
     // @ts-expect-error the Effect API is typed the same way
     yield* api.GET("/dogs")
     return name
-  }).pipe(Effect.provide(Layer.succeed(Auth.Auth, Auth.make({ name: "n", authenticate: Effect.succeed }))), Effect.scoped)
+  }).pipe(
+    Effect.provide(Layer.succeed(Auth.Auth, Auth.make({ name: "n", authenticate: Effect.succeed }))),
+    Effect.scoped,
+  )
   return program
 }

@@ -56,12 +56,20 @@ describe("Retry", () => {
 
   it("applies the method rules", () => {
     const p = Retry.defaults
-    assert.isTrue(Retry.isRetryable(p, "GET", { _tag: "Status", status: 502, retryAfterMs: undefined }, false))
-    assert.isFalse(Retry.isRetryable(p, "GET", { _tag: "Status", status: 501, retryAfterMs: undefined }, false))
-    assert.isFalse(Retry.isRetryable(p, "POST", { _tag: "Status", status: 502, retryAfterMs: undefined }, false))
+    assert.isTrue(
+      Retry.isRetryable(p, "GET", { _tag: "Status", status: 502, retryAfterMs: undefined }, false),
+    )
+    assert.isFalse(
+      Retry.isRetryable(p, "GET", { _tag: "Status", status: 501, retryAfterMs: undefined }, false),
+    )
+    assert.isFalse(
+      Retry.isRetryable(p, "POST", { _tag: "Status", status: 502, retryAfterMs: undefined }, false),
+    )
     assert.isTrue(Retry.isRetryable(p, "POST", { _tag: "Status", status: 429, retryAfterMs: 0 }, false))
     assert.isFalse(Retry.isRetryable(p, "PATCH", { _tag: "Status", status: 500, retryAfterMs: 10 }, false))
-    assert.isTrue(Retry.isRetryable(p, "PATCH", { _tag: "Status", status: 500, retryAfterMs: undefined }, true))
+    assert.isTrue(
+      Retry.isRetryable(p, "PATCH", { _tag: "Status", status: 500, retryAfterMs: undefined }, true),
+    )
     assert.isTrue(Retry.isRetryable(p, "POST", { _tag: "Network", reachedServer: false }, false))
     assert.isFalse(Retry.isRetryable(p, "POST", { _tag: "Network", reachedServer: true }, false))
     assert.isTrue(Retry.isRetryable(p, "PUT", { _tag: "Timeout" }, false))
@@ -71,7 +79,9 @@ describe("Retry", () => {
     Effect.gen(function* () {
       const { transport, sentAt } = scripted([response(503), response(503), response(200)])
       const rt = runtime(transport, { baseDelayMs: 1000, maxDelayMs: 60_000 })
-      const fiber = yield* Effect.forkChild(maxJitter(Call.execute(rt, Http.makeRequest("GET", "http://x/a"), {})))
+      const fiber = yield* Effect.forkChild(
+        maxJitter(Call.execute(rt, Http.makeRequest("GET", "http://x/a"), {})),
+      )
       // full jitter at its maximum draw: 999 ms, then 1999 ms (base × 2)
       yield* TestClock.adjust("998 millis")
       assert.deepStrictEqual(sentAt, [0])
@@ -88,7 +98,9 @@ describe("Retry", () => {
   it.effect("treats Retry-After as a minimum delay", () =>
     Effect.gen(function* () {
       const { transport, sentAt } = scripted([response(429, { "retry-after": "5" }), response(200)])
-      const fiber = yield* Effect.forkChild(maxJitter(Call.execute(runtime(transport), Http.makeRequest("POST", "http://x/a"), {})))
+      const fiber = yield* Effect.forkChild(
+        maxJitter(Call.execute(runtime(transport), Http.makeRequest("POST", "http://x/a"), {})),
+      )
       yield* TestClock.adjust("4999 millis")
       assert.deepStrictEqual(sentAt, [0])
       yield* TestClock.adjust("1 millis")
@@ -101,7 +113,9 @@ describe("Retry", () => {
   it.effect("fails fast with RateLimited instead of sleeping past the maximum", () =>
     Effect.gen(function* () {
       const { transport, sentAt } = scripted([response(503, { "retry-after": "600" })])
-      const error = yield* Effect.flip(Call.execute(runtime(transport), Http.makeRequest("GET", "http://x/a?api_key=k"), {}))
+      const error = yield* Effect.flip(
+        Call.execute(runtime(transport), Http.makeRequest("GET", "http://x/a?api_key=k"), {}),
+      )
       assert.strictEqual(error._tag, "RateLimited")
       if (error._tag === "RateLimited") {
         assert.strictEqual(error.retryAfterMs, 600_000)
@@ -127,7 +141,13 @@ describe("Retry", () => {
 
   it.effect("stops at the overall deadline", () =>
     Effect.gen(function* () {
-      const reset = new Errors.NetworkError({ method: "GET", url: "http://x/a", correlationId: "c", reason: "ECONNRESET", reachedServer: true })
+      const reset = new Errors.NetworkError({
+        method: "GET",
+        url: "http://x/a",
+        correlationId: "c",
+        reason: "ECONNRESET",
+        reachedServer: true,
+      })
       const { transport, sentAt } = scripted([reset])
       const fiber = yield* Effect.forkChild(
         maxJitter(

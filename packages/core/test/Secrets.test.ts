@@ -2,8 +2,9 @@
  * Runs the error and log paths of a call with secrets in play and proves that none of them
  * reaches a log line, an error message, `JSON.stringify`, `util.inspect` or `String()`.
  */
-import { assert, describe, it } from "@effect/vitest"
+
 import * as Util from "node:util"
+import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Logger, Redacted, References } from "effect"
 import { afterAll, beforeAll } from "vitest"
 import { Auth, Client, Errors, Http } from "../src/index.ts"
@@ -25,8 +26,15 @@ const plugin = Layer.succeed(
     name: "both",
     secretQueryParams: ["api_key"],
     authenticate: (request) =>
-      Effect.succeed(Http.setQuery(Http.setHeader(request, "authorization", `Bearer ${Redacted.value(token)}`), "api_key", Redacted.value(apiKey))),
-    onUnauthorized: () => Effect.fail(new Errors.CredentialsExpired({ provider: "p", reason: "token rejected" })),
+      Effect.succeed(
+        Http.setQuery(
+          Http.setHeader(request, "authorization", `Bearer ${Redacted.value(token)}`),
+          "api_key",
+          Redacted.value(apiKey),
+        ),
+      ),
+    onUnauthorized: () =>
+      Effect.fail(new Errors.CredentialsExpired({ provider: "p", reason: "token rejected" })),
   }),
 )
 
@@ -60,21 +68,41 @@ describe("no secret leaks", () => {
       ]
       for (const handler of scenarios) {
         server.setDefault(handler)
-        errors.push(yield* Effect.flip(api.GET("/pets", { keyway: { retry: { maxAttempts: 2, baseDelayMs: 1 } } })))
+        errors.push(
+          yield* Effect.flip(api.GET("/pets", { keyway: { retry: { maxAttempts: 2, baseDelayMs: 1 } } })),
+        )
       }
       errors.push(yield* Effect.flip(api.GET("/pets", { keyway: { correlationId: "x".repeat(40) } })))
       server.setDefault((_req, res) => setTimeout(() => res.end("[]"), 300))
-      errors.push(yield* Effect.flip(api.GET("/pets", { keyway: { timeoutMs: 20, retry: { maxAttempts: 1 } } })))
+      errors.push(
+        yield* Effect.flip(api.GET("/pets", { keyway: { timeoutMs: 20, retry: { maxAttempts: 1 } } })),
+      )
       const dead = yield* Client.makeEffect<paths>({ provider: "p", baseUrl: "http://127.0.0.1:1" })
-      errors.push(yield* Effect.flip(dead.GET("/pets", { keyway: { retry: { maxAttempts: 2, baseDelayMs: 1 } } })))
+      errors.push(
+        yield* Effect.flip(dead.GET("/pets", { keyway: { retry: { maxAttempts: 2, baseDelayMs: 1 } } })),
+      )
 
       assert.deepStrictEqual(
         errors.map((e) => (e as { _tag: string })._tag),
-        ["CredentialsExpired", "RateLimited", "HttpError", "HttpError", "NetworkError", "ConfigError", "TimeoutError", "NetworkError"],
+        [
+          "CredentialsExpired",
+          "RateLimited",
+          "HttpError",
+          "HttpError",
+          "NetworkError",
+          "ConfigError",
+          "TimeoutError",
+          "NetworkError",
+        ],
       )
       for (const error of errors) assert.deepStrictEqual(exposures(error), [], Util.inspect(error))
       assert.isAbove(lines.length, 3, "the scenarios logged")
-      for (const line of lines) assert.deepStrictEqual(SECRETS.filter((s) => line.includes(s)), [], line)
+      for (const line of lines)
+        assert.deepStrictEqual(
+          SECRETS.filter((s) => line.includes(s)),
+          [],
+          line,
+        )
       // The URL of a sent attempt names the secret parameter but not its value.
       const network = errors[7] as Errors.NetworkError
       assert.include(network.url, "api_key=%3Credacted%3E")

@@ -33,10 +33,17 @@ describe("TokenLifecycle", () => {
         provider: "p",
         fetch: () =>
           Deferred.await(gate).pipe(
-            Effect.andThen(Effect.sync(() => ({ accessToken: Redacted.make(`t${++calls}`), expiresIn: 3600 }))),
+            Effect.andThen(
+              Effect.sync(() => ({ accessToken: Redacted.make(`t${++calls}`), expiresIn: 3600 })),
+            ),
           ),
       })
-      const fiber = yield* Effect.forkChild(Effect.all(Array.from({ length: 100 }, () => tokens.get(["a"])), { concurrency: "unbounded" }))
+      const fiber = yield* Effect.forkChild(
+        Effect.all(
+          Array.from({ length: 100 }, () => tokens.get(["a"])),
+          { concurrency: "unbounded" },
+        ),
+      )
       yield* Effect.yieldNow
       yield* Deferred.succeed(gate, undefined)
       const results = yield* Fiber.join(fiber)
@@ -73,7 +80,10 @@ describe("TokenLifecycle", () => {
 
   it.effect("expiry: expires_in, else the JWT exp, else the default lifetime", () =>
     Effect.gen(function* () {
-      assert.strictEqual(TokenLifecycle.expiryFrom({ expiresIn: 60, accessToken: jwt({ exp: 999 }) }, 1000, 5), 61_000)
+      assert.strictEqual(
+        TokenLifecycle.expiryFrom({ expiresIn: 60, accessToken: jwt({ exp: 999 }) }, 1000, 5),
+        61_000,
+      )
       assert.strictEqual(TokenLifecycle.expiryFrom({ accessToken: jwt({ exp: 999 }) }, 1000, 5), 999_000)
       assert.strictEqual(TokenLifecycle.expiryFrom({ accessToken: "opaque" }, 1000, 5), 1005)
       const tokens = yield* TokenLifecycle.make({
@@ -112,7 +122,7 @@ describe("TokenLifecycle", () => {
       yield* TestClock.adjust("2 minutes")
       const t2 = yield* tokens.get([])
       const stored = yield* store.get(tokens.keyOf([]))
-      assert.strictEqual(Redacted.value(stored!.refreshToken!), "r2")
+      assert.strictEqual(Redacted.value(stored.refreshToken!), "r2")
       assert.strictEqual(stored!.revision, t2.revision)
     }).pipe(Effect.provide(TokenStore.layerMemory)),
   )
@@ -129,15 +139,21 @@ describe("TokenLifecycle", () => {
             calls++
             // Another process rotates while our token request is in flight.
             if (calls === 2) {
-              yield* Effect.orDie(store.compareAndSet(key, current, {
-                accessToken: Redacted.make("winner"),
-                refreshToken: Redacted.make("r-winner"),
-                expiresAt: 10_000_000,
-                obtainedAt: 0,
-                revision: "other-process",
-              }))
+              yield* Effect.orDie(
+                store.compareAndSet(key, current, {
+                  accessToken: Redacted.make("winner"),
+                  refreshToken: Redacted.make("r-winner"),
+                  expiresAt: 10_000_000,
+                  obtainedAt: 0,
+                  revision: "other-process",
+                }),
+              )
             }
-            return { accessToken: Redacted.make(`t${calls}`), refreshToken: Redacted.make(`r${calls}`), expiresIn: 60 }
+            return {
+              accessToken: Redacted.make(`t${calls}`),
+              refreshToken: Redacted.make(`r${calls}`),
+              expiresIn: 60,
+            }
           }),
       })
       yield* tokens.get([])
@@ -145,7 +161,7 @@ describe("TokenLifecycle", () => {
       const t = yield* tokens.get([])
       assert.strictEqual(value(t), "winner")
       const stored = yield* store.get(tokens.keyOf([]))
-      assert.strictEqual(Redacted.value(stored!.refreshToken!), "r-winner")
+      assert.strictEqual(Redacted.value(stored.refreshToken!), "r-winner")
     }).pipe(Effect.provide(TokenStore.layerMemory)),
   )
 
@@ -158,8 +174,18 @@ describe("TokenLifecycle", () => {
         connection: "acme",
         fetch: () =>
           ++calls === 1
-            ? Effect.succeed({ accessToken: Redacted.make("t1"), refreshToken: Redacted.make("r1"), expiresIn: 60 })
-            : Effect.fail(new Errors.ReauthorizationRequired({ provider: "p", connection: "acme", reason: "invalid_grant" })),
+            ? Effect.succeed({
+                accessToken: Redacted.make("t1"),
+                refreshToken: Redacted.make("r1"),
+                expiresIn: 60,
+              })
+            : Effect.fail(
+                new Errors.ReauthorizationRequired({
+                  provider: "p",
+                  connection: "acme",
+                  reason: "invalid_grant",
+                }),
+              ),
       })
       yield* tokens.get([])
       yield* TestClock.adjust("2 minutes")
@@ -167,7 +193,7 @@ describe("TokenLifecycle", () => {
       assert.strictEqual(error._tag, "ReauthorizationRequired")
       const stored = yield* store.get(tokens.keyOf([]))
       assert.strictEqual(stored?.needsReauthorization, "invalid_grant")
-      assert.strictEqual(Redacted.value(stored!.refreshToken!), "r1")
+      assert.strictEqual(Redacted.value(stored.refreshToken!), "r1")
       // Later calls fail at once, without another token request.
       const again = yield* Effect.flip(tokens.get([]))
       assert.strictEqual(again._tag, "ReauthorizationRequired")
@@ -201,7 +227,10 @@ describe("TokenLifecycle", () => {
       assert.isFalse(yield* store.compareAndSet(key, undefined, r2))
       assert.isFalse(yield* store.compareAndSet(key, r2, r2))
       assert.isTrue(yield* store.compareAndSet(key, r1, r2))
-      assert.strictEqual((yield* store.get(TokenStore.key({ provider: "p", connection: "c", scopes: ["a", "b"] })))?.revision, "2")
+      assert.strictEqual(
+        (yield* store.get(TokenStore.key({ provider: "p", connection: "c", scopes: ["a", "b"] })))?.revision,
+        "2",
+      )
       yield* store.delete(key)
       assert.isUndefined(yield* store.get(key))
       assert.strictEqual(TokenStore.deserialize(TokenStore.serialize(r2)).revision, "2")

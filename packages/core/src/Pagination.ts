@@ -1,0 +1,206 @@
+/**
+ * Async iteration over paged list endpoints, in the three styles providers use:
+ *
+ * - `next-url`: the body holds the next page's URL (Workable's `paging.next`, absolute; Culture
+ *   Amp's `pagination.nextPath`, relative to the host).
+ * - `cursor`: the body holds a cursor to send back as a query parameter (Culture Amp's
+ *   `pagination.afterKey` → `?cursor=`).
+ * - `offset`: an offset and a limit, in the query (`?offset=&limit=`) or in the body at a dotted
+ *   path (CCW's `meta.offset`/`meta.limit`); pages end when one comes back short or the offset
+ *   passes a declared total.
+ *
+ * Every page is an ordinary call through the client: same auth, retries and correlation rules,
+ * each page with its own correlation id. A page that fails throws the call's typed error.
+ *
+ * @example
+ * ```ts
+ * import { Pagination } from "@keyway/core"
+ * // client: a Keyway client for Workable
+ * // for await (const job of Pagination.iterate(client, "GET", "/jobs", {}, { style: "next-url", items: "jobs", next: "paging.next" })) {
+ * //   console.log(job.shortcode)
+ * // }
+ * ```
+ *
+ * @since 0.1.0
+ */
+
+import { callInfo } from "./Client.ts"
+import { HttpError } from "./Errors.ts"
+
+/**
+ * How an endpoint pages (the descriptor's `pagination` entry).
+ *
+ * @since 0.1.0
+ */
+export interface Spec {
+  readonly style: "next-url" | "cursor" | "offset"
+  /** Dotted path to the items array in a page. */
+  readonly items: string
+  /** Dotted path to the next URL (next-url) or cursor (cursor). */
+  readonly next?: string | undefined
+  /** Query parameter for the cursor or offset, or a dotted body path (`meta.offset`). */
+  readonly param?: string | undefined
+  /** Query parameter or dotted body path for the page size. */
+  readonly limitParam?: string | undefined
+  readonly pageSize?: number | undefined
+}
+
+type Init = {
+  readonly params?: { readonly query?: Record<string, unknown>; readonly path?: Record<string, unknown> }
+  readonly body?: unknown
+  readonly baseUrl?: string
+  readonly keyway?: Record<string, unknown>
+  readonly [key: string]: unknown
+}
+
+type AnyMethod = (
+  url: string,
+  init?: Init,
+) => Promise<{ data?: unknown; error?: unknown; response: Response }>
+
+/**
+ * Anything with openapi-fetch methods: a Keyway Promise client, or an Effect client's `promise`.
+ *
+ * @since 0.1.0
+ */
+export type PagedClient = { readonly [M in "GET" | "POST" | "PUT" | "PATCH" | "DELETE"]?: unknown }
+
+/**
+ * Reads a dotted path (`paging.next`) from a value.
+ *
+ * @example
+ * ```ts
+ * import { Pagination } from "@keyway/core"
+ * Pagination.at({ paging: { next: "u" } }, "paging.next") // "u"
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const at = (value: unknown, path: string): unknown => {
+  let current = value
+  for (const part of path.split(".")) {
+    if (current === null || typeof current !== "object") return undefined
+    current = (current as Record<string, unknown>)[part]
+  }
+  return current
+}
+
+const setAt = (value: unknown, path: string, leaf: unknown): unknown => {
+  const [head, ...rest] = path.split(".")
+  const base = value !== null && typeof value === "object" ? (value as Record<string, unknown>) : {}
+  return { ...base, [head!]: rest.length === 0 ? leaf : setAt(base[head!], rest.join("."), leaf) }
+}
+
+const isBodyPath = (param: string, method: string) => method !== "GET" && param.includes(".")
+
+const withParam = (init: Init, method: string, param: string, value: unknown): Init =>
+  isBodyPath(param, method)
+    ? { ...init, body: setAt(init.body, param, value) }
+    : { ...init, params: { ...init.params, query: { ...init.params?.query, [param]: value } } }
+
+/**
+ * Iterates over the pages of an endpoint, yielding each page's body.
+ *
+ * @since 0.1.0
+ */
+export async function* pages(
+  client: PagedClient,
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
+  path: string,
+  init: Init | undefined,
+  spec: Spec,
+): AsyncGenerator<unknown, void, undefined> {
+  const call = (client as Record<string, AnyMethod>)[method]
+  if (typeof call !== "function") throw new TypeError(`the client has no ${method} method`)
+  let request: Init = init ?? {}
+  const limit = spec.pageSize
+  if (spec.style === "offset" && spec.limitParam !== undefined && limit !== undefined) {
+    const given = isBodyPath(spec.limitParam, method)
+      ? at(request.body, spec.limitParam)
+      : request.params?.query?.[spec.limitParam]
+    if (given === undefined) request = withParam(request, method, spec.limitParam, limit)
+  }
+  let offset = 0
+  if (spec.style === "offset") {
+    const param = spec.param ?? "offset"
+    const given = isBodyPath(param, method) ? at(request.body, param) : request.params?.query?.[param]
+    offset = Number(given ?? 0)
+    if (given === undefined) request = withParam(request, method, param, offset)
+  }
+  for (let page = 0; page < 100_000; page++) {
+    const { data, error, response } = await call(path, request)
+    if (!response.ok || data === undefined) {
+      const info = callInfo(response)
+      throw new HttpError({
+        status: response.status,
+        method,
+        url: info?.url ?? path,
+        correlationId: info?.correlationId ?? "",
+        body: error,
+        attempts: info?.attempts ?? 1,
+      })
+    }
+    yield data
+    const items = at(data, spec.items)
+    const count = Array.isArray(items) ? items.length : 0
+    if (count === 0) return
+    switch (spec.style) {
+      case "next-url": {
+        const next = at(data, spec.next ?? "paging.next")
+        if (typeof next !== "string" || next === "") return
+        // The next URL carries every query parameter itself: call it as the base URL, keeping the
+        // route template for scopes and spans.
+        const url = new URL(next, response.url || undefined)
+        const query = Object.fromEntries(url.searchParams)
+        url.search = ""
+        request = {
+          ...request,
+          baseUrl: url.toString(),
+          params: { ...request.params, path: {}, query },
+          keyway: { ...request.keyway, route: path },
+        }
+        path = ""
+        break
+      }
+      case "cursor": {
+        const cursor = at(data, spec.next ?? "pagination.afterKey")
+        if (cursor === undefined || cursor === null || cursor === "") return
+        request = withParam(request, method, spec.param ?? "cursor", cursor)
+        break
+      }
+      case "offset": {
+        const pageLimit = limit ?? count
+        if (count < pageLimit) return
+        offset += count
+        const total = at(data, "meta.total") ?? at(data, "total") ?? at(data, "totalCount")
+        if (typeof total === "number" && offset >= total) return
+        request = withParam(request, method, spec.param ?? "offset", offset)
+        break
+      }
+    }
+  }
+}
+
+/**
+ * Iterates over the items of every page.
+ *
+ * @example
+ * ```ts
+ * import { Pagination } from "@keyway/core"
+ * // const all = await Array.fromAsync(Pagination.iterate(client, "POST", "/API/candidates/search", { body }, { style: "offset", items: "data", param: "meta.offset", limitParam: "meta.limit", pageSize: 50 }))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export async function* iterate<Item = unknown>(
+  client: PagedClient,
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
+  path: string,
+  init: Init | undefined,
+  spec: Spec,
+): AsyncGenerator<Item, void, undefined> {
+  for await (const page of pages(client, method, path, init, spec)) {
+    const items = at(page, spec.items)
+    if (Array.isArray(items)) yield* items as Array<Item>
+  }
+}

@@ -1,0 +1,109 @@
+import { assert, describe, it } from "@effect/vitest"
+import { afterEach, beforeEach } from "vitest"
+import { Auth, Client, Pagination } from "../src/index.ts"
+import * as Server from "./fixtures/Server.ts"
+
+let server: Server.TestServer
+let client: Client.Client<any>
+beforeEach(async () => {
+  server = await Server.start()
+  client = Client.make<any>({ provider: "p", baseUrl: `${server.url}/api`, auth: Auth.layerNone })
+})
+afterEach(async () => {
+  await client.close()
+  await server.close()
+})
+
+const ids = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => ({ id: from + i }))
+
+describe("Pagination", () => {
+  it("follows absolute next URLs (Workable's paging.next)", async () => {
+    server.setDefault((req, res) => {
+      const url = new URL(req.url!, server.url)
+      const since = Number(url.searchParams.get("since_id") ?? 0)
+      const items = ids(since, Math.min(since + 2, 5))
+      const next = since + 2 < 5 ? `${server.url}/api/jobs?since_id=${since + 2}&limit=2` : undefined
+      Server.json(200, { jobs: items, ...(next ? { paging: { next } } : {}) })(req, res, "")
+    })
+    const all = await Array.fromAsync(
+      Pagination.iterate(
+        client,
+        "GET",
+        "/jobs",
+        { params: { query: { limit: 2 } } },
+        { style: "next-url", items: "jobs", next: "paging.next" },
+      ),
+    )
+    assert.deepStrictEqual(all, ids(0, 5))
+    assert.deepStrictEqual(
+      server.seen.map((s) => s.url),
+      ["/api/jobs?limit=2", "/api/jobs?since_id=2&limit=2", "/api/jobs?since_id=4&limit=2"],
+    )
+  })
+
+  it("follows relative next paths and cursors (Culture Amp)", async () => {
+    server.setDefault((req, res) => {
+      const cursor = new URL(req.url!, server.url).searchParams.get("cursor")
+      const page = cursor === null ? 0 : Number(cursor)
+      Server.json(200, {
+        data: ids(page * 3, page * 3 + 3),
+        ...(page < 2 ? { pagination: { afterKey: String(page + 1) } } : {}),
+      })(req, res, "")
+    })
+    const all = await Array.fromAsync(
+      Pagination.iterate(client, "GET", "/employees", undefined, {
+        style: "cursor",
+        items: "data",
+        next: "pagination.afterKey",
+        param: "cursor",
+      }),
+    )
+    assert.strictEqual(all.length, 9)
+    assert.strictEqual(server.seen[2]!.url, "/api/employees?cursor=2")
+  })
+
+  it("pages by offset in the body (CCW's meta.offset) until a short page", async () => {
+    server.setDefault((req, res, body) => {
+      const { meta } = JSON.parse(body) as { meta: { offset: number; limit: number } }
+      Server.json(200, {
+        meta: { ...meta, total: 7 },
+        data: ids(meta.offset, Math.min(meta.offset + meta.limit, 7)),
+      })(req, res, "")
+    })
+    const all = await Array.fromAsync(
+      Pagination.iterate(
+        client,
+        "POST",
+        "/candidates/search",
+        { body: { data: { status: "active" } } },
+        {
+          style: "offset",
+          items: "data",
+          param: "meta.offset",
+          limitParam: "meta.limit",
+          pageSize: 3,
+        },
+      ),
+    )
+    assert.deepStrictEqual(all, ids(0, 7))
+    assert.deepStrictEqual(
+      server.seen.map((s) => JSON.parse(s.body).meta),
+      [
+        { limit: 3, offset: 0 },
+        { limit: 3, offset: 3 },
+        { limit: 3, offset: 6 },
+      ],
+    )
+    assert.deepStrictEqual(JSON.parse(server.seen[1]!.body).data, { status: "active" })
+  })
+
+  it("throws the typed HttpError of a failing page", async () => {
+    server.setDefault(Server.json(404, { error: "Not found" }))
+    const error = await Array.fromAsync(
+      Pagination.iterate(client, "GET", "/jobs", undefined, { style: "next-url", items: "jobs" }),
+    ).catch((e) => e)
+    assert.strictEqual(error._tag, "HttpError")
+    assert.strictEqual(error.status, 404)
+    assert.match(error.correlationId, /^[0-9a-f-]{36}$/)
+  })
+})

@@ -1,0 +1,46 @@
+/**
+ * `pnpm test`: type-checks and tests every package through turbo (build → typecheck → test), then
+ * sums the vitest JSON reports of all packages into the last line: `N passed, N failed`.
+ */
+import { spawnSync } from "node:child_process"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+
+const root = Path.resolve(import.meta.dirname, "..")
+const reports: Array<string> = []
+const walk = (dir: string, depth: number) => {
+  if (depth > 4) return
+  for (const entry of Fs.readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === "node_modules" || entry.name.startsWith(".git")) continue
+    const full = Path.join(dir, entry.name)
+    if (entry.isDirectory()) walk(full, depth + 1)
+    else if (entry.name === ".test-results.json") reports.push(full)
+  }
+}
+const findReports = () => {
+  reports.length = 0
+  for (const top of ["packages", "generators", "examples"]) {
+    if (Fs.existsSync(Path.join(root, top))) walk(Path.join(root, top), 0)
+  }
+  return reports
+}
+// Reports of an earlier run must not count: turbo restores them for cached tasks.
+for (const file of findReports()) Fs.rmSync(file)
+
+const args = ["exec", "turbo", "run", "typecheck", "test", "--continue", ...process.argv.slice(2)]
+if (process.env.CI) args.push("--output-logs=errors-only")
+const run = spawnSync("pnpm", args, { cwd: root, stdio: "inherit" })
+
+findReports()
+let passed = 0
+let failed = 0
+for (const file of reports) {
+  const report = JSON.parse(Fs.readFileSync(file, "utf8")) as { numPassedTests: number; numFailedTests: number }
+  passed += report.numPassedTests
+  failed += report.numFailedTests
+  if (report.numFailedTests > 0) console.log(`failed tests in ${Path.relative(root, Path.dirname(file))}`)
+}
+// A package whose tests did not run at all (a type error, a crash) fails the run too.
+if (run.status !== 0 && failed === 0) failed = 1
+console.log(`${passed} passed, ${failed} failed`)
+process.exit(run.status === 0 && failed === 0 ? 0 : 1)
