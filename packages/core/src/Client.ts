@@ -327,8 +327,12 @@ const toResponse = (result: Call.CallResult, request: Http.HttpRequest, runtime:
   return response
 }
 
-type Runner = <A, E>(effect: Effect.Effect<A, E>, signal: AbortSignal | undefined) => Promise<A>
-type InternalOptions = Call.CallOptions & { readonly abortable?: boolean }
+type Runner = <A, E>(effect: Effect.Effect<A, E>, signal: AbortSignal | undefined, options: InternalOptions) => Promise<A>
+type InternalOptions = Call.CallOptions & {
+  readonly abortable?: boolean
+  /** The Effect API's caller context: its clock, logger, tracer and parent span. */
+  readonly context?: Context.Context<never>
+}
 
 /** openapi-fetch's `fetch`: converts, runs the pipeline, converts back. */
 const makeFetch =
@@ -341,6 +345,7 @@ const makeFetch =
     const result = await run(
       Call.execute(rt, httpRequest, options),
       options.abortable ? request.signal : undefined,
+      options,
     )
     return toResponse(result, httpRequest, rt)
   }
@@ -446,7 +451,10 @@ export const makeEffect = <Paths extends {}, E = unknown, Media extends MediaTyp
   Effect.gen(function* () {
     const runtime = yield* captureRuntime(options.provider)
     const context = yield* Effect.context<never>()
-    const run: Runner = (effect, signal) => Effect.runPromiseWith(context)(effect, signal && { signal })
+    // Each call runs in the context of the fiber that makes it (TestClock, logger, tracer, parent
+    // span), falling back to the context the client was built in.
+    const run: Runner = (effect, signal, call) =>
+      Effect.runPromiseWith(call.context ?? context)(effect, signal && { signal })
     const promise = wrapMethods<Paths>(
       makeFetch(() => Promise.resolve(runtime), run),
       options,
@@ -457,11 +465,13 @@ export const makeEffect = <Paths extends {}, E = unknown, Media extends MediaTyp
         url: string,
         init?: Record<string, unknown>,
       ) => Promise<FetchResult>
-      out[method] = (url: string, init?: Record<string, unknown>) =>
-        Effect.tryPromise({
-          try: (signal) => call(url, { ...init, signal }),
-          catch: (error) => unexpected(error, method, options, url),
-        }).pipe(Effect.flatMap(toData))
+      out[method] = (url: string, init?: Record<string, unknown> & { readonly keyway?: InternalOptions }) =>
+        Effect.contextWith((caller: Context.Context<never>) =>
+          Effect.tryPromise({
+            try: (signal) => call(url, { ...init, signal, keyway: { ...init?.keyway, context: caller } }),
+            catch: (error) => unexpected(error, method, options, url),
+          }),
+        ).pipe(Effect.flatMap(toData))
     }
     const release = runtime.auth.release
     const close = () => Promise.resolve()

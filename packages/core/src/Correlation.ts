@@ -59,7 +59,6 @@ export const layer = (settings: {
     maxLength: settings.maxLength ?? 36,
   }) as Layer.Layer<never>
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we refuse
 const UNSAFE = /[^\x20-\x7e]/
 
 /**

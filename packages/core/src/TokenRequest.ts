@@ -292,13 +292,14 @@ export const formatScopes = (
       }),
     )
   }
+  const variables = format.variables ?? {}
   return Effect.succeed(
     format.template.replace(PLACEHOLDER, (_, name: string) =>
       name === "permissions"
         ? scopes.join(",")
         : name === "scopes"
           ? scopes.join(separator)
-          : format.variables[name]!,
+          : (variables[name] ?? ""),
     ),
   )
 }

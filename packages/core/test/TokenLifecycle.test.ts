@@ -122,7 +122,7 @@ describe("TokenLifecycle", () => {
       yield* TestClock.adjust("2 minutes")
       const t2 = yield* tokens.get([])
       const stored = yield* store.get(tokens.keyOf([]))
-      assert.strictEqual(Redacted.value(stored.refreshToken!), "r2")
+      assert.strictEqual(Redacted.value(stored?.refreshToken as Redacted.Redacted<string>), "r2")
       assert.strictEqual(stored!.revision, t2.revision)
     }).pipe(Effect.provide(TokenStore.layerMemory)),
   )
@@ -161,7 +161,7 @@ describe("TokenLifecycle", () => {
       const t = yield* tokens.get([])
       assert.strictEqual(value(t), "winner")
       const stored = yield* store.get(tokens.keyOf([]))
-      assert.strictEqual(Redacted.value(stored.refreshToken!), "r-winner")
+      assert.strictEqual(Redacted.value(stored?.refreshToken as Redacted.Redacted<string>), "r-winner")
     }).pipe(Effect.provide(TokenStore.layerMemory)),
   )
 
@@ -193,7 +193,7 @@ describe("TokenLifecycle", () => {
       assert.strictEqual(error._tag, "ReauthorizationRequired")
       const stored = yield* store.get(tokens.keyOf([]))
       assert.strictEqual(stored?.needsReauthorization, "invalid_grant")
-      assert.strictEqual(Redacted.value(stored.refreshToken!), "r1")
+      assert.strictEqual(Redacted.value(stored?.refreshToken as Redacted.Redacted<string>), "r1")
       // Later calls fail at once, without another token request.
       const again = yield* Effect.flip(tokens.get([]))
       assert.strictEqual(again._tag, "ReauthorizationRequired")
