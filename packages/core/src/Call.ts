@@ -35,7 +35,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Effect, Random, Result } from "effect"
+import { Effect, Random, Tracer } from "effect"
 import * as Auth from "./Auth.ts"
 import * as Correlation from "./Correlation.ts"
 import {
@@ -117,20 +117,24 @@ export const execute = (
 ): Effect.Effect<CallResult, CallError> => {
   const headerName = runtime.correlation.header.toLowerCase()
   const route = options.route ?? new URL(request.url).pathname
-  return Correlation.resolve(options.correlationId ?? request.headers[headerName], runtime.correlation).pipe(
-    Effect.flatMap((correlationId) =>
-      run(runtime, request, options, correlationId).pipe(
-        Effect.tapError((error) => Effect.logDebug(`call failed: ${error._tag}: ${error.message}`)),
-        Effect.tap((result) =>
-          Effect.annotateCurrentSpan({
-            "http.status_code": result.response.status,
-            "keyway.attempts": result.attempts,
-          }),
-        ),
-        Effect.annotateLogs({ correlationId, provider: runtime.provider, method: request.method, route }),
-        Effect.withSpan(
+  const correlationId = Correlation.validate(
+    options.correlationId ?? request.headers[headerName],
+    runtime.correlation,
+  )
+  if (typeof correlationId !== "string") return Effect.fail(correlationId)
+  const call = run(runtime, request, options, correlationId).pipe(
+    Effect.tapError((error) => Effect.logDebug(`call failed: ${error._tag}: ${error.message}`)),
+    Effect.annotateLogs({ correlationId, provider: runtime.provider, method: request.method, route }),
+  )
+  return Effect.flatMap(Tracer.Tracer, (tracer) =>
+    // Without a tracing backend nobody can observe a span: skip the cost (about a third of the
+    // pipeline's own CPU time on a fast loopback).
+    tracer === Tracer.nativeTracer
+      ? call
+      : Effect.useSpan(
           "keyway.call",
           {
+            kind: "client",
             attributes: {
               "http.method": request.method,
               "http.route": route,
@@ -138,16 +142,29 @@ export const execute = (
               "keyway.correlation_id": correlationId,
             },
           },
-          // A stack trace per call costs more than the whole pipeline on a fast loopback.
-          { captureStackTrace: false },
+          (span) =>
+            call.pipe(
+              Effect.withParentSpan(span),
+              Effect.tap((result) =>
+                Effect.sync(() => {
+                  span.attribute("http.status_code", result.response.status)
+                  span.attribute("keyway.attempts", result.attempts)
+                }),
+              ),
+            ),
         ),
-      ),
-    ),
   )
 }
 
-const run = (runtime: Runtime, request: Http.HttpRequest, options: CallOptions, correlationId: string) =>
-  Effect.gen(function* () {
+const run = (
+  runtime: Runtime,
+  request: Http.HttpRequest,
+  options: CallOptions,
+  correlationId: string,
+): Effect.Effect<CallResult, CallError> =>
+  // Written with combinators rather than a generator: this runs on every call, and the happy
+  // path (one attempt, no refresh) should cost a handful of Effect steps.
+  Effect.clockWith((clock) => {
     const policy = Retry.merge(
       runtime.retry,
       options.timeoutMs === undefined
@@ -155,119 +172,136 @@ const run = (runtime: Runtime, request: Http.HttpRequest, options: CallOptions, 
         : { ...options.retry, attemptTimeoutMs: options.timeoutMs },
     )
     if (policy.maxAttempts < 1) {
-      return yield* new ConfigError({ path: "retry.maxAttempts", message: "must be at least 1" })
+      return Effect.fail(new ConfigError({ path: "retry.maxAttempts", message: "must be at least 1" }))
     }
-    let base = Http.setHeader(request, runtime.correlation.header, correlationId)
-    if (options.idempotencyKey !== undefined)
-      base = Http.setHeader(base, "idempotency-key", options.idempotencyKey)
-    const hasIdempotencyKey =
-      options.idempotencyKey !== undefined || base.headers["idempotency-key"] !== undefined
+    const headers: Record<string, string> = { ...request.headers }
+    headers[runtime.correlation.header.toLowerCase()] = correlationId
+    if (options.idempotencyKey !== undefined) headers["idempotency-key"] = options.idempotencyKey
+    const base: Http.HttpRequest = { ...request, headers }
+    const hasIdempotencyKey = headers["idempotency-key"] !== undefined
     const secretQueryParams = runtime.auth.secretQueryParams
     const url = () => redactUrl(request.url, secretQueryParams)
-    const start = yield* Clock.currentTimeMillis
-    const deadline = start + policy.deadlineMs
+    const deadline = clock.currentTimeMillisUnsafe() + policy.deadlineMs
     let refreshed = false
 
-    const sendOnce = (attempt: number, now: number): Effect.Effect<Attempt, CallError> => {
-      const call: Auth.CallInfo = { correlationId, attempt, route: options.route, scopes: options.scopes }
-      return runtime.auth.authenticate(base, call).pipe(
-        Effect.flatMap((authed) =>
-          runtime.transport
-            .send(authed, {
-              correlationId,
-              timeoutMs: Math.max(1, Math.min(policy.attemptTimeoutMs, deadline - now)),
-              secretQueryParams,
-            })
-            .pipe(Effect.map((response) => ({ request: authed, response }))),
+    const callInfo = (attempt: number): Auth.CallInfo => ({
+      correlationId,
+      attempt,
+      route: options.route,
+      scopes: options.scopes,
+    })
+
+    const sendOnce = (attempt: number): Effect.Effect<Attempt, CallError> =>
+      Effect.flatMap(runtime.auth.authenticate(base, callInfo(attempt)), (authed) =>
+        Effect.map(
+          runtime.transport.send(authed, {
+            correlationId,
+            timeoutMs: Math.max(
+              1,
+              Math.min(policy.attemptTimeoutMs, deadline - clock.currentTimeMillisUnsafe()),
+            ),
+            secretQueryParams,
+          }),
+          (response): Attempt => ({ request: authed, response }),
         ),
+      )
+
+    const attemptOnce = (attempt: number): Effect.Effect<CallResult, CallError> =>
+      Effect.matchEffect(sendOnce(attempt), {
+        onFailure: (error) => onError(attempt, error),
+        onSuccess: (sent) => onResponse(attempt, sent),
+      })
+
+    const wait = (attempt: number, delay: number, why: string) =>
+      Effect.logDebug(`${why}; attempt ${attempt + 1} in ${delay} ms`).pipe(
+        Effect.andThen(Effect.sleep(delay)),
+        Effect.andThen(Effect.suspend(() => attemptOnce(attempt + 1))),
+      )
+
+    // One recovery from a 401 per call: the plugin refreshes (or fails typed), we re-send.
+    const onResponse = (attempt: number, sent: Attempt): Effect.Effect<CallResult, CallError> => {
+      if (refreshed || !Auth.isUnauthorized(runtime.auth, sent.response))
+        return classify(attempt, sent.response)
+      refreshed = true
+      return Effect.flatMap(runtime.auth.onUnauthorized(sent, callInfo(attempt)), (decision) =>
+        decision === "retry"
+          ? Effect.logDebug("credential refreshed after 401; sending again").pipe(
+              Effect.andThen(
+                Effect.matchEffect(sendOnce(attempt), {
+                  onFailure: (error) => onError(attempt, error),
+                  onSuccess: (again) => classify(attempt, again.response),
+                }),
+              ),
+            )
+          : classify(attempt, sent.response),
       )
     }
 
-    for (let attempt = 1; ; attempt++) {
-      let now = yield* Clock.currentTimeMillis
-      let outcome = yield* Effect.result(sendOnce(attempt, now))
-
-      // One recovery from a 401 per call: the plugin refreshes (or fails typed), we re-send.
+    const classify = (attempt: number, response: Http.HttpResponse): Effect.Effect<CallResult, CallError> => {
+      const done: CallResult = { response, attempts: attempt, correlationId, refreshed }
+      if (!policy.retryOn.includes(response.status)) return Effect.succeed(done)
+      const now = clock.currentTimeMillisUnsafe()
+      const retryAfterMs = Retry.parseRetryAfter(Http.header(response, "retry-after"), now)
+      const rateLimited = (maxWaitMs: number) =>
+        new RateLimited({
+          method: request.method,
+          url: url(),
+          correlationId,
+          status: response.status,
+          retryAfterMs: retryAfterMs!,
+          maxWaitMs,
+        })
+      if (retryAfterMs !== undefined && retryAfterMs > policy.maxRetryAfterMs) {
+        return Effect.fail(rateLimited(policy.maxRetryAfterMs))
+      }
+      const outcome: Retry.Outcome = { _tag: "Status", status: response.status, retryAfterMs }
       if (
-        Result.isSuccess(outcome) &&
-        !refreshed &&
-        Auth.isUnauthorized(runtime.auth, outcome.success.response)
+        attempt >= policy.maxAttempts ||
+        !Retry.isRetryable(policy, request.method, outcome, hasIdempotencyKey)
       ) {
-        refreshed = true
-        const call: Auth.CallInfo = { correlationId, attempt, route: options.route, scopes: options.scopes }
-        const decision = yield* runtime.auth.onUnauthorized(outcome.success, call)
-        if (decision === "retry") {
-          yield* Effect.logDebug("credential refreshed after 401; sending again")
-          now = yield* Clock.currentTimeMillis
-          outcome = yield* Effect.result(sendOnce(attempt, now))
-        }
+        return Effect.succeed(done)
       }
-
-      now = yield* Clock.currentTimeMillis
-      if (Result.isSuccess(outcome)) {
-        const { response } = outcome.success
-        const done = { response, attempts: attempt, correlationId, refreshed }
-        if (!policy.retryOn.includes(response.status)) return done
-        const retryAfterMs = Retry.parseRetryAfter(Http.header(response, "retry-after"), now)
-        if (retryAfterMs !== undefined && retryAfterMs > policy.maxRetryAfterMs) {
-          return yield* new RateLimited({
-            method: request.method,
-            url: url(),
-            correlationId,
-            status: response.status,
-            retryAfterMs,
-            maxWaitMs: policy.maxRetryAfterMs,
-          })
-        }
-        const outcomeInfo: Retry.Outcome = { _tag: "Status", status: response.status, retryAfterMs }
-        if (
-          attempt >= policy.maxAttempts ||
-          !Retry.isRetryable(policy, request.method, outcomeInfo, hasIdempotencyKey)
-        ) {
-          return done
-        }
-        const delay = Math.max(Retry.backoff(policy, attempt, yield* Random.next), retryAfterMs ?? 0)
+      return Effect.flatMap(Random.next, (random) => {
+        const delay = Math.max(Retry.backoff(policy, attempt, random), retryAfterMs ?? 0)
         if (now + delay > deadline) {
-          if (retryAfterMs === undefined) return done
-          return yield* new RateLimited({
-            method: request.method,
-            url: url(),
-            correlationId,
-            status: response.status,
-            retryAfterMs,
-            maxWaitMs: Math.max(0, deadline - now),
-          })
+          return retryAfterMs === undefined
+            ? Effect.succeed(done)
+            : Effect.fail(rateLimited(Math.max(0, deadline - now)))
         }
-        yield* Effect.logDebug(`status ${response.status}; attempt ${attempt + 1} in ${delay} ms`)
-        yield* Effect.sleep(delay)
-        continue
-      }
+        return wait(attempt, delay, `status ${response.status}`)
+      })
+    }
 
-      const error = outcome.failure
-      const outcomeInfo: Retry.Outcome | undefined =
+    const onError = (attempt: number, error: CallError): Effect.Effect<CallResult, CallError> => {
+      const outcome: Retry.Outcome | undefined =
         error._tag === "NetworkError"
           ? { _tag: "Network", reachedServer: error.reachedServer }
           : error._tag === "TimeoutError"
             ? { _tag: "Timeout" }
             : undefined
       if (
-        outcomeInfo === undefined ||
+        outcome === undefined ||
         attempt >= policy.maxAttempts ||
-        !Retry.isRetryable(policy, request.method, outcomeInfo, hasIdempotencyKey)
+        !Retry.isRetryable(policy, request.method, outcome, hasIdempotencyKey)
       ) {
-        return yield* Effect.fail(error)
+        return Effect.fail(error)
       }
-      const delay = Retry.backoff(policy, attempt, yield* Random.next)
-      if (now + delay >= deadline) {
-        return yield* new TimeoutError({
-          method: request.method,
-          url: url(),
-          correlationId,
-          scope: "deadline",
-          timeoutMs: policy.deadlineMs,
-        })
-      }
-      yield* Effect.logDebug(`${error._tag}; attempt ${attempt + 1} in ${delay} ms`)
-      yield* Effect.sleep(delay)
+      return Effect.flatMap(Random.next, (random) => {
+        const delay = Retry.backoff(policy, attempt, random)
+        if (clock.currentTimeMillisUnsafe() + delay >= deadline) {
+          return Effect.fail(
+            new TimeoutError({
+              method: request.method,
+              url: url(),
+              correlationId,
+              scope: "deadline",
+              timeoutMs: policy.deadlineMs,
+            }),
+          )
+        }
+        return wait(attempt, delay, error._tag)
+      })
     }
+
+    return attemptOnce(1)
   })

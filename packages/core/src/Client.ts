@@ -327,7 +327,11 @@ const toResponse = (result: Call.CallResult, request: Http.HttpRequest, runtime:
   return response
 }
 
-type Runner = <A, E>(effect: Effect.Effect<A, E>, signal: AbortSignal | undefined, options: InternalOptions) => Promise<A>
+type Runner = <A, E>(
+  effect: Effect.Effect<A, E>,
+  signal: AbortSignal | undefined,
+  options: InternalOptions,
+) => Promise<A>
 type InternalOptions = Call.CallOptions & {
   readonly abortable?: boolean
   /** The Effect API's caller context: its clock, logger, tracer and parent span. */

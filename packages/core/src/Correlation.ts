@@ -62,7 +62,36 @@ export const layer = (settings: {
 const UNSAFE = /[^\x20-\x7e]/
 
 /**
- * The id to use for a call: the caller's own (validated) or a fresh UUID.
+ * The id to use for a call: the caller's own (validated) or a fresh UUID; a `ConfigError` when the
+ * caller's id is unusable. Synchronous, for the hot path.
+ *
+ * @example
+ * ```ts
+ * import { Correlation } from "@keyway/core"
+ * Correlation.validate("order-42", { header: "X-Correlation-id", maxLength: 36 }) // "order-42"
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const validate = (given: string | undefined, settings: Settings): string | ConfigError => {
+  if (given === undefined) return crypto.randomUUID()
+  if (given.length === 0 || given.length > settings.maxLength) {
+    return new ConfigError({
+      path: "correlationId",
+      message: `a correlation id must have 1 to ${settings.maxLength} characters (${settings.header}); got ${given.length}`,
+    })
+  }
+  if (UNSAFE.test(given)) {
+    return new ConfigError({
+      path: "correlationId",
+      message: `a correlation id must be printable ASCII without control characters (${settings.header})`,
+    })
+  }
+  return given
+}
+
+/**
+ * {@link validate} as an Effect.
  *
  * @example
  * ```ts
@@ -77,22 +106,6 @@ export const resolve = (
   given: string | undefined,
   settings: Settings,
 ): Effect.Effect<string, ConfigError> => {
-  if (given === undefined) return Effect.succeed(crypto.randomUUID())
-  if (given.length === 0 || given.length > settings.maxLength) {
-    return Effect.fail(
-      new ConfigError({
-        path: "correlationId",
-        message: `a correlation id must have 1 to ${settings.maxLength} characters (${settings.header}); got ${given.length}`,
-      }),
-    )
-  }
-  if (UNSAFE.test(given)) {
-    return Effect.fail(
-      new ConfigError({
-        path: "correlationId",
-        message: `a correlation id must be printable ASCII without control characters (${settings.header})`,
-      }),
-    )
-  }
-  return Effect.succeed(given)
+  const result = validate(given, settings)
+  return typeof result === "string" ? Effect.succeed(result) : Effect.fail(result)
 }

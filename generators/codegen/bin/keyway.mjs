@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+// The `keyway` command. Built (dist/ present): runs the compiled CLI, usable by any project.
+// In the monorepo without a build: runs the TypeScript sources (Node 24 strips types), with the
+// `@keyway/source` export condition so that @keyway/* packages resolve to their sources too.
+import { existsSync } from "node:fs"
+import module from "node:module"
+
+const dist = new URL("../dist/cli/Main.js", import.meta.url)
+let entry = dist
+if (!existsSync(dist)) {
+  entry = new URL("../src/cli/Main.ts", import.meta.url)
+  if (typeof module.registerHooks === "function") {
+    module.registerHooks({
+      resolve(specifier, context, nextResolve) {
+        const conditions = context.conditions ?? []
+        if (conditions.includes("@keyway/source")) return nextResolve(specifier, context)
+        return nextResolve(specifier, { ...context, conditions: ["@keyway/source", ...conditions] })
+      },
+    })
+  }
+}
+const { main } = await import(entry.href)
+const code = await main(process.argv.slice(2))
+process.exitCode = code

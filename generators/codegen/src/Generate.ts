@@ -1,0 +1,189 @@
+/**
+ * `keyway generate`: every configured provider (or some), the descriptor JSON Schema, and a
+ * summary. With `check`, nothing is written: the result lists each file that differs.
+ *
+ * @example
+ * ```ts
+ * import { Generate } from "@keyway/codegen"
+ * const outcome = await Generate.generate({ cwd: process.cwd(), check: false })
+ * outcome.results.map((r) => `${r.provider}: ${r.status}`)
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { dirname, join, relative, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
+import * as Config from "./Config.ts"
+import { type KeywayCodegenError, UsageError } from "./Errors.ts"
+import * as Hash from "./Hash.ts"
+import type { ProviderInput } from "./Model.ts"
+import * as Pipeline from "./Pipeline.ts"
+import type { Reporter } from "./Reporter.ts"
+import { displayPath } from "./Source.ts"
+
+/**
+ * Options of a generate run.
+ *
+ * @since 0.1.0
+ */
+export interface GenerateOptions {
+  readonly cwd: string
+  /** An explicit config file. */
+  readonly configFile?: string | undefined
+  /** Only these providers. */
+  readonly providers?: ReadonlyArray<string> | undefined
+  readonly check: boolean
+  readonly force?: boolean | undefined
+  /** `--spec`: any OpenAPI document, no descriptor. */
+  readonly spec?: { readonly path: string; readonly name: string; readonly out: string } | undefined
+  readonly reporter?: Reporter | undefined
+  /** A loaded configuration to reuse (watch mode). */
+  readonly config?: Config.ResolvedConfig | undefined
+  readonly onSources?: ((provider: string, sources: ReadonlyArray<string>) => void) | undefined
+}
+
+/**
+ * A provider's failure.
+ *
+ * @since 0.1.0
+ */
+export interface Failure {
+  readonly provider: string
+  readonly error: KeywayCodegenError | Error
+}
+
+/**
+ * What a run did.
+ *
+ * @since 0.1.0
+ */
+export interface Outcome {
+  readonly results: ReadonlyArray<Pipeline.Result>
+  readonly failures: ReadonlyArray<Failure>
+  /** With `check`: files outside packages that differ (the schema file). */
+  readonly differingFiles: ReadonlyArray<string>
+  readonly elapsedMs: number
+  readonly config: Config.ResolvedConfig
+}
+
+/**
+ * The providers of a specs root: folders holding `provider.yaml`, sorted.
+ *
+ * @example
+ * ```ts
+ * import { Generate } from "@keyway/codegen"
+ * Generate.discover("/repo/specs") // ["cca", "cch", "ccw", "cultureamp", "workable"]
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const discover = (specs: string): Array<string> => {
+  if (!existsSync(specs)) return []
+  return readdirSync(specs, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && existsSync(join(specs, e.name, "provider.yaml")))
+    .map((e) => e.name)
+    .sort()
+}
+
+const descriptorModule = (): string | undefined => {
+  try {
+    return fileURLToPath(import.meta.resolve("@keyway/core/Descriptor"))
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Writes (or checks) the descriptor JSON Schema file; returns whether it differs (check mode) or
+ * was rewritten. Skips the work when the file records the same source hash.
+ *
+ * @example
+ * ```ts
+ * import { Generate } from "@keyway/codegen"
+ * await Generate.emitSchema("/repo/specs/provider.schema.json", false)
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const emitSchema = async (file: string, check: boolean): Promise<boolean> => {
+  const module = descriptorModule()
+  const stamp = Hash.sha256(`${Hash.generatorFingerprint()}\n${module ? readFileSync(module, "utf8") : ""}`).slice(0, 16)
+  let current: string | undefined
+  try {
+    current = readFileSync(file, "utf8")
+  } catch {
+    current = undefined
+  }
+  if (current?.includes(`"x-keyway-source": "${stamp}"`)) return false
+  const { descriptorSchema } = await import("./JsonSchema.ts")
+  const schema = { ...(await descriptorSchema()), "x-keyway-source": stamp }
+  const text = `${JSON.stringify(schema, null, 2)}\n`
+  if (text === current) return false
+  if (check) return true
+  mkdirSync(dirname(file), { recursive: true })
+  writeFileSync(file, text)
+  return true
+}
+
+/**
+ * Runs generate.
+ *
+ * @example
+ * ```ts
+ * import { Generate } from "@keyway/codegen"
+ * await Generate.generate({ cwd: process.cwd(), check: true, providers: ["ccw"] })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const generate = async (options: GenerateOptions): Promise<Outcome> => {
+  const started = performance.now()
+  const config = options.config ?? (await Config.load(options.cwd, options.configFile))
+  let inputs: Array<ProviderInput>
+  if (options.spec) {
+    const out = resolve(options.cwd, options.spec.out)
+    inputs = [
+      {
+        name: options.spec.name,
+        descriptorPath: undefined,
+        specPath: resolve(options.cwd, options.spec.path),
+        outDir: out,
+        packageName: Config.packageNameFor(config.packageName, options.spec.name),
+      },
+    ]
+  } else {
+    const known = discover(config.specs)
+    const wanted = options.providers?.length ? options.providers : (config.providers ?? known)
+    for (const name of wanted)
+      if (!known.includes(name))
+        throw new UsageError({
+          reason: `unknown provider "${name}": no ${displayPath(join(config.specs, name, "provider.yaml"))} (known: ${known.join(", ") || "none"})`,
+        })
+    inputs = wanted.map((name) => Pipeline.inputFor(config, name))
+  }
+  const differingFiles: Array<string> = []
+  if (!options.spec && config.schemaFile) {
+    const changed = await emitSchema(config.schemaFile, options.check)
+    if (changed && options.check) differingFiles.push(relative(options.cwd, config.schemaFile))
+  }
+  const results: Array<Pipeline.Result> = []
+  const failures: Array<Failure> = []
+  for (const input of inputs) {
+    try {
+      const result = await Pipeline.run(input, {
+        config,
+        check: options.check,
+        force: options.force,
+        onStage: options.reporter?.stage,
+        onSources: options.onSources,
+      })
+      results.push(result)
+      options.reporter?.done(input.name, result.status)
+    } catch (error) {
+      failures.push({ provider: input.name, error: error as KeywayCodegenError })
+      options.reporter?.done(input.name, "failed")
+    }
+  }
+  return { results, failures, differingFiles, elapsedMs: performance.now() - started, config }
+}

@@ -1,0 +1,161 @@
+/**
+ * `keyway init <provider>`: scaffolds `specs/<provider>/` with a commented descriptor and a
+ * minimal OpenAPI document that generate accepts as they are.
+ *
+ * @example
+ * ```ts
+ * import { Init } from "@keyway/codegen"
+ * Init.scaffold("/repo/specs", "acme") // ["/repo/specs/acme/provider.yaml", "/repo/specs/acme/openapi.yaml"]
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { existsSync, mkdirSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { UsageError } from "./Errors.ts"
+import { displayPath } from "./Source.ts"
+
+/**
+ * The descriptor template.
+ *
+ * @example
+ * ```ts
+ * import { Init } from "@keyway/codegen"
+ * Init.descriptorTemplate("acme").includes("name: acme") // true
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const descriptorTemplate = (name: string): string => `# yaml-language-server: $schema=../provider.schema.json
+#
+# The ${name} provider: what its OpenAPI spec cannot say. Run \`keyway generate --provider ${name}\`
+# after editing; the client package lands in packages/providers/${name}/.
+
+# Lower-case name; the package is named after it.
+name: ${name}
+title: ${name}
+# The OpenAPI 3.0/3.1 document, relative to this file (multi-file specs with relative $refs work).
+spec: openapi.yaml
+# Where the spec came from (a URL, "hand-written", ...).
+source: "hand-written"
+
+# The API's base URL. {placeholders} are filled from variables, the chosen environment, or options.
+baseUrl: "https://{host}/v1"
+
+variables:
+  host:
+    description: "API host"
+    default: api.example.com
+
+# Named environments: values for the variables (optional).
+environments:
+  production: { host: api.example.com }
+  sandbox: { host: sandbox.example.com }
+
+# Every call may carry a correlation id header (optional).
+# correlation: { header: X-Correlation-Id, maxLength: 36 }
+
+# One or more strategies; with several, the client's \`auth\` option picks one by \`type\`.
+# Types: oauth2-client-credentials, oauth2-authorization-code, permanent-token, session-login.
+auth:
+  - type: permanent-token
+    id: api-token
+    placement: { in: header, name: Authorization, scheme: Bearer }
+  # - type: oauth2-client-credentials
+  #   id: client-credentials
+  #   tokenUrl: "https://{host}/oauth/token"
+  #   bodyFormat: form          # form | json | multipart
+  #   clientAuth: body          # body | basic
+  #   scopes: [read, write]
+
+# The error body's schema (a JSON pointer into the spec; optional).
+errors:
+  envelope: "#/components/schemas/Error"
+
+# Paged list operations (optional): next-url, cursor or offset.
+# pagination:
+#   - operations: [listItems]
+#     style: cursor
+#     items: data
+#     next: meta.nextCursor
+#     param: cursor
+`
+
+/**
+ * The minimal spec template.
+ *
+ * @example
+ * ```ts
+ * import { Init } from "@keyway/codegen"
+ * Init.specTemplate("acme").startsWith("openapi: 3.1.0") // true
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const specTemplate = (name: string): string => `openapi: 3.1.0
+info:
+  title: ${name} API
+  version: "0.1.0"
+servers:
+  - url: https://api.example.com/v1
+paths:
+  /items:
+    get:
+      operationId: listItems
+      summary: List items
+      responses:
+        "200":
+          description: The items.
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  data:
+                    type: array
+                    items: { $ref: "#/components/schemas/Item" }
+        default:
+          description: An error.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Error" }
+components:
+  securitySchemes:
+    bearer: { type: http, scheme: bearer }
+  schemas:
+    Item:
+      type: object
+      required: [id]
+      properties:
+        id: { type: string }
+        name: { type: string }
+    Error:
+      type: object
+      properties:
+        message: { type: string }
+security:
+  - bearer: []
+`
+
+/**
+ * Writes the two files; refuses to overwrite.
+ *
+ * @example
+ * ```ts
+ * import { Init } from "@keyway/codegen"
+ * Init.scaffold("/tmp/specs", "acme")
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const scaffold = (specs: string, name: string): ReadonlyArray<string> => {
+  if (!/^[a-z][a-z0-9-]*$/.test(name))
+    throw new UsageError({ reason: `provider name "${name}": expected lower-case letters, digits and dashes, starting with a letter` })
+  const dir = join(specs, name)
+  const files = [join(dir, "provider.yaml"), join(dir, "openapi.yaml")]
+  for (const f of files) if (existsSync(f)) throw new UsageError({ reason: `${displayPath(f)} already exists` })
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(files[0]!, descriptorTemplate(name))
+  writeFileSync(files[1]!, specTemplate(name))
+  return files
+}

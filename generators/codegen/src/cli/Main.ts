@@ -1,0 +1,181 @@
+/**
+ * The `keyway` command line.
+ *
+ * ```
+ * keyway generate [--provider <name>]... [--check] [--watch] [--force] [--config <file>] [--debug]
+ * keyway generate --spec <file> --name <name> --out <dir> [--check] [--watch]
+ * keyway init <provider>
+ * ```
+ *
+ * Exit code 0 on success, 1 on any problem (each printed as one line: file:line, what was found,
+ * what was expected; a stack trace only with `--debug`) or when `--check` finds a difference.
+ *
+ * @example
+ * ```ts
+ * import { Main } from "@keyway/codegen"
+ * process.exitCode = await Main.main(["generate", "--check"])
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { relative } from "node:path"
+import { format, isCodegenError, type KeywayCodegenError, problemsOf, UsageError } from "../Errors.ts"
+import { parse } from "./Args.ts"
+
+/**
+ * The help text.
+ *
+ * @since 0.1.0
+ */
+export const help = `keyway: typed clients from OpenAPI specs and provider descriptors
+
+Usage:
+  keyway generate [--provider <name>]... [--check] [--watch] [--force]
+  keyway generate --spec <file> --name <name> --out <dir> [--check] [--watch]
+  keyway init <provider>
+
+Options:
+  --provider <name>  only this provider (repeatable, or comma separated)
+  --check            write nothing; exit 1 and list each file that differs
+  --watch            regenerate on every change of a spec or descriptor
+  --force            regenerate even when the inputs are unchanged
+  --spec <file>      any OpenAPI 3.0/3.1 document; auth inferred from securitySchemes
+  --name <name>      the provider name for --spec
+  --out <dir>        the package folder for --spec
+  --config <file>    the configuration file (default: found from the working directory)
+  --debug            print stack traces
+`
+
+/**
+ * Where output goes (replaceable in tests).
+ *
+ * @since 0.1.0
+ */
+export interface Io {
+  readonly out: (text: string) => void
+  readonly err: (text: string) => void
+  readonly cwd: string
+  readonly interactive: boolean
+}
+
+const defaultIo = (): Io => ({
+  out: (t) => void process.stdout.write(t),
+  err: (t) => void process.stderr.write(t),
+  cwd: process.cwd(),
+  interactive: Boolean(process.stdout.isTTY) && !process.env.CI,
+})
+
+const printError = (io: Io, error: unknown, debug: boolean) => {
+  if (isCodegenError(error)) {
+    for (const p of problemsOf(error as KeywayCodegenError)) io.err(`${format(p)}\n`)
+    if (debug) {
+      const cause = (error as { cause?: unknown }).cause
+      io.err(`${(error as Error).stack ?? ""}\n`)
+      if (cause instanceof Error && cause.stack) io.err(`caused by: ${cause.stack}\n`)
+    }
+  } else {
+    io.err(`keyway: ${error instanceof Error ? error.message : String(error)}\n`)
+    if (debug && error instanceof Error && error.stack) io.err(`${error.stack}\n`)
+    else io.err("(run with --debug for the stack trace)\n")
+  }
+}
+
+/**
+ * Runs the command line; resolves with the exit code (watch mode resolves only when stopped).
+ *
+ * @example
+ * ```ts
+ * import { Main } from "@keyway/codegen"
+ * await Main.main(["--help"]) // 0
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const main = async (argv: ReadonlyArray<string>, io: Io = defaultIo()): Promise<number> => {
+  let debug = argv.includes("--debug")
+  try {
+    const args = parse(argv)
+    debug = args.flags.debug
+    if (args.flags.help || args.command === undefined || args.command === "help") {
+      io.out(help)
+      return args.command === undefined && !args.flags.help ? 1 : 0
+    }
+    if (args.flags.version) {
+      const { generatorFingerprint } = await import("../Hash.ts")
+      io.out(`${generatorFingerprint()}\n`)
+      return 0
+    }
+    if (args.command === "init") {
+      const name = args.positional[0]
+      if (!name) throw new UsageError({ reason: "keyway init <provider>" })
+      const [{ load }, { scaffold }] = await Promise.all([import("../Config.ts"), import("../Init.ts")])
+      const config = await load(io.cwd, args.flags.config)
+      const files = scaffold(config.specs, name)
+      for (const f of files) io.out(`created ${relative(io.cwd, f)}\n`)
+      io.out(`next: edit them, then run keyway generate --provider ${name}\n`)
+      return 0
+    }
+    if (args.command !== "generate") throw new UsageError({ reason: `unknown command "${args.command}" (see keyway --help)` })
+    const f = args.flags
+    let spec: { path: string; name: string; out: string } | undefined
+    if (f.spec !== undefined || f.name !== undefined || f.out !== undefined) {
+      if (!f.spec || !f.name || !f.out) throw new UsageError({ reason: "--spec needs --name and --out" })
+      if (f.provider.length) throw new UsageError({ reason: "--spec and --provider cannot be combined" })
+      if (!/^[a-z][a-z0-9-]*$/.test(f.name))
+        throw new UsageError({ reason: `--name "${f.name}": expected lower-case letters, digits and dashes, starting with a letter` })
+      spec = { path: f.spec, name: f.name, out: f.out }
+    }
+    if (f.watch) {
+      if (f.check) throw new UsageError({ reason: "--watch and --check cannot be combined" })
+      const { watch } = await import("../Watch.ts")
+      const stop = await watch({
+        cwd: io.cwd,
+        configFile: f.config,
+        providers: f.provider,
+        spec,
+        debug,
+        log: (l) => io.out(`${l}\n`),
+        error: (l) => io.err(`${l}\n`),
+      })
+      await new Promise<void>((resolveStop) => {
+        const end = () => {
+          stop()
+          resolveStop()
+        }
+        process.once("SIGINT", end)
+        process.once("SIGTERM", end)
+      })
+      return 0
+    }
+    const [{ generate }, Reporter] = await Promise.all([import("../Generate.ts"), import("../Reporter.ts")])
+    const reporter = Reporter.make({ interactive: io.interactive, write: io.out })
+    const outcome = await generate({
+      cwd: io.cwd,
+      configFile: f.config,
+      providers: f.provider,
+      check: f.check,
+      force: f.force,
+      spec,
+      reporter,
+    })
+    for (const failure of outcome.failures) printError(io, failure.error, debug)
+    const differing: Array<string> = [...outcome.differingFiles]
+    for (const r of outcome.results) for (const file of r.differing) differing.push(relative(io.cwd, `${r.outDir}/${file}`))
+    if (f.check) for (const file of differing) io.err(`differs: ${file}\n`)
+    const count = (s: string) => outcome.results.filter((r) => r.status === s).length
+    const parts = [
+      count("generated") ? `${count("generated")} generated` : "",
+      count("unchanged") ? `${count("unchanged")} unchanged` : "",
+      count("differs") ? `${count("differs")} out of date` : "",
+      outcome.failures.length ? `${outcome.failures.length} failed` : "",
+    ].filter(Boolean)
+    const total = outcome.results.length + outcome.failures.length
+    reporter.summary(
+      `keyway: ${total} provider${total === 1 ? "" : "s"}${parts.length ? `: ${parts.join(", ")}` : ""}${f.check && differing.length ? `; ${differing.length} file${differing.length === 1 ? "" : "s"} differ` : ""} (${(outcome.elapsedMs / 1000).toFixed(2)} s)`,
+    )
+    return outcome.failures.length > 0 || (f.check && differing.length > 0) ? 1 : 0
+  } catch (error) {
+    printError(io, error, debug)
+    return 1
+  }
+}

@@ -1,0 +1,486 @@
+/**
+ * `keyway:client`, the built-in emitter of `src/client.ts`: the options type derived from the
+ * descriptor (a missing credential or variable is a compile error), environments as a string
+ * literal union or explicit URL overrides, the auth layer built from the plugin packages, the
+ * error envelope type, the operation table, the Promise API (`createClient`) and the Effect API
+ * (a `Context.Service` class and `layer(options)`). Other plugins add properties to both clients
+ * with `ctx.extend` (see `keyway:operations`, `keyway:pagination`).
+ *
+ * @example
+ * ```ts
+ * import { ClientPlugin } from "@keyway/codegen"
+ * ClientPlugin.plugin.name // "keyway:client"
+ * ```
+ *
+ * @since 0.1.0
+ */
+import type { ProviderModel } from "../Model.ts"
+import { docText, literal, operationKey, propertyName } from "../Model.ts"
+import type { ClientContext, Plugin } from "../Plugin.ts"
+import { type ClientPlan, make as makePlan, type StrategyPlan } from "./Plan.ts"
+
+const union = (items: ReadonlyArray<string>): string => (items.length === 0 ? "never" : items.map(literal).join(" | "))
+
+const doc = (text: string | undefined, indent = ""): string =>
+  text ? `${indent}/** ${docText(text)} */\n` : ""
+
+/**
+ * The statements that open `client.ts` (imports, names, types, auth).
+ *
+ * @example
+ * ```ts
+ * import { ClientPlugin } from "@keyway/codegen"
+ * ClientPlugin.header(model, plan).includes("export const provider") // true
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const header = (model: ProviderModel, plan: ClientPlan): string => {
+  const T = model.typeName
+  const out: Array<string> = []
+  const pkgs = [...new Map(plan.strategies.map((s) => [s.pkg, s.ns])).entries()].sort(([a], [b]) => a.localeCompare(b))
+  out.push(`import { Context, Effect, Layer, Redacted } from "effect"`)
+  out.push(`import type { FetchResponse, MaybeOptionalInit } from "openapi-fetch"`)
+  out.push(`import type { HttpMethod, MediaType, RequiredKeysOf } from "openapi-typescript-helpers"`)
+  out.push(
+    `import { type Auth, type Call, Client, Correlation, Descriptor, type Errors, Retry, TokenStore } from "@keyway/core"`,
+  )
+  for (const [pkg, ns] of pkgs) out.push(`import { ${ns} } from ${literal(pkg)}`)
+  out.push(`import { descriptor } from "./descriptor.ts"`)
+  out.push(`import type { ${plan.errorTypeExpr ? "components, " : ""}paths } from "./types.ts"`)
+  out.push("")
+  out.push(`/** The provider's name: token store keys, logs and spans use it. */`)
+  out.push(`export const provider = ${literal(model.name)}`)
+  out.push("")
+  if (plan.errorType) {
+    out.push(`/** The error body ${docText(model.descriptor.title)} answers with (\`${model.descriptor.errors!.envelope}\`). */`)
+    out.push(`export type ${plan.errorType} = ${plan.errorTypeExpr}`)
+  } else {
+    out.push(`/** The error body: the descriptor declares no envelope. */`)
+    out.push(`export type ${T}ErrorEnvelope = unknown`)
+  }
+  out.push("")
+  out.push(`/** The named environments of the descriptor. */`)
+  out.push(`export type ${T}Environment = ${union(plan.environments)}`)
+  out.push("")
+  out.push(`/** The scopes the provider knows (from the descriptor and the operations' \`security\`). */`)
+  out.push(`export type ${T}Scope = ${union(plan.scopes)}`)
+  out.push("")
+  out.push(`/** A secret: a plain string, or an \`effect\` \`Redacted\` that never prints. */`)
+  out.push(`export type Secret = string | Redacted.Redacted<string>`)
+  out.push("")
+  for (const s of plan.strategies) {
+    out.push(`/** Credentials for the \`${s.strategy.type}\` strategy${s.strategy.id ? ` (\`${s.strategy.id}\`)` : ""}. */`)
+    out.push(`export interface ${s.typeName} {`)
+    out.push(
+      `  readonly type${plan.strategies.length === 1 ? "?" : ""}: ${literal(s.key)}`,
+    )
+    for (const f of s.fields) out.push(`${doc(f.doc, "  ")}  readonly ${f.name}${f.optional ? "?" : ""}: ${f.type}`)
+    out.push("}")
+    out.push("")
+  }
+  out.push(`/** How the client authenticates${plan.strategies.length > 1 ? ": one of the strategies, by \`type\`" : ""}. */`)
+  out.push(`export type ${T}Auth = ${plan.strategies.map((s) => s.typeName).join(" | ")}`)
+  out.push("")
+  out.push(`/** Options of both APIs, besides where the servers are. */`)
+  out.push(`export interface ${T}CommonOptions {`)
+  out.push(`  /** Credentials for one of the descriptor's strategies, or any auth plugin layer. */`)
+  out.push(`  readonly auth: ${T}Auth | Layer.Layer<Auth.Auth, unknown, TokenStore.TokenStore>`)
+  out.push(`  /** Overrides the base URL (e.g. a loopback sandbox in tests). */`)
+  out.push(`  readonly baseUrl?: string | undefined`)
+  for (const k of plan.urlOptions) {
+    out.push(`  /** Overrides the strategy's \`${k}\`. */`)
+    out.push(`  readonly ${k}?: string | undefined`)
+  }
+  out.push(`  /** More values for URL and scope template placeholders. */`)
+  out.push(`  readonly variables?: Readonly<Record<string, string>> | undefined`)
+  out.push(`  /** The connection id in the token store; default \`default\`. */`)
+  out.push(`  readonly connection?: string | undefined`)
+  out.push(`  /** Where tokens live; default in memory. */`)
+  out.push(`  readonly tokenStore?: Layer.Layer<TokenStore.TokenStore, unknown> | undefined`)
+  out.push(`  /** Headers sent on every call. */`)
+  out.push(`  readonly headers?: Readonly<Record<string, string>> | undefined`)
+  out.push(`  /** Retry policy overrides (on top of the descriptor's). */`)
+  out.push(`  readonly retry?: Partial<Retry.Policy> | undefined`)
+  out.push(`  /** The correlation id header (default from the descriptor). */`)
+  out.push(`  readonly correlation?: { readonly header: string; readonly maxLength?: number | undefined } | undefined`)
+  out.push(`  /** More layers for the runtime (a Logger, a Tracer, a Transport). */`)
+  out.push(`  readonly layer?: Layer.Layer<never, unknown> | undefined`)
+  out.push("}")
+  out.push("")
+  out.push(locationType(model, plan))
+  out.push("")
+  out.push(`/** The options of \`createClient\` and \`layer\`. */`)
+  out.push(`export type ${T}ClientOptions = ${T}CommonOptions & ${T}Location`)
+  out.push("")
+  out.push(runtimeHelpers(model, plan))
+  return out.join("\n")
+}
+
+const varField = (v: ClientPlan["variables"][number], optional: boolean): string =>
+  `${doc(`${(v.description ?? `The \`{${v.name}}\` placeholder`).replace(/\.?$/, ".")}${v.default !== undefined ? ` Default \`${v.default}\`.` : ""}`, "  ")}  readonly ${v.name}${optional ? "?" : ""}: string${optional ? " | undefined" : ""}`
+
+const locationType = (model: ProviderModel, plan: ClientPlan): string => {
+  const T = model.typeName
+  const exposed = plan.variables.filter((v) => v.exposed)
+  const always = exposed.filter((v) => !v.envCovered)
+  const covered = exposed.filter((v) => v.envCovered)
+  const lines: Array<string> = []
+  lines.push(`/** Where the servers are${plan.environments.length ? ": a named environment, the variables, or explicit URLs" : ""}. */`)
+  const body = (fields: Array<string>, indent = "") =>
+    fields.length
+      ? `{\n${fields
+          .join("\n")
+          .split("\n")
+          .map((l) => indent + l)
+          .join("\n")}\n${indent}}`
+      : "{}"
+  const alwaysFields = always.map((v) => varField(v, !v.required))
+  const baseUrlField = plan.baseUrlRequired ? [`  /** The API's base URL (the spec names no server). */\n  readonly baseUrl: string`] : []
+  if (plan.environments.length === 0) {
+    lines.push(`export type ${T}Location = ${body([...alwaysFields, ...baseUrlField])}`)
+    return lines.join("\n")
+  }
+  const envBranch = [
+    `  /** A named environment: its values for the variables. */\n  readonly environment: ${T}Environment`,
+    ...covered.map((v) => varField(v, true)),
+    ...alwaysFields,
+    ...baseUrlField,
+  ]
+  const varsBranch = [
+    `  readonly environment?: undefined`,
+    ...covered.map((v) => varField(v, v.default !== undefined)),
+    ...alwaysFields,
+    ...baseUrlField,
+  ]
+  const urlBranch = [
+    `  readonly environment?: undefined`,
+    `  /** The API's base URL. */\n  readonly baseUrl: string`,
+    ...plan.urlOptionsRequiredWithoutEnvironment.map((k) => `  /** The strategy's \`${k}\`. */\n  readonly ${k}: string`),
+    ...covered.map((v) => varField(v, true)),
+    ...alwaysFields,
+  ]
+  lines.push(
+    `export type ${T}Location =\n  | ${body(envBranch, "  ")}\n  | ${body(varsBranch, "  ")}\n  | ${body(urlBranch, "  ")}`,
+  )
+  return lines.join("\n")
+}
+
+const retryPolicy = (model: ProviderModel): string => {
+  const r = model.descriptor.retry
+  if (!r) return "{}"
+  const map: Array<[string, unknown]> = [
+    ["maxAttempts", r.maxAttempts],
+    ["baseDelayMs", r.baseDelay],
+    ["maxDelayMs", r.maxDelay],
+    ["maxRetryAfterMs", r.maxRetryAfter],
+    ["deadlineMs", r.deadline],
+    ["attemptTimeoutMs", r.attemptTimeout],
+    ["retryOn", r.retryOn],
+  ]
+  const fields = map.filter(([, v]) => v !== undefined).map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
+  return `{ ${fields.join(", ")} }`
+}
+
+const strategyLayer = (model: ProviderModel, plan: ClientPlan, s: StrategyPlan): string => {
+  const base = `descriptor.auth[${s.index}]`
+  const lines: Array<string> = []
+  const urls: Array<string> = []
+  for (const k of ["tokenUrl", "authorizeUrl", "revokeUrl"] as const) {
+    if (typeof (s.strategy as Record<string, unknown>)[k] === "string")
+      urls.push(`${k}: options.${k} ?? Descriptor.resolveUrl(${base}.${k}, settings.variables, settings.baseUrl)`)
+  }
+  const withVariables = s.strategy.type === "oauth2-client-credentials"
+  const withConnection = s.strategy.type !== "permanent-token"
+  const common = [
+    `...${base}`,
+    `provider`,
+    ...urls,
+    ...(withVariables ? [`variables: settings.variables`] : []),
+    ...(withConnection ? [`connection: options.connection`] : []),
+  ]
+  switch (s.strategy.type) {
+    case "oauth2-client-credentials":
+      lines.push(
+        `${s.ns}.layer({ ${[...common, `clientId: auth.clientId`, `clientSecret: secret(auth.clientSecret)`, `scopes: auth.scopes`].join(", ")} })`,
+      )
+      break
+    case "oauth2-authorization-code":
+      lines.push(
+        `${s.ns}.layer({ ${[...common, `clientId: auth.clientId`, `clientSecret: auth.clientSecret === undefined ? undefined : secret(auth.clientSecret)`, `scopes: auth.scopes`, `refreshAhead: auth.refreshAhead`].join(", ")} })`,
+      )
+      break
+    case "permanent-token": {
+      const token = s.basic
+        ? `Redacted.make(Buffer.from(\`\${auth.username}:\${Redacted.value(secret(auth.password))}\`).toString("base64"))`
+        : `secret(auth.token)`
+      const extra = [`token: ${token}`]
+      if (!s.basic && s.strategy.expires) extra.push(`expiresAt: auth.expiresAt`)
+      lines.push(`${s.ns}.layer({ ${[...common, ...extra].join(", ")} })`)
+      break
+    }
+    case "session-login": {
+      const extras = s.fields.filter((f) => f.name !== "username" && f.name !== "password")
+      const credentials = [
+        `username: auth.username`,
+        `password: secret(auth.password)`,
+        ...extras.map((f) => `${propertyName(f.name)}: auth.${f.name}`),
+      ]
+      lines.push(
+        `${s.ns}.layer({ ${[...common.filter((c) => !c.startsWith("variables")), `baseUrl: settings.baseUrl`, `credentials: { ${credentials.join(", ")} }`].join(", ")} })`,
+      )
+      break
+    }
+  }
+  void model
+  void plan
+  return lines.join("\n")
+}
+
+const runtimeHelpers = (model: ProviderModel, plan: ClientPlan): string => {
+  const T = model.typeName
+  const out: Array<string> = []
+  const exposed = plan.variables.filter((v) => v.exposed).map((v) => v.name)
+  const defaults = Object.fromEntries(plan.variables.filter((v) => v.default !== undefined).map((v) => [v.name, v.default!]))
+  out.push(`const secret = (value: Secret): Redacted.Redacted<string> => (Redacted.isRedacted(value) ? value : Redacted.make(value))`)
+  out.push("")
+  out.push(`const variableDefaults: Readonly<Record<string, string>> = ${JSON.stringify(defaults)}`)
+  out.push("")
+  out.push(`/** The variables, base URL and settings a client is built with. */`)
+  out.push(`export interface ${T}Settings {`)
+  out.push(`  readonly variables: Readonly<Record<string, string>>`)
+  out.push(`  readonly baseUrl: string`)
+  out.push("}")
+  out.push("")
+  out.push(`/**`)
+  out.push(` * Resolves the options: the environment's values, then the given variables, then the base URL.`)
+  out.push(` *`)
+  out.push(` * @example`)
+  out.push(` * \`\`\`ts`)
+  out.push(` * resolveSettings(options).baseUrl`)
+  out.push(` * \`\`\``)
+  out.push(` */`)
+  out.push(`export const resolveSettings = (options: ${T}ClientOptions): ${T}Settings => {`)
+  if (plan.environments.length) {
+    out.push(`  const environments: Readonly<Record<string, Readonly<Record<string, string>>>> = descriptor.environments`)
+    out.push(`  const environment = options.environment === undefined ? {} : environments[options.environment]`)
+    out.push(`  if (environment === undefined) throw new Error(\`${model.name}: unknown environment "\${options.environment}"\`)`)
+  } else out.push(`  const environment = {}`)
+  out.push(`  const given: Record<string, string> = {}`)
+  if (exposed.length) {
+    out.push(`  const named = options as unknown as Readonly<Record<string, string | undefined>>`)
+    out.push(`  for (const name of ${JSON.stringify(exposed)}) {`)
+    out.push(`    const value = named[name]`)
+    out.push(`    if (value !== undefined) given[name] = value`)
+    out.push(`  }`)
+  }
+  out.push(`  const variables = { ...variableDefaults, ...environment, ...given, ...options.variables }`)
+  out.push(`  const baseUrl = options.baseUrl ?? Descriptor.resolveUrl(descriptor.baseUrl, variables)`)
+  out.push(`  return { variables, baseUrl }`)
+  out.push(`}`)
+  out.push("")
+  out.push(`/**`)
+  out.push(` * The auth plugin layer for the options' \`auth\` (a layer given as \`auth\` is used as is).`)
+  out.push(` *`)
+  out.push(` * @example`)
+  out.push(` * \`\`\`ts`)
+  out.push(` * const auth = authLayer(options, resolveSettings(options))`)
+  out.push(` * \`\`\``)
+  out.push(` */`)
+  out.push(
+    `export const authLayer = (options: ${T}ClientOptions, settings: ${T}Settings = resolveSettings(options)): Layer.Layer<Auth.Auth, unknown, TokenStore.TokenStore> => {`,
+  )
+  out.push(`  if (Layer.isLayer(options.auth)) return options.auth as Layer.Layer<Auth.Auth, unknown, TokenStore.TokenStore>`)
+  out.push(`  const auth = options.auth as ${T}Auth`)
+  if (plan.strategies.length === 1) {
+    out.push(`  return ${strategyLayer(model, plan, plan.strategies[0]!)}`)
+  } else {
+    out.push(`  switch (auth.type) {`)
+    for (const s of plan.strategies) {
+      out.push(`    case ${literal(s.key)}: {`)
+      out.push(`      const auth = options.auth as ${s.typeName}`)
+      out.push(`      return ${strategyLayer(model, plan, s)}`)
+      out.push(`    }`)
+    }
+    out.push(`  }`)
+  }
+  out.push(`}`)
+  out.push("")
+  out.push(`const retryDefaults: Partial<Retry.Policy> = ${retryPolicy(model)}`)
+  out.push("")
+  const correlation = model.descriptor.correlation
+  out.push(
+    `const correlationDefault: { readonly header: string; readonly maxLength?: number | undefined } | undefined = ${correlation ? JSON.stringify(correlation) : "undefined"}`,
+  )
+  return out.join("\n")
+}
+
+/**
+ * The operation table: `"METHOD /path" → { operationId, scopes }`.
+ *
+ * @example
+ * ```ts
+ * import { ClientPlugin } from "@keyway/codegen"
+ * ClientPlugin.operationTable(model).startsWith("/**") // true
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const operationTable = (model: ProviderModel): string => {
+  const rows = model.operations.map(
+    (op) =>
+      `  ${literal(operationKey(op))}: { operationId: ${literal(op.operationId)}${op.scopes.length ? `, scopes: ${JSON.stringify(op.scopes)}` : ""} },`,
+  )
+  return `/** Every operation of the spec: \`"METHOD /path"\` → its operationId and the scopes its \`security\` asks for. */
+export const operationTable = {
+${rows.join("\n")}
+} as const satisfies Readonly<Record<string, Client.Operation>>`
+}
+
+const factories = (model: ProviderModel, ctx: ClientContext): string => {
+  const T = model.typeName
+  const plan = makePlan(model)
+  const error = plan.errorType ?? `${T}ErrorEnvelope`
+  const ext = ctx.extensions
+  const promiseExt = ext.map((e) => `${doc(e.doc, "  ")}  readonly ${e.name}: ${e.type}`).join("\n")
+  const effectExt = ext
+    .filter((e) => e.effectType)
+    .map((e) => `${doc(e.doc, "  ")}  readonly ${e.name}: ${e.effectType}`)
+    .join("\n")
+  const promiseMake = ext.map((e) => `${e.name}: ${e.make}`).join(", ")
+  const effectMake = ext
+    .filter((e) => e.effectMake)
+    .map((e) => `${e.name}: ${e.effectMake}`)
+    .join(", ")
+  return `/** The Promise API client: openapi-fetch's methods running through Keyway${ext.length ? `, plus ${ext.map((e) => `\`${e.name}\``).join(", ")}` : ""}. */
+export interface ${T}PromiseClient extends Client.Client<paths> {
+${promiseExt}
+}
+
+/**
+ * Creates a Promise API client. Constructing it does no I/O; call \`close()\` when done.
+ *
+ * @example
+ * \`\`\`ts
+ * const client = createClient(options)
+ * const { data, error } = await client.GET(...)
+ * await client.close()
+ * \`\`\`
+ */
+export const createClient = (options: ${T}ClientOptions): ${T}PromiseClient => {
+  const settings = resolveSettings(options)
+  const client = Client.make<paths>({
+    provider,
+    baseUrl: settings.baseUrl,
+    auth: authLayer(options, settings),
+    tokenStore: options.tokenStore,
+    correlation: options.correlation ?? correlationDefault,
+    retry: { ...retryDefaults, ...options.retry },
+    operations: operationTable,
+    headers: options.headers,
+    layer: options.layer,
+  })
+  return Object.assign(client, { ${promiseMake} }) as ${T}PromiseClient
+}
+
+/** The Effect API client: methods return an \`Effect\` of the typed data, failing with \`HttpError<${error}>\` or another tagged error. */
+export interface ${T}EffectClient extends Client.EffectClient<paths, ${error}> {
+${effectExt}
+}
+
+/**
+ * The ${docText(model.descriptor.title)} client as an Effect service.
+ *
+ * @example
+ * \`\`\`ts
+ * const program = Effect.gen(function* () {
+ *   const client = yield* ${T}Client
+ * }).pipe(Effect.provide(layer(options)))
+ * \`\`\`
+ */
+export class ${T}Client extends Context.Service<${T}Client, ${T}EffectClient>()(${literal(`${model.packageName}/${T}Client`)}) {}
+
+/**
+ * The layer of {@link ${T}Client}: the auth plugin, the token store, retry and correlation settings.
+ *
+ * @example
+ * \`\`\`ts
+ * Effect.provide(program, layer(options))
+ * \`\`\`
+ */
+export const layer = (options: ${T}ClientOptions): Layer.Layer<${T}Client, unknown> => {
+  const settings = resolveSettings(options)
+  const make = Effect.map(
+    Client.makeEffect<paths, ${error}>({ provider, baseUrl: settings.baseUrl, operations: operationTable, headers: options.headers }),
+    (client) => Object.assign(client, { ${effectMake} }) as ${T}EffectClient,
+  )
+  const correlation = options.correlation ?? correlationDefault
+  return Layer.effect(${T}Client, make).pipe(
+    Layer.provide(authLayer(options, settings).pipe(Layer.provide(options.tokenStore ?? TokenStore.layerMemory))),
+    Layer.provide(
+      Layer.mergeAll(
+        correlation ? Correlation.layer(correlation) : Layer.empty,
+        Retry.layer({ ...retryDefaults, ...options.retry }),
+        options.layer ?? Layer.empty,
+      ),
+    ),
+  )
+}`
+}
+
+/**
+ * The shared helper types of operation functions.
+ *
+ * @since 0.1.0
+ */
+export const operationTypes = (model: ProviderModel, plan: ClientPlan): string => {
+  const error = plan.errorType ?? `${model.typeName}ErrorEnvelope`
+  return `/** The \`init\` argument of an operation: openapi-fetch's, plus Keyway's per-call options. */
+export type OperationArgs<I> = RequiredKeysOf<I> extends never
+  ? [(I & { readonly keyway?: Client.CallOptions | undefined; [key: string]: unknown })?]
+  : [I & { readonly keyway?: Client.CallOptions | undefined; [key: string]: unknown }]
+
+/** The operation object of a path and method. */
+export type OperationOf<P extends keyof paths, M extends HttpMethod> = paths[P] extends { readonly [K in M]: infer O }
+  ? O extends Record<string | number, any>
+    ? O
+    : never
+  : never
+
+/** An operation of the Promise API: \`client.op.x(init)\` is \`client.METHOD(path, init)\`. */
+export type Operation<P extends keyof paths, M extends HttpMethod> = <I extends MaybeOptionalInit<paths[P] & Record<M, unknown>, M>>(
+  ...init: OperationArgs<I>
+) => Promise<FetchResponse<OperationOf<P, M>, I, MediaType>>
+
+/** The typed success data of an operation. */
+export type OperationData<P extends keyof paths, M extends HttpMethod, I = {}> = NonNullable<
+  Extract<FetchResponse<OperationOf<P, M>, I, MediaType>, { error?: never }>["data"]
+>
+
+/** An operation of the Effect API. */
+export type EffectOperation<P extends keyof paths, M extends HttpMethod> = <I extends MaybeOptionalInit<paths[P] & Record<M, unknown>, M>>(
+  ...init: OperationArgs<I>
+) => Effect.Effect<OperationData<P, M, I>, Errors.HttpError<${error}> | Call.CallError | Errors.UnexpectedResponse>`
+}
+
+/**
+ * The plugin.
+ *
+ * @example
+ * ```ts
+ * import { ClientPlugin } from "@keyway/codegen"
+ * ClientPlugin.plugin.dependsOn // undefined
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const plugin: Plugin = {
+  name: "keyway:client",
+  client: (ctx) => {
+    const plan = makePlan(ctx.model)
+    ctx.sourceFile.addStatements([header(ctx.model, plan), operationTable(ctx.model), operationTypes(ctx.model, plan)].join("\n\n"))
+    ctx.defer(() => {
+      ctx.sourceFile.addStatements(`\n${factories(ctx.model, ctx)}`)
+    })
+  },
+}

@@ -1,0 +1,81 @@
+/**
+ * `keyway:operations`, the built-in plugin that adds one function per operation, named after its
+ * operationId: `client.op.searchCandidates(init)` is `client.POST("/API/candidates/search", init)`,
+ * typed from the same `paths` (a wrong parameter or body does not compile). Both APIs get it:
+ * the Effect client's `op` functions return Effects.
+ *
+ * @example
+ * ```ts
+ * import { OperationsPlugin } from "@keyway/codegen"
+ * OperationsPlugin.plugin.dependsOn // ["keyway:client"]
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { docText, literal, operationKey, propertyName } from "../Model.ts"
+import type { Plugin } from "../Plugin.ts"
+
+/**
+ * The plugin.
+ *
+ * @example
+ * ```ts
+ * import { OperationsPlugin } from "@keyway/codegen"
+ * OperationsPlugin.plugin.name // "keyway:operations"
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const plugin: Plugin = {
+  name: "keyway:operations",
+  dependsOn: ["keyway:client"],
+  client: (ctx) => {
+    const T = ctx.model.typeName
+    const ops = ctx.model.operations
+    const line = (effect: boolean) =>
+      ops
+        .map((op) => {
+          const summary = `${operationKey(op)}${op.summary ? ` — ${op.summary}` : ""}`
+          return `  /** ${docText(summary)}${op.deprecated ? " @deprecated" : ""} */\n  readonly ${propertyName(op.name)}: ${effect ? "EffectOperation" : "Operation"}<${literal(op.path)}, ${literal(op.method)}>`
+        })
+        .join("\n")
+    const list = ops.map((op) => `  [${literal(op.name)}, ${literal(op.method.toUpperCase())}, ${literal(op.path)}],`).join("\n")
+    ctx.sourceFile.addStatements(
+      `\n${[
+      `/** One function per operation, named after its operationId (Promise API). */
+export interface ${T}Operations {
+${line(false)}
+}`,
+      `/** One function per operation, named after its operationId (Effect API). */
+export interface ${T}EffectOperations {
+${line(true)}
+}`,
+      `const operationList: ReadonlyArray<readonly [string, string, string]> = [
+${list}
+]`,
+      `/**
+ * Binds the operation functions to a client (either API).
+ *
+ * @example
+ * \`\`\`ts
+ * const op = bindOperations(client)
+ * \`\`\`
+ */
+export const bindOperations = (client: object): Record<string, (...init: Array<unknown>) => unknown> => {
+  const methods = client as Readonly<Record<string, (path: string, ...init: Array<unknown>) => unknown>>
+  const out: Record<string, (...init: Array<unknown>) => unknown> = {}
+  for (const [name, method, path] of operationList) out[name] = (...init) => methods[method]!(path, ...init)
+  return out
+}`,
+      ].join("\n\n")}`,
+    )
+    ctx.extend({
+      name: "op",
+      type: `${T}Operations`,
+      make: `bindOperations(client) as unknown as ${T}Operations`,
+      effectType: `${T}EffectOperations`,
+      effectMake: `bindOperations(client) as unknown as ${T}EffectOperations`,
+      doc: "One function per operation, named after its operationId.",
+    })
+  },
+}

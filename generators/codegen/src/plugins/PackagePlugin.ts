@@ -1,0 +1,228 @@
+/**
+ * `keyway:package`, the built-in emitter of the package around the code: `package.json` (exports,
+ * dependencies on `@keyway/core`, `effect`, `openapi-fetch` and the auth plugin packages the
+ * descriptor needs), `tsconfig.json` (self-contained), `tsconfig.build.json`, `src/index.ts` and a
+ * README with the provider's auth setup and an example.
+ *
+ * @example
+ * ```ts
+ * import { PackagePlugin } from "@keyway/codegen"
+ * PackagePlugin.plugin.name // "keyway:package"
+ * ```
+ *
+ * @since 0.1.0
+ */
+import type { ProviderModel } from "../Model.ts"
+import type { Plugin } from "../Plugin.ts"
+import { type ClientPlan, make as makePlan } from "./Plan.ts"
+
+/**
+ * The compiler options of generated packages.
+ *
+ * @since 0.1.0
+ */
+export const compilerOptions = {
+  target: "es2023",
+  lib: ["es2024"],
+  module: "nodenext",
+  moduleResolution: "nodenext",
+  customConditions: ["@keyway/source"],
+  types: ["node"],
+  strict: true,
+  noUncheckedIndexedAccess: true,
+  verbatimModuleSyntax: true,
+  erasableSyntaxOnly: true,
+  allowImportingTsExtensions: true,
+  rewriteRelativeImportExtensions: true,
+  isolatedModules: true,
+  skipLibCheck: true,
+  declaration: true,
+  noEmit: true,
+}
+
+/**
+ * The package.json object.
+ *
+ * @example
+ * ```ts
+ * import { PackagePlugin } from "@keyway/codegen"
+ * PackagePlugin.packageJson(model, "workspace:*").name // "@keyway/provider-ccw"
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const packageJson = (model: ProviderModel, keywayVersion: string): Record<string, unknown> => {
+  const plan = makePlan(model)
+  const workspace = keywayVersion.startsWith("workspace:")
+  const dependencies: Record<string, string> = { "@keyway/core": keywayVersion }
+  for (const pkg of [...new Set(plan.strategies.map((s) => s.pkg))].sort()) dependencies[pkg] = keywayVersion
+  dependencies.effect = "4.1.0"
+  dependencies["openapi-fetch"] = "^0.17.0"
+  dependencies["openapi-typescript-helpers"] = "^0.1.0"
+  const entry = (name: string) => ({
+    "@keyway/source": `./src/${name}.ts`,
+    types: `./dist/${name}.d.ts`,
+    default: `./dist/${name}.js`,
+  })
+  return {
+    name: model.packageName,
+    version: "0.1.0",
+    description: `Typed Keyway client for ${model.descriptor.title}, generated from its OpenAPI spec and descriptor.`,
+    type: "module",
+    license: "MIT",
+    engines: { node: ">=22.19" },
+    sideEffects: false,
+    exports: {
+      ".": entry("index"),
+      "./client": entry("client"),
+      "./types": entry("types"),
+      "./descriptor": entry("descriptor"),
+    },
+    files: ["dist", "src"],
+    scripts: workspace
+      ? { build: "tsc7 -p tsconfig.build.json", typecheck: "tsc7 -p tsconfig.json --noEmit" }
+      : { build: "tsc -p tsconfig.build.json", typecheck: "tsc -p tsconfig.json --noEmit" },
+    dependencies,
+    devDependencies: workspace
+      ? { "@keyway/tsc7": "workspace:*", "@types/node": "^24.0.0" }
+      : { "@types/node": "^24.0.0", typescript: "^5.9.3" },
+  }
+}
+
+const strategyDoc = (model: ProviderModel, plan: ClientPlan): string => {
+  const lines: Array<string> = []
+  for (const s of plan.strategies) {
+    const st = s.strategy as Record<string, unknown>
+    lines.push(`### \`${s.key}\` — ${s.strategy.type}`)
+    lines.push("")
+    switch (s.strategy.type) {
+      case "oauth2-client-credentials":
+        lines.push(`OAuth 2.0 client credentials: the client asks \`${String(st.tokenUrl)}\` for tokens, one per scope set, and refreshes them before they expire.`)
+        break
+      case "oauth2-authorization-code":
+        lines.push(`OAuth 2.0 authorization code: a user authorizes your app at \`${String(st.authorizeUrl)}\`; the grant is kept in the token store (per \`connection\`) and refreshed at \`${String(st.tokenUrl)}\`${st.rotation ? " (refresh tokens rotate: the new one is stored before use)" : ""}. Complete the consent flow with \`@keyway/auth-authorization-code\`.`)
+        break
+      case "permanent-token": {
+        const p = s.strategy.placement
+        lines.push(`A long-lived token${p ? `, sent as ${p.in === "header" ? `header \`${p.name}: ${p.scheme ? `${p.scheme} ` : ""}<token>\`` : `query parameter \`${p.name}\``}` : ""}${s.strategy.expires ? "; it may expire, after which calls fail with `CredentialsExpired`" : ""}.`)
+        break
+      }
+      case "session-login":
+        lines.push(`A login request (\`${s.strategy.login.method ?? "POST"} ${s.strategy.login.path}\`) returns a session token${s.strategy.sessionLifetime ? ` valid ${s.strategy.sessionLifetime} s` : ""}; the client logs in again when it runs out.`)
+        break
+    }
+    lines.push("")
+    lines.push("| option | type | |")
+    lines.push("| --- | --- | --- |")
+    lines.push(`| \`type\` | \`"${s.key}"\` | ${plan.strategies.length === 1 ? "optional" : "required"} |`)
+    for (const f of s.fields) lines.push(`| \`${f.name}\` | \`${f.type.replaceAll("|", "\\|")}\` | ${f.optional ? "optional" : "required"}: ${f.doc} |`)
+    lines.push("")
+  }
+  return lines.join("\n")
+}
+
+const example = (model: ProviderModel, plan: ClientPlan): string => {
+  const s = plan.strategies[0]!
+  const auth = [
+    ...(plan.strategies.length > 1 ? [`type: "${s.key}"`] : []),
+    ...s.fields.filter((f) => !f.optional).map((f) => `${f.name}: process.env.${model.name.toUpperCase().replace(/-/g, "_")}_${f.name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}!`),
+  ]
+  const location: Array<string> = []
+  if (plan.environments.length) location.push(`environment: "${plan.environments[0]}"`)
+  for (const v of plan.variables) if (v.exposed && v.required) location.push(`${v.name}: "..."`)
+  if (plan.baseUrlRequired) location.push(`baseUrl: "https://api.example.com"`)
+  const op = model.operations.find((o) => o.method === "get" && !o.path.includes("{")) ?? model.operations[0]
+  const call = op
+    ? `const { data, error } = await client.op.${op.name}(${op.path.includes("{") || op.hasBody ? "{ /* params, body */ }" : ""})`
+    : "// no operations"
+  return `\`\`\`ts
+import { createClient } from "${model.packageName}"
+
+const client = createClient({
+  ${[...location, `auth: { ${auth.join(", ")} }`].join(",\n  ")},
+})
+${call}
+await client.close()
+\`\`\`
+
+With Effect:
+
+\`\`\`ts
+import { Effect } from "effect"
+import { ${model.typeName}Client, layer } from "${model.packageName}"
+
+const program = Effect.gen(function* () {
+  const client = yield* ${model.typeName}Client
+  ${op ? `return yield* client.op.${op.name}(${op.path.includes("{") || op.hasBody ? "{ /* params, body */ }" : ""})` : ""}
+})
+Effect.runPromise(program.pipe(Effect.provide(layer({ /* same options */ } as never))))
+\`\`\``
+}
+
+/**
+ * The README sections.
+ *
+ * @example
+ * ```ts
+ * import { PackagePlugin } from "@keyway/codegen"
+ * PackagePlugin.readme(model)[0] // "# @keyway/provider-ccw"
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const readme = (model: ProviderModel): Array<string> => {
+  const plan = makePlan(model)
+  const d = model.descriptor
+  const vars = plan.variables.map(
+    (v) =>
+      `| \`${v.name}\` | ${v.required ? "required" : v.envCovered ? "from the environment" : v.default !== undefined ? `default \`${v.default}\`` : "optional"} | ${(v.description ?? "").replaceAll("|", "\\|")} |`,
+  )
+  const paged = (d.pagination ?? []).flatMap((p) => p.operations.map((id) => `\`${id}\` (${p.style})`))
+  return [
+    `# ${model.packageName}`,
+    `A typed client for **${d.title}**, generated by keyway from \`${model.specName}\`${model.inferred ? " (auth inferred from its securitySchemes)" : " and its `provider.yaml`"}. Calls run through \`@keyway/core\`: auth, token refresh, retries, correlation ids and typed errors.`,
+    `## Where the servers are\n\nBase URL: \`${d.baseUrl}\`.${plan.environments.length ? ` Environments: ${plan.environments.map((e) => `\`${e}\``).join(", ")}.` : ""} Override with \`baseUrl\`${plan.urlOptions.map((u) => `, \`${u}\``).join("")} (e.g. a loopback sandbox in tests).${vars.length ? `\n\n| variable | | |\n| --- | --- | --- |\n${vars.join("\n")}` : ""}`,
+    `## Auth setup\n\n${strategyDoc(model, plan)}`,
+    `## Example\n\n${example(model, plan)}`,
+    `## What is in the package\n\n- \`createClient(options)\`: the Promise API (openapi-fetch's \`GET\`/\`POST\`/... plus \`client.op.<operationId>\`${paged.length ? " and `client.paginate`" : ""}).\n- \`${model.typeName}Client\` and \`layer(options)\`: the Effect API.\n- \`operationTable\`: ${model.operations.length} operations with their scopes.\n- \`${plan.errorType ?? `${model.typeName}ErrorEnvelope`}\`: the error body${d.errors ? ` (\`${d.errors.envelope}\`)` : ""}.${paged.length ? `\n- Pagination: ${paged.join(", ")}.` : ""}\n- \`paths\`, \`components\`: the openapi-typescript types.`,
+  ]
+}
+
+/**
+ * The plugin.
+ *
+ * @example
+ * ```ts
+ * import { PackagePlugin } from "@keyway/codegen"
+ * PackagePlugin.plugin.package !== undefined // true
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const plugin: Plugin = {
+  name: "keyway:package",
+  package: (ctx) => {
+    Object.assign(ctx.packageJson, packageJson(ctx.model, ctx.keywayVersion))
+    ctx.readme.push(...readme(ctx.model))
+    ctx.files.set("tsconfig.json", `${JSON.stringify({ compilerOptions, include: ["src"] }, null, 2)}\n`)
+    ctx.files.set(
+      "tsconfig.build.json",
+      `${JSON.stringify({ extends: "./tsconfig.json", compilerOptions: { rootDir: "src", outDir: "dist", noEmit: false }, include: ["src"] }, null, 2)}\n`,
+    )
+    ctx.files.set(
+      "src/index.ts",
+      `/**
+ * ${ctx.model.packageName}: the typed ${ctx.model.descriptor.title} client.
+ *
+ * @example
+ * \`\`\`ts
+ * import { createClient } from "${ctx.model.packageName}"
+ * \`\`\`
+ */
+export * from "./client.ts"
+export { descriptor } from "./descriptor.ts"
+export type { components, operations, paths } from "./types.ts"
+`,
+    )
+  },
+}

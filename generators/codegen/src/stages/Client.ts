@@ -1,0 +1,54 @@
+/**
+ * Stage 4, client: one ts-morph `SourceFile` for `src/client.ts`, handed to every plugin's
+ * `client` hook (the built-in `keyway:client`, `keyway:operations` and `keyway:pagination`
+ * first), then the deferred steps (the client factories, which see every extension).
+ *
+ * @example
+ * ```ts
+ * import { Client } from "@keyway/codegen"
+ * await Client.run(plugins, model, files)
+ * files.get("src/client.ts")
+ * ```
+ *
+ * @since 0.1.0
+ */
+import type { ProviderModel } from "../Model.ts"
+import type { ClientContext, ClientExtension, Files, Plugin } from "../Plugin.ts"
+import { runHooks } from "./Hooks.ts"
+
+/**
+ * Runs the stage and stores `src/client.ts` in `files`.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "@keyway/codegen"
+ * await Client.run(plugins, model, new Map())
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const run = async (plugins: ReadonlyArray<Plugin>, model: ProviderModel, files: Files): Promise<void> => {
+  const { Project } = await import("ts-morph")
+  const project = new Project({ useInMemoryFileSystem: true, skipLoadingLibFiles: true })
+  const sourceFile = project.createSourceFile("/client.ts", "", { overwrite: true })
+  const extensions: Array<ClientExtension> = []
+  const deferred: Array<() => void | Promise<void>> = []
+  const ctx: ClientContext = {
+    provider: model.name,
+    files,
+    model,
+    sourceFile,
+    extend: (extension) => {
+      if (extensions.some((e) => e.name === extension.name))
+        throw new Error(`the client property "${extension.name}" is already added by another plugin`)
+      extensions.push(extension)
+    },
+    extensions,
+    defer: (f) => void deferred.push(f),
+  }
+  await runHooks(plugins, "client", ctx)
+  for (const f of deferred) await f()
+  if (sourceFile.getStatements().length > 0) files.set("src/client.ts", normalize(sourceFile.getFullText()))
+}
+
+const normalize = (text: string): string => `${text.replace(/\r\n/g, "\n").replace(/\n{3,}/g, "\n\n").trimEnd()}\n`

@@ -1,0 +1,549 @@
+/**
+ * OAuth 2.0 authorization code with refresh (CCH, Workable) as a Keyway auth plugin, plus the
+ * consent dance your web app runs once per user.
+ *
+ * **Consent** ({@link consent}, no Layer needed):
+ * 1. `authorizeUrl({ redirectUri, scopes })` gives the URL to send the user to, a random `state`
+ *    and, with `pkce: true`, a PKCE S256 `codeVerifier`. Keep both in the user's session.
+ * 2. `handleCallback({ callbackUrl, expectedState, codeVerifier, redirectUri })` checks the
+ *    state in constant time, exchanges the code and stores the grant in the `TokenStore`.
+ *
+ * **Calls** ({@link layer}):
+ * - The access token is served from `TokenLifecycle`: single flight, refreshed ahead of expiry
+ *   when a call finds it stale, and, with `refreshAhead: true`, by a background fiber that lives
+ *   as long as the layer's scope (CCH names both ways).
+ * - Refresh-token rotation is safe: the new refresh token is written to the store with
+ *   compare-and-set before the new access token is handed out; a response without
+ *   `refresh_token` keeps the old one; one process never refreshes twice with the same token.
+ * - A refresh token older than `refreshTokenLifetime` (CCH: two weeks) fails with
+ *   `ReauthorizationRequired` without a network call. A refresh answered 401 or `invalid_grant`
+ *   (revoked, already used) marks the stored grant as needing reauthorization (kept, not
+ *   deleted) and fails with `ReauthorizationRequired`.
+ * - An expired-token answer (CCH: `401 {"message":"The access token provided has expired"}`)
+ *   makes `onUnauthorized` refresh; the runtime retries once.
+ * - `release` revokes the grant (RFC 7009 or Workable style) and clears the store.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Redacted } from "effect"
+ * import { AuthorizationCode } from "@keyway/auth-authorization-code"
+ *
+ * const workable: AuthorizationCode.Config = {
+ *   provider: "workable",
+ *   authorizeUrl: "https://www.workable.com/oauth/authorize",
+ *   authorizeParams: { resource: "user" },
+ *   tokenUrl: "https://www.workable.com/oauth/token",
+ *   revokeUrl: "https://www.workable.com/oauth/revoke",
+ *   revokeStyle: "workable",
+ *   scopeSeparator: "+",
+ *   scopes: ["r_jobs", "r_candidates", "w_candidates"],
+ *   clientId: "id",
+ *   clientSecret: Redacted.make("secret"),
+ *   connection: "acme",
+ * }
+ * const start = AuthorizationCode.consent(workable).authorizeUrl({ redirectUri: "https://app.example/cb" })
+ * // redirect the user to start.url; keep start.state (and start.codeVerifier) in the session
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto"
+import { Auth, type Descriptor, Errors, Http, TokenLifecycle, TokenRequest, TokenStore } from "@keyway/core"
+import { Clock, Data, Duration, Effect, Fiber, Layer, Redacted } from "effect"
+
+/**
+ * The plugin's settings: the descriptor's `oauth2-authorization-code` section (URLs resolved)
+ * plus the client's credentials.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import type { AuthorizationCode } from "@keyway/auth-authorization-code"
+ * const cch: AuthorizationCode.Config = {
+ *   provider: "cch", authorizeUrl: "https://auth.unifiedcompliance.com/authorize",
+ *   tokenUrl: "https://auth.unifiedcompliance.com/token", bodyFormat: "json",
+ *   refreshTokenLifetime: 14 * 24 * 3600, scopes: ["read"], clientId: "id", clientSecret: Redacted.make("s"),
+ * }
+ * ```
+ *
+ * @since 0.1.0
+ */
+export interface Config extends Omit<Descriptor.AuthorizationCodeStrategy, "type"> {
+  readonly type?: "oauth2-authorization-code" | undefined
+  readonly provider: string
+  readonly clientId: string
+  /** Absent for a public client (PKCE only). */
+  readonly clientSecret?: Redacted.Redacted<string> | undefined
+  /** Whose grant this is (a user or account id); default `default`. */
+  readonly connection?: string | undefined
+  /**
+   * The scopes asked for at consent when `authorizeUrl` is given none; the grant is stored under
+   * this scope set. Falls back to the descriptor's `defaultScopes`.
+   */
+  readonly scopes?: ReadonlyArray<string> | undefined
+  /** Keep the access token fresh in a background fiber (lives as long as the layer's scope). */
+  readonly refreshAhead?: boolean | undefined
+}
+
+/**
+ * The consent callback could not be accepted: the `state` does not match (a forged or stale
+ * callback), the provider reported an error (`access_denied`), or there is no `code`.
+ *
+ * @example
+ * ```ts
+ * import { AuthorizationCode } from "@keyway/auth-authorization-code"
+ * new AuthorizationCode.CallbackRejected({ provider: "workable", reason: "state-mismatch" })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export class CallbackRejected extends Data.TaggedError("CallbackRejected")<{
+  readonly provider: string
+  readonly reason: "state-mismatch" | "provider-error" | "missing-code"
+  /** The provider's `error` parameter, e.g. `access_denied`. */
+  readonly oauthError?: string | undefined
+}> {
+  override get message(): string {
+    return `${this.provider}: authorization callback rejected: ${this.reason}${this.oauthError ? ` (${this.oauthError})` : ""}`
+  }
+}
+
+/**
+ * What `authorizeUrl` gives: the URL to send the user to and the values to keep for the callback.
+ *
+ * @since 0.1.0
+ */
+export interface AuthorizeRequest {
+  readonly url: string
+  readonly state: string
+  /** The PKCE verifier, when `pkce: true`. */
+  readonly codeVerifier: string | undefined
+}
+
+/**
+ * What `handleCallback` takes.
+ *
+ * @since 0.1.0
+ */
+export interface CallbackInput {
+  /** The full URL the provider redirected to... */
+  readonly callbackUrl?: string | URL | undefined
+  /** ...or its query parameters. */
+  readonly query?: URLSearchParams | Readonly<Record<string, string | undefined>> | undefined
+  /** The `state` kept from `authorizeUrl`. */
+  readonly expectedState: string
+  /** The `codeVerifier` kept from `authorizeUrl` (PKCE). */
+  readonly codeVerifier?: string | undefined
+  /** The same redirect URI as in `authorizeUrl`. */
+  readonly redirectUri: string
+}
+
+/**
+ * The consent helpers of one configuration.
+ *
+ * @since 0.1.0
+ */
+export interface Consent {
+  readonly authorizeUrl: (input: {
+    readonly redirectUri: string
+    readonly scopes?: ReadonlyArray<string> | undefined
+    readonly state?: string | undefined
+  }) => AuthorizeRequest
+  readonly handleCallback: (
+    input: CallbackInput,
+  ) => Effect.Effect<TokenStore.StoredToken, Errors.AuthError | CallbackRejected, TokenStore.TokenStore>
+}
+
+const grantScopesOf = (config: Config): ReadonlyArray<string> => config.scopes ?? config.defaultScopes ?? []
+
+const endpointOf = (config: Config): TokenRequest.Endpoint => ({
+  provider: config.provider,
+  tokenUrl: config.tokenUrl,
+  bodyFormat: config.bodyFormat,
+  clientAuth: config.clientAuth,
+  tokenHeaders: config.tokenHeaders,
+  tokenParams: config.tokenParams,
+})
+
+const clientOf = (config: Config): TokenRequest.ClientCredentials => ({
+  clientId: config.clientId,
+  clientSecret: config.clientSecret,
+})
+
+const lifecycleOptions = (
+  config: Config,
+  fetch: TokenLifecycle.Options["fetch"],
+): TokenLifecycle.Options => ({
+  provider: config.provider,
+  connection: config.connection,
+  fetch,
+  defaultLifetime:
+    config.defaultTokenLifetime === undefined ? undefined : Duration.seconds(config.defaultTokenLifetime),
+  refreshBuffer: config.refreshBuffer === undefined ? undefined : Duration.seconds(config.refreshBuffer),
+  refreshTokenLifetime:
+    config.refreshTokenLifetime === undefined ? undefined : Duration.seconds(config.refreshTokenLifetime),
+})
+
+/** Query encoding that keeps a `+` scope separator literal (Workable: `scope=r_jobs+r_candidates`). */
+const queryOf = (params: ReadonlyArray<readonly [string, string]>, scope: string | undefined) => {
+  const parts = params.map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`)
+  if (scope !== undefined) parts.push(`scope=${scope}`)
+  return parts.join("&")
+}
+
+const base64url = (bytes: Buffer) => bytes.toString("base64url")
+
+/**
+ * Compares two strings in constant time: both are hashed to 32 bytes, then compared with
+ * `crypto.timingSafeEqual`, so neither the content nor the length leaks through timing.
+ *
+ * @example
+ * ```ts
+ * import { AuthorizationCode } from "@keyway/auth-authorization-code"
+ * AuthorizationCode.constantTimeEqual("abc", "abc") // true
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const constantTimeEqual = (a: string, b: string): boolean => {
+  const left = createHash("sha256").update(a, "utf8").digest()
+  const right = createHash("sha256").update(b, "utf8").digest()
+  return timingSafeEqual(left, right)
+}
+
+/**
+ * The consent helpers: build the authorization URL, then accept the callback and store the grant.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Redacted } from "effect"
+ * import { TokenStore } from "@keyway/core"
+ * import { AuthorizationCode } from "@keyway/auth-authorization-code"
+ *
+ * const cch = AuthorizationCode.consent({
+ *   provider: "cch", authorizeUrl: "https://auth.unifiedcompliance.com/authorize",
+ *   tokenUrl: "https://auth.unifiedcompliance.com/token", bodyFormat: "json", scopes: ["read"],
+ *   clientId: "id", clientSecret: Redacted.make("secret"),
+ * })
+ * const start = cch.authorizeUrl({ redirectUri: "https://app.example/cb" })
+ * // later, in the callback handler:
+ * const stored = cch.handleCallback({
+ *   callbackUrl: "https://app.example/cb?code=abc&state=" + start.state,
+ *   expectedState: start.state, redirectUri: "https://app.example/cb",
+ * }).pipe(Effect.provide(TokenStore.layerMemory))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const consent = (config: Config): Consent => ({
+  authorizeUrl: (input) => {
+    const state = input.state ?? base64url(randomBytes(24))
+    const codeVerifier = config.pkce ? base64url(randomBytes(32)) : undefined
+    const scopes = input.scopes ?? grantScopesOf(config)
+    const separator = config.scopeSeparator ?? " "
+    const scope =
+      scopes.length === 0
+        ? undefined
+        : scopes.map(encodeURIComponent).join(separator === "+" ? "+" : encodeURIComponent(separator))
+    const params: Array<readonly [string, string]> = [
+      ["client_id", config.clientId],
+      ["redirect_uri", input.redirectUri],
+      ...Object.entries(config.authorizeParams ?? {}),
+      ["response_type", "code"],
+      ["state", state],
+    ]
+    if (codeVerifier !== undefined) {
+      params.push(["code_challenge", base64url(createHash("sha256").update(codeVerifier).digest())])
+      params.push(["code_challenge_method", "S256"])
+    }
+    const joiner = config.authorizeUrl.includes("?") ? "&" : "?"
+    return { url: `${config.authorizeUrl}${joiner}${queryOf(params, scope)}`, state, codeVerifier }
+  },
+
+  handleCallback: Effect.fn("AuthorizationCode.handleCallback")(function* (input: CallbackInput) {
+    const query =
+      input.query instanceof URLSearchParams
+        ? input.query
+        : input.query !== undefined
+          ? new URLSearchParams(
+              Object.entries(input.query).filter((e): e is [string, string] => typeof e[1] === "string"),
+            )
+          : new URL(String(input.callbackUrl ?? "http://invalid/")).searchParams
+    const state = query.get("state") ?? ""
+    if (!constantTimeEqual(state, input.expectedState) || input.expectedState.length === 0) {
+      return yield* new CallbackRejected({ provider: config.provider, reason: "state-mismatch" })
+    }
+    const error = query.get("error")
+    if (error !== null) {
+      return yield* new CallbackRejected({
+        provider: config.provider,
+        reason: "provider-error",
+        oauthError: /^[\w.-]{1,64}$/.test(error) ? error : undefined,
+      })
+    }
+    const code = query.get("code")
+    if (code === null || code.length === 0) {
+      return yield* new CallbackRejected({ provider: config.provider, reason: "missing-code" })
+    }
+    const token = yield* TokenRequest.request({
+      endpoint: endpointOf(config),
+      client: clientOf(config),
+      kind: "authorization_code",
+      connection: config.connection,
+      params: {
+        code: Redacted.make(code),
+        redirect_uri: input.redirectUri,
+        code_verifier: input.codeVerifier === undefined ? undefined : Redacted.make(input.codeVerifier),
+      },
+    })
+    const lifecycle = yield* TokenLifecycle.make(
+      lifecycleOptions(config, () =>
+        Effect.fail(
+          new Errors.ReauthorizationRequired({
+            provider: config.provider,
+            connection: config.connection ?? "default",
+            reason: "not used: this lifecycle only stores the new grant",
+          }),
+        ),
+      ),
+    )
+    const stored = yield* lifecycle.put(grantScopesOf(config), { ...token, newGrant: true })
+    yield* Effect.logInfo("authorization code exchanged; grant stored").pipe(
+      Effect.annotateLogs({
+        provider: config.provider,
+        connection: lifecycle.connection,
+        scope: token.scope,
+      }),
+    )
+    return stored
+  }),
+})
+
+/**
+ * A grant obtained outside Keyway (a migration, a test): what {@link importGrant} stores.
+ *
+ * @since 0.1.0
+ */
+export interface ImportedGrant {
+  readonly refreshToken: Redacted.Redacted<string>
+  readonly accessToken?: Redacted.Redacted<string> | undefined
+  /** Epoch ms; an imported access token without it is refreshed on first use. */
+  readonly expiresAt?: number | undefined
+  /** Epoch ms; default now + `refreshTokenLifetime`, when configured. */
+  readonly refreshExpiresAt?: number | undefined
+  readonly scope?: string | undefined
+}
+
+/**
+ * Stores a grant obtained outside the consent helpers (e.g. moved from another system).
+ *
+ * @example
+ * ```ts
+ * import { Effect, Redacted } from "effect"
+ * import { TokenStore } from "@keyway/core"
+ * import { AuthorizationCode } from "@keyway/auth-authorization-code"
+ * const config = { provider: "workable", authorizeUrl: "https://x/authorize", tokenUrl: "https://x/token", clientId: "id" }
+ * const imported = AuthorizationCode.importGrant(config, { refreshToken: Redacted.make("r1") }).pipe(
+ *   Effect.provide(TokenStore.layerMemory),
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const importGrant = Effect.fn("AuthorizationCode.importGrant")(function* (
+  config: Config,
+  grant: ImportedGrant,
+) {
+  const store = yield* TokenStore.TokenStore
+  const now = yield* Clock.currentTimeMillis
+  const key = TokenStore.key({
+    provider: config.provider,
+    connection: config.connection ?? "default",
+    scopes: grantScopesOf(config),
+  })
+  const record: TokenStore.StoredToken = {
+    accessToken: grant.accessToken,
+    refreshToken: grant.refreshToken,
+    expiresAt: grant.accessToken === undefined ? undefined : (grant.expiresAt ?? now),
+    refreshExpiresAt:
+      grant.refreshExpiresAt ??
+      (config.refreshTokenLifetime === undefined ? undefined : now + config.refreshTokenLifetime * 1000),
+    scope: grant.scope,
+    obtainedAt: now,
+    revision: TokenStore.newRevision(),
+  }
+  for (let round = 0; round < 5; round++) {
+    if (yield* store.compareAndSet(key, yield* store.get(key), record)) return record
+  }
+  return yield* new Errors.TokenStoreUnavailable({
+    store: store.name,
+    operation: "importGrant",
+    reason: "the record kept changing",
+  })
+})
+
+/**
+ * Builds the plugin on the `TokenStore` in context; the scope bounds the `refreshAhead` fiber.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Redacted } from "effect"
+ * import { TokenStore } from "@keyway/core"
+ * import { AuthorizationCode } from "@keyway/auth-authorization-code"
+ * const plugin = AuthorizationCode.make({
+ *   provider: "cch", authorizeUrl: "https://auth.example/authorize", tokenUrl: "https://auth.example/token",
+ *   clientId: "id", clientSecret: Redacted.make("secret"), refreshTokenLifetime: 14 * 24 * 3600,
+ * }).pipe(Effect.provide(TokenStore.layerMemory), Effect.scoped)
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const make = Effect.fn("AuthorizationCode.make")(function* (config: Config) {
+  if (config.clientId.length === 0) {
+    return yield* new Errors.ConfigError({ path: "clientId", message: "the client id is empty" })
+  }
+  const connection = config.connection ?? "default"
+  const grantScopes = grantScopesOf(config)
+  const store = yield* TokenStore.TokenStore
+  const layerScope = yield* Effect.scope
+
+  const refreshGrant = Effect.fn("AuthorizationCode.refresh")(function* (
+    current: TokenStore.StoredToken | undefined,
+  ) {
+    const reauthorize = (reason: string) =>
+      new Errors.ReauthorizationRequired({ provider: config.provider, connection, reason })
+    if (current === undefined)
+      return yield* reauthorize("no authorized grant for this connection: run the consent flow")
+    if (current.refreshToken === undefined) return yield* reauthorize("the grant has no refresh token")
+    const now = yield* Clock.currentTimeMillis
+    if (current.refreshExpiresAt !== undefined && now >= current.refreshExpiresAt) {
+      return yield* reauthorize("the refresh token is past its lifetime")
+    }
+    const token = yield* TokenRequest.request({
+      endpoint: endpointOf(config),
+      client: clientOf(config),
+      kind: "refresh_token",
+      connection,
+      params: { refresh_token: current.refreshToken },
+    })
+    yield* Effect.logDebug("access token refreshed").pipe(
+      Effect.annotateLogs({
+        provider: config.provider,
+        connection,
+        rotated: token.refreshToken !== undefined,
+      }),
+    )
+    return token
+  })
+
+  const lifecycle = yield* TokenLifecycle.make(lifecycleOptions(config, (current) => refreshGrant(current)))
+
+  // Refresh ahead: one background fiber in the layer's scope, (re)started once a grant works.
+  let ahead: Fiber.Fiber<unknown> | undefined
+  let aheadActive = false
+  const startAhead = Effect.suspend(() => {
+    if (!config.refreshAhead || aheadActive) return Effect.void
+    aheadActive = true
+    const previous = ahead
+    return Effect.gen(function* () {
+      if (previous !== undefined) yield* Fiber.interrupt(previous)
+      ahead = yield* Effect.scoped(Effect.andThen(lifecycle.refreshAhead(grantScopes), Effect.never)).pipe(
+        Effect.forkIn(layerScope),
+      )
+    })
+  })
+  const watch = <A>(effect: Effect.Effect<A, Errors.AuthError>, correlationId: string) =>
+    effect.pipe(
+      Effect.provideService(TokenRequest.CorrelationId, correlationId),
+      Effect.tapError((error) =>
+        Effect.sync(() => {
+          if (error._tag === "ReauthorizationRequired") aheadActive = false
+        }),
+      ),
+      Effect.mapError(TokenRequest.withCorrelationId(correlationId)),
+    )
+
+  if (config.refreshAhead) {
+    // A store that cannot answer now only delays the start to the first successful call.
+    const existing = yield* store
+      .get(lifecycle.keyOf(grantScopes))
+      .pipe(Effect.orElseSucceed(() => undefined))
+    if (existing?.refreshToken !== undefined && existing.needsReauthorization === undefined) yield* startAhead
+  }
+
+  const expiredStatus = config.expiredTokenStatus ?? 401
+
+  const revokeGrant = Effect.gen(function* () {
+    const record = yield* store.get(lifecycle.keyOf(grantScopes))
+    if (config.revokeUrl === undefined || record === undefined) return
+    const token = record.refreshToken ?? record.accessToken
+    if (token === undefined) return
+    yield* TokenRequest.revoke({
+      provider: config.provider,
+      revokeUrl: config.revokeUrl,
+      style: config.revokeStyle ?? "rfc7009",
+      client: clientOf(config),
+      token,
+      tokenTypeHint: record.refreshToken !== undefined ? "refresh_token" : "access_token",
+      bodyFormat: config.bodyFormat,
+      clientAuth: config.clientAuth,
+      headers: config.tokenHeaders,
+    })
+    yield* Effect.logInfo("grant revoked").pipe(
+      Effect.annotateLogs({ provider: config.provider, connection }),
+    )
+  })
+
+  return Auth.make({
+    name: "oauth2-authorization-code",
+    isUnauthorized: (response) => response.status === expiredStatus,
+    authenticate: Effect.fn("AuthorizationCode.authenticate")(function* (
+      request: Http.HttpRequest,
+      call: Auth.CallInfo,
+    ) {
+      const token = yield* watch(lifecycle.get(grantScopes), call.correlationId)
+      yield* startAhead
+      return Http.setHeader(request, "authorization", `Bearer ${Redacted.value(token.accessToken!)}`)
+    }),
+    onUnauthorized: Effect.fn("AuthorizationCode.onUnauthorized")(function* (
+      failed: { readonly request: Http.HttpRequest },
+      call: Auth.CallInfo,
+    ) {
+      const header = failed.request.headers.authorization
+      const match = header === undefined ? null : /^bearer\s+(.+)$/i.exec(header)
+      if (match) yield* lifecycle.invalidate(grantScopes, Redacted.make(match[1]!))
+      yield* Effect.logDebug("access token refused: refreshing").pipe(
+        Effect.annotateLogs({ provider: config.provider, connection, correlationId: call.correlationId }),
+      )
+      yield* watch(lifecycle.get(grantScopes), call.correlationId)
+      return "retry" as const
+    }),
+    release: Effect.gen(function* () {
+      if (ahead !== undefined) yield* Fiber.interrupt(ahead)
+      aheadActive = false
+      yield* revokeGrant.pipe(Effect.ensuring(Effect.ignore(lifecycle.clear(grantScopes))))
+    }).pipe(Effect.withSpan("AuthorizationCode.release")),
+  })
+})
+
+/**
+ * The plugin as a layer providing `Auth.Auth`; needs a `TokenStore`. With `refreshAhead: true`
+ * its background refresh fiber lives as long as the layer.
+ *
+ * @example
+ * ```ts
+ * import { Layer, Redacted } from "effect"
+ * import { TokenStore } from "@keyway/core"
+ * import { AuthorizationCode } from "@keyway/auth-authorization-code"
+ * const auth = AuthorizationCode.layer({
+ *   provider: "cch", authorizeUrl: "https://auth.unifiedcompliance.com/authorize",
+ *   tokenUrl: "https://auth.unifiedcompliance.com/token", bodyFormat: "json",
+ *   tokenHeaders: { Accept: "application/vnd.ucf.v1+json" }, refreshTokenLifetime: 1_209_600,
+ *   clientId: "id", clientSecret: Redacted.make("secret"), scopes: ["read"], refreshAhead: true,
+ * }).pipe(Layer.provide(TokenStore.layerMemory))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const layer = (config: Config): Layer.Layer<Auth.Auth, Errors.ConfigError, TokenStore.TokenStore> =>
+  Layer.effect(Auth.Auth, make(config))

@@ -1,0 +1,6 @@
+/**
+ * `@keyway/auth-authorization-code`: OAuth 2.0 authorization code with refresh for Keyway clients.
+ *
+ * @since 0.1.0
+ */
+export * as AuthorizationCode from "./AuthorizationCode.ts"

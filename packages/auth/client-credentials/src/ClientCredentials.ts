@@ -1,0 +1,232 @@
+/**
+ * OAuth 2.0 client credentials (CCW, Culture Amp) as a Keyway auth plugin.
+ *
+ * - One token per scope set: a call's `CallInfo.scopes`, else the configured default scopes.
+ *   Tokens are cached and shared through `TokenLifecycle` (single flight, proactive refresh,
+ *   persisted in the `TokenStore`).
+ * - Token requests as the provider wants them: `form`, `json` (CCW) or `multipart` bodies; client
+ *   authentication in the body or as HTTP Basic (Culture Amp); the `grant_type` literal
+ *   (CCW: `client_credential`); scope templates (Culture Amp:
+ *   `target-entity:{entityId}:{permissions}`).
+ * - Expiry from `expires_in`, else the JWT `exp`, else `defaultTokenLifetime` (seconds).
+ * - A 401 invalidates the rejected token and answers `"retry"`: the runtime re-authenticates once
+ *   with a new token.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import { ClientCredentials } from "@keyway/auth-client-credentials"
+ *
+ * // CCW: JSON body, `client_credential` grant, scopes per call
+ * const ccw = ClientCredentials.layer({
+ *   provider: "ccw",
+ *   tokenUrl: "https://auth.example/auth/realms/ccw-na-stg/protocol/openid-connect/token",
+ *   grantType: "client_credential",
+ *   bodyFormat: "json",
+ *   clientId: "my-id",
+ *   clientSecret: Redacted.make(process.env.CCW_SECRET ?? ""),
+ *   scopes: ["ccw.candidate"],
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ */
+import {
+  Auth,
+  type Descriptor,
+  Errors,
+  Http,
+  TokenLifecycle,
+  TokenRequest,
+  type TokenStore,
+} from "@keyway/core"
+import { Duration, Effect, Layer, Redacted } from "effect"
+
+/**
+ * The plugin's settings: the descriptor's `oauth2-client-credentials` section (URLs resolved)
+ * plus the client's own credentials.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import type { ClientCredentials } from "@keyway/auth-client-credentials"
+ * const cultureAmp: ClientCredentials.Config = {
+ *   provider: "cultureamp", tokenUrl: "https://api.cultureamp.com/v1/oauth2/token", clientAuth: "basic",
+ *   scopeTemplate: "target-entity:{entityId}:{permissions}", variables: { entityId: "8ed1..." },
+ *   scopes: ["employees-read"], clientId: "id", clientSecret: Redacted.make("s"),
+ * }
+ * ```
+ *
+ * @since 0.1.0
+ */
+export interface Config extends Omit<Descriptor.ClientCredentialsStrategy, "type"> {
+  readonly type?: "oauth2-client-credentials" | undefined
+  /** The provider's name, for errors, logs and store keys. */
+  readonly provider: string
+  readonly clientId: string
+  readonly clientSecret: Redacted.Redacted<string>
+  /** Values for the scope template's placeholders (Culture Amp: `entityId`). */
+  readonly variables?: Readonly<Record<string, string>> | undefined
+  /** The connection id in the store; default `default`. */
+  readonly connection?: string | undefined
+  /**
+   * The scopes requested when a call names none. Falls back to the descriptor's
+   * `defaultScopes`. (A descriptor's `scopes` list of known scopes is not requested by itself.)
+   */
+  readonly scopes?: ReadonlyArray<string> | undefined
+}
+
+const checkConfig = (config: Config): Effect.Effect<void, Errors.ConfigError> =>
+  Effect.gen(function* () {
+    if (config.clientId.length === 0) {
+      return yield* new Errors.ConfigError({ path: "clientId", message: "the client id is empty" })
+    }
+    if (config.scopeTemplate !== undefined) {
+      const missing = TokenRequest.missingVariables(config.scopeTemplate, config.variables)
+      if (missing.length > 0) {
+        return yield* new Errors.ConfigError({
+          path: "variables",
+          message: `the scope template needs values for: ${missing.join(", ")}`,
+        })
+      }
+    }
+  })
+
+/**
+ * Builds the plugin on the `TokenStore` in context.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Redacted } from "effect"
+ * import { TokenStore } from "@keyway/core"
+ * import { ClientCredentials } from "@keyway/auth-client-credentials"
+ * const plugin = ClientCredentials.make({
+ *   provider: "cultureamp", tokenUrl: "https://api.cultureamp.com/v1/oauth2/token", clientAuth: "basic",
+ *   scopeTemplate: "target-entity:{entityId}:{permissions}", variables: { entityId: "8ed1" },
+ *   clientId: "id", clientSecret: Redacted.make("secret"),
+ * }).pipe(Effect.provide(TokenStore.layerMemory))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const make = Effect.fn("ClientCredentials.make")(function* (config: Config) {
+  yield* checkConfig(config)
+  const defaultScopes = config.scopes ?? config.defaultScopes ?? []
+  const endpoint: TokenRequest.Endpoint = {
+    provider: config.provider,
+    tokenUrl: config.tokenUrl,
+    bodyFormat: config.bodyFormat,
+    clientAuth: config.clientAuth,
+    tokenHeaders: config.tokenHeaders,
+    tokenParams: config.tokenParams,
+  }
+  const client: TokenRequest.ClientCredentials = {
+    clientId: config.clientId,
+    clientSecret: config.clientSecret,
+  }
+  const used = new Map<string, ReadonlyArray<string>>()
+
+  const fetchToken = Effect.fn("ClientCredentials.fetchToken")(function* (scopes: ReadonlyArray<string>) {
+    const scope = yield* TokenRequest.formatScopes(scopes, {
+      separator: config.scopeSeparator,
+      template: config.scopeTemplate,
+      variables: config.variables,
+    })
+    const token = yield* TokenRequest.request({
+      endpoint,
+      client,
+      kind: "client_credentials",
+      grantType: config.grantType,
+      params: { scope },
+      connection: config.connection,
+    })
+    yield* Effect.logDebug("client credentials token obtained").pipe(
+      Effect.annotateLogs({ provider: config.provider, scope, expiresIn: token.expiresIn }),
+    )
+    return token
+  })
+
+  const lifecycle = yield* TokenLifecycle.make({
+    provider: config.provider,
+    connection: config.connection,
+    fetch: (_current, scopes) => fetchToken(scopes),
+    defaultLifetime:
+      config.defaultTokenLifetime === undefined ? undefined : Duration.seconds(config.defaultTokenLifetime),
+    refreshBuffer: config.refreshBuffer === undefined ? undefined : Duration.seconds(config.refreshBuffer),
+  })
+
+  const scopesOf = (call: Auth.CallInfo): ReadonlyArray<string> => {
+    const scopes = call.scopes !== undefined && call.scopes.length > 0 ? call.scopes : defaultScopes
+    used.set([...scopes].sort().join(" "), scopes)
+    return scopes
+  }
+
+  return Auth.make({
+    name: "oauth2-client-credentials",
+    authenticate: Effect.fn("ClientCredentials.authenticate")(function* (
+      request: Http.HttpRequest,
+      call: Auth.CallInfo,
+    ) {
+      const token = yield* lifecycle
+        .get(scopesOf(call))
+        .pipe(
+          Effect.provideService(TokenRequest.CorrelationId, call.correlationId),
+          Effect.mapError(TokenRequest.withCorrelationId(call.correlationId)),
+        )
+      return Http.setHeader(request, "authorization", `Bearer ${Redacted.value(token.accessToken!)}`)
+    }),
+    onUnauthorized: Effect.fn("ClientCredentials.onUnauthorized")(function* (
+      failed: { readonly request: Http.HttpRequest },
+      call: Auth.CallInfo,
+    ) {
+      const rejected = bearerOf(failed.request)
+      if (rejected !== undefined) yield* lifecycle.invalidate(scopesOf(call), rejected)
+      yield* Effect.logDebug("token rejected with 401: a new one will be requested").pipe(
+        Effect.annotateLogs({ provider: config.provider, correlationId: call.correlationId }),
+      )
+      return "retry" as const
+    }),
+    release: Effect.suspend(() =>
+      Effect.forEach([defaultScopes, ...used.values()], (scopes) => lifecycle.clear(scopes), {
+        discard: true,
+      }),
+    ).pipe(Effect.withSpan("ClientCredentials.release")),
+  })
+})
+
+/**
+ * The bearer token a request carried, as `Redacted`.
+ *
+ * @example
+ * ```ts
+ * import { Http } from "@keyway/core"
+ * import { ClientCredentials } from "@keyway/auth-client-credentials"
+ * ClientCredentials.bearerOf(Http.makeRequest("GET", "https://x/", { authorization: "Bearer t" })) // Redacted("t")
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const bearerOf = (request: Http.HttpRequest): Redacted.Redacted<string> | undefined => {
+  const header = request.headers.authorization
+  const match = header === undefined ? null : /^bearer\s+(.+)$/i.exec(header)
+  return match ? Redacted.make(match[1]!) : undefined
+}
+
+/**
+ * The plugin as a layer providing `Auth.Auth`; needs a `TokenStore`.
+ *
+ * @example
+ * ```ts
+ * import { Layer, Redacted } from "effect"
+ * import { TokenStore } from "@keyway/core"
+ * import { ClientCredentials } from "@keyway/auth-client-credentials"
+ * const auth = ClientCredentials.layer({
+ *   provider: "ccw", tokenUrl: "https://auth.example/token", grantType: "client_credential", bodyFormat: "json",
+ *   clientId: "id", clientSecret: Redacted.make("secret"), scopes: ["ccw.candidate"],
+ * }).pipe(Layer.provide(TokenStore.layerMemory))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const layer = (config: Config): Layer.Layer<Auth.Auth, Errors.ConfigError, TokenStore.TokenStore> =>
+  Layer.effect(Auth.Auth, make(config))

@@ -1,0 +1,245 @@
+/**
+ * A small `node:http` server on 127.0.0.1 for tests: it records every request (method, path,
+ * headers, body and its decoded parameters) and answers with a handler you give. The provider
+ * quirk servers of the auth plugin tests and the conformance kit's fake are all built on it, so
+ * no test carries its own copy of server plumbing.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { LoopbackServer } from "@keyway/auth-testkit"
+ *
+ * const program = Effect.gen(function*() {
+ *   const server = yield* LoopbackServer.make((request) =>
+ *     request.path === "/token" ? { status: 200, body: { access_token: "t", expires_in: 60 } } : { status: 404 },
+ *   )
+ *   // ... point a plugin at `${server.url}/token`, then:
+ *   console.log(server.count("/token"))
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { createServer, type IncomingHttpHeaders } from "node:http"
+import type { AddressInfo } from "node:net"
+import { Effect, type Scope } from "effect"
+
+/**
+ * One request the server received.
+ *
+ * @since 0.1.0
+ */
+export interface RecordedRequest {
+  readonly method: string
+  /** The path without the query string. */
+  readonly path: string
+  readonly query: URLSearchParams
+  /** Lower-case header names. */
+  readonly headers: IncomingHttpHeaders
+  /** The raw body as text. */
+  readonly body: string
+  /** Body parameters decoded from a form, JSON object or multipart body (string values only). */
+  readonly params: Readonly<Record<string, string>>
+  /** The body parsed as JSON, when it is JSON. */
+  readonly json: unknown
+  /** Client credentials from an `Authorization: Basic` header, URL-decoded per RFC 6749 §2.3.1. */
+  readonly basic: { readonly id: string; readonly secret: string } | undefined
+}
+
+/**
+ * What a handler answers. An object `body` is sent as JSON.
+ *
+ * @since 0.1.0
+ */
+export interface Reply {
+  readonly status?: number | undefined
+  readonly headers?: Readonly<Record<string, string>> | undefined
+  readonly body?: unknown
+}
+
+/**
+ * Answers one request.
+ *
+ * @since 0.1.0
+ */
+export type Handler = (request: RecordedRequest) => Reply | Promise<Reply>
+
+/**
+ * A running server.
+ *
+ * @since 0.1.0
+ */
+export interface LoopbackServer {
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string
+  /** Every request received, in order. */
+  readonly requests: ReadonlyArray<RecordedRequest>
+  /** How many requests were received, all or for one path. */
+  readonly count: (path?: string) => number
+  /** Replaces the handler (to change the server's behaviour mid-test). */
+  readonly setHandler: (handler: Handler) => void
+  readonly close: () => Promise<void>
+}
+
+const formDecode = (value: string) => decodeURIComponent(value.replace(/\+/g, " "))
+
+/**
+ * Decodes a request body into parameters: form, JSON object or multipart.
+ *
+ * @example
+ * ```ts
+ * import { LoopbackServer } from "@keyway/auth-testkit"
+ * LoopbackServer.decodeParams("a=1&b=x+y", "application/x-www-form-urlencoded") // { a: "1", b: "x y" }
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const decodeParams = (body: string, contentType: string | undefined): Record<string, string> => {
+  const type = contentType ?? ""
+  const out: Record<string, string> = {}
+  if (type.includes("application/json")) {
+    try {
+      const parsed = JSON.parse(body) as unknown
+      if (typeof parsed === "object" && parsed !== null) {
+        for (const [name, value] of Object.entries(parsed)) if (typeof value === "string") out[name] = value
+      }
+    } catch {}
+    return out
+  }
+  if (type.includes("multipart/form-data")) {
+    const boundary = /boundary=([^;]+)/.exec(type)?.[1]?.replace(/^"|"$/g, "")
+    if (boundary === undefined) return out
+    for (const part of body.split(`--${boundary}`)) {
+      const match = /^\r\nContent-Disposition: form-data; name="([^"]*)"\r\n\r\n([\s\S]*)\r\n$/i.exec(part)
+      if (match) out[match[1]!] = match[2]!
+    }
+    return out
+  }
+  if (body.length > 0) for (const [name, value] of new URLSearchParams(body)) out[name] = value
+  return out
+}
+
+const basicOf = (header: string | undefined): RecordedRequest["basic"] => {
+  if (header === undefined || !/^basic /i.test(header)) return undefined
+  const decoded = Buffer.from(header.slice(6).trim(), "base64").toString("utf8")
+  const colon = decoded.indexOf(":")
+  if (colon < 0) return undefined
+  return { id: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) }
+}
+
+/**
+ * Starts a server (Promise API).
+ *
+ * @example
+ * ```ts
+ * import { LoopbackServer } from "@keyway/auth-testkit"
+ * const server = await LoopbackServer.start(() => ({ status: 204 }))
+ * await server.close()
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const start = async (handler: Handler): Promise<LoopbackServer> => {
+  let current = handler
+  const requests: Array<RecordedRequest> = []
+  const server = createServer((req, res) => {
+    const chunks: Array<Buffer> = []
+    req.on("data", (chunk: Buffer) => chunks.push(chunk))
+    req.on("end", () => {
+      const url = new URL(req.url ?? "/", "http://127.0.0.1")
+      const body = Buffer.concat(chunks).toString("utf8")
+      let json: unknown
+      try {
+        json = body.length > 0 ? JSON.parse(body) : undefined
+      } catch {
+        json = undefined
+      }
+      const recorded: RecordedRequest = {
+        method: req.method ?? "GET",
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body,
+        params: decodeParams(body, req.headers["content-type"]),
+        json,
+        basic: basicOf(req.headers.authorization),
+      }
+      requests.push(recorded)
+      Promise.resolve()
+        .then(() => current(recorded))
+        .then(
+          (reply) => {
+            const headers: Record<string, string> = { ...reply.headers }
+            let payload: string | undefined
+            if (reply.body === undefined) payload = undefined
+            else if (typeof reply.body === "string") payload = reply.body
+            else {
+              payload = JSON.stringify(reply.body)
+              headers["content-type"] ??= "application/json"
+            }
+            res.writeHead(reply.status ?? 200, headers)
+            res.end(payload)
+          },
+          () => {
+            res.writeHead(500)
+            res.end()
+          },
+        )
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const port = (server.address() as AddressInfo).port
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    count: (path) => (path === undefined ? requests.length : requests.filter((r) => r.path === path).length),
+    setHandler: (next) => {
+      current = next
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+/**
+ * Starts a server that closes with the enclosing scope.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { LoopbackServer } from "@keyway/auth-testkit"
+ * const program = Effect.scoped(Effect.gen(function*() {
+ *   const server = yield* LoopbackServer.make(() => ({ status: 200, body: { ok: true } }))
+ *   return server.url
+ * }))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const make = (handler: Handler): Effect.Effect<LoopbackServer, never, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.promise(() => start(handler)),
+    (server) => Effect.promise(() => server.close()),
+  )
+
+/**
+ * A URL on 127.0.0.1 where nothing listens: connecting to it is refused (a dead endpoint).
+ *
+ * @example
+ * ```ts
+ * import { LoopbackServer } from "@keyway/auth-testkit"
+ * const dead = await LoopbackServer.deadUrl() // e.g. "http://127.0.0.1:41234"
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const deadUrl = async (): Promise<string> => {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const port = (server.address() as AddressInfo).port
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return `http://127.0.0.1:${port}`
+}

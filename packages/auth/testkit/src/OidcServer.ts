@@ -1,0 +1,266 @@
+/**
+ * A real OAuth 2.0 authorization server for tests: `oidc-provider` 9, in-process on 127.0.0.1,
+ * with client credentials, authorization code + PKCE, rotating refresh tokens and RFC 7009
+ * revocation, and a browserless consent driver (plain HTTP with a cookie jar and
+ * `redirect: "manual"`). Every plugin test that wants a real server uses this one fixture.
+ *
+ * Needs the optional peer dependency `oidc-provider` (a dev dependency of your tests).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as OidcServer from "@keyway/auth-testkit/OidcServer"
+ *
+ * const program = Effect.scoped(Effect.gen(function*() {
+ *   const oidc = yield* OidcServer.make()
+ *   const client = oidc.clients.post
+ *   // ... point a plugin at oidc.tokenUrl with client.clientId / client.clientSecret
+ *   console.log(oidc.count("/token"))
+ * }))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
+import type { AddressInfo } from "node:net"
+import { Effect, type Scope } from "effect"
+import Provider, { type ClientMetadata, type Configuration } from "oidc-provider"
+
+/**
+ * A registered client.
+ *
+ * @since 0.1.0
+ */
+export interface Client {
+  readonly clientId: string
+  readonly clientSecret: string
+  readonly redirectUri: string
+}
+
+/**
+ * Options of the server.
+ *
+ * @since 0.1.0
+ */
+export interface Options {
+  /** Rotate refresh tokens on every refresh; default true. */
+  readonly rotateRefreshToken?: boolean | undefined
+  /** Token lifetimes in seconds. */
+  readonly ttl?:
+    | { readonly AccessToken?: number; readonly RefreshToken?: number; readonly ClientCredentials?: number }
+    | undefined
+  /** Extra scopes besides `openid`, `offline_access`, `api:read`, `api:write`. */
+  readonly scopes?: ReadonlyArray<string> | undefined
+}
+
+/**
+ * A running server.
+ *
+ * @since 0.1.0
+ */
+export interface OidcServer {
+  readonly issuer: string
+  readonly authorizeUrl: string
+  readonly tokenUrl: string
+  readonly revocationUrl: string
+  /** Clients by their authentication method: `client_secret_post` and `client_secret_basic`. */
+  readonly clients: { readonly post: Client; readonly basic: Client }
+  /** Requests received, all or for one path (`/token`, `/token/revocation`). */
+  readonly count: (path?: string) => number
+  /**
+   * Drives login and consent for an authorization URL the way a user's browser would and
+   * returns the URL the server redirected to (the callback with `code`, `state`, `iss`).
+   */
+  readonly consent: (authorizeUrl: string) => Promise<string>
+  /** Revokes a token directly at the server (as if the user revoked access). */
+  readonly revoke: (client: Client, token: string, hint?: "refresh_token" | "access_token") => Promise<number>
+  readonly provider: Provider
+  readonly close: () => Promise<void>
+}
+
+const REDIRECT = "http://127.0.0.1/keyway/callback"
+
+/**
+ * Starts a server (Promise API).
+ *
+ * @example
+ * ```ts
+ * import * as OidcServer from "@keyway/auth-testkit/OidcServer"
+ * const oidc = await OidcServer.start({ ttl: { AccessToken: 600 } })
+ * await oidc.close()
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const start = async (options: Options = {}): Promise<OidcServer> => {
+  const counts = new Map<string, number>()
+  let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? "/", "http://127.0.0.1").pathname
+    counts.set(path, (counts.get(path) ?? 0) + 1)
+    handler!(req, res)
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const secret = () => `oidc-secret-${crypto.randomUUID()}`
+  const clients = {
+    post: { clientId: "keyway-post", clientSecret: secret(), redirectUri: REDIRECT },
+    basic: { clientId: "keyway-basic", clientSecret: secret(), redirectUri: REDIRECT },
+  }
+  const scopes = ["openid", "offline_access", "api:read", "api:write", ...(options.scopes ?? [])]
+  const metadata = (
+    client: Client,
+    method: "client_secret_post" | "client_secret_basic",
+  ): ClientMetadata => ({
+    client_id: client.clientId,
+    client_secret: client.clientSecret,
+    grant_types: ["authorization_code", "refresh_token", "client_credentials"],
+    redirect_uris: [client.redirectUri],
+    response_types: ["code"],
+    token_endpoint_auth_method: method,
+    scope: scopes.join(" "),
+  })
+  const configuration: Configuration = {
+    clients: [metadata(clients.post, "client_secret_post"), metadata(clients.basic, "client_secret_basic")],
+    features: {
+      clientCredentials: { enabled: true },
+      revocation: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
+      devInteractions: { enabled: true },
+    },
+    pkce: { required: () => true },
+    rotateRefreshToken: options.rotateRefreshToken ?? true,
+    issueRefreshToken: async () => true,
+    scopes,
+    ttl: {
+      AccessToken: options.ttl?.AccessToken ?? 3600,
+      RefreshToken: options.ttl?.RefreshToken ?? 14 * 24 * 3600,
+      ClientCredentials: options.ttl?.ClientCredentials ?? 600,
+      IdToken: 3600,
+      Grant: 14 * 24 * 3600,
+      Session: 3600,
+      Interaction: 600,
+    },
+    // Deterministic cookie keys: tests only.
+    cookies: { keys: ["keyway-test-cookie-key"] },
+    findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
+  }
+  // oidc-provider announces its development defaults (in-memory adapter, dev keys, dev
+  // interactions) on the console once per instance: expected here, so kept out of test output.
+  const warn = console.warn
+  console.warn = (...args: Array<unknown>) => {
+    if (typeof args[0] === "string" && args[0].startsWith("oidc-provider WARNING")) return
+    warn(...args)
+  }
+  let provider: Provider
+  try {
+    provider = new Provider(issuer, configuration)
+  } finally {
+    console.warn = warn
+  }
+  const callback = provider.callback()
+  handler = (req, res) => void callback(req, res)
+
+  const consent = async (authorizeUrl: string): Promise<string> => {
+    const jar = new Map<string, string>()
+    const cookie = () => [...jar].map(([name, value]) => `${name}=${value}`).join("; ")
+    const remember = (response: Response) => {
+      for (const line of response.headers.getSetCookie()) {
+        const [pair] = line.split(";")
+        const eq = pair!.indexOf("=")
+        jar.set(pair!.slice(0, eq).trim(), pair!.slice(eq + 1).trim())
+      }
+    }
+    let url = authorizeUrl
+    for (let step = 0; step < 12; step++) {
+      if (url.startsWith(REDIRECT)) return url
+      const isInteraction = new URL(url).pathname.startsWith("/interaction/")
+      let response = await fetch(url, { redirect: "manual", headers: { cookie: cookie() } })
+      remember(response)
+      if (isInteraction && response.status === 200) {
+        const page = await response.text()
+        const prompt = /name="prompt" value="(\w+)"/.exec(page)?.[1] ?? "login"
+        const form = new URLSearchParams(
+          prompt === "login" ? { prompt, login: "keyway-user", password: "any" } : { prompt },
+        )
+        response = await fetch(url, {
+          method: "POST",
+          redirect: "manual",
+          headers: { cookie: cookie(), "content-type": "application/x-www-form-urlencoded" },
+          body: form.toString(),
+        })
+        remember(response)
+      } else {
+        await response.arrayBuffer()
+      }
+      const location = response.headers.get("location")
+      if (location === null) throw new Error(`consent stopped at status ${response.status}`)
+      url = new URL(location, url).toString()
+    }
+    throw new Error("consent did not reach the redirect URI")
+  }
+
+  const revoke = async (
+    client: Client,
+    token: string,
+    hint: "refresh_token" | "access_token" = "refresh_token",
+  ) => {
+    const basic = client.clientId === clients.basic.clientId
+    const form = new URLSearchParams({ token, token_type_hint: hint })
+    const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded" }
+    if (basic) {
+      headers.authorization = `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString("base64")}`
+    } else {
+      form.set("client_id", client.clientId)
+      form.set("client_secret", client.clientSecret)
+    }
+    const response = await fetch(`${issuer}/token/revocation`, {
+      method: "POST",
+      headers,
+      body: form.toString(),
+    })
+    await response.arrayBuffer()
+    return response.status
+  }
+
+  return {
+    issuer,
+    authorizeUrl: `${issuer}/auth`,
+    tokenUrl: `${issuer}/token`,
+    revocationUrl: `${issuer}/token/revocation`,
+    clients,
+    count: (path) =>
+      path === undefined ? [...counts.values()].reduce((a, b) => a + b, 0) : (counts.get(path) ?? 0),
+    consent,
+    revoke,
+    provider,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+/**
+ * Starts a server that closes with the enclosing scope.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as OidcServer from "@keyway/auth-testkit/OidcServer"
+ * const program = Effect.scoped(Effect.gen(function*() {
+ *   const oidc = yield* OidcServer.make({ rotateRefreshToken: true })
+ *   return oidc.tokenUrl
+ * }))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const make = (options: Options = {}): Effect.Effect<OidcServer, never, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.promise(() => start(options)),
+    (server) => Effect.promise(() => server.close()),
+  )

@@ -1,0 +1,102 @@
+/**
+ * The consent step of the authorization code providers (CCH, Workable) against a sandbox, done
+ * with the authorization-code plugin's helpers: build the authorize URL (random `state`), let the
+ * scripted user agent consent, check that the redirect came back to our redirect URI, hand the
+ * callback to `handleCallback` (constant-time state check, code exchange) and store the grant in
+ * the TokenStore the generated client then reads.
+ *
+ * @example
+ * ```ts
+ * import { TokenStore } from "@keyway/core"
+ * import * as Consent from "@keyway/demo/Consent"
+ * // const store = TokenStore.makeMemory()
+ * // await Consent.run(Consent.config("workable", Workable.descriptor.auth[0], sandbox), store)
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { AuthorizationCode } from "@keyway/auth-authorization-code"
+import { type Descriptor, TokenStore } from "@keyway/core"
+import { Effect, Redacted, References } from "effect"
+import * as UserAgent from "./UserAgent.ts"
+
+/**
+ * What a sandbox of an authorization code provider gives.
+ *
+ * @since 0.1.0
+ */
+export interface AuthorizationCodeSandbox {
+  readonly urls: {
+    readonly authorizeUrl?: string | undefined
+    readonly tokenUrl?: string | undefined
+    readonly revokeUrl?: string | undefined
+  }
+  readonly credentials: { readonly clientId: string; readonly clientSecret: string }
+}
+
+/**
+ * The plugin configuration the generated client builds for the same provider, pointed at the
+ * sandbox: the descriptor's strategy, the grant's scopes (the strategy's `defaultScopes`, as the
+ * generated client uses when given none), the sandbox URLs and credentials.
+ *
+ * @example
+ * ```ts
+ * import * as Consent from "@keyway/demo/Consent"
+ * // const config = Consent.config("cch", Cch.descriptor.auth[0], sandbox)
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const config = (
+  provider: string,
+  strategy: Descriptor.AuthorizationCodeStrategy,
+  sandbox: AuthorizationCodeSandbox,
+  options: { readonly connection?: string | undefined; readonly scopes?: ReadonlyArray<string> } = {},
+): AuthorizationCode.Config => ({
+  ...strategy,
+  provider,
+  // The descriptor's `scopes` lists every scope the provider knows; the plugin reads `scopes` as
+  // the scopes to ask for at consent, so it must be replaced by the grant's own.
+  scopes: options.scopes ?? strategy.defaultScopes ?? [],
+  connection: options.connection,
+  authorizeUrl: sandbox.urls.authorizeUrl ?? strategy.authorizeUrl,
+  tokenUrl: sandbox.urls.tokenUrl ?? strategy.tokenUrl,
+  revokeUrl: sandbox.urls.revokeUrl ?? strategy.revokeUrl,
+  clientId: sandbox.credentials.clientId,
+  clientSecret: Redacted.make(sandbox.credentials.clientSecret),
+})
+
+/**
+ * Runs the consent and stores the grant; returns the stored record.
+ *
+ * @example
+ * ```ts
+ * import { TokenStore } from "@keyway/core"
+ * import * as Consent from "@keyway/demo/Consent"
+ * // const stored = await Consent.run(config, TokenStore.makeMemory())
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const run = async (
+  settings: AuthorizationCode.Config,
+  store: TokenStore.TokenStoreShape,
+  options: { readonly redirectUri?: string | undefined; readonly quiet?: boolean | undefined } = {},
+): Promise<TokenStore.StoredToken> => {
+  // Nothing listens there: the user agent only reads the redirect, it does not follow it.
+  const redirectUri = options.redirectUri ?? "http://127.0.0.1:9/keyway/callback"
+  const helpers = AuthorizationCode.consent(settings)
+  const start = helpers.authorizeUrl({ redirectUri })
+  const callback = await UserAgent.authorize(start.url)
+  if (`${callback.origin}${callback.pathname}` !== redirectUri) {
+    throw new Error(`the provider redirected to ${callback.origin}${callback.pathname}, not to ${redirectUri}`)
+  }
+  return Effect.runPromise(
+    helpers
+      .handleCallback({ callbackUrl: callback, expectedState: start.state, redirectUri })
+      .pipe(
+        Effect.provideService(TokenStore.TokenStore, store),
+        Effect.provideService(References.MinimumLogLevel, options.quiet === false ? "Info" : "Warn"),
+      ),
+  )
+}

@@ -1,0 +1,271 @@
+/**
+ * The control surface of a sandbox: the clock offset, token lifetimes, grant revocation, fault
+ * injection, token-endpoint latency and counters. The same operations are methods on
+ * `sandbox.control` and JSON over HTTP (`POST /__sandbox/control`), so another OS process can
+ * drive a sandbox it did not start.
+ *
+ * @example
+ * ```ts
+ * sandbox.control.advanceClock(3600) // every 1-hour token has now expired
+ * sandbox.control.injectFault({ type: "429", retryAfter: 2, times: 1 })
+ * await fetch(`${sandbox.origin}/__sandbox/control`, {
+ *   method: "POST",
+ *   body: JSON.stringify({ clockOffset: 0, lifetimes: { access: 5 }, faults: [{ type: "reset", rate: 0.1 }] }),
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ */
+import type { Clock } from "./Clock.ts"
+import type { Counters } from "./Counters.ts"
+import { type FaultInfo, type FaultInjector, type FaultSpec, validateFault } from "./Faults.ts"
+
+/**
+ * Token lifetimes in seconds, for tokens issued from now on. `refresh: null` means refresh
+ * tokens never expire. Each provider uses the ones it has (CCA: `session`; CCW and Culture Amp:
+ * `access`; CCH and Workable: `access` and `refresh`).
+ *
+ * @example
+ * ```ts
+ * const l: Lifetimes = { access: 3600, refresh: 1_209_600, session: 60 }
+ * ```
+ */
+export interface Lifetimes {
+  access: number
+  refresh: number | null
+  session: number
+}
+
+/**
+ * Which grants to revoke: by a token issued under it (`refreshToken`, `accessToken` or `token`),
+ * or by every grant of a `connection` (`clientId|user`), a `user` and/or a `clientId` (given
+ * together, all must match). Revoking a grant kills its access, refresh and session tokens
+ * (and, for CCA, CCH and Workable, static tokens of that user when selected by user).
+ *
+ * @example
+ * ```ts
+ * control.revoke({ refreshToken: tokens.refresh_token })
+ * control.revoke({ user: "alice" })
+ * ```
+ */
+export interface RevokeRequest {
+  readonly refreshToken?: string
+  readonly accessToken?: string
+  readonly token?: string
+  readonly connection?: string
+  readonly user?: string
+  readonly clientId?: string
+}
+
+/**
+ * A batch of control operations, applied in this order: `reset`, `clearFaults`, `clockOffset`,
+ * `advanceClock`, `lifetimes`, `tokenLatencyMs`, `fault`/`faults`, `revoke`, `resetCounters`.
+ * This is the JSON body of `POST /__sandbox/control`.
+ *
+ * @example
+ * ```ts
+ * const request: ControlRequest = { clockOffset: 7200, faults: [{ type: "5xx", status: 502, count: 2 }] }
+ * ```
+ */
+export interface ControlRequest {
+  /** Back to the start state: clock, lifetimes, faults, token latency, counters (tokens survive). */
+  readonly reset?: boolean
+  readonly clearFaults?: boolean
+  /** Sets the clock offset (seconds added to now). */
+  readonly clockOffset?: number
+  /** Adds to the clock offset. */
+  readonly advanceClock?: number
+  readonly lifetimes?: Partial<Lifetimes>
+  /** Latency added to every token-endpoint (and session login) response, in milliseconds. */
+  readonly tokenLatencyMs?: number
+  readonly fault?: FaultSpec
+  readonly faults?: readonly FaultSpec[]
+  readonly revoke?: RevokeRequest
+  readonly resetCounters?: boolean
+}
+
+/**
+ * The observable control state.
+ *
+ * @example
+ * ```ts
+ * control.state().clockOffset // 0
+ * ```
+ */
+export interface ControlState {
+  readonly provider: string
+  /** The sandbox's now, seconds since the epoch. */
+  readonly now: number
+  readonly clockOffset: number
+  readonly lifetimes: Lifetimes
+  readonly tokenLatencyMs: number
+  readonly faults: FaultInfo[]
+}
+
+/**
+ * What applying a control request did.
+ *
+ * @example
+ * ```ts
+ * const { faultIds, revoked } = control.apply({ faults: [{ type: "reset" }], revoke: { user: "alice" } })
+ * ```
+ */
+export interface ControlResult {
+  readonly ok: true
+  readonly state: ControlState
+  readonly faultIds: string[]
+  readonly revoked: number
+}
+
+/**
+ * The control methods of a sandbox.
+ *
+ * @example
+ * ```ts
+ * sandbox.control.setLifetimes({ access: 2 })
+ * sandbox.control.resetCounters()
+ * ```
+ */
+export interface SandboxControl {
+  /** The sandbox's now, seconds since the epoch (fractional). */
+  now(): number
+  setClockOffset(seconds: number): void
+  advanceClock(seconds: number): void
+  setLifetimes(lifetimes: Partial<Lifetimes>): void
+  getLifetimes(): Lifetimes
+  /** Revokes grants; returns how many. */
+  revoke(request: RevokeRequest): number
+  /** Adds a fault rule; returns its id. */
+  injectFault(spec: FaultSpec): string
+  /** Removes one fault rule by id, or all of them. */
+  clearFaults(id?: string): void
+  listFaults(): FaultInfo[]
+  setTokenLatency(ms: number): void
+  resetCounters(): void
+  /** Clock, lifetimes, faults, token latency and counters back to the start state. */
+  reset(): void
+  state(): ControlState
+  /** Applies a batch, as `POST /__sandbox/control` does. Throws a `TypeError` on a bad request. */
+  apply(request: ControlRequest): ControlResult
+}
+
+/**
+ * What the control needs from a running sandbox.
+ *
+ * @example
+ * ```ts
+ * createControl({ provider: "ccw", clock, counters, faults, lifetimes, initial, revoke, tokenLatency })
+ * ```
+ */
+export interface ControlTarget {
+  readonly provider: string
+  readonly clock: Clock
+  readonly counters: Counters
+  readonly faults: FaultInjector
+  lifetimes: Lifetimes
+  tokenLatencyMs: number
+  readonly initial: {
+    readonly clockOffset: number
+    readonly lifetimes: Lifetimes
+    readonly tokenLatencyMs: number
+  }
+  readonly initialFaults: readonly FaultSpec[]
+  revoke(request: RevokeRequest): number
+}
+
+function seconds(value: unknown, name: string): number {
+  if (typeof value !== "number" || !Number.isFinite(value))
+    throw new TypeError(`${name} must be a finite number`)
+  return value
+}
+
+function checkLifetimes(value: unknown): Partial<Lifetimes> {
+  if (value === null || typeof value !== "object") throw new TypeError("lifetimes must be an object")
+  const l = value as Record<string, unknown>
+  const out: Partial<Lifetimes> = {}
+  if (l.access !== undefined) out.access = seconds(l.access, "lifetimes.access")
+  if (l.session !== undefined) out.session = seconds(l.session, "lifetimes.session")
+  if (l.refresh !== undefined)
+    out.refresh = l.refresh === null ? null : seconds(l.refresh, "lifetimes.refresh")
+  return out
+}
+
+/**
+ * Builds the control object of a sandbox.
+ *
+ * @example
+ * ```ts
+ * const control = createControl(target)
+ * control.apply({ advanceClock: 60 })
+ * ```
+ */
+export function createControl(target: ControlTarget): SandboxControl {
+  const control: SandboxControl = {
+    now: () => target.clock.now(),
+    setClockOffset: (s) => {
+      target.clock.offset = seconds(s, "clockOffset")
+    },
+    advanceClock: (s) => {
+      target.clock.offset += seconds(s, "advanceClock")
+    },
+    setLifetimes: (l) => {
+      target.lifetimes = { ...target.lifetimes, ...checkLifetimes(l) }
+    },
+    getLifetimes: () => ({ ...target.lifetimes }),
+    revoke: (request) => {
+      if (request === null || typeof request !== "object") throw new TypeError("revoke must be an object")
+      return target.revoke(request)
+    },
+    injectFault: (spec) => target.faults.add(spec),
+    clearFaults: (id) => target.faults.clear(id),
+    listFaults: () => target.faults.list(),
+    setTokenLatency: (ms) => {
+      target.tokenLatencyMs = Math.max(0, seconds(ms, "tokenLatencyMs"))
+    },
+    resetCounters: () => target.counters.reset(),
+    reset: () => {
+      target.clock.offset = target.initial.clockOffset
+      target.lifetimes = { ...target.initial.lifetimes }
+      target.tokenLatencyMs = target.initial.tokenLatencyMs
+      target.faults.clear()
+      for (const spec of target.initialFaults) target.faults.add(spec)
+      target.counters.reset()
+    },
+    state: () => ({
+      provider: target.provider,
+      now: target.clock.now(),
+      clockOffset: target.clock.offset,
+      lifetimes: { ...target.lifetimes },
+      tokenLatencyMs: target.tokenLatencyMs,
+      faults: target.faults.list(),
+    }),
+    apply: (request) => {
+      if (request === null || typeof request !== "object" || Array.isArray(request))
+        throw new TypeError("a control request must be a JSON object")
+      // validate what can fail before changing anything
+      if (request.fault !== undefined) validateFault(request.fault)
+      if (request.faults !== undefined) {
+        if (!Array.isArray(request.faults)) throw new TypeError("faults must be an array")
+        for (const spec of request.faults) validateFault(spec)
+      }
+      if (request.lifetimes !== undefined) checkLifetimes(request.lifetimes)
+      for (const key of ["clockOffset", "advanceClock", "tokenLatencyMs"] as const)
+        if (request[key] !== undefined) seconds(request[key], key)
+      const faultIds: string[] = []
+      let revoked = 0
+      if (request.reset) control.reset()
+      if (request.clearFaults) control.clearFaults()
+      if (request.clockOffset !== undefined) control.setClockOffset(request.clockOffset)
+      if (request.advanceClock !== undefined) control.advanceClock(request.advanceClock)
+      if (request.lifetimes !== undefined) control.setLifetimes(request.lifetimes)
+      if (request.tokenLatencyMs !== undefined) control.setTokenLatency(request.tokenLatencyMs)
+      if (request.fault !== undefined) faultIds.push(control.injectFault(request.fault))
+      if (request.faults !== undefined)
+        for (const spec of request.faults) faultIds.push(control.injectFault(spec))
+      if (request.revoke !== undefined) revoked = control.revoke(request.revoke)
+      if (request.resetCounters) control.resetCounters()
+      return { ok: true, state: control.state(), faultIds, revoked }
+    },
+  }
+  return control
+}

@@ -1,0 +1,120 @@
+/**
+ * Request counters per connection (client id + user, `clientId|user`) and in total.
+ *
+ * @example
+ * ```ts
+ * const counters = new Counters()
+ * counters.bump("client|alice", "calls")
+ * counters.snapshot().connections["client|alice"]?.calls // 1
+ * ```
+ *
+ * @since 0.1.0
+ */
+
+/**
+ * The counted events.
+ *
+ * - `tokenRequests`: requests to a token endpoint (any grant, failed ones included) and session logins
+ * - `refreshes`: refresh-token grant requests
+ * - `logins`: session logins (CCA) and consents at an authorize endpoint (CCH, Workable)
+ * - `calls`: API (resource) requests
+ * - `faults`: injected faults (429, 5xx, resets, latency)
+ * - `revocations`: revoke and logout requests
+ *
+ * @example
+ * ```ts
+ * const c: CounterValues = { tokenRequests: 1, refreshes: 0, logins: 0, calls: 3, faults: 0, revocations: 0 }
+ * ```
+ */
+export interface CounterValues {
+  tokenRequests: number
+  refreshes: number
+  logins: number
+  calls: number
+  faults: number
+  revocations: number
+}
+
+/**
+ * A copy of the counters at one moment.
+ *
+ * @example
+ * ```ts
+ * const { totals, connections } = sandbox.counters()
+ * ```
+ */
+export interface CountersSnapshot {
+  readonly totals: CounterValues
+  readonly connections: Record<string, CounterValues>
+}
+
+/**
+ * Zeroed counter values.
+ *
+ * @example
+ * ```ts
+ * emptyCounters().calls // 0
+ * ```
+ */
+export function emptyCounters(): CounterValues {
+  return { tokenRequests: 0, refreshes: 0, logins: 0, calls: 0, faults: 0, revocations: 0 }
+}
+
+/**
+ * The live counters.
+ *
+ * @example
+ * ```ts
+ * new Counters().bump(undefined, "calls") // counted in totals only
+ * ```
+ */
+export class Counters {
+  #totals = emptyCounters()
+  #connections = new Map<string, CounterValues>()
+
+  /**
+   * Adds one to a counter, for a connection when known, and to the totals.
+   *
+   * @example
+   * ```ts
+   * counters.bump("client|client", "tokenRequests")
+   * ```
+   */
+  bump(connection: string | undefined, field: keyof CounterValues): void {
+    this.#totals[field]++
+    if (connection === undefined) return
+    let values = this.#connections.get(connection)
+    if (!values) {
+      values = emptyCounters()
+      this.#connections.set(connection, values)
+    }
+    values[field]++
+  }
+
+  /**
+   * A copy of the counters.
+   *
+   * @example
+   * ```ts
+   * counters.snapshot().totals.calls
+   * ```
+   */
+  snapshot(): CountersSnapshot {
+    const connections: Record<string, CounterValues> = {}
+    for (const [key, values] of this.#connections) connections[key] = { ...values }
+    return { totals: { ...this.#totals }, connections }
+  }
+
+  /**
+   * Zeroes everything.
+   *
+   * @example
+   * ```ts
+   * counters.reset()
+   * ```
+   */
+  reset(): void {
+    this.#totals = emptyCounters()
+    this.#connections.clear()
+  }
+}

@@ -1,0 +1,618 @@
+/**
+ * A {@link TokenStore.TokenStore} on Redis (ioredis), for processes on several hosts.
+ *
+ * - **Keys**: `{prefix}:{provider}:{connection}:{scopes}` (parts URI-encoded, scopes sorted and
+ *   space-joined), a hash of `rev` (the record's revision), `fmt` and `val`. Records expire with
+ *   the grant: at `refreshExpiresAt` when there is a refresh token (the grant must outlive the
+ *   access token), else at `expiresAt`, never when neither is known; plus `expiryGrace`.
+ * - **Compare-and-set** is one Lua script: it writes only when the stored `rev` is the expected
+ *   one (absent when `expected` is undefined), so a rotated refresh token is never overwritten by
+ *   an older one. Retrying a write whose reply was lost is safe: the script reports success when
+ *   the stored revision already is the new one.
+ * - **Refresh lock**: `SET NX PX` on `{prefix}:lock:...` with a fencing token (a per-key counter
+ *   plus a random id), renewed while the refresh runs, released by a compare-and-delete script
+ *   that publishes a release message. Waiters wake on that message (polling is the fallback) or
+ *   when the lock expires, take the lock in turn and run their refresh effect, which re-reads the
+ *   store first (TokenLifecycle returns the record another process wrote instead of refreshing).
+ * - **In-process cache**: `get` serves a fresh record from memory (write-through on
+ *   compare-and-set; invalidated by other processes' writes through a pub/sub message; never used
+ *   while this process holds the key's refresh lock, nor while the invalidation channel is down).
+ * - **Encryption at rest** (optional): AES-256-GCM with a keyring (see {@link Keyring}).
+ * - **Redis unreachable**: every operation fails with `TokenStoreUnavailable` within the command
+ *   timeout (no offline queue); the client reconnects in the background.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Redacted } from "effect"
+ * import { TokenLifecycle } from "@keyway/core"
+ * import { RedisStore } from "@keyway/store-redis"
+ *
+ * const program = Effect.gen(function*() {
+ *   const tokens = yield* TokenLifecycle.make({
+ *     provider: "example",
+ *     fetch: () => Effect.succeed({ accessToken: Redacted.make("t"), expiresIn: 3600 }),
+ *   })
+ *   return yield* tokens.get([])
+ * }).pipe(Effect.provide(RedisStore.layer({ url: "redis://127.0.0.1:6379" })))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { createHash } from "node:crypto"
+import { Errors, TokenStore } from "@keyway/core"
+import { Duration, Effect, Fiber, Layer, type Scope, Schedule } from "effect"
+import { Redis, type RedisOptions } from "ioredis"
+import * as KeyedMutex from "./KeyedMutex.ts"
+import * as Keyring from "./Keyring.ts"
+
+/**
+ * Options of a Redis store.
+ *
+ * @since 0.1.0
+ */
+export interface Options {
+  /** `redis://[user:password@]host:port[/db]` (or `rediss://`); default `redis://127.0.0.1:6379`. */
+  readonly url?: string | undefined
+  /** Extra ioredis options (TLS, sentinels, ...); the store's timeouts and queueing win over them. */
+  readonly redis?: RedisOptions | undefined
+  /** The first part of every key and channel; default `keyway`. */
+  readonly prefix?: string | undefined
+  /** How long a refresh lock lasts without renewal; default 10 seconds (renewed every third of it). */
+  readonly lockTtl?: Duration.Input | undefined
+  /** Longest pause between two looks at a held lock when no release message comes; default 100 ms. */
+  readonly lockPollInterval?: Duration.Input | undefined
+  /** How long a caller waits for another process's refresh before failing; default 60 seconds. */
+  readonly lockWaitTimeout?: Duration.Input | undefined
+  /** A command without a reply after this fails with `TokenStoreUnavailable`; default 1 second. */
+  readonly commandTimeout?: Duration.Input | undefined
+  /** How long `make` waits for the first connection; default 2 seconds. */
+  readonly connectTimeout?: Duration.Input | undefined
+  /** Kept past the grant's expiry before Redis drops a record; default 1 minute. */
+  readonly expiryGrace?: Duration.Input | undefined
+  /** The in-process cache; `false` turns it off. `maxAge` bounds how long a record is reused; default 30 seconds. */
+  readonly cache?: false | { readonly maxAge?: Duration.Input | undefined } | undefined
+  /** Encrypts records at rest with AES-256-GCM. */
+  readonly encryption?: Keyring.Options | undefined
+}
+
+/**
+ * A Redis store: the {@link TokenStore.TokenStoreShape} plus its key naming and client.
+ *
+ * @since 0.1.0
+ */
+export interface RedisTokenStore extends TokenStore.TokenStoreShape {
+  readonly prefix: string
+  /** The Redis key a token key is stored under. */
+  readonly redisKey: (key: TokenStore.TokenKey) => string
+  /** The command connection (for health checks); do not write Keyway's keys with it. */
+  readonly client: Redis
+}
+
+const FORMAT_JSON = "json"
+const FORMAT_GCM = "aes-256-gcm"
+
+const CAS_SCRIPT = `
+local cur = redis.call('HGET', KEYS[1], 'rev')
+if ARGV[2] ~= '' and cur == ARGV[2] then return 1 end
+if ARGV[1] == '' then
+  if cur then return 0 end
+elseif cur ~= ARGV[1] then
+  return 0
+end
+redis.call('DEL', KEYS[1])
+if ARGV[2] ~= '' then
+  redis.call('HSET', KEYS[1], 'rev', ARGV[2], 'fmt', ARGV[3], 'val', ARGV[4])
+  local at = tonumber(ARGV[5])
+  if at > 0 then redis.call('PEXPIREAT', KEYS[1], at) end
+end
+redis.call('PUBLISH', ARGV[6], ARGV[7])
+return 1
+`
+
+const DELETE_SCRIPT = `
+redis.call('DEL', KEYS[1])
+redis.call('PUBLISH', ARGV[1], ARGV[2])
+return 1
+`
+
+const ACQUIRE_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return {0, redis.call('PTTL', KEYS[1])} end
+local fence = redis.call('INCR', KEYS[2])
+local token = fence .. ':' .. ARGV[1]
+redis.call('SET', KEYS[1], token, 'PX', ARGV[2])
+return {1, token}
+`
+
+const RENEW_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+`
+
+const RELEASE_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  redis.call('PUBLISH', ARGV[2], ARGV[3])
+  return 1
+end
+return 0
+`
+
+interface Script {
+  readonly source: string
+  readonly sha: string
+}
+
+const script = (source: string): Script => ({ source, sha: createHash("sha1").update(source).digest("hex") })
+
+const SCRIPTS = {
+  cas: script(CAS_SCRIPT),
+  delete: script(DELETE_SCRIPT),
+  acquire: script(ACQUIRE_SCRIPT),
+  renew: script(RENEW_SCRIPT),
+  release: script(RELEASE_SCRIPT),
+}
+
+const millis = (input: Duration.Input | undefined, fallback: Duration.Input): number =>
+  Duration.toMillis(Duration.fromInputUnsafe(input ?? fallback))
+
+/** A failure reason fit for an error: the client's message, never a command's arguments. */
+const reasonOf = (cause: unknown): string => {
+  const message =
+    typeof cause === "object" && cause !== null && typeof (cause as { message?: unknown }).message === "string"
+      ? (cause as { message: string }).message
+      : String(cause)
+  return message.split("\n")[0]!.slice(0, 200)
+}
+
+/**
+ * The Redis key of a token key: `{prefix}:{provider}:{connection}:{scopes}` with each part
+ * URI-encoded (so `:` never appears inside a part) and the scopes sorted and space-joined.
+ *
+ * @example
+ * ```ts
+ * import { TokenStore } from "@keyway/core"
+ * import { RedisStore } from "@keyway/store-redis"
+ * RedisStore.redisKey("keyway", TokenStore.key({ provider: "workable", connection: "acme", scopes: ["w", "r"] }))
+ * // "keyway:workable:acme:r%20w"
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const redisKey = (prefix: string, key: TokenStore.TokenKey): string => `${prefix}:${suffix(key)}`
+
+const suffix = (key: TokenStore.TokenKey): string => {
+  const k = TokenStore.key(key)
+  return `${encodeURIComponent(k.provider)}:${encodeURIComponent(k.connection)}:${encodeURIComponent(k.scopes.join(" "))}`
+}
+
+/**
+ * When Redis should drop a record, in epoch ms (0: never): the refresh token's expiry when the
+ * record has a refresh token, else the access token's, plus `graceMs`.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import { RedisStore } from "@keyway/store-redis"
+ * RedisStore.expireAt({ accessToken: Redacted.make("a"), refreshToken: Redacted.make("r"), expiresAt: 10, refreshExpiresAt: 1000, obtainedAt: 0, revision: "1" }, 0) // 1000
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const expireAt = (token: TokenStore.StoredToken, graceMs: number): number => {
+  const until = token.refreshToken !== undefined ? token.refreshExpiresAt : token.expiresAt
+  return until === undefined ? 0 : until + graceMs
+}
+
+/** Whether a cached record may be served without asking Redis: usable and well before expiry. */
+const servable = (token: TokenStore.StoredToken, now: number): boolean => {
+  if (token.accessToken === undefined || token.needsReauthorization !== undefined) return false
+  if (token.expiresAt === undefined) return true
+  const margin = Math.min(60_000, (token.expiresAt - token.obtainedAt) / 2)
+  return now < token.expiresAt - margin
+}
+
+interface Lease {
+  readonly lockKey: string
+  readonly token: string
+}
+
+type Attempt = { readonly _tag: "Acquired"; readonly lease: Lease } | { readonly _tag: "Held"; readonly remainingMs: number }
+
+type Outcome<A> = { readonly done: true; readonly value: A } | { readonly done: false; readonly remainingMs: number }
+
+/**
+ * Connects to Redis and builds a store; the connections are closed with the scope. Fails with
+ * `TokenStoreUnavailable` when Redis cannot be reached within `connectTimeout`, and with
+ * `ConfigError` when the encryption keyring is invalid.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Redacted } from "effect"
+ * import { TokenStore } from "@keyway/core"
+ * import { Keyring, RedisStore } from "@keyway/store-redis"
+ *
+ * const program = Effect.scoped(Effect.gen(function*() {
+ *   const store = yield* RedisStore.make({
+ *     url: "redis://127.0.0.1:6379",
+ *     encryption: { current: "k1", keys: { k1: Redacted.make(Keyring.generateKey()) } },
+ *   })
+ *   return yield* store.get(TokenStore.key({ provider: "ccw", connection: "default", scopes: [] }))
+ * }))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const make = (
+  options: Options = {},
+): Effect.Effect<RedisTokenStore, Errors.TokenStoreUnavailable | Errors.ConfigError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const prefix = options.prefix ?? "keyway"
+    const lockTtlMs = millis(options.lockTtl, "10 seconds")
+    const maxPollMs = Math.max(1, millis(options.lockPollInterval, "100 millis"))
+    const waitTimeoutMs = millis(options.lockWaitTimeout, "60 seconds")
+    const commandTimeoutMs = millis(options.commandTimeout, "1 second")
+    const connectTimeoutMs = millis(options.connectTimeout, "2 seconds")
+    const graceMs = millis(options.expiryGrace, "1 minute")
+    const cacheMaxAgeMs = options.cache === false ? 0 : millis(options.cache?.maxAge, "30 seconds")
+    const keyring = yield* Effect.try({
+      try: () => (options.encryption === undefined ? undefined : Keyring.make(options.encryption)),
+      catch: (cause) =>
+        cause instanceof Errors.ConfigError
+          ? cause
+          : new Errors.ConfigError({ path: "encryption", message: "invalid keyring" }),
+    })
+    const releasedChannel = `${prefix}:released`
+    const invalidateChannel = `${prefix}:invalidate`
+    const origin = crypto.randomUUID()
+
+    const unavailable = (operation: string, cause: unknown) =>
+      new Errors.TokenStoreUnavailable({ store: "redis", operation, reason: reasonOf(cause) })
+
+    const clientOptions: RedisOptions = {
+      ...options.redis,
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: commandTimeoutMs,
+      connectTimeout: connectTimeoutMs,
+      retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 5), 1000),
+    }
+    const url = options.url ?? "redis://127.0.0.1:6379"
+
+    // The cache: records by token key string, with when they were read or written. `generation`
+    // changes with every local write and every invalidation, so that a read that was in flight
+    // meanwhile does not put an older record back.
+    const cache = new Map<string, { readonly record: TokenStore.StoredToken; readonly at: number }>()
+    const generation = new Map<string, number>()
+    const bump = (id: string) => {
+      generation.set(id, (generation.get(id) ?? 0) + 1)
+      cache.delete(id)
+    }
+    const lockedHere = new Map<string, number>()
+    const releases = new Map<string, number>()
+    const wakers = new Map<string, Set<() => void>>()
+    let listening = false
+
+    const connect = (client: Redis, operation: string) =>
+      Effect.tryPromise({
+        try: () => client.connect(),
+        catch: (cause) => unavailable(operation, cause),
+      }).pipe(
+        Effect.timeoutOrElse({
+          duration: Duration.millis(connectTimeoutMs + 100),
+          orElse: () => Effect.fail(unavailable(operation, "connect timeout")),
+        }),
+        Effect.tapError(() => Effect.sync(() => client.disconnect())),
+      )
+
+    const close = (client: Redis) =>
+      Effect.promise(() => client.quit().catch(() => undefined)).pipe(
+        Effect.timeoutOrElse({ duration: Duration.millis(500), orElse: () => Effect.void }),
+        Effect.ensuring(Effect.sync(() => client.disconnect())),
+      )
+
+    const client = yield* Effect.acquireRelease(
+      Effect.sync(() => {
+        const c = new Redis(url, clientOptions)
+        c.on("error", () => {})
+        return c
+      }).pipe(Effect.tap((c) => connect(c, "connect"))),
+      close,
+    )
+
+    // Pub/sub needs its own connection. It queues its (re)subscription while reconnecting.
+    const subscriber = yield* Effect.acquireRelease(
+      Effect.sync(() => {
+        const s = new Redis(url, { ...clientOptions, enableOfflineQueue: true, maxRetriesPerRequest: null })
+        s.on("error", () => {})
+        s.on("close", () => {
+          listening = false
+        })
+        s.on("message", (channel: string, message: string) => {
+          if (channel === releasedChannel) {
+            releases.set(message, (releases.get(message) ?? 0) + 1)
+            for (const wake of wakers.get(message) ?? []) wake()
+          } else if (channel === invalidateChannel) {
+            const [from, id] = splitOnce(message)
+            if (from !== origin) bump(id)
+          }
+        })
+        return s
+      }).pipe(Effect.tap((s) => connect(s, "subscribe"))),
+      close,
+    )
+    const subscribe = () =>
+      subscriber.subscribe(releasedChannel, invalidateChannel).then(
+        () => {
+          // Whatever was cached while the channel was down may have been rotated meanwhile.
+          for (const id of [...cache.keys()]) bump(id)
+          listening = true
+        },
+        () => {},
+      )
+    subscriber.on("ready", () => void subscribe())
+    yield* Effect.tryPromise({
+      try: () => subscriber.subscribe(releasedChannel, invalidateChannel),
+      catch: (cause) => unavailable("subscribe", cause),
+    })
+    listening = true
+
+    const evalScript = (operation: string, s: Script, keys: ReadonlyArray<string>, args: ReadonlyArray<string | number>) =>
+      Effect.tryPromise({
+        try: async () => {
+          try {
+            return await client.evalsha(s.sha, keys.length, ...keys, ...args)
+          } catch (cause) {
+            if (reasonOf(cause).startsWith("NOSCRIPT")) return await client.eval(s.source, keys.length, ...keys, ...args)
+            throw cause
+          }
+        },
+        catch: (cause) => unavailable(operation, cause),
+      })
+
+    const aadOf = (rkey: string, revision: string) => `keyway:v1:${rkey}:${revision}`
+
+    const encode = (rkey: string, token: TokenStore.StoredToken): { fmt: string; val: string } => {
+      const plain = TokenStore.serialize(token)
+      if (keyring === undefined) return { fmt: FORMAT_JSON, val: plain }
+      return { fmt: FORMAT_GCM, val: JSON.stringify(keyring.encrypt(plain, aadOf(rkey, token.revision))) }
+    }
+
+    const decode = (rkey: string, rev: string, fmt: string | null, val: string): TokenStore.StoredToken => {
+      let plain = val
+      if (fmt === FORMAT_GCM) {
+        if (keyring === undefined) throw new Error("the record is encrypted and no encryption key is configured")
+        plain = keyring.decrypt(JSON.parse(val) as Keyring.Envelope, aadOf(rkey, rev))
+      } else if (fmt !== FORMAT_JSON) {
+        throw new Error("the record has an unknown format")
+      }
+      let record: TokenStore.StoredToken
+      try {
+        record = TokenStore.deserialize(plain)
+      } catch {
+        throw new Error("the stored record is unreadable")
+      }
+      if (record.revision !== rev) throw new Error("the stored record does not match its revision")
+      return record
+    }
+
+    const readThrough = (key: TokenStore.TokenKey, id: string, rkey: string) =>
+      Effect.suspend(() => {
+        const before = generation.get(id) ?? 0
+        return Effect.tryPromise({
+          try: () => client.hmget(rkey, "rev", "fmt", "val"),
+          catch: (cause) => unavailable("get", cause),
+        }).pipe(
+          Effect.flatMap(([rev, fmt, val]) =>
+            rev == null || val == null
+              ? Effect.succeed(undefined)
+              : Effect.try({ try: () => decode(rkey, rev, fmt ?? null, val), catch: (cause) => unavailable("get", cause) }),
+          ),
+          Effect.tap((record) =>
+            Effect.sync(() => {
+              if (cacheMaxAgeMs <= 0 || (generation.get(id) ?? 0) !== before) return
+              if (record === undefined) cache.delete(id)
+              else cache.set(id, { record, at: Date.now() })
+            }),
+          ),
+        )
+      })
+
+    const get = (key: TokenStore.TokenKey): Effect.Effect<TokenStore.StoredToken | undefined, Errors.TokenStoreUnavailable> =>
+      Effect.suspend(() => {
+        const id = TokenStore.keyString(key)
+        if (cacheMaxAgeMs > 0 && listening && !lockedHere.has(id)) {
+          const hit = cache.get(id)
+          const now = Date.now()
+          if (hit !== undefined && now - hit.at < cacheMaxAgeMs && servable(hit.record, now)) return Effect.succeed(hit.record)
+        }
+        return readThrough(key, id, redisKey(prefix, key))
+      })
+
+    // A write whose reply was lost may have been applied: retrying is safe (the script reports
+    // success when the stored revision already is the new one), and it keeps a freshly rotated
+    // refresh token from being lost to a short blip.
+    const writeRetry = Schedule.exponential(Duration.millis(100), 2).pipe(Schedule.upTo({ times: 3 }))
+
+    const compareAndSet = (
+      key: TokenStore.TokenKey,
+      expected: TokenStore.StoredToken | undefined,
+      next: TokenStore.StoredToken | undefined,
+    ): Effect.Effect<boolean, Errors.TokenStoreUnavailable> =>
+      Effect.suspend(() => {
+        const id = TokenStore.keyString(key)
+        const rkey = redisKey(prefix, key)
+        const encoded = next === undefined ? { fmt: "", val: "" } : encode(rkey, next)
+        return evalScript("compareAndSet", SCRIPTS.cas, [rkey], [
+          expected?.revision ?? "",
+          next?.revision ?? "",
+          encoded.fmt,
+          encoded.val,
+          next === undefined ? 0 : expireAt(next, graceMs),
+          invalidateChannel,
+          `${origin}|${id}`,
+        ]).pipe(
+          Effect.retry(writeRetry),
+          Effect.map((reply) => Number(reply) === 1),
+          Effect.tap((written) =>
+            Effect.sync(() => {
+              bump(id)
+              if (written && next !== undefined && cacheMaxAgeMs > 0) cache.set(id, { record: next, at: Date.now() })
+            }),
+          ),
+          Effect.tapError(() => Effect.sync(() => bump(id))),
+        )
+      })
+
+    const del = (key: TokenStore.TokenKey): Effect.Effect<void, Errors.TokenStoreUnavailable> =>
+      Effect.suspend(() => {
+        const id = TokenStore.keyString(key)
+        bump(id)
+        return evalScript("delete", SCRIPTS.delete, [redisKey(prefix, key)], [invalidateChannel, `${origin}|${id}`]).pipe(
+          Effect.ensuring(Effect.sync(() => bump(id))),
+          Effect.asVoid,
+        )
+      })
+
+    const tryAcquire = (lockKey: string, fenceKey: string): Effect.Effect<Attempt, Errors.TokenStoreUnavailable> =>
+      evalScript("withRefreshLock", SCRIPTS.acquire, [lockKey, fenceKey], [crypto.randomUUID(), lockTtlMs]).pipe(
+        Effect.map((reply): Attempt => {
+          const [taken, value] = reply as [number, string | number]
+          return Number(taken) === 1
+            ? { _tag: "Acquired", lease: { lockKey, token: String(value) } }
+            : { _tag: "Held", remainingMs: Math.max(0, Number(value)) }
+        }),
+      )
+
+    const release = (lease: Lease, id: string) =>
+      evalScript("withRefreshLock", SCRIPTS.release, [lease.lockKey], [lease.token, releasedChannel, id]).pipe(
+        Effect.ignore,
+      )
+
+    const heartbeat = (lease: Lease) =>
+      Effect.sleep(Duration.millis(Math.max(1, Math.floor(lockTtlMs / 3)))).pipe(
+        Effect.andThen(evalScript("withRefreshLock", SCRIPTS.renew, [lease.lockKey], [lease.token, lockTtlMs])),
+        Effect.flatMap((renewed) =>
+          Number(renewed) === 1
+            ? Effect.void
+            : Effect.logWarning("refresh lock was taken over by another process").pipe(
+                Effect.andThen(Effect.interrupt),
+              ),
+        ),
+        Effect.catch(() => Effect.void),
+        Effect.forever,
+      )
+
+    /** Waits until a release message for `id` arrives after `seen` releases, or `maxMs` passes. */
+    const waitForRelease = (id: string, seen: number, maxMs: number) =>
+      Effect.callback<void>((resume) => {
+        if ((releases.get(id) ?? 0) !== seen) return resume(Effect.void)
+        let set = wakers.get(id)
+        if (set === undefined) {
+          set = new Set()
+          wakers.set(id, set)
+        }
+        const own = set
+        const done = () => {
+          clearTimeout(timer)
+          own.delete(wake)
+          if (own.size === 0 && wakers.get(id) === own) wakers.delete(id)
+        }
+        const wake = () => {
+          done()
+          resume(Effect.void)
+        }
+        const timer = setTimeout(wake, Math.max(1, maxMs))
+        own.add(wake)
+        return Effect.sync(done)
+      })
+
+    const mutex = KeyedMutex.make()
+
+    const withRefreshLock = <A, E, R>(
+      key: TokenStore.TokenKey,
+      refresh: Effect.Effect<A, E, R>,
+    ): Effect.Effect<A, E | Errors.TokenStoreUnavailable, R> => {
+      const id = TokenStore.keyString(key)
+      const lockKey = `${prefix}:lock:${suffix(key)}`
+      const fenceKey = `${prefix}:fence:${suffix(key)}`
+      const hold = Effect.sync(() => {
+        lockedHere.set(id, (lockedHere.get(id) ?? 0) + 1)
+        bump(id)
+      })
+      const unhold = Effect.sync(() => {
+        const n = (lockedHere.get(id) ?? 1) - 1
+        if (n <= 0) lockedHere.delete(id)
+        else lockedHere.set(id, n)
+      })
+      const attempt: Effect.Effect<Outcome<A>, E | Errors.TokenStoreUnavailable, R> = Effect.acquireUseRelease(
+        tryAcquire(lockKey, fenceKey),
+        (result): Effect.Effect<Outcome<A>, E, R> =>
+          result._tag === "Held"
+            ? Effect.succeed({ done: false, remainingMs: result.remainingMs })
+            : Effect.gen(function* () {
+                yield* hold
+                const renewing = yield* Effect.forkChild(heartbeat(result.lease))
+                return yield* refresh.pipe(
+                  Effect.map((value): Outcome<A> => ({ done: true, value })),
+                  Effect.ensuring(Fiber.interrupt(renewing)),
+                )
+              }),
+        (result) => (result._tag === "Acquired" ? release(result.lease, id).pipe(Effect.ensuring(unhold)) : Effect.void),
+      )
+      return mutex(
+        id,
+        Effect.gen(function* () {
+          const deadline = Date.now() + waitTimeoutMs
+          let pause = 5
+          while (true) {
+            const seen = releases.get(id) ?? 0
+            const outcome = yield* attempt
+            if (outcome.done) return outcome.value
+            if (Date.now() >= deadline) {
+              return yield* new Errors.TokenStoreUnavailable({
+                store: "redis",
+                operation: "withRefreshLock",
+                reason: `another process held the refresh lock for more than ${waitTimeoutMs} ms`,
+              })
+            }
+            const jittered = pause * (0.75 + Math.random() / 2)
+            yield* waitForRelease(id, seen, Math.min(jittered, outcome.remainingMs + 1))
+            pause = Math.min(pause * 2, maxPollMs)
+          }
+        }),
+      )
+    }
+
+    return {
+      name: "redis",
+      prefix,
+      redisKey: (key: TokenStore.TokenKey) => redisKey(prefix, key),
+      client,
+      get,
+      compareAndSet,
+      delete: del,
+      withRefreshLock,
+    } satisfies RedisTokenStore
+  })
+
+const splitOnce = (message: string): [string, string] => {
+  const at = message.indexOf("|")
+  return at < 0 ? ["", message] : [message.slice(0, at), message.slice(at + 1)]
+}
+
+/**
+ * A layer with a Redis store as the {@link TokenStore.TokenStore}.
+ *
+ * @example
+ * ```ts
+ * import { RedisStore } from "@keyway/store-redis"
+ * const layer = RedisStore.layer({ url: process.env.KEYWAY_REDIS_URL, prefix: "myapp" })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const layer = (
+  options: Options = {},
+): Layer.Layer<TokenStore.TokenStore, Errors.TokenStoreUnavailable | Errors.ConfigError> =>
+  Layer.effect(TokenStore.TokenStore, make(options))

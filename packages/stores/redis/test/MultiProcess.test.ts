@@ -1,0 +1,115 @@
+// Several Node processes, each with its own TokenLifecycle over one Redis (a private
+// redis-server on loopback, records encrypted), against a slow loopback token endpoint with
+// rotating refresh tokens.
+import { fileURLToPath } from "node:url"
+import { TokenStore } from "@keyway/core"
+import { Pool, RedisServer, Scenarios, Soak, TokenServer } from "@keyway/store-testkit"
+import { Effect, Redacted } from "effect"
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
+import { Keyring, RedisStore } from "../src/index.ts"
+
+const script = fileURLToPath(new URL("./worker.ts", import.meta.url))
+let redis: RedisServer.RedisServer
+beforeAll(async () => {
+  redis = await RedisServer.start()
+})
+afterAll(async () => {
+  await redis?.dispose()
+})
+const encryption = { current: "k1", keys: { k1: Keyring.generateKey() } }
+
+const scopes = ["r_candidates", "r_jobs"]
+const LOCK_TTL_MS = 1000
+
+const cleanups: Array<() => Promise<void>> = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+const setup = async (name: string, delayMs: number, expiresIn: number, lockTtlMs = LOCK_TTL_MS) => {
+  const server = await TokenServer.start({ delayMs, expiresIn })
+  cleanups.push(() => server.close())
+  const prefix = `kwmp${process.pid}${name}`
+  const store = { url: redis.url, prefix, lockTtl: `${lockTtlMs} millis`, encryption } satisfies RedisStore.Options
+  const pool = await Pool.start({
+    script,
+    size: 4,
+    config: { tokenUrl: server.url, provider: "workable", connection: name, scopes, store },
+  })
+  cleanups.push(() => pool.close())
+  const key = TokenStore.key({ provider: "workable", connection: name, scopes })
+  const readStored = () =>
+    Effect.runPromise(
+      Effect.scoped(
+        Effect.flatMap(RedisStore.make({ ...store, cache: false }), (s) => s.get(key)).pipe(
+          Effect.map((t) => (t?.refreshToken === undefined ? undefined : Redacted.value(t.refreshToken))),
+        ),
+      ),
+    )
+  return { server, pool, readStored }
+}
+
+describe("RedisStore across processes", () => {
+  it("4 processes x 50 concurrent gets: one token request cold, one refresh after expiry", async () => {
+    const { server, pool } = await setup("burst", 300, 2)
+    const cold = await Scenarios.coldBurst({ pool, server, perProcess: 50 })
+    expect(cold.errors).toEqual([])
+    expect(cold.ok).toBe(200)
+    expect(cold.tokens).toHaveLength(1)
+    expect(cold.server.tokenRequests).toBe(1)
+    expect(cold.server.refreshRequests).toBe(0)
+
+    // The token lives 2 s and is stale after half of it; its successor lives an hour.
+    server.configure({ expiresIn: 3600 })
+    const warm = await Scenarios.burstAfter({ pool, server, perProcess: 50, waitMs: 1100 })
+    expect(warm.errors).toEqual([])
+    expect(warm.ok).toBe(200)
+    expect(warm.tokens).toHaveLength(1)
+    expect(warm.tokens[0]).not.toBe(cold.tokens[0])
+    expect(warm.server.tokenRequests).toBe(1)
+    expect(warm.server.refreshRequests).toBe(1)
+    expect(warm.server.invalidGrant).toBe(0)
+    console.log(
+      `redis burst: cold p99 ${Scenarios.percentile(cold.latencies, 99).toFixed(0)} ms, refresh p99 ${Scenarios.percentile(warm.latencies, 99).toFixed(0)} ms (endpoint 300 ms)`,
+    )
+  })
+
+  it("kill -9 of the lock holder mid-request: another process refreshes within the lock TTL, newest token stored", async () => {
+    const { server, pool, readStored } = await setup("crash", 0, 3600)
+    const crash = await Scenarios.crashHolder({ pool, server, perProcess: 10, slowMs: 3000, delayAfterMs: 100, readStored })
+    expect(crash.survivors.errors).toEqual([])
+    expect(crash.survivors.ok).toBe(30)
+    expect(crash.survivors.tokens).toHaveLength(1)
+    // the killed request was never answered: nothing issued to it
+    expect(crash.server.abandoned).toBe(1)
+    expect(crash.server.invalidGrant).toBe(0)
+    // one initial grant, one completed refresh
+    expect(crash.server.issued).toBe(2)
+    expect(crash.stored).toBe(crash.server.lastIssued)
+    expect(crash.server.live).toEqual([crash.server.lastIssued])
+    // the lock expires at most LOCK_TTL after its last renewal; then one 100 ms request
+    expect(crash.recoveryMs).toBeLessThan(LOCK_TTL_MS + 100 + 1500)
+    console.log(`redis crash: recovered ${crash.recoveryMs} ms after the kill (lock TTL ${LOCK_TTL_MS} ms)`)
+  })
+
+  it("rotation soak with random kills: zero invalid_grant, zero lost grants", async () => {
+    // A kill of the lock holder stalls everyone for up to the lock TTL: a short one keeps the soak short.
+    const { server, pool, readStored } = await setup("soak", 15, 3600, 500)
+    const report = await Soak.run({
+      pool,
+      server,
+      cycles: 150,
+      readStored,
+      killIntervalMs: [400, 1200],
+      timeoutMs: 50_000,
+      log: process.env.KEYWAY_SOAK_LOG ? (line) => console.log(line) : undefined,
+    })
+    console.log(`redis soak:\n${Soak.format(report)}`)
+    expect(report.cycles).toBeGreaterThanOrEqual(150)
+    expect(report.kills).toBeGreaterThan(0)
+    expect(report.invalidGrant).toBe(0)
+    expect(report.lostGrants).toBe(0)
+    expect(report.storedIsNewest).toBe(true)
+    expect(report.errors).toEqual({})
+  }, 60_000)
+})

@@ -1,0 +1,356 @@
+/**
+ * A {@link TokenStore.TokenStore} on a SQLite file, with Node's built-in `node:sqlite`: the
+ * default store whenever a path is configured. Several processes on one host can share the file.
+ *
+ * - **Compare-and-set** runs in a `BEGIN IMMEDIATE` transaction: the revision check and the
+ *   write happen under SQLite's write lock, so two processes can never both win.
+ * - **Refresh lock**: a row per key in `keyway_locks` with a holder id, a fencing number that
+ *   grows with every acquisition, and an expiry. A process takes the row when it is free or
+ *   expired, renews it while its refresh runs, and releases it only if the row still carries its
+ *   holder id and fencing number. Others poll with a short backoff and, once the row is free,
+ *   take it in turn and run their refresh effect, which re-reads the store first (TokenLifecycle
+ *   returns the record another process just wrote instead of refreshing again).
+ * - WAL journal, `synchronous=FULL` (a rotated refresh token survives a power cut once written),
+ *   `busy_timeout` for writers that meet each other. The file is created `0600`.
+ *
+ * `node:sqlite` is synchronous: a statement that waits on another process's write lock blocks
+ * the event loop for up to `busyTimeout`. Every transaction here is a handful of statements, so
+ * waits are short.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Redacted } from "effect"
+ * import { TokenLifecycle } from "@keyway/core"
+ * import { SqliteStore } from "@keyway/store-sqlite"
+ *
+ * const program = Effect.gen(function*() {
+ *   const tokens = yield* TokenLifecycle.make({
+ *     provider: "example",
+ *     fetch: () => Effect.succeed({ accessToken: Redacted.make("t"), expiresIn: 3600 }),
+ *   })
+ *   return yield* tokens.get([])
+ * }).pipe(Effect.provide(SqliteStore.layer({ path: "./.keyway/tokens.db" })))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import { DatabaseSync, type StatementSync } from "node:sqlite"
+import { Errors, TokenStore } from "@keyway/core"
+import { Duration, Effect, Fiber, Layer, type Scope } from "effect"
+import * as KeyedMutex from "./KeyedMutex.ts"
+
+/**
+ * Options of a SQLite store.
+ *
+ * @since 0.1.0
+ */
+export interface Options {
+  /** The database file; created (mode `0600`, with its directory) when missing. `:memory:` for tests. */
+  readonly path: string
+  /**
+   * How long a refresh lock lasts without renewal; default 10 seconds. The holder renews it every
+   * third of this while its refresh runs, so a slow token endpoint does not lose the lock; a
+   * crashed holder blocks others for at most this long.
+   */
+  readonly lockTtl?: Duration.Input | undefined
+  /** Longest pause between two looks at a lock held by another process; default 20 ms. */
+  readonly lockPollInterval?: Duration.Input | undefined
+  /** How long a caller waits for another process's refresh before failing; default 60 seconds. */
+  readonly lockWaitTimeout?: Duration.Input | undefined
+  /** SQLite's busy timeout for writers that meet; default 5 seconds. */
+  readonly busyTimeout?: Duration.Input | undefined
+}
+
+/**
+ * A SQLite store: the {@link TokenStore.TokenStoreShape} plus the file it uses.
+ *
+ * @since 0.1.0
+ */
+export interface SqliteTokenStore extends TokenStore.TokenStoreShape {
+  readonly path: string
+}
+
+interface Lease {
+  readonly id: string
+  readonly holder: string
+  readonly fence: number
+}
+
+type Attempt = { readonly _tag: "Acquired"; readonly lease: Lease } | { readonly _tag: "Held"; readonly remainingMs: number }
+
+type Outcome<A> = { readonly done: true; readonly value: A } | { readonly done: false; readonly remainingMs: number }
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS keyway_tokens (
+  key TEXT PRIMARY KEY,
+  revision TEXT NOT NULL,
+  value TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS keyway_locks (
+  key TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  fence INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+`
+
+const millis = (input: Duration.Input | undefined, fallback: Duration.Input): number =>
+  Duration.toMillis(Duration.fromInputUnsafe(input ?? fallback))
+
+/** A failure reason fit for an error: SQLite's own message, never a bound value. */
+const reasonOf = (cause: unknown): string => {
+  if (typeof cause === "object" && cause !== null) {
+    const errstr = (cause as { errstr?: unknown }).errstr
+    if (typeof errstr === "string") return errstr
+    const message = (cause as { message?: unknown }).message
+    if (typeof message === "string") return message.slice(0, 200)
+  }
+  return "unknown failure"
+}
+
+const openDatabase = (options: Options, busyTimeoutMs: number): DatabaseSync => {
+  if (options.path !== ":memory:") {
+    Fs.mkdirSync(Path.dirname(Path.resolve(options.path)), { recursive: true })
+    if (!Fs.existsSync(options.path)) Fs.closeSync(Fs.openSync(options.path, "a", 0o600))
+  }
+  const db = new DatabaseSync(options.path, { timeout: busyTimeoutMs })
+  try {
+    db.exec("PRAGMA journal_mode = WAL")
+    db.exec("PRAGMA synchronous = FULL")
+    db.exec(SCHEMA)
+  } catch (cause) {
+    db.close()
+    throw cause
+  }
+  return db
+}
+
+/**
+ * Opens (creating when missing) a SQLite store; the database is closed with the scope.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { TokenStore } from "@keyway/core"
+ * import { SqliteStore } from "@keyway/store-sqlite"
+ *
+ * const program = Effect.scoped(Effect.gen(function*() {
+ *   const store = yield* SqliteStore.make({ path: "/tmp/keyway-tokens.db", lockTtl: "5 seconds" })
+ *   return yield* store.get(TokenStore.key({ provider: "ccw", connection: "default", scopes: [] }))
+ * }))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const make = (
+  options: Options,
+): Effect.Effect<SqliteTokenStore, Errors.TokenStoreUnavailable, Scope.Scope> =>
+  Effect.gen(function* () {
+    const lockTtlMs = millis(options.lockTtl, "10 seconds")
+    const maxPollMs = Math.max(1, millis(options.lockPollInterval, "20 millis"))
+    const waitTimeoutMs = millis(options.lockWaitTimeout, "60 seconds")
+    const busyTimeoutMs = millis(options.busyTimeout, "5 seconds")
+
+    const db = yield* Effect.acquireRelease(
+      Effect.try({
+        try: () => openDatabase(options, busyTimeoutMs),
+        catch: (cause) =>
+          new Errors.TokenStoreUnavailable({ store: "sqlite", operation: "open", reason: reasonOf(cause) }),
+      }),
+      (db) => Effect.sync(() => (db.isOpen ? db.close() : undefined)),
+    )
+
+    const statements = new Map<string, StatementSync>()
+    const sql = (text: string): StatementSync => {
+      let statement = statements.get(text)
+      if (statement === undefined) {
+        statement = db.prepare(text)
+        statements.set(text, statement)
+      }
+      return statement
+    }
+
+    const run = <A>(operation: string, f: () => A): Effect.Effect<A, Errors.TokenStoreUnavailable> =>
+      Effect.try({
+        try: f,
+        catch: (cause) => new Errors.TokenStoreUnavailable({ store: "sqlite", operation, reason: reasonOf(cause) }),
+      })
+
+    const transaction = <A>(f: () => A): A => {
+      db.exec("BEGIN IMMEDIATE")
+      try {
+        const result = f()
+        db.exec("COMMIT")
+        return result
+      } catch (cause) {
+        if (db.isTransaction) db.exec("ROLLBACK")
+        throw cause
+      }
+    }
+
+    const decode = (value: string): TokenStore.StoredToken => {
+      try {
+        return TokenStore.deserialize(value)
+      } catch {
+        throw new Error("the stored record is unreadable")
+      }
+    }
+
+    const get = (key: TokenStore.TokenKey) =>
+      run("get", () => {
+        const row = sql("SELECT value FROM keyway_tokens WHERE key = ?").get(TokenStore.keyString(key))
+        return row === undefined ? undefined : decode(row.value as string)
+      })
+
+    const compareAndSet = (
+      key: TokenStore.TokenKey,
+      expected: TokenStore.StoredToken | undefined,
+      next: TokenStore.StoredToken | undefined,
+    ) =>
+      run("compareAndSet", () => {
+        const id = TokenStore.keyString(key)
+        return transaction(() => {
+          const row = sql("SELECT revision FROM keyway_tokens WHERE key = ?").get(id)
+          const stored = row === undefined ? undefined : (row.revision as string)
+          const matches = stored === undefined ? expected === undefined : stored === expected?.revision
+          if (!matches) return false
+          if (next === undefined) {
+            sql("DELETE FROM keyway_tokens WHERE key = ?").run(id)
+          } else {
+            sql(
+              `INSERT INTO keyway_tokens (key, revision, value, updated_at) VALUES (?, ?, ?, ?)
+               ON CONFLICT (key) DO UPDATE SET revision = excluded.revision, value = excluded.value, updated_at = excluded.updated_at`,
+            ).run(id, next.revision, TokenStore.serialize(next), Date.now())
+          }
+          return true
+        })
+      })
+
+    const del = (key: TokenStore.TokenKey) =>
+      run("delete", () => {
+        sql("DELETE FROM keyway_tokens WHERE key = ?").run(TokenStore.keyString(key))
+      })
+
+    const tryAcquire = (id: string): Effect.Effect<Attempt, Errors.TokenStoreUnavailable> =>
+      run("withRefreshLock", () => {
+        const holder = `${process.pid}:${crypto.randomUUID()}`
+        const now = Date.now()
+        const taken = sql(
+          `INSERT INTO keyway_locks (key, holder, fence, expires_at) VALUES (?, ?, 1, ?)
+           ON CONFLICT (key) DO UPDATE SET holder = excluded.holder, fence = keyway_locks.fence + 1,
+             expires_at = excluded.expires_at
+           WHERE keyway_locks.expires_at <= ?
+           RETURNING fence`,
+        ).get(id, holder, now + lockTtlMs, now)
+        if (taken !== undefined) return { _tag: "Acquired", lease: { id, holder, fence: Number(taken.fence) } }
+        const row = sql("SELECT expires_at FROM keyway_locks WHERE key = ?").get(id)
+        const remainingMs = row === undefined ? 0 : Math.max(0, Number(row.expires_at) - Date.now())
+        return { _tag: "Held", remainingMs }
+      })
+
+    /** Extends the lease; false when another process has taken the lock over. */
+    const renew = (lease: Lease) =>
+      run("withRefreshLock", () => {
+        const result = sql("UPDATE keyway_locks SET expires_at = ? WHERE key = ? AND holder = ? AND fence = ?").run(
+          Date.now() + lockTtlMs,
+          lease.id,
+          lease.holder,
+          lease.fence,
+        )
+        return Number(result.changes) === 1
+      })
+
+    const release = (lease: Lease) =>
+      run("withRefreshLock", () => {
+        sql("UPDATE keyway_locks SET expires_at = 0 WHERE key = ? AND holder = ? AND fence = ?").run(
+          lease.id,
+          lease.holder,
+          lease.fence,
+        )
+      }).pipe(Effect.ignore)
+
+    const heartbeat = (lease: Lease) =>
+      Effect.sleep(Duration.millis(Math.max(1, Math.floor(lockTtlMs / 3)))).pipe(
+        Effect.andThen(renew(lease)),
+        Effect.flatMap((held) =>
+          held
+            ? Effect.void
+            : Effect.logWarning("refresh lock was taken over by another process").pipe(
+                Effect.andThen(Effect.interrupt),
+              ),
+        ),
+        Effect.catch(() => Effect.void),
+        Effect.forever,
+      )
+
+    const mutex = KeyedMutex.make()
+
+    const withRefreshLock = <A, E, R>(
+      key: TokenStore.TokenKey,
+      refresh: Effect.Effect<A, E, R>,
+    ): Effect.Effect<A, E | Errors.TokenStoreUnavailable, R> => {
+      const id = TokenStore.keyString(key)
+      const attempt: Effect.Effect<Outcome<A>, E | Errors.TokenStoreUnavailable, R> = Effect.acquireUseRelease(
+        tryAcquire(id),
+        (result): Effect.Effect<Outcome<A>, E, R> =>
+          result._tag === "Held"
+            ? Effect.succeed({ done: false, remainingMs: result.remainingMs })
+            : Effect.gen(function* () {
+                const renewing = yield* Effect.forkChild(heartbeat(result.lease))
+                return yield* refresh.pipe(
+                  Effect.map((value): Outcome<A> => ({ done: true, value })),
+                  Effect.ensuring(Fiber.interrupt(renewing)),
+                )
+              }),
+        (result) => (result._tag === "Acquired" ? release(result.lease) : Effect.void),
+      )
+      return mutex(
+        id,
+        Effect.gen(function* () {
+          const deadline = Date.now() + waitTimeoutMs
+          let pause = 1
+          while (true) {
+            const outcome = yield* attempt
+            if (outcome.done) return outcome.value
+            if (Date.now() >= deadline) {
+              return yield* new Errors.TokenStoreUnavailable({
+                store: "sqlite",
+                operation: "withRefreshLock",
+                reason: `another process held the refresh lock for more than ${waitTimeoutMs} ms`,
+              })
+            }
+            // Jittered so that waiting processes do not poll in lockstep.
+            const jittered = pause * (0.75 + Math.random() / 2)
+            yield* Effect.sleep(Duration.millis(Math.max(1, Math.min(jittered, outcome.remainingMs + 1))))
+            pause = Math.min(pause * 2, maxPollMs)
+          }
+        }),
+      )
+    }
+
+    return {
+      name: "sqlite",
+      path: options.path,
+      get,
+      compareAndSet,
+      delete: del,
+      withRefreshLock,
+    } satisfies SqliteTokenStore
+  })
+
+/**
+ * A layer with a SQLite store as the {@link TokenStore.TokenStore}.
+ *
+ * @example
+ * ```ts
+ * import { SqliteStore } from "@keyway/store-sqlite"
+ * const layer = SqliteStore.layer({ path: "./.keyway/tokens.db" })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const layer = (options: Options): Layer.Layer<TokenStore.TokenStore, Errors.TokenStoreUnavailable> =>
+  Layer.effect(TokenStore.TokenStore, make(options))
