@@ -13,3 +13,7 @@ await bench("clockWith", () => Effect.clockWith((c) => Effect.succeed(c.currentT
 await bench("callback", () => Effect.callback<number>((resume) => { resume(Effect.succeed(1)) }))
 await bench("callback async", () => Effect.callback<number>((resume) => { Promise.resolve().then(() => resume(Effect.succeed(1))) }))
 await bench("uuid", () => Effect.sync(() => crypto.randomUUID()))
+const traced = Effect.fn("X.y")(function* (a: number) { return a + 1 })
+const untraced = Effect.fnUntraced(function* (a: number) { return a + 1 })
+await bench("Effect.fn traced", () => traced(1))
+await bench("Effect.fnUntraced", () => untraced(1))

@@ -109,7 +109,17 @@ const searchPlaces = [
  */
 export const load = async (cwd: string, file?: string): Promise<ResolvedConfig> => {
   const { cosmiconfig } = await import("cosmiconfig")
-  const explorer = cosmiconfig("keyway", { searchPlaces, searchStrategy: "project", cache: false })
+  // ES modules are cached by URL: a changed config file gets a new URL (mtime), so that a
+  // long-lived process (tests, watch) sees the edit.
+  const loadModule = async (filepath: string) => {
+    const { statSync } = await import("node:fs")
+    const { pathToFileURL } = await import("node:url")
+    const stamp = statSync(filepath).mtimeMs
+    const module = (await import(`${pathToFileURL(filepath).href}?mtime=${stamp}`)) as { default?: unknown }
+    return module.default ?? module
+  }
+  const loaders = { ".ts": loadModule, ".mts": loadModule, ".mjs": loadModule, ".js": loadModule }
+  const explorer = cosmiconfig("keyway", { searchPlaces, searchStrategy: "project", cache: false, loaders })
   let result: { config: unknown; filepath: string; isEmpty?: boolean } | null
   try {
     result = file ? await explorer.load(resolve(cwd, file)) : await explorer.search(cwd)

@@ -180,7 +180,16 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
       return { provider: input.name, status: "unchanged", differing: [], outDir: input.outDir, sources }
     }
   }
-  const stage = (s: Stage) => options.onStage?.(input.name, s)
+  const timing = process.env.KEYWAY_TIMING ? { last: performance.now(), name: "start" } : undefined
+  const stage = (s: Stage) => {
+    if (timing) {
+      const now = performance.now()
+      process.stderr.write(`[timing] ${input.name} ${timing.name} ${(now - timing.last).toFixed(0)} ms\n`)
+      timing.last = now
+      timing.name = s
+    }
+    options.onStage?.(input.name, s)
+  }
   const plugins = order([...(await builtins()), ...config.plugins])
   const files: Files = new Map()
 
@@ -309,6 +318,7 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
     return { provider: input.name, status: differing.length ? "differs" : "unchanged", differing, outDir: input.outDir, sources }
   }
   Write.commit(input.outDir, final)
+  if (timing) process.stderr.write(`[timing] ${input.name} write ${(performance.now() - timing.last).toFixed(0)} ms\n`)
   await runHooksSafe(plugins, "write", { provider: input.name, files, model, outDir: input.outDir })
   return { provider: input.name, status: "generated", differing: [], outDir: input.outDir, sources }
 }

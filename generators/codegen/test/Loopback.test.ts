@@ -94,11 +94,13 @@ describe("generated clients against loopback servers", () => {
     })
     servers.push(s)
     const Ccw = await load("ccw")
-    const program = Effect.gen(function* () {
+    type Failure = { readonly _tag: "HttpError"; readonly status: number; readonly body: { readonly error_code: string } }
+    const call = Effect.gen(function* () {
       const client = yield* Ccw.CcwClient
       return yield* client.op.confirmCandidate({ params: { path: { id: "1" } } })
-    }).pipe(
-      Effect.catchTag("HttpError", (e: { status: number; body: { error_code: string } }) => Effect.succeed(`${e.status} ${e.body.error_code}`)),
+    }) as Effect.Effect<unknown, Failure, never>
+    const program = call.pipe(
+      Effect.catchTag("HttpError", (e) => Effect.succeed(`${e.status} ${e.body.error_code}`)),
       Effect.provide(Ccw.layer({ baseUrl: s.url, tokenUrl: `${s.url}/token`, auth: { clientId: "id", clientSecret: "s" }, retry: { maxAttempts: 1 } })),
     )
     expect(await Effect.runPromise(program as Effect.Effect<unknown>)).toBe("400 E4000007")

@@ -159,3 +159,67 @@ export const idempotentMethods: ReadonlySet<string> = new Set([
   "DELETE",
   "TRACE",
 ])
+
+/**
+ * Where a credential goes: a header (with an optional scheme such as `Bearer`) or a query
+ * parameter. The same shape as the descriptor's `placement`.
+ *
+ * @since 0.1.0
+ */
+export interface Placement {
+  readonly in: "header" | "query"
+  readonly name: string
+  readonly scheme?: string | undefined
+}
+
+/**
+ * `Authorization: Bearer <token>`, the placement most providers use.
+ *
+ * @example
+ * ```ts
+ * import { Http } from "@keyway/core"
+ * Http.place(Http.makeRequest("GET", "https://x/"), Http.bearer, "t").headers.authorization // "Bearer t"
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const bearer: Placement = { in: "header", name: "Authorization", scheme: "Bearer" }
+
+/**
+ * Puts a credential where a placement says.
+ *
+ * @example
+ * ```ts
+ * import { Http } from "@keyway/core"
+ * Http.place(Http.makeRequest("GET", "https://x/"), { in: "header", name: "X-Api-Key" }, "k").headers["x-api-key"] // "k"
+ * Http.place(Http.makeRequest("GET", "https://x/"), { in: "query", name: "api_key" }, "k").url // "https://x/?api_key=k"
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const place = (request: HttpRequest, placement: Placement, value: string): HttpRequest =>
+  placement.in === "query"
+    ? setQuery(request, placement.name, value)
+    : setHeader(request, placement.name, placement.scheme ? `${placement.scheme} ${value}` : value)
+
+/**
+ * Reads back the credential a request carries at a placement (the scheme removed), e.g. to
+ * know which token a 401 rejected.
+ *
+ * @example
+ * ```ts
+ * import { Http } from "@keyway/core"
+ * const request = Http.place(Http.makeRequest("GET", "https://x/"), Http.bearer, "t")
+ * Http.placed(request, Http.bearer) // "t"
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const placed = (request: HttpRequest, placement: Placement): string | undefined => {
+  const raw =
+    placement.in === "query"
+      ? (new URL(request.url).searchParams.get(placement.name) ?? undefined)
+      : request.headers[placement.name.toLowerCase()]
+  if (raw === undefined) return undefined
+  return placement.in === "header" && placement.scheme ? raw.replace(/^\S+\s+/, "") : raw
+}

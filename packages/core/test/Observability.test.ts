@@ -13,7 +13,10 @@ afterAll(() => server.close())
 
 const logs: Array<{ message: unknown; annotations: Record<string, unknown> }> = []
 const logger = Logger.make((options) => {
-  logs.push({ message: options.message, annotations: { ...options.fiber.getRef(References.CurrentLogAnnotations) } })
+  logs.push({
+    message: options.message,
+    annotations: { ...options.fiber.getRef(References.CurrentLogAnnotations) },
+  })
 })
 
 describe("spans and log annotations", () => {
@@ -30,9 +33,9 @@ describe("spans and log annotations", () => {
       server.queue.push(Server.json(503, { error: "busy" }, { "retry-after": "0" }))
       server.setDefault(Server.json(200, { id: 1, name: "Rex" }))
       const api = yield* Client.makeEffect<paths>({ provider: "petstore", baseUrl: server.url })
-      yield* api.GET("/pets/{petId}", { params: { path: { petId: "7" } }, keyway: { correlationId: "corr-123" } }).pipe(
-        Effect.withTracer(tracer),
-      )
+      yield* api
+        .GET("/pets/{petId}", { params: { path: { petId: "7" } }, keyway: { correlationId: "corr-123" } })
+        .pipe(Effect.withTracer(tracer))
       const call = spans.find((s) => s.name === "keyway.call")!
       assert.isDefined(call)
       assert.strictEqual(call.attributes.get("http.method"), "GET")

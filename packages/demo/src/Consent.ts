@@ -100,3 +100,45 @@ export const run = async (
       ),
   )
 }
+
+/**
+ * The grant stored for a provider's connection and scope set, if any.
+ *
+ * @example
+ * ```ts
+ * import { TokenStore } from "@keyway/core"
+ * import * as Consent from "@keyway/demo/Consent"
+ * // const record = await Consent.stored(store, config)
+ * // record?.refreshToken
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const stored = (
+  store: TokenStore.TokenStoreShape,
+  settings: AuthorizationCode.Config,
+): Promise<TokenStore.StoredToken | undefined> =>
+  Effect.runPromise(
+    store.get(
+      TokenStore.key({
+        provider: settings.provider,
+        connection: settings.connection ?? "default",
+        scopes: settings.scopes ?? settings.defaultScopes ?? [],
+      }),
+    ),
+  )
+
+/**
+ * The secret of a stored token, for comparing two records (never printed).
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import * as Consent from "@keyway/demo/Consent"
+ * Consent.reveal(Redacted.make("r1")) // "r1"
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const reveal = (secret: Redacted.Redacted<string> | undefined): string | undefined =>
+  secret === undefined ? undefined : Redacted.value(secret)

@@ -497,10 +497,9 @@ export const make = Effect.fn("AuthorizationCode.make")(function* (config: Confi
   return Auth.make({
     name: "oauth2-authorization-code",
     isUnauthorized: (response) => response.status === expiredStatus,
-    authenticate: Effect.fn("AuthorizationCode.authenticate")(function* (
-      request: Http.HttpRequest,
-      call: Auth.CallInfo,
-    ) {
+    // Hot path: untraced; the call's own `keyway.call` span covers it (a traced
+    // function costs a span and a stack trace on every call).
+    authenticate: Effect.fnUntraced(function* (request: Http.HttpRequest, call: Auth.CallInfo) {
       const token = yield* watch(lifecycle.get(grantScopes), call.correlationId)
       yield* startAhead
       return Http.setHeader(request, "authorization", `Bearer ${Redacted.value(token.accessToken!)}`)
@@ -509,9 +508,8 @@ export const make = Effect.fn("AuthorizationCode.make")(function* (config: Confi
       failed: { readonly request: Http.HttpRequest },
       call: Auth.CallInfo,
     ) {
-      const header = failed.request.headers.authorization
-      const match = header === undefined ? null : /^bearer\s+(.+)$/i.exec(header)
-      if (match) yield* lifecycle.invalidate(grantScopes, Redacted.make(match[1]!))
+      const rejected = Http.placed(failed.request, Http.bearer)
+      if (rejected !== undefined) yield* lifecycle.invalidate(grantScopes, Redacted.make(rejected))
       yield* Effect.logDebug("access token refused: refreshing").pipe(
         Effect.annotateLogs({ provider: config.provider, connection, correlationId: call.correlationId }),
       )

@@ -163,10 +163,9 @@ export const make = Effect.fn("ClientCredentials.make")(function* (config: Confi
 
   return Auth.make({
     name: "oauth2-client-credentials",
-    authenticate: Effect.fn("ClientCredentials.authenticate")(function* (
-      request: Http.HttpRequest,
-      call: Auth.CallInfo,
-    ) {
+    // Hot path: untraced; the call's own `keyway.call` span covers it (a traced
+    // function costs a span and a stack trace on every call).
+    authenticate: Effect.fnUntraced(function* (request: Http.HttpRequest, call: Auth.CallInfo) {
       const token = yield* lifecycle
         .get(scopesOf(call))
         .pipe(
@@ -207,9 +206,8 @@ export const make = Effect.fn("ClientCredentials.make")(function* (config: Confi
  * @since 0.1.0
  */
 export const bearerOf = (request: Http.HttpRequest): Redacted.Redacted<string> | undefined => {
-  const header = request.headers.authorization
-  const match = header === undefined ? null : /^bearer\s+(.+)$/i.exec(header)
-  return match ? Redacted.make(match[1]!) : undefined
+  const token = Http.placed(request, Http.bearer)
+  return token === undefined ? undefined : Redacted.make(token)
 }
 
 /**

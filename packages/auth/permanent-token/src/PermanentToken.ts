@@ -48,7 +48,7 @@ export interface Config extends Omit<Descriptor.PermanentTokenStrategy, "type"> 
 }
 
 /**
- * The default placement: `Authorization: Bearer <token>`.
+ * The default placement: `Authorization: Bearer <token>` (core's `Http.bearer`).
  *
  * @example
  * ```ts
@@ -58,28 +58,7 @@ export interface Config extends Omit<Descriptor.PermanentTokenStrategy, "type"> 
  *
  * @since 0.1.0
  */
-export const bearer: Descriptor.Placement = { in: "header", name: "Authorization", scheme: "Bearer" }
-
-/**
- * Puts a credential where a placement says.
- *
- * @example
- * ```ts
- * import { Http } from "@keyway/core"
- * import { PermanentToken } from "@keyway/auth-permanent-token"
- * PermanentToken.place(Http.makeRequest("GET", "https://x/"), { in: "header", name: "X-Api-Key" }, "k").headers["x-api-key"] // "k"
- * ```
- *
- * @since 0.1.0
- */
-export const place = (
-  request: Http.HttpRequest,
-  placement: Descriptor.Placement,
-  value: string,
-): Http.HttpRequest =>
-  placement.in === "query"
-    ? Http.setQuery(request, placement.name, value)
-    : Http.setHeader(request, placement.name, placement.scheme ? `${placement.scheme} ${value}` : value)
+export const bearer: Descriptor.Placement = Http.bearer
 
 const parseExpiry = (
   value: Date | string | undefined,
@@ -119,10 +98,9 @@ export const make = Effect.fn("PermanentToken.make")(function* (config: Config) 
   return Auth.make({
     name: "permanent-token",
     secretQueryParams: placement.in === "query" ? [placement.name] : undefined,
-    authenticate: Effect.fn("PermanentToken.authenticate")(function* (
-      request: Http.HttpRequest,
-      call: Auth.CallInfo,
-    ) {
+    // Hot path: untraced; the call's own `keyway.call` span covers it (a traced
+    // function costs a span and a stack trace on every call).
+    authenticate: Effect.fnUntraced(function* (request: Http.HttpRequest, call: Auth.CallInfo) {
       if (expiresAt !== undefined && (yield* Clock.currentTimeMillis) >= expiresAt) {
         return yield* new Errors.CredentialsExpired({
           provider: config.provider,
@@ -130,7 +108,7 @@ export const make = Effect.fn("PermanentToken.make")(function* (config: Config) 
           correlationId: call.correlationId,
         })
       }
-      return place(request, placement, Redacted.value(config.token))
+      return Http.place(request, placement, Redacted.value(config.token))
     }),
     onUnauthorized: Effect.fn("PermanentToken.onUnauthorized")(function* (
       _failed: { readonly request: Http.HttpRequest },

@@ -81,7 +81,6 @@ export interface Config extends Omit<Descriptor.SessionLoginStrategy, "type"> {
   readonly timeoutMs?: number | undefined
 }
 
-const bearer: Descriptor.Placement = { in: "header", name: "Authorization", scheme: "Bearer" }
 const PLACEHOLDER = /\{([^{}]+)\}/g
 const NO_SCOPES: ReadonlyArray<string> = []
 
@@ -164,7 +163,7 @@ export const make = Effect.fn("SessionLogin.make")(function* (config: Config) {
       message: `the login body template needs credentials that were not given: ${missing.join(", ")}`,
     })
   }
-  const placement = config.placement ?? bearer
+  const placement = config.placement ?? Http.bearer
   const loginUrl = join(config.baseUrl, config.login.path)
   const store = yield* TokenStore.TokenStore
   const connection = config.connection ?? "default"
@@ -250,17 +249,10 @@ export const make = Effect.fn("SessionLogin.make")(function* (config: Config) {
   })
 
   const credentialOf = (request: Http.HttpRequest): Redacted.Redacted<string> | undefined => {
-    const raw =
-      placement.in === "query"
-        ? (new URL(request.url).searchParams.get(placement.name) ?? undefined)
-        : request.headers[placement.name.toLowerCase()]
-    if (raw === undefined) return undefined
-    return Redacted.make(placement.scheme && placement.in === "header" ? raw.replace(/^\S+\s+/, "") : raw)
+    const raw = Http.placed(request, placement)
+    return raw === undefined ? undefined : Redacted.make(raw)
   }
-  const place = (request: Http.HttpRequest, token: string) =>
-    placement.in === "query"
-      ? Http.setQuery(request, placement.name, token)
-      : Http.setHeader(request, placement.name, placement.scheme ? `${placement.scheme} ${token}` : token)
+  const place = (request: Http.HttpRequest, token: string) => Http.place(request, placement, token)
 
   /** Ends the current session (if any) and forgets it. Logout failures are logged, not raised. */
   const logout = Effect.gen(function* () {
@@ -301,10 +293,9 @@ export const make = Effect.fn("SessionLogin.make")(function* (config: Config) {
   return Auth.make({
     name: "session-login",
     secretQueryParams: placement.in === "query" ? [placement.name] : undefined,
-    authenticate: Effect.fn("SessionLogin.authenticate")(function* (
-      request: Http.HttpRequest,
-      call: Auth.CallInfo,
-    ) {
+    // Hot path: untraced; the call's own `keyway.call` span covers it (a traced
+    // function costs a span and a stack trace on every call).
+    authenticate: Effect.fnUntraced(function* (request: Http.HttpRequest, call: Auth.CallInfo) {
       const session = yield* lifecycle
         .get(NO_SCOPES)
         .pipe(

@@ -12,6 +12,7 @@
  *
  * @since 0.1.0
  */
+export * as Bench from "./Bench.ts"
 export * as Pool from "./Pool.ts"
 export * as RedisServer from "./RedisServer.ts"
 export * as Scenarios from "./Scenarios.ts"
