@@ -133,7 +133,10 @@ export const load = async (cwd: string, file?: string): Promise<ResolvedConfig> 
   }
   if (!result) return resolveConfig({}, cwd, undefined)
   const raw = (result.config ?? {}) as unknown
-  const config = (raw as { default?: unknown }).default !== undefined && typeof raw === "object" ? (raw as { default: unknown }).default : raw
+  const config =
+    (raw as { default?: unknown }).default !== undefined && typeof raw === "object"
+      ? (raw as { default: unknown }).default
+      : raw
   return resolveConfig(config, dirname(result.filepath), result.filepath)
 }
 
@@ -160,10 +163,26 @@ const check = (file: string, ok: boolean, field: string, found: unknown, expecte
  */
 export const resolveConfig = (input: unknown, root: string, file: string | undefined): ResolvedConfig => {
   const where = file ?? resolve(root, "keyway.config")
-  check(where, typeof input === "object" && input !== null && !Array.isArray(input), "config", input, "an object")
+  check(
+    where,
+    typeof input === "object" && input !== null && !Array.isArray(input),
+    "config",
+    input,
+    "an object",
+  )
   const c = input as Record<string, unknown>
-  const known = ["specs", "output", "packageName", "providers", "plugins", "openapiTypescript", "keywayVersion", "schemaFile"]
-  for (const key of Object.keys(c)) check(where, known.includes(key), key, c[key], `one of ${known.join(", ")}`)
+  const known = [
+    "specs",
+    "output",
+    "packageName",
+    "providers",
+    "plugins",
+    "openapiTypescript",
+    "keywayVersion",
+    "schemaFile",
+  ]
+  for (const key of Object.keys(c))
+    check(where, known.includes(key), key, c[key], `one of ${known.join(", ")}`)
   const str = (k: string) => check(where, c[k] === undefined || typeof c[k] === "string", k, c[k], "a string")
   str("specs")
   str("output")
@@ -171,12 +190,19 @@ export const resolveConfig = (input: unknown, root: string, file: string | undef
   str("keywayVersion")
   check(
     where,
-    c.providers === undefined || (Array.isArray(c.providers) && c.providers.every((p) => typeof p === "string")),
+    c.providers === undefined ||
+      (Array.isArray(c.providers) && c.providers.every((p) => typeof p === "string")),
     "providers",
     c.providers,
     "an array of provider names",
   )
-  check(where, c.plugins === undefined || Array.isArray(c.plugins), "plugins", c.plugins, "an array of plugins")
+  check(
+    where,
+    c.plugins === undefined || Array.isArray(c.plugins),
+    "plugins",
+    c.plugins,
+    "an array of plugins",
+  )
   for (const [i, p] of ((c.plugins as Array<unknown>) ?? []).entries())
     check(
       where,
@@ -187,7 +213,8 @@ export const resolveConfig = (input: unknown, root: string, file: string | undef
     )
   check(
     where,
-    c.openapiTypescript === undefined || (typeof c.openapiTypescript === "object" && c.openapiTypescript !== null),
+    c.openapiTypescript === undefined ||
+      (typeof c.openapiTypescript === "object" && c.openapiTypescript !== null),
     "openapiTypescript",
     c.openapiTypescript,
     "an object of openapi-typescript options",
@@ -200,11 +227,19 @@ export const resolveConfig = (input: unknown, root: string, file: string | undef
     "a path or false",
   )
   if (c.packageName !== undefined)
-    check(where, (c.packageName as string).includes("{name}"), "packageName", c.packageName, "a pattern containing {name}")
+    check(
+      where,
+      (c.packageName as string).includes("{name}"),
+      "packageName",
+      c.packageName,
+      "a pattern containing {name}",
+    )
   const specs = resolve(root, (c.specs as string | undefined) ?? "specs")
   const plugins = (c.plugins as ReadonlyArray<Plugin> | undefined) ?? []
   const schemaFile =
-    c.schemaFile === false ? undefined : resolve(root, (c.schemaFile as string | undefined) ?? `${specs}/provider.schema.json`)
+    c.schemaFile === false
+      ? undefined
+      : resolve(root, (c.schemaFile as string | undefined) ?? `${specs}/provider.schema.json`)
   let fileText = ""
   if (file) {
     try {

@@ -323,7 +323,8 @@ export const format = (error: unknown): string => {
 }
 
 const render = (e: Located, what: string): string => {
-  const where = e.line !== undefined ? `${e.file}:${e.line}${e.column !== undefined ? `:${e.column}` : ""}` : e.file
+  const where =
+    e.line !== undefined ? `${e.file}:${e.line}${e.column !== undefined ? `:${e.column}` : ""}` : e.file
   const pointer = e.pointer !== undefined ? ` ${e.pointer === "" ? "/" : e.pointer}` : ""
   return `${where}${pointer}: ${what}: found ${e.found}, expected ${e.expected}`
 }

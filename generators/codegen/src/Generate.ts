@@ -108,7 +108,9 @@ const descriptorModule = (): string | undefined => {
  */
 export const emitSchema = async (file: string, check: boolean): Promise<boolean> => {
   const module = descriptorModule()
-  const stamp = Hash.sha256(`${Hash.generatorFingerprint()}\n${module ? readFileSync(module, "utf8") : ""}`).slice(0, 16)
+  const stamp = Hash.sha256(
+    `${Hash.generatorFingerprint()}\n${module ? readFileSync(module, "utf8") : ""}`,
+  ).slice(0, 16)
   let current: string | undefined
   try {
     current = readFileSync(file, "utf8")
@@ -118,12 +120,48 @@ export const emitSchema = async (file: string, check: boolean): Promise<boolean>
   if (current?.includes(`"x-keyway-source": "${stamp}"`)) return false
   const { descriptorSchema } = await import("./JsonSchema.ts")
   const schema = { ...(await descriptorSchema()), "x-keyway-source": stamp }
-  const text = `${JSON.stringify(schema, null, 2)}\n`
+  const text = `${formatJson(schema)}\n`
   if (text === current) return false
   if (check) return true
   mkdirSync(dirname(file), { recursive: true })
   writeFileSync(file, text)
   return true
+}
+
+/**
+ * JSON as the repository's formatter (biome) prints it: objects expanded one member per line,
+ * arrays of scalars on one line when they fit in 110 columns.
+ *
+ * @example
+ * ```ts
+ * import { Generate } from "@keyway/codegen"
+ * Generate.formatJson({ a: [1, 2] }) // '{\n  "a": [1, 2]\n}'
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const formatJson = (value: unknown, indent = "", prefix = 0): string => {
+  if (Array.isArray(value)) {
+    if (value.length === 0) return "[]"
+    if (value.every((v) => v === null || typeof v !== "object")) {
+      const inline = `[${value.map((v) => JSON.stringify(v)).join(", ")}]`
+      if (indent.length + prefix + inline.length + 1 <= 110) return inline
+    }
+    const inner = `${indent}  `
+    return `[\n${value.map((v) => `${inner}${formatJson(v, inner)}`).join(",\n")}\n${indent}]`
+  }
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+    if (entries.length === 0) return "{}"
+    const inner = `${indent}  `
+    return `{\n${entries
+      .map(([k, v]) => {
+        const key = `${JSON.stringify(k)}: `
+        return `${inner}${key}${formatJson(v, inner, key.length)}`
+      })
+      .join(",\n")}\n${indent}}`
+  }
+  return JSON.stringify(value)
 }
 
 /**

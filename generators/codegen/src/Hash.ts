@@ -13,7 +13,7 @@
  * @since 0.1.0
  */
 import { createHash } from "node:crypto"
-import { readdirSync, readFileSync, statSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs"
 import { dirname, join, relative } from "node:path"
 import { fileURLToPath } from "node:url"
 import { HEADER_TEXT } from "./Header.ts"
@@ -47,6 +47,12 @@ export interface Record {
 
 /**
  * The name of the hash file inside a generated package.
+ *
+ * @example
+ * ```ts
+ * import { Hash } from "@keyway/codegen"
+ * Hash.FILE // ".keyway-hash"
+ * ```
  *
  * @since 0.1.0
  */
@@ -139,8 +145,9 @@ export const inputs = (args: {
 let fingerprint: string | undefined
 
 /**
- * The generator's own fingerprint: its version and a hash of its code (`src` when run from
- * sources, `dist` when built), so that a changed generator regenerates every provider.
+ * The generator's own fingerprint: its version and a hash of its source code, so that a changed
+ * generator regenerates every provider. The package ships `src`, so a built generator hashes the
+ * same sources and agrees with one run from sources (only a package without `src` hashes `dist`).
  *
  * @example
  * ```ts
@@ -154,17 +161,20 @@ export const generatorFingerprint = (): string => {
   if (fingerprint) return fingerprint
   const here = dirname(fileURLToPath(import.meta.url))
   const pkgDir = dirname(here)
-  const version = (JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")) as { version: string }).version
+  const version = (JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")) as { version: string })
+    .version
+  const sources = join(pkgDir, "src")
+  const root = existsSync(sources) ? sources : here
   const hash = createHash("sha256")
   const visit = (dir: string) => {
     for (const entry of readdirSync(dir).sort()) {
       const path = join(dir, entry)
       if (statSync(path).isDirectory()) visit(path)
       else if (/\.(ts|js|mjs)$/.test(entry) && !entry.endsWith(".d.ts") && !entry.endsWith(".map"))
-        hash.update(`${relativePosix(here, path)} ${sha256(readFileSync(path))}\n`)
+        hash.update(`${relativePosix(root, path)} ${sha256(readFileSync(path))}\n`)
     }
   }
-  visit(here)
+  visit(root)
   fingerprint = `${version}+${hash.digest("hex").slice(0, 16)}`
   return fingerprint
 }

@@ -60,7 +60,10 @@ export const descriptor = (name: string, spec: string, doc: Record<string, unkno
     if (typeof v?.default === "string") out.default = v.default
     variables[k] = out
   }
-  const schemes = ((doc.components as Record<string, unknown> | undefined)?.securitySchemes ?? {}) as Record<string, unknown>
+  const schemes = ((doc.components as Record<string, unknown> | undefined)?.securitySchemes ?? {}) as Record<
+    string,
+    unknown
+  >
   const auth: Array<AuthStrategy> = []
   for (const schemeName of Object.keys(schemes).sort()) {
     const scheme = deref(doc, schemes[schemeName])
@@ -69,14 +72,29 @@ export const descriptor = (name: string, spec: string, doc: Record<string, unkno
     if (type === "http") {
       const s = String(scheme.scheme ?? "").toLowerCase()
       if (s === "bearer")
-        auth.push({ type: "permanent-token", id: id(schemeName), placement: { in: "header", name: "Authorization", scheme: "Bearer" } })
+        auth.push({
+          type: "permanent-token",
+          id: id(schemeName),
+          placement: { in: "header", name: "Authorization", scheme: "Bearer" },
+        })
       else if (s === "basic")
-        auth.push({ type: "permanent-token", id: id(schemeName), placement: { in: "header", name: "Authorization", scheme: "Basic" } })
+        auth.push({
+          type: "permanent-token",
+          id: id(schemeName),
+          placement: { in: "header", name: "Authorization", scheme: "Basic" },
+        })
     } else if (type === "apiKey") {
       if ((scheme.in === "header" || scheme.in === "query") && typeof scheme.name === "string")
-        auth.push({ type: "permanent-token", id: id(schemeName), placement: { in: scheme.in, name: scheme.name } })
+        auth.push({
+          type: "permanent-token",
+          id: id(schemeName),
+          placement: { in: scheme.in, name: scheme.name },
+        })
     } else if (type === "oauth2") {
-      const flows = (scheme.flows ?? {}) as Record<string, { tokenUrl?: unknown; authorizationUrl?: unknown; scopes?: Record<string, unknown> } | undefined>
+      const flows = (scheme.flows ?? {}) as Record<
+        string,
+        { tokenUrl?: unknown; authorizationUrl?: unknown; scopes?: Record<string, unknown> } | undefined
+      >
       const cc = flows.clientCredentials
       if (cc && typeof cc.tokenUrl === "string")
         auth.push({
@@ -97,7 +115,11 @@ export const descriptor = (name: string, spec: string, doc: Record<string, unkno
     }
   }
   if (auth.length === 0)
-    auth.push({ type: "permanent-token", id: "token", placement: { in: "header", name: "Authorization", scheme: "Bearer" } })
+    auth.push({
+      type: "permanent-token",
+      id: "token",
+      placement: { in: "header", name: "Authorization", scheme: "Bearer" },
+    })
   const out: Record<string, unknown> = {
     name,
     title: typeof info.title === "string" ? info.title : name,

@@ -26,7 +26,9 @@ import { displayPath } from "./Source.ts"
  *
  * @since 0.1.0
  */
-export const descriptorTemplate = (name: string): string => `# yaml-language-server: $schema=../provider.schema.json
+export const descriptorTemplate = (
+  name: string,
+): string => `# yaml-language-server: $schema=../provider.schema.json
 #
 # The ${name} provider: what its OpenAPI spec cannot say. Run \`keyway generate --provider ${name}\`
 # after editing; the client package lands in packages/providers/${name}/.
@@ -150,10 +152,13 @@ security:
  */
 export const scaffold = (specs: string, name: string): ReadonlyArray<string> => {
   if (!/^[a-z][a-z0-9-]*$/.test(name))
-    throw new UsageError({ reason: `provider name "${name}": expected lower-case letters, digits and dashes, starting with a letter` })
+    throw new UsageError({
+      reason: `provider name "${name}": expected lower-case letters, digits and dashes, starting with a letter`,
+    })
   const dir = join(specs, name)
   const files = [join(dir, "provider.yaml"), join(dir, "openapi.yaml")]
-  for (const f of files) if (existsSync(f)) throw new UsageError({ reason: `${displayPath(f)} already exists` })
+  for (const f of files)
+    if (existsSync(f)) throw new UsageError({ reason: `${displayPath(f)} already exists` })
   mkdirSync(dir, { recursive: true })
   writeFileSync(files[0]!, descriptorTemplate(name))
   writeFileSync(files[1]!, specTemplate(name))

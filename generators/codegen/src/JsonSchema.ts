@@ -38,13 +38,17 @@ let cached: JsonSchemaObject | undefined
  */
 export const descriptorSchema = async (): Promise<JsonSchemaObject> => {
   if (cached) return cached
-  const [{ Schema }, { ProviderDescriptor }] = await Promise.all([import("effect"), import("@keyway/core/Descriptor")])
+  const [{ Schema }, { ProviderDescriptor }] = await Promise.all([
+    import("effect"),
+    import("@keyway/core/Descriptor"),
+  ])
   const document = Schema.toJsonSchemaDocument(ProviderDescriptor) as unknown as {
     schema: JsonSchemaObject
     definitions?: Record<string, JsonSchemaObject>
   }
   const defs: Record<string, unknown> = {}
-  for (const name of Object.keys(document.definitions ?? {}).sort()) defs[name] = clean(document.definitions![name])
+  for (const name of Object.keys(document.definitions ?? {}).sort())
+    defs[name] = clean(document.definitions![name])
   const root = defs.ProviderDescriptor as JsonSchemaObject | undefined
   const name = (root?.properties as Record<string, JsonSchemaObject> | undefined)?.name
   if (name && name.pattern === undefined) name.pattern = "^[a-z][a-z0-9-]*$"
@@ -84,7 +88,8 @@ const clean = (value: unknown): unknown => {
     if (k === "$ref" && typeof v === "string") out[k] = v.replace("#/definitions/", "#/$defs/")
     else out[k] = clean(v)
   }
-  if (out.type === "object" && out.properties && out.additionalProperties === true) out.additionalProperties = false
+  if (out.type === "object" && out.properties && out.additionalProperties === true)
+    out.additionalProperties = false
   return out
 }
 

@@ -17,9 +17,20 @@ import type { Source } from "./Source.ts"
 /**
  * The HTTP methods an OpenAPI path item may hold.
  *
+ * @example
+ * ```ts
+ * import { Model } from "@keyway/codegen"
+ * Model.methods.includes("get") // true
+ * ```
+ *
  * @since 0.1.0
  */
 export const methods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"] as const
+/**
+ * One of {@link methods}.
+ *
+ * @since 0.1.0
+ */
 export type HttpMethod = (typeof methods)[number]
 
 /**
@@ -96,7 +107,10 @@ export interface ProviderModel {
  * @since 0.1.0
  */
 export const pascalCase = (name: string): string => {
-  const words = name.replace(/([a-z0-9])([A-Z])/g, "$1 $2").split(/[^A-Za-z0-9]+/).filter(Boolean)
+  const words = name
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
   const out = words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join("")
   return /^[0-9]/.test(out) ? `_${out}` : out || "_"
 }
@@ -181,7 +195,8 @@ export const literal = (value: string): string => JSON.stringify(value)
  *
  * @since 0.1.0
  */
-export const propertyName = (name: string): string => (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? name : literal(name))
+export const propertyName = (name: string): string =>
+  /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? name : literal(name)
 
 /**
  * Text safe inside a JSDoc comment: the closing token is escaped, whitespace collapsed.

@@ -19,7 +19,7 @@
 import { existsSync, readFileSync } from "node:fs"
 import { dirname, join, relative, resolve } from "node:path"
 import type { ProviderDescriptor } from "@keyway/core/Descriptor"
-import { type ResolvedConfig, packageNameFor, stableStringify } from "./Config.ts"
+import { packageNameFor, type ResolvedConfig, stableStringify } from "./Config.ts"
 import { DescriptorError, type GenerateError, Problems, SpecError } from "./Errors.ts"
 import * as Hash from "./Hash.ts"
 import { type ProviderInput, type ProviderModel, pascalCase } from "./Model.ts"
@@ -111,6 +111,12 @@ const extraOf = (input: ProviderInput, config: ResolvedConfig): string =>
 /**
  * The `@keyway/*` version range of a package: the configuration's, except that a package written
  * outside the project root (e.g. `--out ../elsewhere`) gets a registry range.
+ *
+ * @example
+ * ```ts
+ * import { Pipeline } from "@keyway/codegen"
+ * Pipeline.keywayVersionFor(input, config) // "workspace:*" inside the project
+ * ```
  *
  * @since 0.1.0
  */
@@ -212,7 +218,9 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
   const rawSpec = (descriptorSource?.value as { spec?: unknown } | undefined)?.spec
   const specPath =
     input.specPath ??
-    (descriptorSource && typeof rawSpec === "string" ? resolve(dirname(descriptorSource.path), rawSpec) : undefined)
+    (descriptorSource && typeof rawSpec === "string"
+      ? resolve(dirname(descriptorSource.path), rawSpec)
+      : undefined)
   let bundle: Awaited<ReturnType<typeof Load.bundle>> | undefined
   if (specPath && existsSync(specPath)) {
     sources.push(specPath)
@@ -221,7 +229,11 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
     for (const f of bundle.files) if (!sources.includes(f)) sources.push(f)
     options.onSources?.(input.name, sources)
   } else if (input.specPath) {
-    throw new SpecError({ file: Source.displayPath(input.specPath), found: "no such file", expected: "an OpenAPI 3.0/3.1 document" })
+    throw new SpecError({
+      file: Source.displayPath(input.specPath),
+      found: "no such file",
+      expected: "an OpenAPI 3.0/3.1 document",
+    })
   }
   await runHooksSafe(plugins, "load", {
     provider: input.name,
@@ -242,7 +254,8 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
   }
   const specResult = bundle ? Validate.spec(bundle) : { operations: [], problems: [] }
   problems.push(...specResult.problems)
-  if (descriptorSource && descriptor && specResult.problems.length === 0) problems.push(...Validate.crossCheck(descriptorSource, descriptor, bundle, specResult.operations))
+  if (descriptorSource && descriptor && specResult.problems.length === 0)
+    problems.push(...Validate.crossCheck(descriptorSource, descriptor, bundle, specResult.operations))
   if (problems.length > 0 || !bundle) throw new Problems({ provider: input.name, problems })
   if (!descriptor) {
     const { descriptor: infer } = await import("./Infer.ts")
@@ -267,7 +280,14 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
     files,
     model,
     report: (p: Problem) => {
-      if (p.in === "spec") reported.push(new SpecError({ ...bundle.locate(Source.segments(p.pointer)), found: p.found, expected: p.expected }))
+      if (p.in === "spec")
+        reported.push(
+          new SpecError({
+            ...bundle.locate(Source.segments(p.pointer)),
+            found: p.found,
+            expected: p.expected,
+          }),
+        )
       else {
         const segs = Source.segments(p.pointer)
         const pos = descriptorSource?.locate(segs)
@@ -315,10 +335,17 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
   const final = Write.finalize(files, { inputs, sources: relSources })
   if (options.check) {
     const differing = Write.differences(input.outDir, final)
-    return { provider: input.name, status: differing.length ? "differs" : "unchanged", differing, outDir: input.outDir, sources }
+    return {
+      provider: input.name,
+      status: differing.length ? "differs" : "unchanged",
+      differing,
+      outDir: input.outDir,
+      sources,
+    }
   }
   Write.commit(input.outDir, final)
-  if (timing) process.stderr.write(`[timing] ${input.name} write ${(performance.now() - timing.last).toFixed(0)} ms\n`)
+  if (timing)
+    process.stderr.write(`[timing] ${input.name} write ${(performance.now() - timing.last).toFixed(0)} ms\n`)
   await runHooksSafe(plugins, "write", { provider: input.name, files, model, outDir: input.outDir })
   return { provider: input.name, status: "generated", differing: [], outDir: input.outDir, sources }
 }

@@ -20,7 +20,7 @@
  *   name: "operation-count",
  *   dependsOn: ["keyway:client"],
  *   client: (ctx) => {
- *     ctx.sourceFile.addStatements(`export const operationCount = ${ctx.model.operations.length}`)
+ *     ctx.addStatements(`export const operationCount = ${ctx.model.operations.length}`)
  *   },
  *   package: (ctx) => {
  *     ctx.readme.push(`This client has ${ctx.model.operations.length} operations.`)
@@ -153,12 +153,22 @@ export interface ClientExtension {
 }
 
 /**
- * The `client` hook: one ts-morph `SourceFile` for `src/client.ts`, shared by every plugin.
+ * The `client` hook: `src/client.ts`, shared by every plugin, as buffered text and as a ts-morph
+ * `SourceFile`.
  *
  * @since 0.1.0
  */
 export interface ClientContext extends BaseContext {
   readonly model: ProviderModel
+  /**
+   * Appends statements (TypeScript text) to the module. Buffered: cheap even for thousands of
+   * operations. The built-in emitters write through it.
+   */
+  readonly addStatements: (text: string) => void
+  /**
+   * The module as a ts-morph `SourceFile`, for AST work (find, rename, insert, structures). Made
+   * on first access from the statements added so far; later `addStatements` calls go into it.
+   */
   readonly sourceFile: SourceFile
   /** Adds a property to the client objects (see {@link ClientExtension}). */
   readonly extend: (extension: ClientExtension) => void
@@ -214,9 +224,20 @@ export interface Plugin {
 /**
  * The stage names, in pipeline order.
  *
+ * @example
+ * ```ts
+ * import { Plugins } from "@keyway/codegen"
+ * Plugins.stages[0] // "load"
+ * ```
+ *
  * @since 0.1.0
  */
 export const stages = ["load", "validate", "types", "client", "package", "write"] as const
+/**
+ * A stage name.
+ *
+ * @since 0.1.0
+ */
 export type Stage = (typeof stages)[number]
 
 /**
@@ -264,7 +285,10 @@ export const order = (plugins: ReadonlyArray<Plugin>): ReadonlyArray<Plugin> => 
   while (out.length < plugins.length) {
     const next = plugins.find((p) => !done.has(p.name) && (p.dependsOn ?? []).every((d) => done.has(d)))
     if (!next) {
-      const cycle = findCycle(plugins.filter((p) => !done.has(p.name)), byName)
+      const cycle = findCycle(
+        plugins.filter((p) => !done.has(p.name)),
+        byName,
+      )
       throw new PluginError({
         plugin: cycle[0] ?? "?",
         stage: "order",

@@ -52,9 +52,13 @@ export const isInteractive = (): boolean => Boolean(process.stdout.isTTY) && !pr
  *
  * @since 0.1.0
  */
-export const make = (options: { readonly interactive: boolean; readonly write: (text: string) => void }): Reporter => {
+export const make = (options: {
+  readonly interactive: boolean
+  readonly write: (text: string) => void
+}): Reporter => {
   const started = new Map<string, number>()
-  const elapsed = (provider: string) => ((performance.now() - (started.get(provider) ?? performance.now())) / 1000).toFixed(2)
+  const elapsed = (provider: string) =>
+    ((performance.now() - (started.get(provider) ?? performance.now())) / 1000).toFixed(2)
   let live = false
   return {
     interactive: options.interactive,

@@ -16,7 +16,7 @@
 import { type FSWatcher, watch as fsWatch } from "node:fs"
 import { basename, dirname } from "node:path"
 import * as Config from "./Config.ts"
-import { format, problemsOf, type KeywayCodegenError } from "./Errors.ts"
+import { format, type KeywayCodegenError, problemsOf } from "./Errors.ts"
 import * as Generate from "./Generate.ts"
 
 /**
@@ -55,7 +55,8 @@ export const watch = async (options: WatchOptions): Promise<() => void> => {
 
   const report = (outcome: Generate.Outcome) => {
     for (const r of outcome.results)
-      if (r.status !== "unchanged") options.log(`keyway: ${r.provider} ${r.status} (${(outcome.elapsedMs / 1000).toFixed(2)} s)`)
+      if (r.status !== "unchanged")
+        options.log(`keyway: ${r.provider} ${r.status} (${(outcome.elapsedMs / 1000).toFixed(2)} s)`)
     for (const f of outcome.failures) {
       for (const p of problemsOf(f.error as KeywayCodegenError)) options.error(format(p))
       if (options.debug && f.error instanceof Error && f.error.stack) options.error(f.error.stack)

@@ -10,24 +10,11 @@
  *
  * @since 0.1.0
  */
+
+export * as Config from "./Config.ts"
 export { defineConfig, type KeywayConfig, type ResolvedConfig } from "./Config.ts"
-export {
-  definePlugin,
-  type ClientContext,
-  type ClientExtension,
-  type LoadContext,
-  type PackageContext,
-  type Plugin as KeywayPlugin,
-  type Problem,
-  type TypesContext,
-  type ValidateContext,
-  type WriteContext,
-} from "./Plugin.ts"
-export type { Plugin } from "./Plugin.ts"
-export * as Plugins from "./Plugin.ts"
 export * as Args from "./cli/Args.ts"
 export * as Main from "./cli/Main.ts"
-export * as Config from "./Config.ts"
 export * as Errors from "./Errors.ts"
 export * as Generate from "./Generate.ts"
 export * as Hash from "./Hash.ts"
@@ -37,9 +24,20 @@ export * as Init from "./Init.ts"
 export * as JsonSchema from "./JsonSchema.ts"
 export * as Model from "./Model.ts"
 export * as Pipeline from "./Pipeline.ts"
-export * as Reporter from "./Reporter.ts"
-export * as Source from "./Source.ts"
-export * as Watch from "./Watch.ts"
+export type { Plugin } from "./Plugin.ts"
+export * as Plugins from "./Plugin.ts"
+export {
+  type ClientContext,
+  type ClientExtension,
+  definePlugin,
+  type LoadContext,
+  type PackageContext,
+  type Plugin as KeywayPlugin,
+  type Problem,
+  type TypesContext,
+  type ValidateContext,
+  type WriteContext,
+} from "./Plugin.ts"
 export * as ClientPlugin from "./plugins/ClientPlugin.ts"
 export * as DescriptorPlugin from "./plugins/DescriptorPlugin.ts"
 export * as OperationsPlugin from "./plugins/OperationsPlugin.ts"
@@ -47,6 +45,8 @@ export * as PackagePlugin from "./plugins/PackagePlugin.ts"
 export * as PaginationPlugin from "./plugins/PaginationPlugin.ts"
 export * as Plan from "./plugins/Plan.ts"
 export * as TypesPlugin from "./plugins/TypesPlugin.ts"
+export * as Reporter from "./Reporter.ts"
+export * as Source from "./Source.ts"
 export * as Client from "./stages/Client.ts"
 export * as Hooks from "./stages/Hooks.ts"
 export * as Load from "./stages/Load.ts"
@@ -54,3 +54,4 @@ export * as Package from "./stages/Package.ts"
 export * as Types from "./stages/Types.ts"
 export * as Validate from "./stages/Validate.ts"
 export * as Write from "./stages/Write.ts"
+export * as Watch from "./Watch.ts"

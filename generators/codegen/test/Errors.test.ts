@@ -38,13 +38,22 @@ describe("error messages: one line per problem with file, line, found and expect
 
   it("invalid YAML in the descriptor", async () => {
     const dir = setup("yaml", { "provider.yaml": goodDescriptor.replace("title: X API", "title: [X API") })
-    expectOneProblem(await run(["generate"], dir), /specs\/x\/provider\.yaml:\d+:\d+: invalid YAML\/JSON: found .+, expected valid YAML$/)
+    expectOneProblem(
+      await run(["generate"], dir),
+      /specs\/x\/provider\.yaml:\d+:\d+: invalid YAML\/JSON: found .+, expected valid YAML$/,
+    )
   })
 
   it("invalid YAML in a file of a multi-file spec, at its line", async () => {
     const spec = goodSpec.replace('$ref: "#/components/schemas/Thing"', '$ref: "./thing.yaml"')
-    const dir = setup("yaml-ref", { "openapi.yaml": spec, "thing.yaml": "type: object\nproperties:\n  a: { type: string\n  b: 1\n" })
-    expectOneProblem(await run(["generate"], dir), /specs\/x\/thing\.yaml:[345]:\d+: invalid YAML\/JSON: found .+, expected valid YAML$/)
+    const dir = setup("yaml-ref", {
+      "openapi.yaml": spec,
+      "thing.yaml": "type: object\nproperties:\n  a: { type: string\n  b: 1\n",
+    })
+    expectOneProblem(
+      await run(["generate"], dir),
+      /specs\/x\/thing\.yaml:[345]:\d+: invalid YAML\/JSON: found .+, expected valid YAML$/,
+    )
   })
 
   it("invalid JSON given to --spec", async () => {
@@ -55,15 +64,24 @@ describe("error messages: one line per problem with file, line, found and expect
   })
 
   it("a local $ref that does not resolve", async () => {
-    const dir = setup("ref-local", { "openapi.yaml": goodSpec.replace('"#/components/schemas/Thing"', '"#/components/schemas/Nope"') })
+    const dir = setup("ref-local", {
+      "openapi.yaml": goodSpec.replace('"#/components/schemas/Thing"', '"#/components/schemas/Nope"'),
+    })
     const r = await run(["generate"], dir)
-    expectOneProblem(r, /specs\/x\/openapi\.yaml:(\d+):\d+ \/paths\/~1things\/get\/responses\/200\/content\/application~1json\/schema\/\$ref: \$ref does not resolve: found "#\/components\/schemas\/Nope", expected a pointer to an existing value of this document$/)
+    expectOneProblem(
+      r,
+      /specs\/x\/openapi\.yaml:(\d+):\d+ \/paths\/~1things\/get\/responses\/200\/content\/application~1json\/schema\/\$ref: \$ref does not resolve: found "#\/components\/schemas\/Nope", expected a pointer to an existing value of this document$/,
+    )
     const line = Number(/openapi\.yaml:(\d+)/.exec(r.err)![1])
-    expect(readFileSync(join(dir, "specs/x/openapi.yaml"), "utf8").split("\n")[line - 1]).toContain("#/components/schemas/Nope")
+    expect(readFileSync(join(dir, "specs/x/openapi.yaml"), "utf8").split("\n")[line - 1]).toContain(
+      "#/components/schemas/Nope",
+    )
   })
 
   it("a $ref to a missing file, and to a missing pointer of another file", async () => {
-    const missingFile = setup("ref-file", { "openapi.yaml": goodSpec.replace('"#/components/schemas/Thing"', '"./schemas/none.yaml"') })
+    const missingFile = setup("ref-file", {
+      "openapi.yaml": goodSpec.replace('"#/components/schemas/Thing"', '"./schemas/none.yaml"'),
+    })
     expectOneProblem(
       await run(["generate"], missingFile),
       /specs\/x\/openapi\.yaml:\d+:\d+ \/paths\/.+\/\$ref: \$ref does not resolve: found "\.\/schemas\/none\.yaml", expected an existing file \(.*specs\/x\/schemas\/none\.yaml does not exist\)$/,
@@ -79,7 +97,9 @@ describe("error messages: one line per problem with file, line, found and expect
   })
 
   it("an unknown auth strategy", async () => {
-    const dir = setup("strategy", { "provider.yaml": goodDescriptor.replace("type: permanent-token", "type: permanent-tokens") })
+    const dir = setup("strategy", {
+      "provider.yaml": goodDescriptor.replace("type: permanent-token", "type: permanent-tokens"),
+    })
     const r = await run(["generate"], dir)
     expectOneProblem(
       r,
@@ -100,15 +120,27 @@ describe("error messages: one line per problem with file, line, found and expect
     const problems = lines(r.err)
     expect(problems).toHaveLength(5)
     const find = (s: string) => problems.find((p) => p.includes(s)) ?? ""
-    expect(find("/titel")).toMatch(/provider\.yaml:\d+:\d+ \/titel: wrong field in descriptor: found unknown field "titel", expected one of .*title.* \(did you mean "title"\?\)$/)
-    expect(find("/title:")).toMatch(/provider\.yaml:\d+:\d+ \/title: wrong field in descriptor: found no "title", expected this required field$/)
-    expect(find("/where")).toMatch(/\/auth\/0\/placement\/where: wrong field in descriptor: found unknown field "where", expected one of in, name, scheme$/)
-    expect(find("/in:")).toMatch(/\/auth\/0\/placement\/in: wrong field in descriptor: found "body", expected "header" \| "query"$/)
-    expect(find("/correlation/header")).toMatch(/provider\.yaml:\d+:\d+ \/correlation\/header: wrong field in descriptor: found 42, expected string$/)
+    expect(find("/titel")).toMatch(
+      /provider\.yaml:\d+:\d+ \/titel: wrong field in descriptor: found unknown field "titel", expected one of .*title.* \(did you mean "title"\?\)$/,
+    )
+    expect(find("/title:")).toMatch(
+      /provider\.yaml:\d+:\d+ \/title: wrong field in descriptor: found no "title", expected this required field$/,
+    )
+    expect(find("/where")).toMatch(
+      /\/auth\/0\/placement\/where: wrong field in descriptor: found unknown field "where", expected one of in, name, scheme$/,
+    )
+    expect(find("/in:")).toMatch(
+      /\/auth\/0\/placement\/in: wrong field in descriptor: found "body", expected "header" \| "query"$/,
+    )
+    expect(find("/correlation/header")).toMatch(
+      /provider\.yaml:\d+:\d+ \/correlation\/header: wrong field in descriptor: found 42, expected string$/,
+    )
   })
 
   it("cross-checks: the spec file exists, the envelope resolves, pagination operationIds exist", async () => {
-    const noSpec = setup("no-spec", { "provider.yaml": goodDescriptor.replace("spec: openapi.yaml", "spec: openapi.yml") })
+    const noSpec = setup("no-spec", {
+      "provider.yaml": goodDescriptor.replace("spec: openapi.yaml", "spec: openapi.yml"),
+    })
     expectOneProblem(
       await run(["generate"], noSpec),
       /provider\.yaml:\d+:\d+ \/spec: wrong field in descriptor: found "openapi\.yml" \(.*openapi\.yml does not exist\), expected the path of an OpenAPI file, relative to provider\.yaml$/,
@@ -122,19 +154,33 @@ describe("error messages: one line per problem with file, line, found and expect
     expect(r.code).toBe(1)
     const problems = lines(r.err)
     expect(problems).toHaveLength(2)
-    expect(problems[0]).toMatch(/\/errors\/envelope: wrong field in descriptor: found "#\/components\/schemas\/Err", expected a JSON pointer to a schema of .*openapi\.yaml/)
-    expect(problems[1]).toMatch(/\/pagination\/0\/operations\/0: wrong field in descriptor: found "listThing", expected an operationId of .*openapi\.yaml \(did you mean "listThings"\?\)$/)
+    expect(problems[0]).toMatch(
+      /\/errors\/envelope: wrong field in descriptor: found "#\/components\/schemas\/Err", expected a JSON pointer to a schema of .*openapi\.yaml/,
+    )
+    expect(problems[1]).toMatch(
+      /\/pagination\/0\/operations\/0: wrong field in descriptor: found "listThing", expected an operationId of .*openapi\.yaml \(did you mean "listThings"\?\)$/,
+    )
   })
 
   it("OpenAPI structure: version, duplicate operationIds, at the line in the right file", async () => {
     const v2 = setup("swagger", { "openapi.yaml": goodSpec.replace("openapi: 3.1.0", "swagger: '2.0'") })
-    expectOneProblem(await run(["generate"], v2), /openapi\.yaml:\d+:\d+ \/openapi: invalid OpenAPI document: found swagger: "2\.0", expected an OpenAPI 3\.0 or 3\.1 version string/)
-    const dup = setup("dup", { "openapi.yaml": goodSpec.replace("operationId: getThing", "operationId: listThings") })
-    expectOneProblem(await run(["generate"], dup), /openapi\.yaml:\d+:\d+ \/paths\/~1things~1\{id\}\/get\/operationId: invalid OpenAPI document: found "listThings" again, expected a unique operationId \(also on GET \/things\)$/)
+    expectOneProblem(
+      await run(["generate"], v2),
+      /openapi\.yaml:\d+:\d+ \/openapi: invalid OpenAPI document: found swagger: "2\.0", expected an OpenAPI 3\.0 or 3\.1 version string/,
+    )
+    const dup = setup("dup", {
+      "openapi.yaml": goodSpec.replace("operationId: getThing", "operationId: listThings"),
+    })
+    expectOneProblem(
+      await run(["generate"], dup),
+      /openapi\.yaml:\d+:\d+ \/paths\/~1things~1\{id\}\/get\/operationId: invalid OpenAPI document: found "listThings" again, expected a unique operationId \(also on GET \/things\)$/,
+    )
   })
 
   it("the real bin: exit code 1, no stack trace unless --debug", () => {
-    const dir = setup("bin", { "provider.yaml": goodDescriptor.replace("type: permanent-token", "type: nope") })
+    const dir = setup("bin", {
+      "provider.yaml": goodDescriptor.replace("type: permanent-token", "type: nope"),
+    })
     const r = runBin(["generate"], dir)
     expect(r.code).toBe(1)
     expect(r.err).toMatch(/unknown auth strategy/)
@@ -149,6 +195,8 @@ describe("error messages: one line per problem with file, line, found and expect
     expect((await run(["generate", "--spec", "x.yaml"], dir)).err).toContain("--spec needs --name and --out")
     expect((await run(["generate", "--frobnicate"], dir)).err).toContain("unknown option --frobnicate")
     expect((await run(["frob"], dir)).code).toBe(1)
-    expect((await run(["--help"], dir)).out).toContain("keyway generate --spec <file> --name <name> --out <dir>")
+    expect((await run(["--help"], dir)).out).toContain(
+      "keyway generate --spec <file> --name <name> --out <dir>",
+    )
   })
 })

@@ -1,8 +1,9 @@
+import { spawnSync } from "node:child_process"
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { HEADER_TEXT } from "../src/Header.ts"
-import { project, run } from "./helpers.ts"
+import { pkgDir, project, run } from "./helpers.ts"
 
 const files = (dir: string, base = dir): Array<string> =>
   readdirSync(dir).flatMap((f) => {
@@ -10,7 +11,12 @@ const files = (dir: string, base = dir): Array<string> =>
     return statSync(p).isDirectory() ? files(p, base) : [p.slice(base.length + 1)]
   })
 
-const read = (dir: string) => Object.fromEntries(files(dir).sort().map((f) => [f, readFileSync(join(dir, f), "utf8")]))
+const read = (dir: string) =>
+  Object.fromEntries(
+    files(dir)
+      .sort()
+      .map((f) => [f, readFileSync(join(dir, f), "utf8")]),
+  )
 
 describe("keyway generate (fixture provider)", () => {
   it("generates the package; every file starts with the header; output matches the snapshots", async () => {
@@ -58,7 +64,14 @@ describe("keyway generate (fixture provider)", () => {
     expect(types).toContain("NewPet: {")
     expect(types).toContain('"/pets": {')
     const record = readFileSync(join(dir, "packages/petstore/.keyway-hash"), "utf8")
-    for (const f of ["openapi.yaml", "paths/pets.yaml", "schemas/Pet.yaml", "schemas/Owner.yaml", "schemas/NewPet.yaml", "provider.yaml"])
+    for (const f of [
+      "openapi.yaml",
+      "paths/pets.yaml",
+      "schemas/Pet.yaml",
+      "schemas/Owner.yaml",
+      "schemas/NewPet.yaml",
+      "provider.yaml",
+    ])
       expect(record).toContain(`specs/petstore/${f}`)
   })
 
@@ -76,7 +89,13 @@ describe("keyway generate (fixture provider)", () => {
     expect((await run(["generate"], dir)).out).toContain("1 generated")
     expect((await run(["generate"], dir)).out).toContain("1 unchanged")
     const schema = join(dir, "specs/petstore/schemas/Owner.yaml")
-    writeFileSync(schema, readFileSync(schema, "utf8").replace("name: { type: string }", "name: { type: string }\n  email: { type: string }"))
+    writeFileSync(
+      schema,
+      readFileSync(schema, "utf8").replace(
+        "name: { type: string }",
+        "name: { type: string }\n  email: { type: string }",
+      ),
+    )
     expect((await run(["generate"], dir)).out).toContain("1 generated")
     expect(readFileSync(join(dir, "packages/petstore/src/types.ts"), "utf8")).toContain("email?: string")
     const client = join(dir, "packages/petstore/src/client.ts")
@@ -92,7 +111,10 @@ describe("keyway generate (fixture provider)", () => {
     writeFileSync(join(out, "keep.txt"), "mine")
     const before = read(out)
     const spec = join(dir, "specs/petstore/paths/pets.yaml")
-    writeFileSync(spec, readFileSync(spec, "utf8").replace('$ref: "../schemas/NewPet.yaml"', '$ref: "../schemas/Missing.yaml"'))
+    writeFileSync(
+      spec,
+      readFileSync(spec, "utf8").replace('$ref: "../schemas/NewPet.yaml"', '$ref: "../schemas/Missing.yaml"'),
+    )
     const r = await run(["generate"], dir)
     expect(r.code).toBe(1)
     expect(read(out)).toEqual(before)
@@ -114,10 +136,12 @@ describe("keyway generate (fixture provider)", () => {
     rmSync(join(dir, "packages/petstore/src/descriptor.ts"))
     const stale = await run(["generate", "--check"], dir)
     expect(stale.code).toBe(1)
-    expect(stale.err.split("\n").filter((l) => l.startsWith("differs:")).sort()).toEqual([
-      "differs: packages/petstore/README.md",
-      "differs: packages/petstore/src/descriptor.ts",
-    ])
+    expect(
+      stale.err
+        .split("\n")
+        .filter((l) => l.startsWith("differs:"))
+        .sort(),
+    ).toEqual(["differs: packages/petstore/README.md", "differs: packages/petstore/src/descriptor.ts"])
     expect(readFileSync(readme, "utf8")).toBe("changed\n")
     // --check --force compares the full generation too
     expect((await run(["generate", "--check", "--force"], dir)).code).toBe(1)
@@ -137,6 +161,15 @@ describe("keyway generate (fixture provider)", () => {
     expect(JSON.stringify(schema)).not.toContain("#/definitions/")
     expect(JSON.stringify(schema)).not.toContain('"NaN"')
     expect(schema.$defs.ClientCredentialsStrategy.properties.defaultTokenLifetime.type).toBe("number")
+    // formatted as the repository's formatter (biome) would print it
+    const biome = join(pkgDir, "..", "..", "node_modules", ".bin", "biome")
+    const text = readFileSync(join(dir, "specs/provider.schema.json"), "utf8")
+    const formatted = spawnSync(biome, ["format", "--stdin-file-path=provider.schema.json"], {
+      input: text,
+      encoding: "utf8",
+    })
+    expect(formatted.status).toBe(0)
+    expect(formatted.stdout).toBe(text)
     // --check sees it is current
     expect((await run(["generate", "--check"], dir)).code).toBe(0)
     writeFileSync(join(dir, "specs/provider.schema.json"), "{}")

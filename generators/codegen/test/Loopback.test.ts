@@ -53,13 +53,17 @@ describe("generated clients against loopback servers", () => {
   })
 
   it("CCW: client credentials with a JSON token body, correlation header, op functions, offset pagination", async () => {
-    const candidates = Array.from({ length: 7 }, (_, i) => ({ id: String(i + 1), first_name: `c${i + 1}` }))
+    const candidates = Array.from({ length: 120 }, (_, i) => ({ id: String(i + 1), first_name: `c${i + 1}` }))
     const s = await serve((req, res) => {
-      if (req.url === "/token") return json(res, 200, { access_token: "tok-1", token_type: "Bearer", expires_in: 3600 })
+      if (req.url === "/token")
+        return json(res, 200, { access_token: "tok-1", token_type: "Bearer", expires_in: 3600 })
       if (req.url === "/API/candidates/search") {
         const body = JSON.parse(req.body) as { meta: { offset: number; limit: number } }
         const page = candidates.slice(body.meta.offset, body.meta.offset + body.meta.limit)
-        return json(res, 200, { meta: { offset: body.meta.offset, limit: body.meta.limit, total: candidates.length }, data: page })
+        return json(res, 200, {
+          meta: { offset: body.meta.offset, limit: body.meta.limit, total: candidates.length },
+          data: page,
+        })
       }
       if (req.url === "/API/candidates/42/confirm") return json(res, 200, { id: "42" })
       json(res, 404, { error_code: "E404", error_summary: "not found", error_causes: [] })
@@ -74,44 +78,72 @@ describe("generated clients against loopback servers", () => {
     const confirmed = await client.op.confirmCandidate({ params: { path: { id: "42" } } })
     expect(confirmed.data).toEqual({ id: "42" })
     const token = s.seen.find((r) => r.url === "/token")!
-    expect(JSON.parse(token.body)).toMatchObject({ grant_type: "client_credential", client_id: "id", client_secret: "secret", scope: "ccw.candidate" })
+    expect(JSON.parse(token.body)).toMatchObject({
+      grant_type: "client_credential",
+      client_id: "id",
+      client_secret: "secret",
+      scope: "ccw.candidate",
+    })
     const call = s.seen.find((r) => r.url === "/API/candidates/42/confirm")!
     expect(call.method).toBe("PUT")
     expect(call.headers.authorization).toBe("Bearer tok-1")
     expect(String(call.headers["x-correlation-id"]).length).toBeGreaterThan(0)
     expect(String(call.headers["x-correlation-id"]).length).toBeLessThanOrEqual(36)
     const seen: Array<string> = []
-    for await (const c of client.paginate.searchCandidates({ body: { meta: { limit: 3, offset: 0 }, data: { status: "Submitted" } } }))
+    for await (const c of client.paginate.searchCandidates({
+      body: { meta: { offset: 0 }, data: { status: "Submitted" } },
+    }))
       seen.push((c as { id: string }).id)
-    expect(seen).toEqual(["1", "2", "3", "4", "5", "6", "7"])
+    expect(seen).toEqual(candidates.map((c) => c.id))
+    // pages of the descriptor's pageSize (50), the offset in the JSON body at meta.offset
+    const pages = s.seen.filter((r) => r.url === "/API/candidates/search").map((r) => JSON.parse(r.body).meta)
+    expect(pages).toEqual([
+      { offset: 0, limit: 50 },
+      { offset: 50, limit: 50 },
+      { offset: 100, limit: 50 },
+    ])
     await client.close()
   })
 
   it("CCW through the Effect API: typed data, and a typed HttpError with the error envelope", async () => {
     const s = await serve((req, res) => {
-      if (req.url === "/token") return json(res, 200, { access_token: "tok-e", token_type: "Bearer", expires_in: 3600 })
+      if (req.url === "/token")
+        return json(res, 200, { access_token: "tok-e", token_type: "Bearer", expires_in: 3600 })
       json(res, 400, { error_code: "E4000007", error_summary: "invalid start date", error_causes: [] })
     })
     servers.push(s)
     const Ccw = await load("ccw")
-    type Failure = { readonly _tag: "HttpError"; readonly status: number; readonly body: { readonly error_code: string } }
+    type Failure = {
+      readonly _tag: "HttpError"
+      readonly status: number
+      readonly body: { readonly error_code: string }
+    }
     const call = Effect.gen(function* () {
       const client = yield* Ccw.CcwClient
       return yield* client.op.confirmCandidate({ params: { path: { id: "1" } } })
     }) as Effect.Effect<unknown, Failure, never>
     const program = call.pipe(
       Effect.catchTag("HttpError", (e) => Effect.succeed(`${e.status} ${e.body.error_code}`)),
-      Effect.provide(Ccw.layer({ baseUrl: s.url, tokenUrl: `${s.url}/token`, auth: { clientId: "id", clientSecret: "s" }, retry: { maxAttempts: 1 } })),
+      Effect.provide(
+        Ccw.layer({
+          baseUrl: s.url,
+          tokenUrl: `${s.url}/token`,
+          auth: { clientId: "id", clientSecret: "s" },
+          retry: { maxAttempts: 1 },
+        }),
+      ),
     )
     expect(await Effect.runPromise(program as Effect.Effect<unknown>)).toBe("400 E4000007")
   })
 
   it("Culture Amp: Basic client auth, form body, the scope template with entityId, cursor pagination", async () => {
     const s = await serve((req, res) => {
-      if (req.url === "/oauth2/token") return json(res, 200, { access_token: "ca-1", token_type: "Bearer", expires_in: 3599 })
+      if (req.url === "/oauth2/token")
+        return json(res, 200, { access_token: "ca-1", token_type: "Bearer", expires_in: 3599 })
       if (req.url?.startsWith("/employees")) {
         const cursor = new URL(req.url, "http://x").searchParams.get("cursor")
-        if (!cursor) return json(res, 200, { data: [{ id: "e1" }, { id: "e2" }], pagination: { afterKey: "k2" } })
+        if (!cursor)
+          return json(res, 200, { data: [{ id: "e1" }, { id: "e2" }], pagination: { afterKey: "k2" } })
         return json(res, 200, { data: [{ id: "e3" }], pagination: { afterKey: null } })
       }
       json(res, 404, {})
@@ -131,7 +163,10 @@ describe("generated clients against loopback servers", () => {
     expect(token.headers.authorization).toBe(`Basic ${Buffer.from("cid:csec").toString("base64")}`)
     expect(token.headers["content-type"]).toContain("application/x-www-form-urlencoded")
     expect(new URLSearchParams(token.body).get("scope")).toBe("target-entity:ent-9:employees-read")
-    expect(s.seen.filter((r) => r.url.startsWith("/employees")).map((r) => r.headers.authorization)).toEqual(["Bearer ca-1", "Bearer ca-1"])
+    expect(s.seen.filter((r) => r.url.startsWith("/employees")).map((r) => r.headers.authorization)).toEqual([
+      "Bearer ca-1",
+      "Bearer ca-1",
+    ])
     await client.close()
   })
 
@@ -140,19 +175,27 @@ describe("generated clients against loopback servers", () => {
     const s = await serve((req, res) => {
       const url = new URL(req.url, "http://x")
       if (url.pathname === "/jobs") {
-        if (url.searchParams.get("since_id") === "j2") return json(res, 200, { jobs: [{ shortcode: "j3" }], paging: {} })
-        return json(res, 200, { jobs: [{ shortcode: "j1" }, { shortcode: "j2" }], paging: { next: `${base}/jobs?limit=100&since_id=j2` } })
+        if (url.searchParams.get("since_id") === "j2")
+          return json(res, 200, { jobs: [{ shortcode: "j3" }], paging: {} })
+        return json(res, 200, {
+          jobs: [{ shortcode: "j1" }, { shortcode: "j2" }],
+          paging: { next: `${base}/jobs?limit=100&since_id=j2` },
+        })
       }
       json(res, 404, { error: "Not found" })
     })
     base = s.url
     servers.push(s)
     const Workable = await load("workable")
-    const client = Workable.createClient({ subdomain: "acme", baseUrl: s.url, auth: { type: "api-token", token: "wt" } })
+    const client = Workable.createClient({
+      subdomain: "acme",
+      baseUrl: s.url,
+      auth: { type: "api-token", token: "wt" },
+    })
     const codes: Array<string> = []
     for await (const j of client.paginate.listJobs()) codes.push((j as { shortcode: string }).shortcode)
     expect(codes).toEqual(["j1", "j2", "j3"])
-    expect(s.seen[0]!.url).toBe("/jobs?limit=100")
+    expect(s.seen.map((r) => r.url)).toEqual(["/jobs?limit=100", "/jobs?limit=100&since_id=j2"])
     expect(s.seen.every((r) => r.headers.authorization === "Bearer wt")).toBe(true)
     await client.close()
   })
@@ -173,14 +216,19 @@ describe("generated clients against loopback servers", () => {
 
   it("CCA: a session login, then the session token on calls", async () => {
     const s = await serve((req, res) => {
-      if (req.url === "/CcaAPI/session" && req.method === "POST") return json(res, 200, { token: "sess-1", expiresIn: 60 })
+      if (req.url === "/CcaAPI/session" && req.method === "POST")
+        return json(res, 200, { token: "sess-1", expiresIn: 60 })
       if (req.url === "/CcaAPI/agents") return json(res, 200, [{ id: "a1" }])
       if (req.url === "/CcaAPI/session" && req.method === "DELETE") return json(res, 200, {})
       json(res, 404, {})
     })
     servers.push(s)
     const Cca = await load("cca")
-    const client = Cca.createClient({ server: "ignored", baseUrl: `${s.url}/CcaAPI`, auth: { type: "session", username: "u", password: "p", module: "m" } })
+    const client = Cca.createClient({
+      server: "ignored",
+      baseUrl: `${s.url}/CcaAPI`,
+      auth: { type: "session", username: "u", password: "p", module: "m" },
+    })
     const r = await client.op.listAgents()
     expect(r.response.status).toBe(200)
     const login = s.seen.find((x) => x.url === "/CcaAPI/session")!

@@ -13,10 +13,23 @@ describe("keyway generate --spec (no descriptor: auth inferred from securitySche
     expect(d.baseUrl).toBe("https://{region}.inferred.test/api")
     expect(d.variables).toEqual({ region: { default: "eu" } })
     expect(d.auth).toEqual([
-      { type: "permanent-token", id: "basic", placement: { in: "header", name: "Authorization", scheme: "Basic" } },
-      { type: "permanent-token", id: "bearer", placement: { in: "header", name: "Authorization", scheme: "Bearer" } },
+      {
+        type: "permanent-token",
+        id: "basic",
+        placement: { in: "header", name: "Authorization", scheme: "Basic" },
+      },
+      {
+        type: "permanent-token",
+        id: "bearer",
+        placement: { in: "header", name: "Authorization", scheme: "Bearer" },
+      },
       { type: "permanent-token", id: "headerKey", placement: { in: "header", name: "X-Api-Key" } },
-      { type: "oauth2-client-credentials", id: "oauth-client-credentials", tokenUrl: "https://auth.inferred.test/token", scopes: ["widgets:read"] },
+      {
+        type: "oauth2-client-credentials",
+        id: "oauth-client-credentials",
+        tokenUrl: "https://auth.inferred.test/token",
+        scopes: ["widgets:read"],
+      },
       {
         type: "oauth2-authorization-code",
         id: "oauth-authorization-code",
@@ -26,18 +39,43 @@ describe("keyway generate --spec (no descriptor: auth inferred from securitySche
       },
       { type: "permanent-token", id: "queryKey", placement: { in: "query", name: "api_key" } },
     ])
-    expect(Infer.descriptor("none", "x.json", { openapi: "3.1.0", info: { title: "T", version: "1" } }).auth).toEqual([
-      { type: "permanent-token", id: "token", placement: { in: "header", name: "Authorization", scheme: "Bearer" } },
+    expect(
+      Infer.descriptor("none", "x.json", { openapi: "3.1.0", info: { title: "T", version: "1" } }).auth,
+    ).toEqual([
+      {
+        type: "permanent-token",
+        id: "token",
+        placement: { in: "header", name: "Authorization", scheme: "Bearer" },
+      },
     ])
   })
 
   it("emits the same kind of package; it type-checks; HTTP Basic sends base64(username:password)", async () => {
     const dir = project("spec")
-    const r = await run(["generate", "--spec", join(fixtures, "inferred/openapi.json"), "--name", "inferred", "--out", "out/inferred"], dir)
+    const r = await run(
+      [
+        "generate",
+        "--spec",
+        join(fixtures, "inferred/openapi.json"),
+        "--name",
+        "inferred",
+        "--out",
+        "out/inferred",
+      ],
+      dir,
+    )
     expect(r.err).toBe("")
     expect(r.code).toBe(0)
     const out = join(dir, "out", "inferred")
-    for (const f of ["package.json", "README.md", "tsconfig.json", "src/client.ts", "src/types.ts", "src/descriptor.ts", "src/index.ts"])
+    for (const f of [
+      "package.json",
+      "README.md",
+      "tsconfig.json",
+      "src/client.ts",
+      "src/types.ts",
+      "src/descriptor.ts",
+      "src/index.ts",
+    ])
       expect(existsSync(join(out, f)), f).toBe(true)
     const client = readFileSync(join(out, "src/client.ts"), "utf8")
     expect(client).toContain('"GET /widgets": { operationId: "list-widgets", scopes: ["widgets:read"] }')
@@ -67,7 +105,10 @@ describe("keyway generate --spec (no descriptor: auth inferred from securitySche
   it("a package written outside the project depends on registry versions, not workspace:*", async () => {
     const dir = project("spec-outside")
     const outside = join(dir, "..", "spec-outside-pkg")
-    const r = await run(["generate", "--spec", join(fixtures, "inferred/openapi.json"), "--name", "inferred", "--out", outside], dir)
+    const r = await run(
+      ["generate", "--spec", join(fixtures, "inferred/openapi.json"), "--name", "inferred", "--out", outside],
+      dir,
+    )
     expect(r.code).toBe(0)
     const pkg = JSON.parse(readFileSync(join(outside, "package.json"), "utf8"))
     expect(pkg.dependencies["@keyway/core"]).toBe("^0.1.0")

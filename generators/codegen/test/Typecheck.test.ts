@@ -5,7 +5,9 @@ import { fixtures, pkgDir, project, run, typecheck } from "./helpers.ts"
 
 const repo = join(pkgDir, "..", "..")
 const authPackages = ["client-credentials", "authorization-code", "permanent-token", "session-login"]
-const missingAuth = authPackages.filter((p) => !existsSync(join(repo, "packages", "auth", p, "src", "index.ts")))
+const missingAuth = authPackages.filter(
+  (p) => !existsSync(join(repo, "packages", "auth", p, "src", "index.ts")),
+)
 
 describe("generated packages type-check with tsc7", () => {
   it("the fixture package, with type tests: wrong paths, methods, parameters, bodies and options do not compile", async () => {
@@ -20,7 +22,10 @@ describe("generated packages type-check with tsc7", () => {
     expect(r.output).toBe("")
     expect(r.code).toBe(0)
     // and an unused @ts-expect-error would fail: prove the checker sees the file
-    writeFileSync(join(out, "src", "canary.ts"), "// @ts-expect-error nothing wrong here\nexport const ok: string = 'x'\n")
+    writeFileSync(
+      join(out, "src", "canary.ts"),
+      "// @ts-expect-error nothing wrong here\nexport const ok: string = 'x'\n",
+    )
     expect(typecheck(join(out, "tsconfig.json")).output).toContain("canary.ts")
   })
 

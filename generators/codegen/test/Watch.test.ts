@@ -8,7 +8,8 @@ const waitFor = (read: () => string, pattern: RegExp, from: number, timeoutMs: n
     const started = performance.now()
     const tick = () => {
       if (pattern.test(read().slice(from))) return resolve(performance.now() - started)
-      if (performance.now() - started > timeoutMs) return reject(new Error(`timed out waiting for ${pattern}; output:\n${read()}`))
+      if (performance.now() - started > timeoutMs)
+        return reject(new Error(`timed out waiting for ${pattern}; output:\n${read()}`))
       setTimeout(tick, 20)
     }
     tick()
@@ -29,11 +30,17 @@ describe("keyway generate --watch", () => {
       const original = readFileSync(owner, "utf8")
       // A good edit of a file only the bundle loaded: regenerated within a second.
       let mark = out.length
-      writeFileSync(owner, original.replace("name: { type: string }", "name: { type: string }\n  phone: { type: string }"))
+      writeFileSync(
+        owner,
+        original.replace("name: { type: string }", "name: { type: string }\n  phone: { type: string }"),
+      )
       const first = await waitFor(() => out, /petstore generated/, mark, 15_000) // first regeneration loads openapi-typescript
       expect(readFileSync(join(dir, "packages/petstore/src/types.ts"), "utf8")).toContain("phone?: string")
       mark = out.length
-      writeFileSync(owner, original.replace("name: { type: string }", "name: { type: string }\n  fax: { type: string }"))
+      writeFileSync(
+        owner,
+        original.replace("name: { type: string }", "name: { type: string }\n  fax: { type: string }"),
+      )
       const second = await waitFor(() => out, /petstore generated/, mark, 5_000)
       expect(second).toBeLessThan(1_000)
       // A bad edit: the error is reported (file:line), the process keeps running.
@@ -52,9 +59,14 @@ describe("keyway generate --watch", () => {
       // A descriptor edit is watched too.
       mark = out.length
       const descriptor = join(dir, "specs/petstore/provider.yaml")
-      writeFileSync(descriptor, readFileSync(descriptor, "utf8").replace("title: Petstore", "title: Pet Store"))
+      writeFileSync(
+        descriptor,
+        readFileSync(descriptor, "utf8").replace("title: Petstore", "title: Pet Store"),
+      )
       await waitFor(() => out, /petstore generated/, mark, 5_000)
-      expect(readFileSync(join(dir, "packages/petstore/src/descriptor.ts"), "utf8")).toContain('title: "Pet Store"')
+      expect(readFileSync(join(dir, "packages/petstore/src/descriptor.ts"), "utf8")).toContain(
+        'title: "Pet Store"',
+      )
       void first
     } finally {
       child.kill("SIGTERM")

@@ -1,5 +1,5 @@
 /**
- * Test helpers: throw-away projects under `test/.out/` (inside the package, so that generated
+ * Test helpers: throw-away projects under `test/fixtures/out/` (inside the package, so that generated
  * code resolves `@keyway/core`, `effect` and `openapi-fetch` from its node_modules), the CLI run
  * in-process or as a child process, and tsc7.
  */
@@ -12,12 +12,16 @@ import { main } from "../src/cli/Main.ts"
 export const here = dirname(fileURLToPath(import.meta.url))
 export const pkgDir = dirname(here)
 export const fixtures = join(here, "fixtures")
-export const outRoot = join(here, ".out")
+export const outRoot = join(here, "fixtures", "out")
 export const bin = join(pkgDir, "bin", "keyway.mjs")
 export const tsc7 = join(pkgDir, "..", "..", "tooling", "tsc7", "tsc7.mjs")
 
 /** A fresh project folder with a copy of the named fixture providers under `specs/`. */
-export const project = (name: string, providers: ReadonlyArray<string> = [], config: Record<string, unknown> = {}) => {
+export const project = (
+  name: string,
+  providers: ReadonlyArray<string> = [],
+  config: Record<string, unknown> = {},
+) => {
   const dir = join(outRoot, name)
   rmSync(dir, { recursive: true, force: true })
   mkdirSync(join(dir, "specs"), { recursive: true })
@@ -30,19 +34,32 @@ export const project = (name: string, providers: ReadonlyArray<string> = [], con
 export const run = async (args: ReadonlyArray<string>, cwd: string) => {
   let out = ""
   let err = ""
-  const code = await main(args, { cwd, out: (t) => void (out += t), err: (t) => void (err += t), interactive: false })
+  const code = await main(args, {
+    cwd,
+    out: (t) => void (out += t),
+    err: (t) => void (err += t),
+    interactive: false,
+  })
   return { code, out, err }
 }
 
 /** Runs the real bin as a child process. */
 export const runBin = (args: ReadonlyArray<string>, cwd: string, env: Record<string, string> = {}) => {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: "utf8", env: { ...process.env, CI: "1", ...env } })
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, CI: "1", ...env },
+  })
   return { code: r.status, out: r.stdout, err: r.stderr }
 }
 
 /** Spawns the bin (for --watch). */
 export const spawnBin = (args: ReadonlyArray<string>, cwd: string) =>
-  spawn(process.execPath, [bin, ...args], { cwd, env: { ...process.env, CI: "1" }, stdio: ["ignore", "pipe", "pipe"] })
+  spawn(process.execPath, [bin, ...args], {
+    cwd,
+    env: { ...process.env, CI: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  })
 
 /** Type-checks a folder's tsconfig with TypeScript 7. */
 export const typecheck = (tsconfig: string) => {

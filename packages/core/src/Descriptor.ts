@@ -32,7 +32,7 @@
  *
  * @since 0.1.0
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 const Seconds = Schema.Number.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0))).annotate({
   description: "A duration in whole seconds",

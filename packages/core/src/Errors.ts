@@ -257,7 +257,9 @@ export class ConfigError extends Data.TaggedError("ConfigError")<{
 }> {}
 
 /**
- * The token store could not be reached or answered wrongly. Nothing was written.
+ * The token store could not be reached or answered wrongly. A write may or may not have been
+ * applied (a reply can be lost after the store committed); repeating the same compare-and-set is
+ * safe, because it only applies against the revision it names.
  *
  * @example
  * ```ts

@@ -113,12 +113,14 @@ export async function* pages(
   const call = (client as Record<string, AnyMethod>)[method]
   if (typeof call !== "function") throw new TypeError(`the client has no ${method} method`)
   let request: Init = init ?? {}
-  const limit = spec.pageSize
-  if (spec.style === "offset" && spec.limitParam !== undefined && limit !== undefined) {
+  // The page size actually asked for: the caller's own limit wins over the declared page size.
+  let limit = spec.pageSize
+  if (spec.limitParam !== undefined) {
     const given = isBodyPath(spec.limitParam, method)
       ? at(request.body, spec.limitParam)
       : request.params?.query?.[spec.limitParam]
-    if (given === undefined) request = withParam(request, method, spec.limitParam, limit)
+    if (given !== undefined && Number.isFinite(Number(given))) limit = Number(given)
+    else if (limit !== undefined) request = withParam(request, method, spec.limitParam, limit)
   }
   let offset = 0
   if (spec.style === "offset") {

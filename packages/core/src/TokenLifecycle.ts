@@ -321,9 +321,18 @@ export const make = Effect.fnUntraced(function* (options: Options) {
       )
     })
 
+  // The hot path asks for the same scope arrays again and again (an operation's scopes are a
+  // constant): remember their key strings instead of sorting and encoding on every call.
+  const ids = new WeakMap<ReadonlyArray<string>, string>()
+  const idOf = (scopes: ReadonlyArray<string>) => {
+    let id = ids.get(scopes)
+    if (id === undefined) ids.set(scopes, (id = TokenStore.keyString(keyOf(scopes))))
+    return id
+  }
+
   const get = (scopes: ReadonlyArray<string>): Effect.Effect<TokenStore.StoredToken, AuthError> =>
     Effect.clockWith((clock) => {
-      const id = TokenStore.keyString(keyOf(scopes))
+      const id = idOf(scopes)
       const cached = cache.get(id)
       if (usable(id, cached, clock.currentTimeMillisUnsafe())) return Effect.succeed(cached)
       return singleFlight(scopes, undefined)

@@ -36,7 +36,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Redacted } from "effect"
+import { Clock, Context, Effect, Random, Redacted } from "effect"
 import type { BodyFormat, ClientAuth, RevokeStyle } from "./Descriptor.ts"
 import {
   type AuthError,
@@ -50,6 +50,7 @@ import {
   TokenEndpointError,
 } from "./Errors.ts"
 import * as Http from "./Http.ts"
+import * as Retry from "./Retry.ts"
 import type { Obtained } from "./TokenLifecycle.ts"
 import { Transport } from "./Transport.ts"
 
@@ -543,11 +544,48 @@ export const request: (input: Input) => Effect.Effect<TokenResponse, AuthError> 
   }
   yield* Effect.annotateCurrentSpan({ "keyway.provider": context.provider, "keyway.grant": input.kind })
   const transport = yield* Transport
-  const response = yield* transport
-    .send(build(input), { correlationId, timeoutMs: input.endpoint.timeoutMs ?? 30_000 })
-    .pipe(Effect.mapError((error) => transportFailure(error, context)))
-  if (response.status < 200 || response.status >= 300) return yield* Effect.fail(classify(response, context))
-  return yield* parse(response, context)
+  // Token requests are retried under the provider's policy (at most 3 attempts), but only when it
+  // is safe: a client credentials request can always be repeated; a code exchange or a refresh
+  // only if it never reached the server (or the server said 429/503 with Retry-After), because a
+  // code is single use and a refresh may already have rotated the refresh token.
+  const policy = Retry.merge(yield* Retry.Retry, {
+    maxAttempts: Math.min(3, (yield* Retry.Retry).maxAttempts),
+  })
+  const repeatable = input.kind === "client_credentials"
+  const request = build(input)
+  for (let attempt = 1; ; attempt++) {
+    const sent = yield* Effect.result(
+      transport.send(request, { correlationId, timeoutMs: input.endpoint.timeoutMs ?? 30_000 }),
+    )
+    const now = yield* Clock.currentTimeMillis
+    const outcome: Retry.Outcome =
+      sent._tag === "Success"
+        ? {
+            _tag: "Status",
+            status: sent.success.status,
+            retryAfterMs: Retry.parseRetryAfter(Http.header(sent.success, "retry-after"), now),
+          }
+        : sent.failure._tag === "NetworkError"
+          ? { _tag: "Network", reachedServer: sent.failure.reachedServer }
+          : { _tag: "Timeout" }
+    const retryAfterMs = outcome._tag === "Status" ? (outcome.retryAfterMs ?? 0) : 0
+    const again =
+      attempt < policy.maxAttempts &&
+      (outcome._tag !== "Status" || policy.retryOn.includes(outcome.status)) &&
+      retryAfterMs <= policy.maxRetryAfterMs &&
+      Retry.isRetryable(policy, "POST", outcome, repeatable)
+    if (again) {
+      const delay = Math.max(Retry.backoff(policy, attempt, yield* Random.next), retryAfterMs)
+      yield* Effect.logDebug(`token endpoint: attempt ${attempt + 1} in ${delay} ms`)
+      yield* Effect.sleep(delay)
+      continue
+    }
+    if (sent._tag === "Failure") return yield* Effect.fail(transportFailure(sent.failure, context))
+    const response = sent.success
+    if (response.status < 200 || response.status >= 300)
+      return yield* Effect.fail(classify(response, context))
+    return yield* parse(response, context)
+  }
 })
 
 /**

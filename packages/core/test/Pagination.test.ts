@@ -107,3 +107,41 @@ describe("Pagination", () => {
     assert.match(error.correlationId, /^[0-9a-f-]{36}$/)
   })
 })
+
+describe("Pagination page sizes", () => {
+  it("a caller's smaller limit keeps paging; the declared page size is sent when none is given", async () => {
+    const server = await Server.start()
+    const client = Client.make<any>({ provider: "p", baseUrl: server.url, auth: Auth.layerNone })
+    server.setDefault((req, res) => {
+      const url = new URL(req.url!, server.url)
+      const offset = Number(url.searchParams.get("offset"))
+      const limit = Number(url.searchParams.get("limit"))
+      Server.json(200, { totalCount: 5, employees: ids(offset, Math.min(offset + limit, 5)) })(req, res, "")
+    })
+    const spec = {
+      style: "offset",
+      items: "employees",
+      param: "offset",
+      limitParam: "limit",
+      pageSize: 10,
+    } as const
+    const small = await Array.fromAsync(
+      Pagination.iterate(client, "GET", "/employees", { params: { query: { limit: 2 } } }, spec),
+    )
+    assert.deepStrictEqual(small, ids(0, 5))
+    assert.strictEqual(server.seen.length, 3)
+    await Array.fromAsync(Pagination.iterate(client, "GET", "/employees", undefined, spec))
+    assert.strictEqual(server.seen[3]!.url, "/employees?limit=10&offset=0")
+    await Array.fromAsync(
+      Pagination.iterate(client, "GET", "/jobs", undefined, {
+        style: "next-url",
+        items: "employees",
+        limitParam: "limit",
+        pageSize: 100,
+      }),
+    )
+    assert.strictEqual(server.seen[4]!.url, "/jobs?limit=100")
+    await client.close()
+    await server.close()
+  })
+})

@@ -81,13 +81,26 @@ export const sessionAuth = (sandbox: Sandbox<"cca">): Cca.CcaSessionAuth => ({
 /**
  * Runs both strategies, one after the other; two rows.
  *
+ * @example
+ * ```ts
+ * import { startSandbox } from "@keyway/sandbox"
+ * import * as CcaScenario from "@keyway/demo/CcaScenario"
+ * import * as Scenario from "@keyway/demo/Scenario"
+ * // const [permanent, session] = await CcaScenario.run(await startSandbox("cca"), Scenario.settings({ phase: "clean" }))
+ * ```
+ *
  * @since 0.1.0
  */
 export const run = async (
   sandbox: Sandbox<"cca">,
   settings: Scenario.Settings,
 ): Promise<ReadonlyArray<Scenario.Row>> => {
-  const target = (strategy: string) => ({ provider: "cca", strategy, phase: settings.phase, urls: sandbox.urls })
+  const target = (strategy: string) => ({
+    provider: "cca",
+    strategy,
+    phase: settings.phase,
+    urls: sandbox.urls,
+  })
   const permanent = await Scenario.measure(target("permanent-token"), async (recorder) => {
     await using cca = recorder.instrument(client(sandbox, settings, permanentAuth(sandbox)), {
       idempotentPosts: true,

@@ -74,6 +74,14 @@ export const client = (
 /**
  * Runs the scenario; one row.
  *
+ * @example
+ * ```ts
+ * import { startSandbox } from "@keyway/sandbox"
+ * import * as CchScenario from "@keyway/demo/CchScenario"
+ * import * as Scenario from "@keyway/demo/Scenario"
+ * // const [row] = await CchScenario.run(await startSandbox("cch"), Scenario.settings({ phase: "clean" }))
+ * ```
+ *
  * @since 0.1.0
  */
 export const run = async (
@@ -111,7 +119,10 @@ export const run = async (
       )
 
       await cch.release()
-      Scenario.check((await Consent.stored(store, config)) === undefined, "release() left the grant in the store")
+      Scenario.check(
+        (await Consent.stored(store, config)) === undefined,
+        "release() left the grant in the store",
+      )
     },
   ),
 ]

@@ -46,6 +46,9 @@ export const client = (
       clientId: sandbox.credentials.clientId,
       clientSecret: Redacted.make(sandbox.credentials.clientSecret),
     },
+    // CCW wants `Content-Type: application/json` on every call, the bodyless PUT .../confirm
+    // included (400 E4000001 otherwise); the descriptor cannot say so yet, so the demo does.
+    headers: { "Content-Type": "application/json" },
     retry: settings.retry,
     layer: settings.layer,
     ...overrides,
@@ -55,12 +58,26 @@ export const client = (
  * The page size the demo lists contingent workers with, to get several pages out of the 48
  * active ones.
  *
+ * @example
+ * ```ts
+ * import * as CcwScenario from "@keyway/demo/CcwScenario"
+ * CcwScenario.workerPageSize // 20
+ * ```
+ *
  * @since 0.1.0
  */
 export const workerPageSize = 20
 
 /**
  * Runs the scenario; one row.
+ *
+ * @example
+ * ```ts
+ * import { startSandbox } from "@keyway/sandbox"
+ * import * as CcwScenario from "@keyway/demo/CcwScenario"
+ * import * as Scenario from "@keyway/demo/Scenario"
+ * // const [row] = await CcwScenario.run(await startSandbox("ccw"), Scenario.settings({ phase: "faults" }))
+ * ```
  *
  * @since 0.1.0
  */
@@ -97,7 +114,10 @@ export const run = async (
           body: { meta: { limit: 50, offset: 0 }, data: { status: "submitted" } },
         }),
       )
-      Scenario.check(submitted.length === total, `paginated ${submitted.length} of ${total} submitted candidates`)
+      Scenario.check(
+        submitted.length === total,
+        `paginated ${submitted.length} of ${total} submitted candidates`,
+      )
 
       // Pagination.iterate with the descriptor's spec and a smaller page: 48 workers, 3 pages.
       const spec = Ccw.descriptor.pagination[0]

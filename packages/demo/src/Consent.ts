@@ -23,6 +23,12 @@ import * as UserAgent from "./UserAgent.ts"
 /**
  * What a sandbox of an authorization code provider gives.
  *
+ * @example
+ * ```ts
+ * import type * as Consent from "@keyway/demo/Consent"
+ * const sandbox: Consent.AuthorizationCodeSandbox = { urls: { tokenUrl: "http://127.0.0.1:4000/token" }, credentials: { clientId: "id", clientSecret: "s" } }
+ * ```
+ *
  * @since 0.1.0
  */
 export interface AuthorizationCodeSandbox {
@@ -89,7 +95,9 @@ export const run = async (
   const start = helpers.authorizeUrl({ redirectUri })
   const callback = await UserAgent.authorize(start.url)
   if (`${callback.origin}${callback.pathname}` !== redirectUri) {
-    throw new Error(`the provider redirected to ${callback.origin}${callback.pathname}, not to ${redirectUri}`)
+    throw new Error(
+      `the provider redirected to ${callback.origin}${callback.pathname}, not to ${redirectUri}`,
+    )
   }
   return Effect.runPromise(
     helpers

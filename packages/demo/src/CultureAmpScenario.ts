@@ -82,6 +82,14 @@ export const claims = async (
 /**
  * Runs the scenario; one row.
  *
+ * @example
+ * ```ts
+ * import { startSandbox } from "@keyway/sandbox"
+ * import * as CultureAmpScenario from "@keyway/demo/CultureAmpScenario"
+ * import * as Scenario from "@keyway/demo/Scenario"
+ * // const [row] = await CultureAmpScenario.run(await startSandbox("cultureamp"), Scenario.settings({ phase: "clean" }))
+ * ```
+ *
  * @since 0.1.0
  */
 export const run = async (

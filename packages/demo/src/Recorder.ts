@@ -77,6 +77,12 @@ export interface Recorder {
 /**
  * Options of {@link instrument}.
  *
+ * @example
+ * ```ts
+ * import * as Recorder from "@keyway/demo/Recorder"
+ * // Recorder.make().instrument(ccwClient, { idempotentPosts: true })
+ * ```
+ *
  * @since 0.1.0
  */
 export interface InstrumentOptions {

@@ -12,10 +12,16 @@
  *
  * @since 0.1.0
  */
-import type { ControlRequest, CounterValues, CountersSnapshot, FaultSpec } from "@keyway/sandbox"
+import type { ControlRequest, CountersSnapshot, CounterValues, FaultSpec } from "@keyway/sandbox"
 
 /**
  * Where a sandbox's control API is.
+ *
+ * @example
+ * ```ts
+ * import type * as SandboxControl from "@keyway/demo/SandboxControl"
+ * const urls: SandboxControl.ControlUrls = { origin: "http://127.0.0.1:4000", controlUrl: "http://127.0.0.1:4000/__sandbox/control" }
+ * ```
  *
  * @since 0.1.0
  */
@@ -86,24 +92,25 @@ export const delta = (before: CounterValues, after: CounterValues): CounterValue
 })
 
 /**
- * The faults of the demo's second run, all on API routes (token endpoints stay clean): 429 with
- * a `Retry-After` of 1 s, bursts of two 502s, connection resets in the middle of a body, each at
- * a third of `rate`, plus 20 ms of latency at `rate`.
+ * The faults of the demo's second run, all on API routes (token endpoints stay clean), so that
+ * about `rate` of the API requests fail: 429 with a `Retry-After` of 1 s and connection resets in
+ * the middle of a body, each at a third of `rate`, and bursts of two 502s that start at a sixth
+ * of `rate` (each burst fails two requests); plus 20 ms of latency at `rate`.
  *
  * @example
  * ```ts
  * import * as SandboxControl from "@keyway/demo/SandboxControl"
- * SandboxControl.faultProfile(0.3).length // 4
+ * SandboxControl.faultProfile(0.3).map((f) => f.type) // ["429", "5xx", "reset", "latency"]
  * ```
  *
  * @since 0.1.0
  */
 export const faultProfile = (rate: number): ReadonlyArray<FaultSpec> => {
-  const each = Math.min(1, Math.max(0, rate / 3))
+  const share = Math.min(1, Math.max(0, rate))
   return [
-    { type: "429", rate: each, retryAfter: 1, target: "api" },
-    { type: "5xx", rate: each, status: 502, count: 2, target: "api" },
-    { type: "reset", rate: each, when: "mid-body", target: "api" },
-    { type: "latency", rate: Math.min(1, Math.max(0, rate)), ms: 20, target: "api" },
+    { type: "429", rate: share / 3, retryAfter: 1, target: "api" },
+    { type: "5xx", rate: share / 6, status: 502, count: 2, target: "api" },
+    { type: "reset", rate: share / 3, when: "mid-body", target: "api" },
+    { type: "latency", rate: share, ms: 20, target: "api" },
   ]
 }

@@ -16,6 +16,12 @@
 /**
  * What a page answered.
  *
+ * @example
+ * ```ts
+ * import * as UserAgent from "@keyway/demo/UserAgent"
+ * // const { status, location } = await UserAgent.visit(authorizeUrl)
+ * ```
+ *
  * @since 0.1.0
  */
 export interface Visit {
@@ -61,7 +67,9 @@ export const visit = async (url: string | URL): Promise<Visit> => {
 export const authorize = async (authorizeUrl: string | URL): Promise<URL> => {
   const page = await visit(authorizeUrl)
   if (page.status < 300 || page.status > 399 || page.location === undefined) {
-    throw new Error(`the authorize endpoint answered ${page.status} without a redirect: ${page.body.slice(0, 200)}`)
+    throw new Error(
+      `the authorize endpoint answered ${page.status} without a redirect: ${page.body.slice(0, 200)}`,
+    )
   }
   return new URL(page.location)
 }

@@ -75,6 +75,14 @@ export const client = (
 /**
  * Runs the scenario; one row.
  *
+ * @example
+ * ```ts
+ * import { startSandbox } from "@keyway/sandbox"
+ * import * as WorkableScenario from "@keyway/demo/WorkableScenario"
+ * import * as Scenario from "@keyway/demo/Scenario"
+ * // const [row] = await WorkableScenario.run(await startSandbox("workable"), Scenario.settings({ phase: "clean" }))
+ * ```
+ *
  * @since 0.1.0
  */
 export const run = async (
@@ -96,7 +104,7 @@ export const run = async (
       Scenario.check(shortcode !== undefined, "the first job has no shortcode")
       const job = Scenario.data(await workable.op.getJob({ params: { path: { shortcode } } }))
       Scenario.check(job.shortcode === shortcode, "getJob answered another job")
-      // 400 candidates, 4 pages of the descriptor's 100.
+      // 400 candidates, in pages of at most 100.
       const candidates = await Array.fromAsync(workable.paginate.listCandidates())
       Scenario.check(candidates.length === 400, `listed ${candidates.length} of 400 candidates`)
       const id = String(candidates[0]?.id)
@@ -115,7 +123,10 @@ export const run = async (
       )
 
       await workable.release()
-      Scenario.check((await Consent.stored(store, config)) === undefined, "release() left the grant in the store")
+      Scenario.check(
+        (await Consent.stored(store, config)) === undefined,
+        "release() left the grant in the store",
+      )
     },
   ),
 ]

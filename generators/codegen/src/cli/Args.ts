@@ -66,7 +66,8 @@ export const parse = (argv: ReadonlyArray<string>): Parsed => {
       const name = arg.slice(2, eq === -1 ? undefined : eq)
       if (valued.has(name)) {
         const value = eq === -1 ? argv[++i] : arg.slice(eq + 1)
-        if (value === undefined || value.startsWith("--")) throw new UsageError({ reason: `--${name} needs a value` })
+        if (value === undefined || value.startsWith("--"))
+          throw new UsageError({ reason: `--${name} needs a value` })
         if (name === "provider") provider.push(...value.split(",").filter(Boolean))
         else values[name] = value
       } else if (switches.has(name)) {

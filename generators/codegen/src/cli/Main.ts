@@ -25,6 +25,12 @@ import { parse } from "./Args.ts"
 /**
  * The help text.
  *
+ * @example
+ * ```ts
+ * import { Main } from "@keyway/codegen"
+ * Main.help.startsWith("keyway") // true
+ * ```
+ *
  * @since 0.1.0
  */
 export const help = `keyway: typed clients from OpenAPI specs and provider descriptors
@@ -115,14 +121,17 @@ export const main = async (argv: ReadonlyArray<string>, io: Io = defaultIo()): P
       io.out(`next: edit them, then run keyway generate --provider ${name}\n`)
       return 0
     }
-    if (args.command !== "generate") throw new UsageError({ reason: `unknown command "${args.command}" (see keyway --help)` })
+    if (args.command !== "generate")
+      throw new UsageError({ reason: `unknown command "${args.command}" (see keyway --help)` })
     const f = args.flags
     let spec: { path: string; name: string; out: string } | undefined
     if (f.spec !== undefined || f.name !== undefined || f.out !== undefined) {
       if (!f.spec || !f.name || !f.out) throw new UsageError({ reason: "--spec needs --name and --out" })
       if (f.provider.length) throw new UsageError({ reason: "--spec and --provider cannot be combined" })
       if (!/^[a-z][a-z0-9-]*$/.test(f.name))
-        throw new UsageError({ reason: `--name "${f.name}": expected lower-case letters, digits and dashes, starting with a letter` })
+        throw new UsageError({
+          reason: `--name "${f.name}": expected lower-case letters, digits and dashes, starting with a letter`,
+        })
       spec = { path: f.spec, name: f.name, out: f.out }
     }
     if (f.watch) {
@@ -160,7 +169,8 @@ export const main = async (argv: ReadonlyArray<string>, io: Io = defaultIo()): P
     })
     for (const failure of outcome.failures) printError(io, failure.error, debug)
     const differing: Array<string> = [...outcome.differingFiles]
-    for (const r of outcome.results) for (const file of r.differing) differing.push(relative(io.cwd, `${r.outDir}/${file}`))
+    for (const r of outcome.results)
+      for (const file of r.differing) differing.push(relative(io.cwd, `${r.outDir}/${file}`))
     if (f.check) for (const file of differing) io.err(`differs: ${file}\n`)
     const count = (s: string) => outcome.results.filter((r) => r.status === s).length
     const parts = [

@@ -19,7 +19,8 @@ import { docText, literal, operationKey, propertyName } from "../Model.ts"
 import type { ClientContext, Plugin } from "../Plugin.ts"
 import { type ClientPlan, make as makePlan, type StrategyPlan } from "./Plan.ts"
 
-const union = (items: ReadonlyArray<string>): string => (items.length === 0 ? "never" : items.map(literal).join(" | "))
+const union = (items: ReadonlyArray<string>): string =>
+  items.length === 0 ? "never" : items.map(literal).join(" | ")
 
 const doc = (text: string | undefined, indent = ""): string =>
   text ? `${indent}/** ${docText(text)} */\n` : ""
@@ -38,12 +39,14 @@ const doc = (text: string | undefined, indent = ""): string =>
 export const header = (model: ProviderModel, plan: ClientPlan): string => {
   const T = model.typeName
   const out: Array<string> = []
-  const pkgs = [...new Map(plan.strategies.map((s) => [s.pkg, s.ns])).entries()].sort(([a], [b]) => a.localeCompare(b))
+  const pkgs = [...new Map(plan.strategies.map((s) => [s.pkg, s.ns])).entries()].sort(([a], [b]) =>
+    a.localeCompare(b),
+  )
   out.push(`import { Context, Effect, Layer, Redacted } from "effect"`)
   out.push(`import type { FetchResponse, MaybeOptionalInit } from "openapi-fetch"`)
   out.push(`import type { HttpMethod, MediaType, RequiredKeysOf } from "openapi-typescript-helpers"`)
   out.push(
-    `import { type Auth, type Call, Client, Correlation, Descriptor, type Errors, Retry, TokenStore } from "@keyway/core"`,
+    `import { type Auth, type Call, Client, Correlation, Descriptor, type Errors, ${model.descriptor.pagination?.length ? "Pagination, " : ""}Retry, TokenStore } from "@keyway/core"`,
   )
   for (const [pkg, ns] of pkgs) out.push(`import { ${ns} } from ${literal(pkg)}`)
   out.push(`import { descriptor } from "./descriptor.ts"`)
@@ -53,7 +56,9 @@ export const header = (model: ProviderModel, plan: ClientPlan): string => {
   out.push(`export const provider = ${literal(model.name)}`)
   out.push("")
   if (plan.errorType) {
-    out.push(`/** The error body ${docText(model.descriptor.title)} answers with (\`${model.descriptor.errors!.envelope}\`). */`)
+    out.push(
+      `/** The error body ${docText(model.descriptor.title)} answers with (\`${model.descriptor.errors!.envelope}\`). */`,
+    )
     out.push(`export type ${plan.errorType} = ${plan.errorTypeExpr}`)
   } else {
     out.push(`/** The error body: the descriptor declares no envelope. */`)
@@ -70,16 +75,19 @@ export const header = (model: ProviderModel, plan: ClientPlan): string => {
   out.push(`export type Secret = string | Redacted.Redacted<string>`)
   out.push("")
   for (const s of plan.strategies) {
-    out.push(`/** Credentials for the \`${s.strategy.type}\` strategy${s.strategy.id ? ` (\`${s.strategy.id}\`)` : ""}. */`)
-    out.push(`export interface ${s.typeName} {`)
     out.push(
-      `  readonly type${plan.strategies.length === 1 ? "?" : ""}: ${literal(s.key)}`,
+      `/** Credentials for the \`${s.strategy.type}\` strategy${s.strategy.id ? ` (\`${s.strategy.id}\`)` : ""}. */`,
     )
-    for (const f of s.fields) out.push(`${doc(f.doc, "  ")}  readonly ${f.name}${f.optional ? "?" : ""}: ${f.type}`)
+    out.push(`export interface ${s.typeName} {`)
+    out.push(`  readonly type${plan.strategies.length === 1 ? "?" : ""}: ${literal(s.key)}`)
+    for (const f of s.fields)
+      out.push(`${doc(f.doc, "  ")}  readonly ${f.name}${f.optional ? "?" : ""}: ${f.type}`)
     out.push("}")
     out.push("")
   }
-  out.push(`/** How the client authenticates${plan.strategies.length > 1 ? ": one of the strategies, by \`type\`" : ""}. */`)
+  out.push(
+    `/** How the client authenticates${plan.strategies.length > 1 ? ": one of the strategies, by `type`" : ""}. */`,
+  )
   out.push(`export type ${T}Auth = ${plan.strategies.map((s) => s.typeName).join(" | ")}`)
   out.push("")
   out.push(`/** Options of both APIs, besides where the servers are. */`)
@@ -103,7 +111,9 @@ export const header = (model: ProviderModel, plan: ClientPlan): string => {
   out.push(`  /** Retry policy overrides (on top of the descriptor's). */`)
   out.push(`  readonly retry?: Partial<Retry.Policy> | undefined`)
   out.push(`  /** The correlation id header (default from the descriptor). */`)
-  out.push(`  readonly correlation?: { readonly header: string; readonly maxLength?: number | undefined } | undefined`)
+  out.push(
+    `  readonly correlation?: { readonly header: string; readonly maxLength?: number | undefined } | undefined`,
+  )
   out.push(`  /** More layers for the runtime (a Logger, a Tracer, a Transport). */`)
   out.push(`  readonly layer?: Layer.Layer<never, unknown> | undefined`)
   out.push("}")
@@ -126,7 +136,9 @@ const locationType = (model: ProviderModel, plan: ClientPlan): string => {
   const always = exposed.filter((v) => !v.envCovered)
   const covered = exposed.filter((v) => v.envCovered)
   const lines: Array<string> = []
-  lines.push(`/** Where the servers are${plan.environments.length ? ": a named environment, the variables, or explicit URLs" : ""}. */`)
+  lines.push(
+    `/** Where the servers are${plan.environments.length ? ": a named environment, the variables, or explicit URLs" : ""}. */`,
+  )
   const body = (fields: Array<string>, indent = "") =>
     fields.length
       ? `{\n${fields
@@ -136,7 +148,9 @@ const locationType = (model: ProviderModel, plan: ClientPlan): string => {
           .join("\n")}\n${indent}}`
       : "{}"
   const alwaysFields = always.map((v) => varField(v, !v.required))
-  const baseUrlField = plan.baseUrlRequired ? [`  /** The API's base URL (the spec names no server). */\n  readonly baseUrl: string`] : []
+  const baseUrlField = plan.baseUrlRequired
+    ? [`  /** The API's base URL (the spec names no server). */\n  readonly baseUrl: string`]
+    : []
   if (plan.environments.length === 0) {
     lines.push(`export type ${T}Location = ${body([...alwaysFields, ...baseUrlField])}`)
     return lines.join("\n")
@@ -156,7 +170,9 @@ const locationType = (model: ProviderModel, plan: ClientPlan): string => {
   const urlBranch = [
     `  readonly environment?: undefined`,
     `  /** The API's base URL. */\n  readonly baseUrl: string`,
-    ...plan.urlOptionsRequiredWithoutEnvironment.map((k) => `  /** The strategy's \`${k}\`. */\n  readonly ${k}: string`),
+    ...plan.urlOptionsRequiredWithoutEnvironment.map(
+      (k) => `  /** The strategy's \`${k}\`. */\n  readonly ${k}: string`,
+    ),
     ...covered.map((v) => varField(v, true)),
     ...alwaysFields,
   ]
@@ -188,7 +204,9 @@ const strategyLayer = (model: ProviderModel, plan: ClientPlan, s: StrategyPlan):
   const urls: Array<string> = []
   for (const k of ["tokenUrl", "authorizeUrl", "revokeUrl"] as const) {
     if (typeof (s.strategy as Record<string, unknown>)[k] === "string")
-      urls.push(`${k}: options.${k} ?? Descriptor.resolveUrl(${base}.${k}, settings.variables, settings.baseUrl)`)
+      urls.push(
+        `${k}: options.${k} ?? Descriptor.resolveUrl(${base}.${k}, settings.variables, settings.baseUrl)`,
+      )
   }
   const withVariables = s.strategy.type === "oauth2-client-credentials"
   const withConnection = s.strategy.type !== "permanent-token"
@@ -241,8 +259,12 @@ const runtimeHelpers = (model: ProviderModel, plan: ClientPlan): string => {
   const T = model.typeName
   const out: Array<string> = []
   const exposed = plan.variables.filter((v) => v.exposed).map((v) => v.name)
-  const defaults = Object.fromEntries(plan.variables.filter((v) => v.default !== undefined).map((v) => [v.name, v.default!]))
-  out.push(`const secret = (value: Secret): Redacted.Redacted<string> => (Redacted.isRedacted(value) ? value : Redacted.make(value))`)
+  const defaults = Object.fromEntries(
+    plan.variables.filter((v) => v.default !== undefined).map((v) => [v.name, v.default!]),
+  )
+  out.push(
+    `const secret = (value: Secret): Redacted.Redacted<string> => (Redacted.isRedacted(value) ? value : Redacted.make(value))`,
+  )
   out.push("")
   out.push(`const variableDefaults: Readonly<Record<string, string>> = ${JSON.stringify(defaults)}`)
   out.push("")
@@ -262,9 +284,15 @@ const runtimeHelpers = (model: ProviderModel, plan: ClientPlan): string => {
   out.push(` */`)
   out.push(`export const resolveSettings = (options: ${T}ClientOptions): ${T}Settings => {`)
   if (plan.environments.length) {
-    out.push(`  const environments: Readonly<Record<string, Readonly<Record<string, string>>>> = descriptor.environments`)
-    out.push(`  const environment = options.environment === undefined ? {} : environments[options.environment]`)
-    out.push(`  if (environment === undefined) throw new Error(\`${model.name}: unknown environment "\${options.environment}"\`)`)
+    out.push(
+      `  const environments: Readonly<Record<string, Readonly<Record<string, string>>>> = descriptor.environments`,
+    )
+    out.push(
+      `  const environment = options.environment === undefined ? {} : environments[options.environment]`,
+    )
+    out.push(
+      `  if (environment === undefined) throw new Error(\`${model.name}: unknown environment "\${options.environment}"\`)`,
+    )
   } else out.push(`  const environment = {}`)
   out.push(`  const given: Record<string, string> = {}`)
   if (exposed.length) {
@@ -290,7 +318,9 @@ const runtimeHelpers = (model: ProviderModel, plan: ClientPlan): string => {
   out.push(
     `export const authLayer = (options: ${T}ClientOptions, settings: ${T}Settings = resolveSettings(options)): Layer.Layer<Auth.Auth, unknown, TokenStore.TokenStore> => {`,
   )
-  out.push(`  if (Layer.isLayer(options.auth)) return options.auth as Layer.Layer<Auth.Auth, unknown, TokenStore.TokenStore>`)
+  out.push(
+    `  if (Layer.isLayer(options.auth)) return options.auth as Layer.Layer<Auth.Auth, unknown, TokenStore.TokenStore>`,
+  )
   out.push(`  const auth = options.auth as ${T}Auth`)
   if (plan.strategies.length === 1) {
     out.push(`  return ${strategyLayer(model, plan, plan.strategies[0]!)}`)
@@ -431,6 +461,12 @@ export const layer = (options: ${T}ClientOptions): Layer.Layer<${T}Client, unkno
 /**
  * The shared helper types of operation functions.
  *
+ * @example
+ * ```ts
+ * import { ClientPlugin } from "@keyway/codegen"
+ * ClientPlugin.operationTypes(model, plan).includes("EffectOperation") // true
+ * ```
+ *
  * @since 0.1.0
  */
 export const operationTypes = (model: ProviderModel, plan: ClientPlan): string => {
@@ -478,9 +514,11 @@ export const plugin: Plugin = {
   name: "keyway:client",
   client: (ctx) => {
     const plan = makePlan(ctx.model)
-    ctx.sourceFile.addStatements([header(ctx.model, plan), operationTable(ctx.model), operationTypes(ctx.model, plan)].join("\n\n"))
+    ctx.addStatements(
+      [header(ctx.model, plan), operationTable(ctx.model), operationTypes(ctx.model, plan)].join("\n\n"),
+    )
     ctx.defer(() => {
-      ctx.sourceFile.addStatements(`\n${factories(ctx.model, ctx)}`)
+      ctx.addStatements(`\n${factories(ctx.model, ctx)}`)
     })
   },
 }

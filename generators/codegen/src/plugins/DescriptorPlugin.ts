@@ -23,7 +23,10 @@ const value = (v: unknown, indent: string): string => {
     const entries = Object.entries(v as Record<string, unknown>)
     if (entries.length === 0) return "{}"
     return `{\n${entries
-      .map(([k, x]) => `${indent}  ${/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(k) ? k : JSON.stringify(k)}: ${value(x, `${indent}  `)},`)
+      .map(
+        ([k, x]) =>
+          `${indent}  ${/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(k) ? k : JSON.stringify(k)}: ${value(x, `${indent}  `)},`,
+      )
       .join("\n")}\n${indent}}`
   }
   return JSON.stringify(v)
@@ -42,7 +45,9 @@ const value = (v: unknown, indent: string): string => {
  */
 export const render = (model: ProviderModel): string => {
   const { $schema: _schema, ...descriptor } = model.descriptor as Record<string, unknown>
-  const origin = model.inferred ? `inferred from ${model.specName}` : `from ${model.input.descriptorPath ? "provider.yaml" : "the spec"}`
+  const origin = model.inferred
+    ? `inferred from ${model.specName}`
+    : `from ${model.input.descriptorPath ? "provider.yaml" : "the spec"}`
   return `import type { Descriptor } from "@keyway/core"
 
 /** The ${docText(model.descriptor.title)} descriptor (${origin}), validated. */

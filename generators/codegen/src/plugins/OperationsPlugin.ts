@@ -39,21 +39,23 @@ export const plugin: Plugin = {
           return `  /** ${docText(summary)}${op.deprecated ? " @deprecated" : ""} */\n  readonly ${propertyName(op.name)}: ${effect ? "EffectOperation" : "Operation"}<${literal(op.path)}, ${literal(op.method)}>`
         })
         .join("\n")
-    const list = ops.map((op) => `  [${literal(op.name)}, ${literal(op.method.toUpperCase())}, ${literal(op.path)}],`).join("\n")
-    ctx.sourceFile.addStatements(
+    const list = ops
+      .map((op) => `  [${literal(op.name)}, ${literal(op.method.toUpperCase())}, ${literal(op.path)}],`)
+      .join("\n")
+    ctx.addStatements(
       `\n${[
-      `/** One function per operation, named after its operationId (Promise API). */
+        `/** One function per operation, named after its operationId (Promise API). */
 export interface ${T}Operations {
 ${line(false)}
 }`,
-      `/** One function per operation, named after its operationId (Effect API). */
+        `/** One function per operation, named after its operationId (Effect API). */
 export interface ${T}EffectOperations {
 ${line(true)}
 }`,
-      `const operationList: ReadonlyArray<readonly [string, string, string]> = [
+        `const operationList: ReadonlyArray<readonly [string, string, string]> = [
 ${list}
 ]`,
-      `/**
+        `/**
  * Binds the operation functions to a client (either API).
  *
  * @example

@@ -89,6 +89,12 @@ export interface ClientPlan {
 /**
  * Option names that variables cannot take.
  *
+ * @example
+ * ```ts
+ * import { Plan } from "@keyway/codegen"
+ * Plan.reservedOptions.has("baseUrl") // true
+ * ```
+ *
  * @since 0.1.0
  */
 export const reservedOptions = new Set([
@@ -107,9 +113,20 @@ export const reservedOptions = new Set([
   "layer",
 ])
 
-const packages: Record<AuthStrategy["type"], { readonly pkg: string; readonly ns: string; readonly suffix: string }> = {
-  "oauth2-client-credentials": { pkg: "@keyway/auth-client-credentials", ns: "ClientCredentials", suffix: "ClientCredentials" },
-  "oauth2-authorization-code": { pkg: "@keyway/auth-authorization-code", ns: "AuthorizationCode", suffix: "AuthorizationCode" },
+const packages: Record<
+  AuthStrategy["type"],
+  { readonly pkg: string; readonly ns: string; readonly suffix: string }
+> = {
+  "oauth2-client-credentials": {
+    pkg: "@keyway/auth-client-credentials",
+    ns: "ClientCredentials",
+    suffix: "ClientCredentials",
+  },
+  "oauth2-authorization-code": {
+    pkg: "@keyway/auth-authorization-code",
+    ns: "AuthorizationCode",
+    suffix: "AuthorizationCode",
+  },
   "permanent-token": { pkg: "@keyway/auth-permanent-token", ns: "PermanentToken", suffix: "Token" },
   "session-login": { pkg: "@keyway/auth-session-login", ns: "SessionLogin", suffix: "SessionLogin" },
 }
@@ -176,11 +193,16 @@ export const make = (model: ProviderModel): ClientPlan => {
   for (const s of d.auth)
     for (const k of ["tokenUrl", "authorizeUrl", "revokeUrl"] as const) {
       const url = (s as Record<string, unknown>)[k]
-      if (typeof url === "string" && isAbsolute(url) && templateVars(url).some((v) => needsValue(v) && variables.find((x) => x.name === v)?.envCovered))
+      if (
+        typeof url === "string" &&
+        isAbsolute(url) &&
+        templateVars(url).some((v) => needsValue(v) && variables.find((x) => x.name === v)?.envCovered)
+      )
         urlRequired.add(k)
     }
   const scopes = new Set<string>()
-  for (const s of d.auth) for (const scope of (s as { scopes?: ReadonlyArray<string> }).scopes ?? []) scopes.add(scope)
+  for (const s of d.auth)
+    for (const scope of (s as { scopes?: ReadonlyArray<string> }).scopes ?? []) scopes.add(scope)
   for (const op of model.operations) for (const scope of op.scopes) scopes.add(scope)
   const keys = new Map<string, number>()
   for (const s of d.auth) {
@@ -197,14 +219,39 @@ export const make = (model: ProviderModel): ClientPlan => {
     switch (strategy.type) {
       case "oauth2-client-credentials":
         fields.push({ name: "clientId", type: "string", optional: false, doc: "The OAuth client id." })
-        fields.push({ name: "clientSecret", type: "Secret", optional: false, doc: "The OAuth client secret." })
-        fields.push({ name: "scopes", type: scopeType, optional: true, doc: "Scopes requested when a call names none." })
+        fields.push({
+          name: "clientSecret",
+          type: "Secret",
+          optional: false,
+          doc: "The OAuth client secret.",
+        })
+        fields.push({
+          name: "scopes",
+          type: scopeType,
+          optional: true,
+          doc: "Scopes requested when a call names none.",
+        })
         break
       case "oauth2-authorization-code":
         fields.push({ name: "clientId", type: "string", optional: false, doc: "The OAuth client id." })
-        fields.push({ name: "clientSecret", type: "Secret", optional: true, doc: "The OAuth client secret (absent for a public PKCE client)." })
-        fields.push({ name: "scopes", type: scopeType, optional: true, doc: "The scopes of the stored grant (default: the descriptor's defaultScopes)." })
-        fields.push({ name: "refreshAhead", type: "boolean", optional: true, doc: "Refresh the access token in the background before it expires (default: refresh when a call finds it expired)." })
+        fields.push({
+          name: "clientSecret",
+          type: "Secret",
+          optional: true,
+          doc: "The OAuth client secret (absent for a public PKCE client).",
+        })
+        fields.push({
+          name: "scopes",
+          type: scopeType,
+          optional: true,
+          doc: "The scopes of the stored grant (default: the descriptor's defaultScopes).",
+        })
+        fields.push({
+          name: "refreshAhead",
+          type: "boolean",
+          optional: true,
+          doc: "Refresh the access token in the background before it expires (default: refresh when a call finds it expired).",
+        })
         break
       case "permanent-token":
         if (basic) {
@@ -213,7 +260,12 @@ export const make = (model: ProviderModel): ClientPlan => {
         } else {
           fields.push({ name: "token", type: "Secret", optional: false, doc: "The long-lived token." })
           if (strategy.expires)
-            fields.push({ name: "expiresAt", type: "Date | string", optional: true, doc: "When the token expires (ISO date)." })
+            fields.push({
+              name: "expiresAt",
+              type: "Date | string",
+              optional: true,
+              doc: "When the token expires (ISO date).",
+            })
         }
         break
       case "session-login": {
@@ -221,12 +273,23 @@ export const make = (model: ProviderModel): ClientPlan => {
         fields.push({ name: "password", type: "Secret", optional: false, doc: "The login password." })
         const extra = new Set<string>()
         for (const value of Object.values(strategy.login.body ?? {}))
-          for (const v of templateVars(value)) if (v !== "username" && v !== "password" && !names.includes(v)) extra.add(v)
-        for (const v of [...extra].sort()) fields.push({ name: v, type: "string", optional: false, doc: `\`{${v}}\` of the login body.` })
+          for (const v of templateVars(value))
+            if (v !== "username" && v !== "password" && !names.includes(v)) extra.add(v)
+        for (const v of [...extra].sort())
+          fields.push({ name: v, type: "string", optional: false, doc: `\`{${v}}\` of the login body.` })
         break
       }
     }
-    return { index, key, strategy, pkg: info.pkg, ns: info.ns, fields, typeName: `${model.typeName}${pascal(key) || info.suffix}Auth`, basic }
+    return {
+      index,
+      key,
+      strategy,
+      pkg: info.pkg,
+      ns: info.ns,
+      fields,
+      typeName: `${model.typeName}${pascal(key) || info.suffix}Auth`,
+      basic,
+    }
   })
   const envelope = d.errors?.envelope
   let errorTypeExpr: string | undefined

@@ -40,7 +40,11 @@ export const generate = async (
     return astToString(ast)
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error)
-    throw new TypesError({ file, reason: reason.replace(/\u001b\[[0-9;]*m/g, ""), cause: error })
+    throw new TypesError({
+      file,
+      reason: reason.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g"), ""),
+      cause: error,
+    })
   } finally {
     console.error = saved.error
     console.warn = saved.warn
@@ -61,7 +65,11 @@ export const generate = async (
 export const plugin: Plugin = {
   name: "keyway:types",
   types: async (ctx) => {
-    const text = await generate(ctx.model.document, ctx.options as Record<string, unknown>, ctx.model.spec.display)
+    const text = await generate(
+      ctx.model.document,
+      ctx.options as Record<string, unknown>,
+      ctx.model.spec.display,
+    )
     ctx.files.set("src/types.ts", text)
   },
 }

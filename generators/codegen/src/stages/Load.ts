@@ -63,7 +63,16 @@ export interface Bundle {
  */
 export const read = (path: string): Source.Source => Source.parse(path, readFileSync(path, "utf8"))
 
-const schemaKeys = new Set(["schema", "items", "additionalProperties", "not", "contains", "if", "then", "else"])
+const schemaKeys = new Set([
+  "schema",
+  "items",
+  "additionalProperties",
+  "not",
+  "contains",
+  "if",
+  "then",
+  "else",
+])
 const schemaMaps = new Set(["properties", "patternProperties", "$defs", "definitions", "dependentSchemas"])
 const schemaLists = new Set(["allOf", "oneOf", "anyOf", "prefixItems"])
 const literalKeys = new Set(["example", "const", "enum", "default"])
@@ -90,16 +99,32 @@ export const bundle = (rootPath: string): Bundle => {
   const origins = new WeakMap<object, Origin>()
   const document = root.value as Record<string, unknown>
   if (document === null || typeof document !== "object" || Array.isArray(document)) {
-    return { root, document: {} as Record<string, unknown>, files: [root.path], locate: locateIn(root, {}, origins) }
+    return {
+      root,
+      document: {} as Record<string, unknown>,
+      files: [root.path],
+      locate: locateIn(root, {}, origins),
+    }
   }
   origins.set(document, { source: root, segments: [] })
+  // Fast path for one big JSON document (GitHub's is 13 MB): when every $ref is local and
+  // resolves, there is nothing to bundle and no need to walk the tree.
+  if (root.text.length > 1_000_000 && onlyLocalRefsResolve(root.text, document)) {
+    return { root, document, files: [root.path], locate: locateIn(root, document, origins) }
+  }
   const hoisted = new Map<string, string>()
   const inlining: Array<string> = []
 
-  const load = (path: string, from: Source.Source, at: ReadonlyArray<string | number>, ref: string): Source.Source => {
+  const load = (
+    path: string,
+    from: Source.Source,
+    at: ReadonlyArray<string | number>,
+    ref: string,
+  ): Source.Source => {
     const cached = sources.get(path)
     if (cached) return cached
-    if (!existsSync(path)) throw refError(from, at, ref, `an existing file (${Source.displayPath(path)} does not exist)`)
+    if (!existsSync(path))
+      throw refError(from, at, ref, `an existing file (${Source.displayPath(path)} does not exist)`)
     const source = read(path)
     sources.set(path, source)
     return source
@@ -111,7 +136,8 @@ export const bundle = (rootPath: string): Bundle => {
     let name = wanted.replace(/[^A-Za-z0-9_.-]/g, "_") || "Schema"
     let n = 2
     const base = name
-    while (Object.hasOwn(bucket, name) && hoisted.get(key) !== `#/components/${kind}/${name}`) name = `${base}${n++}`
+    while (Object.hasOwn(bucket, name) && hoisted.get(key) !== `#/components/${kind}/${name}`)
+      name = `${base}${n++}`
     return name
   }
 
@@ -164,7 +190,11 @@ export const bundle = (rootPath: string): Bundle => {
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(filePart))
       throw refError(source, at, ref, "a local file (remote $refs are not fetched)")
     if (filePart === "" && source === root) {
-      if (Source.get(document, Source.segments(fragment)) === undefined && fragment !== "" && fragment !== "#")
+      if (
+        Source.get(document, Source.segments(fragment)) === undefined &&
+        fragment !== "" &&
+        fragment !== "#"
+      )
         throw refError(source, at, ref, "a pointer to an existing value of this document")
       return obj
     }
@@ -181,11 +211,15 @@ export const bundle = (rootPath: string): Bundle => {
     }
     const known = hoisted.get(key)
     if (known) return { ...siblings(obj), $ref: known }
-    const components = fragSegments.length === 3 && fragSegments[0] === "components" ? fragSegments : undefined
+    const components =
+      fragSegments.length === 3 && fragSegments[0] === "components" ? fragSegments : undefined
     const schemaPlace =
       (typeof parentKey === "string" && schemaKeys.has(parentKey)) ||
       (typeof grandKey === "string" && (schemaMaps.has(grandKey) || schemaLists.has(grandKey))) ||
-      (typeof parentKey === "string" && parentKey !== "" && typeof grandKey === "string" && grandKey === "schemas")
+      (typeof parentKey === "string" &&
+        parentKey !== "" &&
+        typeof grandKey === "string" &&
+        grandKey === "schemas")
     if (components || schemaPlace || inlining.includes(key)) {
       const kind = components ? String(components[1]) : "schemas"
       const wanted = components
@@ -197,14 +231,16 @@ export const bundle = (rootPath: string): Bundle => {
       const copy = structuredClone(value)
       const bucket = (document.components as Record<string, Record<string, unknown>>)[kind]!
       bucket[name] = copy
-      if (copy !== null && typeof copy === "object") origins.set(copy, { source: target, segments: fragSegments })
+      if (copy !== null && typeof copy === "object")
+        origins.set(copy, { source: target, segments: fragSegments })
       bucket[name] = walk(copy, target, [...fragSegments], kind === "schemas" ? name : name, kind)
       return { ...siblings(obj), $ref: local }
     }
     // Inline (path items, responses, parameters, whole-file refs outside schemas).
     inlining.push(key)
     const copy = structuredClone(value)
-    if (copy !== null && typeof copy === "object") origins.set(copy, { source: target, segments: fragSegments })
+    if (copy !== null && typeof copy === "object")
+      origins.set(copy, { source: target, segments: fragSegments })
     const out = walk(copy, target, [...fragSegments], parentKey, grandKey)
     inlining.pop()
     return out
@@ -214,12 +250,31 @@ export const bundle = (rootPath: string): Bundle => {
   return { root, document, files: [...sources.keys()], locate: locateIn(root, document, origins) }
 }
 
+const onlyLocalRefsResolve = (text: string, document: unknown): boolean => {
+  if (!/^\s*\{/.test(text)) return false
+  const seen = new Set<string>()
+  const pattern = /"\$ref"\s*:\s*"((?:[^"\\]|\\.)*)"/g
+  for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
+    const ref = m[1]!
+    if (seen.has(ref)) continue
+    seen.add(ref)
+    if (!ref.startsWith("#") || ref.includes("\\")) return false
+    if (ref !== "#" && Source.get(document, Source.segments(ref)) === undefined) return false
+  }
+  return true
+}
+
 const siblings = (obj: Record<string, unknown>): Record<string, unknown> => {
   const { $ref: _ignored, ...rest } = obj
   return rest
 }
 
-const refError = (source: Source.Source, at: ReadonlyArray<string | number>, ref: string, expected: string) => {
+const refError = (
+  source: Source.Source,
+  at: ReadonlyArray<string | number>,
+  ref: string,
+  expected: string,
+) => {
   const segments = [...at, "$ref"]
   const pos = source.locate(segments)
   return new RefError({
@@ -251,5 +306,10 @@ const locateIn =
     }
     const inFile = [...origin.segments, ...segments.slice(from)]
     const pos = origin.source.locate(inFile)
-    return { file: origin.source.display, line: pos?.line, column: pos?.column, pointer: Source.pointer(inFile) }
+    return {
+      file: origin.source.display,
+      line: pos?.line,
+      column: pos?.column,
+      pointer: Source.pointer(inFile),
+    }
   }

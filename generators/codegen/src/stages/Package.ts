@@ -32,8 +32,16 @@ export const run = async (
   files: Files,
   keywayVersion: string,
 ): Promise<void> => {
-  const ctx: PackageContext = { provider: model.name, files, model, packageJson: {}, readme: [], keywayVersion }
+  const ctx: PackageContext = {
+    provider: model.name,
+    files,
+    model,
+    packageJson: {},
+    readme: [],
+    keywayVersion,
+  }
   await runHooks(plugins, "package", ctx)
-  if (Object.keys(ctx.packageJson).length > 0) files.set("package.json", `${JSON.stringify(ctx.packageJson, null, 2)}\n`)
+  if (Object.keys(ctx.packageJson).length > 0)
+    files.set("package.json", `${JSON.stringify(ctx.packageJson, null, 2)}\n`)
   if (ctx.readme.length > 0) files.set("README.md", `${ctx.readme.join("\n\n")}\n`)
 }

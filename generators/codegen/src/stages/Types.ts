@@ -24,4 +24,5 @@ import { runHooks } from "./Hooks.ts"
  *
  * @since 0.1.0
  */
-export const run = (plugins: ReadonlyArray<Plugin>, ctx: TypesContext): Promise<void> => runHooks(plugins, "types", ctx)
+export const run = (plugins: ReadonlyArray<Plugin>, ctx: TypesContext): Promise<void> =>
+  runHooks(plugins, "types", ctx)

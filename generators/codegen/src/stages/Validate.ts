@@ -16,13 +16,18 @@
 import { existsSync } from "node:fs"
 import { dirname, resolve } from "node:path"
 import type { ProviderDescriptor } from "@keyway/core/Descriptor"
-import { DescriptorError, type GenerateError, show, SpecError, UnknownAuthStrategy } from "../Errors.ts"
+import { DescriptorError, type GenerateError, SpecError, show, UnknownAuthStrategy } from "../Errors.ts"
 import { allowedKeys, descriptorSchema } from "../JsonSchema.ts"
 import { fallbackOperationId, type HttpMethod, identifier, methods, type Operation } from "../Model.ts"
 import * as Source from "../Source.ts"
 import type { Bundle } from "./Load.ts"
 
-const strategyTypes = ["oauth2-client-credentials", "oauth2-authorization-code", "permanent-token", "session-login"]
+const strategyTypes = [
+  "oauth2-client-credentials",
+  "oauth2-authorization-code",
+  "permanent-token",
+  "session-login",
+]
 
 const descriptorProblem = (
   source: Source.Source,
@@ -87,7 +92,11 @@ export const descriptor = async (
   const raw = source.value
   const problems: Array<GenerateError> = []
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
-    return { problems: [descriptorProblem(source, [], show(raw), "a mapping with name, title, spec, baseUrl and auth")] }
+    return {
+      problems: [
+        descriptorProblem(source, [], show(raw), "a mapping with name, title, spec, baseUrl and auth"),
+      ],
+    }
   }
   const auth = (raw as { auth?: unknown }).auth
   const unknownStrategies = new Set<number>()
@@ -118,15 +127,16 @@ export const descriptor = async (
       Schema.decodeUnknownEffect(ProviderDescriptor)(raw, { onExcessProperty: "error", errors: "all" }),
     ),
   )
-  if (result._tag === "Success" && problems.length === 0) return { value: result.success as ProviderDescriptor }
+  if (result._tag === "Success" && problems.length === 0)
+    return { value: result.success as ProviderDescriptor }
   if (result._tag === "Failure") {
     const schema = await descriptorSchema()
     const issues = SchemaIssue.makeFormatterStandardSchemaV1()(result.failure.issue).issues
     const seen = new Set<string>()
     for (const issue of issues) {
-      const path = (issue.path ?? []).map((p) => (typeof p === "object" && p !== null && "key" in p ? p.key : p)) as Array<
-        string | number
-      >
+      const path = (issue.path ?? []).map((p) =>
+        typeof p === "object" && p !== null && "key" in p ? p.key : p,
+      ) as Array<string | number>
       if (path[0] === "auth" && typeof path[1] === "number" && unknownStrategies.has(path[1])) continue
       const key = `${Source.pointer(path)} ${issue.message}`
       if (seen.has(key)) continue
@@ -145,7 +155,9 @@ export const descriptor = async (
           ),
         )
       } else if (issue.message === "Missing key") {
-        problems.push(descriptorProblem(source, path, `no "${String(path[path.length - 1])}"`, "this required field"))
+        problems.push(
+          descriptorProblem(source, path, `no "${String(path[path.length - 1])}"`, "this required field"),
+        )
       } else {
         const expected = issue.message.replace(/^Expected /, "")
         problems.push(
@@ -194,7 +206,8 @@ export const spec = (
     return { operations: [], problems }
   }
   const info = doc.info as Record<string, unknown> | undefined
-  if (!info || typeof info !== "object") problem(["info"], show(info), "an info object with title and version")
+  if (!info || typeof info !== "object")
+    problem(["info"], show(info), "an info object with title and version")
   else {
     if (typeof info.title !== "string") problem(["info", "title"], show(info.title), "a string")
     if (typeof info.version !== "string") problem(["info", "version"], show(info.version), "a string")
@@ -232,7 +245,11 @@ export const spec = (
       const id = (operationId as string | undefined) ?? fallbackOperationId(method, path)
       const where = `${method.toUpperCase()} ${path}`
       if (operationId !== undefined && ids.has(id)) {
-        problem(["paths", path, method, "operationId"], `${JSON.stringify(id)} again`, `a unique operationId (also on ${ids.get(id)})`)
+        problem(
+          ["paths", path, method, "operationId"],
+          `${JSON.stringify(id)} again`,
+          `a unique operationId (also on ${ids.get(id)})`,
+        )
         continue
       }
       ids.set(id, where)
@@ -240,10 +257,14 @@ export const spec = (
       for (let n = 2; names.has(name); n++) name = `${identifier(id)}${n}`
       names.add(name)
       const security = (op.security ?? rootSecurity) as Array<Record<string, Array<string>>> | undefined
-      const scopes = [...new Set((Array.isArray(security) ? security : []).flatMap((s) => Object.values(s ?? {}).flat()))]
+      const scopes = [
+        ...new Set((Array.isArray(security) ? security : []).flatMap((s) => Object.values(s ?? {}).flat())),
+      ]
         .filter((s): s is string => typeof s === "string")
         .sort()
-      const params = [...pathParams, ...((op.parameters as Array<unknown> | undefined) ?? [])].map((p) => deref(doc, p))
+      const params = [...pathParams, ...((op.parameters as Array<unknown> | undefined) ?? [])].map((p) =>
+        deref(doc, p),
+      )
       const queryParams = [
         ...new Set(
           params
@@ -269,7 +290,11 @@ export const spec = (
 
 const deref = (doc: unknown, value: unknown): unknown => {
   let cur = value
-  for (let i = 0; i < 10 && cur && typeof cur === "object" && typeof (cur as { $ref?: unknown }).$ref === "string"; i++)
+  for (
+    let i = 0;
+    i < 10 && cur && typeof cur === "object" && typeof (cur as { $ref?: unknown }).$ref === "string";
+    i++
+  )
     cur = Source.get(doc, Source.segments((cur as { $ref: string }).$ref))
   return cur
 }
@@ -340,7 +365,12 @@ export const crossCheck = (
     for (const name of Object.keys(values))
       if (!vars.includes(name))
         problems.push(
-          descriptorProblem(source, ["environments", env, name], `variable "${name}"`, `one of the declared variables: ${vars.join(", ") || "none"}`),
+          descriptorProblem(
+            source,
+            ["environments", env, name],
+            `variable "${name}"`,
+            `one of the declared variables: ${vars.join(", ") || "none"}`,
+          ),
         )
   return problems
 }

@@ -116,7 +116,11 @@ export const commit = (outDir: string, files: ReadonlyMap<string, string>): void
     }
   } catch (error) {
     rmSync(tmp, { recursive: true, force: true })
-    throw new WriteError({ file: displayPath(tmp), reason: error instanceof Error ? error.message : String(error), cause: error })
+    throw new WriteError({
+      file: displayPath(tmp),
+      reason: error instanceof Error ? error.message : String(error),
+      cause: error,
+    })
   }
   try {
     // The hash file goes last: if a move fails midway, the next run sees a stale record and regenerates.
@@ -130,7 +134,11 @@ export const commit = (outDir: string, files: ReadonlyMap<string, string>): void
     for (const name of Object.keys(previous?.outputs ?? {}))
       if (!files.has(name)) rmSync(join(outDir, name), { force: true })
   } catch (error) {
-    throw new WriteError({ file: displayPath(outDir), reason: error instanceof Error ? error.message : String(error), cause: error })
+    throw new WriteError({
+      file: displayPath(outDir),
+      reason: error instanceof Error ? error.message : String(error),
+      cause: error,
+    })
   } finally {
     rmSync(tmp, { recursive: true, force: true })
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { LoopbackServer } from "@keyway/auth-testkit"
-import { type Auth, Http, TokenStore } from "@keyway/core"
+import { type Auth, Http, Retry, TokenStore } from "@keyway/core"
 import { Effect, Redacted } from "effect"
 import { TestClock } from "effect/testing"
 import * as ClientCredentials from "../src/ClientCredentials.ts"
@@ -196,7 +196,7 @@ describe("token endpoint failures are typed, by status and OAuth error code", ()
       const server = yield* LoopbackServer.make(() => reply)
       const auth = yield* plugin({ tokenUrl: `${server.url}/token` })
       return yield* Effect.flip(auth.authenticate(request, callWith()))
-    })
+    }).pipe(Effect.provideService(Retry.Retry, { ...Retry.defaults, maxAttempts: 1 }))
 
   it.effect("401 without a body is InvalidClient", () =>
     Effect.gen(function* () {

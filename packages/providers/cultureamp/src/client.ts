@@ -2,7 +2,7 @@
 import { Context, Effect, Layer, Redacted } from "effect"
 import type { FetchResponse, MaybeOptionalInit } from "openapi-fetch"
 import type { HttpMethod, MediaType, RequiredKeysOf } from "openapi-typescript-helpers"
-import { type Auth, type Call, Client, Correlation, Descriptor, type Errors, Retry, TokenStore } from "@keyway/core"
+import { type Auth, type Call, Client, Correlation, Descriptor, type Errors, Pagination, Retry, TokenStore } from "@keyway/core"
 import { ClientCredentials } from "@keyway/auth-client-credentials"
 import { descriptor } from "./descriptor.ts"
 import type { components, paths } from "./types.ts"
@@ -312,88 +312,6 @@ export const bindOperations = (client: object): Record<string, (...init: Array<u
   return out
 }
 
-type PageResult = { readonly data?: unknown; readonly error?: unknown; readonly response: Response }
-
-interface PageStyle {
-  readonly style: "next-url" | "cursor" | "offset"
-  readonly items: string
-  readonly next?: string | undefined
-  readonly param?: string | undefined
-  readonly paramIn: "query" | "body"
-  readonly limitParam?: string | undefined
-  readonly limitIn: "query" | "body"
-  readonly pageSize?: number | undefined
-}
-
-const getPath = (value: unknown, path: string): unknown => {
-  let node = value
-  for (const key of path.split(".")) {
-    if (node === null || typeof node !== "object") return undefined
-    node = (node as Record<string, unknown>)[key]
-  }
-  return node
-}
-
-const setPath = (value: unknown, path: string, next: unknown): Record<string, unknown> => {
-  const [head, ...rest] = path.split(".")
-  const base = value !== null && typeof value === "object" ? { ...(value as Record<string, unknown>) } : {}
-  base[head!] = rest.length === 0 ? next : setPath(base[head!], rest.join("."), next)
-  return base
-}
-
-const place = (init: Record<string, unknown>, where: "query" | "body", name: string, value: unknown): Record<string, unknown> => {
-  if (where === "body") return { ...init, body: setPath(init.body, name, value) }
-  const params = (init.params ?? {}) as Record<string, unknown>
-  return { ...init, params: { ...params, query: { ...(params.query as object | undefined), [name]: value } } }
-}
-
-const pageError = (page: PageResult): Error => {
-  const info = Client.callInfo(page.response)
-  const error = new Error(`${info?.method ?? "GET"} ${info?.url ?? page.response.url} answered ${page.response.status} while paging`)
-  return Object.assign(error, { _tag: "HttpError", status: page.response.status, body: page.error, correlationId: info?.correlationId })
-}
-
-async function* iteratePages(
-  call: (init: Record<string, unknown>) => Promise<PageResult>,
-  first: Record<string, unknown>,
-  style: PageStyle,
-  baseUrl: string,
-): AsyncGenerator<unknown, void, undefined> {
-  let init = first
-  if (style.limitParam && style.pageSize !== undefined) {
-    const current = style.limitIn === "body" ? getPath(init.body, style.limitParam) : getPath(init.params, `query.${style.limitParam}`)
-    if (current === undefined) init = place(init, style.limitIn, style.limitParam, style.pageSize)
-  }
-  let offset = style.style === "offset" && style.param
-    ? Number((style.paramIn === "body" ? getPath(init.body, style.param) : getPath(init.params, `query.${style.param}`)) ?? 0)
-    : 0
-  for (let pages = 0; pages < 100_000; pages++) {
-    const page = await call(init)
-    if (page.error !== undefined || !page.response.ok) throw pageError(page)
-    const items = getPath(page.data, style.items)
-    const list = Array.isArray(items) ? items : []
-    yield* list
-    if (style.style === "offset") {
-      if (list.length === 0 || (style.pageSize !== undefined && list.length < style.pageSize) || !style.param) return
-      offset += list.length
-      init = place(init, style.paramIn, style.param, offset)
-    } else {
-      const next = style.next ? getPath(page.data, style.next) : undefined
-      if (next === undefined || next === null || next === "") return
-      if (style.style === "cursor") {
-        if (!style.param) return
-        init = place(init, style.paramIn, style.param, next)
-      } else {
-        const url = new URL(String(next), baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`)
-        const query: Record<string, string> = {}
-        for (const [k, v] of url.searchParams) query[k] = v
-        const params = (init.params ?? {}) as Record<string, unknown>
-        init = { ...init, params: { ...params, query } }
-      }
-    }
-  }
-}
-
 type At<T, P extends string> = P extends `${infer H}.${infer R}`
   ? At<NonNullable<T>[H & keyof NonNullable<T>], R>
   : NonNullable<T>[P & keyof NonNullable<T>]
@@ -425,32 +343,30 @@ export interface CultureampPaginators {
   readonly listSurveySections: (...init: OperationArgs<MaybeOptionalInit<paths["/surveys/{id}/sections"] & Record<"get", unknown>, "get">>) => AsyncIterableIterator<PageItem<OperationData<"/surveys/{id}/sections", "get">, "data">>
 }
 
-const pagedOperations: ReadonlyArray<readonly [string, string, string, PageStyle]> = [
-  ["listEmployees", "GET", "/employees", {"style":"cursor","items":"data","next":"pagination.afterKey","param":"cursor","paramIn":"query","limitIn":"query"}],
-  ["listManagerReviewsByEmployee", "GET", "/employees/{id}/manager-reviews", {"style":"cursor","items":"data","next":"pagination.afterKey","param":"cursor","paramIn":"query","limitIn":"query"}],
-  ["listPerformanceCycles", "GET", "/performance-cycles", {"style":"cursor","items":"data","next":"pagination.afterKey","param":"cursor","paramIn":"query","limitIn":"query"}],
-  ["listManagerReviewsByPerformanceCycle", "GET", "/performance-cycles/{id}/manager-reviews", {"style":"cursor","items":"data","next":"pagination.afterKey","param":"cursor","paramIn":"query","limitIn":"query"}],
-  ["listManagerReviews", "GET", "/manager-reviews", {"style":"cursor","items":"data","next":"pagination.afterKey","param":"cursor","paramIn":"query","limitIn":"query"}],
-  ["listSurveys", "GET", "/surveys", {"style":"next-url","items":"data","next":"pagination.nextPath","paramIn":"query","limitIn":"query"}],
-  ["listSurveyQuestions", "GET", "/surveys/{id}/questions", {"style":"next-url","items":"data","next":"pagination.nextPath","paramIn":"query","limitIn":"query"}],
-  ["listSurveyResponses", "GET", "/surveys/{id}/responses", {"style":"next-url","items":"data","next":"pagination.nextPath","paramIn":"query","limitIn":"query"}],
-  ["listSurveyFactors", "GET", "/surveys/{id}/factors", {"style":"next-url","items":"data","next":"pagination.nextPath","paramIn":"query","limitIn":"query"}],
-  ["listSurveySections", "GET", "/surveys/{id}/sections", {"style":"next-url","items":"data","next":"pagination.nextPath","paramIn":"query","limitIn":"query"}],
+const pagedOperations: ReadonlyArray<readonly [string, "GET" | "POST" | "PUT" | "PATCH" | "DELETE", string, Pagination.Spec]> = [
+  ["listEmployees", "GET", "/employees", {"style":"cursor","items":"data","next":"pagination.afterKey","param":"cursor"}],
+  ["listManagerReviewsByEmployee", "GET", "/employees/{id}/manager-reviews", {"style":"cursor","items":"data","next":"pagination.afterKey","param":"cursor"}],
+  ["listPerformanceCycles", "GET", "/performance-cycles", {"style":"cursor","items":"data","next":"pagination.afterKey","param":"cursor"}],
+  ["listManagerReviewsByPerformanceCycle", "GET", "/performance-cycles/{id}/manager-reviews", {"style":"cursor","items":"data","next":"pagination.afterKey","param":"cursor"}],
+  ["listManagerReviews", "GET", "/manager-reviews", {"style":"cursor","items":"data","next":"pagination.afterKey","param":"cursor"}],
+  ["listSurveys", "GET", "/surveys", {"style":"next-url","items":"data","next":"pagination.nextPath"}],
+  ["listSurveyQuestions", "GET", "/surveys/{id}/questions", {"style":"next-url","items":"data","next":"pagination.nextPath"}],
+  ["listSurveyResponses", "GET", "/surveys/{id}/responses", {"style":"next-url","items":"data","next":"pagination.nextPath"}],
+  ["listSurveyFactors", "GET", "/surveys/{id}/factors", {"style":"next-url","items":"data","next":"pagination.nextPath"}],
+  ["listSurveySections", "GET", "/surveys/{id}/sections", {"style":"next-url","items":"data","next":"pagination.nextPath"}],
 ]
 
 /**
- * Binds the paginators to a Promise API client.
+ * Binds the paginators to a Promise API client (each is `Pagination.iterate` of @keyway/core).
  *
  * @example
  * ```ts
- * for await (const item of bindPaginators(client, baseUrl).someOperation()) console.log(item)
+ * for await (const item of bindPaginators(client).someOperation()) console.log(item)
  * ```
  */
-export const bindPaginators = (client: object, baseUrl: string): CultureampPaginators => {
-  const methods = client as Readonly<Record<string, (path: string, init?: Record<string, unknown>) => Promise<PageResult>>>
-  const out: Record<string, (init?: Record<string, unknown>) => AsyncGenerator<unknown, void, undefined>> = {}
-  for (const [name, method, path, style] of pagedOperations)
-    out[name] = (init = {}) => iteratePages((i) => methods[method]!(path, i), init, style, baseUrl)
+export const bindPaginators = (client: Pagination.PagedClient): CultureampPaginators => {
+  const out: Record<string, (init?: Parameters<typeof Pagination.iterate>[3]) => AsyncGenerator<unknown, void, undefined>> = {}
+  for (const [name, method, path, spec] of pagedOperations) out[name] = (init) => Pagination.iterate(client, method, path, init, spec)
   return out as unknown as CultureampPaginators
 }
 
@@ -485,7 +401,7 @@ export const createClient = (options: CultureampClientOptions): CultureampPromis
     headers: options.headers,
     layer: options.layer,
   })
-  return Object.assign(client, { op: bindOperations(client) as unknown as CultureampOperations, paginate: bindPaginators(client, settings.baseUrl) }) as CultureampPromiseClient
+  return Object.assign(client, { op: bindOperations(client) as unknown as CultureampOperations, paginate: bindPaginators(client) }) as CultureampPromiseClient
 }
 
 /** The Effect API client: methods return an `Effect` of the typed data, failing with `HttpError<CultureampErrorEnvelope>` or another tagged error. */
@@ -520,7 +436,7 @@ export const layer = (options: CultureampClientOptions): Layer.Layer<CultureampC
   const settings = resolveSettings(options)
   const make = Effect.map(
     Client.makeEffect<paths, CultureampErrorEnvelope>({ provider, baseUrl: settings.baseUrl, operations: operationTable, headers: options.headers }),
-    (client) => Object.assign(client, { op: bindOperations(client) as unknown as CultureampEffectOperations, paginate: bindPaginators(client.promise, settings.baseUrl) }) as CultureampEffectClient,
+    (client) => Object.assign(client, { op: bindOperations(client) as unknown as CultureampEffectOperations, paginate: bindPaginators(client.promise) }) as CultureampEffectClient,
   )
   const correlation = options.correlation ?? correlationDefault
   return Layer.effect(CultureampClient, make).pipe(

@@ -2,7 +2,7 @@
 import { Context, Effect, Layer, Redacted } from "effect"
 import type { FetchResponse, MaybeOptionalInit } from "openapi-fetch"
 import type { HttpMethod, MediaType, RequiredKeysOf } from "openapi-typescript-helpers"
-import { type Auth, type Call, Client, Correlation, Descriptor, type Errors, Retry, TokenStore } from "@keyway/core"
+import { type Auth, type Call, Client, Correlation, Descriptor, type Errors, Pagination, Retry, TokenStore } from "@keyway/core"
 import { AuthorizationCode } from "@keyway/auth-authorization-code"
 import { PermanentToken } from "@keyway/auth-permanent-token"
 import { descriptor } from "./descriptor.ts"
@@ -698,88 +698,6 @@ export const bindOperations = (client: object): Record<string, (...init: Array<u
   return out
 }
 
-type PageResult = { readonly data?: unknown; readonly error?: unknown; readonly response: Response }
-
-interface PageStyle {
-  readonly style: "next-url" | "cursor" | "offset"
-  readonly items: string
-  readonly next?: string | undefined
-  readonly param?: string | undefined
-  readonly paramIn: "query" | "body"
-  readonly limitParam?: string | undefined
-  readonly limitIn: "query" | "body"
-  readonly pageSize?: number | undefined
-}
-
-const getPath = (value: unknown, path: string): unknown => {
-  let node = value
-  for (const key of path.split(".")) {
-    if (node === null || typeof node !== "object") return undefined
-    node = (node as Record<string, unknown>)[key]
-  }
-  return node
-}
-
-const setPath = (value: unknown, path: string, next: unknown): Record<string, unknown> => {
-  const [head, ...rest] = path.split(".")
-  const base = value !== null && typeof value === "object" ? { ...(value as Record<string, unknown>) } : {}
-  base[head!] = rest.length === 0 ? next : setPath(base[head!], rest.join("."), next)
-  return base
-}
-
-const place = (init: Record<string, unknown>, where: "query" | "body", name: string, value: unknown): Record<string, unknown> => {
-  if (where === "body") return { ...init, body: setPath(init.body, name, value) }
-  const params = (init.params ?? {}) as Record<string, unknown>
-  return { ...init, params: { ...params, query: { ...(params.query as object | undefined), [name]: value } } }
-}
-
-const pageError = (page: PageResult): Error => {
-  const info = Client.callInfo(page.response)
-  const error = new Error(`${info?.method ?? "GET"} ${info?.url ?? page.response.url} answered ${page.response.status} while paging`)
-  return Object.assign(error, { _tag: "HttpError", status: page.response.status, body: page.error, correlationId: info?.correlationId })
-}
-
-async function* iteratePages(
-  call: (init: Record<string, unknown>) => Promise<PageResult>,
-  first: Record<string, unknown>,
-  style: PageStyle,
-  baseUrl: string,
-): AsyncGenerator<unknown, void, undefined> {
-  let init = first
-  if (style.limitParam && style.pageSize !== undefined) {
-    const current = style.limitIn === "body" ? getPath(init.body, style.limitParam) : getPath(init.params, `query.${style.limitParam}`)
-    if (current === undefined) init = place(init, style.limitIn, style.limitParam, style.pageSize)
-  }
-  let offset = style.style === "offset" && style.param
-    ? Number((style.paramIn === "body" ? getPath(init.body, style.param) : getPath(init.params, `query.${style.param}`)) ?? 0)
-    : 0
-  for (let pages = 0; pages < 100_000; pages++) {
-    const page = await call(init)
-    if (page.error !== undefined || !page.response.ok) throw pageError(page)
-    const items = getPath(page.data, style.items)
-    const list = Array.isArray(items) ? items : []
-    yield* list
-    if (style.style === "offset") {
-      if (list.length === 0 || (style.pageSize !== undefined && list.length < style.pageSize) || !style.param) return
-      offset += list.length
-      init = place(init, style.paramIn, style.param, offset)
-    } else {
-      const next = style.next ? getPath(page.data, style.next) : undefined
-      if (next === undefined || next === null || next === "") return
-      if (style.style === "cursor") {
-        if (!style.param) return
-        init = place(init, style.paramIn, style.param, next)
-      } else {
-        const url = new URL(String(next), baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`)
-        const query: Record<string, string> = {}
-        for (const [k, v] of url.searchParams) query[k] = v
-        const params = (init.params ?? {}) as Record<string, unknown>
-        init = { ...init, params: { ...params, query } }
-      }
-    }
-  }
-}
-
 type At<T, P extends string> = P extends `${infer H}.${infer R}`
   ? At<NonNullable<T>[H & keyof NonNullable<T>], R>
   : NonNullable<T>[P & keyof NonNullable<T>]
@@ -809,31 +727,29 @@ export interface WorkablePaginators {
   readonly listEmployees: (...init: OperationArgs<MaybeOptionalInit<paths["/employees"] & Record<"get", unknown>, "get">>) => AsyncIterableIterator<PageItem<OperationData<"/employees", "get">, "employees">>
 }
 
-const pagedOperations: ReadonlyArray<readonly [string, string, string, PageStyle]> = [
-  ["listJobs", "GET", "/jobs", {"style":"next-url","items":"jobs","next":"paging.next","paramIn":"query","limitParam":"limit","limitIn":"query","pageSize":100}],
-  ["listCandidates", "GET", "/candidates", {"style":"next-url","items":"candidates","next":"paging.next","paramIn":"query","limitParam":"limit","limitIn":"query","pageSize":100}],
-  ["listJobCandidates", "GET", "/jobs/{shortcode}/candidates", {"style":"next-url","items":"candidates","next":"paging.next","paramIn":"query","limitParam":"limit","limitIn":"query","pageSize":100}],
-  ["listRequisitions", "GET", "/requisitions", {"style":"next-url","items":"requisitions","next":"paging.next","paramIn":"query","limitParam":"limit","limitIn":"query","pageSize":100}],
-  ["listMembers", "GET", "/members", {"style":"next-url","items":"members","next":"paging.next","paramIn":"query","limitIn":"query"}],
-  ["getJobActivities", "GET", "/jobs/{shortcode}/activities", {"style":"next-url","items":"activities","next":"paging.next","paramIn":"query","limitIn":"query"}],
-  ["getCandidateActivities", "GET", "/candidates/{id}/activities", {"style":"next-url","items":"activities","next":"paging.next","paramIn":"query","limitIn":"query"}],
-  ["listEvents", "GET", "/events", {"style":"next-url","items":"events","next":"paging.next","paramIn":"query","limitIn":"query"}],
-  ["listEmployees", "GET", "/employees", {"style":"offset","items":"employees","param":"offset","paramIn":"query","limitParam":"limit","limitIn":"query","pageSize":10}],
+const pagedOperations: ReadonlyArray<readonly [string, "GET" | "POST" | "PUT" | "PATCH" | "DELETE", string, Pagination.Spec]> = [
+  ["listJobs", "GET", "/jobs", {"style":"next-url","items":"jobs","next":"paging.next","limitParam":"limit","pageSize":100}],
+  ["listCandidates", "GET", "/candidates", {"style":"next-url","items":"candidates","next":"paging.next","limitParam":"limit","pageSize":100}],
+  ["listJobCandidates", "GET", "/jobs/{shortcode}/candidates", {"style":"next-url","items":"candidates","next":"paging.next","limitParam":"limit","pageSize":100}],
+  ["listRequisitions", "GET", "/requisitions", {"style":"next-url","items":"requisitions","next":"paging.next","limitParam":"limit","pageSize":100}],
+  ["listMembers", "GET", "/members", {"style":"next-url","items":"members","next":"paging.next"}],
+  ["getJobActivities", "GET", "/jobs/{shortcode}/activities", {"style":"next-url","items":"activities","next":"paging.next"}],
+  ["getCandidateActivities", "GET", "/candidates/{id}/activities", {"style":"next-url","items":"activities","next":"paging.next"}],
+  ["listEvents", "GET", "/events", {"style":"next-url","items":"events","next":"paging.next"}],
+  ["listEmployees", "GET", "/employees", {"style":"offset","items":"employees","param":"offset","limitParam":"limit","pageSize":10}],
 ]
 
 /**
- * Binds the paginators to a Promise API client.
+ * Binds the paginators to a Promise API client (each is `Pagination.iterate` of @keyway/core).
  *
  * @example
  * ```ts
- * for await (const item of bindPaginators(client, baseUrl).someOperation()) console.log(item)
+ * for await (const item of bindPaginators(client).someOperation()) console.log(item)
  * ```
  */
-export const bindPaginators = (client: object, baseUrl: string): WorkablePaginators => {
-  const methods = client as Readonly<Record<string, (path: string, init?: Record<string, unknown>) => Promise<PageResult>>>
-  const out: Record<string, (init?: Record<string, unknown>) => AsyncGenerator<unknown, void, undefined>> = {}
-  for (const [name, method, path, style] of pagedOperations)
-    out[name] = (init = {}) => iteratePages((i) => methods[method]!(path, i), init, style, baseUrl)
+export const bindPaginators = (client: Pagination.PagedClient): WorkablePaginators => {
+  const out: Record<string, (init?: Parameters<typeof Pagination.iterate>[3]) => AsyncGenerator<unknown, void, undefined>> = {}
+  for (const [name, method, path, spec] of pagedOperations) out[name] = (init) => Pagination.iterate(client, method, path, init, spec)
   return out as unknown as WorkablePaginators
 }
 
@@ -868,7 +784,7 @@ export const createClient = (options: WorkableClientOptions): WorkablePromiseCli
     headers: options.headers,
     layer: options.layer,
   })
-  return Object.assign(client, { op: bindOperations(client) as unknown as WorkableOperations, paginate: bindPaginators(client, settings.baseUrl) }) as WorkablePromiseClient
+  return Object.assign(client, { op: bindOperations(client) as unknown as WorkableOperations, paginate: bindPaginators(client) }) as WorkablePromiseClient
 }
 
 /** The Effect API client: methods return an `Effect` of the typed data, failing with `HttpError<WorkableErrorEnvelope>` or another tagged error. */
@@ -903,7 +819,7 @@ export const layer = (options: WorkableClientOptions): Layer.Layer<WorkableClien
   const settings = resolveSettings(options)
   const make = Effect.map(
     Client.makeEffect<paths, WorkableErrorEnvelope>({ provider, baseUrl: settings.baseUrl, operations: operationTable, headers: options.headers }),
-    (client) => Object.assign(client, { op: bindOperations(client) as unknown as WorkableEffectOperations, paginate: bindPaginators(client.promise, settings.baseUrl) }) as WorkableEffectClient,
+    (client) => Object.assign(client, { op: bindOperations(client) as unknown as WorkableEffectOperations, paginate: bindPaginators(client.promise) }) as WorkableEffectClient,
   )
   const correlation = options.correlation ?? correlationDefault
   return Layer.effect(WorkableClient, make).pipe(

@@ -18,6 +18,14 @@ import { Effect, Semaphore } from "effect"
 /**
  * Runs an effect while holding the in-process permit of `key`.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as KeyedMutex from "./KeyedMutex.ts"
+ * const mutex: KeyedMutex.KeyedMutex = KeyedMutex.make()
+ * mutex("key", Effect.log("one fiber of this process at a time"))
+ * ```
+ *
  * @since 0.1.0
  */
 export type KeyedMutex = <A, E, R>(key: string, effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>

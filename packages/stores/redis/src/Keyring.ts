@@ -28,12 +28,25 @@ import { Redacted } from "effect"
 /**
  * A key as configured: 32 bytes, base64 (standard or URL-safe) or raw. Prefer `Redacted`.
  *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import type { Keyring } from "@keyway/store-redis"
+ * const key: Keyring.KeyMaterial = Redacted.make(process.env.TOKEN_KEY ?? "")
+ * ```
+ *
  * @since 0.1.0
  */
 export type KeyMaterial = Redacted.Redacted<string> | string | Uint8Array
 
 /**
  * A keyring's configuration.
+ *
+ * @example
+ * ```ts
+ * import type { Keyring } from "@keyway/store-redis"
+ * const options: Keyring.Options = { current: "2026-02", keys: { "2026-01": "...base64...", "2026-02": "...base64..." } }
+ * ```
  *
  * @since 0.1.0
  */
@@ -47,6 +60,12 @@ export interface Options {
 /**
  * What is stored: the key id, the 12-byte IV, the 16-byte GCM tag and the ciphertext, base64.
  *
+ * @example
+ * ```ts
+ * import type { Keyring } from "@keyway/store-redis"
+ * const stored: Keyring.Envelope = { kid: "k1", iv: "...", tag: "...", ct: "..." }
+ * ```
+ *
  * @since 0.1.0
  */
 export interface Envelope {
@@ -58,6 +77,13 @@ export interface Envelope {
 
 /**
  * A keyring ready to use.
+ *
+ * @example
+ * ```ts
+ * import { Keyring } from "@keyway/store-redis"
+ * const keyring: Keyring.Keyring = Keyring.make({ current: "k1", keys: { k1: Keyring.generateKey() } })
+ * keyring.kids // ["k1"]
+ * ```
  *
  * @since 0.1.0
  */
@@ -123,14 +149,20 @@ export const make = (options: Options): Keyring => {
     },
     decrypt: (envelope, aad) => {
       const key = keys.get(envelope.kid)
-      if (key === undefined) throw new Error(`the record was encrypted with key "${envelope.kid}", not in the keyring`)
+      if (key === undefined)
+        throw new Error(`the record was encrypted with key "${envelope.kid}", not in the keyring`)
       try {
         const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(envelope.iv, "base64"))
         decipher.setAAD(Buffer.from(aad, "utf8"))
         decipher.setAuthTag(Buffer.from(envelope.tag, "base64"))
-        return Buffer.concat([decipher.update(Buffer.from(envelope.ct, "base64")), decipher.final()]).toString("utf8")
+        return Buffer.concat([
+          decipher.update(Buffer.from(envelope.ct, "base64")),
+          decipher.final(),
+        ]).toString("utf8")
       } catch {
-        throw new Error(`the record does not decrypt with key "${envelope.kid}" (altered, or moved between keys)`)
+        throw new Error(
+          `the record does not decrypt with key "${envelope.kid}" (altered, or moved between keys)`,
+        )
       }
     },
   }

@@ -11,9 +11,11 @@
  *   the stored revision already is the new one.
  * - **Refresh lock**: `SET NX PX` on `{prefix}:lock:...` with a fencing token (a per-key counter
  *   plus a random id), renewed while the refresh runs, released by a compare-and-delete script
- *   that publishes a release message. Waiters wake on that message (polling is the fallback) or
- *   when the lock expires, take the lock in turn and run their refresh effect, which re-reads the
- *   store first (TokenLifecycle returns the record another process wrote instead of refreshing).
+ *   that publishes a release message. Waiters wake on that message or on the holder's write
+ *   (polling is the fallback) or when the lock expires. When the record changed meanwhile and is
+ *   surely fresh, they run their refresh effect without the lock (TokenLifecycle's refresh
+ *   re-reads the store and returns that record instead of calling the token endpoint); otherwise
+ *   they take the lock in turn, and their refresh re-reads the store under it.
  * - **In-process cache**: `get` serves a fresh record from memory (write-through on
  *   compare-and-set; invalidated by other processes' writes through a pub/sub message; never used
  *   while this process holds the key's refresh lock, nor while the invalidation channel is down).
@@ -40,13 +42,19 @@
  */
 import { createHash } from "node:crypto"
 import { Errors, TokenStore } from "@keyway/core"
-import { Duration, Effect, Fiber, Layer, type Scope, Schedule } from "effect"
+import { Clock, Duration, Effect, Fiber, Layer, Schedule, type Scope } from "effect"
 import { Redis, type RedisOptions } from "ioredis"
 import * as KeyedMutex from "./KeyedMutex.ts"
 import * as Keyring from "./Keyring.ts"
 
 /**
  * Options of a Redis store.
+ *
+ * @example
+ * ```ts
+ * import type { RedisStore } from "@keyway/store-redis"
+ * const options: RedisStore.Options = { url: "redis://127.0.0.1:6379", prefix: "myapp", lockTtl: "10 seconds" }
+ * ```
  *
  * @since 0.1.0
  */
@@ -77,6 +85,13 @@ export interface Options {
 
 /**
  * A Redis store: the {@link TokenStore.TokenStoreShape} plus its key naming and client.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { RedisStore } from "@keyway/store-redis"
+ * const ping = RedisStore.make().pipe(Effect.flatMap((store) => Effect.promise(() => store.client.ping())))
+ * ```
  *
  * @since 0.1.0
  */
@@ -116,7 +131,13 @@ return 1
 `
 
 const ACQUIRE_SCRIPT = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return {0, redis.call('PTTL', KEYS[1])} end
+if ARGV[3] == '1' then
+  local f = redis.call('HMGET', KEYS[3], 'rev', 'fmt', 'val')
+  if (f[1] or '') ~= ARGV[4] then return {2, 0, f[1] or '', f[2] or '', f[3] or ''} end
+end
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return {0, redis.call('PTTL', KEYS[1]), redis.call('HGET', KEYS[3], 'rev') or ''}
+end
 local fence = redis.call('INCR', KEYS[2])
 local token = fence .. ':' .. ARGV[1]
 redis.call('SET', KEYS[1], token, 'PX', ARGV[2])
@@ -158,7 +179,9 @@ const millis = (input: Duration.Input | undefined, fallback: Duration.Input): nu
 /** A failure reason fit for an error: the client's message, never a command's arguments. */
 const reasonOf = (cause: unknown): string => {
   const message =
-    typeof cause === "object" && cause !== null && typeof (cause as { message?: unknown }).message === "string"
+    typeof cause === "object" &&
+    cause !== null &&
+    typeof (cause as { message?: unknown }).message === "string"
       ? (cause as { message: string }).message
       : String(cause)
   return message.split("\n")[0]!.slice(0, 200)
@@ -186,6 +209,26 @@ const suffix = (key: TokenStore.TokenKey): string => {
 }
 
 /**
+ * The in-process and message id of a key: provider, connection and the normalized scopes joined by
+ * NUL (cheaper than `TokenStore.keyString`, which URI-encodes; this runs on every cached `get`).
+ * Parts that contain NUL fall back to `keyString`, so two keys never share an id.
+ */
+const idOf = (key: TokenStore.TokenKey): string => {
+  const scopes = key.scopes
+  let normalized = true
+  for (let i = 1; i < scopes.length; i++) {
+    if (scopes[i - 1]! >= scopes[i]!) {
+      normalized = false
+      break
+    }
+  }
+  const joined = normalized ? scopes.join(" ") : TokenStore.key(key).scopes.join(" ")
+  return key.provider.includes("\0") || key.connection.includes("\0") || joined.includes("\0")
+    ? `\u0001${TokenStore.keyString(key)}`
+    : `${key.provider}\0${key.connection}\0${joined}`
+}
+
+/**
  * When Redis should drop a record, in epoch ms (0: never): the refresh token's expiry when the
  * record has a refresh token, else the access token's, plus `graceMs`.
  *
@@ -203,12 +246,22 @@ export const expireAt = (token: TokenStore.StoredToken, graceMs: number): number
   return until === undefined ? 0 : until + graceMs
 }
 
-/** Whether a cached record may be served without asking Redis: usable and well before expiry. */
-const servable = (token: TokenStore.StoredToken, now: number): boolean => {
-  if (token.accessToken === undefined || token.needsReauthorization !== undefined) return false
-  if (token.expiresAt === undefined) return true
+/**
+ * Until when a cached record may be served without asking Redis: while it is usable and well
+ * before its expiry (the lifecycle's default margin: a minute, at most half its lifetime), and
+ * at most `maxAgeMs` after it was read or written. 0: never.
+ */
+const servableUntil = (token: TokenStore.StoredToken, now: number, maxAgeMs: number): number => {
+  if (maxAgeMs <= 0 || token.accessToken === undefined || token.needsReauthorization !== undefined) return 0
+  if (token.expiresAt === undefined) return now + maxAgeMs
   const margin = Math.min(60_000, (token.expiresAt - token.obtainedAt) / 2)
-  return now < token.expiresAt - margin
+  return Math.min(now + maxAgeMs, token.expiresAt - margin)
+}
+
+interface Cached {
+  readonly record: TokenStore.StoredToken
+  readonly hit: Effect.Effect<TokenStore.StoredToken>
+  readonly until: number
 }
 
 interface Lease {
@@ -216,9 +269,26 @@ interface Lease {
   readonly token: string
 }
 
-type Attempt = { readonly _tag: "Acquired"; readonly lease: Lease } | { readonly _tag: "Held"; readonly remainingMs: number }
+type Attempt =
+  | { readonly _tag: "Acquired"; readonly lease: Lease }
+  | { readonly _tag: "Held"; readonly remainingMs: number; readonly revision: string }
+  | { readonly _tag: "Changed"; readonly revision: string; readonly fmt: string; readonly val: string }
 
-type Outcome<A> = { readonly done: true; readonly value: A } | { readonly done: false; readonly remainingMs: number }
+type Outcome<A> =
+  | { readonly _tag: "Done"; readonly value: A }
+  | { readonly _tag: "Held"; readonly remainingMs: number; readonly revision: string }
+  | { readonly _tag: "Changed"; readonly revision: string; readonly fmt: string; readonly val: string }
+
+/**
+ * Whether a record another process stored while we waited is one TokenLifecycle is certain to
+ * take as it is: it has an access token, is not marked for reauthorization, and is in the first
+ * half of its lifetime (TokenLifecycle's refresh margin is at most half the lifetime).
+ */
+const surelyFresh = (token: TokenStore.StoredToken | undefined, now: number): boolean =>
+  token !== undefined &&
+  token.accessToken !== undefined &&
+  token.needsReauthorization === undefined &&
+  (token.expiresAt === undefined || now < token.obtainedAt + (token.expiresAt - token.obtainedAt) / 2)
 
 /**
  * Connects to Redis and builds a store; the connections are closed with the scope. Fails with
@@ -279,18 +349,29 @@ export const make = (
     }
     const url = options.url ?? "redis://127.0.0.1:6379"
 
-    // The cache: records by token key string, with when they were read or written. `generation`
+    // The cache: records by key id, with until when they may be served. `generation`
     // changes with every local write and every invalidation, so that a read that was in flight
     // meanwhile does not put an older record back.
-    const cache = new Map<string, { readonly record: TokenStore.StoredToken; readonly at: number }>()
+    const cache = new Map<string, Cached>()
+    const remember = (id: string, record: TokenStore.StoredToken) => {
+      const now = Date.now()
+      const until = servableUntil(record, now, cacheMaxAgeMs)
+      if (until > now) cache.set(id, { record, hit: Effect.succeed(record), until })
+      else cache.delete(id)
+    }
     const generation = new Map<string, number>()
     const bump = (id: string) => {
       generation.set(id, (generation.get(id) ?? 0) + 1)
       cache.delete(id)
     }
     const lockedHere = new Map<string, number>()
-    const releases = new Map<string, number>()
+    // Lock releases and record writes seen on the channels, by token key: they wake waiters.
+    const signals = new Map<string, number>()
     const wakers = new Map<string, Set<() => void>>()
+    const signal = (id: string) => {
+      signals.set(id, (signals.get(id) ?? 0) + 1)
+      for (const wake of wakers.get(id) ?? []) wake()
+    }
     let listening = false
 
     const connect = (client: Redis, operation: string) =>
@@ -330,11 +411,11 @@ export const make = (
         })
         s.on("message", (channel: string, message: string) => {
           if (channel === releasedChannel) {
-            releases.set(message, (releases.get(message) ?? 0) + 1)
-            for (const wake of wakers.get(message) ?? []) wake()
+            signal(message)
           } else if (channel === invalidateChannel) {
             const [from, id] = splitOnce(message)
             if (from !== origin) bump(id)
+            signal(id)
           }
         })
         return s
@@ -357,13 +438,19 @@ export const make = (
     })
     listening = true
 
-    const evalScript = (operation: string, s: Script, keys: ReadonlyArray<string>, args: ReadonlyArray<string | number>) =>
+    const evalScript = (
+      operation: string,
+      s: Script,
+      keys: ReadonlyArray<string>,
+      args: ReadonlyArray<string | number>,
+    ) =>
       Effect.tryPromise({
         try: async () => {
           try {
             return await client.evalsha(s.sha, keys.length, ...keys, ...args)
           } catch (cause) {
-            if (reasonOf(cause).startsWith("NOSCRIPT")) return await client.eval(s.source, keys.length, ...keys, ...args)
+            if (reasonOf(cause).startsWith("NOSCRIPT"))
+              return await client.eval(s.source, keys.length, ...keys, ...args)
             throw cause
           }
         },
@@ -381,7 +468,8 @@ export const make = (
     const decode = (rkey: string, rev: string, fmt: string | null, val: string): TokenStore.StoredToken => {
       let plain = val
       if (fmt === FORMAT_GCM) {
-        if (keyring === undefined) throw new Error("the record is encrypted and no encryption key is configured")
+        if (keyring === undefined)
+          throw new Error("the record is encrypted and no encryption key is configured")
         plain = keyring.decrypt(JSON.parse(val) as Keyring.Envelope, aadOf(rkey, rev))
       } else if (fmt !== FORMAT_JSON) {
         throw new Error("the record has an unknown format")
@@ -396,7 +484,7 @@ export const make = (
       return record
     }
 
-    const readThrough = (key: TokenStore.TokenKey, id: string, rkey: string) =>
+    const readThrough = (id: string, rkey: string) =>
       Effect.suspend(() => {
         const before = generation.get(id) ?? 0
         return Effect.tryPromise({
@@ -406,27 +494,31 @@ export const make = (
           Effect.flatMap(([rev, fmt, val]) =>
             rev == null || val == null
               ? Effect.succeed(undefined)
-              : Effect.try({ try: () => decode(rkey, rev, fmt ?? null, val), catch: (cause) => unavailable("get", cause) }),
+              : Effect.try({
+                  try: () => decode(rkey, rev, fmt ?? null, val),
+                  catch: (cause) => unavailable("get", cause),
+                }),
           ),
           Effect.tap((record) =>
             Effect.sync(() => {
               if (cacheMaxAgeMs <= 0 || (generation.get(id) ?? 0) !== before) return
               if (record === undefined) cache.delete(id)
-              else cache.set(id, { record, at: Date.now() })
+              else remember(id, record)
             }),
           ),
         )
       })
 
-    const get = (key: TokenStore.TokenKey): Effect.Effect<TokenStore.StoredToken | undefined, Errors.TokenStoreUnavailable> =>
+    const get = (
+      key: TokenStore.TokenKey,
+    ): Effect.Effect<TokenStore.StoredToken | undefined, Errors.TokenStoreUnavailable> =>
       Effect.suspend(() => {
-        const id = TokenStore.keyString(key)
-        if (cacheMaxAgeMs > 0 && listening && !lockedHere.has(id)) {
-          const hit = cache.get(id)
-          const now = Date.now()
-          if (hit !== undefined && now - hit.at < cacheMaxAgeMs && servable(hit.record, now)) return Effect.succeed(hit.record)
+        const id = idOf(key)
+        if (listening && cacheMaxAgeMs > 0) {
+          const cached = cache.get(id)
+          if (cached !== undefined && Date.now() < cached.until && !lockedHere.has(id)) return cached.hit
         }
-        return readThrough(key, id, redisKey(prefix, key))
+        return readThrough(id, redisKey(prefix, key))
       })
 
     // A write whose reply was lost may have been applied: retrying is safe (the script reports
@@ -440,24 +532,29 @@ export const make = (
       next: TokenStore.StoredToken | undefined,
     ): Effect.Effect<boolean, Errors.TokenStoreUnavailable> =>
       Effect.suspend(() => {
-        const id = TokenStore.keyString(key)
+        const id = idOf(key)
         const rkey = redisKey(prefix, key)
         const encoded = next === undefined ? { fmt: "", val: "" } : encode(rkey, next)
-        return evalScript("compareAndSet", SCRIPTS.cas, [rkey], [
-          expected?.revision ?? "",
-          next?.revision ?? "",
-          encoded.fmt,
-          encoded.val,
-          next === undefined ? 0 : expireAt(next, graceMs),
-          invalidateChannel,
-          `${origin}|${id}`,
-        ]).pipe(
+        return evalScript(
+          "compareAndSet",
+          SCRIPTS.cas,
+          [rkey],
+          [
+            expected?.revision ?? "",
+            next?.revision ?? "",
+            encoded.fmt,
+            encoded.val,
+            next === undefined ? 0 : expireAt(next, graceMs),
+            invalidateChannel,
+            `${origin}|${id}`,
+          ],
+        ).pipe(
           Effect.retry(writeRetry),
           Effect.map((reply) => Number(reply) === 1),
           Effect.tap((written) =>
             Effect.sync(() => {
               bump(id)
-              if (written && next !== undefined && cacheMaxAgeMs > 0) cache.set(id, { record: next, at: Date.now() })
+              if (written && next !== undefined) remember(id, next)
             }),
           ),
           Effect.tapError(() => Effect.sync(() => bump(id))),
@@ -466,32 +563,64 @@ export const make = (
 
     const del = (key: TokenStore.TokenKey): Effect.Effect<void, Errors.TokenStoreUnavailable> =>
       Effect.suspend(() => {
-        const id = TokenStore.keyString(key)
+        const id = idOf(key)
         bump(id)
-        return evalScript("delete", SCRIPTS.delete, [redisKey(prefix, key)], [invalidateChannel, `${origin}|${id}`]).pipe(
-          Effect.ensuring(Effect.sync(() => bump(id))),
-          Effect.asVoid,
-        )
+        return evalScript(
+          "delete",
+          SCRIPTS.delete,
+          [redisKey(prefix, key)],
+          [invalidateChannel, `${origin}|${id}`],
+        ).pipe(Effect.ensuring(Effect.sync(() => bump(id))), Effect.asVoid)
       })
 
-    const tryAcquire = (lockKey: string, fenceKey: string): Effect.Effect<Attempt, Errors.TokenStoreUnavailable> =>
-      evalScript("withRefreshLock", SCRIPTS.acquire, [lockKey, fenceKey], [crypto.randomUUID(), lockTtlMs]).pipe(
+    /**
+     * Takes the lock, or says who has it; with a `baseline` revision (the record when we began
+     * waiting), first says whether the record changed since, without taking the lock.
+     */
+    const tryAcquire = (
+      lockKey: string,
+      fenceKey: string,
+      rkey: string,
+      baseline: string | undefined,
+    ): Effect.Effect<Attempt, Errors.TokenStoreUnavailable> =>
+      evalScript(
+        "withRefreshLock",
+        SCRIPTS.acquire,
+        [lockKey, fenceKey, rkey],
+        [crypto.randomUUID(), lockTtlMs, baseline === undefined ? "0" : "1", baseline ?? ""],
+      ).pipe(
         Effect.map((reply): Attempt => {
-          const [taken, value] = reply as [number, string | number]
-          return Number(taken) === 1
-            ? { _tag: "Acquired", lease: { lockKey, token: String(value) } }
-            : { _tag: "Held", remainingMs: Math.max(0, Number(value)) }
+          const [tag, value, revision, fmt, val] = reply as [
+            number,
+            string | number,
+            string?,
+            string?,
+            string?,
+          ]
+          switch (Number(tag)) {
+            case 1:
+              return { _tag: "Acquired", lease: { lockKey, token: String(value) } }
+            case 2:
+              return { _tag: "Changed", revision: revision ?? "", fmt: fmt ?? "", val: val ?? "" }
+            default:
+              return { _tag: "Held", remainingMs: Math.max(0, Number(value)), revision: revision ?? "" }
+          }
         }),
       )
 
     const release = (lease: Lease, id: string) =>
-      evalScript("withRefreshLock", SCRIPTS.release, [lease.lockKey], [lease.token, releasedChannel, id]).pipe(
-        Effect.ignore,
-      )
+      evalScript(
+        "withRefreshLock",
+        SCRIPTS.release,
+        [lease.lockKey],
+        [lease.token, releasedChannel, id],
+      ).pipe(Effect.ignore)
 
     const heartbeat = (lease: Lease) =>
       Effect.sleep(Duration.millis(Math.max(1, Math.floor(lockTtlMs / 3)))).pipe(
-        Effect.andThen(evalScript("withRefreshLock", SCRIPTS.renew, [lease.lockKey], [lease.token, lockTtlMs])),
+        Effect.andThen(
+          evalScript("withRefreshLock", SCRIPTS.renew, [lease.lockKey], [lease.token, lockTtlMs]),
+        ),
         Effect.flatMap((renewed) =>
           Number(renewed) === 1
             ? Effect.void
@@ -503,10 +632,10 @@ export const make = (
         Effect.forever,
       )
 
-    /** Waits until a release message for `id` arrives after `seen` releases, or `maxMs` passes. */
-    const waitForRelease = (id: string, seen: number, maxMs: number) =>
+    /** Waits until a release or write message for `id` arrives after `seen` of them, or `maxMs` passes. */
+    const waitForSignal = (id: string, seen: number, maxMs: number) =>
       Effect.callback<void>((resume) => {
-        if ((releases.get(id) ?? 0) !== seen) return resume(Effect.void)
+        if ((signals.get(id) ?? 0) !== seen) return resume(Effect.void)
         let set = wakers.get(id)
         if (set === undefined) {
           set = new Set()
@@ -533,7 +662,7 @@ export const make = (
       key: TokenStore.TokenKey,
       refresh: Effect.Effect<A, E, R>,
     ): Effect.Effect<A, E | Errors.TokenStoreUnavailable, R> => {
-      const id = TokenStore.keyString(key)
+      const id = idOf(key)
       const lockKey = `${prefix}:lock:${suffix(key)}`
       const fenceKey = `${prefix}:fence:${suffix(key)}`
       const hold = Effect.sync(() => {
@@ -545,30 +674,57 @@ export const make = (
         if (n <= 0) lockedHere.delete(id)
         else lockedHere.set(id, n)
       })
-      const attempt: Effect.Effect<Outcome<A>, E | Errors.TokenStoreUnavailable, R> = Effect.acquireUseRelease(
-        tryAcquire(lockKey, fenceKey),
-        (result): Effect.Effect<Outcome<A>, E, R> =>
-          result._tag === "Held"
-            ? Effect.succeed({ done: false, remainingMs: result.remainingMs })
-            : Effect.gen(function* () {
-                yield* hold
-                const renewing = yield* Effect.forkChild(heartbeat(result.lease))
-                return yield* refresh.pipe(
-                  Effect.map((value): Outcome<A> => ({ done: true, value })),
-                  Effect.ensuring(Fiber.interrupt(renewing)),
-                )
-              }),
-        (result) => (result._tag === "Acquired" ? release(result.lease, id).pipe(Effect.ensuring(unhold)) : Effect.void),
-      )
+      const rkey = redisKey(prefix, key)
+      const attempt = (
+        baseline: string | undefined,
+      ): Effect.Effect<Outcome<A>, E | Errors.TokenStoreUnavailable, R> =>
+        Effect.acquireUseRelease(
+          tryAcquire(lockKey, fenceKey, rkey, baseline),
+          (result): Effect.Effect<Outcome<A>, E, R> =>
+            result._tag !== "Acquired"
+              ? Effect.succeed(result)
+              : Effect.gen(function* () {
+                  yield* hold
+                  const renewing = yield* Effect.forkChild(heartbeat(result.lease))
+                  return yield* refresh.pipe(
+                    Effect.map((value): Outcome<A> => ({ _tag: "Done", value })),
+                    Effect.ensuring(Fiber.interrupt(renewing)),
+                  )
+                }),
+          (result) =>
+            result._tag === "Acquired"
+              ? release(result.lease, id).pipe(Effect.ensuring(unhold))
+              : Effect.void,
+        )
       return mutex(
         id,
         Effect.gen(function* () {
           const deadline = Date.now() + waitTimeoutMs
           let pause = 5
+          // The record's revision when we found the lock held: once another process has stored a
+          // new record that is surely fresh, we run `refresh` without the lock (it re-reads the
+          // store and returns that record) instead of queueing for the lock behind every waiter.
+          let baseline: string | undefined
           while (true) {
-            const seen = releases.get(id) ?? 0
-            const outcome = yield* attempt
-            if (outcome.done) return outcome.value
+            const seen = signals.get(id) ?? 0
+            const outcome = yield* attempt(baseline)
+            if (outcome._tag === "Done") return outcome.value
+            if (outcome._tag === "Changed") {
+              const record =
+                outcome.revision === "" || outcome.val === ""
+                  ? undefined
+                  : yield* Effect.try({
+                      try: () => decode(rkey, outcome.revision, outcome.fmt, outcome.val),
+                      catch: (cause) => unavailable("withRefreshLock", cause),
+                    })
+              if (surelyFresh(record, yield* Clock.currentTimeMillis)) {
+                remember(id, record!)
+                return yield* refresh
+              }
+              baseline = outcome.revision
+              continue
+            }
+            baseline ??= outcome.revision
             if (Date.now() >= deadline) {
               return yield* new Errors.TokenStoreUnavailable({
                 store: "redis",
@@ -577,7 +733,7 @@ export const make = (
               })
             }
             const jittered = pause * (0.75 + Math.random() / 2)
-            yield* waitForRelease(id, seen, Math.min(jittered, outcome.remainingMs + 1))
+            yield* waitForSignal(id, seen, Math.min(jittered, outcome.remainingMs + 1))
             pause = Math.min(pause * 2, maxPollMs)
           }
         }),

@@ -7,9 +7,11 @@
  * - **Refresh lock**: a row per key in `keyway_locks` with a holder id, a fencing number that
  *   grows with every acquisition, and an expiry. A process takes the row when it is free or
  *   expired, renews it while its refresh runs, and releases it only if the row still carries its
- *   holder id and fencing number. Others poll with a short backoff and, once the row is free,
- *   take it in turn and run their refresh effect, which re-reads the store first (TokenLifecycle
- *   returns the record another process just wrote instead of refreshing again).
+ *   holder id and fencing number. Others poll with a short backoff. Once the record has changed
+ *   and is surely fresh, they run their refresh effect without the lock (TokenLifecycle's refresh
+ *   re-reads the store and returns the record another process just wrote instead of refreshing
+ *   again); when the lock is free or expired and nothing fresh was stored, they take it in turn
+ *   and their refresh re-reads the store under it.
  * - WAL journal, `synchronous=FULL` (a rotated refresh token survives a power cut once written),
  *   `busy_timeout` for writers that meet each other. The file is created `0600`.
  *
@@ -38,11 +40,17 @@ import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { DatabaseSync, type StatementSync } from "node:sqlite"
 import { Errors, TokenStore } from "@keyway/core"
-import { Duration, Effect, Fiber, Layer, type Scope } from "effect"
+import { Clock, Duration, Effect, Fiber, Layer, type Scope } from "effect"
 import * as KeyedMutex from "./KeyedMutex.ts"
 
 /**
  * Options of a SQLite store.
+ *
+ * @example
+ * ```ts
+ * import type { SqliteStore } from "@keyway/store-sqlite"
+ * const options: SqliteStore.Options = { path: "./.keyway/tokens.db", lockTtl: "10 seconds" }
+ * ```
  *
  * @since 0.1.0
  */
@@ -66,6 +74,13 @@ export interface Options {
 /**
  * A SQLite store: the {@link TokenStore.TokenStoreShape} plus the file it uses.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { SqliteStore } from "@keyway/store-sqlite"
+ * const path = SqliteStore.make({ path: "/tmp/t.db" }).pipe(Effect.map((store) => store.path))
+ * ```
+ *
  * @since 0.1.0
  */
 export interface SqliteTokenStore extends TokenStore.TokenStoreShape {
@@ -78,9 +93,34 @@ interface Lease {
   readonly fence: number
 }
 
-type Attempt = { readonly _tag: "Acquired"; readonly lease: Lease } | { readonly _tag: "Held"; readonly remainingMs: number }
+type Attempt =
+  | { readonly _tag: "Acquired"; readonly lease: Lease }
+  | { readonly _tag: "Held"; readonly remainingMs: number; readonly revision: string }
+  | {
+      readonly _tag: "Changed"
+      readonly revision: string
+      readonly record: TokenStore.StoredToken | undefined
+    }
 
-type Outcome<A> = { readonly done: true; readonly value: A } | { readonly done: false; readonly remainingMs: number }
+type Outcome<A> =
+  | { readonly _tag: "Done"; readonly value: A }
+  | { readonly _tag: "Held"; readonly remainingMs: number; readonly revision: string }
+  | {
+      readonly _tag: "Changed"
+      readonly revision: string
+      readonly record: TokenStore.StoredToken | undefined
+    }
+
+/**
+ * Whether a record another process stored while we waited is one TokenLifecycle is certain to
+ * take as it is: it has an access token, is not marked for reauthorization, and is in the first
+ * half of its lifetime (TokenLifecycle's refresh margin is at most half the lifetime).
+ */
+const surelyFresh = (token: TokenStore.StoredToken | undefined, now: number): boolean =>
+  token !== undefined &&
+  token.accessToken !== undefined &&
+  token.needsReauthorization === undefined &&
+  (token.expiresAt === undefined || now < token.obtainedAt + (token.expiresAt - token.obtainedAt) / 2)
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS keyway_tokens (
@@ -176,7 +216,8 @@ export const make = (
     const run = <A>(operation: string, f: () => A): Effect.Effect<A, Errors.TokenStoreUnavailable> =>
       Effect.try({
         try: f,
-        catch: (cause) => new Errors.TokenStoreUnavailable({ store: "sqlite", operation, reason: reasonOf(cause) }),
+        catch: (cause) =>
+          new Errors.TokenStoreUnavailable({ store: "sqlite", operation, reason: reasonOf(cause) }),
       })
 
     const transaction = <A>(f: () => A): A => {
@@ -234,8 +275,24 @@ export const make = (
         sql("DELETE FROM keyway_tokens WHERE key = ?").run(TokenStore.keyString(key))
       })
 
-    const tryAcquire = (id: string): Effect.Effect<Attempt, Errors.TokenStoreUnavailable> =>
+    /**
+     * Takes the lock, or says who has it; with a `baseline` revision (the record when we began
+     * waiting), first says whether the record changed since, without taking the lock.
+     */
+    const tryAcquire = (
+      id: string,
+      baseline: string | undefined,
+    ): Effect.Effect<Attempt, Errors.TokenStoreUnavailable> =>
       run("withRefreshLock", () => {
+        const row = sql("SELECT revision, value FROM keyway_tokens WHERE key = ?").get(id)
+        const revision = row === undefined ? "" : (row.revision as string)
+        if (baseline !== undefined && revision !== baseline) {
+          return {
+            _tag: "Changed",
+            revision,
+            record: row === undefined ? undefined : decode(row.value as string),
+          }
+        }
         const holder = `${process.pid}:${crypto.randomUUID()}`
         const now = Date.now()
         const taken = sql(
@@ -245,21 +302,19 @@ export const make = (
            WHERE keyway_locks.expires_at <= ?
            RETURNING fence`,
         ).get(id, holder, now + lockTtlMs, now)
-        if (taken !== undefined) return { _tag: "Acquired", lease: { id, holder, fence: Number(taken.fence) } }
-        const row = sql("SELECT expires_at FROM keyway_locks WHERE key = ?").get(id)
-        const remainingMs = row === undefined ? 0 : Math.max(0, Number(row.expires_at) - Date.now())
-        return { _tag: "Held", remainingMs }
+        if (taken !== undefined)
+          return { _tag: "Acquired", lease: { id, holder, fence: Number(taken.fence) } }
+        const lock = sql("SELECT expires_at FROM keyway_locks WHERE key = ?").get(id)
+        const remainingMs = lock === undefined ? 0 : Math.max(0, Number(lock.expires_at) - Date.now())
+        return { _tag: "Held", remainingMs, revision }
       })
 
     /** Extends the lease; false when another process has taken the lock over. */
     const renew = (lease: Lease) =>
       run("withRefreshLock", () => {
-        const result = sql("UPDATE keyway_locks SET expires_at = ? WHERE key = ? AND holder = ? AND fence = ?").run(
-          Date.now() + lockTtlMs,
-          lease.id,
-          lease.holder,
-          lease.fence,
-        )
+        const result = sql(
+          "UPDATE keyway_locks SET expires_at = ? WHERE key = ? AND holder = ? AND fence = ?",
+        ).run(Date.now() + lockTtlMs, lease.id, lease.holder, lease.fence)
         return Number(result.changes) === 1
       })
 
@@ -293,28 +348,41 @@ export const make = (
       refresh: Effect.Effect<A, E, R>,
     ): Effect.Effect<A, E | Errors.TokenStoreUnavailable, R> => {
       const id = TokenStore.keyString(key)
-      const attempt: Effect.Effect<Outcome<A>, E | Errors.TokenStoreUnavailable, R> = Effect.acquireUseRelease(
-        tryAcquire(id),
-        (result): Effect.Effect<Outcome<A>, E, R> =>
-          result._tag === "Held"
-            ? Effect.succeed({ done: false, remainingMs: result.remainingMs })
-            : Effect.gen(function* () {
-                const renewing = yield* Effect.forkChild(heartbeat(result.lease))
-                return yield* refresh.pipe(
-                  Effect.map((value): Outcome<A> => ({ done: true, value })),
-                  Effect.ensuring(Fiber.interrupt(renewing)),
-                )
-              }),
-        (result) => (result._tag === "Acquired" ? release(result.lease) : Effect.void),
-      )
+      const attempt = (
+        baseline: string | undefined,
+      ): Effect.Effect<Outcome<A>, E | Errors.TokenStoreUnavailable, R> =>
+        Effect.acquireUseRelease(
+          tryAcquire(id, baseline),
+          (result): Effect.Effect<Outcome<A>, E, R> =>
+            result._tag !== "Acquired"
+              ? Effect.succeed(result)
+              : Effect.gen(function* () {
+                  const renewing = yield* Effect.forkChild(heartbeat(result.lease))
+                  return yield* refresh.pipe(
+                    Effect.map((value): Outcome<A> => ({ _tag: "Done", value })),
+                    Effect.ensuring(Fiber.interrupt(renewing)),
+                  )
+                }),
+          (result) => (result._tag === "Acquired" ? release(result.lease) : Effect.void),
+        )
       return mutex(
         id,
         Effect.gen(function* () {
           const deadline = Date.now() + waitTimeoutMs
           let pause = 1
+          // The record's revision when we found the lock held: once another process has stored a
+          // new record that is surely fresh, we run `refresh` without the lock (it re-reads the
+          // store and returns that record) instead of queueing for the lock behind every waiter.
+          let baseline: string | undefined
           while (true) {
-            const outcome = yield* attempt
-            if (outcome.done) return outcome.value
+            const outcome = yield* attempt(baseline)
+            if (outcome._tag === "Done") return outcome.value
+            if (outcome._tag === "Changed") {
+              if (surelyFresh(outcome.record, yield* Clock.currentTimeMillis)) return yield* refresh
+              baseline = outcome.revision
+              continue
+            }
+            baseline ??= outcome.revision
             if (Date.now() >= deadline) {
               return yield* new Errors.TokenStoreUnavailable({
                 store: "sqlite",

@@ -19,7 +19,13 @@ const server = await TokenServer.start({ delayMs: 15, expiresIn: 3600 })
 const pool = await Pool.start({
   script: fileURLToPath(new URL("./worker.ts", import.meta.url)),
   size: 4,
-  config: { tokenUrl: server.url, provider: "soak", connection: "default", scopes, store: { path, lockTtl: "500 millis" } },
+  config: {
+    tokenUrl: server.url,
+    provider: "soak",
+    connection: "default",
+    scopes,
+    store: { path, lockTtl: "500 millis" },
+  },
 })
 const readStored = () =>
   Effect.runPromise(
@@ -42,7 +48,8 @@ try {
     log: (line) => process.stdout.write(`${line}\r`),
   })
   console.log(`\n${Soak.format(report)}`)
-  failed = report.invalidGrant > 0 || report.lostGrants > 0 || !report.storedIsNewest || report.cycles < cycles
+  failed =
+    report.invalidGrant > 0 || report.lostGrants > 0 || !report.storedIsNewest || report.cycles < cycles
 } finally {
   await pool.close()
   await server.close()

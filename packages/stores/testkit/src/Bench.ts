@@ -40,7 +40,10 @@ export interface Stores {
  * @since 0.1.0
  */
 export const open = async (
-  makers: Record<string, TokenStore.TokenStoreShape | Effect.Effect<TokenStore.TokenStoreShape, unknown, Scope.Scope>>,
+  makers: Record<
+    string,
+    TokenStore.TokenStoreShape | Effect.Effect<TokenStore.TokenStoreShape, unknown, Scope.Scope>
+  >,
 ): Promise<Stores> => {
   const scope = Effect.runSync(Scope.make())
   const opened = new Map<string, TokenStore.TokenStoreShape>()

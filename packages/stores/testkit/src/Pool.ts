@@ -127,10 +127,11 @@ export const start = async (options: Options): Promise<Pool> => {
 
   return {
     size: options.size,
-    pid: (index) => slots[index]!.child.pid!,
+    pid: (index) => slots[index]?.child.pid ?? -1,
     indexOfPid: (pid) => slots.findIndex((s) => s.child.pid === pid),
     burst: (index, n, mode) => request(index, { op: "burst", n, mode }),
-    burstAll: (n, mode) => Promise.all(slots.map((_, i) => request<BurstReport>(i, { op: "burst", n, mode }))),
+    burstAll: (n, mode) =>
+      Promise.all(slots.map((_, i) => request<BurstReport>(i, { op: "burst", n, mode }))),
     startLoop: (index) => request(index, { op: "loop" }),
     stopLoop: (index) => request(index, { op: "stop" }),
     kill,

@@ -141,7 +141,7 @@ export const run = async (options: Options): Promise<Report> => {
       victim =
         holders.length > 0 && Math.random() < inFlightShare
           ? holders[0]!
-          : alive[Math.floor(Math.random() * alive.length)] ?? -1
+          : (alive[Math.floor(Math.random() * alive.length)] ?? -1)
       if (victim >= 0) {
         if (holders.includes(victim)) killsInFlight++
         await pool.kill(victim)
@@ -177,7 +177,8 @@ export const run = async (options: Options): Promise<Report> => {
     refreshRequests: settled.refreshRequests,
     tokenRequests: settled.tokenRequests,
     invalidGrant: settled.invalidGrant,
-    lostGrants: Math.max(0, live.length - 1) + (storedIsNewest && live.includes(stored!) ? 0 : 1) + unpersisted,
+    lostGrants:
+      Math.max(0, live.length - 1) + (storedIsNewest && live.includes(stored!) ? 0 : 1) + unpersisted,
     abandoned: settled.abandoned,
     kills,
     killsInFlight,

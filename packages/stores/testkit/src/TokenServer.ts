@@ -144,7 +144,11 @@ export const start = async (initial: Config = {}): Promise<TokenServer> => {
     }
     if (grant === "client_credentials") tokenRequests++
     else refreshRequests++
-    const entry: Pending = { grant, worker: req.headers["x-worker"] as string | undefined, receivedAt: Date.now() }
+    const entry: Pending = {
+      grant,
+      worker: req.headers["x-worker"] as string | undefined,
+      receivedAt: Date.now(),
+    }
     pending.add(entry)
     let gone = false
     res.on("close", () => {
@@ -164,7 +168,10 @@ export const start = async (initial: Config = {}): Promise<TokenServer> => {
           const presented = form.get("refresh_token") ?? ""
           if (!live.has(presented)) {
             invalidGrant++
-            return send(res, 400, { error: "invalid_grant", error_description: "refresh token unknown or already used" })
+            return send(res, 400, {
+              error: "invalid_grant",
+              error_description: "refresh token unknown or already used",
+            })
           }
           live.delete(presented)
         }

@@ -109,13 +109,18 @@ export const run = (makeLayer: (options: unknown) => Layer.Layer<TokenStore.Toke
         return { status: response.status, body: (await response.json()) as Record<string, unknown> }
       },
       catch: () =>
-        new Errors.TokenEndpointError({ provider: config.provider, url: config.tokenUrl, reason: "network failure" }),
+        new Errors.TokenEndpointError({
+          provider: config.provider,
+          url: config.tokenUrl,
+          reason: "network failure",
+        }),
     }).pipe(
       Effect.flatMap(({ status, body }): Effect.Effect<TokenLifecycle.Obtained, Errors.AuthError> => {
         if (status === 200 && typeof body.access_token === "string") {
           return Effect.succeed({
             accessToken: Redacted.make(body.access_token),
-            refreshToken: typeof body.refresh_token === "string" ? Redacted.make(body.refresh_token) : undefined,
+            refreshToken:
+              typeof body.refresh_token === "string" ? Redacted.make(body.refresh_token) : undefined,
             expiresIn: typeof body.expires_in === "number" ? body.expires_in : undefined,
           })
         }
@@ -213,7 +218,11 @@ export const run = (makeLayer: (options: unknown) => Layer.Layer<TokenStore.Toke
               state.stop = true
               await state.done
             }
-            const report: LoopReport = { refreshes: state?.refreshes ?? 0, errors: state?.errors ?? [], fetches }
+            const report: LoopReport = {
+              refreshes: state?.refreshes ?? 0,
+              errors: state?.errors ?? [],
+              fetches,
+            }
             return send({ id: command.id, report })
           }
           case "exit":
@@ -235,7 +244,9 @@ export const run = (makeLayer: (options: unknown) => Layer.Layer<TokenStore.Toke
 
 const errorTag = (exit: Exit.Exit<unknown, unknown>): string => {
   if (Exit.isSuccess(exit)) return "none"
-  const failure = exit.cause.reasons.find((r) => r._tag === "Fail") as { error?: { _tag?: string; reason?: string } } | undefined
+  const failure = exit.cause.reasons.find((r) => r._tag === "Fail") as
+    | { error?: { _tag?: string; reason?: string } }
+    | undefined
   const error = failure?.error
   return error?._tag === undefined ? "defect" : `${error._tag}${error.reason ? `: ${error.reason}` : ""}`
 }

@@ -1,0 +1,179 @@
+/**
+ * `pnpm bench:codegen`: the generator against the bare openapi-typescript CLI, and its own
+ * cold / no-change runs.
+ *
+ * 1. GitHub's REST spec (`@octokit/openapi`, 13 MB JSON): `keyway generate --spec` (types, client,
+ *    package) and `openapi-typescript <file> -o <out>` (types only), alternating, N rounds
+ *    (`BENCH_ROUNDS`, default 3): median wall time of each, their ratio, and the peak memory
+ *    (max RSS, reported by the child process itself at exit) of each.
+ * 2. The five providers of `specs/`, cold: a new process, an empty output folder.
+ * 3. The same command again with nothing changed (every provider skipped by its content hashes).
+ *
+ * Results go to `bench/results/codegen.json`; a table is printed. Targets: ratio ≤ 1.1, peak
+ * memory ≤ 1.2× openapi-typescript's, five providers cold ≤ 3 s, no-change re-run ≤ 0.5 s.
+ */
+import { spawnSync } from "node:child_process"
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { createRequire } from "node:module"
+import { tmpdir } from "node:os"
+import { dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..")
+const codegen = join(root, "generators", "codegen")
+const require = createRequire(join(codegen, "package.json"))
+const githubSpec = join(
+  dirname(require.resolve("@octokit/openapi/package.json")),
+  "generated",
+  "api.github.com.json",
+)
+const otsCli = join(dirname(require.resolve("openapi-typescript/package.json")), "bin", "cli.js")
+const keywayBin = join(codegen, "bin", "keyway.mjs")
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
+const work = mkdtempSync(join(tmpdir(), "keyway-bench-"))
+
+// Each child writes its own resource usage at exit: peak memory without /usr/bin/time.
+const reporter = (file: string) =>
+  `data:text/javascript,${encodeURIComponent(
+    `import { writeFileSync } from "node:fs"; process.on("exit", () => writeFileSync(${JSON.stringify(file)}, JSON.stringify(process.resourceUsage())))`,
+  )}`
+
+interface Sample {
+  readonly ms: number
+  readonly maxRssMb: number
+}
+
+let n = 0
+const measure = (args: ReadonlyArray<string>, cwd: string): Sample => {
+  const usage = join(work, `usage-${n++}.json`)
+  const started = performance.now()
+  const r = spawnSync(process.execPath, [`--import=${reporter(usage)}`, ...args], {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, CI: "1" },
+    maxBuffer: 64 * 1024 * 1024,
+  })
+  const ms = performance.now() - started
+  if (r.status !== 0) throw new Error(`${args.join(" ")} failed (${r.status}):\n${r.stdout}\n${r.stderr}`)
+  const rusage = JSON.parse(readFileSync(usage, "utf8")) as { maxRSS: number }
+  return { ms, maxRssMb: rusage.maxRSS / 1024 }
+}
+
+const median = (xs: ReadonlyArray<number>): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  const mid = Math.floor(s.length / 2)
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
+}
+
+const keywaySamples: Array<Sample> = []
+const otsSamples: Array<Sample> = []
+for (let i = 0; i < rounds; i++) {
+  const out = join(work, `github-${i}`)
+  // Alternate which one goes first, so that neither always gets the warmer file cache.
+  const runKeyway = () =>
+    keywaySamples.push(
+      measure([keywayBin, "generate", "--spec", githubSpec, "--name", "github", "--out", out], work),
+    )
+  const runOts = () =>
+    otsSamples.push(measure([otsCli, githubSpec, "-o", join(work, `github-${i}.ts`)], work))
+  if (i % 2 === 0) {
+    runKeyway()
+    runOts()
+  } else {
+    runOts()
+    runKeyway()
+  }
+  process.stderr.write(
+    `round ${i + 1}/${rounds}: keyway ${(keywaySamples.at(-1)!.ms / 1000).toFixed(2)} s, openapi-typescript ${(otsSamples.at(-1)!.ms / 1000).toFixed(2)} s\n`,
+  )
+  rmSync(out, { recursive: true, force: true })
+}
+
+// The five providers, cold then unchanged, in a scratch project pointing at specs/.
+const project = join(work, "providers")
+mkdirSync(project, { recursive: true })
+writeFileSync(
+  join(project, "keyway.config.json"),
+  JSON.stringify({ specs: join(root, "specs"), output: "packages", schemaFile: false }),
+)
+const cold: Array<Sample> = []
+const unchanged: Array<Sample> = []
+for (let i = 0; i < rounds; i++) {
+  rmSync(join(project, "packages"), { recursive: true, force: true })
+  cold.push(measure([keywayBin, "generate"], project))
+  unchanged.push(measure([keywayBin, "generate"], project))
+}
+
+const k = { ms: median(keywaySamples.map((s) => s.ms)), mb: median(keywaySamples.map((s) => s.maxRssMb)) }
+const o = { ms: median(otsSamples.map((s) => s.ms)), mb: median(otsSamples.map((s) => s.maxRssMb)) }
+const results = {
+  date: new Date().toISOString(),
+  machine: {
+    node: process.version,
+    cpus: (await import("node:os")).cpus().length,
+    loadavg: (await import("node:os")).loadavg(),
+  },
+  rounds,
+  command: "pnpm bench:codegen",
+  github: {
+    spec: "@octokit/openapi generated/api.github.com.json",
+    keyway: { medianMs: Math.round(k.ms), medianMaxRssMb: Math.round(k.mb), samples: keywaySamples },
+    openapiTypescript: { medianMs: Math.round(o.ms), medianMaxRssMb: Math.round(o.mb), samples: otsSamples },
+    timeRatio: Number((k.ms / o.ms).toFixed(3)),
+    memoryRatio: Number((k.mb / o.mb).toFixed(3)),
+  },
+  providers: {
+    coldMedianMs: Math.round(median(cold.map((s) => s.ms))),
+    unchangedMedianMs: Math.round(median(unchanged.map((s) => s.ms))),
+    cold,
+    unchanged,
+  },
+  targets: {
+    timeRatio: { max: 1.1, ok: k.ms / o.ms <= 1.1 },
+    memoryRatio: { max: 1.2, ok: k.mb / o.mb <= 1.2 },
+    coldMs: { max: 3000, ok: median(cold.map((s) => s.ms)) <= 3000 },
+    unchangedMs: { max: 500, ok: median(unchanged.map((s) => s.ms)) <= 500 },
+  },
+}
+mkdirSync(join(root, "bench", "results"), { recursive: true })
+writeFileSync(join(root, "bench", "results", "codegen.json"), `${JSON.stringify(results, null, 2)}\n`)
+rmSync(work, { recursive: true, force: true })
+
+const row = (name: string, value: string, target: string, ok: boolean) =>
+  `| ${name.padEnd(44)} | ${value.padStart(18)} | ${target.padEnd(10)} | ${ok ? "ok" : "MISSED"} |`
+console.log(`| ${"measure".padEnd(44)} | ${"value".padStart(18)} | ${"target".padEnd(10)} |    |`)
+console.log(`| ${"-".repeat(44)} | ${"-".repeat(18)} | ${"-".repeat(10)} | -- |`)
+console.log(row("GitHub spec: keyway generate --spec (median)", `${(k.ms / 1000).toFixed(2)} s`, "", true))
+console.log(row("GitHub spec: openapi-typescript (median)", `${(o.ms / 1000).toFixed(2)} s`, "", true))
+console.log(
+  row(
+    "time ratio keyway / openapi-typescript",
+    results.github.timeRatio.toFixed(3),
+    "<= 1.1",
+    results.targets.timeRatio.ok,
+  ),
+)
+console.log(row("peak memory keyway", `${Math.round(k.mb)} MB`, "", true))
+console.log(row("peak memory openapi-typescript", `${Math.round(o.mb)} MB`, "", true))
+console.log(
+  row("memory ratio", results.github.memoryRatio.toFixed(3), "<= 1.2", results.targets.memoryRatio.ok),
+)
+console.log(
+  row(
+    "five providers, cold (median)",
+    `${results.providers.coldMedianMs} ms`,
+    "<= 3000 ms",
+    results.targets.coldMs.ok,
+  ),
+)
+console.log(
+  row(
+    "five providers, no change (median)",
+    `${results.providers.unchangedMedianMs} ms`,
+    "<= 500 ms",
+    results.targets.unchangedMs.ok,
+  ),
+)
+console.log(
+  `\nwritten to bench/results/codegen.json (${rounds} rounds; load average ${results.machine.loadavg.map((l) => l.toFixed(2)).join(" ")})`,
+)
