@@ -33,10 +33,10 @@ if (!`${process.execArgv.join(" ")} ${process.env.NODE_OPTIONS ?? ""}`.includes(
 }
 
 const { TokenStore } = await import("@keyway/core")
-const { SqliteStore } = await import("../packages/stores/sqlite/src/index.ts")
-const { RedisStore } = await import("../packages/stores/redis/src/index.ts")
+const { SqliteStore } = await import("@keyway/store-sqlite")
+const { RedisStore } = await import("@keyway/store-redis")
 const { Bench, Pool, RedisServer, Scenarios, TokenServer } = await import(
-  "../packages/stores/testkit/src/index.ts"
+  "@keyway/store-testkit"
 )
 const { median, table, writeResults } = await import("./Stats.ts")
 

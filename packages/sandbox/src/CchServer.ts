@@ -448,13 +448,7 @@ export function startCchSandbox(options?: CchOptions): Promise<CchSandbox> {
       })
     }
 
-    router.add("GET", "/my-account", "api", (ctx) => {
-      const record = auth(ctx)
-      if (record) reply(ctx, 200, user(Number(record.grant.user)))
-    })
-
-    const accountUsers = users.map((u) => u.id as number)
-    get("/cch-account/{id}", accountId, accountId, (id) => ({
+    const account = (id: number) => ({
       id,
       _href: `${rt.origin}/cch-account/${id}`,
       name: "Keyway Compliance Co.",
@@ -464,7 +458,16 @@ export function startCchSandbox(options?: CchOptions): Promise<CchSandbox> {
       groups: sub("cch-account", id, "groups"),
       initiatives: sub("cch-account", id, "initiatives"),
       roles: sub("cch-account", id, "roles"),
-    }))
+    })
+
+    // The account of the token's user (every sandbox user belongs to the one account), as the
+    // spec's `getMyAccount` declares.
+    router.add("GET", "/my-account", "api", (ctx) => {
+      if (auth(ctx)) reply(ctx, 200, account(accountId))
+    })
+
+    const accountUsers = users.map((u) => u.id as number)
+    get("/cch-account/{id}", accountId, accountId, account)
     get("/cch-account/{id}/users", accountId, accountId, () => links("cch-user", accountUsers))
     get("/cch-account/{id}/groups", accountId, accountId, () =>
       links(

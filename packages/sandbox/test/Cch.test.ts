@@ -184,7 +184,7 @@ describe("CCH resources", () => {
     try {
       const r = await get(`${sb.baseUrl}/my-account`)
       expect(r.status).toBe(200)
-      expect(r.body.id).toBe(sb.credentials.userId)
+      expect(r.body.id).toBe(sb.credentials.accountId)
     } finally {
       sb.control.setClockOffset(0)
     }

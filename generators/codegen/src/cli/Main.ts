@@ -5,6 +5,7 @@
  * keyway generate [--provider <name>]... [--check] [--watch] [--force] [--config <file>] [--debug]
  * keyway generate --spec <file> --name <name> --out <dir> [--check] [--watch]
  * keyway init <provider>
+ * keyway connect <provider> [...]    (from @keyway/connect)
  * ```
  *
  * Exit code 0 on success, 1 on any problem (each printed as one line: file:line, what was found,
@@ -39,6 +40,7 @@ Usage:
   keyway generate [--provider <name>]... [--check] [--watch] [--force]
   keyway generate --spec <file> --name <name> --out <dir> [--check] [--watch]
   keyway init <provider>
+  keyway connect <provider> [--help]   connect a real account (authorization code): @keyway/connect
 
 Options:
   --provider <name>  only this provider (repeatable, or comma separated)
@@ -99,6 +101,7 @@ const printError = (io: Io, error: unknown, debug: boolean) => {
  */
 export const main = async (argv: ReadonlyArray<string>, io: Io = defaultIo()): Promise<number> => {
   let debug = argv.includes("--debug")
+  if (argv[0] === "connect") return connectCommand(argv.slice(1), io)
   try {
     const args = parse(argv)
     debug = args.flags.debug
@@ -188,4 +191,20 @@ export const main = async (argv: ReadonlyArray<string>, io: Io = defaultIo()): P
     printError(io, error, debug)
     return 1
   }
+}
+
+/**
+ * `keyway connect` lives in `@keyway/connect` (it needs the auth plugins and a durable token
+ * store, which the generator itself does not): loaded only when asked for.
+ */
+const connectCommand = async (argv: ReadonlyArray<string>, io: Io): Promise<number> => {
+  const name = "@keyway/connect"
+  let module: { readonly runConnectCli: (argv: Array<string>) => Promise<number> }
+  try {
+    module = await import(name)
+  } catch {
+    io.err(`keyway connect needs the ${name} package: add it to your project (npm i -D ${name})\n`)
+    return 1
+  }
+  return module.runConnectCli([...argv])
 }
