@@ -177,9 +177,9 @@ export const pluginConfig = (
     ...strategy,
     provider: options.provider,
     connection: options.connection ?? "default",
-    // The descriptor's `scopes` lists every scope the provider knows; the plugin's `scopes` are
-    // those of the grant, asked for at consent.
-    scopes: options.scopes ?? strategy.defaultScopes ?? [],
+    // The descriptor's `scopes` (every scope the provider knows) stays as spread; the scopes of
+    // the grant, asked for at consent, are the plugin's `requestScopes`.
+    requestScopes: options.scopes ?? strategy.defaultScopes ?? [],
     authorizeUrl: options.authorizeUrl ?? resolveUrl("authorize-url", strategy.authorizeUrl, variables),
     tokenUrl: options.tokenUrl ?? resolveUrl("token-url", strategy.tokenUrl, variables),
     revokeUrl:
@@ -276,7 +276,7 @@ export const connect = async (options: ConnectOptions): Promise<ConnectResult> =
     return {
       provider: options.provider,
       connection: config.connection ?? "default",
-      scopes: config.scopes ?? [],
+      scopes: AuthorizationCode.grantScopesOf(config),
       grantedScope: stored.scope,
       redirectUri: listener.redirectUri,
       store: storePath ?? "custom",

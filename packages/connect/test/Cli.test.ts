@@ -1,6 +1,7 @@
 /**
  * The CLI's argument handling, in process, and `connect()` itself with an in-memory store.
  */
+import { AuthorizationCode } from "@keyway/auth-authorization-code"
 import { TokenStore } from "@keyway/core"
 import * as Cch from "@keyway/provider-cch"
 import { type Sandbox, startSandbox } from "@keyway/sandbox"
@@ -140,10 +141,20 @@ describe("connect()", () => {
       clientId: "id",
       clientSecret: "s",
     })
-    expect(config.scopes).toEqual(["read"])
+    expect(config.requestScopes).toEqual(["read"])
     expect(config.tokenHeaders).toEqual({ Accept: "application/vnd.ucf.v1+json" })
     expect(config.connection).toBe("default")
     expect(Redacted.isRedacted(config.clientSecret)).toBe(true)
+  })
+
+  it("asks for the descriptor's defaultScopes, not every scope it knows", async () => {
+    const strategy = await ProviderLookup.authorizationCode("workable")
+    const config = Connect.pluginConfig(strategy, { provider: "workable", clientId: "id" })
+    expect(config.scopes?.length).toBeGreaterThan(strategy.defaultScopes?.length ?? 0)
+    expect(config.requestScopes).toEqual(strategy.defaultScopes)
+    const { url } = AuthorizationCode.consent(config).authorizeUrl({ redirectUri: "http://127.0.0.1:1/cb" })
+    expect(url).toContain(`scope=${strategy.defaultScopes!.join("+")}`)
+    expect(url).not.toContain("w_timeoff")
   })
 
   it("rejects when aborted", async () => {

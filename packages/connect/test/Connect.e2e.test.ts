@@ -103,7 +103,7 @@ describe("keyway connect cch", () => {
     })
     const me = await client.op.getMyAccount()
     expect(me.response.status).toBe(200)
-    expect(me.data?.id).toBe(sb.credentials.userId)
+    expect(me.data?.id).toBe(sb.credentials.accountId)
     expect(sb.counters().totals.tokenRequests).toBe(1)
 
     // An hour later the refresh (with rotation) is written back to the SQLite file.

@@ -28,7 +28,7 @@ import * as Scenario from "./Scenario.ts"
  * @example
  * ```ts
  * import * as CchScenario from "@keyway/demo/CchScenario"
- * // CchScenario.consentConfig(sb).scopes // ["read"]
+ * // CchScenario.consentConfig(sb).requestScopes // ["read"]
  * ```
  *
  * @since 0.1.0

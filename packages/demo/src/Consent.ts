@@ -61,9 +61,9 @@ export const config = (
 ): AuthorizationCode.Config => ({
   ...strategy,
   provider,
-  // The descriptor's `scopes` lists every scope the provider knows; the plugin reads `scopes` as
-  // the scopes to ask for at consent, so it must be replaced by the grant's own.
-  scopes: options.scopes ?? strategy.defaultScopes ?? [],
+  // The descriptor's `scopes` (every scope the provider knows) stays as spread; the scopes asked
+  // for at consent, and the grant's key, are `requestScopes`.
+  requestScopes: options.scopes ?? strategy.defaultScopes ?? [],
   connection: options.connection,
   authorizeUrl: sandbox.urls.authorizeUrl ?? strategy.authorizeUrl,
   tokenUrl: sandbox.urls.tokenUrl ?? strategy.tokenUrl,
@@ -131,7 +131,7 @@ export const stored = (
       TokenStore.key({
         provider: settings.provider,
         connection: settings.connection ?? "default",
-        scopes: settings.scopes ?? settings.defaultScopes ?? [],
+        scopes: AuthorizationCode.grantScopesOf(settings),
       }),
     ),
   )

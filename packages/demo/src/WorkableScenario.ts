@@ -29,7 +29,7 @@ import * as Scenario from "./Scenario.ts"
  * @example
  * ```ts
  * import * as WorkableScenario from "@keyway/demo/WorkableScenario"
- * // WorkableScenario.consentConfig(sb).scopes // ["r_jobs", "r_candidates", "w_candidates"]
+ * // WorkableScenario.consentConfig(sb).requestScopes // ["r_jobs", "r_candidates", "w_candidates"]
  * ```
  *
  * @since 0.1.0

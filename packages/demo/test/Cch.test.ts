@@ -49,11 +49,11 @@ describe("cch authorization code", () => {
 
     await using cch = CchScenario.client(sb, settings, store)
     const me = Scenario.data(await cch.op.getMyAccount())
-    expect(me.id).toBe(sb.credentials.userId)
-    const link = (me as { account?: { _href?: string; id?: number } }).account
-    expect(link?._href).toBe(`${sb.urls.origin}/cch-account/${sb.credentials.accountId}`)
-    const account = Scenario.data(await cch.op.getAccount({ params: { path: { id: String(link!.id) } } }))
-    expect(account.id).toBe(sb.credentials.accountId)
+    expect(me.id).toBe(sb.credentials.accountId)
+    const owner = (me as { owner?: { _href?: string; id?: number } }).owner
+    expect(owner?._href).toBe(`${sb.urls.origin}/cch-user/${sb.credentials.userId}`)
+    const user = Scenario.data(await cch.op.getUser({ params: { path: { id: String(owner!.id) } } }))
+    expect(user.id).toBe(sb.credentials.userId)
     const missing = await cch.op.getRole({ params: { path: { id: "999999" } } })
     expect(missing.response.status).toBe(404)
     expect(missing.error?.message).toBe("Not found")
@@ -129,7 +129,7 @@ describe("cch api key", () => {
       auth: { type: "api-key", token: Redacted.make(sb.credentials.apiKey) },
     })
     sb.control.advanceClock(365 * 24 * 3600)
-    expect(Scenario.data(await cch.op.getMyAccount()).id).toBe(sb.credentials.userId)
+    expect(Scenario.data(await cch.op.getMyAccount()).id).toBe(sb.credentials.accountId)
     expect(sb.counters().totals.tokenRequests).toBe(0)
   })
 })

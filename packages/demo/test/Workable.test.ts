@@ -81,7 +81,7 @@ describe("workable authorization code", () => {
     expect(await Consent.stored(store, config)).toBeUndefined()
 
     const replica = TokenStore.makeMemory()
-    const key = TokenStore.key({ provider: "workable", connection: "default", scopes: config.scopes! })
+    const key = TokenStore.key({ provider: "workable", connection: "default", scopes: config.requestScopes! })
     await Effect.runPromise(replica.compareAndSet(key, undefined, copy))
     await using other = WorkableScenario.client(sb, settings, replica)
     // The revoked access token gets a 401; the refresh with the revoked refresh token gets 401.

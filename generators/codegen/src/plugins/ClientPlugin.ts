@@ -220,12 +220,12 @@ const strategyLayer = (model: ProviderModel, plan: ClientPlan, s: StrategyPlan):
   switch (s.strategy.type) {
     case "oauth2-client-credentials":
       lines.push(
-        `${s.ns}.layer({ ${[...common, `clientId: auth.clientId`, `clientSecret: secret(auth.clientSecret)`, `scopes: auth.scopes`].join(", ")} })`,
+        `${s.ns}.layer({ ${[...common, `clientId: auth.clientId`, `clientSecret: secret(auth.clientSecret)`, `requestScopes: auth.scopes`].join(", ")} })`,
       )
       break
     case "oauth2-authorization-code":
       lines.push(
-        `${s.ns}.layer({ ${[...common, `clientId: auth.clientId`, `clientSecret: auth.clientSecret === undefined ? undefined : secret(auth.clientSecret)`, `scopes: auth.scopes`, `refreshAhead: auth.refreshAhead`].join(", ")} })`,
+        `${s.ns}.layer({ ${[...common, `clientId: auth.clientId`, `clientSecret: auth.clientSecret === undefined ? undefined : secret(auth.clientSecret)`, `requestScopes: auth.scopes`, `refreshAhead: auth.refreshAhead`].join(", ")} })`,
       )
       break
     case "permanent-token": {

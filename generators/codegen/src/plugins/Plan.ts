@@ -229,7 +229,7 @@ export const make = (model: ProviderModel): ClientPlan => {
           name: "scopes",
           type: scopeType,
           optional: true,
-          doc: "Scopes requested when a call names none.",
+          doc: "Scopes requested when a call names none (default: the descriptor's defaultScopes).",
         })
         break
       case "oauth2-authorization-code":

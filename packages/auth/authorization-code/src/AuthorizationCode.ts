@@ -4,7 +4,9 @@
  *
  * **Consent** ({@link consent}, no Layer needed):
  * 1. `authorizeUrl({ redirectUri, scopes })` gives the URL to send the user to, a random `state`
- *    and, with `pkce: true`, a PKCE S256 `codeVerifier`. Keep both in the user's session.
+ *    and, with `pkce: true`, a PKCE S256 `codeVerifier`. Keep both in the user's session. The
+ *    scopes asked for are the input's, else `requestScopes`, else the descriptor's
+ *    `defaultScopes`; never the descriptor's `scopes` (every scope the provider knows).
  * 2. `handleCallback({ callbackUrl, expectedState, codeVerifier, redirectUri })` checks the
  *    state in constant time, exchanges the code and stores the grant in the `TokenStore`.
  *
@@ -36,7 +38,7 @@
  *   revokeUrl: "https://www.workable.com/oauth/revoke",
  *   revokeStyle: "workable",
  *   scopeSeparator: "+",
- *   scopes: ["r_jobs", "r_candidates", "w_candidates"],
+ *   requestScopes: ["r_jobs", "r_candidates", "w_candidates"],
  *   clientId: "id",
  *   clientSecret: Redacted.make("secret"),
  *   connection: "acme",
@@ -62,7 +64,7 @@ import { Clock, Data, Duration, Effect, Fiber, Layer, Redacted } from "effect"
  * const cch: AuthorizationCode.Config = {
  *   provider: "cch", authorizeUrl: "https://auth.unifiedcompliance.com/authorize",
  *   tokenUrl: "https://auth.unifiedcompliance.com/token", bodyFormat: "json",
- *   refreshTokenLifetime: 14 * 24 * 3600, scopes: ["read"], clientId: "id", clientSecret: Redacted.make("s"),
+ *   refreshTokenLifetime: 14 * 24 * 3600, requestScopes: ["read"], clientId: "id", clientSecret: Redacted.make("s"),
  * }
  * ```
  *
@@ -78,7 +80,17 @@ export interface Config extends Omit<Descriptor.AuthorizationCodeStrategy, "type
   readonly connection?: string | undefined
   /**
    * The scopes asked for at consent when `authorizeUrl` is given none; the grant is stored under
-   * this scope set. Falls back to the descriptor's `defaultScopes`.
+   * this scope set. Falls back to the descriptor's `defaultScopes`, then to none.
+   *
+   * Not `scopes`: that field keeps the descriptor's meaning (every scope the provider knows) and
+   * is never asked for by itself, so a descriptor strategy spread into the config
+   * (`{ ...descriptor.auth[0], ... }`) asks only for these or the `defaultScopes`.
+   */
+  readonly requestScopes?: ReadonlyArray<string> | undefined
+  /**
+   * The descriptor's meaning: every scope the provider knows. Never asked for by itself. A
+   * requested scope missing from a non-empty list is still asked for (providers add scopes); it
+   * is logged at debug.
    */
   readonly scopes?: ReadonlyArray<string> | undefined
   /** Keep the access token fresh in a background fiber (lives as long as the layer's scope). */
@@ -154,7 +166,39 @@ export interface Consent {
   ) => Effect.Effect<TokenStore.StoredToken, Errors.AuthError | CallbackRejected, TokenStore.TokenStore>
 }
 
-const grantScopesOf = (config: Config): ReadonlyArray<string> => config.scopes ?? config.defaultScopes ?? []
+/**
+ * The scope set of the grant: asked for at consent (when `authorizeUrl` is given none) and the
+ * `TokenStore` key's scopes. `requestScopes`, else the descriptor's `defaultScopes`, else none;
+ * never the descriptor's `scopes` (every scope the provider knows).
+ *
+ * @example
+ * ```ts
+ * import { AuthorizationCode } from "@keyway/auth-authorization-code"
+ * AuthorizationCode.grantScopesOf({
+ *   provider: "workable", authorizeUrl: "https://x/authorize", tokenUrl: "https://x/token", clientId: "id",
+ *   scopes: ["r_jobs", "r_candidates", "w_candidates", "r_employees"], defaultScopes: ["r_jobs", "r_candidates"],
+ * }) // ["r_jobs", "r_candidates"]
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const grantScopesOf = (config: Config): ReadonlyArray<string> =>
+  config.requestScopes ?? config.defaultScopes ?? []
+
+/** Scopes asked for that the descriptor does not list: allowed (providers add scopes), logged at debug. */
+const unknownScopes = (config: Config, scopes: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const known = config.scopes
+  return known === undefined || known.length === 0 ? [] : scopes.filter((scope) => !known.includes(scope))
+}
+
+const logUnknownScopes = (config: Config, scopes: ReadonlyArray<string>): Effect.Effect<void> => {
+  const unknown = unknownScopes(config, scopes)
+  return unknown.length === 0
+    ? Effect.void
+    : Effect.logDebug("requested scopes the descriptor does not list: requesting them anyway").pipe(
+        Effect.annotateLogs({ provider: config.provider, scopes: unknown.join(" ") }),
+      )
+}
 
 const endpointOf = (config: Config): TokenRequest.Endpoint => ({
   provider: config.provider,
@@ -222,7 +266,7 @@ export const constantTimeEqual = (a: string, b: string): boolean => {
  *
  * const cch = AuthorizationCode.consent({
  *   provider: "cch", authorizeUrl: "https://auth.unifiedcompliance.com/authorize",
- *   tokenUrl: "https://auth.unifiedcompliance.com/token", bodyFormat: "json", scopes: ["read"],
+ *   tokenUrl: "https://auth.unifiedcompliance.com/token", bodyFormat: "json", requestScopes: ["read"],
  *   clientId: "id", clientSecret: Redacted.make("secret"),
  * })
  * const start = cch.authorizeUrl({ redirectUri: "https://app.example/cb" })
@@ -307,6 +351,7 @@ export const consent = (config: Config): Consent => ({
         ),
       ),
     )
+    yield* logUnknownScopes(config, grantScopesOf(config))
     const stored = yield* lifecycle.put(grantScopesOf(config), { ...token, newGrant: true })
     yield* Effect.logInfo("authorization code exchanged; grant stored").pipe(
       Effect.annotateLogs({
@@ -404,6 +449,7 @@ export const make = Effect.fn("AuthorizationCode.make")(function* (config: Confi
   }
   const connection = config.connection ?? "default"
   const grantScopes = grantScopesOf(config)
+  yield* logUnknownScopes(config, grantScopes)
   const store = yield* TokenStore.TokenStore
   const layerScope = yield* Effect.scope
 
@@ -537,7 +583,7 @@ export const make = Effect.fn("AuthorizationCode.make")(function* (config: Confi
  *   provider: "cch", authorizeUrl: "https://auth.unifiedcompliance.com/authorize",
  *   tokenUrl: "https://auth.unifiedcompliance.com/token", bodyFormat: "json",
  *   tokenHeaders: { Accept: "application/vnd.ucf.v1+json" }, refreshTokenLifetime: 1_209_600,
- *   clientId: "id", clientSecret: Redacted.make("secret"), scopes: ["read"], refreshAhead: true,
+ *   clientId: "id", clientSecret: Redacted.make("secret"), requestScopes: ["read"], refreshAhead: true,
  * }).pipe(Layer.provide(TokenStore.layerMemory))
  * ```
  *

@@ -10,7 +10,7 @@ const config = (server: FakeCredentialServer.FakeCredentialServer, revokeStyle: 
   revokeStyle,
   clientId: server.clientId,
   clientSecret: Redacted.make(server.clientSecret),
-  scopes: ["read"],
+  requestScopes: ["read"],
 })
 
 for (const revokeStyle of ["rfc7009", "workable"] as const) {

@@ -24,7 +24,7 @@ const setup = (
       clientAuth: options.client === "basic" ? "basic" : "body",
       clientId: client.clientId,
       clientSecret: Redacted.make(client.clientSecret),
-      scopes: ["openid", "offline_access", "api:read"],
+      requestScopes: ["openid", "offline_access", "api:read"],
       refreshTokenLifetime: options.refreshTokenLifetime,
     }
     const store = TokenStore.makeMemory()
@@ -43,7 +43,7 @@ const setup = (
         .pipe(withStore)
     })
     const plugin = yield* AuthorizationCode.make(config).pipe(withStore)
-    const key = TokenStore.key({ provider: "oidc", connection: "default", scopes: config.scopes! })
+    const key = TokenStore.key({ provider: "oidc", connection: "default", scopes: config.requestScopes! })
     const request = Http.makeRequest("GET", `${oidc.issuer}/me`)
     return { oidc, client, config, store, key, flow, authorize, plugin, request }
   })

@@ -97,7 +97,7 @@ describe("Workable: + joined scopes, multipart, rotation on every refresh, 401 o
       bodyFormat: "multipart",
       scopeSeparator: "+",
       rotation: true,
-      scopes: ["r_jobs", "r_candidates", "w_candidates"],
+      requestScopes: ["r_jobs", "r_candidates", "w_candidates"],
       clientId: "wk-client",
       clientSecret: Redacted.make(secret),
       connection: "acme",
@@ -114,7 +114,7 @@ describe("Workable: + joined scopes, multipart, rotation on every refresh, 401 o
       })
       .pipe(withStore)
     const plugin = yield* AuthorizationCode.make(config).pipe(withStore)
-    const key = TokenStore.key({ provider: "workable", connection: "acme", scopes: config.scopes! })
+    const key = TokenStore.key({ provider: "workable", connection: "acme", scopes: config.requestScopes! })
     const request = Http.makeRequest("GET", `${fake.server.url}/resource`)
     return { fake, config, store, start, granted, plugin, key, request }
   })
@@ -221,7 +221,7 @@ describe("CCH: JSON bodies, expired-token 401, refresh ahead, two-week refresh t
     tokenHeaders: { Accept: "application/vnd.ucf.v1+json" },
     tokenParams: { redirect_uri: "https://app.example/cb" },
     refreshTokenLifetime: twoWeeks,
-    scopes: ["read"],
+    requestScopes: ["read"],
     clientId: "cch-client",
     clientSecret: Redacted.make(secret),
     refreshAhead,

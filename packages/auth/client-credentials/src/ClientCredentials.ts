@@ -1,7 +1,9 @@
 /**
  * OAuth 2.0 client credentials (CCW, Culture Amp) as a Keyway auth plugin.
  *
- * - One token per scope set: a call's `CallInfo.scopes`, else the configured default scopes.
+ * - One token per scope set: a call's `CallInfo.scopes`, else `requestScopes`, else the
+ *   descriptor's `defaultScopes`. The descriptor's `scopes` (every scope the provider knows) are
+ *   never requested by themselves.
  *   Tokens are cached and shared through `TokenLifecycle` (single flight, proactive refresh,
  *   persisted in the `TokenStore`).
  * - Token requests as the provider wants them: `form`, `json` (CCW) or `multipart` bodies; client
@@ -25,7 +27,7 @@
  *   bodyFormat: "json",
  *   clientId: "my-id",
  *   clientSecret: Redacted.make(process.env.CCW_SECRET ?? ""),
- *   scopes: ["ccw.candidate"],
+ *   requestScopes: ["ccw.candidate"],
  * })
  * ```
  *
@@ -53,7 +55,7 @@ import { Duration, Effect, Layer, Redacted } from "effect"
  * const cultureAmp: ClientCredentials.Config = {
  *   provider: "cultureamp", tokenUrl: "https://api.cultureamp.com/v1/oauth2/token", clientAuth: "basic",
  *   scopeTemplate: "target-entity:{entityId}:{permissions}", variables: { entityId: "8ed1..." },
- *   scopes: ["employees-read"], clientId: "id", clientSecret: Redacted.make("s"),
+ *   requestScopes: ["employees-read"], clientId: "id", clientSecret: Redacted.make("s"),
  * }
  * ```
  *
@@ -71,9 +73,44 @@ export interface Config extends Omit<Descriptor.ClientCredentialsStrategy, "type
   readonly connection?: string | undefined
   /**
    * The scopes requested when a call names none. Falls back to the descriptor's
-   * `defaultScopes`. (A descriptor's `scopes` list of known scopes is not requested by itself.)
+   * `defaultScopes`, then to none (no `scope` parameter).
+   *
+   * Not `scopes`: that field keeps the descriptor's meaning (every scope the provider knows) and
+   * is never requested by itself, so a descriptor strategy spread into the config
+   * (`{ ...descriptor.auth[0], ... }`) asks only for these or the `defaultScopes`.
+   */
+  readonly requestScopes?: ReadonlyArray<string> | undefined
+  /**
+   * The descriptor's meaning: every scope the provider knows. Never requested by itself. A
+   * requested scope missing from a non-empty list is still requested (providers add scopes);
+   * it is logged at debug.
    */
   readonly scopes?: ReadonlyArray<string> | undefined
+}
+
+/**
+ * The scopes requested when a call names none: `requestScopes`, else the descriptor's
+ * `defaultScopes`, else none. Never the descriptor's `scopes` (the scopes the provider knows).
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import { ClientCredentials } from "@keyway/auth-client-credentials"
+ * ClientCredentials.requestScopesOf({
+ *   provider: "ccw", tokenUrl: "https://auth.example/token", clientId: "id", clientSecret: Redacted.make("s"),
+ *   scopes: ["ccw.candidate", "ccw.contingent_workers"], defaultScopes: ["ccw.candidate"],
+ * }) // ["ccw.candidate"]
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const requestScopesOf = (config: Config): ReadonlyArray<string> =>
+  config.requestScopes ?? config.defaultScopes ?? []
+
+/** Scopes asked for that the descriptor does not list: allowed (providers add scopes), logged at debug. */
+const unknownScopes = (config: Config, scopes: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const known = config.scopes
+  return known === undefined || known.length === 0 ? [] : scopes.filter((scope) => !known.includes(scope))
 }
 
 const checkConfig = (config: Config): Effect.Effect<void, Errors.ConfigError> =>
@@ -111,7 +148,13 @@ const checkConfig = (config: Config): Effect.Effect<void, Errors.ConfigError> =>
  */
 export const make = Effect.fn("ClientCredentials.make")(function* (config: Config) {
   yield* checkConfig(config)
-  const defaultScopes = config.scopes ?? config.defaultScopes ?? []
+  const defaultScopes = requestScopesOf(config)
+  const unknown = unknownScopes(config, defaultScopes)
+  if (unknown.length > 0) {
+    yield* Effect.logDebug("requested scopes the descriptor does not list: requesting them anyway").pipe(
+      Effect.annotateLogs({ provider: config.provider, scopes: unknown.join(" ") }),
+    )
+  }
   const endpoint: TokenRequest.Endpoint = {
     provider: config.provider,
     tokenUrl: config.tokenUrl,
@@ -220,7 +263,7 @@ export const bearerOf = (request: Http.HttpRequest): Redacted.Redacted<string> |
  * import { ClientCredentials } from "@keyway/auth-client-credentials"
  * const auth = ClientCredentials.layer({
  *   provider: "ccw", tokenUrl: "https://auth.example/token", grantType: "client_credential", bodyFormat: "json",
- *   clientId: "id", clientSecret: Redacted.make("secret"), scopes: ["ccw.candidate"],
+ *   clientId: "id", clientSecret: Redacted.make("secret"), requestScopes: ["ccw.candidate"],
  * }).pipe(Layer.provide(TokenStore.layerMemory))
  * ```
  *

@@ -11,7 +11,7 @@ runAuthConformance({
       clientAuth: "basic",
       clientId: server.clientId,
       clientSecret: Redacted.make(server.clientSecret),
-      scopes: ["kit.read"],
+      requestScopes: ["kit.read"],
     }),
   secrets: (server) => [server.clientSecret],
 })

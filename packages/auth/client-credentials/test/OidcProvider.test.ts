@@ -18,7 +18,7 @@ const setup = (clientAuth: "body" | "basic", secret?: string) =>
       clientAuth,
       clientId: client.clientId,
       clientSecret: Redacted.make(secret ?? client.clientSecret),
-      scopes: ["api:read"],
+      requestScopes: ["api:read"],
     }).pipe(Effect.provideService(TokenStore.TokenStore, store))
     return { oidc, plugin, store }
   })

@@ -38,7 +38,7 @@ describe("CCW: JSON body with grant_type client_credential, one token per scope 
         tokenUrl: `${server.url}/auth/realms/ccw-na-stg/protocol/openid-connect/token`,
         bodyFormat: "json",
         grantType: "client_credential",
-        scopes: ["ccw.candidate"],
+        requestScopes: ["ccw.candidate"],
       })
       const a = yield* auth.authenticate(request, callWith())
       const b = yield* auth.authenticate(request, callWith(["ccw.contingent_workers"]))
@@ -72,7 +72,7 @@ describe("Culture Amp: Basic client authentication and a scope template", () => 
         clientAuth: "basic",
         scopeTemplate: "target-entity:{entityId}:{permissions}",
         variables: { entityId: "8ed1f7a0-0000-4000-8000-000000000001" },
-        scopes: ["employees-read", "performance-evaluations-read"],
+        requestScopes: ["employees-read", "performance-evaluations-read"],
       })
       yield* auth.authenticate(request, callWith())
       const sent = server.requests[0]!
@@ -175,7 +175,7 @@ describe("token responses and expiry", () => {
       const auth = yield* plugin({
         tokenUrl: `${server.url}/token`,
         bodyFormat: "multipart",
-        scopes: ["a", "b"],
+        requestScopes: ["a", "b"],
       })
       yield* auth.authenticate(request, callWith())
       const sent = server.requests[0]!

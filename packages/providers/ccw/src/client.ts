@@ -29,7 +29,7 @@ export interface CcwClientCredentialsAuth {
   readonly clientId: string
   /** The OAuth client secret. */
   readonly clientSecret: Secret
-  /** Scopes requested when a call names none. */
+  /** Scopes requested when a call names none (default: the descriptor's defaultScopes). */
   readonly scopes?: ReadonlyArray<CcwScope>
 }
 
@@ -142,7 +142,7 @@ export const resolveSettings = (options: CcwClientOptions): CcwSettings => {
 export const authLayer = (options: CcwClientOptions, settings: CcwSettings = resolveSettings(options)): Layer.Layer<Auth.Auth, unknown, TokenStore.TokenStore> => {
   if (Layer.isLayer(options.auth)) return options.auth as Layer.Layer<Auth.Auth, unknown, TokenStore.TokenStore>
   const auth = options.auth as CcwAuth
-  return ClientCredentials.layer({ ...descriptor.auth[0], provider, tokenUrl: options.tokenUrl ?? Descriptor.resolveUrl(descriptor.auth[0].tokenUrl, settings.variables, settings.baseUrl), variables: settings.variables, connection: options.connection, clientId: auth.clientId, clientSecret: secret(auth.clientSecret), scopes: auth.scopes })
+  return ClientCredentials.layer({ ...descriptor.auth[0], provider, tokenUrl: options.tokenUrl ?? Descriptor.resolveUrl(descriptor.auth[0].tokenUrl, settings.variables, settings.baseUrl), variables: settings.variables, connection: options.connection, clientId: auth.clientId, clientSecret: secret(auth.clientSecret), requestScopes: auth.scopes })
 }
 
 const retryDefaults: Partial<Retry.Policy> = {}

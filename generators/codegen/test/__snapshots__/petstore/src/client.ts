@@ -30,7 +30,7 @@ export interface PetstoreClientCredentialsAuth {
   readonly clientId: string
   /** The OAuth client secret. */
   readonly clientSecret: Secret
-  /** Scopes requested when a call names none. */
+  /** Scopes requested when a call names none (default: the descriptor's defaultScopes). */
   readonly scopes?: ReadonlyArray<PetstoreScope>
 }
 
@@ -145,7 +145,7 @@ export const authLayer = (options: PetstoreClientOptions, settings: PetstoreSett
   switch (auth.type) {
     case "client-credentials": {
       const auth = options.auth as PetstoreClientCredentialsAuth
-      return ClientCredentials.layer({ ...descriptor.auth[0], provider, tokenUrl: options.tokenUrl ?? Descriptor.resolveUrl(descriptor.auth[0].tokenUrl, settings.variables, settings.baseUrl), variables: settings.variables, connection: options.connection, clientId: auth.clientId, clientSecret: secret(auth.clientSecret), scopes: auth.scopes })
+      return ClientCredentials.layer({ ...descriptor.auth[0], provider, tokenUrl: options.tokenUrl ?? Descriptor.resolveUrl(descriptor.auth[0].tokenUrl, settings.variables, settings.baseUrl), variables: settings.variables, connection: options.connection, clientId: auth.clientId, clientSecret: secret(auth.clientSecret), requestScopes: auth.scopes })
     }
     case "api-key": {
       const auth = options.auth as PetstoreApiKeyAuth
