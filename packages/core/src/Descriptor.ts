@@ -333,6 +333,12 @@ export const ProviderDescriptor = Schema.Struct({
       maxLength: Schema.optionalKey(Schema.Number),
     }),
   ),
+  headers: Schema.optionalKey(
+    Schema.Record(Schema.String, Schema.String).annotate({
+      description:
+        "Headers the provider requires on every call, bodyless ones included (CCW: Content-Type: application/json)",
+    }),
+  ),
   auth: Schema.Array(AuthStrategy).pipe(Schema.check(Schema.isMinLength(1))),
   retry: Schema.optionalKey(RetrySettings),
   errors: Schema.optionalKey(

@@ -46,9 +46,6 @@ export const client = (
       clientId: sandbox.credentials.clientId,
       clientSecret: Redacted.make(sandbox.credentials.clientSecret),
     },
-    // CCW wants `Content-Type: application/json` on every call, the bodyless PUT .../confirm
-    // included (400 E4000001 otherwise); the descriptor cannot say so yet, so the demo does.
-    headers: { "Content-Type": "application/json" },
     retry: settings.retry,
     layer: settings.layer,
     ...overrides,

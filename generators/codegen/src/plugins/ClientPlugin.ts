@@ -342,6 +342,9 @@ const runtimeHelpers = (model: ProviderModel, plan: ClientPlan): string => {
   out.push(
     `const correlationDefault: { readonly header: string; readonly maxLength?: number | undefined } | undefined = ${correlation ? JSON.stringify(correlation) : "undefined"}`,
   )
+  out.push("")
+  out.push(`/** Headers the descriptor requires on every call (the options' \`headers\` add to them). */`)
+  out.push(`const headersDefault: Readonly<Record<string, string>> = ${JSON.stringify(model.descriptor.headers ?? {})}`)
   return out.join("\n")
 }
 
@@ -407,7 +410,7 @@ export const createClient = (options: ${T}ClientOptions): ${T}PromiseClient => {
     correlation: options.correlation ?? correlationDefault,
     retry: { ...retryDefaults, ...options.retry },
     operations: operationTable,
-    headers: options.headers,
+    headers: { ...headersDefault, ...options.headers },
     layer: options.layer,
   })
   return Object.assign(client, { ${promiseMake} }) as ${T}PromiseClient
@@ -441,7 +444,7 @@ export class ${T}Client extends Context.Service<${T}Client, ${T}EffectClient>()(
 export const layer = (options: ${T}ClientOptions): Layer.Layer<${T}Client, unknown> => {
   const settings = resolveSettings(options)
   const make = Effect.map(
-    Client.makeEffect<paths, ${error}>({ provider, baseUrl: settings.baseUrl, operations: operationTable, headers: options.headers }),
+    Client.makeEffect<paths, ${error}>({ provider, baseUrl: settings.baseUrl, operations: operationTable, headers: { ...headersDefault, ...options.headers } }),
     (client) => Object.assign(client, { ${effectMake} }) as ${T}EffectClient,
   )
   const correlation = options.correlation ?? correlationDefault

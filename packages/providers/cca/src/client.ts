@@ -135,6 +135,9 @@ const retryDefaults: Partial<Retry.Policy> = {}
 
 const correlationDefault: { readonly header: string; readonly maxLength?: number | undefined } | undefined = undefined
 
+/** Headers the descriptor requires on every call (the options' `headers` add to them). */
+const headersDefault: Readonly<Record<string, string>> = {}
+
 /** Every operation of the spec: `"METHOD /path"` → its operationId and the scopes its `security` asks for. */
 export const operationTable = {
   "POST /session": { operationId: "createSession" },
@@ -278,7 +281,7 @@ export const createClient = (options: CcaClientOptions): CcaPromiseClient => {
     correlation: options.correlation ?? correlationDefault,
     retry: { ...retryDefaults, ...options.retry },
     operations: operationTable,
-    headers: options.headers,
+    headers: { ...headersDefault, ...options.headers },
     layer: options.layer,
   })
   return Object.assign(client, { op: bindOperations(client) as unknown as CcaOperations }) as CcaPromiseClient
@@ -313,7 +316,7 @@ export class CcaClient extends Context.Service<CcaClient, CcaEffectClient>()("@k
 export const layer = (options: CcaClientOptions): Layer.Layer<CcaClient, unknown> => {
   const settings = resolveSettings(options)
   const make = Effect.map(
-    Client.makeEffect<paths, CcaErrorEnvelope>({ provider, baseUrl: settings.baseUrl, operations: operationTable, headers: options.headers }),
+    Client.makeEffect<paths, CcaErrorEnvelope>({ provider, baseUrl: settings.baseUrl, operations: operationTable, headers: { ...headersDefault, ...options.headers } }),
     (client) => Object.assign(client, { op: bindOperations(client) as unknown as CcaEffectOperations }) as CcaEffectClient,
   )
   const correlation = options.correlation ?? correlationDefault

@@ -158,6 +158,9 @@ const retryDefaults: Partial<Retry.Policy> = {}
 
 const correlationDefault: { readonly header: string; readonly maxLength?: number | undefined } | undefined = undefined
 
+/** Headers the descriptor requires on every call (the options' `headers` add to them). */
+const headersDefault: Readonly<Record<string, string>> = {}
+
 /** Every operation of the spec: `"METHOD /path"` → its operationId and the scopes its `security` asks for. */
 export const operationTable = {
   "GET /my-account": { operationId: "getMyAccount", scopes: ["read"] },
@@ -385,7 +388,7 @@ export const createClient = (options: CchClientOptions): CchPromiseClient => {
     correlation: options.correlation ?? correlationDefault,
     retry: { ...retryDefaults, ...options.retry },
     operations: operationTable,
-    headers: options.headers,
+    headers: { ...headersDefault, ...options.headers },
     layer: options.layer,
   })
   return Object.assign(client, { op: bindOperations(client) as unknown as CchOperations }) as CchPromiseClient
@@ -420,7 +423,7 @@ export class CchClient extends Context.Service<CchClient, CchEffectClient>()("@k
 export const layer = (options: CchClientOptions): Layer.Layer<CchClient, unknown> => {
   const settings = resolveSettings(options)
   const make = Effect.map(
-    Client.makeEffect<paths, CchErrorEnvelope>({ provider, baseUrl: settings.baseUrl, operations: operationTable, headers: options.headers }),
+    Client.makeEffect<paths, CchErrorEnvelope>({ provider, baseUrl: settings.baseUrl, operations: operationTable, headers: { ...headersDefault, ...options.headers } }),
     (client) => Object.assign(client, { op: bindOperations(client) as unknown as CchEffectOperations }) as CchEffectClient,
   )
   const correlation = options.correlation ?? correlationDefault

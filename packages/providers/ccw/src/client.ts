@@ -149,6 +149,9 @@ const retryDefaults: Partial<Retry.Policy> = {}
 
 const correlationDefault: { readonly header: string; readonly maxLength?: number | undefined } | undefined = {"header":"X-Correlation-id","maxLength":36}
 
+/** Headers the descriptor requires on every call (the options' `headers` add to them). */
+const headersDefault: Readonly<Record<string, string>> = {"Content-Type":"application/json"}
+
 /** Every operation of the spec: `"METHOD /path"` → its operationId and the scopes its `security` asks for. */
 export const operationTable = {
   "POST /API/candidates/search": { operationId: "searchCandidates", scopes: ["ccw.candidate"] },
@@ -286,7 +289,7 @@ export const createClient = (options: CcwClientOptions): CcwPromiseClient => {
     correlation: options.correlation ?? correlationDefault,
     retry: { ...retryDefaults, ...options.retry },
     operations: operationTable,
-    headers: options.headers,
+    headers: { ...headersDefault, ...options.headers },
     layer: options.layer,
   })
   return Object.assign(client, { op: bindOperations(client) as unknown as CcwOperations, paginate: bindPaginators(client) }) as CcwPromiseClient
@@ -323,7 +326,7 @@ export class CcwClient extends Context.Service<CcwClient, CcwEffectClient>()("@k
 export const layer = (options: CcwClientOptions): Layer.Layer<CcwClient, unknown> => {
   const settings = resolveSettings(options)
   const make = Effect.map(
-    Client.makeEffect<paths, CcwErrorEnvelope>({ provider, baseUrl: settings.baseUrl, operations: operationTable, headers: options.headers }),
+    Client.makeEffect<paths, CcwErrorEnvelope>({ provider, baseUrl: settings.baseUrl, operations: operationTable, headers: { ...headersDefault, ...options.headers } }),
     (client) => Object.assign(client, { op: bindOperations(client) as unknown as CcwEffectOperations, paginate: bindPaginators(client.promise) }) as CcwEffectClient,
   )
   const correlation = options.correlation ?? correlationDefault

@@ -46,6 +46,9 @@ export const descriptor = {
     header: "X-Correlation-id",
     maxLength: 36,
   },
+  headers: {
+    "Content-Type": "application/json",
+  },
   auth: [
     {
       type: "oauth2-client-credentials",

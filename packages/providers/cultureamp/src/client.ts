@@ -141,6 +141,9 @@ const retryDefaults: Partial<Retry.Policy> = {}
 
 const correlationDefault: { readonly header: string; readonly maxLength?: number | undefined } | undefined = undefined
 
+/** Headers the descriptor requires on every call (the options' `headers` add to them). */
+const headersDefault: Readonly<Record<string, string>> = {}
+
 /** Every operation of the spec: `"METHOD /path"` → its operationId and the scopes its `security` asks for. */
 export const operationTable = {
   "GET /employees": { operationId: "listEmployees", scopes: ["employees-read"] },
@@ -398,7 +401,7 @@ export const createClient = (options: CultureampClientOptions): CultureampPromis
     correlation: options.correlation ?? correlationDefault,
     retry: { ...retryDefaults, ...options.retry },
     operations: operationTable,
-    headers: options.headers,
+    headers: { ...headersDefault, ...options.headers },
     layer: options.layer,
   })
   return Object.assign(client, { op: bindOperations(client) as unknown as CultureampOperations, paginate: bindPaginators(client) }) as CultureampPromiseClient
@@ -435,7 +438,7 @@ export class CultureampClient extends Context.Service<CultureampClient, Culturea
 export const layer = (options: CultureampClientOptions): Layer.Layer<CultureampClient, unknown> => {
   const settings = resolveSettings(options)
   const make = Effect.map(
-    Client.makeEffect<paths, CultureampErrorEnvelope>({ provider, baseUrl: settings.baseUrl, operations: operationTable, headers: options.headers }),
+    Client.makeEffect<paths, CultureampErrorEnvelope>({ provider, baseUrl: settings.baseUrl, operations: operationTable, headers: { ...headersDefault, ...options.headers } }),
     (client) => Object.assign(client, { op: bindOperations(client) as unknown as CultureampEffectOperations, paginate: bindPaginators(client.promise) }) as CultureampEffectClient,
   )
   const correlation = options.correlation ?? correlationDefault

@@ -143,6 +143,9 @@ const retryDefaults: Partial<Retry.Policy> = {}
 
 const correlationDefault: { readonly header: string; readonly maxLength?: number | undefined } | undefined = undefined
 
+/** Headers the descriptor requires on every call (the options' `headers` add to them). */
+const headersDefault: Readonly<Record<string, string>> = {}
+
 /** Every operation of the spec: `"METHOD /path"` → its operationId and the scopes its `security` asks for. */
 export const operationTable = {
   "GET /accounts": { operationId: "listAccounts" },
@@ -781,7 +784,7 @@ export const createClient = (options: WorkableClientOptions): WorkablePromiseCli
     correlation: options.correlation ?? correlationDefault,
     retry: { ...retryDefaults, ...options.retry },
     operations: operationTable,
-    headers: options.headers,
+    headers: { ...headersDefault, ...options.headers },
     layer: options.layer,
   })
   return Object.assign(client, { op: bindOperations(client) as unknown as WorkableOperations, paginate: bindPaginators(client) }) as WorkablePromiseClient
@@ -818,7 +821,7 @@ export class WorkableClient extends Context.Service<WorkableClient, WorkableEffe
 export const layer = (options: WorkableClientOptions): Layer.Layer<WorkableClient, unknown> => {
   const settings = resolveSettings(options)
   const make = Effect.map(
-    Client.makeEffect<paths, WorkableErrorEnvelope>({ provider, baseUrl: settings.baseUrl, operations: operationTable, headers: options.headers }),
+    Client.makeEffect<paths, WorkableErrorEnvelope>({ provider, baseUrl: settings.baseUrl, operations: operationTable, headers: { ...headersDefault, ...options.headers } }),
     (client) => Object.assign(client, { op: bindOperations(client) as unknown as WorkableEffectOperations, paginate: bindPaginators(client.promise) }) as WorkableEffectClient,
   )
   const correlation = options.correlation ?? correlationDefault

@@ -158,6 +158,9 @@ const retryDefaults: Partial<Retry.Policy> = { maxAttempts: 2 }
 
 const correlationDefault: { readonly header: string; readonly maxLength?: number | undefined } | undefined = {"header":"X-Request-Id","maxLength":36}
 
+/** Headers the descriptor requires on every call (the options' `headers` add to them). */
+const headersDefault: Readonly<Record<string, string>> = {}
+
 /** Every operation of the spec: `"METHOD /path"` → its operationId and the scopes its `security` asks for. */
 export const operationTable = {
   "GET /pets": { operationId: "listPets", scopes: ["pets.read"] },
@@ -292,7 +295,7 @@ export const createClient = (options: PetstoreClientOptions): PetstorePromiseCli
     correlation: options.correlation ?? correlationDefault,
     retry: { ...retryDefaults, ...options.retry },
     operations: operationTable,
-    headers: options.headers,
+    headers: { ...headersDefault, ...options.headers },
     layer: options.layer,
   })
   return Object.assign(client, { op: bindOperations(client) as unknown as PetstoreOperations, paginate: bindPaginators(client) }) as PetstorePromiseClient
@@ -329,7 +332,7 @@ export class PetstoreClient extends Context.Service<PetstoreClient, PetstoreEffe
 export const layer = (options: PetstoreClientOptions): Layer.Layer<PetstoreClient, unknown> => {
   const settings = resolveSettings(options)
   const make = Effect.map(
-    Client.makeEffect<paths, PetstoreErrorEnvelope>({ provider, baseUrl: settings.baseUrl, operations: operationTable, headers: options.headers }),
+    Client.makeEffect<paths, PetstoreErrorEnvelope>({ provider, baseUrl: settings.baseUrl, operations: operationTable, headers: { ...headersDefault, ...options.headers } }),
     (client) => Object.assign(client, { op: bindOperations(client) as unknown as PetstoreEffectOperations, paginate: bindPaginators(client.promise) }) as PetstoreEffectClient,
   )
   const correlation = options.correlation ?? correlationDefault
