@@ -16,10 +16,15 @@ export const percentile = (values: ReadonlyArray<number>, p: number): number => 
 export const table = (rows: ReadonlyArray<Record<string, string | number>>): string => {
   if (rows.length === 0) return ""
   const columns = Object.keys(rows[0]!)
-  const cell = (v: string | number) => (typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : v)
+  const cell = (v: string | number) =>
+    typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : v
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c] ?? "").length)))
   const line = (values: ReadonlyArray<string>) => values.map((v, i) => v.padEnd(widths[i]!)).join("  ")
-  return [line(columns), line(widths.map((w) => "-".repeat(w))), ...rows.map((r) => line(columns.map((c) => cell(r[c] ?? ""))))].join("\n")
+  return [
+    line(columns),
+    line(widths.map((w) => "-".repeat(w))),
+    ...rows.map((r) => line(columns.map((c) => cell(r[c] ?? "")))),
+  ].join("\n")
 }
 
 export const writeResults = (name: string, data: unknown): string => {

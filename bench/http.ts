@@ -8,9 +8,9 @@
  *   pnpm --filter @keyway/bench http        (or as part of `pnpm bench`)
  */
 import { spawn } from "node:child_process"
+import { Auth, Client, Http } from "@keyway/core"
 import { Effect, Layer } from "effect"
 import createClient from "openapi-fetch"
-import { Auth, Client, Http } from "@keyway/core"
 import { median, table, writeResults } from "./Stats.ts"
 
 interface paths {
@@ -27,8 +27,12 @@ const CONCURRENCY = 32
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 
 const startServer = async () => {
-  const child = spawn(process.execPath, [new URL("./server.ts", import.meta.url).pathname], { stdio: ["ignore", "pipe", "inherit"] })
-  const port = await new Promise<number>((resolve) => child.stdout.once("data", (d: Buffer) => resolve(Number(d.toString().trim()))))
+  const child = spawn(process.execPath, [new URL("./server.ts", import.meta.url).pathname], {
+    stdio: ["ignore", "pipe", "inherit"],
+  })
+  const port = await new Promise<number>((resolve) =>
+    child.stdout.once("data", (d: Buffer) => resolve(Number(d.toString().trim()))),
+  )
   return { url: `http://127.0.0.1:${port}`, stop: () => child.kill("SIGTERM") }
 }
 
@@ -50,7 +54,10 @@ const main = async () => {
   const server = await startServer()
   const bearer = Layer.succeed(
     Auth.Auth,
-    Auth.make({ name: "static", authenticate: (r) => Effect.succeed(Http.setHeader(r, "authorization", "Bearer bench")) }),
+    Auth.make({
+      name: "static",
+      authenticate: (r) => Effect.succeed(Http.setHeader(r, "authorization", "Bearer bench")),
+    }),
   )
   const keyway = Client.make<paths>({
     provider: "bench",

@@ -35,9 +35,7 @@ if (!`${process.execArgv.join(" ")} ${process.env.NODE_OPTIONS ?? ""}`.includes(
 const { TokenStore } = await import("@keyway/core")
 const { SqliteStore } = await import("@keyway/store-sqlite")
 const { RedisStore } = await import("@keyway/store-redis")
-const { Bench, Pool, RedisServer, Scenarios, TokenServer } = await import(
-  "@keyway/store-testkit"
-)
+const { Bench, Pool, RedisServer, Scenarios, TokenServer } = await import("@keyway/store-testkit")
 const { median, table, writeResults } = await import("./Stats.ts")
 
 const ROUNDS = 5

@@ -35,7 +35,10 @@ findReports()
 let passed = 0
 let failed = 0
 for (const file of reports) {
-  const report = JSON.parse(Fs.readFileSync(file, "utf8")) as { numPassedTests: number; numFailedTests: number }
+  const report = JSON.parse(Fs.readFileSync(file, "utf8")) as {
+    numPassedTests: number
+    numFailedTests: number
+  }
   passed += report.numPassedTests
   failed += report.numFailedTests
   if (report.numFailedTests > 0) console.log(`failed tests in ${Path.relative(root, Path.dirname(file))}`)

@@ -5,6 +5,7 @@
 import { spawnSync } from "node:child_process"
 import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
+
 const require = createRequire(import.meta.url)
 const bin = join(dirname(require.resolve("typescript7/package.json")), "bin", "tsc")
 const result = spawnSync(process.execPath, [bin, ...process.argv.slice(2)], { stdio: "inherit" })

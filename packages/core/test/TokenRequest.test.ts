@@ -6,7 +6,9 @@ import * as Server from "./fixtures/Server.ts"
 
 let server: Server.TestServer
 beforeEach(async () => {
-  server = await Server.start(Server.json(200, { access_token: "at-1", token_type: "bearer", expires_in: "3600" }))
+  server = await Server.start(
+    Server.json(200, { access_token: "at-1", token_type: "bearer", expires_in: "3600" }),
+  )
 })
 afterEach(() => server.close())
 
@@ -17,7 +19,8 @@ const input = (kind: TokenRequest.Kind, tokenUrl = `${server.url}/token`): Token
   params: kind === "refresh_token" ? { refresh_token: Redacted.make("rt-1") } : {},
 })
 
-const fast = <A, E, R>(effect: Effect.Effect<A, E, R>) => effect.pipe(Effect.provideService(Retry.Retry, { ...Retry.defaults, baseDelayMs: 1 }))
+const fast = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  effect.pipe(Effect.provideService(Retry.Retry, { ...Retry.defaults, baseDelayMs: 1 }))
 
 describe("TokenRequest retries", () => {
   it.live("a client credentials request is repeated after a 503", () =>
@@ -57,7 +60,9 @@ describe("TokenRequest retries", () => {
   it.live("a dead endpoint is tried three times, then a TokenEndpointError without secrets", () =>
     fast(
       Effect.gen(function* () {
-        const error = yield* Effect.flip(TokenRequest.request(input("client_credentials", "http://127.0.0.1:1/token")))
+        const error = yield* Effect.flip(
+          TokenRequest.request(input("client_credentials", "http://127.0.0.1:1/token")),
+        )
         assert.strictEqual(error._tag, "TokenEndpointError")
         assert.notInclude(JSON.stringify(error) + error.message, "secret")
       }),

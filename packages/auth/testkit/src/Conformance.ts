@@ -282,7 +282,11 @@ export const runAuthConformance = <
   // dead endpoint fails at once under the TestClock instead of waiting for a backoff.
   const oneAttempt: Retry.Policy = { ...Retry.defaults, maxAttempts: 1 }
   const check = (name: CheckName, condition = true) => {
-    const runner = !condition ? it.effect.skip : options.expectFailures?.includes(name) ? it.effect.fails : it.effect
+    const runner = !condition
+      ? it.effect.skip
+      : options.expectFailures?.includes(name)
+        ? it.effect.fails
+        : it.effect
     return <A, E, R>(title: string, body: () => Effect.Effect<A, E, R>) =>
       runner(title, () => body().pipe(Effect.provideService(Retry.Retry, oneAttempt)) as never)
   }
