@@ -27,7 +27,18 @@ const findReports = () => {
 // Reports of an earlier run must not count: turbo restores them for cached tasks.
 for (const file of findReports()) Fs.rmSync(file)
 
-const args = ["exec", "turbo", "run", "typecheck", "test", "--continue", ...process.argv.slice(2)]
+// One task at a time: the store and sandbox suites spawn processes and measure waits, and two
+// suites fighting over two cores make each other's timings lie.
+const args = [
+  "exec",
+  "turbo",
+  "run",
+  "typecheck",
+  "test",
+  "--continue",
+  "--concurrency=1",
+  ...process.argv.slice(2),
+]
 if (process.env.CI) args.push("--output-logs=errors-only")
 const run = spawnSync("pnpm", args, { cwd: root, stdio: "inherit" })
 
