@@ -172,6 +172,174 @@ export interface EffectClient<Paths extends {}, E = unknown, Media extends Media
 }
 
 /**
+ * The `init` argument list of an operation: openapi-fetch's `init` plus Keyway's per-call
+ * options (`keyway`), optional when nothing in it is required.
+ *
+ * @example
+ * ```ts
+ * import type { MaybeOptionalInit } from "openapi-fetch"
+ * import type { Client } from "@keyway/core"
+ * import type { paths } from "./types.ts"
+ *
+ * type Init = MaybeOptionalInit<paths["/pets/{petId}"], "get">
+ * type Args = Client.OperationArgs<Init> // [Init & { keyway?: Client.CallOptions }]
+ * ```
+ *
+ * @since 0.1.0
+ */
+export type OperationArgs<Init> = InitParam<Init>
+
+/**
+ * The operation object (`parameters`, `requestBody`, `responses`) of a path and method of `Paths`.
+ *
+ * @example
+ * ```ts
+ * import type { Client } from "@keyway/core"
+ * import type { paths } from "./types.ts"
+ *
+ * type GetPet = Client.OperationOf<paths, "/pets/{petId}", "get">
+ * type Params = GetPet["parameters"]
+ * ```
+ *
+ * @since 0.1.0
+ */
+export type OperationOf<Paths extends {}, P extends keyof Paths, M extends HttpMethod> = Operation_<
+  Paths[P],
+  M
+>
+
+/**
+ * The openapi-fetch `init` of a path and method of `Paths` (without Keyway's call options).
+ *
+ * @example
+ * ```ts
+ * import type { Client } from "@keyway/core"
+ * import type { paths } from "./types.ts"
+ *
+ * type Init = Client.OperationInit<paths, "/pets", "post"> // { body: …; params?: … }
+ * ```
+ *
+ * @since 0.1.0
+ */
+export type OperationInit<Paths extends {}, P extends keyof Paths, M extends HttpMethod> = MaybeOptionalInit<
+  Paths[P] & Record<M, unknown>,
+  M
+>
+
+/**
+ * An operation of the Promise API bound to its path and method: `op(init)` is
+ * `client.METHOD(path, init)`, typed from the same `paths` (a wrong parameter or body does not
+ * compile).
+ *
+ * @example
+ * ```ts
+ * import type { Client } from "@keyway/core"
+ * import type { paths } from "./types.ts"
+ *
+ * declare const getPet: Client.PromiseOperation<paths, "/pets/{petId}", "get">
+ * const { data } = await getPet({ params: { path: { petId: "1" } } })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export type PromiseOperation<
+  Paths extends {},
+  P extends keyof Paths,
+  M extends HttpMethod,
+  Media extends MediaType = MediaType,
+> = <Init extends OperationInit<Paths, P, M>>(
+  ...init: InitParam<Init>
+) => Promise<FetchResponse<Operation_<Paths[P], M>, Init, Media>>
+
+/**
+ * The typed success data of an operation (what the Effect API succeeds with).
+ *
+ * @example
+ * ```ts
+ * import type { Client } from "@keyway/core"
+ * import type { paths } from "./types.ts"
+ *
+ * type Pet = Client.OperationData<paths, "/pets/{petId}", "get"> // { id: string; name: string }
+ * ```
+ *
+ * @since 0.1.0
+ */
+export type OperationData<
+  Paths extends {},
+  P extends keyof Paths,
+  M extends HttpMethod,
+  Init = {},
+  Media extends MediaType = MediaType,
+> = NonNullable<Extract<FetchResponse<Operation_<Paths[P], M>, Init, Media>, { error?: never }>["data"]>
+
+/**
+ * An operation of the Effect API bound to its path and method: an `Effect` of the typed data,
+ * failing with `HttpError<E>` (E: the provider's error envelope) or another tagged error.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import type { Client } from "@keyway/core"
+ * import type { paths } from "./types.ts"
+ *
+ * declare const getPet: Client.EffectOperation<paths, "/pets/{petId}", "get", { message: string }>
+ * const name = Effect.map(getPet({ params: { path: { petId: "1" } } }), (pet) => pet.name)
+ * ```
+ *
+ * @since 0.1.0
+ */
+export type EffectOperation<
+  Paths extends {},
+  P extends keyof Paths,
+  M extends HttpMethod,
+  E = unknown,
+  Media extends MediaType = MediaType,
+> = <Init extends OperationInit<Paths, P, M>>(
+  ...init: InitParam<Init>
+) => Effect.Effect<
+  OperationData<Paths, P, M, Init, Media>,
+  HttpError<E> | Call.CallError | UnexpectedResponse
+>
+
+/**
+ * The operations to bind with {@link bindOperations}: `[name, METHOD, path]` each.
+ *
+ * @example
+ * ```ts
+ * import type { Client } from "@keyway/core"
+ * const list: Client.OperationList = [["getPet", "GET", "/pets/{petId}"]]
+ * ```
+ *
+ * @since 0.1.0
+ */
+export type OperationList = ReadonlyArray<readonly [name: string, method: string, path: string]>
+
+/**
+ * Binds one function per operation to a client of either API: `out[name](init)` is
+ * `client[METHOD](path, init)`. The result is untyped; a generated client gives it its
+ * operations interface (one {@link PromiseOperation} or {@link EffectOperation} per name).
+ *
+ * @example
+ * ```ts
+ * import { Client } from "@keyway/core"
+ * // const client = Client.make<paths>(options)
+ * // const op = Client.bindOperations(client, [["getPet", "GET", "/pets/{petId}"]])
+ * // await op.getPet!({ params: { path: { petId: "1" } } })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const bindOperations = (
+  client: object,
+  list: OperationList,
+): Record<string, (...init: Array<unknown>) => unknown> => {
+  const methods = client as Readonly<Record<string, (path: string, ...init: Array<unknown>) => unknown>>
+  const out: Record<string, (...init: Array<unknown>) => unknown> = {}
+  for (const [name, method, path] of list) out[name] = (...init) => methods[method]!(path, ...init)
+  return out
+}
+
+/**
  * What Keyway knows about the call that produced a response: its correlation id, attempts, and
  * whether the credential was refreshed. Works on `response` from either API.
  *
@@ -517,3 +685,213 @@ const toData = (result: FetchResult) => {
     }),
   )
 }
+
+/**
+ * The correlation id header settings a client is built with (see `Correlation.layer`).
+ *
+ * @example
+ * ```ts
+ * import type { Client } from "@keyway/core"
+ * const correlation: Client.CorrelationOptions = { header: "X-Correlation-id", maxLength: 36 }
+ * ```
+ *
+ * @since 0.1.0
+ */
+export interface CorrelationOptions {
+  readonly header: string
+  readonly maxLength?: number | undefined
+}
+
+/**
+ * The options every generated client takes, besides its credentials (`auth`) and where the
+ * servers are: a generated `<Provider>CommonOptions` extends it.
+ *
+ * @example
+ * ```ts
+ * import type { Client } from "@keyway/core"
+ * const options: Client.ProviderOptions = { connection: "tenant-7", retry: { maxAttempts: 5 } }
+ * ```
+ *
+ * @since 0.1.0
+ */
+export interface ProviderOptions {
+  /** Overrides the base URL (e.g. a loopback sandbox in tests). */
+  readonly baseUrl?: string | undefined
+  /** More values for URL and scope template placeholders. */
+  readonly variables?: Readonly<Record<string, string>> | undefined
+  /** The connection id in the token store; default `default`. */
+  readonly connection?: string | undefined
+  /** Where tokens live; default in memory. */
+  readonly tokenStore?: Layer.Layer<TokenStore.TokenStore, unknown> | undefined
+  /** Headers sent on every call. */
+  readonly headers?: Readonly<Record<string, string>> | undefined
+  /** Retry policy overrides (on top of the descriptor's). */
+  readonly retry?: Partial<Retry.Policy> | undefined
+  /** The correlation id header (default from the descriptor). */
+  readonly correlation?: CorrelationOptions | undefined
+  /** More layers for the runtime (a Logger, a Tracer, a Transport). */
+  readonly layer?: Layer.Layer<never, unknown> | undefined
+}
+
+/**
+ * What a provider's options resolve to before a client is built: at least the base URL.
+ *
+ * @example
+ * ```ts
+ * import type { Client } from "@keyway/core"
+ * const settings: Client.ProviderSettings = { baseUrl: "https://api.example/v1" }
+ * ```
+ *
+ * @since 0.1.0
+ */
+export interface ProviderSettings {
+  readonly baseUrl: string
+}
+
+/**
+ * A provider as {@link defineProvider} needs it: its name, its descriptor's defaults (retry,
+ * correlation header, headers), its operation table, and how options become settings and an
+ * auth plugin layer.
+ *
+ * @example
+ * ```ts
+ * import { Layer } from "effect"
+ * import type { Auth, Client, TokenStore } from "@keyway/core"
+ *
+ * interface Options extends Client.ProviderOptions {
+ *   readonly auth: Layer.Layer<Auth.Auth, unknown, TokenStore.TokenStore>
+ * }
+ * const definition: Client.ProviderDefinition<Options, Client.ProviderSettings> = {
+ *   provider: "petstore",
+ *   headers: { Accept: "application/json" },
+ *   resolveSettings: (options) => ({ baseUrl: options.baseUrl ?? "https://pets.example/v1" }),
+ *   authLayer: (options) => options.auth,
+ * }
+ * ```
+ *
+ * @since 0.1.0
+ */
+export interface ProviderDefinition<Options extends ProviderOptions, Settings extends ProviderSettings> {
+  /** The provider's name, for logs, spans and token keys. */
+  readonly provider: string
+  /** The spec's operations, `"METHOD /path"` → operationId and scopes. */
+  readonly operations?: Readonly<Record<string, Operation>> | undefined
+  /** The descriptor's retry policy (the options' `retry` overrides it). */
+  readonly retry?: Partial<Retry.Policy> | undefined
+  /** The descriptor's correlation id header (the options' `correlation` replaces it). */
+  readonly correlation?: CorrelationOptions | undefined
+  /** Headers the descriptor requires on every call (the options' `headers` add to them). */
+  readonly headers?: Readonly<Record<string, string>> | undefined
+  /** Resolves the options: environment, variables, base URL. */
+  readonly resolveSettings: (options: Options) => Settings
+  /** The auth plugin layer for the options' credentials. */
+  readonly authLayer: (
+    options: Options,
+    settings: Settings,
+  ) => Layer.Layer<Auth.Auth, unknown, TokenStore.TokenStore>
+}
+
+/**
+ * Both APIs of a provider, from {@link defineProvider}. `extend` adds properties to the client
+ * (`op`, `paginate`, a plugin's own), given the client it extends.
+ *
+ * @example
+ * ```ts
+ * import type { Client } from "@keyway/core"
+ * import type { paths } from "./types.ts"
+ *
+ * declare const petstore: Client.Provider<paths, { message: string }, Client.ProviderOptions & { auth: never }>
+ * type PromiseClient = ReturnType<typeof petstore.make>
+ * ```
+ *
+ * @since 0.1.0
+ */
+export interface Provider<Paths extends {}, E, Options extends ProviderOptions> {
+  /** A Promise API client ({@link make}) built from the options, plus what `extend` returns. */
+  readonly make: <X extends object = {}>(
+    options: Options,
+    extend?: (client: Client<Paths>) => X,
+  ) => Client<Paths> & X
+  /**
+   * The layer of an Effect API client ({@link makeEffect}) as the service `service`, plus what
+   * `extend` returns, with the auth plugin, the token store, retry and correlation settings.
+   */
+  readonly layer: <I, S extends EffectClient<Paths, E>>(
+    service: Context.Key<I, S>,
+    options: Options,
+    extend: (client: EffectClient<Paths, E>) => NoInfer<Omit<S, keyof EffectClient<Paths, E>>>,
+  ) => Layer.Layer<I, unknown>
+}
+
+/**
+ * Builds both APIs of a provider from its definition: what a generated `createClient` and
+ * `layer` run. The options' `retry` is laid over the descriptor's, its `headers` added to the
+ * descriptor's, its `correlation` used instead of the descriptor's.
+ *
+ * @example
+ * ```ts
+ * import { Context } from "effect"
+ * import { Client } from "@keyway/core"
+ * import type { paths } from "./types.ts"
+ *
+ * const petstore = Client.defineProvider<paths, { message: string }>()(definition)
+ * const client = petstore.make(options, (client) => ({ op: Client.bindOperations(client, operationList) }))
+ *
+ * class Pets extends Context.Service<Pets, Client.EffectClient<paths, { message: string }>>()("Pets") {}
+ * const PetsLive = petstore.layer(Pets, options, () => ({}))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const defineProvider =
+  <Paths extends {}, E = unknown>() =>
+  <Options extends ProviderOptions, Settings extends ProviderSettings>(
+    definition: ProviderDefinition<Options, Settings>,
+  ): Provider<Paths, E, Options> => ({
+    make: <X extends object = {}>(options: Options, extend?: (client: Client<Paths>) => X) => {
+      const settings = definition.resolveSettings(options)
+      const client = make<Paths>({
+        provider: definition.provider,
+        baseUrl: settings.baseUrl,
+        auth: definition.authLayer(options, settings),
+        tokenStore: options.tokenStore,
+        correlation: options.correlation ?? definition.correlation,
+        retry: { ...definition.retry, ...options.retry },
+        operations: definition.operations,
+        headers: { ...definition.headers, ...options.headers },
+        layer: options.layer,
+      })
+      return Object.assign(client, extend?.(client))
+    },
+    layer: <I, S extends EffectClient<Paths, E>>(
+      service: Context.Key<I, S>,
+      options: Options,
+      extend: (client: EffectClient<Paths, E>) => Omit<S, keyof EffectClient<Paths, E>>,
+    ): Layer.Layer<I, unknown> => {
+      const settings = definition.resolveSettings(options)
+      const build = Effect.map(
+        makeEffect<Paths, E>({
+          provider: definition.provider,
+          baseUrl: settings.baseUrl,
+          operations: definition.operations,
+          headers: { ...definition.headers, ...options.headers },
+        }),
+        (client) => Object.assign(client, extend(client)) as unknown as S,
+      )
+      const correlation = options.correlation ?? definition.correlation
+      return Layer.effect(service, build).pipe(
+        Layer.provide(
+          definition
+            .authLayer(options, settings)
+            .pipe(Layer.provide(options.tokenStore ?? TokenStore.layerMemory)),
+        ),
+        Layer.provide(
+          Layer.mergeAll(
+            correlation ? Correlation.layer(correlation) : Layer.empty,
+            Retry.layer({ ...definition.retry, ...options.retry }),
+            options.layer ?? Layer.empty,
+          ),
+        ),
+      )
+    },
+  })

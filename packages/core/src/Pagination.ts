@@ -24,7 +24,8 @@
  * @since 0.1.0
  */
 
-import { callInfo } from "./Client.ts"
+import type { HttpMethod } from "openapi-typescript-helpers"
+import { callInfo, type OperationArgs, type OperationData, type OperationInit } from "./Client.ts"
 import { HttpError } from "./Errors.ts"
 
 /**
@@ -205,4 +206,84 @@ export async function* iterate<Item = unknown>(
     const items = at(page, spec.items)
     if (Array.isArray(items)) yield* items as Array<Item>
   }
+}
+
+type At<T, Path extends string> = Path extends `${infer Head}.${infer Rest}`
+  ? At<NonNullable<T>[Head & keyof NonNullable<T>], Rest>
+  : NonNullable<T>[Path & keyof NonNullable<T>]
+
+/**
+ * The element type of the array at a dotted path (`Spec.items`) of a page: the type
+ * {@link iterate} yields for a typed page.
+ *
+ * @example
+ * ```ts
+ * import type { Pagination } from "@keyway/core"
+ * type Page = { readonly paging: { readonly next?: string }; readonly data: { readonly jobs: Array<{ id: string }> } }
+ * type Job = Pagination.PageItem<Page, "data.jobs"> // { id: string }
+ * ```
+ *
+ * @since 0.1.0
+ */
+export type PageItem<T, Path extends string> = At<T, Path> extends ReadonlyArray<infer Item> ? Item : unknown
+
+/**
+ * An iterator over the items of a paged operation of `Paths`: it takes the operation's own
+ * `init` (and Keyway's call options) and yields the elements of the array at `Items` of every page.
+ *
+ * @example
+ * ```ts
+ * import type { Pagination } from "@keyway/core"
+ * import type { paths } from "./types.ts"
+ *
+ * declare const listPets: Pagination.Paginator<paths, "/pets", "get", "items">
+ * for await (const pet of listPets({ params: { query: { limit: 50 } } })) console.log(pet.name)
+ * ```
+ *
+ * @since 0.1.0
+ */
+export type Paginator<Paths extends {}, P extends keyof Paths, M extends HttpMethod, Items extends string> = (
+  ...init: OperationArgs<OperationInit<Paths, P, M>>
+) => AsyncIterableIterator<PageItem<OperationData<Paths, P, M>, Items>>
+
+/**
+ * A paged operation to bind with {@link bind}: `[name, METHOD, path, spec]`.
+ *
+ * @example
+ * ```ts
+ * import type { Pagination } from "@keyway/core"
+ * const listJobs: Pagination.PagedOperation = ["listJobs", "GET", "/jobs", { style: "next-url", items: "jobs", next: "paging.next" }]
+ * ```
+ *
+ * @since 0.1.0
+ */
+export type PagedOperation = readonly [
+  name: string,
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
+  path: string,
+  spec: Spec,
+]
+
+/**
+ * Binds one iterator per paged operation to a client: `out[name](init)` is
+ * `iterate(client, method, path, init, spec)`. The result is untyped; a generated client gives it
+ * its paginators interface (one {@link Paginator} per name).
+ *
+ * @example
+ * ```ts
+ * import { Pagination } from "@keyway/core"
+ * // const paginate = Pagination.bind(client, [["listJobs", "GET", "/jobs", { style: "next-url", items: "jobs" }]])
+ * // for await (const job of paginate.listJobs!()) console.log(job)
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const bind = (
+  client: PagedClient,
+  operations: ReadonlyArray<PagedOperation>,
+): Record<string, (init?: Init) => AsyncGenerator<unknown, void, undefined>> => {
+  const out: Record<string, (init?: Init) => AsyncGenerator<unknown, void, undefined>> = {}
+  for (const [name, method, path, spec] of operations)
+    out[name] = (init) => iterate(client, method, path, init, spec)
+  return out
 }

@@ -2,8 +2,8 @@
  * Type tests, checked by `pnpm typecheck` (tsc7): every `@ts-expect-error` below must be an error,
  * or the check fails because the directive is unused.
  */
-import { Effect, Layer } from "effect"
-import { Auth, Client } from "../src/index.ts"
+import { Context, Effect, Layer } from "effect"
+import { Auth, type Call, Client, type Errors, type Pagination } from "../src/index.ts"
 import type { paths } from "./fixtures/petstore.ts"
 
 declare const client: Client.Client<paths>
@@ -47,4 +47,92 @@ export const typeTests = async () => {
     Effect.scoped,
   )
   return program
+}
+
+// The generic operation types a generated client binds to its `paths` and error envelope.
+declare const getPet: Client.PromiseOperation<paths, "/pets/{petId}", "get">
+declare const createPet: Client.PromiseOperation<paths, "/pets", "post">
+declare const listPets: Client.PromiseOperation<paths, "/pets", "get">
+declare const pages: Pagination.Paginator<paths, "/pets", "get", "items">
+declare const getPetEffect: Client.EffectOperation<paths, "/pets/{petId}", "get", { error: string }>
+
+export const operationTypeTests = async () => {
+  const { data, error } = await getPet({ params: { path: { petId: "1" } } })
+  data?.name satisfies string | undefined
+  error?.error satisfies string | undefined
+  await createPet({ body: { name: "Rex" }, keyway: { idempotencyKey: "k" } })
+  await listPets()
+  await listPets({ params: { query: { limit: 2 } } })
+  // @ts-expect-error a required init is required
+  await getPet()
+  // @ts-expect-error a wrong path parameter
+  await getPet({ params: { path: { id: "1" } } })
+  // @ts-expect-error a wrong query parameter type
+  await listPets({ params: { query: { limit: "ten" } } })
+  // @ts-expect-error a wrong body
+  await createPet({ body: { nom: "Rex" } })
+  // @ts-expect-error an unknown call option
+  await listPets({ keyway: { retries: 3 } })
+  // @ts-expect-error a path that is not in the spec
+  type NoPath = Client.PromiseOperation<paths, "/cats", "get">
+  // @ts-expect-error a method that is not a method
+  type NoMethod = Client.PromiseOperation<paths, "/pets", "fetch">
+
+  const pet: Client.OperationData<paths, "/pets/{petId}", "get"> = { id: 1, name: "Rex" }
+  // @ts-expect-error the data is typed
+  pet.name satisfies number
+  const effect = getPetEffect({ params: { path: { petId: "1" } } })
+  effect satisfies Effect.Effect<
+    { id: number; name: string },
+    Errors.HttpError<{ error: string }> | Call.CallError | Errors.UnexpectedResponse
+  >
+  // @ts-expect-error the Effect operation is typed the same way
+  getPetEffect({ params: { path: {} } })
+  const args: Client.OperationArgs<Client.OperationInit<paths, "/pets", "post">> = [{ body: { name: "x" } }]
+  void args
+
+  type Page = {
+    readonly meta: { readonly total: number }
+    readonly data: { readonly items: Array<{ id: number }> }
+  }
+  const item: Pagination.PageItem<Page, "data.items"> = { id: 1 }
+  // @ts-expect-error the page item is typed
+  item.id satisfies string
+  for await (const p of pages({ params: { query: { limit: 5 } } })) p satisfies unknown
+  // @ts-expect-error a paginator takes the operation's init
+  pages({ params: { query: { limit: "five" } } })
+  return { NoPath: null as unknown as NoPath, NoMethod: null as unknown as NoMethod }
+}
+
+// A provider definition: `make` and `layer` are typed by the paths, the envelope and the options.
+interface PetOptions extends Client.ProviderOptions {
+  readonly token: string
+}
+declare const petstore: Client.Provider<paths, { error: string }, PetOptions>
+declare const operations: Client.OperationList
+class Pets extends Context.Service<
+  Pets,
+  Client.EffectClient<paths, { error: string }> & { readonly count: number }
+>()("Pets") {}
+
+export const providerTypeTests = async () => {
+  const client = petstore.make({ token: "t" }, () => ({ count: 1 }))
+  client.count satisfies number
+  await client.GET("/pets")
+  // @ts-expect-error the client keeps its paths
+  await client.GET("/cats")
+  // @ts-expect-error the options are typed
+  petstore.make({ tokn: "t" })
+  Client.bindOperations(client, operations)
+  petstore.layer(Pets, { token: "t" }, () => ({ count: 1 })) satisfies Layer.Layer<Pets, unknown>
+  // @ts-expect-error the extension must give what the service declares
+  petstore.layer(Pets, { token: "t" }, () => ({}))
+  // @ts-expect-error with the declared types
+  petstore.layer(Pets, { token: "t" }, () => ({ count: "1" }))
+  const definition = Client.defineProvider<paths, { error: string }>()({
+    provider: "petstore",
+    resolveSettings: (options: PetOptions) => ({ baseUrl: options.baseUrl ?? "http://x" }),
+    authLayer: () => Auth.layerNone,
+  })
+  definition satisfies Client.Provider<paths, { error: string }, PetOptions>
 }

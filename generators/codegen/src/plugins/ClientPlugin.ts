@@ -3,8 +3,10 @@
  * descriptor (a missing credential or variable is a compile error), environments as a string
  * literal union or explicit URL overrides, the auth layer built from the plugin packages, the
  * error envelope type, the operation table, the Promise API (`createClient`) and the Effect API
- * (a `Context.Service` class and `layer(options)`). Other plugins add properties to both clients
- * with `ctx.extend` (see `keyway:operations`, `keyway:pagination`).
+ * (a `Context.Service` class and `layer(options)`), both built by `Client.defineProvider` of
+ * `@keyway/core` from the provider's definition; the operation types are core's generics bound to
+ * the provider's `paths`. Other plugins add properties to both clients with `ctx.extend` (see
+ * `keyway:operations`, `keyway:pagination`).
  *
  * @example
  * ```ts
@@ -42,11 +44,10 @@ export const header = (model: ProviderModel, plan: ClientPlan): string => {
   const pkgs = [...new Map(plan.strategies.map((s) => [s.pkg, s.ns])).entries()].sort(([a], [b]) =>
     a.localeCompare(b),
   )
-  out.push(`import { Context, Effect, Layer, Redacted } from "effect"`)
-  out.push(`import type { FetchResponse, MaybeOptionalInit } from "openapi-fetch"`)
-  out.push(`import type { HttpMethod, MediaType, RequiredKeysOf } from "openapi-typescript-helpers"`)
+  out.push(`import { Context, Layer, Redacted } from "effect"`)
+  out.push(`import type { HttpMethod } from "openapi-typescript-helpers"`)
   out.push(
-    `import { type Auth, type Call, Client, Correlation, Descriptor, type Errors, ${model.descriptor.pagination?.length ? "Pagination, " : ""}Retry, TokenStore } from "@keyway/core"`,
+    `import { type Auth, Client, Descriptor, ${model.descriptor.pagination?.length ? "Pagination, " : ""}type TokenStore } from "@keyway/core"`,
   )
   for (const [pkg, ns] of pkgs) out.push(`import { ${ns} } from ${literal(pkg)}`)
   out.push(`import { descriptor } from "./descriptor.ts"`)
@@ -90,32 +91,16 @@ export const header = (model: ProviderModel, plan: ClientPlan): string => {
   )
   out.push(`export type ${T}Auth = ${plan.strategies.map((s) => s.typeName).join(" | ")}`)
   out.push("")
-  out.push(`/** Options of both APIs, besides where the servers are. */`)
-  out.push(`export interface ${T}CommonOptions {`)
+  out.push(
+    `/** Options of both APIs, besides where the servers are (the shared ones: \`Client.ProviderOptions\`). */`,
+  )
+  out.push(`export interface ${T}CommonOptions extends Client.ProviderOptions {`)
   out.push(`  /** Credentials for one of the descriptor's strategies, or any auth plugin layer. */`)
   out.push(`  readonly auth: ${T}Auth | Layer.Layer<Auth.Auth, unknown, TokenStore.TokenStore>`)
-  out.push(`  /** Overrides the base URL (e.g. a loopback sandbox in tests). */`)
-  out.push(`  readonly baseUrl?: string | undefined`)
   for (const k of plan.urlOptions) {
     out.push(`  /** Overrides the strategy's \`${k}\`. */`)
     out.push(`  readonly ${k}?: string | undefined`)
   }
-  out.push(`  /** More values for URL and scope template placeholders. */`)
-  out.push(`  readonly variables?: Readonly<Record<string, string>> | undefined`)
-  out.push(`  /** The connection id in the token store; default \`default\`. */`)
-  out.push(`  readonly connection?: string | undefined`)
-  out.push(`  /** Where tokens live; default in memory. */`)
-  out.push(`  readonly tokenStore?: Layer.Layer<TokenStore.TokenStore, unknown> | undefined`)
-  out.push(`  /** Headers sent on every call. */`)
-  out.push(`  readonly headers?: Readonly<Record<string, string>> | undefined`)
-  out.push(`  /** Retry policy overrides (on top of the descriptor's). */`)
-  out.push(`  readonly retry?: Partial<Retry.Policy> | undefined`)
-  out.push(`  /** The correlation id header (default from the descriptor). */`)
-  out.push(
-    `  readonly correlation?: { readonly header: string; readonly maxLength?: number | undefined } | undefined`,
-  )
-  out.push(`  /** More layers for the runtime (a Logger, a Tracer, a Transport). */`)
-  out.push(`  readonly layer?: Layer.Layer<never, unknown> | undefined`)
   out.push("}")
   out.push("")
   out.push(locationType(model, plan))
@@ -335,16 +320,6 @@ const runtimeHelpers = (model: ProviderModel, plan: ClientPlan): string => {
     out.push(`  }`)
   }
   out.push(`}`)
-  out.push("")
-  out.push(`const retryDefaults: Partial<Retry.Policy> = ${retryPolicy(model)}`)
-  out.push("")
-  const correlation = model.descriptor.correlation
-  out.push(
-    `const correlationDefault: { readonly header: string; readonly maxLength?: number | undefined } | undefined = ${correlation ? JSON.stringify(correlation) : "undefined"}`,
-  )
-  out.push("")
-  out.push(`/** Headers the descriptor requires on every call (the options' \`headers\` add to them). */`)
-  out.push(`const headersDefault: Readonly<Record<string, string>> = ${JSON.stringify(model.descriptor.headers ?? {})}`)
   return out.join("\n")
 }
 
@@ -370,6 +345,25 @@ ${rows.join("\n")}
 } as const satisfies Readonly<Record<string, Client.Operation>>`
 }
 
+const definition = (model: ProviderModel, error: string): string => {
+  const correlation = model.descriptor.correlation
+  const headers = model.descriptor.headers ?? {}
+  const retry = retryPolicy(model)
+  const fields = [
+    `provider`,
+    `operations: operationTable`,
+    ...(retry !== "{}" ? [`retry: ${retry}`] : []),
+    ...(correlation ? [`correlation: ${JSON.stringify(correlation)}`] : []),
+    ...(Object.keys(headers).length ? [`headers: ${JSON.stringify(headers)}`] : []),
+    `resolveSettings`,
+    `authLayer`,
+  ]
+  return `/** Both APIs of the provider (\`Client.defineProvider\` of @keyway/core): the descriptor's retry policy, correlation header and headers, the operation table, \`resolveSettings\`, \`authLayer\`. */
+const api = Client.defineProvider<paths, ${error}>()({
+${fields.map((f) => `  ${f},`).join("\n")}
+})`
+}
+
 const factories = (model: ProviderModel, ctx: ClientContext): string => {
   const T = model.typeName
   const plan = makePlan(model)
@@ -380,12 +374,13 @@ const factories = (model: ProviderModel, ctx: ClientContext): string => {
     .filter((e) => e.effectType)
     .map((e) => `${doc(e.doc, "  ")}  readonly ${e.name}: ${e.effectType}`)
     .join("\n")
-  const promiseMake = ext.map((e) => `${e.name}: ${e.make}`).join(", ")
-  const effectMake = ext
-    .filter((e) => e.effectMake)
-    .map((e) => `${e.name}: ${e.effectMake}`)
-    .join(", ")
-  return `/** The Promise API client: openapi-fetch's methods running through Keyway${ext.length ? `, plus ${ext.map((e) => `\`${e.name}\``).join(", ")}` : ""}. */
+  const extend = (fields: ReadonlyArray<string>) =>
+    fields.length ? `(client) => ({ ${fields.join(", ")} })` : "() => ({})"
+  const promiseMake = ext.map((e) => `${e.name}: ${e.make}`)
+  const effectMake = ext.filter((e) => e.effectMake).map((e) => `${e.name}: ${e.effectMake}`)
+  return `${definition(model, error)}
+
+/** The Promise API client: openapi-fetch's methods running through Keyway${ext.length ? `, plus ${ext.map((e) => `\`${e.name}\``).join(", ")}` : ""}. */
 export interface ${T}PromiseClient extends Client.Client<paths> {
 ${promiseExt}
 }
@@ -400,21 +395,8 @@ ${promiseExt}
  * await client.close()
  * \`\`\`
  */
-export const createClient = (options: ${T}ClientOptions): ${T}PromiseClient => {
-  const settings = resolveSettings(options)
-  const client = Client.make<paths>({
-    provider,
-    baseUrl: settings.baseUrl,
-    auth: authLayer(options, settings),
-    tokenStore: options.tokenStore,
-    correlation: options.correlation ?? correlationDefault,
-    retry: { ...retryDefaults, ...options.retry },
-    operations: operationTable,
-    headers: { ...headersDefault, ...options.headers },
-    layer: options.layer,
-  })
-  return Object.assign(client, { ${promiseMake} }) as ${T}PromiseClient
-}
+export const createClient = (options: ${T}ClientOptions): ${T}PromiseClient =>
+  api.make(options${promiseMake.length ? `, ${extend(promiseMake)}` : ""})
 
 /** The Effect API client: methods return an \`Effect\` of the typed data, failing with \`HttpError<${error}>\` or another tagged error. */
 export interface ${T}EffectClient extends Client.EffectClient<paths, ${error}> {
@@ -441,28 +423,13 @@ export class ${T}Client extends Context.Service<${T}Client, ${T}EffectClient>()(
  * Effect.provide(program, layer(options))
  * \`\`\`
  */
-export const layer = (options: ${T}ClientOptions): Layer.Layer<${T}Client, unknown> => {
-  const settings = resolveSettings(options)
-  const make = Effect.map(
-    Client.makeEffect<paths, ${error}>({ provider, baseUrl: settings.baseUrl, operations: operationTable, headers: { ...headersDefault, ...options.headers } }),
-    (client) => Object.assign(client, { ${effectMake} }) as ${T}EffectClient,
-  )
-  const correlation = options.correlation ?? correlationDefault
-  return Layer.effect(${T}Client, make).pipe(
-    Layer.provide(authLayer(options, settings).pipe(Layer.provide(options.tokenStore ?? TokenStore.layerMemory))),
-    Layer.provide(
-      Layer.mergeAll(
-        correlation ? Correlation.layer(correlation) : Layer.empty,
-        Retry.layer({ ...retryDefaults, ...options.retry }),
-        options.layer ?? Layer.empty,
-      ),
-    ),
-  )
-}`
+export const layer = (options: ${T}ClientOptions): Layer.Layer<${T}Client, unknown> =>
+  api.layer(${T}Client, options, ${extend(effectMake)})`
 }
 
 /**
- * The shared helper types of operation functions.
+ * The shared helper types of operation functions: the generic ones of @keyway/core's \`Client\`,
+ * bound to the provider's \`paths\` and error envelope.
  *
  * @example
  * ```ts
@@ -475,31 +442,19 @@ export const layer = (options: ${T}ClientOptions): Layer.Layer<${T}Client, unkno
 export const operationTypes = (model: ProviderModel, plan: ClientPlan): string => {
   const error = plan.errorType ?? `${model.typeName}ErrorEnvelope`
   return `/** The \`init\` argument of an operation: openapi-fetch's, plus Keyway's per-call options. */
-export type OperationArgs<I> = RequiredKeysOf<I> extends never
-  ? [(I & { readonly keyway?: Client.CallOptions | undefined; [key: string]: unknown })?]
-  : [I & { readonly keyway?: Client.CallOptions | undefined; [key: string]: unknown }]
+export type OperationArgs<I> = Client.OperationArgs<I>
 
 /** The operation object of a path and method. */
-export type OperationOf<P extends keyof paths, M extends HttpMethod> = paths[P] extends { readonly [K in M]: infer O }
-  ? O extends Record<string | number, any>
-    ? O
-    : never
-  : never
+export type OperationOf<P extends keyof paths, M extends HttpMethod> = Client.OperationOf<paths, P, M>
 
 /** An operation of the Promise API: \`client.op.x(init)\` is \`client.METHOD(path, init)\`. */
-export type Operation<P extends keyof paths, M extends HttpMethod> = <I extends MaybeOptionalInit<paths[P] & Record<M, unknown>, M>>(
-  ...init: OperationArgs<I>
-) => Promise<FetchResponse<OperationOf<P, M>, I, MediaType>>
+export type Operation<P extends keyof paths, M extends HttpMethod> = Client.PromiseOperation<paths, P, M>
 
 /** The typed success data of an operation. */
-export type OperationData<P extends keyof paths, M extends HttpMethod, I = {}> = NonNullable<
-  Extract<FetchResponse<OperationOf<P, M>, I, MediaType>, { error?: never }>["data"]
->
+export type OperationData<P extends keyof paths, M extends HttpMethod, I = {}> = Client.OperationData<paths, P, M, I>
 
 /** An operation of the Effect API. */
-export type EffectOperation<P extends keyof paths, M extends HttpMethod> = <I extends MaybeOptionalInit<paths[P] & Record<M, unknown>, M>>(
-  ...init: OperationArgs<I>
-) => Effect.Effect<OperationData<P, M, I>, Errors.HttpError<${error}> | Call.CallError | Errors.UnexpectedResponse>`
+export type EffectOperation<P extends keyof paths, M extends HttpMethod> = Client.EffectOperation<paths, P, M, ${error}>`
 }
 
 /**

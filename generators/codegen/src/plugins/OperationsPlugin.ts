@@ -52,23 +52,19 @@ ${line(false)}
 export interface ${T}EffectOperations {
 ${line(true)}
 }`,
-        `const operationList: ReadonlyArray<readonly [string, string, string]> = [
+        `const operationList: Client.OperationList = [
 ${list}
 ]`,
         `/**
- * Binds the operation functions to a client (either API).
+ * Binds the operation functions to a client (either API): \`Client.bindOperations\` of @keyway/core.
  *
  * @example
  * \`\`\`ts
  * const op = bindOperations(client)
  * \`\`\`
  */
-export const bindOperations = (client: object): Record<string, (...init: Array<unknown>) => unknown> => {
-  const methods = client as Readonly<Record<string, (path: string, ...init: Array<unknown>) => unknown>>
-  const out: Record<string, (...init: Array<unknown>) => unknown> = {}
-  for (const [name, method, path] of operationList) out[name] = (...init) => methods[method]!(path, ...init)
-  return out
-}`,
+export const bindOperations = (client: object): Record<string, (...init: Array<unknown>) => unknown> =>
+  Client.bindOperations(client, operationList)`,
       ].join("\n\n")}`,
     )
     ctx.extend({

@@ -15,12 +15,8 @@
 import { docText, literal, operationKey, propertyName } from "../Model.ts"
 import type { Plugin } from "../Plugin.ts"
 
-const runtime = `type At<T, P extends string> = P extends \`\${infer H}.\${infer R}\`
-  ? At<NonNullable<T>[H & keyof NonNullable<T>], R>
-  : NonNullable<T>[P & keyof NonNullable<T>]
-
-/** The element type of the array at a dotted path of a page. */
-export type PageItem<T, P extends string> = At<T, P> extends ReadonlyArray<infer I> ? I : unknown`
+const runtime = `/** The element type of the array at a dotted path of a page. */
+export type PageItem<T, P extends string> = Pagination.PageItem<T, P>`
 
 /**
  * The plugin.
@@ -57,7 +53,7 @@ export const plugin: Plugin = {
           `  [${literal(op.name)}, ${literal(op.method.toUpperCase())}, ${literal(op.path)}, ${JSON.stringify(style)}],`,
         )
         fields.push(
-          `  /** ${docText(`Every item of ${operationKey(op)}, page after page (${p.style})`)} */\n  readonly ${propertyName(op.name)}: (...init: OperationArgs<MaybeOptionalInit<paths[${literal(op.path)}] & Record<${literal(op.method)}, unknown>, ${literal(op.method)}>>) => AsyncIterableIterator<PageItem<OperationData<${literal(op.path)}, ${literal(op.method)}>, ${literal(p.items)}>>`,
+          `  /** ${docText(`Every item of ${operationKey(op)}, page after page (${p.style})`)} */\n  readonly ${propertyName(op.name)}: Pagination.Paginator<paths, ${literal(op.path)}, ${literal(op.method)}, ${literal(p.items)}>`,
         )
       }
     }
@@ -69,22 +65,19 @@ export const plugin: Plugin = {
 export interface ${T}Paginators {
 ${fields.join("\n")}
 }`,
-        `const pagedOperations: ReadonlyArray<readonly [string, "GET" | "POST" | "PUT" | "PATCH" | "DELETE", string, Pagination.Spec]> = [
+        `const pagedOperations: ReadonlyArray<Pagination.PagedOperation> = [
 ${entries.join("\n")}
 ]`,
         `/**
- * Binds the paginators to a Promise API client (each is \`Pagination.iterate\` of @keyway/core).
+ * Binds the paginators to a Promise API client: \`Pagination.bind\` of @keyway/core (each is \`Pagination.iterate\`).
  *
  * @example
  * \`\`\`ts
  * for await (const item of bindPaginators(client).someOperation()) console.log(item)
  * \`\`\`
  */
-export const bindPaginators = (client: Pagination.PagedClient): ${T}Paginators => {
-  const out: Record<string, (init?: Parameters<typeof Pagination.iterate>[3]) => AsyncGenerator<unknown, void, undefined>> = {}
-  for (const [name, method, path, spec] of pagedOperations) out[name] = (init) => Pagination.iterate(client, method, path, init, spec)
-  return out as unknown as ${T}Paginators
-}`,
+export const bindPaginators = (client: Pagination.PagedClient): ${T}Paginators =>
+  Pagination.bind(client, pagedOperations) as unknown as ${T}Paginators`,
       ].join("\n\n")}`,
     )
     ctx.extend({
