@@ -1,20 +1,14 @@
-import { Errors, TokenLifecycle, TokenStore } from "@keyway/core"
-import { RedisServer } from "@keyway/store-testkit"
-import { Effect, Exit, Fiber, Redacted, type Scope } from "effect"
-import { Redis } from "ioredis"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+// What is Redis's own (key names, expiry, encryption at rest, the in-process cache); the
+// TokenStore contract (records, refresh lock, processes) is checked by the conformance suite in
+// Conformance.test.ts.
+import { Errors, TokenStore } from "@keyway/core"
+import { contend } from "@keyway/store-testkit/Conformance"
+import { Effect, Exit, Redacted, type Scope } from "effect"
+import { describe, expect, it } from "vitest"
 import { Keyring, RedisStore } from "../src/index.ts"
+import { useRedis } from "./redis.ts"
 
-let redis: RedisServer.RedisServer
-let raw: Redis
-beforeAll(async () => {
-  redis = await RedisServer.start()
-  raw = new Redis(redis.url)
-})
-afterAll(async () => {
-  raw?.disconnect()
-  await redis?.dispose()
-})
+const redis = useRedis()
 
 let n = 0
 const freshPrefix = () => `kwtest${process.pid}x${++n}`
@@ -41,41 +35,28 @@ const failureOf = <A, E>(exit: Exit.Exit<A, E>): E | undefined =>
     : undefined
 
 describe("RedisStore: records", () => {
-  it("names keys {prefix}:{provider}:{connection}:{scopes}", () =>
+  it("names keys {prefix}:{provider}:{connection}:{scopes}, and its lock {prefix}:lock:...", () =>
     run(
       Effect.gen(function* () {
         const prefix = freshPrefix()
         const store = yield* open({ prefix })
         expect(store.redisKey(key)).toBe(`${prefix}:workable:acme:r_jobs%20w_jobs`)
         yield* store.compareAndSet(key, undefined, record())
-        expect(yield* Effect.promise(() => raw.exists(`${prefix}:workable:acme:r_jobs%20w_jobs`))).toBe(1)
+        expect(yield* Effect.promise(() => redis.raw.exists(`${prefix}:workable:acme:r_jobs%20w_jobs`))).toBe(
+          1,
+        )
         expect(
           RedisStore.redisKey("keyway", TokenStore.key({ provider: "a:b", connection: "c", scopes: [] })),
         ).toBe("keyway:a%3Ab:c:")
-      }),
-    ))
-
-  it("compare-and-set writes only over the expected revision, only-if-absent when none is expected", () =>
-    run(
-      Effect.gen(function* () {
-        const store = yield* open({ prefix: freshPrefix() })
-        const first = record()
-        expect(yield* store.compareAndSet(key, undefined, first)).toBe(true)
-        expect(yield* store.compareAndSet(key, undefined, record())).toBe(false)
-        const second = record()
-        expect(yield* store.compareAndSet(key, first, second)).toBe(true)
-        expect(yield* store.compareAndSet(key, first, record())).toBe(false)
-        // a write whose reply was lost can be retried: it reports success without writing twice
-        expect(yield* store.compareAndSet(key, first, second)).toBe(true)
-        const read = yield* store.get(key)
-        expect(read?.revision).toBe(second.revision)
-        expect(read?.refreshToken && Redacted.value(read.refreshToken)).toBe("refresh-SECRET-456")
-        expect(yield* store.compareAndSet(key, first, undefined)).toBe(false)
-        expect(yield* store.compareAndSet(key, second, undefined)).toBe(true)
-        expect(yield* store.get(key)).toBeUndefined()
-        yield* store.compareAndSet(key, undefined, record())
-        yield* store.delete(key)
-        expect(yield* store.get(key)).toBeUndefined()
+        // the refresh lock of the key: {prefix}:lock:{provider}:{connection}:{scopes}, gone once released
+        const lockKey = `${prefix}:lock:workable:acme:r_jobs%20w_jobs`
+        expect(
+          yield* store.withRefreshLock(
+            key,
+            Effect.promise(() => redis.raw.exists(lockKey)),
+          ),
+        ).toBe(1)
+        expect(yield* Effect.promise(() => redis.raw.exists(lockKey))).toBe(0)
       }),
     ))
 
@@ -84,7 +65,7 @@ describe("RedisStore: records", () => {
       Effect.gen(function* () {
         const store = yield* open({ prefix: freshPrefix(), expiryGrace: "10 seconds" })
         const now = Date.now()
-        const pttl = () => Effect.promise(() => raw.pttl(store.redisKey(key)))
+        const pttl = () => Effect.promise(() => redis.raw.pttl(store.redisKey(key)))
         const one = record({ expiresAt: now + 60_000, refreshExpiresAt: now + 600_000 })
         yield* store.compareAndSet(key, undefined, one)
         expect(Math.abs((yield* pttl()) - 610_000)).toBeLessThan(2000)
@@ -113,7 +94,7 @@ describe("RedisStore: encryption at rest", () => {
           encryption: { current: "k1", keys: { k1: Redacted.make(k1) } },
         })
         yield* store.compareAndSet(key, undefined, record())
-        const hash = yield* Effect.promise(() => raw.hgetall(store.redisKey(key)))
+        const hash = yield* Effect.promise(() => redis.raw.hgetall(store.redisKey(key)))
         const dump = JSON.stringify(hash)
         expect(dump).not.toContain("SECRET")
         expect(dump).not.toContain("access-")
@@ -138,7 +119,7 @@ describe("RedisStore: encryption at rest", () => {
         const read = yield* after.get(key)
         expect(read?.revision).toBe(first.revision)
         yield* after.compareAndSet(key, read, record())
-        const hash = yield* Effect.promise(() => raw.hgetall(after.redisKey(key)))
+        const hash = yield* Effect.promise(() => redis.raw.hgetall(after.redisKey(key)))
         expect((JSON.parse(hash.val!) as Keyring.Envelope).kid).toBe("k2")
         // a store that lost the key cannot read the record, and says so without its content
         const stale = yield* open({ prefix, cache: false, encryption: { current: "k1", keys: { k1 } } })
@@ -165,14 +146,14 @@ describe("RedisStore: encryption at rest", () => {
           connection: "evil",
           scopes: ["w_jobs", "r_jobs"],
         })
-        const hash = yield* Effect.promise(() => raw.hgetall(store.redisKey(key)))
-        yield* Effect.promise(() => raw.hset(store.redisKey(other), hash))
+        const hash = yield* Effect.promise(() => redis.raw.hgetall(store.redisKey(key)))
+        yield* Effect.promise(() => redis.raw.hset(store.redisKey(other), hash))
         expect(failureOf(yield* Effect.exit(store.get(other)))?._tag).toBe("TokenStoreUnavailable")
         const envelope = JSON.parse(hash.val!) as Keyring.Envelope
         const flipped = Buffer.from(envelope.ct, "base64")
         flipped[0] = flipped[0]! ^ 1
         yield* Effect.promise(() =>
-          raw.hset(
+          redis.raw.hset(
             store.redisKey(key),
             "val",
             JSON.stringify({ ...envelope, ct: flipped.toString("base64") }),
@@ -242,7 +223,7 @@ describe("RedisStore: in-process cache", () => {
         // a write that bypasses the store (no invalidation message): the cache still has `first`
         const sneaky = record()
         yield* Effect.promise(() =>
-          raw.hset(
+          redis.raw.hset(
             a.redisKey(key),
             "rev",
             sneaky.revision,
@@ -272,223 +253,26 @@ describe("RedisStore: in-process cache", () => {
     ))
 })
 
-describe("RedisStore: refresh lock", () => {
-  it("excludes another store until released, and the waiter wakes on the release message", () =>
+describe("RedisStore: refresh lock messages", () => {
+  it("a waiter wakes on the release message, not by polling", () =>
     run(
       Effect.gen(function* () {
         const prefix = freshPrefix()
         const a = yield* open({ prefix, lockPollInterval: "2 seconds" })
         const b = yield* open({ prefix, lockPollInterval: "2 seconds" })
-        const events: Array<string> = []
-        let releasedAt = 0
-        const first = yield* Effect.forkChild(
-          a.withRefreshLock(
-            key,
-            Effect.sync(() => events.push("a:start")).pipe(
-              Effect.andThen(Effect.sleep("300 millis")),
-              Effect.andThen(
-                Effect.sync(() => {
-                  events.push("a:end")
-                  releasedAt = Date.now()
-                }),
-              ),
-            ),
-          ),
-        )
-        yield* Effect.sleep("30 millis")
-        const startedAt = yield* b.withRefreshLock(
+        const { holder, waiter } = yield* contend({
+          holder: a,
+          waiter: b,
           key,
-          Effect.sync(() => {
-            events.push("b:start")
-            return Date.now()
-          }),
-        )
-        yield* Fiber.join(first)
-        expect(events).toEqual(["a:start", "a:end", "b:start"])
-        // polling alone would take up to 2 s here: the pub/sub release message woke the waiter
-        expect(startedAt - releasedAt).toBeLessThan(150)
-      }),
-    ))
-
-  it("releases the lock when the refresh fails or is interrupted", () =>
-    run(
-      Effect.gen(function* () {
-        const store = yield* open({ prefix: freshPrefix() })
-        const lockKey = `${store.prefix}:lock:workable:acme:r_jobs%20w_jobs`
-        expect((yield* Effect.result(store.withRefreshLock(key, Effect.fail("boom" as const))))._tag).toBe(
-          "Failure",
-        )
-        expect(yield* Effect.promise(() => raw.exists(lockKey))).toBe(0)
-        const fiber = yield* Effect.forkChild(store.withRefreshLock(key, Effect.never))
-        yield* Effect.sleep("50 millis")
-        expect(yield* Effect.promise(() => raw.exists(lockKey))).toBe(1)
-        yield* Fiber.interrupt(fiber)
-        expect(yield* Effect.promise(() => raw.exists(lockKey))).toBe(0)
-      }),
-    ))
-
-  it("takes over a lock whose holder vanished once it expires; fencing numbers grow", () =>
-    run(
-      Effect.gen(function* () {
-        const store = yield* open({ prefix: freshPrefix() })
-        const lockKey = `${store.prefix}:lock:workable:acme:r_jobs%20w_jobs`
-        const first = yield* store.withRefreshLock(
-          key,
-          Effect.promise(() => raw.get(lockKey)),
-        )
-        yield* Effect.promise(() => raw.set(lockKey, "ghost", "PX", 300))
-        const started = Date.now()
-        const second = yield* store.withRefreshLock(
-          key,
-          Effect.promise(() => raw.get(lockKey)),
-        )
-        expect(Date.now() - started).toBeGreaterThanOrEqual(250)
-        expect(Date.now() - started).toBeLessThan(700)
-        expect(Number(second!.split(":")[0])).toBeGreaterThan(Number(first!.split(":")[0]))
-      }),
-    ))
-
-  it("renews the lock while a slow refresh runs, and releases only its own lock", () =>
-    run(
-      Effect.gen(function* () {
-        const prefix = freshPrefix()
-        const a = yield* open({ prefix, lockTtl: "150 millis" })
-        const b = yield* open({ prefix, lockTtl: "150 millis" })
-        const lockKey = `${prefix}:lock:workable:acme:r_jobs%20w_jobs`
-        let aEnded = 0
-        const slow = yield* Effect.forkChild(
-          a.withRefreshLock(
-            key,
-            Effect.sleep("600 millis").pipe(Effect.andThen(Effect.sync(() => (aEnded = Date.now())))),
-          ),
-        )
-        yield* Effect.sleep("20 millis")
-        const bStarted = yield* b.withRefreshLock(
-          key,
-          Effect.sync(() => Date.now()),
-        )
-        yield* Fiber.join(slow)
-        expect(bStarted).toBeGreaterThanOrEqual(aEnded)
-        // taken over while held: the release leaves the new holder's lock alone
-        yield* a.withRefreshLock(
-          key,
-          Effect.promise(() => raw.set(lockKey, "other", "PX", 60_000)),
-        )
-        expect(yield* Effect.promise(() => raw.get(lockKey))).toBe("other")
-      }),
-    ))
-
-  it("a waiter returns what another process just stored without queueing for the lock", () =>
-    run(
-      Effect.gen(function* () {
-        const prefix = freshPrefix()
-        const a = yield* open({ prefix })
-        const b = yield* open({ prefix })
-        const lockKey = `${prefix}:lock:workable:acme:r_jobs%20w_jobs`
-        const old = record()
-        yield* a.compareAndSet(key, undefined, old)
-        const fresh = record()
-        let aReleasing = 0
-        let aLock: string | null = null
-        const holder = yield* Effect.forkChild(
-          a.withRefreshLock(
-            key,
-            Effect.gen(function* () {
-              aLock = yield* Effect.promise(() => raw.get(lockKey))
-              yield* Effect.sleep("100 millis")
-              yield* a.compareAndSet(key, old, fresh)
-              yield* Effect.sleep("300 millis")
-              aReleasing = Date.now()
-            }),
-          ),
-        )
-        yield* Effect.sleep("20 millis")
-        const seen = yield* b.withRefreshLock(
-          key,
-          Effect.gen(function* () {
-            return {
-              at: Date.now(),
-              record: yield* b.get(key),
-              lock: yield* Effect.promise(() => raw.get(lockKey)),
-            }
-          }),
-        )
-        yield* Fiber.join(holder)
-        expect(seen.record?.revision).toBe(fresh.revision)
-        // b's refresh ran while a still held the lock: woken by a's write, not by its release
-        expect(seen.lock).toBe(aLock)
-        expect(seen.at).toBeLessThan(aReleasing)
-      }),
-    ))
-
-  it("a waiter takes the lock itself when the holder stored nothing usable", () =>
-    run(
-      Effect.gen(function* () {
-        const prefix = freshPrefix()
-        const a = yield* open({ prefix })
-        const b = yield* open({ prefix })
-        const lockKey = `${prefix}:lock:workable:acme:r_jobs%20w_jobs`
-        const old = record()
-        yield* a.compareAndSet(key, undefined, old)
-        let aLock: string | null = null
-        const holder = yield* Effect.forkChild(
-          Effect.result(
-            a.withRefreshLock(
-              key,
-              Effect.promise(() => raw.get(lockKey)).pipe(
-                Effect.tap((v) => Effect.sync(() => (aLock = v))),
-                Effect.andThen(Effect.sleep("100 millis")),
-                Effect.andThen(
-                  a.compareAndSet(key, old, {
-                    ...old,
-                    accessToken: undefined,
-                    needsReauthorization: "invalid_grant",
-                    revision: "x",
-                  }),
-                ),
-                Effect.andThen(Effect.fail("refused" as const)),
-              ),
-            ),
-          ),
-        )
-        yield* Effect.sleep("20 millis")
-        const bLock = yield* b.withRefreshLock(
-          key,
-          Effect.promise(() => raw.get(lockKey)),
-        )
-        yield* Fiber.join(holder)
-        expect(bLock).not.toBeNull()
-        expect(bLock).not.toBe(aLock)
-      }),
-    ))
-
-  it("two lifecycles on two stores (two connections) obtain one token between them", () =>
-    run(
-      Effect.gen(function* () {
-        const prefix = freshPrefix()
-        let fetches = 0
-        const fetch = () =>
-          Effect.sleep("100 millis").pipe(
-            Effect.andThen(
-              Effect.sync(() => ({
-                accessToken: Redacted.make(`at-${++fetches}`),
-                refreshToken: Redacted.make("rt"),
-                expiresIn: 3600,
-              })),
-            ),
-          )
-        const lifecycle = (store: TokenStore.TokenStoreShape) =>
-          TokenLifecycle.make({ provider: "workable", connection: "acme", fetch }).pipe(
-            Effect.provideService(TokenStore.TokenStore, store),
-          )
-        const one = yield* lifecycle(yield* open({ prefix }))
-        const two = yield* lifecycle(yield* open({ prefix }))
-        const tokens = yield* Effect.all(
-          Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? one : two).get(["w_jobs", "r_jobs"])),
-          { concurrency: "unbounded" },
-        )
-        expect(fetches).toBe(1)
-        expect(new Set(tokens.map((t) => Redacted.value(t.accessToken!))).size).toBe(1)
+          holding: Effect.sleep("1750 millis"),
+          waiting: Effect.void,
+          afterMs: 30,
+        })
+        expect(waiter.startedAt).toBeGreaterThanOrEqual(holder.endedAt)
+        // The waiter's pauses (5 ms doubling, +-25 %) end between 1.0 and 1.65 s and then between
+        // 1.95 and 3.2 s after it began: by polling alone it could not start within 150 ms of a
+        // release at 1.75 s.
+        expect(waiter.startedAt - holder.endedAt).toBeLessThan(150)
       }),
     ))
 })

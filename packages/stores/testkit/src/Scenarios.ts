@@ -11,9 +11,59 @@
  *
  * @since 0.1.0
  */
+import type { TokenStore } from "@keyway/core"
+import { Effect, Redacted, type Scope } from "effect"
 import type { Pool } from "./Pool.ts"
 import type { State, TokenServer } from "./TokenServer.ts"
 import type { BurstReport } from "./Worker.ts"
+
+/**
+ * The records and locks a group of worker processes shares: one SQLite file, one Redis prefix.
+ *
+ * @since 0.1.0
+ */
+export interface Space {
+  /** Unique within a test file (`burst`, `crash`, `soak`). */
+  readonly name: string
+  /** The refresh lock's TTL in the workers' stores. */
+  readonly lockTtlMs: number
+}
+
+/**
+ * A store for worker processes: the options their store layer gets (JSON, see
+ * {@link Worker.run}), and a way for the harness to open the same records itself.
+ *
+ * @since 0.1.0
+ */
+export interface WorkerStore {
+  readonly config: unknown
+  readonly open: () => Effect.Effect<TokenStore.TokenStoreShape, unknown, Scope.Scope>
+}
+
+/**
+ * Reads the refresh token stored under `key`, opening a store of its own for each read (what the
+ * harness compares with the refresh tokens the server issued).
+ *
+ * @example
+ * ```ts
+ * import { TokenStore } from "@keyway/core"
+ * import { Scenarios } from "@keyway/store-testkit"
+ * const readStored = Scenarios.refreshTokenReader(() => SqliteStore.make({ path }), TokenStore.key({ provider: "p", connection: "c", scopes: [] }))
+ * await readStored() // "rt-..." or undefined
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const refreshTokenReader =
+  (open: () => Effect.Effect<TokenStore.TokenStoreShape, unknown, Scope.Scope>, key: TokenStore.TokenKey) =>
+  (): Promise<string | undefined> =>
+    Effect.runPromise(
+      Effect.scoped(
+        Effect.flatMap(open(), (store) => store.get(key)).pipe(
+          Effect.map((t) => (t?.refreshToken === undefined ? undefined : Redacted.value(t.refreshToken))),
+        ),
+      ),
+    )
 
 /**
  * What a burst across the pool produced.

@@ -21,8 +21,10 @@
  *
  * @since 0.1.0
  */
-import type { Pool } from "./Pool.ts"
-import type { TokenServer } from "./TokenServer.ts"
+import { TokenStore } from "@keyway/core"
+import * as Pool from "./Pool.ts"
+import { refreshTokenReader, type Space, type WorkerStore } from "./Scenarios.ts"
+import * as TokenServer from "./TokenServer.ts"
 
 /**
  * Soak options.
@@ -30,8 +32,8 @@ import type { TokenServer } from "./TokenServer.ts"
  * @since 0.1.0
  */
 export interface Options {
-  readonly pool: Pool
-  readonly server: TokenServer
+  readonly pool: Pool.Pool
+  readonly server: TokenServer.TokenServer
   /** Refreshes the server must answer. */
   readonly cycles: number
   /** The refresh token in the store now, read by the harness itself. */
@@ -211,3 +213,73 @@ export const format = (report: Report): string =>
     `worker errors: ${JSON.stringify(report.errors)}`,
     `duration: ${(report.durationMs / 1000).toFixed(1)} s`,
   ].join("\n")
+
+/**
+ * The body of a store package's `soak` script (`pnpm --filter <store> soak [cycles]`): four
+ * worker processes refresh one grant in a loop over the store while random workers are killed
+ * with `SIGKILL`; prints the counts and exits non-zero on any `invalid_grant` or lost grant.
+ *
+ * @example
+ * ```ts
+ * // test/soak.ts of a store package
+ * import { fileURLToPath } from "node:url"
+ * import { Soak } from "@keyway/store-testkit"
+ * await Soak.main({
+ *   store: "sqlite",
+ *   script: fileURLToPath(new URL("./worker.ts", import.meta.url)),
+ *   workerStore: ({ lockTtlMs }) => {
+ *     const options = { path: "/tmp/soak.db", lockTtl: `${lockTtlMs} millis` }
+ *     return { config: options, open: () => SqliteStore.make(options) }
+ *   },
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const main = async (options: {
+  /** The store's name, for the output. */
+  readonly store: string
+  /** The package's worker script (see `Worker.run`). */
+  readonly script: string
+  readonly workerStore: (space: Space) => WorkerStore
+  /** Default: the script's first argument, else 1000. */
+  readonly cycles?: number
+  /** Runs last (stops a server, removes a directory). */
+  readonly dispose?: () => Promise<void>
+}): Promise<never> => {
+  const cycles = options.cycles ?? Number(process.argv[2] ?? 1000)
+  const scopes = ["r_jobs"]
+  const store = options.workerStore({ name: "soak", lockTtlMs: 500 })
+  const server = await TokenServer.start({ delayMs: 15, expiresIn: 3600 })
+  let pool: Pool.Pool | undefined
+  let failed = true
+  try {
+    pool = await Pool.start({
+      script: options.script,
+      size: 4,
+      config: { tokenUrl: server.url, provider: "soak", connection: "default", scopes, store: store.config },
+    })
+    console.log(`${options.store} soak: ${cycles} refresh cycles, 4 processes, random SIGKILLs`)
+    const report = await run({
+      pool,
+      server,
+      cycles,
+      readStored: refreshTokenReader(
+        store.open,
+        TokenStore.key({ provider: "soak", connection: "default", scopes }),
+      ),
+      killIntervalMs: [400, 1200],
+      timeoutMs: 600_000,
+      log: (line) => process.stdout.write(`${line}\r`),
+    })
+    console.log(`\n${format(report)}`)
+    failed =
+      report.invalidGrant > 0 || report.lostGrants > 0 || !report.storedIsNewest || report.cycles < cycles
+  } finally {
+    await pool?.close()
+    await server.close()
+    await options.dispose?.()
+  }
+  console.log(failed ? "SOAK FAILED" : "soak passed")
+  return process.exit(failed ? 1 : 0)
+}
