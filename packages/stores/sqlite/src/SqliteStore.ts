@@ -39,9 +39,8 @@
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { DatabaseSync, type StatementSync } from "node:sqlite"
-import { Errors, TokenStore } from "@keyway/core"
+import { Errors, KeyedMutex, TokenStore } from "@keyway/core"
 import { Clock, Duration, Effect, Fiber, Layer, type Scope } from "effect"
-import * as KeyedMutex from "./KeyedMutex.ts"
 
 /**
  * Options of a SQLite store.

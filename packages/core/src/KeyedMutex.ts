@@ -1,11 +1,12 @@
 /**
  * An in-process mutex per key: fibers of one process that want the same key's refresh lock queue
- * here, so only one of them at a time polls the cross-process lock.
+ * here, so only one of them at a time polls the cross-process lock. For TokenStore authors: the
+ * SQLite and Redis stores put it in front of their `withRefreshLock`.
  *
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import * as KeyedMutex from "./KeyedMutex.ts"
+ * import { KeyedMutex } from "@keyway/core"
  *
  * const mutex = KeyedMutex.make()
  * const program = mutex("ccw/default/", Effect.succeed(1))
@@ -21,7 +22,7 @@ import { Effect, Semaphore } from "effect"
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import * as KeyedMutex from "./KeyedMutex.ts"
+ * import { KeyedMutex } from "@keyway/core"
  * const mutex: KeyedMutex.KeyedMutex = KeyedMutex.make()
  * mutex("key", Effect.log("one fiber of this process at a time"))
  * ```
@@ -36,7 +37,7 @@ export type KeyedMutex = <A, E, R>(key: string, effect: Effect.Effect<A, E, R>) 
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import * as KeyedMutex from "./KeyedMutex.ts"
+ * import { KeyedMutex } from "@keyway/core"
  * const mutex = KeyedMutex.make()
  * Effect.runPromise(mutex("k", Effect.succeed("done")))
  * ```
