@@ -30,6 +30,34 @@ const storedGrant = (path: string, provider: string, connection: string, scopes:
     }).pipe(Effect.provide(SqliteStore.layer({ path }))),
   )
 
+type OAuthSandbox = Sandbox<"cch"> | Sandbox<"workable">
+
+/** The CLI arguments that point it at the sandbox's endpoints and at a token store file. */
+const endpointArgs = (sb: OAuthSandbox, store: string) => [
+  "--authorize-url",
+  sb.urls.authorizeUrl!,
+  "--token-url",
+  sb.urls.tokenUrl!,
+  "--store",
+  store,
+]
+
+/** The Workable client id and secret, given to the CLI through the environment. */
+const workableEnv = (sb: Sandbox<"workable">) => ({
+  KEYWAY_WORKABLE_CLIENT_ID: sb.credentials.clientId,
+  KEYWAY_WORKABLE_CLIENT_SECRET: sb.credentials.clientSecret,
+})
+
+/** What a generated client needs to use the grant the CLI stored for `connection` in `store`. */
+const storedGrantOptions = (sb: OAuthSandbox, store: string, connection: string) => ({
+  baseUrl: sb.baseUrl,
+  tokenUrl: sb.urls.tokenUrl,
+  revokeUrl: sb.urls.revokeUrl,
+  tokenStore: SqliteStore.layer({ path: store }),
+  connection,
+  layer: quiet,
+})
+
 describe("keyway connect cch", () => {
   let sb: Sandbox<"cch">
   beforeAll(async () => {
@@ -40,19 +68,7 @@ describe("keyway connect cch", () => {
   it("prints the authorize URL, takes the redirect, stores a grant the generated client uses", async () => {
     const store = Path.join(dir, "cch", ".keyway", "tokens.db")
     const cli = spawnCli(
-      [
-        "cch",
-        "--client-id",
-        sb.credentials.clientId,
-        "--authorize-url",
-        sb.urls.authorizeUrl!,
-        "--token-url",
-        sb.urls.tokenUrl!,
-        "--store",
-        store,
-        "--connection",
-        "alice",
-      ],
+      ["cch", "--client-id", sb.credentials.clientId, ...endpointArgs(sb, store), "--connection", "alice"],
       { KEYWAY_CCH_CLIENT_SECRET: sb.credentials.clientSecret },
     )
     const printed = new URL(await cli.authorizeUrl)
@@ -89,17 +105,12 @@ describe("keyway connect cch", () => {
 
     // The generated client reads the grant from the same store: no token request of its own.
     await using client = Cch.createClient({
-      baseUrl: sb.baseUrl,
-      tokenUrl: sb.urls.tokenUrl,
-      revokeUrl: sb.urls.revokeUrl,
-      tokenStore: SqliteStore.layer({ path: store }),
-      connection: "alice",
+      ...storedGrantOptions(sb, store, "alice"),
       auth: {
         type: "oauth",
         clientId: sb.credentials.clientId,
         clientSecret: Redacted.make(sb.credentials.clientSecret),
       },
-      layer: quiet,
     })
     const me = await client.op.getMyAccount()
     expect(me.response.status).toBe(200)
@@ -127,12 +138,7 @@ describe("keyway connect cch", () => {
       sb.credentials.clientId,
       "--client-secret",
       sb.credentials.clientSecret,
-      "--authorize-url",
-      sb.urls.authorizeUrl!,
-      "--token-url",
-      sb.urls.tokenUrl!,
-      "--store",
-      store,
+      ...endpointArgs(sb, store),
     ])
     const callback = await authorize(await cli.authorizeUrl)
     callback.searchParams.set("state", "forged-by-an-attacker")
@@ -177,17 +183,9 @@ describe("keyway connect workable", () => {
         "acme",
         "--port",
         String(probe),
-        "--authorize-url",
-        sb.urls.authorizeUrl!,
-        "--token-url",
-        sb.urls.tokenUrl!,
-        "--store",
-        store,
+        ...endpointArgs(sb, store),
       ],
-      {
-        KEYWAY_WORKABLE_CLIENT_ID: sb.credentials.clientId,
-        KEYWAY_WORKABLE_CLIENT_SECRET: sb.credentials.clientSecret,
-      },
+      workableEnv(sb),
     )
     const printed = new URL(await cli.authorizeUrl)
     expect(printed.searchParams.get("redirect_uri")).toBe(`http://127.0.0.1:${probe}/callback`)
@@ -199,18 +197,13 @@ describe("keyway connect workable", () => {
     expect(cli.stdout()).toContain(`Connected workable: connection "acme", scope r_jobs r_candidates`)
 
     await using client = Workable.createClient({
-      baseUrl: sb.baseUrl,
-      tokenUrl: sb.urls.tokenUrl,
-      revokeUrl: sb.urls.revokeUrl,
-      tokenStore: SqliteStore.layer({ path: store }),
-      connection: "acme",
+      ...storedGrantOptions(sb, store, "acme"),
       auth: {
         type: "oauth",
         clientId: sb.credentials.clientId,
         clientSecret: sb.credentials.clientSecret,
         scopes: ["r_jobs", "r_candidates"],
       },
-      layer: quiet,
     })
     const jobs = await Array.fromAsync(client.paginate.listJobs({ params: { query: { limit: 50 } } }))
     expect(jobs).toHaveLength(130)
@@ -221,21 +214,8 @@ describe("keyway connect workable", () => {
   it("fails with the provider's error when the consent is refused (an unknown scope)", async () => {
     const store = Path.join(dir, "workable-refused", "tokens.db")
     const cli = spawnCli(
-      [
-        "workable",
-        "--scopes",
-        "r_everything",
-        "--authorize-url",
-        sb.urls.authorizeUrl!,
-        "--token-url",
-        sb.urls.tokenUrl!,
-        "--store",
-        store,
-      ],
-      {
-        KEYWAY_WORKABLE_CLIENT_ID: sb.credentials.clientId,
-        KEYWAY_WORKABLE_CLIENT_SECRET: sb.credentials.clientSecret,
-      },
+      ["workable", "--scopes", "r_everything", ...endpointArgs(sb, store)],
+      workableEnv(sb),
     )
     const callback = await authorize(await cli.authorizeUrl)
     expect(callback.searchParams.get("error")).toBe("invalid_scope")
@@ -246,17 +226,7 @@ describe("keyway connect workable", () => {
 
   it("gives up after --timeout without a redirect", async () => {
     const cli = spawnCli(
-      [
-        "workable",
-        "--timeout",
-        "1",
-        "--authorize-url",
-        sb.urls.authorizeUrl!,
-        "--token-url",
-        sb.urls.tokenUrl!,
-        "--store",
-        Path.join(dir, "timeout", "tokens.db"),
-      ],
+      ["workable", "--timeout", "1", ...endpointArgs(sb, Path.join(dir, "timeout", "tokens.db"))],
       { KEYWAY_WORKABLE_CLIENT_ID: sb.credentials.clientId },
     )
     await cli.authorizeUrl

@@ -14,12 +14,11 @@
  * @since 0.1.0
  */
 import type { AuthorizationCode } from "@keyway/auth-authorization-code"
-import { TokenStore } from "@keyway/core"
+import type { TokenStore } from "@keyway/core"
 import * as Cch from "@keyway/provider-cch"
 import type { Sandbox } from "@keyway/sandbox"
-import { Layer, Redacted } from "effect"
+import * as AuthorizationCodeScenario from "./AuthorizationCodeScenario.ts"
 import * as Consent from "./Consent.ts"
-import * as SandboxControl from "./SandboxControl.ts"
 import * as Scenario from "./Scenario.ts"
 
 /**
@@ -41,8 +40,7 @@ export const consentConfig = (sandbox: Sandbox<"cch">, connection?: string): Aut
  *
  * @example
  * ```ts
- * import type { AuthorizationCode } from "@keyway/auth-authorization-code"
-import { TokenStore } from "@keyway/core"
+ * import { TokenStore } from "@keyway/core"
  * import * as CchScenario from "@keyway/demo/CchScenario"
  * // const client = CchScenario.client(sb, settings, TokenStore.makeMemory())
  * ```
@@ -55,21 +53,7 @@ export const client = (
   store: TokenStore.TokenStoreShape,
   overrides: Partial<Cch.CchCommonOptions> = {},
 ): Cch.CchPromiseClient =>
-  Cch.createClient({
-    baseUrl: sandbox.baseUrl,
-    tokenUrl: sandbox.urls.tokenUrl,
-    authorizeUrl: sandbox.urls.authorizeUrl,
-    revokeUrl: sandbox.urls.revokeUrl,
-    tokenStore: Layer.succeed(TokenStore.TokenStore, store),
-    auth: {
-      type: "oauth",
-      clientId: sandbox.credentials.clientId,
-      clientSecret: Redacted.make(sandbox.credentials.clientSecret),
-    },
-    retry: settings.retry,
-    layer: settings.layer,
-    ...overrides,
-  })
+  Cch.createClient({ ...AuthorizationCodeScenario.clientOptions(sandbox, settings, store), ...overrides })
 
 /**
  * Runs the scenario; one row.
@@ -88,14 +72,13 @@ export const run = async (
   sandbox: Sandbox<"cch">,
   settings: Scenario.Settings,
 ): Promise<ReadonlyArray<Scenario.Row>> => [
-  await Scenario.measure(
-    { provider: "cch", strategy: "authorization-code", phase: settings.phase, urls: sandbox.urls },
-    async (recorder) => {
-      const store = TokenStore.makeMemory()
-      const config = consentConfig(sandbox)
-      await Consent.run(config, store, { quiet: !settings.verbose })
-      await using cch = recorder.instrument(client(sandbox, settings, store))
-
+  await AuthorizationCodeScenario.run({
+    provider: "cch",
+    sandbox,
+    settings,
+    consentConfig: consentConfig(sandbox),
+    client: (store) => client(sandbox, settings, store),
+    calls: async (cch) => {
       const me = Scenario.data(await cch.op.getMyAccount())
       Scenario.check(me.id !== undefined, "my-account has no id")
       const accountId = String(sandbox.credentials.accountId)
@@ -105,24 +88,9 @@ export const run = async (
       Scenario.check(Array.isArray(users) ? users.length > 0 : users !== null, "the account has no users")
       Scenario.data(await cch.op.getUser({ params: { path: { id: userId } } }))
       Scenario.data(await cch.op.listUserGroups({ params: { path: { id: userId } } }))
-
-      // An hour later (sandbox clock) the access token has expired: 401, refresh, rotation.
-      const before = await Consent.stored(store, config)
-      await SandboxControl.apply(sandbox.urls, { advanceClock: 3_601 })
-      Scenario.data(await cch.op.getMyAccount())
-      Scenario.check(recorder.last()!.refreshed, "the expired access token was not refreshed")
-      const after = await Consent.stored(store, config)
-      Scenario.check(
-        after?.refreshToken !== undefined &&
-          Consent.reveal(after.refreshToken) !== Consent.reveal(before?.refreshToken),
-        "the refresh token was not rotated",
-      )
-
-      await cch.release()
-      Scenario.check(
-        (await Consent.stored(store, config)) === undefined,
-        "release() left the grant in the store",
-      )
     },
-  ),
+    // An hour later (sandbox clock) the access token has expired: 401, refresh, rotation.
+    expireAfter: 3_601,
+    callAfterExpiry: async (cch) => Scenario.data(await cch.op.getMyAccount()),
+  }),
 ]

@@ -15,12 +15,11 @@
  * @since 0.1.0
  */
 import type { AuthorizationCode } from "@keyway/auth-authorization-code"
-import { TokenStore } from "@keyway/core"
+import type { TokenStore } from "@keyway/core"
 import * as Workable from "@keyway/provider-workable"
 import type { Sandbox } from "@keyway/sandbox"
-import { Layer, Redacted } from "effect"
+import * as AuthorizationCodeScenario from "./AuthorizationCodeScenario.ts"
 import * as Consent from "./Consent.ts"
-import * as SandboxControl from "./SandboxControl.ts"
 import * as Scenario from "./Scenario.ts"
 
 /**
@@ -57,18 +56,7 @@ export const client = (
 ): Workable.WorkablePromiseClient =>
   Workable.createClient({
     subdomain: sandbox.credentials.subdomain,
-    baseUrl: sandbox.baseUrl,
-    tokenUrl: sandbox.urls.tokenUrl,
-    authorizeUrl: sandbox.urls.authorizeUrl,
-    revokeUrl: sandbox.urls.revokeUrl,
-    tokenStore: Layer.succeed(TokenStore.TokenStore, store),
-    auth: {
-      type: "oauth",
-      clientId: sandbox.credentials.clientId,
-      clientSecret: Redacted.make(sandbox.credentials.clientSecret),
-    },
-    retry: settings.retry,
-    layer: settings.layer,
+    ...AuthorizationCodeScenario.clientOptions(sandbox, settings, store),
     ...overrides,
   })
 
@@ -89,14 +77,13 @@ export const run = async (
   sandbox: Sandbox<"workable">,
   settings: Scenario.Settings,
 ): Promise<ReadonlyArray<Scenario.Row>> => [
-  await Scenario.measure(
-    { provider: "workable", strategy: "authorization-code", phase: settings.phase, urls: sandbox.urls },
-    async (recorder) => {
-      const store = TokenStore.makeMemory()
-      const config = consentConfig(sandbox)
-      await Consent.run(config, store, { quiet: !settings.verbose })
-      await using workable = recorder.instrument(client(sandbox, settings, store))
-
+  await AuthorizationCodeScenario.run({
+    provider: "workable",
+    sandbox,
+    settings,
+    consentConfig: consentConfig(sandbox),
+    client: (store) => client(sandbox, settings, store),
+    calls: async (workable) => {
       // paging.next: 130 jobs, 3 pages of 50 (the limit travels in the next URL).
       const jobs = await Array.fromAsync(workable.paginate.listJobs({ params: { query: { limit: 50 } } }))
       Scenario.check(jobs.length === 130, `listed ${jobs.length} of 130 jobs`)
@@ -109,24 +96,10 @@ export const run = async (
       Scenario.check(candidates.length === 400, `listed ${candidates.length} of 400 candidates`)
       const id = String(candidates[0]?.id)
       Scenario.data(await workable.op.getCandidate({ params: { path: { id } } }))
-
-      // Two hours later (sandbox clock) the access token has expired: 401, refresh, new pair.
-      const before = await Consent.stored(store, config)
-      await SandboxControl.apply(sandbox.urls, { advanceClock: 7_201 })
-      Scenario.data(await workable.op.listJobs({ params: { query: { limit: 1 } } }))
-      Scenario.check(recorder.last()!.refreshed, "the expired access token was not refreshed")
-      const after = await Consent.stored(store, config)
-      Scenario.check(
-        after?.refreshToken !== undefined &&
-          Consent.reveal(after.refreshToken) !== Consent.reveal(before?.refreshToken),
-        "the refresh token was not rotated",
-      )
-
-      await workable.release()
-      Scenario.check(
-        (await Consent.stored(store, config)) === undefined,
-        "release() left the grant in the store",
-      )
     },
-  ),
+    // Two hours later (sandbox clock) the access token has expired: 401, refresh, new pair.
+    expireAfter: 7_201,
+    callAfterExpiry: async (workable) =>
+      Scenario.data(await workable.op.listJobs({ params: { query: { limit: 1 } } })),
+  }),
 ]

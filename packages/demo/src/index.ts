@@ -11,6 +11,7 @@
  *
  * @since 0.1.0
  */
+export * as AuthorizationCodeScenario from "./AuthorizationCodeScenario.ts"
 export * as CcaScenario from "./CcaScenario.ts"
 export * as CchScenario from "./CchScenario.ts"
 export * as CcwScenario from "./CcwScenario.ts"

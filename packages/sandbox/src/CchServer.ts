@@ -14,6 +14,17 @@
  *
  * @since 0.1.0
  */
+import {
+  authenticateClient,
+  authorizeHandler,
+  checkRefresh,
+  identifyConnection,
+  issueStatic,
+  type OAuthApp,
+  type OAuthAppOptions,
+  redeemCode,
+  registeredClients,
+} from "./AuthorizationCode.ts"
 import { basicCredentials, bearerToken, sendEmpty, sendJson, str } from "./Http.ts"
 import { Router } from "./Router.ts"
 import { emailFor, isoAt, personName } from "./SampleData.ts"
@@ -35,12 +46,7 @@ import type { TokenRecord } from "./TokenStore.ts"
  * const app: CchClient = { clientId: "app", clientSecret: "s", redirectUris: ["http://127.0.0.1/cb"] }
  * ```
  */
-export interface CchClient {
-  readonly clientId: string
-  readonly clientSecret: string
-  /** Allowed redirect URIs (exact match); default: any. */
-  readonly redirectUris?: readonly string[]
-}
+export type CchClient = OAuthApp
 
 /**
  * CCH sandbox options.
@@ -50,11 +56,7 @@ export interface CchClient {
  * const options: CchOptions = { rotateRefreshTokens: false, lifetimes: { access: 60 } }
  * ```
  */
-export interface CchOptions extends SandboxOptions {
-  readonly clientId?: string
-  readonly clientSecret?: string
-  readonly redirectUris?: readonly string[]
-  readonly clients?: readonly CchClient[]
+export interface CchOptions extends SandboxOptions, OAuthAppOptions {
   /** The id of the user who consents at `/authorize` (default 2001, the account owner). */
   readonly userId?: number
   /** Non-expiring API keys, for the default user. */
@@ -209,14 +211,10 @@ const invert = (map: Map<number, number[]>): Map<number, number[]> => {
  * ```
  */
 export function startCchSandbox(options?: CchOptions): Promise<CchSandbox> {
-  const clientId = options?.clientId ?? "keyway-cch-client"
-  const clientSecret = options?.clientSecret ?? "keyway-cch-secret"
-  const clients: CchClient[] = [
-    options?.redirectUris
-      ? { clientId, clientSecret, redirectUris: options.redirectUris }
-      : { clientId, clientSecret },
-    ...(options?.clients ?? []),
-  ]
+  const { clientId, clientSecret, clients } = registeredClients(options, {
+    clientId: "keyway-cch-client",
+    clientSecret: "keyway-cch-secret",
+  })
   const userId = options?.userId ?? 2001
   if (userId < 2001 || userId > 2040) throw new RangeError("CCH userId must be within 2001..2040")
   const apiKeys = options?.apiKeys ?? ["cch-api-key-keyway-0001"]
@@ -278,44 +276,25 @@ export function startCchSandbox(options?: CchOptions): Promise<CchSandbox> {
       reply(ctx, status, { error, error_description: description })
 
     const router = new Router<Handler>()
-    const knownClient = (id: string | undefined) => clients.find((c) => c.clientId === id)
 
-    router.add("GET", "/authorize", "authorize", (ctx) => {
-      const q = ctx.query
-      const client = knownClient(q.get("client_id") ?? undefined)
-      if (!client) return oauthError(ctx, 400, "invalid_client", "Unknown client_id")
-      const redirectUri = q.get("redirect_uri")
-      if (!redirectUri) return oauthError(ctx, 400, "invalid_request", "redirect_uri is required")
-      let target: URL
-      try {
-        target = new URL(redirectUri)
-      } catch {
-        return oauthError(ctx, 400, "invalid_request", "redirect_uri must be an absolute URL")
-      }
-      if (client.redirectUris && !client.redirectUris.includes(redirectUri))
-        return oauthError(ctx, 400, "invalid_request", "redirect_uri is not registered for this client")
-      const state = q.get("state")
-      const redirect = (params: Record<string, string>) => {
-        for (const [k, v] of Object.entries(params)) target.searchParams.set(k, v)
-        if (state !== null) target.searchParams.set("state", state)
-        sendEmpty(ctx.res, 302, { location: target.toString() })
-      }
-      if (q.get("response_type") !== "code")
-        return redirect({
-          error: "unsupported_response_type",
-          error_description: "response_type must be code",
-        })
-      const scopes = (q.get("scope") ?? "read").split(/[\s+]+/).filter(Boolean)
-      if (scopes.length === 0 || scopes.some((s) => s !== "read"))
-        return redirect({ error: "invalid_scope", error_description: "the only scope is read" })
-      const grant = rt.store.newGrant(`${client.clientId}|${userId}`, {
-        clientId: client.clientId,
+    router.add(
+      "GET",
+      "/authorize",
+      "authorize",
+      authorizeHandler(rt, {
+        clients,
         user: String(userId),
-        scopes: ["read"],
-      })
-      const code = rt.store.issue("code", grant, 600, rt.clock.now(), { redirectUri })
-      redirect({ code: code.token })
-    })
+        error: oauthError,
+        redirectUriError: "invalid_request",
+        requireRedirectUri: true,
+        scopes: (q) => {
+          const scopes = (q.get("scope") ?? "read").split(/[\s+]+/).filter(Boolean)
+          return scopes.length === 0 || scopes.some((s) => s !== "read")
+            ? { error: "invalid_scope", error_description: "the only scope is read" }
+            : { scopes: ["read"] }
+        },
+      }),
+    )
 
     const issuePair = (ctx: RequestContext, record: TokenRecord, refreshExpiresAt: number | null) => {
       const now = rt.clock.now()
@@ -334,45 +313,40 @@ export function startCchSandbox(options?: CchOptions): Promise<CchSandbox> {
     router.add("POST", "/token", "token", (ctx) => {
       const body = ctx.fields()
       if (!body) return oauthError(ctx, 400, "invalid_request", "The body must be JSON or a form")
-      const basic = basicCredentials(ctx.req)
-      const id = str(body, "client_id") ?? basic?.id
-      const secret = str(body, "client_secret") ?? basic?.secret
-      const client = knownClient(id)
-      if (!client || client.clientSecret !== secret)
-        return oauthError(ctx, 401, "invalid_client", "Client authentication failed")
+      const client = authenticateClient(clients, ctx, body)
+      if (!client) return oauthError(ctx, 401, "invalid_client", "Client authentication failed")
       const now = rt.clock.now()
       const grantType = str(body, "grant_type")
       if (grantType === "authorization_code") {
-        const check = rt.store.check(str(body, "code"), now, "code")
-        if (!check.ok)
-          return oauthError(ctx, 400, "invalid_grant", "The authorization code is invalid, used or expired")
-        const code = check.record
-        code.revoked = true
-        if (code.grant.clientId !== client.clientId)
-          return oauthError(ctx, 400, "invalid_grant", "The authorization code was issued to another client")
-        if (str(body, "redirect_uri") !== code.redirectUri)
+        const redeemed = redeemCode(rt, body, client, now)
+        if (!redeemed.ok)
           return oauthError(
             ctx,
             400,
             "invalid_grant",
-            "redirect_uri does not match the authorization request",
+            redeemed.reason === "other-client"
+              ? "The authorization code was issued to another client"
+              : redeemed.reason === "redirect-mismatch"
+                ? "redirect_uri does not match the authorization request"
+                : "The authorization code is invalid, used or expired",
           )
         const lifetime = rt.lifetimes.refresh
-        return issuePair(ctx, code, lifetime === null ? null : now + lifetime)
+        return issuePair(ctx, redeemed.record, lifetime === null ? null : now + lifetime)
       }
       if (grantType === "refresh_token") {
-        const presented = str(body, "refresh_token")
-        const check = rt.store.check(presented, now, "refresh")
-        if (!check.ok)
+        const checked = checkRefresh(rt, body, client, now)
+        if (!checked.ok)
           return oauthError(
             ctx,
             400,
             "invalid_grant",
-            check.reason === "expired" ? "The refresh token has expired" : "The refresh token is invalid",
+            checked.reason === "expired"
+              ? "The refresh token has expired"
+              : checked.reason === "other-client"
+                ? "The refresh token was issued to another client"
+                : "The refresh token is invalid",
           )
-        const record = check.record
-        if (record.grant.clientId !== client.clientId)
-          return oauthError(ctx, 400, "invalid_grant", "The refresh token was issued to another client")
+        const record = checked.record
         if (!rotate) {
           const lifetime = rt.lifetimes.access
           const access = rt.store.issue("access", record.grant, lifetime, now)
@@ -399,27 +373,17 @@ export function startCchSandbox(options?: CchOptions): Promise<CchSandbox> {
       const body = ctx.fields()
       const token = str(body, "token")
       if (!token) return oauthError(ctx, 400, "invalid_request", "token is required")
-      const basic = basicCredentials(ctx.req)
-      const id = str(body, "client_id") ?? basic?.id
-      if (id !== undefined) {
-        const client = knownClient(id)
-        if (!client || client.clientSecret !== (str(body, "client_secret") ?? basic?.secret))
-          return oauthError(ctx, 401, "invalid_client", "Client authentication failed")
-      }
+      // Client authentication is optional here, but checked when a client id is given.
+      const id = str(body, "client_id") ?? basicCredentials(ctx.req)?.id
+      if (id !== undefined && !authenticateClient(clients, ctx, body))
+        return oauthError(ctx, 401, "invalid_client", "Client authentication failed")
       const record = rt.store.get(token)
       if (record?.type === "refresh") record.grant.revoked = true
       else if (record?.type === "access") record.revoked = true
       sendEmpty(ctx.res, 200)
     })
 
-    for (const key of apiKeys)
-      rt.store.issue(
-        "static",
-        rt.store.grant(`api-key|${userId}`, { clientId: "api-key", user: String(userId), scopes: ["read"] }),
-        null,
-        rt.clock.now(),
-        { token: key },
-      )
+    issueStatic(rt, "api-key", String(userId), ["read"], apiKeys)
 
     const auth = (ctx: RequestContext): TokenRecord | undefined => {
       const check = rt.store.check(bearerToken(ctx.req), rt.clock.now(), "access", "static")
@@ -584,24 +548,7 @@ export function startCchSandbox(options?: CchOptions): Promise<CchSandbox> {
         revokeUrl: `${origin}/revoke`,
       }),
       errorBody: (_status, message) => ({ message }),
-      identify: (ctx, kind) => {
-        if (kind === "authorize") {
-          const id = ctx.query.get("client_id")
-          return { connection: id === null ? undefined : `${id}|${userId}` }
-        }
-        if (kind === "api") {
-          const token = bearerToken(ctx.req)
-          return { connection: token === undefined ? undefined : rt.store.get(token)?.grant.connection }
-        }
-        const body = ctx.fields()
-        const id = str(body, "client_id") ?? basicCredentials(ctx.req)?.id
-        const presented = str(body, "refresh_token") ?? str(body, "token") ?? str(body, "code")
-        const record = presented === undefined ? undefined : rt.store.get(presented)
-        return {
-          connection: record?.grant.connection ?? (id === undefined ? undefined : `${id}|${userId}`),
-          refresh: str(body, "grant_type") === "refresh_token",
-        }
-      },
+      identify: identifyConnection(rt, String(userId)),
     }
   })
 }

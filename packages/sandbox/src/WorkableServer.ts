@@ -16,7 +16,18 @@
  *
  * @since 0.1.0
  */
-import { basicCredentials, bearerToken, sendEmpty, sendJson, str } from "./Http.ts"
+import {
+  authenticateClient,
+  authorizeHandler,
+  checkRefresh,
+  identifyConnection,
+  issueStatic,
+  type OAuthApp,
+  type OAuthAppOptions,
+  redeemCode,
+  registeredClients,
+} from "./AuthorizationCode.ts"
+import { bearerToken, sendEmpty, sendJson, str } from "./Http.ts"
 import { Router } from "./Router.ts"
 import { isoAt } from "./SampleData.ts"
 import {
@@ -43,12 +54,7 @@ import {
  * const app: WorkableClient = { clientId: "uid", clientSecret: "secret", redirectUris: ["http://127.0.0.1/cb"] }
  * ```
  */
-export interface WorkableClient {
-  readonly clientId: string
-  readonly clientSecret: string
-  /** Allowed redirect URIs (exact match); default: any. */
-  readonly redirectUris?: readonly string[]
-}
+export type WorkableClient = OAuthApp
 
 /**
  * Workable sandbox options.
@@ -58,11 +64,7 @@ export interface WorkableClient {
  * const options: WorkableOptions = { subdomain: "acme", lifetimes: { access: 60 } }
  * ```
  */
-export interface WorkableOptions extends SandboxOptions {
-  readonly clientId?: string
-  readonly clientSecret?: string
-  readonly redirectUris?: readonly string[]
-  readonly clients?: readonly WorkableClient[]
+export interface WorkableOptions extends SandboxOptions, OAuthAppOptions {
   /** Static API tokens (all scopes). */
   readonly apiTokens?: readonly string[]
   /** The account's subdomain (default `keyway-sandbox`). */
@@ -195,14 +197,10 @@ const hexValue = (id: unknown) => (typeof id === "string" ? Number.parseInt(id, 
  * ```
  */
 export function startWorkableSandbox(options?: WorkableOptions): Promise<WorkableSandbox> {
-  const clientId = options?.clientId ?? "keyway-workable-client"
-  const clientSecret = options?.clientSecret ?? "keyway-workable-secret"
-  const clients: WorkableClient[] = [
-    options?.redirectUris
-      ? { clientId, clientSecret, redirectUris: options.redirectUris }
-      : { clientId, clientSecret },
-    ...(options?.clients ?? []),
-  ]
+  const { clientId, clientSecret, clients } = registeredClients(options, {
+    clientId: "keyway-workable-client",
+    clientSecret: "keyway-workable-secret",
+  })
   const apiTokens = options?.apiTokens ?? ["wk-api-token-keyway-0001"]
   const subdomain = options?.subdomain ?? "keyway-sandbox"
   const userId = workableId("member", 0)
@@ -241,61 +239,34 @@ export function startWorkableSandbox(options?: WorkableOptions): Promise<Workabl
       sendJson(ctx.res, status, { error, ...extra })
     const oauth = (ctx: RequestContext, status: number, error: string, description: string) =>
       sendJson(ctx.res, status, { error, error_description: description })
-    const knownClient = (id: string | undefined) => clients.find((c) => c.clientId === id)
 
     // ---- www.workable.com: OAuth ----
 
-    router.add("GET", "/oauth/authorize", "authorize", (ctx) => {
-      const q = ctx.query
-      const client = knownClient(q.get("client_id") ?? undefined)
-      if (!client) return oauth(ctx, 400, "invalid_client", "Unknown client_id")
-      const redirectUri = q.get("redirect_uri")
-      let target: URL
-      try {
-        target = new URL(redirectUri ?? "")
-      } catch {
-        return oauth(ctx, 400, "invalid_redirect_uri", "redirect_uri must be an absolute URL")
-      }
-      if (client.redirectUris && !client.redirectUris.includes(redirectUri as string))
-        return oauth(ctx, 400, "invalid_redirect_uri", "redirect_uri is not registered for this client")
-      const state = q.get("state")
-      const redirect = (params: Record<string, string>) => {
-        for (const [k, v] of Object.entries(params)) target.searchParams.set(k, v)
-        if (state !== null) target.searchParams.set("state", state)
-        sendEmpty(ctx.res, 302, { location: target.toString() })
-      }
-      if (q.get("response_type") !== "code")
-        return redirect({
-          error: "unsupported_response_type",
-          error_description: "response_type must be code",
-        })
-      if (q.get("resource") !== "user")
-        return redirect({ error: "invalid_request", error_description: "resource must be user" })
-      // `scope=r_jobs+r_candidates`: the `+` arrives as a space; an encoded `%2B` as a plus
-      const scopes = (q.get("scope") ?? "").split(/[\s+]+/).filter(Boolean)
-      if (scopes.length === 0 || scopes.some((s) => !SCOPES.includes(s)))
-        return redirect({
-          error: "invalid_scope",
-          error_description: `scopes must be among ${SCOPES.join(" ")}`,
-        })
-      const grant = rt.store.newGrant(`${client.clientId}|${userId}`, {
-        clientId: client.clientId,
+    router.add(
+      "GET",
+      "/oauth/authorize",
+      "authorize",
+      authorizeHandler(rt, {
+        clients,
         user: userId,
-        scopes: [...new Set(scopes)],
-      })
-      redirect({
-        code: rt.store.issue("code", grant, 600, rt.clock.now(), { redirectUri: redirectUri as string })
-          .token,
-      })
-    })
+        error: oauth,
+        redirectUriError: "invalid_redirect_uri",
+        requireRedirectUri: false,
+        scopes: (q) => {
+          if (q.get("resource") !== "user")
+            return { error: "invalid_request", error_description: "resource must be user" }
+          // `scope=r_jobs+r_candidates`: the `+` arrives as a space; an encoded `%2B` as a plus
+          const scopes = (q.get("scope") ?? "").split(/[\s+]+/).filter(Boolean)
+          if (scopes.length === 0 || scopes.some((s) => !SCOPES.includes(s)))
+            return {
+              error: "invalid_scope",
+              error_description: `scopes must be among ${SCOPES.join(" ")}`,
+            }
+          return { scopes: [...new Set(scopes)] }
+        },
+      }),
+    )
 
-    const clientAuth = (ctx: RequestContext, body: Record<string, unknown> | undefined) => {
-      const basic = basicCredentials(ctx.req)
-      const client = knownClient(str(body, "client_id") ?? basic?.id)
-      return client && client.clientSecret === (str(body, "client_secret") ?? basic?.secret)
-        ? client
-        : undefined
-    }
     const invalidClient = (ctx: RequestContext) =>
       oauth(
         ctx,
@@ -313,34 +284,32 @@ export function startWorkableSandbox(options?: WorkableOptions): Promise<Workabl
           "invalid_request",
           "Send the fields as multipart/form-data or a urlencoded form",
         )
-      const client = clientAuth(ctx, body)
+      const client = authenticateClient(clients, ctx, body)
       if (!client) return invalidClient(ctx)
       const at = rt.clock.now()
       const grantType = str(body, "grant_type")
       let record: TokenRecord
       if (grantType === "authorization_code") {
-        const check = rt.store.check(str(body, "code"), at, "code")
-        const invalid =
-          "The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client."
-        if (!check.ok) return oauth(ctx, 400, "invalid_grant", invalid)
-        check.record.revoked = true
-        if (
-          check.record.grant.clientId !== client.clientId ||
-          str(body, "redirect_uri") !== check.record.redirectUri
-        )
-          return oauth(ctx, 400, "invalid_grant", invalid)
-        record = check.record
+        const redeemed = redeemCode(rt, body, client, at)
+        if (!redeemed.ok)
+          return oauth(
+            ctx,
+            400,
+            "invalid_grant",
+            "The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.",
+          )
+        record = redeemed.record
       } else if (grantType === "refresh_token") {
-        const check = rt.store.check(str(body, "refresh_token"), at, "refresh")
-        if (!check.ok || check.record.grant.clientId !== client.clientId)
+        const checked = checkRefresh(rt, body, client, at)
+        if (!checked.ok)
           return oauth(
             ctx,
             401,
             "invalid_grant",
             "The refresh token is invalid, used or revoked: authorize again",
           )
-        check.record.revoked = true
-        record = check.record
+        checked.record.revoked = true
+        record = checked.record
       } else {
         return oauth(
           ctx,
@@ -363,7 +332,7 @@ export function startWorkableSandbox(options?: WorkableOptions): Promise<Workabl
 
     router.add("POST", "/oauth/revoke", "revoke", (ctx) => {
       const body = ctx.fields()
-      if (!clientAuth(ctx, body)) return invalidClient(ctx)
+      if (!authenticateClient(clients, ctx, body)) return invalidClient(ctx)
       const token = str(body, "token")
       if (!token) return oauth(ctx, 400, "invalid_request", "token is required")
       const record = rt.store.get(token)
@@ -371,14 +340,7 @@ export function startWorkableSandbox(options?: WorkableOptions): Promise<Workabl
       sendJson(ctx.res, 200, {})
     })
 
-    for (const token of apiTokens)
-      rt.store.issue(
-        "static",
-        rt.store.grant(`api-token|${userId}`, { clientId: "api-token", user: userId, scopes: SCOPES }),
-        null,
-        rt.clock.now(),
-        { token },
-      )
+    issueStatic(rt, "api-token", userId, SCOPES, apiTokens)
 
     // ---- SPI v3 ----
 
@@ -1172,24 +1134,7 @@ export function startWorkableSandbox(options?: WorkableOptions): Promise<Workabl
         "x-rate-limit-remaining": "0",
         "x-rate-limit-reset": String(Math.ceil(wallNow + retryAfter)),
       }),
-      identify: (ctx, kind) => {
-        if (kind === "authorize") {
-          const id = ctx.query.get("client_id")
-          return { connection: id === null ? undefined : `${id}|${userId}` }
-        }
-        if (kind === "api") {
-          const token = bearerToken(ctx.req)
-          return { connection: token === undefined ? undefined : rt.store.get(token)?.grant.connection }
-        }
-        const b = ctx.fields()
-        const presented = str(b, "refresh_token") ?? str(b, "token") ?? str(b, "code")
-        const record = presented === undefined ? undefined : rt.store.get(presented)
-        const id = str(b, "client_id") ?? basicCredentials(ctx.req)?.id
-        return {
-          connection: record?.grant.connection ?? (id === undefined ? undefined : `${id}|${userId}`),
-          refresh: str(b, "grant_type") === "refresh_token",
-        }
-      },
+      identify: identifyConnection(rt, userId),
     }
   })
 }

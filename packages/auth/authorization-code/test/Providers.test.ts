@@ -226,28 +226,35 @@ describe("CCH: JSON bodies, expired-token 401, refresh ahead, two-week refresh t
     clientSecret: Redacted.make(secret),
     refreshAhead,
   })
-  const fakeCch = tokenServer({
-    rotate: true,
-    expiresIn: 3600,
-    tokenPath: "/token",
-    deadRefresh: { status: 400, body: { error: "invalid_grant" } },
-  })
+  const cchServer = (rotate: boolean) =>
+    tokenServer({
+      rotate,
+      expiresIn: 3600,
+      tokenPath: "/token",
+      deadRefresh: { status: 400, body: { error: "invalid_grant" } },
+    })
+  const fakeCch = cchServer(true)
   const grant = (config: AuthorizationCode.Config) =>
     AuthorizationCode.consent(config).handleCallback({
       query: { code: "the-code", state: "s" },
       expectedState: "s",
       redirectUri: "https://app.example/cb",
     })
+  /** Consent on the fake server stored in a fresh memory store, and the plugin that reads it. */
+  const connected = (url: string) =>
+    Effect.gen(function* () {
+      const config = configOf(url)
+      const store = TokenStore.makeMemory()
+      const withStore = Effect.provideService(TokenStore.TokenStore, store)
+      yield* grant(config).pipe(withStore)
+      const plugin = yield* AuthorizationCode.make(config).pipe(withStore)
+      return { store, plugin }
+    })
 
   it.effect("sends JSON bodies with the vnd.ucf Accept header, redirect_uri on refresh too", () =>
     Effect.gen(function* () {
       const fake = yield* fakeCch
-      const config = configOf(fake.server.url)
-      const store = TokenStore.makeMemory()
-      yield* grant(config).pipe(Effect.provideService(TokenStore.TokenStore, store))
-      const plugin = yield* AuthorizationCode.make(config).pipe(
-        Effect.provideService(TokenStore.TokenStore, store),
-      )
+      const { plugin } = yield* connected(fake.server.url)
       yield* TestClock.adjust("3601 seconds")
       yield* plugin.authenticate(Http.makeRequest("GET", `${fake.server.url}/resource`), call)
       const [exchange, refresh] = fake.server.requests
@@ -272,12 +279,7 @@ describe("CCH: JSON bodies, expired-token 401, refresh ahead, two-week refresh t
   it.effect('a call meeting 401 "The access token provided has expired" refreshes and retries once', () =>
     Effect.gen(function* () {
       const fake = yield* fakeCch
-      const config = configOf(fake.server.url)
-      const store = TokenStore.makeMemory()
-      yield* grant(config).pipe(Effect.provideService(TokenStore.TokenStore, store))
-      const plugin = yield* AuthorizationCode.make(config).pipe(
-        Effect.provideService(TokenStore.TokenStore, store),
-      )
+      const { plugin } = yield* connected(fake.server.url)
       fake.expireAccess() // the server says the token expired before our clock does
       const outcome = yield* Conformance.call(plugin, `${fake.server.url}/resource`)
       expect(outcome).toMatchObject({ status: 200, attempts: 2, decision: "retry" })
@@ -319,12 +321,7 @@ describe("CCH: JSON bodies, expired-token 401, refresh ahead, two-week refresh t
     () =>
       Effect.gen(function* () {
         const fake = yield* fakeCch
-        const config = configOf(fake.server.url)
-        const store = TokenStore.makeMemory()
-        yield* grant(config).pipe(Effect.provideService(TokenStore.TokenStore, store))
-        const plugin = yield* AuthorizationCode.make(config).pipe(
-          Effect.provideService(TokenStore.TokenStore, store),
-        )
+        const { plugin } = yield* connected(fake.server.url)
         const request = Http.makeRequest("GET", `${fake.server.url}/resource`)
         yield* TestClock.adjust("7 days")
         yield* plugin.authenticate(request, call) // rotated refresh token inherits the grant's deadline
@@ -340,18 +337,8 @@ describe("CCH: JSON bodies, expired-token 401, refresh ahead, two-week refresh t
 
   it.effect("a refresh answer without refresh_token keeps the old refresh token", () =>
     Effect.gen(function* () {
-      const fake = yield* tokenServer({
-        rotate: false,
-        expiresIn: 3600,
-        tokenPath: "/token",
-        deadRefresh: { status: 400, body: { error: "invalid_grant" } },
-      })
-      const config = configOf(fake.server.url)
-      const store = TokenStore.makeMemory()
-      yield* grant(config).pipe(Effect.provideService(TokenStore.TokenStore, store))
-      const plugin = yield* AuthorizationCode.make(config).pipe(
-        Effect.provideService(TokenStore.TokenStore, store),
-      )
+      const fake = yield* cchServer(false)
+      const { store, plugin } = yield* connected(fake.server.url)
       const request = Http.makeRequest("GET", `${fake.server.url}/resource`)
       for (let i = 0; i < 2; i++) {
         yield* TestClock.adjust("3601 seconds")
