@@ -502,6 +502,8 @@ type Runner = <A, E>(
 ) => Promise<A>
 type InternalOptions = Call.CallOptions & {
   readonly abortable?: boolean
+  /** Where the fetch leaves its response, so a body openapi-fetch cannot parse is named. */
+  readonly sink?: { response?: Response }
   /** The Effect API's caller context: its clock, logger, tracer and parent span. */
   readonly context?: Context.Context<never>
 }
@@ -519,8 +521,25 @@ const makeFetch =
       options.abortable ? request.signal : undefined,
       options,
     )
-    return toResponse(result, httpRequest, rt)
+    const response = toResponse(result, httpRequest, rt)
+    if (options.sink !== undefined) options.sink.response = response
+    return response
   }
+
+/**
+ * openapi-fetch parses a 2xx body itself and throws the parser's `SyntaxError` when it is not
+ * JSON: turn that into a typed `UnexpectedResponse` naming the call (method, URL, correlation id).
+ */
+const oddBody = (error: unknown, response: Response | undefined): unknown => {
+  if (isKeywayError(error) || response === undefined) return error
+  const info = infos.get(response)
+  return new UnexpectedResponse({
+    method: info?.method ?? "",
+    url: info?.url ?? "",
+    correlationId: info?.correlationId ?? "",
+    reason: `status ${response.status} with a body that could not be read: ${error instanceof Error ? error.message : String(error)}`,
+  })
+}
 
 const wrapMethods = <Paths extends {}>(
   fetchImpl: (request: Request) => Promise<Response>,
@@ -538,9 +557,18 @@ const wrapMethods = <Paths extends {}>(
     out[method] = (url: string, init?: Record<string, unknown> & { readonly keyway?: InternalOptions }) => {
       // Pagination follows next-page URLs with an empty path and the route template given here.
       const route = init?.keyway?.route ?? url
+      const sink: { response?: Response } = {}
       return call(url, {
         ...init,
-        keyway: { scopes: scopesOf(method, route), ...init?.keyway, route, abortable: init?.signal != null },
+        keyway: {
+          scopes: scopesOf(method, route),
+          ...init?.keyway,
+          route,
+          abortable: init?.signal != null,
+          sink,
+        },
+      }).catch((error: unknown) => {
+        throw oddBody(error, sink.response)
       })
     }
   }

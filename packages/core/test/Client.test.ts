@@ -205,3 +205,27 @@ describe("secrets", () => {
     assert.notInclude(String(secret), "s3cr3t-value")
   })
 })
+
+describe("a provider's odd response", () => {
+  it("a 200 whose body is not JSON is a typed UnexpectedResponse naming the call", async () => {
+    const server = await Server.start((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" })
+      res.write("<html>maintenance")
+      res.end("</html>")
+    })
+    const c = Client.make<paths>({ provider: "p", baseUrl: server.url, auth: Auth.layerNone })
+    const error = await c.GET("/pets", { keyway: { correlationId: "odd-1" } }).catch((e) => e)
+    assert.strictEqual(error._tag, "UnexpectedResponse")
+    assert.strictEqual(error.correlationId, "odd-1")
+    assert.strictEqual(error.url, `${server.url}/pets`)
+    assert.match(error.message, /status 200 with a body that could not be read/)
+    server.setDefault((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json", "content-length": "5" })
+      res.end("{oops")
+    })
+    const sized = await c.GET("/pets").catch((e) => e)
+    assert.strictEqual(sized._tag, "UnexpectedResponse")
+    await c.close()
+    await server.close()
+  })
+})
