@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import { join } from "node:path"
-import { Effect } from "effect"
+import { Effect, Stream } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { pkgDir, project, run } from "./helpers.ts"
 
@@ -198,6 +198,69 @@ describe("generated clients against loopback servers", () => {
     expect(s.seen.map((r) => r.url)).toEqual(["/jobs?limit=100", "/jobs?limit=100&since_id=j2"])
     expect(s.seen.every((r) => r.headers.authorization === "Bearer wt")).toBe(true)
     await client.close()
+  })
+
+  it("Workable through the Effect API: paginate is a Stream; a failing page fails it with the typed HttpError", async () => {
+    let base = ""
+    const s = await serve((req, res) => {
+      const url = new URL(req.url, "http://x")
+      if (url.pathname === "/jobs") {
+        const since = url.searchParams.get("since_id")
+        if (since === "j4") return json(res, 200, { jobs: [{ shortcode: "j5" }], paging: {} })
+        if (since === "j2")
+          return json(res, 200, {
+            jobs: [{ shortcode: "j3" }, { shortcode: "j4" }],
+            paging: { next: `${base}/jobs?limit=100&since_id=j4` },
+          })
+        return json(res, 200, {
+          jobs: [{ shortcode: "j1" }, { shortcode: "j2" }],
+          paging: { next: `${base}/jobs?limit=100&since_id=j2` },
+        })
+      }
+      if (url.pathname === "/candidates") {
+        if (url.searchParams.get("since_id") === "c2") return json(res, 404, { error: "Not found" })
+        return json(res, 200, {
+          candidates: [{ id: "c1" }, { id: "c2" }],
+          paging: { next: `${base}/candidates?limit=100&since_id=c2` },
+        })
+      }
+      json(res, 404, { error: "Not found" })
+    })
+    base = s.url
+    servers.push(s)
+    const Workable = await load("workable")
+    type Failure = { readonly _tag: string; readonly status?: number; readonly correlationId?: string }
+    const program = Effect.gen(function* () {
+      const client = yield* Workable.WorkableClient
+      const jobs = yield* Stream.runCollect(
+        client.paginate.listJobs() as Stream.Stream<{ readonly shortcode: string }, Failure>,
+      )
+      const failure = yield* Effect.flip(
+        Stream.runCollect(client.paginate.listCandidates() as Stream.Stream<unknown, Failure>),
+      )
+      return { codes: Array.from(jobs, (j) => j.shortcode), failure }
+    }).pipe(
+      Effect.provide(
+        Workable.layer({
+          subdomain: "acme",
+          baseUrl: s.url,
+          auth: { type: "api-token", token: "wt" },
+          retry: { maxAttempts: 1 },
+        }),
+      ),
+    ) as Effect.Effect<{ codes: Array<string>; failure: Failure }>
+    const { codes, failure } = await Effect.runPromise(program)
+    expect(codes).toEqual(["j1", "j2", "j3", "j4", "j5"])
+    expect(failure._tag).toBe("HttpError")
+    expect(failure.status).toBe(404)
+    expect(failure.correlationId).toMatch(/^[0-9a-f-]{36}$/)
+    expect(s.seen.map((r) => r.url)).toEqual([
+      "/jobs?limit=100",
+      "/jobs?limit=100&since_id=j2",
+      "/jobs?limit=100&since_id=j4",
+      "/candidates?limit=100",
+      "/candidates?limit=100&since_id=c2",
+    ])
   })
 
   it("CCH: an API key as a bearer token", async () => {

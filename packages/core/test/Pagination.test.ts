@@ -1,4 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
+import { Effect, Stream } from "effect"
 import { afterEach, beforeEach } from "vitest"
 import { Auth, Client, Pagination } from "../src/index.ts"
 import * as Server from "./fixtures/Server.ts"
@@ -143,5 +144,74 @@ describe("Pagination page sizes", () => {
     assert.strictEqual(server.seen[4]!.url, "/jobs?limit=100")
     await client.close()
     await server.close()
+  })
+})
+
+describe("Pagination.stream", () => {
+  const cursorPages = (req: Parameters<Server.Handler>[0], res: Parameters<Server.Handler>[1]) => {
+    const cursor = new URL(req.url!, server.url).searchParams.get("cursor")
+    const page = cursor === null ? 0 : Number(cursor)
+    Server.json(200, {
+      data: ids(page * 2, page * 2 + 2),
+      ...(page < 3 ? { pagination: { afterKey: String(page + 1) } } : {}),
+    })(req, res, "")
+  }
+  const spec: Pagination.Spec = {
+    style: "cursor",
+    items: "data",
+    next: "pagination.afterKey",
+    param: "cursor",
+  }
+
+  it("streams the items of every page, fetching pages as it is pulled", async () => {
+    server.setDefault(cursorPages)
+    const all = await Effect.runPromise(
+      Stream.runCollect(Pagination.stream<{ id: number }>(client, "GET", "/employees", undefined, spec)),
+    )
+    assert.deepStrictEqual(Array.from(all), ids(0, 8))
+    assert.deepStrictEqual(
+      server.seen.map((s) => s.url),
+      ["/api/employees", "/api/employees?cursor=1", "/api/employees?cursor=2", "/api/employees?cursor=3"],
+    )
+    server.seen.length = 0
+    const firstThree = await Effect.runPromise(
+      Stream.runCollect(Stream.take(Pagination.stream(client, "GET", "/employees", undefined, spec), 3)),
+    )
+    assert.strictEqual(Array.from(firstThree).length, 3)
+    assert.strictEqual(server.seen.length, 2)
+  })
+
+  it("fails with the typed HttpError of a failing page, with its correlation id", async () => {
+    server.setDefault((req, res) => {
+      const cursor = new URL(req.url!, server.url).searchParams.get("cursor")
+      if (cursor === "2") return Server.json(404, { error: "Not found" })(req, res, "")
+      return cursorPages(req, res)
+    })
+    const correlated = Client.make<any>({
+      provider: "p",
+      baseUrl: `${server.url}/api`,
+      auth: Auth.layerNone,
+      correlation: { header: "X-Correlation-Id" },
+    })
+    const error = await Effect.runPromise(
+      Effect.flip(Stream.runCollect(Pagination.stream(correlated, "GET", "/employees", undefined, spec))),
+    )
+    await correlated.close()
+    assert.strictEqual(error._tag, "HttpError")
+    if (error._tag !== "HttpError") return
+    assert.strictEqual(error.status, 404)
+    assert.deepStrictEqual(error.body, { error: "Not found" })
+    assert.match(error.correlationId, /^[0-9a-f-]{36}$/)
+    assert.strictEqual(server.seen.length, 3)
+    assert.strictEqual(server.seen[2]!.url, "/api/employees?cursor=2")
+    assert.strictEqual(server.seen[2]!.headers["x-correlation-id"], error.correlationId)
+  })
+
+  it("bindStreams binds one stream per paged operation", async () => {
+    server.setDefault(cursorPages)
+    const paginate = Pagination.bindStreams(client, [["listEmployees", "GET", "/employees", spec]])
+    assert.deepStrictEqual(Object.keys(paginate), ["listEmployees"])
+    const all = await Effect.runPromise(Stream.runCollect(paginate.listEmployees!()))
+    assert.strictEqual(Array.from(all).length, 8)
   })
 })

@@ -44,10 +44,11 @@ export const header = (model: ProviderModel, plan: ClientPlan): string => {
   const pkgs = [...new Map(plan.strategies.map((s) => [s.pkg, s.ns])).entries()].sort(([a], [b]) =>
     a.localeCompare(b),
   )
-  out.push(`import { Context, Layer, Redacted } from "effect"`)
+  const paged = (model.descriptor.pagination?.length ?? 0) > 0
+  out.push(`import { Context, Layer, Redacted${paged ? ", type Stream" : ""} } from "effect"`)
   out.push(`import type { HttpMethod } from "openapi-typescript-helpers"`)
   out.push(
-    `import { type Auth, Client, Descriptor, ${model.descriptor.pagination?.length ? "Pagination, " : ""}type TokenStore } from "@keyway/core"`,
+    `import { type Auth, ${paged ? "type Call, " : ""}Client, Descriptor, ${paged ? "type Errors, Pagination, " : ""}type TokenStore } from "@keyway/core"`,
   )
   for (const [pkg, ns] of pkgs) out.push(`import { ${ns} } from ${literal(pkg)}`)
   out.push(`import { descriptor } from "./descriptor.ts"`)

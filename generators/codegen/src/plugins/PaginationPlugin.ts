@@ -1,8 +1,11 @@
 /**
  * `keyway:pagination`, the built-in plugin that adds `client.paginate.<operation>(init)` for the
- * operations the descriptor's `pagination` names: an async iterator over the items of every
- * page, in the descriptor's style (`next-url`, `cursor`, `offset`), through `Pagination.iterate`
- * of `@keyway/core`; the item type is the element type of the success body at `items`.
+ * operations the descriptor's `pagination` names, paging in the descriptor's style (`next-url`,
+ * `cursor`, `offset`): on the Promise API an async iterator over the items of every page
+ * (`Pagination.iterate` of `@keyway/core`, typed by `<Provider>Paginators`), on the Effect API an
+ * Effect `Stream` of them (`Pagination.stream`, typed by `<Provider>EffectPaginators`) failing with
+ * the typed `HttpError` of a failing page or another Keyway error. The item type is the element
+ * type of the success body at `items`.
  *
  * @example
  * ```ts
@@ -15,8 +18,24 @@
 import { docText, literal, operationKey, propertyName } from "../Model.ts"
 import type { Plugin } from "../Plugin.ts"
 
-const runtime = `/** The element type of the array at a dotted path of a page. */
-export type PageItem<T, P extends string> = Pagination.PageItem<T, P>`
+const runtime = (T: string) => `/** The element type of the array at a dotted path of a page. */
+export type PageItem<T, P extends string> = Pagination.PageItem<T, P>
+
+/**
+ * A paged operation of the Effect API: an Effect \`Stream\` of the items of every page
+ * (\`Pagination.stream\` of @keyway/core), failing with the typed error of a failing page.
+ *
+ * @example
+ * \`\`\`ts
+ * const items = Stream.runCollect(client.paginate.someOperation())
+ * \`\`\`
+ */
+export type EffectPaginator<P extends keyof paths, M extends HttpMethod, Items extends string> = (
+  ...init: OperationArgs<Client.OperationInit<paths, P, M>>
+) => Stream.Stream<
+  PageItem<OperationData<P, M>, Items>,
+  Errors.HttpError<${T}ErrorEnvelope> | Call.CallError | Errors.UnexpectedResponse
+>`
 
 /**
  * The plugin.
@@ -37,6 +56,7 @@ export const plugin: Plugin = {
     const byId = new Map(ctx.model.operations.map((op) => [op.operationId, op]))
     const entries: Array<string> = []
     const fields: Array<string> = []
+    const effectFields: Array<string> = []
     for (const p of ctx.model.descriptor.pagination ?? []) {
       for (const id of p.operations) {
         const op = byId.get(id)
@@ -55,15 +75,22 @@ export const plugin: Plugin = {
         fields.push(
           `  /** ${docText(`Every item of ${operationKey(op)}, page after page (${p.style})`)} */\n  readonly ${propertyName(op.name)}: Pagination.Paginator<paths, ${literal(op.path)}, ${literal(op.method)}, ${literal(p.items)}>`,
         )
+        effectFields.push(
+          `  /** ${docText(`Every item of ${operationKey(op)}, page after page (${p.style}), as a stream`)} */\n  readonly ${propertyName(op.name)}: EffectPaginator<${literal(op.path)}, ${literal(op.method)}, ${literal(p.items)}>`,
+        )
       }
     }
     if (entries.length === 0) return
     ctx.addStatements(
       `\n${[
-        runtime,
-        `/** Async iterators over the items of the paged operations. */
+        runtime(T),
+        `/** Async iterators over the items of the paged operations (Promise API). */
 export interface ${T}Paginators {
 ${fields.join("\n")}
+}`,
+        `/** Effect \`Stream\`s of the items of the paged operations (Effect API). */
+export interface ${T}EffectPaginators {
+${effectFields.join("\n")}
 }`,
         `const pagedOperations: ReadonlyArray<Pagination.PagedOperation> = [
 ${entries.join("\n")}
@@ -78,15 +105,25 @@ ${entries.join("\n")}
  */
 export const bindPaginators = (client: Pagination.PagedClient): ${T}Paginators =>
   Pagination.bind(client, pagedOperations) as unknown as ${T}Paginators`,
+        `/**
+ * Binds the stream paginators to an Effect API client's \`promise\`: \`Pagination.bindStreams\` of @keyway/core (each is \`Pagination.stream\`).
+ *
+ * @example
+ * \`\`\`ts
+ * const items = yield* Stream.runCollect(bindEffectPaginators(client.promise).someOperation())
+ * \`\`\`
+ */
+export const bindEffectPaginators = (client: Pagination.PagedClient): ${T}EffectPaginators =>
+  Pagination.bindStreams(client, pagedOperations) as unknown as ${T}EffectPaginators`,
       ].join("\n\n")}`,
     )
     ctx.extend({
       name: "paginate",
       type: `${T}Paginators`,
       make: `bindPaginators(client)`,
-      effectType: `${T}Paginators`,
-      effectMake: `bindPaginators(client.promise)`,
-      doc: "Async iterators over the items of the paged operations.",
+      effectType: `${T}EffectPaginators`,
+      effectMake: `bindEffectPaginators(client.promise)`,
+      doc: "The items of the paged operations: async iterators (Promise API), Effect `Stream`s (Effect API).",
     })
   },
 }
