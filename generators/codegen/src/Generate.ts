@@ -108,9 +108,7 @@ const descriptorModule = (): string | undefined => {
  */
 export const emitSchema = async (file: string, check: boolean): Promise<boolean> => {
   const module = descriptorModule()
-  const stamp = Hash.sha256(
-    `${Hash.generatorFingerprint()}\n${module ? readFileSync(module, "utf8") : ""}`,
-  ).slice(0, 16)
+  const stamp = Hash.sha256(`${Hash.generatorFingerprint()}\n${module ? Hash.sourceOf(module) : ""}`).slice(0, 16)
   let current: string | undefined
   try {
     current = readFileSync(file, "utf8")

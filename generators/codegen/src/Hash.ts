@@ -14,7 +14,7 @@
  */
 import { createHash } from "node:crypto"
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs"
-import { dirname, join, relative } from "node:path"
+import { dirname, join, relative, sep } from "node:path"
 import { fileURLToPath } from "node:url"
 import { HEADER_TEXT } from "./Header.ts"
 
@@ -177,4 +177,30 @@ export const generatorFingerprint = (): string => {
   visit(root)
   fingerprint = `${version}+${hash.digest("hex").slice(0, 16)}`
   return fingerprint
+}
+
+/**
+ * The source text of a compiled module: for a file under a package's `dist/` whose package also
+ * ships `src/` (every Keyway package does), the matching `src/*.ts`; otherwise the file itself.
+ * Hashes built from it are the same whether a module resolved to its sources (in the monorepo,
+ * `@keyway/source` condition) or to its build (`dist/`, an installed tarball).
+ *
+ * @example
+ * ```ts
+ * import { Hash } from "@keyway/codegen"
+ * Hash.sourceOf("/repo/packages/core/dist/Descriptor.js") // the text of /repo/packages/core/src/Descriptor.ts
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const sourceOf = (file: string): string => {
+  const parts = file.split(sep)
+  const at = parts.lastIndexOf("dist")
+  if (at > 0 && /\.(js|mjs|d\.ts)$/.test(file)) {
+    const source = [...parts.slice(0, at), "src", ...parts.slice(at + 1)]
+      .join(sep)
+      .replace(/(\.d)?\.(js|mjs|ts)$/, ".ts")
+    if (existsSync(source)) return readFileSync(source, "utf8")
+  }
+  return readFileSync(file, "utf8")
 }
