@@ -53,11 +53,17 @@ export const watch = async (options: WatchOptions): Promise<() => void> => {
   let timer: NodeJS.Timeout | undefined
   let running: Promise<void> = Promise.resolve()
 
+  // Providers whose last run failed: their next good run says so, even when it changes nothing
+  // (an edit undone gives the previous output back), so that the error is not the last word.
+  const broken = new Set<string>()
   const report = (outcome: Generate.Outcome) => {
-    for (const r of outcome.results)
-      if (r.status !== "unchanged")
-        options.log(`keyway: ${r.provider} ${r.status} (${(outcome.elapsedMs / 1000).toFixed(2)} s)`)
+    const seconds = `${(outcome.elapsedMs / 1000).toFixed(2)} s`
+    for (const r of outcome.results) {
+      if (broken.delete(r.provider)) options.log(`keyway: ${r.provider} fixed, ${r.status} (${seconds})`)
+      else if (r.status !== "unchanged") options.log(`keyway: ${r.provider} ${r.status} (${seconds})`)
+    }
     for (const f of outcome.failures) {
+      broken.add(f.provider)
       for (const p of problemsOf(f.error as KeywayCodegenError)) options.error(format(p))
       if (options.debug && f.error instanceof Error && f.error.stack) options.error(f.error.stack)
       options.log(`keyway: ${f.provider} failed; watching for a fix`)

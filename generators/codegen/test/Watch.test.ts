@@ -53,9 +53,16 @@ describe("keyway generate --watch", () => {
       // The fix: it recovers.
       mark = out.length
       writeFileSync(owner, original)
-      const recovered = await waitFor(() => out, /petstore generated/, mark, 5_000)
+      const recovered = await waitFor(() => out, /petstore fixed, generated/, mark, 5_000)
       expect(recovered).toBeLessThan(1_000)
       expect(readFileSync(join(dir, "packages/petstore/src/types.ts"), "utf8")).not.toContain("fax?: string")
+      // A bad edit undone: the output is as before, and the last line still says it is fixed.
+      mark = out.length
+      writeFileSync(owner, "type: object\nproperties:\n  name: [\n")
+      await waitFor(() => out, /petstore failed; watching for a fix/, mark, 5_000)
+      mark = out.length
+      writeFileSync(owner, original)
+      await waitFor(() => out, /petstore fixed, unchanged/, mark, 5_000)
       // A descriptor edit is watched too.
       mark = out.length
       const descriptor = join(dir, "specs/petstore/provider.yaml")
