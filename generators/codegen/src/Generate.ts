@@ -63,6 +63,8 @@ export interface Outcome {
   readonly failures: ReadonlyArray<Failure>
   /** With `check`: files outside packages that differ (the schema file). */
   readonly differingFiles: ReadonlyArray<string>
+  /** With `check`: those files' content on disk and what would be written (file relative to cwd). */
+  readonly changes: ReadonlyArray<Pipeline.Change>
   readonly elapsedMs: number
   readonly config: Config.ResolvedConfig
 }
@@ -106,7 +108,11 @@ const descriptorModule = (): string | undefined => {
  *
  * @since 0.1.0
  */
-export const emitSchema = async (file: string, check: boolean): Promise<boolean> => {
+export const emitSchema = async (
+  file: string,
+  check: boolean,
+  onChange?: (current: string | undefined, next: string) => void,
+): Promise<boolean> => {
   const module = descriptorModule()
   const stamp = Hash.sha256(`${Hash.generatorFingerprint()}\n${module ? Hash.sourceOf(module) : ""}`).slice(0, 16)
   let current: string | undefined
@@ -120,6 +126,7 @@ export const emitSchema = async (file: string, check: boolean): Promise<boolean>
   const schema = { ...(await descriptorSchema()), "x-keyway-source": stamp }
   const text = `${formatJson(schema)}\n`
   if (text === current) return false
+  onChange?.(current, text)
   if (check) return true
   mkdirSync(dirname(file), { recursive: true })
   writeFileSync(file, text)
@@ -199,9 +206,13 @@ export const generate = async (options: GenerateOptions): Promise<Outcome> => {
     inputs = wanted.map((name) => Pipeline.inputFor(config, name))
   }
   const differingFiles: Array<string> = []
+  const changes: Array<Pipeline.Change> = []
   if (!options.spec && config.schemaFile) {
-    const changed = await emitSchema(config.schemaFile, options.check)
-    if (changed && options.check) differingFiles.push(relative(options.cwd, config.schemaFile))
+    const schemaFile = config.schemaFile
+    const changed = await emitSchema(schemaFile, options.check, (current, next) =>
+      changes.push({ file: relative(options.cwd, schemaFile), current, next }),
+    )
+    if (changed && options.check) differingFiles.push(relative(options.cwd, schemaFile))
   }
   const results: Array<Pipeline.Result> = []
   const failures: Array<Failure> = []
@@ -221,5 +232,12 @@ export const generate = async (options: GenerateOptions): Promise<Outcome> => {
       options.reporter?.done(input.name, "failed")
     }
   }
-  return { results, failures, differingFiles, elapsedMs: performance.now() - started, config }
+  return {
+    results,
+    failures,
+    differingFiles,
+    changes: options.check ? changes : [],
+    elapsedMs: performance.now() - started,
+    config,
+  }
 }

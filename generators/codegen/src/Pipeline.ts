@@ -36,9 +36,24 @@ export interface Result {
   readonly status: "generated" | "unchanged" | "differs"
   /** With `check`: the files (relative to the package) that differ from what would be generated. */
   readonly differing: ReadonlyArray<string>
+  /** With `check`: for each differing file, its content on disk and what would be written. */
+  readonly changes?: ReadonlyArray<Change> | undefined
   readonly outDir: string
   /** Every input file (absolute), for `--watch`. */
   readonly sources: ReadonlyArray<string>
+}
+
+/**
+ * A file `--check` found different: its content on disk (`undefined`: missing) and what the
+ * generator would write (`undefined`: it would remove the file).
+ *
+ * @since 0.1.0
+ */
+export interface Change {
+  /** Relative to the package folder. */
+  readonly file: string
+  readonly current: string | undefined
+  readonly next: string | undefined
 }
 
 /**
@@ -335,10 +350,20 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
   const final = Write.finalize(files, { inputs, sources: relSources })
   if (options.check) {
     const differing = Write.differences(input.outDir, final)
+    const changes = differing.map((file): Change => {
+      let current: string | undefined
+      try {
+        current = readFileSync(join(input.outDir, file), "utf8")
+      } catch {
+        current = undefined
+      }
+      return { file, current, next: final.get(file) }
+    })
     return {
       provider: input.name,
       status: differing.length ? "differs" : "unchanged",
       differing,
+      changes,
       outDir: input.outDir,
       sources,
     }

@@ -12,6 +12,7 @@
  */
 
 export * as Config from "./Config.ts"
+export * as Diff from "./Diff.ts"
 export { defineConfig, type KeywayConfig, type ResolvedConfig } from "./Config.ts"
 export * as Args from "./cli/Args.ts"
 export * as Main from "./cli/Main.ts"

@@ -143,6 +143,15 @@ describe("keyway generate (fixture provider)", () => {
         .sort(),
     ).toEqual(["differs: packages/petstore/README.md", "differs: packages/petstore/src/descriptor.ts"])
     expect(readFileSync(readme, "utf8")).toBe("changed\n")
+    // ...with a unified diff of each: on disk (a/) against what generate would write (b/)
+    expect(stale.err).toContain(
+      "--- a/packages/petstore/README.md\n+++ b/packages/petstore/README.md\n@@ -1,1 +1,",
+    )
+    expect(stale.err).toContain("\n-changed\n+<!-- ")
+    expect(stale.err).toContain("\n+# @keyway/provider-petstore\n")
+    expect(stale.err).toContain("--- /dev/null\n+++ b/packages/petstore/src/descriptor.ts\n@@ -0,0 +1,")
+    // the diffs come before the one-line list
+    expect(stale.err.indexOf("--- a/packages/petstore/README.md")).toBeLessThan(stale.err.indexOf("differs:"))
     // --check --force compares the full generation too
     expect((await run(["generate", "--check", "--force"], dir)).code).toBe(1)
   })
@@ -175,6 +184,9 @@ describe("keyway generate (fixture provider)", () => {
     writeFileSync(join(dir, "specs/provider.schema.json"), "{}")
     const r = await run(["generate", "--check"], dir)
     expect(r.err).toContain("differs: specs/provider.schema.json")
+    expect(r.err).toContain("--- a/specs/provider.schema.json\n+++ b/specs/provider.schema.json\n")
+    expect(r.err).toContain("\n-{}\n")
+    expect(r.err).toContain('\n+  "$schema": "https://json-schema.org/draft/2020-12/schema",\n')
   })
 
   it("reports an unknown --provider", async () => {

@@ -44,7 +44,7 @@ Usage:
 
 Options:
   --provider <name>  only this provider (repeatable, or comma separated)
-  --check            write nothing; exit 1 and list each file that differs
+  --check            write nothing; exit 1 and print a unified diff of each file that differs
   --watch            regenerate on every change of a spec or descriptor
   --force            regenerate even when the inputs are unchanged
   --spec <file>      any OpenAPI 3.0/3.1 document; auth inferred from securitySchemes
@@ -174,7 +174,14 @@ export const main = async (argv: ReadonlyArray<string>, io: Io = defaultIo()): P
     const differing: Array<string> = [...outcome.differingFiles]
     for (const r of outcome.results)
       for (const file of r.differing) differing.push(relative(io.cwd, `${r.outDir}/${file}`))
-    if (f.check) for (const file of differing) io.err(`differs: ${file}\n`)
+    if (f.check && differing.length > 0) {
+      // What differs, as a unified diff (on disk → what generate would write), then one line each.
+      const { unified } = await import("../Diff.ts")
+      for (const c of outcome.changes) io.err(unified(c.file, c.current, c.next))
+      for (const r of outcome.results)
+        for (const c of r.changes ?? []) io.err(unified(relative(io.cwd, `${r.outDir}/${c.file}`), c.current, c.next))
+      for (const file of differing) io.err(`differs: ${file}\n`)
+    }
     const count = (s: string) => outcome.results.filter((r) => r.status === s).length
     const parts = [
       count("generated") ? `${count("generated")} generated` : "",
