@@ -1,6 +1,8 @@
 /**
- * Keyway's own generator configuration: the five providers of `specs/` become the client
- * packages of `packages/providers/`. Run `pnpm generate` (or `pnpm exec keyway generate`).
+ * Keyway's own generator configuration: every provider of `specs/` (each folder with a
+ * `provider.yaml`; no list to keep up to date, so `keyway init` plus `pnpm generate` is all a new
+ * one needs) becomes a client package of `packages/providers/`. Run `pnpm generate` (or
+ * `pnpm exec keyway generate`); CI runs `keyway generate --check`.
  */
 import { defineConfig } from "@keyway/codegen"
 
@@ -8,7 +10,6 @@ export default defineConfig({
   specs: "specs",
   output: "packages/providers",
   packageName: "@keyway/provider-{name}",
-  providers: ["ccw", "cca", "cch", "cultureamp", "workable"],
   schemaFile: "specs/provider.schema.json",
   openapiTypescript: {},
 })

@@ -114,7 +114,10 @@ export const emitSchema = async (
   onChange?: (current: string | undefined, next: string) => void,
 ): Promise<boolean> => {
   const module = descriptorModule()
-  const stamp = Hash.sha256(`${Hash.generatorFingerprint()}\n${module ? Hash.sourceOf(module) : ""}`).slice(0, 16)
+  const stamp = Hash.sha256(`${Hash.generatorFingerprint()}\n${module ? Hash.sourceOf(module) : ""}`).slice(
+    0,
+    16,
+  )
   let current: string | undefined
   try {
     current = readFileSync(file, "utf8")

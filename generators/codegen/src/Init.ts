@@ -1,6 +1,8 @@
 /**
  * `keyway init <provider>`: scaffolds `specs/<provider>/` with a commented descriptor and a
- * minimal OpenAPI document that generate accepts as they are.
+ * minimal OpenAPI document that generate accepts as they are, and registers the provider in the
+ * configuration when that lists its providers (a configuration without `providers` discovers
+ * every folder of `specs/`), so that `keyway generate` and `--check` cover it from then on.
  *
  * @example
  * ```ts
@@ -10,8 +12,9 @@
  *
  * @since 0.1.0
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
+import type { ResolvedConfig } from "./Config.ts"
 import { UsageError } from "./Errors.ts"
 import { displayPath } from "./Source.ts"
 
@@ -163,4 +166,73 @@ export const scaffold = (specs: string, name: string): ReadonlyArray<string> => 
   writeFileSync(files[0]!, descriptorTemplate(name))
   writeFileSync(files[1]!, specTemplate(name))
   return files
+}
+
+/**
+ * What `register` did: the configuration discovers `specs/*` (nothing to do), the provider was
+ * already listed, it was added to the file's `providers`, or the file could not be edited
+ * (`manual`: the user adds it; the reason says where).
+ *
+ * @since 0.1.0
+ */
+export type Registration =
+  | { readonly _tag: "Discovered" }
+  | { readonly _tag: "Listed" }
+  | { readonly _tag: "Added"; readonly file: string }
+  | { readonly _tag: "Manual"; readonly reason: string }
+
+/**
+ * Adds `name` to the configuration's `providers` list, when the configuration has one: in a JSON
+ * file (`keyway.config.json`, a `keyway` key in `package.json`) through JSON, in a module
+ * (`keyway.config.ts`, ...) by inserting a string literal into the `providers: [...]` array
+ * literal. Anything else is left to the user, with the reason.
+ *
+ * @example
+ * ```ts
+ * import { Config, Init } from "@keyway/codegen"
+ * const config = await Config.load(process.cwd())
+ * Init.register(config, "acme") // { _tag: "Added", file: "/repo/keyway.config.ts" }
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const register = (config: ResolvedConfig, name: string): Registration => {
+  if (!config.providers) return { _tag: "Discovered" }
+  if (config.providers.includes(name)) return { _tag: "Listed" }
+  const file = config.file
+  const where = file ? displayPath(file) : "the configuration"
+  const manual = (why: string): Registration => ({
+    _tag: "Manual",
+    reason: `${where}: ${why}; add "${name}" to its providers`,
+  })
+  if (!file) return manual("no configuration file")
+  const text = readFileSync(file, "utf8")
+  if (file.endsWith(".json")) {
+    const json = JSON.parse(text) as Record<string, unknown>
+    const target = file.endsWith("package.json") ? (json.keyway as Record<string, unknown>) : json
+    const list = target?.providers
+    if (!Array.isArray(list)) return manual("no providers array")
+    list.push(name)
+    const indent = /\n( +)"/.exec(text)?.[1] ?? "  "
+    writeFileSync(file, `${JSON.stringify(json, null, indent)}\n`)
+    return { _tag: "Added", file }
+  }
+  const match = /(\bproviders\s*:\s*\[)([^\]]*)\]/.exec(text)
+  const items = match?.[2]
+  if (!match || items === undefined || !/^(\s*(["'])[a-z0-9-]+\2\s*,?)*\s*$/.test(items))
+    return manual("its providers are not an array of string literals")
+  const quote = /'/.test(items) && !/"/.test(items) ? "'" : '"'
+  const trimmed = items.replace(/\s*$/, "")
+  const multiline = items.includes("\n")
+  const last = items.slice(trimmed.length)
+  const entry = `${quote}${name}${quote}`
+  const inserted =
+    trimmed.trim() === ""
+      ? entry
+      : multiline
+        ? `${trimmed.replace(/,$/, "")},${/\n(\s*)\S/.exec(items)?.[0].slice(0, -1) ?? "\n  "}${entry},`
+        : `${trimmed.replace(/,$/, "")}, ${entry}`
+  const next = `${text.slice(0, match.index)}${match[1]}${inserted}${multiline ? last : ""}]${text.slice(match.index + match[0].length)}`
+  writeFileSync(file, next)
+  return { _tag: "Added", file }
 }

@@ -12,10 +12,10 @@
  */
 
 export * as Config from "./Config.ts"
-export * as Diff from "./Diff.ts"
 export { defineConfig, type KeywayConfig, type ResolvedConfig } from "./Config.ts"
 export * as Args from "./cli/Args.ts"
 export * as Main from "./cli/Main.ts"
+export * as Diff from "./Diff.ts"
 export * as Errors from "./Errors.ts"
 export * as Generate from "./Generate.ts"
 export * as Hash from "./Hash.ts"

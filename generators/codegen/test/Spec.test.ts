@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { join } from "node:path"
@@ -129,5 +129,54 @@ describe("keyway generate --spec (no descriptor: auth inferred from securitySche
     expect(g.err).toBe("")
     expect(g.code).toBe(0)
     expect(typecheck(join(dir, "packages/acme/tsconfig.json")).output).toBe("")
+    // the config lists no providers: it discovers specs/*, so generate and --check cover acme
+    expect(r.out).toContain("keyway.config.json generates every provider of specs/: acme included")
+    expect(r.out).toContain("then install the new package (pnpm install")
+  })
+
+  it("keyway init registers the provider in a config that lists its providers (JSON and TypeScript)", async () => {
+    const dir = project("init-json", ["petstore"], { providers: ["petstore"] })
+    const r = await run(["init", "acme"], dir)
+    expect(r.code).toBe(0)
+    expect(r.out).toContain("registered acme in keyway.config.json")
+    expect(JSON.parse(readFileSync(join(dir, "keyway.config.json"), "utf8")).providers).toEqual([
+      "petstore",
+      "acme",
+    ])
+    const check = await run(["generate", "--check"], dir)
+    expect(check.code).toBe(1)
+    expect(check.err).toContain("differs: packages/acme/package.json")
+    expect(check.out).toContain("2 providers")
+
+    const ts = project("init-ts", ["petstore"])
+    rmSync(join(ts, "keyway.config.json"))
+    const config = join(ts, "keyway.config.mjs")
+    writeFileSync(
+      config,
+      'export default {\n  output: "packages",\n  providers: [\n    "petstore",\n    "other"\n  ],\n  schemaFile: false,\n}\n',
+    )
+    mkdirSync(join(ts, "specs", "other"))
+    const t = await run(["init", "acme"], ts)
+    expect(t.code).toBe(0)
+    expect(t.out).toContain("registered acme in keyway.config.mjs")
+    expect(readFileSync(config, "utf8")).toBe(
+      'export default {\n  output: "packages",\n  providers: [\n    "petstore",\n    "other",\n    "acme",\n  ],\n  schemaFile: false,\n}\n',
+    )
+    writeFileSync(
+      config,
+      "const providers = ['petstore']\nexport default { output: 'packages', providers: ['petstore'] }\n",
+    )
+    const one = await run(["init", "one"], ts)
+    expect(one.out).toContain("registered one in keyway.config.mjs")
+    expect(readFileSync(config, "utf8")).toContain("providers: ['petstore', 'one'] }")
+    // a list the init cannot edit: said, on one line, naming the file
+    writeFileSync(
+      config,
+      "const list = ['petstore']\nexport default { output: 'packages', providers: list }\n",
+    )
+    const manual = await run(["init", "two"], ts)
+    expect(manual.err).toMatch(
+      /^keyway: \S*init-ts\/keyway\.config\.mjs: its providers are not an array of string literals; add "two" to its providers\n$/,
+    )
   })
 })

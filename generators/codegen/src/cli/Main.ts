@@ -117,11 +117,32 @@ export const main = async (argv: ReadonlyArray<string>, io: Io = defaultIo()): P
     if (args.command === "init") {
       const name = args.positional[0]
       if (!name) throw new UsageError({ reason: "keyway init <provider>" })
-      const [{ load }, { scaffold }] = await Promise.all([import("../Config.ts"), import("../Init.ts")])
+      const [{ load }, { register, scaffold }] = await Promise.all([
+        import("../Config.ts"),
+        import("../Init.ts"),
+      ])
       const config = await load(io.cwd, args.flags.config)
       const files = scaffold(config.specs, name)
       for (const f of files) io.out(`created ${relative(io.cwd, f)}\n`)
-      io.out(`next: edit them, then run keyway generate --provider ${name}\n`)
+      const registration = register(config, name)
+      const configName = config.file ? relative(io.cwd, config.file) : "the configuration"
+      switch (registration._tag) {
+        case "Added":
+          io.out(`registered ${name} in ${relative(io.cwd, registration.file)}\n`)
+          break
+        case "Discovered":
+          io.out(
+            `${configName} generates every provider of ${relative(io.cwd, config.specs) || "."}/: ${name} included\n`,
+          )
+          break
+        case "Listed":
+          break
+        case "Manual":
+          io.err(`keyway: ${registration.reason}\n`)
+      }
+      io.out(
+        `next: edit them, run keyway generate --provider ${name}, then install the new package (pnpm install, or your package manager's install)\n`,
+      )
       return 0
     }
     if (args.command !== "generate")
@@ -179,7 +200,8 @@ export const main = async (argv: ReadonlyArray<string>, io: Io = defaultIo()): P
       const { unified } = await import("../Diff.ts")
       for (const c of outcome.changes) io.err(unified(c.file, c.current, c.next))
       for (const r of outcome.results)
-        for (const c of r.changes ?? []) io.err(unified(relative(io.cwd, `${r.outDir}/${c.file}`), c.current, c.next))
+        for (const c of r.changes ?? [])
+          io.err(unified(relative(io.cwd, `${r.outDir}/${c.file}`), c.current, c.next))
       for (const file of differing) io.err(`differs: ${file}\n`)
     }
     const count = (s: string) => outcome.results.filter((r) => r.status === s).length
