@@ -12,7 +12,7 @@
  *
  * @since 0.1.0
  */
-import type { ProviderModel } from "../Model.ts"
+import { type ProviderModel, propertyName } from "../Model.ts"
 import type { Plugin } from "../Plugin.ts"
 import { type ClientPlan, make as makePlan } from "./Plan.ts"
 
@@ -138,6 +138,126 @@ const strategyDoc = (plan: ClientPlan): string => {
   return lines.join("\n")
 }
 
+type Json = Record<string, unknown>
+
+const deref = (document: Json, value: unknown, depth = 0): Json | undefined => {
+  if (typeof value !== "object" || value === null) return undefined
+  const ref = (value as { $ref?: unknown }).$ref
+  if (typeof ref !== "string" || depth > 8) return value as Json
+  if (!ref.startsWith("#/")) return undefined
+  let at: unknown = document
+  for (const seg of ref.slice(2).split("/")) {
+    at = (at as Json | undefined)?.[seg.replaceAll("~1", "/").replaceAll("~0", "~")]
+    if (at === undefined) return undefined
+  }
+  return deref(document, at, depth + 1)
+}
+
+/**
+ * A TypeScript expression of a value that a schema accepts, for examples: the first enum value,
+ * a placeholder per scalar type, the required properties of an object; `"..." as never` where
+ * the schema says too little (it compiles wherever it is put).
+ *
+ * @example
+ * ```ts
+ * import { PackagePlugin } from "@keyway/codegen"
+ * PackagePlugin.placeholder({}, { type: "integer" }) // "1"
+ * PackagePlugin.placeholder({}, { type: "string", enum: ["open", "closed"] }) // '"open"'
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const placeholder = (document: Json, schema: unknown, depth = 0): string => {
+  const s = deref(document, schema)
+  const loose = `"..." as never`
+  if (!s || depth > 4) return loose
+  if (Array.isArray(s.enum) && s.enum.length > 0) return JSON.stringify(s.enum[0])
+  if (s.const !== undefined) return JSON.stringify(s.const)
+  for (const key of ["oneOf", "anyOf"] as const)
+    if (Array.isArray(s[key]) && (s[key] as Array<unknown>).length > 0)
+      return placeholder(document, (s[key] as Array<unknown>)[0], depth + 1)
+  const type = Array.isArray(s.type) ? (s.type as Array<unknown>).find((t) => t !== "null") : s.type
+  switch (type) {
+    case "string":
+      return s.format === "binary" ? loose : `"..."`
+    case "integer":
+    case "number":
+      return "1"
+    case "boolean":
+      return "true"
+    case "array":
+      return "[]"
+    case "object": {
+      if (s.allOf || s.oneOf || s.anyOf || s.additionalProperties === false) return loose
+      const required = Array.isArray(s.required) ? (s.required as Array<string>) : []
+      const props = (s.properties ?? {}) as Json
+      if (!required.every((r) => r in props)) return loose
+      return `{ ${required.map((r) => `${propertyName(r)}: ${placeholder(document, props[r], depth + 1)}`).join(", ")} }`
+    }
+    default:
+      return loose
+  }
+}
+
+interface ExampleCall {
+  readonly name: string
+  /** The argument, or "" when the operation needs none. */
+  readonly args: string
+}
+
+/**
+ * The operation a README example calls and the argument it needs: every required path, query,
+ * header and cookie parameter and a required body, with placeholder values. Prefers a GET, then
+ * the operation needing least.
+ *
+ * @example
+ * ```ts
+ * import { PackagePlugin } from "@keyway/codegen"
+ * PackagePlugin.exampleCall(model)?.args // '{ params: { path: { petId: "..." } } }'
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const exampleCall = (model: ProviderModel): ExampleCall | undefined => {
+  const document = model.document
+  const paths = (document.paths ?? {}) as Json
+  const candidates = model.operations.map((op, index) => {
+    const item = deref(document, paths[op.path]) ?? {}
+    const operation = deref(document, item[op.method]) ?? {}
+    const byKey = new Map<string, Json>()
+    for (const raw of [
+      ...((item.parameters as Array<unknown>) ?? []),
+      ...((operation.parameters as Array<unknown>) ?? []),
+    ]) {
+      const p = deref(document, raw)
+      if (p && typeof p.name === "string" && typeof p.in === "string") byKey.set(`${p.in} ${p.name}`, p)
+    }
+    const groups = new Map<string, Array<string>>()
+    for (const p of byKey.values()) {
+      if (p.in !== "path" && p.required !== true) continue
+      const list = groups.get(p.in as string) ?? []
+      list.push(`${propertyName(p.name as string)}: ${placeholder(document, p.schema)}`)
+      groups.set(p.in as string, list)
+    }
+    const parts: Array<string> = []
+    const params = ["path", "query", "header", "cookie"]
+      .filter((g) => groups.has(g))
+      .map((g) => `${g}: { ${groups.get(g)!.join(", ")} }`)
+    if (params.length) parts.push(`params: { ${params.join(", ")} }`)
+    const body = deref(document, operation.requestBody)
+    if (body?.required === true) {
+      const content = (body.content ?? {}) as Json
+      const media = content["application/json"] ?? Object.values(content)[0]
+      parts.push(`body: ${placeholder(document, (media as Json | undefined)?.schema)}`)
+    }
+    const needed = [...groups.values()].reduce((n, l) => n + l.length, 0)
+    const cost = (op.method === "get" ? 0 : 1000) + (body?.required === true ? 100 : 0) + needed
+    return { index, cost, call: { name: op.name, args: parts.length ? `{ ${parts.join(", ")} }` : "" } }
+  })
+  candidates.sort((a, b) => a.cost - b.cost || a.index - b.index)
+  return candidates[0]?.call
+}
+
 const example = (model: ProviderModel, plan: ClientPlan): string => {
   const s = plan.strategies[0]!
   const auth = [
@@ -153,17 +273,16 @@ const example = (model: ProviderModel, plan: ClientPlan): string => {
   if (plan.environments.length) location.push(`environment: "${plan.environments[0]}"`)
   for (const v of plan.variables) if (v.exposed && v.required) location.push(`${v.name}: "..."`)
   if (plan.baseUrlRequired) location.push(`baseUrl: "https://api.example.com"`)
-  const op = model.operations.find((o) => o.method === "get" && !o.path.includes("{")) ?? model.operations[0]
-  const call = op
-    ? `const { data, error } = await client.op.${op.name}(${op.path.includes("{") || op.hasBody ? "{ /* params, body */ }" : ""})`
-    : "// no operations"
-  return `\`\`\`ts
-import { createClient } from "${model.packageName}"
-
-const client = createClient({
+  const options = `const options: ${model.typeName}ClientOptions = {
   ${[...location, `auth: { ${auth.join(", ")} }`].join(",\n  ")},
-})
-${call}
+}`
+  const op = exampleCall(model)
+  return `\`\`\`ts
+import { createClient, type ${model.typeName}ClientOptions } from "${model.packageName}"
+
+${options}
+const client = createClient(options)
+${op ? `const { data, error } = await client.op.${op.name}(${op.args})\nconsole.log(data ?? error)` : "// no operations"}
 await client.close()
 \`\`\`
 
@@ -171,13 +290,14 @@ With Effect:
 
 \`\`\`ts
 import { Effect } from "effect"
-import { ${model.typeName}Client, layer } from "${model.packageName}"
+import { ${model.typeName}Client, type ${model.typeName}ClientOptions, layer } from "${model.packageName}"
 
+${options}
 const program = Effect.gen(function* () {
   const client = yield* ${model.typeName}Client
-  ${op ? `return yield* client.op.${op.name}(${op.path.includes("{") || op.hasBody ? "{ /* params, body */ }" : ""})` : ""}
+  ${op ? `return yield* client.op.${op.name}(${op.args})` : "return undefined"}
 })
-Effect.runPromise(program.pipe(Effect.provide(layer({ /* same options */ } as never))))
+console.log(await Effect.runPromise(program.pipe(Effect.provide(layer(options)))))
 \`\`\``
 }
 
