@@ -144,6 +144,22 @@ export const inputs = (args: {
 
 let fingerprint: string | undefined
 
+const generatorDir = (): string => dirname(dirname(fileURLToPath(import.meta.url)))
+
+/**
+ * The generator's version, from its `package.json` (the same from `src/` and `dist/`).
+ *
+ * @example
+ * ```ts
+ * import { Hash } from "@keyway/codegen"
+ * Hash.generatorVersion() // "0.1.0"
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const generatorVersion = (): string =>
+  (JSON.parse(readFileSync(join(generatorDir(), "package.json"), "utf8")) as { version: string }).version
+
 /**
  * The generator's own fingerprint: its version and a hash of its source code, so that a changed
  * generator regenerates every provider. The package ships `src`, so a built generator hashes the
@@ -160,9 +176,8 @@ let fingerprint: string | undefined
 export const generatorFingerprint = (): string => {
   if (fingerprint) return fingerprint
   const here = dirname(fileURLToPath(import.meta.url))
-  const pkgDir = dirname(here)
-  const version = (JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")) as { version: string })
-    .version
+  const pkgDir = generatorDir()
+  const version = generatorVersion()
   const sources = join(pkgDir, "src")
   const root = existsSync(sources) ? sources : here
   const hash = createHash("sha256")

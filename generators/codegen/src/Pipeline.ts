@@ -125,12 +125,13 @@ const extraOf = (input: ProviderInput, config: ResolvedConfig): string =>
 
 /**
  * The `@keyway/*` version range of a package: the configuration's, except that a package written
- * outside the project root (e.g. `--out ../elsewhere`) gets a registry range.
+ * outside the project root (e.g. `--out ../elsewhere`) gets a registry range that the generating
+ * Keyway satisfies: `^` its own version (every public `@keyway/*` package has the same version).
  *
  * @example
  * ```ts
  * import { Pipeline } from "@keyway/codegen"
- * Pipeline.keywayVersionFor(input, config) // "workspace:*" inside the project
+ * Pipeline.keywayVersionFor(input, config) // "workspace:*" inside the project, "^0.1.0" outside
  * ```
  *
  * @since 0.1.0
@@ -138,7 +139,7 @@ const extraOf = (input: ProviderInput, config: ResolvedConfig): string =>
 export const keywayVersionFor = (input: ProviderInput, config: ResolvedConfig): string => {
   const rel = relative(config.root, input.outDir)
   return config.keywayVersion.startsWith("workspace:") && (rel.startsWith("..") || resolve(rel) === rel)
-    ? "^0.1.0"
+    ? `^${Hash.generatorVersion()}`
     : config.keywayVersion
 }
 
@@ -334,7 +335,10 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
   // package
   stage("package")
   const { run: runPackage } = await import("./stages/Package.ts")
-  await runPackage(plugins, model, files, keywayVersionFor(input, config))
+  const keywayVersion = keywayVersionFor(input, config)
+  await runPackage(plugins, model, files, keywayVersion)
+  const Emit = await import("./stages/Emit.ts")
+  if (Emit.isStandalone(keywayVersion)) await Emit.run(model, files)
 
   // write
   stage("write")

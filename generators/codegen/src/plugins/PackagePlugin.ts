@@ -65,8 +65,10 @@ export const packageJson = (model: ProviderModel, keywayVersion: string): Record
   dependencies.effect = "4.1.0"
   dependencies["openapi-fetch"] = "^0.17.0"
   dependencies["openapi-typescript-helpers"] = "^0.1.0"
+  // Outside the workspace, dist/ is written by the generator itself (stages/Emit.ts) and the
+  // exports need no custom condition; inside, `@keyway/source` points the workspace at src/.
   const entry = (name: string) => ({
-    "@keyway/source": `./src/${name}.ts`,
+    ...(workspace ? { "@keyway/source": `./src/${name}.ts` } : {}),
     types: `./dist/${name}.d.ts`,
     default: `./dist/${name}.js`,
   })
@@ -87,7 +89,7 @@ export const packageJson = (model: ProviderModel, keywayVersion: string): Record
     files: ["dist", "src"],
     scripts: workspace
       ? { build: "tsc7 -p tsconfig.build.json", typecheck: "tsc7 -p tsconfig.json --noEmit" }
-      : { build: "tsc -p tsconfig.build.json", typecheck: "tsc -p tsconfig.json --noEmit" },
+      : { typecheck: "tsc -p tsconfig.json --noEmit" },
     dependencies,
     devDependencies: workspace
       ? { "@keyway/tsc7": "workspace:*", "@types/node": "^24.0.0" }
@@ -346,11 +348,21 @@ export const plugin: Plugin = {
   package: (ctx) => {
     Object.assign(ctx.packageJson, packageJson(ctx.model, ctx.keywayVersion))
     ctx.readme.push(...readme(ctx.model))
-    ctx.files.set("tsconfig.json", `${JSON.stringify({ compilerOptions, include: ["src"] }, null, 2)}\n`)
+    if (!ctx.keywayVersion.startsWith("workspace:"))
+      ctx.readme.push(
+        `## Installing\n\nThis package was generated outside a Keyway workspace, ready to use: \`dist/\` (JavaScript and \`.d.ts\`) was compiled by \`keyway generate\`, so plain \`node\` imports it and \`tsc\` (\`moduleResolution\` node16, nodenext or bundler) type-checks against it. Add it to a project with \`npm install ./<this folder>\` (it depends on \`@keyway/core\` ${ctx.keywayVersion} and the auth plugins it uses). Regenerate it rather than editing or building it.`,
+      )
+    const workspace = ctx.keywayVersion.startsWith("workspace:")
+    const { customConditions: _dev, ...standalone } = compilerOptions
     ctx.files.set(
-      "tsconfig.build.json",
-      `${JSON.stringify({ extends: "./tsconfig.json", compilerOptions: { rootDir: "src", outDir: "dist", noEmit: false }, include: ["src"] }, null, 2)}\n`,
+      "tsconfig.json",
+      `${JSON.stringify({ compilerOptions: workspace ? compilerOptions : standalone, include: ["src"] }, null, 2)}\n`,
     )
+    if (workspace)
+      ctx.files.set(
+        "tsconfig.build.json",
+        `${JSON.stringify({ extends: "./tsconfig.json", compilerOptions: { rootDir: "src", outDir: "dist", noEmit: false }, include: ["src"] }, null, 2)}\n`,
+      )
     ctx.files.set(
       "src/index.ts",
       `/**
