@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `keyway` command. Built (dist/ present): runs the compiled CLI, usable by any project.
+// The `keyway` command. Built (dist/ present, always so when installed): runs the compiled CLI.
 // In the monorepo without a build: runs the TypeScript sources (Node 24 strips types), with the
 // `@keyway/source` export condition so that @keyway/* packages resolve to their sources too.
 import { existsSync } from "node:fs"
@@ -9,9 +9,10 @@ import module from "node:module"
 // ts-morph load several times faster from the second run on.
 module.enableCompileCache?.()
 
+// KEYWAY_FROM_SOURCE=1 runs the sources even when built (tests compare both: same output).
 const dist = new URL("../dist/cli/Main.js", import.meta.url)
 let entry = dist
-if (!existsSync(dist)) {
+if (!existsSync(dist) || process.env.KEYWAY_FROM_SOURCE === "1") {
   entry = new URL("../src/cli/Main.ts", import.meta.url)
   if (typeof module.registerHooks === "function") {
     module.registerHooks({

@@ -17,7 +17,8 @@
  * @since 0.1.0
  */
 import { existsSync, readFileSync } from "node:fs"
-import { dirname, join, relative, resolve } from "node:path"
+import { dirname, join, relative, resolve, sep } from "node:path"
+import { fileURLToPath } from "node:url"
 import type { ProviderDescriptor } from "@keyway/core/Descriptor"
 import { packageNameFor, type ResolvedConfig, stableStringify } from "./Config.ts"
 import { DescriptorError, type GenerateError, Problems, SpecError } from "./Errors.ts"
@@ -123,22 +124,58 @@ const extraOf = (input: ProviderInput, config: ResolvedConfig): string =>
     keywayVersion: keywayVersionFor(input, config),
   })
 
+const outside = (root: string, dir: string): boolean => {
+  const rel = relative(root, dir)
+  return rel.startsWith("..") || resolve(rel) === rel
+}
+
+let keywayWorkspace: string | null | undefined
+
 /**
- * The `@keyway/*` version range of a package: the configuration's, except that a package written
- * outside the project root (e.g. `--out ../elsewhere`) gets a registry range that the generating
+ * The Keyway monorepo the generator runs from (the folder of its `pnpm-workspace.yaml`), or
+ * `undefined` when the generator is installed (under `node_modules`, e.g. from a tarball or the
+ * registry): only there can a generated package depend on `@keyway/*` with `workspace:*`.
+ *
+ * @example
+ * ```ts
+ * import { Pipeline } from "@keyway/codegen"
+ * Pipeline.keywayWorkspaceRoot() // "/home/me/keyway" in a clone, undefined when installed
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const keywayWorkspaceRoot = (): string | undefined => {
+  if (keywayWorkspace !== undefined) return keywayWorkspace ?? undefined
+  keywayWorkspace = null
+  const here = dirname(fileURLToPath(import.meta.url))
+  if (!here.split(sep).includes("node_modules"))
+    for (let dir = here; dirname(dir) !== dir; dir = dirname(dir))
+      if (existsSync(join(dir, "pnpm-workspace.yaml"))) {
+        keywayWorkspace = dir
+        break
+      }
+  return keywayWorkspace ?? undefined
+}
+
+/**
+ * The `@keyway/*` version range of a package: the configuration's, except that a `workspace:`
+ * range is replaced by a registry range when the package could not resolve it: when it is
+ * written outside the project root (e.g. `--out ../elsewhere`) or outside the Keyway monorepo
+ * (an installed generator, a project of its own). The registry range is one that the generating
  * Keyway satisfies: `^` its own version (every public `@keyway/*` package has the same version).
  *
  * @example
  * ```ts
  * import { Pipeline } from "@keyway/codegen"
- * Pipeline.keywayVersionFor(input, config) // "workspace:*" inside the project, "^0.1.0" outside
+ * Pipeline.keywayVersionFor(input, config) // "workspace:*" in the monorepo, "^0.1.0" elsewhere
  * ```
  *
  * @since 0.1.0
  */
 export const keywayVersionFor = (input: ProviderInput, config: ResolvedConfig): string => {
-  const rel = relative(config.root, input.outDir)
-  return config.keywayVersion.startsWith("workspace:") && (rel.startsWith("..") || resolve(rel) === rel)
+  if (!config.keywayVersion.startsWith("workspace:")) return config.keywayVersion
+  const workspace = keywayWorkspaceRoot()
+  return outside(config.root, input.outDir) || workspace === undefined || outside(workspace, input.outDir)
     ? `^${Hash.generatorVersion()}`
     : config.keywayVersion
 }

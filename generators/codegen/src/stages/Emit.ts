@@ -85,35 +85,22 @@ export const run = async (model: ProviderModel, files: Files): Promise<void> => 
   }
   const fallbackFrom = join(generatorDir, "package.json")
   const moduleCache = typescript.createModuleResolutionCache(root, (s) => s, options)
-  host.resolveModuleNameLiterals = (literals, containingFile, redirect, opts) =>
+  host.resolveModuleNameLiterals = (literals, containingFile, redirect, opts, containingSource) =>
     literals.map((literal) => {
       const name = literal.text
-      const found = typescript.resolveModuleName(name, containingFile, opts, host, moduleCache, redirect)
-      if (found.resolvedModule || name.startsWith(".")) return found
-      return typescript.resolveModuleName(name, fallbackFrom, opts, host, moduleCache, redirect)
+      const mode = typescript.getModeForUsageLocation(containingSource, literal, opts)
+      const resolve = (from: string) =>
+        typescript.resolveModuleName(name, from, opts, host, moduleCache, redirect, mode)
+      const found = resolve(containingFile)
+      return found.resolvedModule || name.startsWith(".") ? found : resolve(fallbackFrom)
     })
-  host.resolveTypeReferenceDirectiveReferences = (refs, containingFile, redirect, opts, mode) =>
+  host.resolveTypeReferenceDirectiveReferences = (refs, containingFile, redirect, opts) =>
     refs.map((ref) => {
       const name = typeof ref === "string" ? ref : ref.fileName.toLowerCase()
-      const found = typescript.resolveTypeReferenceDirective(
-        name,
-        containingFile,
-        opts,
-        host,
-        redirect,
-        undefined,
-        mode,
-      )
-      if (found.resolvedTypeReferenceDirective) return found
-      return typescript.resolveTypeReferenceDirective(
-        name,
-        fallbackFrom,
-        opts,
-        host,
-        redirect,
-        undefined,
-        mode,
-      )
+      const resolve = (from: string) =>
+        typescript.resolveTypeReferenceDirective(name, from, opts, host, redirect)
+      const found = resolve(containingFile)
+      return found.resolvedTypeReferenceDirective ? found : resolve(fallbackFrom)
     })
   const emitted = new Map<string, string>()
   host.writeFile = (f, text) => void emitted.set(relative(root, f).split("\\").join("/"), text)
