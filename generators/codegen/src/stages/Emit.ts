@@ -65,6 +65,9 @@ export const run = async (model: ProviderModel, files: Files): Promise<void> => 
   for (const [name, content] of files)
     if (name.startsWith("src/") && name.endsWith(".ts") && !name.endsWith(".d.ts"))
       virtual.set(join(root, name), content)
+  // The package's own package.json ("type": "module") decides how its files are compiled.
+  const manifest = files.get("package.json")
+  if (manifest !== undefined) virtual.set(join(root, "package.json"), manifest)
   const { customConditions: _dev, noEmit: _noEmit, ...base } = compilerOptions
   const converted = typescript.convertCompilerOptionsFromJson(
     { ...base, rootDir: src, outDir: join(root, "dist"), declaration: true, sourceMap: false },
@@ -76,6 +79,8 @@ export const run = async (model: ProviderModel, files: Files): Promise<void> => 
   const readFile = host.readFile.bind(host)
   const getSourceFile = host.getSourceFile.bind(host)
   host.fileExists = (f) => virtual.has(f) || fileExists(f)
+  const directoryExists = host.directoryExists?.bind(host)
+  host.directoryExists = (d) => d === root || d === src || (directoryExists?.(d) ?? true)
   host.readFile = (f) => virtual.get(f) ?? readFile(f)
   host.getSourceFile = (f, language, onError, create) => {
     const text = virtual.get(f)
@@ -104,7 +109,8 @@ export const run = async (model: ProviderModel, files: Files): Promise<void> => 
     })
   const emitted = new Map<string, string>()
   host.writeFile = (f, text) => void emitted.set(relative(root, f).split("\\").join("/"), text)
-  const program = typescript.createProgram({ rootNames: [...virtual.keys()].sort(), options, host })
+  const rootNames = [...virtual.keys()].filter((f) => f.endsWith(".ts")).sort()
+  const program = typescript.createProgram({ rootNames, options, host })
   const diagnostics = [...typescript.getPreEmitDiagnostics(program), ...program.emit().diagnostics].filter(
     (d) => d.category === typescript.DiagnosticCategory.Error,
   )
