@@ -3,7 +3,7 @@
  * READMEs and of packages generated here (one whose operations all need a header, a query
  * parameter and path parameters) are type-checked with tsc7 against the package's sources.
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { outRoot, pkgDir, project, run, typecheck } from "./helpers.ts"
@@ -19,6 +19,7 @@ const checkReadme = (packageDir: string, name: string) => {
   const pkg = JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8")) as { name: string }
   const blocks = tsBlocks(readFileSync(join(packageDir, "README.md"), "utf8"))
   const dir = join(outRoot, "readme", name)
+  rmSync(dir, { recursive: true, force: true })
   mkdirSync(dir, { recursive: true })
   for (const [i, block] of blocks.entries()) writeFileSync(join(dir, `block-${i}.ts`), block)
   writeFileSync(
