@@ -115,8 +115,24 @@ export interface TokenLifecycle {
 }
 
 /**
- * When a token expires, in epoch ms: from `expires_in` (seconds), else the JWT `exp` claim of
- * the access token, else `now + defaultLifetimeMs`.
+ * The longest lifetime a token is believed to have: one year. A longer `expires_in` (a provider
+ * printing `1e12`) is clamped to it, so a token is refreshed at least once a year and an expiry
+ * never overflows a date.
+ *
+ * @example
+ * ```ts
+ * import { TokenLifecycle } from "@keyway/core"
+ * TokenLifecycle.maxLifetimeSeconds // 31536000
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const maxLifetimeSeconds = 365 * 24 * 3600
+
+/**
+ * When a token expires, in epoch ms: from `expires_in` (seconds, clamped to
+ * {@link maxLifetimeSeconds}), else the JWT `exp` claim of the access token, else
+ * `now + defaultLifetimeMs`. A zero, negative or non-finite `expires_in` is ignored.
  *
  * @example
  * ```ts
@@ -132,7 +148,7 @@ export const expiryFrom = (
   defaultLifetimeMs: number,
 ): number => {
   if (typeof input.expiresIn === "number" && Number.isFinite(input.expiresIn) && input.expiresIn > 0) {
-    return now + input.expiresIn * 1000
+    return now + Math.min(input.expiresIn, maxLifetimeSeconds) * 1000
   }
   const exp = jwtExpiry(input.accessToken)
   return exp ?? now + defaultLifetimeMs

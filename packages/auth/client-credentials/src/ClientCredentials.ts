@@ -38,6 +38,7 @@ import {
   type Descriptor,
   Errors,
   Http,
+  Origin,
   TokenLifecycle,
   TokenRequest,
   type TokenStore,
@@ -148,6 +149,8 @@ const checkConfig = (config: Config): Effect.Effect<void, Errors.ConfigError> =>
  */
 export const make = Effect.fn("ClientCredentials.make")(function* (config: Config) {
   yield* checkConfig(config)
+  // The client secret travels to the token URL: https, or loopback http (allowInsecureHttp aside).
+  yield* Origin.requireSecure({ tokenUrl: config.tokenUrl })
   const defaultScopes = requestScopesOf(config)
   const unknown = unknownScopes(config, defaultScopes)
   if (unknown.length > 0) {
