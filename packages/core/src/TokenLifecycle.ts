@@ -9,6 +9,11 @@
  *   half its lifetime, so a one-minute session is not refreshed on every call).
  * - **Refresh once on 401**: `invalidate` marks the rejected access token; the next `get` refreshes
  *   even if the clock says the token is still good.
+ * - **Bounded when the provider keeps refusing**: a token refused within a minute of being
+ *   obtained counts as a refusal in a row. From the second in a row, a new token is requested at
+ *   most once per back-off window (1 s, 2 s, 4 s, ... up to 5 minutes); in between, `get` fails
+ *   at once with `CredentialsExpired` ("the provider keeps refusing fresh tokens") and sends
+ *   nothing. A token that lasts longer than a minute starts the count afresh.
  * - **Expiry** from `expires_in`, else a JWT `exp`, else the configured default lifetime
  *   ({@link expiryFrom}).
  * - **Rotation safety**: a new token set is written to the {@link TokenStore} with
@@ -33,7 +38,7 @@
  * @since 0.1.0
  */
 import { Cause, Clock, Deferred, Duration, Effect, Redacted, Schedule, type Scope } from "effect"
-import { type AuthError, ReauthorizationRequired } from "./Errors.ts"
+import { type AuthError, CredentialsExpired, ReauthorizationRequired } from "./Errors.ts"
 import * as TokenStore from "./TokenStore.ts"
 
 /**
@@ -155,6 +160,25 @@ export const expiryFrom = (
 }
 
 /**
+ * How long a new token must survive before a refusal of it no longer counts as "refused in a
+ * row" (one minute), and the back-off before the next token request after `n` refusals in a row
+ * (none for the first; then 1 s doubling, at most 5 minutes).
+ *
+ * @example
+ * ```ts
+ * import { TokenLifecycle } from "@keyway/core"
+ * TokenLifecycle.refusalBackoffMs(1) // 0
+ * TokenLifecycle.refusalBackoffMs(3) // 2000
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const refusalBackoffMs = (refusalsInARow: number): number =>
+  refusalsInARow < 2 ? 0 : Math.min(1000 * 2 ** (refusalsInARow - 2), 300_000)
+
+const REFUSAL_WINDOW_MS = 60_000
+
+/**
  * The `exp` claim of a JWT in epoch ms, or `undefined` when the token is not a JWT.
  *
  * @example
@@ -201,6 +225,8 @@ export const make = Effect.fnUntraced(function* (options: Options) {
 
   const cache = new Map<string, TokenStore.StoredToken>()
   const rejected = new Map<string, string>()
+  // Refusals in a row per key: how many fresh tokens the server refused, and when the last was.
+  const refusals = new Map<string, { readonly count: number; readonly at: number }>()
   const inflight = new Map<string, Deferred.Deferred<TokenStore.StoredToken, AuthError>>()
 
   const keyOf = (scopes: ReadonlyArray<string>) =>
@@ -282,6 +308,19 @@ export const make = Effect.fnUntraced(function* (options: Options) {
                 reason: current.needsReauthorization,
               })
             }
+            const refusal = refusals.get(id)
+            if (
+              refusal !== undefined &&
+              current?.accessToken !== undefined &&
+              rejected.get(id) === Redacted.value(current.accessToken) &&
+              now < refusal.at + refusalBackoffMs(refusal.count)
+            ) {
+              const waitS = Math.ceil((refusal.at + refusalBackoffMs(refusal.count) - now) / 1000)
+              return yield* new CredentialsExpired({
+                provider: options.provider,
+                reason: `the provider keeps refusing fresh tokens (${refusal.count} in a row answered 401); next token request in ${waitS} s`,
+              })
+            }
             const obtained = yield* options
               .fetch(current, k.scopes)
               .pipe(
@@ -361,17 +400,36 @@ export const make = Effect.fnUntraced(function* (options: Options) {
     })
 
   const invalidate = (scopes: ReadonlyArray<string>, accessToken: Redacted.Redacted<string>) =>
-    Effect.sync(() => {
-      const id = TokenStore.keyString(keyOf(scopes))
-      rejected.set(id, Redacted.value(accessToken))
-      const cached = cache.get(id)
-      if (
-        cached?.accessToken !== undefined &&
-        Redacted.value(cached.accessToken) === Redacted.value(accessToken)
-      ) {
-        cache.delete(id)
-      }
-    })
+    Effect.clockWith((clock) =>
+      Effect.sync(() => {
+        const id = TokenStore.keyString(keyOf(scopes))
+        const now = clock.currentTimeMillisUnsafe()
+        const cached = cache.get(id)
+        const value = Redacted.value(accessToken)
+        if (rejected.get(id) !== value) {
+          // A token refused soon after it was obtained, and obtained after the previous refusal:
+          // one more refusal in a row. Otherwise (it served for a while) the count starts afresh.
+          const previous = refusals.get(id)
+          const obtainedAt =
+            cached?.accessToken !== undefined && Redacted.value(cached.accessToken) === value
+              ? cached.obtainedAt
+              : undefined
+          const inARow =
+            previous !== undefined &&
+            obtainedAt !== undefined &&
+            obtainedAt >= previous.at &&
+            now - obtainedAt < REFUSAL_WINDOW_MS
+          refusals.set(id, { count: inARow ? previous.count + 1 : 1, at: now })
+        }
+        rejected.set(id, value)
+        if (
+          cached?.accessToken !== undefined &&
+          Redacted.value(cached.accessToken) === Redacted.value(accessToken)
+        ) {
+          cache.delete(id)
+        }
+      }),
+    )
 
   const put = (scopes: ReadonlyArray<string>, obtained: Obtained) =>
     Effect.gen(function* () {
