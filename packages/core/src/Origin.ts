@@ -221,6 +221,6 @@ export const relation = (from: string, to: string): "same" | "cross" | "downgrad
   const a = of(from)
   const b = of(to)
   if (b === undefined) return "cross"
-  if (a !== undefined && a.startsWith("https:") && b.startsWith("http:")) return "downgrade"
+  if (a?.startsWith("https:") && b.startsWith("http:")) return "downgrade"
   return a === b ? "same" : "cross"
 }
