@@ -162,6 +162,8 @@ describe("connect()", () => {
     const pending = connect({
       provider: "cch",
       clientId: "id",
+      // CCH turns PKCE off: only a confidential client may connect.
+      clientSecret: "s",
       authorizeUrl: sb.urls.authorizeUrl,
       tokenUrl: sb.urls.tokenUrl,
       tokenStore: TokenStore.layerMemory,
@@ -169,5 +171,51 @@ describe("connect()", () => {
       onAuthorizeUrl: () => controller.abort(),
     })
     await expect(pending).rejects.toMatchObject({ _tag: "ConnectError", reason: "aborted" })
+  })
+})
+
+describe("connect refuses what would leak a grant (issue 12)", () => {
+  it("a public client of a provider without PKCE, before listening or sending anything", async () => {
+    let printed = false
+    const refused = await connect({
+      provider: "cch",
+      clientId: "id",
+      authorizeUrl: "https://auth.example/authorize",
+      tokenUrl: "https://auth.example/token",
+      tokenStore: TokenStore.layerMemory,
+      onAuthorizeUrl: () => {
+        printed = true
+      },
+    }).catch((e: unknown) => e)
+    expect(refused).toMatchObject({ _tag: "ConfigError", path: "pkce" })
+    expect(printed).toBe(false)
+  })
+
+  it.each([
+    ["authorizeUrl", { authorizeUrl: "http://auth.example/authorize" }],
+    ["tokenUrl", { tokenUrl: "http://auth.example/token" }],
+    ["revokeUrl", { revokeUrl: "http://auth.example/revoke" }],
+  ])("plain http to a non-loopback host for %s, unless --allow-insecure-http", async (field, urls) => {
+    const base = {
+      provider: "cch",
+      clientId: "id",
+      clientSecret: "s",
+      authorizeUrl: "https://auth.example/authorize",
+      tokenUrl: "https://auth.example/token",
+      tokenStore: TokenStore.layerMemory,
+      ...urls,
+    }
+    const refused = await connect(base).catch((e: unknown) => e)
+    expect(refused).toMatchObject({ _tag: "ConfigError", path: field })
+    // Allowed, the check passes: the config is accepted (nothing is listened on or sent here).
+    expect(
+      Connect.checkConfig(
+        Connect.pluginConfig(await ProviderLookup.authorizationCode("cch", process.cwd()), {
+          ...base,
+          allowInsecureHttp: true,
+        }),
+      ),
+    ).toBeUndefined()
+    expect(Cli.options(["cch", "--client-id", "x", "--allow-insecure-http"]).allowInsecureHttp).toBe(true)
   })
 })
