@@ -290,7 +290,14 @@ const run = (
                 Effect.andThen(
                   Effect.matchEffect(sendOnce(attempt), {
                     onFailure: (error) => onError(attempt, error),
-                    onSuccess: (again) => classify(attempt, again.response),
+                    onSuccess: (again) =>
+                      runtime.auth.onAccepted === undefined ||
+                      Auth.isUnauthorized(runtime.auth, again.response)
+                        ? classify(attempt, again.response)
+                        : Effect.andThen(
+                            runtime.auth.onAccepted(again, callInfo(attempt)),
+                            Effect.suspend(() => classify(attempt, again.response)),
+                          ),
                   }),
                 ),
               )

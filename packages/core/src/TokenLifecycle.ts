@@ -13,7 +13,8 @@
  *   obtained counts as a refusal in a row. From the second in a row, a new token is requested at
  *   most once per back-off window (1 s, 2 s, 4 s, ... up to 5 minutes); in between, `get` fails
  *   at once with `CredentialsExpired` ("the provider keeps refusing fresh tokens") and sends
- *   nothing. A token that lasts longer than a minute starts the count afresh.
+ *   nothing. A token the server accepts after a refresh (`accepted`), or one that lasts longer
+ *   than a minute, starts the count afresh.
  * - **Expiry** from `expires_in`, else a JWT `exp`, else the configured default lifetime
  *   ({@link expiryFrom}).
  * - **Rotation safety**: a new token set is written to the {@link TokenStore} with
@@ -100,6 +101,11 @@ export interface TokenLifecycle {
     scopes: ReadonlyArray<string>,
     accessToken: Redacted.Redacted<string>,
   ) => Effect.Effect<void>
+  /**
+   * The server accepted the token of this scope set after a refresh (`Auth.onAccepted`): ends a
+   * run of refused tokens, so the next refusal is a first one again.
+   */
+  readonly accepted: (scopes: ReadonlyArray<string>) => Effect.Effect<void>
   /** Refreshes now, whatever the expiry says (single flight with concurrent `get`s). */
   readonly refresh: (scopes: ReadonlyArray<string>) => Effect.Effect<TokenStore.StoredToken, AuthError>
   /** Stores a token set obtained outside `fetch` (an authorization code exchange). */
@@ -431,6 +437,11 @@ export const make = Effect.fnUntraced(function* (options: Options) {
       }),
     )
 
+  const accepted = (scopes: ReadonlyArray<string>) =>
+    Effect.sync(() => {
+      refusals.delete(idOf(scopes))
+    })
+
   const put = (scopes: ReadonlyArray<string>, obtained: Obtained) =>
     Effect.gen(function* () {
       const k = keyOf(scopes)
@@ -501,6 +512,7 @@ export const make = Effect.fnUntraced(function* (options: Options) {
     connection,
     get,
     invalidate,
+    accepted,
     refresh,
     put,
     clear,

@@ -482,3 +482,64 @@ describe("item 13: nonsensical expires_in", () => {
     }),
   )
 })
+
+describe("item 13 through the call pipeline", () => {
+  /** A plugin on TokenLifecycle, as the token plugins are written. */
+  const lifecyclePlugin = (fetches: { n: number }) =>
+    Layer.effect(
+      Auth.Auth,
+      Effect.gen(function* () {
+        const tokens = yield* TokenLifecycle.make({
+          provider: "p",
+          fetch: () =>
+            Effect.sync(() => ({ accessToken: Redacted.make(`t${++fetches.n}`), expiresIn: 3600 })),
+        })
+        return Auth.make({
+          name: "lifecycle",
+          authenticate: (request) =>
+            Effect.map(tokens.get([]), (t) =>
+              Http.setHeader(request, "authorization", `Bearer ${Redacted.value(t.accessToken!)}`),
+            ),
+          onUnauthorized: (failed) =>
+            Effect.as(
+              tokens.invalidate([], Redacted.make(Http.placed(failed.request, Http.bearer) ?? "")),
+              "retry" as const,
+            ),
+          onAccepted: () => tokens.accepted([]),
+        })
+      }),
+    )
+
+  it("every call answered 401: two token requests, then typed failures that send nothing", async () => {
+    api.setDefault(Server.json(401, { error: "invalid_token" }))
+    const fetches = { n: 0 }
+    const client = Client.make<paths>({ provider: "p", baseUrl: api.url, auth: lifecyclePlugin(fetches) })
+    const first = await client.GET("/pets")
+    assert.strictEqual(first.response.status, 401)
+    const outcomes: Array<{ _tag: string; message: string }> = []
+    for (let call = 0; call < 10; call++) outcomes.push(await client.GET("/pets").catch((e) => e))
+    assert.strictEqual(fetches.n, 2)
+    assert.isTrue(outcomes.every((e) => e._tag === "CredentialsExpired"))
+    assert.match(outcomes[0]!.message, /keeps refusing fresh tokens/)
+    // The first call sent twice (t1, then t2), the second once (t2 refused again); then nothing.
+    assert.strictEqual(api.seen.length, 3)
+    await client.close()
+  })
+
+  it("a provider that accepts the refreshed token recovers on every call (onAccepted ends the run)", async () => {
+    const revoked = new Set<string>()
+    api.setDefault((req, res) => {
+      const token = String(req.headers.authorization)
+      Server.json(revoked.has(token) ? 401 : 200, [])(req, res, "")
+    })
+    const fetches = { n: 0 }
+    const client = Client.make<paths>({ provider: "p", baseUrl: api.url, auth: lifecyclePlugin(fetches) })
+    for (let call = 1; call <= 6; call++) {
+      revoked.add(`Bearer t${fetches.n === 0 ? 1 : fetches.n}`)
+      const { response } = await client.GET("/pets")
+      assert.strictEqual(response.status, 200)
+    }
+    assert.strictEqual(fetches.n, 7)
+    await client.close()
+  })
+})

@@ -635,6 +635,8 @@ export const make = Effect.fn("AuthorizationCode.make")(function* (config: Confi
       yield* watch(lifecycle.get(grantScopes), call.correlationId)
       return "retry" as const
     }),
+    // The refreshed token worked: a run of refused tokens is over.
+    onAccepted: () => lifecycle.accepted(grantScopes),
     release: Effect.gen(function* () {
       if (ahead !== undefined) yield* Fiber.interrupt(ahead)
       aheadActive = false

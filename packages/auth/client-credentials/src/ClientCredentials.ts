@@ -231,6 +231,8 @@ export const make = Effect.fn("ClientCredentials.make")(function* (config: Confi
       )
       return "retry" as const
     }),
+    // The new token worked: a run of refused tokens is over.
+    onAccepted: (_accepted, call) => lifecycle.accepted(scopesOf(call)),
     release: Effect.suspend(() =>
       Effect.forEach([defaultScopes, ...used.values()], (scopes) => lifecycle.clear(scopes), {
         discard: true,
