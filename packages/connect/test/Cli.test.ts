@@ -219,3 +219,23 @@ describe("connect refuses what would leak a grant (issue 12)", () => {
     expect(Cli.options(["cch", "--client-id", "x", "--allow-insecure-http"]).allowInsecureHttp).toBe(true)
   })
 })
+
+describe("what already held: the callback page (issue 12)", () => {
+  it("listens on 127.0.0.1 only and escapes what it prints", async () => {
+    const { Loopback } = await import("../src/index.ts")
+    const listener = await Loopback.listen()
+    expect(new URL(listener.redirectUri).hostname).toBe("127.0.0.1")
+    const waiting = listener.wait(async () => ({
+      status: 400,
+      title: "<script>alert(1)</script>",
+      text: `"quoted" & <b>bold</b>`,
+      error: new Error("refused"),
+    }))
+    waiting.catch(() => {})
+    const page = await (await fetch(`${listener.redirectUri}?state=x`)).text()
+    expect(page).not.toContain("<script>")
+    expect(page).not.toContain("<b>")
+    expect(page).toContain("&#60;script&#62;")
+    await listener.close()
+  })
+})

@@ -543,3 +543,18 @@ describe("item 13 through the call pipeline", () => {
     await client.close()
   })
 })
+
+describe("what already held: redirects are not followed", () => {
+  it("a 302 to another origin is handed back; nothing (and no credential) goes there", async () => {
+    const auth = counting()
+    api.setDefault((_req, res) => {
+      res.writeHead(302, { location: `${other.url}/steal` })
+      res.end()
+    })
+    const client = Client.make<paths>({ provider: "p", baseUrl: api.url, auth: auth.layer })
+    const { response } = await client.GET("/pets")
+    assert.strictEqual(response.status, 302)
+    assert.strictEqual(other.seen.length, 0)
+    await client.close()
+  })
+})
