@@ -35,7 +35,7 @@
  *
  * @since 0.1.0
  */
-import { Effect, Random, Tracer } from "effect"
+import { Effect, Fiber, Random, Tracer } from "effect"
 import * as Auth from "./Auth.ts"
 import * as Correlation from "./Correlation.ts"
 import {
@@ -227,11 +227,20 @@ const run = (
       })
     // What a call waits for besides its attempts (a token, a refresh after a 401) counts against
     // the same deadline: a token endpoint that never answers cannot hold the call past it.
+    // Cheap on the hot path: the effect runs at once in a child fiber; when it is already done
+    // (a cached token), its result is used as it is. Only an effect that really waits is raced
+    // against the time left.
     const withinDeadline = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E | TimeoutError> => {
       const left = deadline - clock.currentTimeMillisUnsafe()
-      return left <= 0
-        ? Effect.fail(deadlineError())
-        : Effect.timeoutOrElse(effect, { duration: left, orElse: () => Effect.fail(deadlineError()) })
+      if (left <= 0) return Effect.fail(deadlineError())
+      return Effect.flatMap(Effect.forkChild(effect, { startImmediately: true }), (fiber) => {
+        const done = fiber.pollUnsafe()
+        if (done !== undefined) return done
+        return Effect.timeoutOrElse(Fiber.join(fiber), {
+          duration: left,
+          orElse: () => Effect.andThen(Fiber.interrupt(fiber), Effect.fail(deadlineError())),
+        })
+      })
     }
     const refused = options.anonymous
       ? undefined
