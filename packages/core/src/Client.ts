@@ -669,7 +669,11 @@ const settingsLayer = (options: Pick<BaseOptions, "allowInsecureHttp" | "limits"
 export const make = <Paths extends {}, Media extends MediaType = MediaType>(
   options: Options,
 ): Client<Paths, Media> => {
-  const invalid = checkOptions(options)
+  const invalid =
+    checkOptions(options) ??
+    (options.correlation !== undefined && !HEADER_NAME.test(options.correlation.header)
+      ? new ConfigError({ path: "correlation.header", message: "not a valid HTTP header name" })
+      : undefined)
   if (invalid !== undefined) throw invalid
   const settings = Layer.mergeAll(
     options.correlation ? Correlation.layer(options.correlation) : Layer.empty,

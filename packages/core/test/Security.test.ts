@@ -392,6 +392,17 @@ describe("item 12: header values", () => {
         }),
       /not a valid HTTP header/,
     )
+    assert.throws(
+      () =>
+        Client.make<paths>({
+          provider: "p",
+          baseUrl: api.url,
+          auth: Auth.layerNone,
+          correlation: { header: "X-Id\r\nX-Evil" },
+        }),
+      /correlation|not a valid HTTP header name/,
+    )
+    assert.strictEqual(api.seen.length, 0)
   })
 })
 
