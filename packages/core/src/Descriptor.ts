@@ -305,7 +305,16 @@ export const Pagination = Schema.Struct({
 export type Pagination = typeof Pagination.Type
 
 /**
- * A variable of the base URL or of an auth URL.
+ * A variable of the base URL or of an auth URL. Its value must be a hostname or DNS label
+ * ({@link defaultVariablePattern}) unless the variable gives a `pattern` or an `enum`.
+ *
+ * @example
+ * ```yaml
+ * variables:
+ *   subdomain: { description: "Account subdomain", default: www }
+ *   server: { description: "Host and port", pattern: "[a-z0-9.-]+(:[0-9]{1,5})?" }
+ *   region: { enum: [eu, us] }
+ * ```
  *
  * @since 0.1.0
  */
@@ -324,6 +333,17 @@ export const Variable = Schema.Struct({
     }),
   ),
 }).annotate({ identifier: "Variable" })
+/**
+ * A variable's definition, as decoded.
+ *
+ * @example
+ * ```ts
+ * import type { Descriptor } from "@keyway/core"
+ * const region: Descriptor.Variable = { enum: ["eu", "us"] }
+ * ```
+ *
+ * @since 0.1.0
+ */
 export type Variable = typeof Variable.Type
 
 /**

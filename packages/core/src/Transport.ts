@@ -52,7 +52,14 @@ export interface TransportShape {
 }
 
 /**
- * What one send can fail with.
+ * What one send can fail with: the network, the attempt's timeout, or a body past
+ * `maxResponseBytes`.
+ *
+ * @example
+ * ```ts
+ * import type { Transport } from "@keyway/core"
+ * const retryable = (e: Transport.SendError) => e._tag !== "ResponseTooLarge"
+ * ```
  *
  * @since 0.1.0
  */
