@@ -571,7 +571,7 @@ const wrapMethods = <Paths extends {}>(
     out[method] = (url: string, init?: Record<string, unknown> & { readonly keyway?: InternalOptions }) => {
       // Pagination follows next-page URLs with an empty path and the route template given here.
       const route = init?.keyway?.route ?? url
-      const badParam = checkPathParams(init)
+      const badParam = init === undefined ? undefined : (checkPathParams(init) ?? checkCallHeaders(init))
       if (badParam !== undefined) return Promise.reject(badParam)
       const sink: { response?: Response } = {}
       return call(url, {
@@ -626,6 +626,23 @@ const checkOptions = (options: BaseOptions): ConfigError | undefined => {
   for (const name in options.headers) {
     const value = options.headers[name]!
     if (!HEADER_NAME.test(name) || !HEADER_VALUE.test(value)) {
+      return new ConfigError({
+        path: `headers.${name.replace(/[^\x21-\x7e]/g, "?")}`,
+        message: "not a valid HTTP header (a name is a token; a value has no CR, LF or NUL)",
+      })
+    }
+  }
+  return undefined
+}
+
+/** A header of one call that `fetch` would refuse with a raw `TypeError` (a CR or LF in it). */
+const checkCallHeaders = (init: Record<string, unknown> | undefined): ConfigError | undefined => {
+  const headers = init?.headers
+  if (headers === undefined || headers === null || typeof headers !== "object" || headers instanceof Headers)
+    return undefined
+  for (const [name, value] of Object.entries(headers as Record<string, unknown>)) {
+    if (value === undefined || value === null) continue
+    if (!HEADER_NAME.test(name) || !HEADER_VALUE.test(String(value))) {
       return new ConfigError({
         path: `headers.${name.replace(/[^\x21-\x7e]/g, "?")}`,
         message: "not a valid HTTP header (a name is a token; a value has no CR, LF or NUL)",

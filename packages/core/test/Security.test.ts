@@ -383,6 +383,12 @@ describe("item 12: header values", () => {
       .catch((e) => e)
     assert.strictEqual(error._tag, "ConfigError")
     assert.strictEqual(error.path, "idempotencyKey")
+    // The same for a header given to one call (fetch would throw a raw TypeError).
+    const header = await client
+      .GET("/pets", { headers: { "Idempotency-Key": "k\r\nX-Evil: 1" } })
+      .catch((e) => e)
+    assert.strictEqual(header._tag, "ConfigError")
+    assert.strictEqual(header.path, "headers.Idempotency-Key")
     assert.strictEqual(api.seen.length, 0)
     await client.close()
   })
