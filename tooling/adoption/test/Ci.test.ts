@@ -15,8 +15,8 @@ const commands = (file: string) =>
 
 describe("CI runs the README's test command", () => {
   it(".ci/run is one command: scripts/run.sh test", () => {
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a line of shell, not a template
     expect(commands(".ci/run")).toEqual([
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a line of shell, not a template
       'exec bash "$(dirname "${BASH_SOURCE[0]}")/../scripts/run.sh" test "$@"',
     ])
   })
