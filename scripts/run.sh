@@ -75,5 +75,6 @@ check "packages" bash -c 'bash scripts/pack.sh "$1" && node scripts/packages.ts 
 
 step "tests (pnpm test)"
 [ "${#failed[@]}" -eq 0 ] || echo "failed before the tests: ${failed[*]}"
-# scripts/test.ts counts the checks into its summary, which stays the last line of the run.
-KEYWAY_CHECKS_PASSED="${#passed[@]}" KEYWAY_CHECKS_FAILED="${#failed[@]}" pnpm test "$@"
+# `pnpm test` is scripts/test.ts; run directly, so that no line of pnpm's follows its summary,
+# which counts the checks too and stays the last line of the run.
+KEYWAY_CHECKS_PASSED="${#passed[@]}" KEYWAY_CHECKS_FAILED="${#failed[@]}" node scripts/test.ts "$@"

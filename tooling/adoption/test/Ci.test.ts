@@ -34,6 +34,6 @@ describe("CI runs the README's test command", () => {
     ])
       expect(run).toContain(step)
     // the tests come last, so that their summary line is the run's last line
-    expect(commands("scripts/run.sh").at(-1)).toMatch(/ pnpm test "\$@"$/)
+    expect(commands("scripts/run.sh").at(-1)).toMatch(/ node scripts\/test\.ts "\$@"$/)
   })
 })
