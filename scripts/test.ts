@@ -21,7 +21,7 @@ const walk = (dir: string, depth: number) => {
 }
 const findReports = () => {
   reports.length = 0
-  for (const top of ["packages", "generators", "examples"]) {
+  for (const top of ["packages", "generators", "examples", "tooling", "bench"]) {
     if (Fs.existsSync(Path.join(root, top))) walk(Path.join(root, top), 0)
   }
   return reports

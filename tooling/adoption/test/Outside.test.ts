@@ -25,11 +25,19 @@ const version = (
   JSON.parse(readFileSync(join(repo, "generators", "codegen", "package.json"), "utf8")) as { version: string }
 ).version
 
-/** The environment of a user's shell: the toolchain's node first, nothing of pnpm's run. */
+/**
+ * The environment of a user's shell: the toolchain's node first, nothing of pnpm's run (but the
+ * registry and cache settings). turbo passes the machine's CA and proxy settings through
+ * (tooling/adoption/turbo.json): without NODE_EXTRA_CA_CERTS, npm's requests fail and retry.
+ */
 const userEnv = (): NodeJS.ProcessEnv => {
   const env: NodeJS.ProcessEnv = {}
   for (const [k, v] of Object.entries(process.env))
-    if (!/^(npm_|pnpm_|PNPM_|INIT_CWD$|NODE_OPTIONS$|VITEST|TURBO_)/i.test(k)) env[k] = v
+    if (
+      !/^(npm_|pnpm_|INIT_CWD$|NODE_OPTIONS$|VITEST|TURBO_)/i.test(k) ||
+      /^npm_config_(registry|cache)$/.test(k)
+    )
+      env[k] = v
   env.PATH = `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ""}`
   env.CI = "1"
   env.npm_config_fund = "false"
