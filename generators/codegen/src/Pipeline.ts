@@ -20,7 +20,7 @@ import { existsSync, readFileSync } from "node:fs"
 import { dirname, join, relative, resolve } from "node:path"
 import type { ProviderDescriptor } from "@keyway/core/Descriptor"
 import { packageNameFor, type ResolvedConfig, stableStringify } from "./Config.ts"
-import { DescriptorError, type GenerateError, Problems, SpecError } from "./Errors.ts"
+import { DescriptorError, type GenerateError, LintProblem, Problems, SpecError } from "./Errors.ts"
 import * as Hash from "./Hash.ts"
 import { type ProviderInput, type ProviderModel, pascalCase } from "./Model.ts"
 import { type Files, order, type Plugin, type Problem, type Stage } from "./Plugin.ts"
@@ -39,6 +39,8 @@ export interface Result {
   readonly outDir: string
   /** Every input file (absolute), for `--watch`. */
   readonly sources: ReadonlyArray<string>
+  /** What lint found (warnings; with `strict` they fail the run instead). */
+  readonly warnings: ReadonlyArray<LintProblem>
 }
 
 /**
@@ -51,6 +53,8 @@ export interface RunOptions {
   readonly check: boolean
   /** Regenerate even when the inputs are unchanged. */
   readonly force?: boolean | undefined
+  /** Lint warnings are errors. */
+  readonly strict?: boolean | undefined
   /** Told when a stage starts. */
   readonly onStage?: ((provider: string, stage: Stage) => void) | undefined
   /** Told which files the load stage read, even when a later stage fails (for `--watch`). */
@@ -183,7 +187,14 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
     if (record) {
       const sources = record.sources.map((s) => resolve(input.outDir, s))
       options.onSources?.(input.name, sources)
-      return { provider: input.name, status: "unchanged", differing: [], outDir: input.outDir, sources }
+      return {
+        provider: input.name,
+        status: "unchanged",
+        differing: [],
+        outDir: input.outDir,
+        sources,
+        warnings: [],
+      }
     }
   }
   const timing = process.env.KEYWAY_TIMING ? { last: performance.now(), name: "start" } : undefined
@@ -225,9 +236,14 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
   if (specPath && existsSync(specPath)) {
     sources.push(specPath)
     options.onSources?.(input.name, sources)
-    bundle = Load.bundle(specPath)
+    bundle = await Load.bundle(specPath, { roots: config.refRoots, provider: input.name })
     for (const f of bundle.files) if (!sources.includes(f)) sources.push(f)
     options.onSources?.(input.name, sources)
+    if (options.strict && bundle.diagnostics.length > 0)
+      throw new Problems({
+        provider: input.name,
+        problems: bundle.diagnostics.map((d) => new LintProblem({ ...d, severity: "error" })),
+      })
   } else if (input.specPath) {
     throw new SpecError({
       file: Source.displayPath(input.specPath),
@@ -341,13 +357,21 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
       differing,
       outDir: input.outDir,
       sources,
+      warnings: bundle.diagnostics,
     }
   }
   Write.commit(input.outDir, final)
   if (timing)
     process.stderr.write(`[timing] ${input.name} write ${(performance.now() - timing.last).toFixed(0)} ms\n`)
   await runHooksSafe(plugins, "write", { provider: input.name, files, model, outDir: input.outDir })
-  return { provider: input.name, status: "generated", differing: [], outDir: input.outDir, sources }
+  return {
+    provider: input.name,
+    status: "generated",
+    differing: [],
+    outDir: input.outDir,
+    sources,
+    warnings: bundle.diagnostics,
+  }
 }
 
 const specNameOf = (config: ResolvedConfig, input: ProviderInput, path: string): string => {

@@ -15,7 +15,17 @@
  */
 import { relative } from "node:path"
 import jsyaml from "js-yaml"
-import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml"
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseDocument,
+} from "yaml"
 import { ParseError } from "./Errors.ts"
 
 /**
@@ -60,6 +70,22 @@ export const displayPath = (path: string): string => {
   return rel.startsWith("..") || rel === "" ? path : rel
 }
 
+/**
+ * The largest document the generator reads: 64 MiB (GitHub's REST spec, one of the largest
+ * public ones, is 13 MB).
+ *
+ * @since 0.1.0
+ */
+export const maxDocumentBytes = 64 * 1024 * 1024
+
+/**
+ * The most nodes a YAML document may hold once its aliases are expanded: a spec that a reader
+ * expands into more values than this (a "billion laughs" alias bomb) is refused.
+ *
+ * @since 0.1.0
+ */
+export const maxExpandedNodes = 2_000_000
+
 const isJson = (path: string, text: string): boolean => path.endsWith(".json") || /^\s*[{[]/.test(text)
 
 /**
@@ -76,6 +102,12 @@ const isJson = (path: string, text: string): boolean => path.endsWith(".json") |
  */
 export const parse = (path: string, text: string): Source => {
   const display = displayPath(path)
+  if (text.length > maxDocumentBytes)
+    throw new ParseError({
+      file: display,
+      found: `${(text.length / 1024 / 1024).toFixed(1)} MiB of text`,
+      expected: `a document of at most ${maxDocumentBytes / 1024 / 1024} MiB`,
+    })
   if (isJson(path, text)) {
     let value: unknown
     try {
@@ -106,6 +138,7 @@ export const parse = (path: string, text: string): Source => {
   } catch (error) {
     throw yamlError(display, text, error)
   }
+  if (mayHoldAliases(text)) checkAliases(display, text)
   let document: { doc: Document; counter: LineCounter } | undefined
   return {
     path,
@@ -120,6 +153,64 @@ export const parse = (path: string, text: string): Source => {
       return locateIn(document.doc, document.counter, segments)
     },
   }
+}
+
+// An alias is `*name` where a value starts; a quick scan lets alias-free specs (nearly all) skip
+// the document-level check below.
+const mayHoldAliases = (text: string): boolean => /(?:^|[\s[{,:-])\*[^\s,[\]{}]/m.test(text)
+
+/**
+ * Counts the nodes of the document with its aliases expanded, each anchored node once
+ * (memoized), so an alias bomb costs no more than its text; refuses more than
+ * {@link maxExpandedNodes}, located at the alias that expands the most.
+ */
+const checkAliases = (display: string, text: string): void => {
+  const counter = new LineCounter()
+  const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: false })
+  const sizes = new Map<unknown, number>()
+  let worst: { node: Node; size: number } | undefined
+  const visiting = new Set<unknown>()
+  const size = (node: unknown): number => {
+    if (node === null || typeof node !== "object") return 1
+    const known = sizes.get(node)
+    if (known !== undefined) return known
+    if (visiting.has(node)) return 1
+    visiting.add(node)
+    let n = 1
+    if (isAlias(node)) {
+      const target = node.resolve(doc)
+      if (target && visiting.has(target)) {
+        const pos = node.range ? counter.linePos(node.range[0]) : undefined
+        throw new ParseError({
+          file: display,
+          line: pos?.line,
+          column: pos?.col,
+          found: `the alias *${node.source} inside the value it names (a cycle)`,
+          expected: "aliases to values outside themselves",
+        })
+      }
+      n = target ? size(target) : 1
+      if (!worst || n > worst.size) worst = { node, size: n }
+    } else if (isMap(node) || isSeq(node)) {
+      for (const item of node.items as Array<unknown>) {
+        n += isPair(item) ? size(item.key) + size(item.value) : size(item)
+        if (n > maxExpandedNodes) break
+      }
+    }
+    visiting.delete(node)
+    sizes.set(node, n)
+    return n
+  }
+  const total = size(doc.contents)
+  if (total <= maxExpandedNodes || !worst) return
+  const pos = worst.node.range ? counter.linePos(worst.node.range[0]) : undefined
+  throw new ParseError({
+    file: display,
+    line: pos?.line,
+    column: pos?.col,
+    found: `aliases that expand to more than ${maxExpandedNodes.toLocaleString("en-US")} values (this alias alone to ${worst.size.toLocaleString("en-US")})`,
+    expected: "a document without an alias bomb",
+  })
 }
 
 const yamlError = (display: string, text: string, error: unknown): ParseError => {

@@ -25,6 +25,7 @@ export interface Parsed {
     readonly check: boolean
     readonly watch: boolean
     readonly force: boolean
+    readonly strict: boolean
     readonly debug: boolean
     readonly help: boolean
     readonly version: boolean
@@ -36,7 +37,7 @@ export interface Parsed {
 }
 
 const valued = new Set(["provider", "spec", "name", "out", "config"])
-const switches = new Set(["check", "watch", "force", "debug", "help", "version"])
+const switches = new Set(["check", "watch", "force", "strict", "debug", "help", "version"])
 
 /**
  * Parses `argv` (without node and the script).
@@ -87,6 +88,7 @@ export const parse = (argv: ReadonlyArray<string>): Parsed => {
       check: on.check === true,
       watch: on.watch === true,
       force: on.force === true,
+      strict: on.strict === true,
       debug: on.debug === true,
       help: on.help === true,
       version: on.version === true,

@@ -2,7 +2,7 @@
  * The `keyway` command line.
  *
  * ```
- * keyway generate [--provider <name>]... [--check] [--watch] [--force] [--config <file>] [--debug]
+ * keyway generate [--provider <name>]... [--check] [--watch] [--force] [--strict] [--config <file>] [--debug]
  * keyway generate --spec <file> --name <name> --out <dir> [--check] [--watch]
  * keyway init <provider>
  * keyway connect <provider> [...]    (from @keyway/connect)
@@ -37,8 +37,8 @@ import { parse } from "./Args.ts"
 export const help = `keyway: typed clients from OpenAPI specs and provider descriptors
 
 Usage:
-  keyway generate [--provider <name>]... [--check] [--watch] [--force]
-  keyway generate --spec <file> --name <name> --out <dir> [--check] [--watch]
+  keyway generate [--provider <name>]... [--check] [--watch] [--force] [--strict]
+  keyway generate --spec <file> --name <name> --out <dir> [--check] [--watch] [--strict]
   keyway init <provider>
   keyway connect <provider> [--help]   connect a real account (authorization code): @keyway/connect
 
@@ -47,6 +47,8 @@ Options:
   --check            write nothing; exit 1 and list each file that differs
   --watch            regenerate on every change of a spec or descriptor
   --force            regenerate even when the inputs are unchanged
+  --strict           lint warnings (unknown parameter \`in\`, schema type, undeclared {path} names,
+                     duplicate parameters, ...) are errors
   --spec <file>      any OpenAPI 3.0/3.1 document; auth inferred from securitySchemes
   --name <name>      the provider name for --spec
   --out <dir>        the package folder for --spec
@@ -86,6 +88,17 @@ const printError = (io: Io, error: unknown, debug: boolean) => {
     if (debug && error instanceof Error && error.stack) io.err(`${error.stack}\n`)
     else io.err("(run with --debug for the stack trace)\n")
   }
+}
+
+/** At most this many warnings of a provider are printed; a count stands for the rest. */
+const shownWarnings = 20
+
+const printWarnings = (io: Io, warnings: ReadonlyArray<{ readonly message: string }>) => {
+  for (const w of warnings.slice(0, shownWarnings)) io.err(`${w.message}\n`)
+  if (warnings.length > shownWarnings)
+    io.err(
+      `... and ${warnings.length - shownWarnings} more warnings (keyway generate --strict lists them all, as errors)\n`,
+    )
 }
 
 /**
@@ -167,9 +180,11 @@ export const main = async (argv: ReadonlyArray<string>, io: Io = defaultIo()): P
       providers: f.provider,
       check: f.check,
       force: f.force,
+      strict: f.strict,
       spec,
       reporter,
     })
+    for (const r of outcome.results) printWarnings(io, r.warnings)
     for (const failure of outcome.failures) printError(io, failure.error, debug)
     const differing: Array<string> = [...outcome.differingFiles]
     for (const r of outcome.results)
