@@ -42,6 +42,7 @@ export const refusal = (path: string, roots: ReadonlyArray<string>): string | un
   const where = `a file inside ${roots.map(Source.displayPath).join(" or ")} (a root named in the configuration's refRoots may add more)`
   const system = (p: string) => systemRoots.some((r) => p === r || p.startsWith(`${r}/`))
   if (system(path)) return `${where}; ${path} is a system path`
+  if (!roots.some((root) => inside(root, path))) return `${where}; ${Source.displayPath(path)} is outside`
   let real: string
   try {
     real = realpathSync(path)
@@ -50,9 +51,7 @@ export const refusal = (path: string, roots: ReadonlyArray<string>): string | un
   }
   if (system(real)) return `${where}; ${Source.displayPath(path)} leads to the system path ${real}`
   if (!roots.some((root) => inside(root, real)))
-    return real === path
-      ? `${where}; ${Source.displayPath(path)} is outside`
-      : `${where}; ${Source.displayPath(path)} leads outside, to ${real}`
+    return `${where}; ${Source.displayPath(path)} leads outside, to ${real}`
   const stat = statSync(real)
   if (stat.isDirectory()) return `a file (${Source.displayPath(path)} is a folder)`
   if (!stat.isFile()) return `a regular file (${Source.displayPath(path)} is a device, FIFO or socket)`

@@ -16,18 +16,20 @@
 import type { BaseResolver, Document, NormalizedProblem } from "@redocly/openapi-core"
 
 /**
- * The rules, each with what a spec should do instead (the "expected" of the message).
+ * The rules, each with what a spec should do instead (the "expected" of the message); for
+ * `struct` and `no-enum-type-mismatch` Redocly's message says what is expected, and the value
+ * found is shown.
  *
  * @since 0.1.0
  */
-export const rules: Readonly<Record<string, string>> = {
-  struct: "a value the OpenAPI schema allows",
+export const rules: Readonly<Record<string, string | undefined>> = {
+  struct: undefined,
   "path-parameters-defined": "a path parameter declared for every {name} of the path, and only for those",
   "operation-parameters-unique": "each parameter (name and in) declared once per operation",
   "path-declaration-must-exist": "a parameter name inside every {} of a path",
   "no-identical-paths": "paths that differ by more than their parameter names",
   "path-not-include-query": "a path without a query string (declare query parameters instead)",
-  "no-enum-type-mismatch": "enum values of the schema's type",
+  "no-enum-type-mismatch": undefined,
 }
 
 let cached: Promise<import("@redocly/openapi-core").Config> | undefined

@@ -106,6 +106,13 @@ interface RefSite {
   readonly ref: string
 }
 
+interface Scanned {
+  readonly sites: WeakMap<object, RefSite>
+  /** Every `$ref` with its place, in document order. */
+  readonly refs: Array<RefSite & { readonly at: ReadonlyArray<string | number> }>
+  readonly errors: Array<RefError | ParseError>
+}
+
 // Where values are data (a rough cut, for the checks of `scan` only: Redocly's type tree decides
 // what is resolved).
 const dataKeys = new Set(["example", "examples", "default", "const", "enum"])
@@ -175,19 +182,36 @@ export const bundle = async (rootPath: string, options: LoadOptions = {}): Promi
   // Fast path for one big JSON document (GitHub's is 13 MB): when every $ref is local and
   // resolves, there is nothing to bundle and no need to walk the tree.
   const fast = root.text.length > 1_000_000 && onlyLocalRefsResolve(root.text, document)
-  const sites = new WeakMap<object, RefSite>()
-  const errors: Array<RefError | ParseError> = []
-  if (!fast) scan(root, document, [], sites, undefined, errors, new Set())
+  const scanned: Scanned = { sites: new WeakMap(), refs: [], errors: [] }
+  const { sites, errors } = scanned
+  if (!fast) scan(root, document, [], scanned, undefined, new Set())
   if (errors.length > 0) throw failure(errors, options)
+  const scannedFiles = new Set([root.path])
+  const scanFiles = () => {
+    for (const [path, source] of resolver.sources)
+      if (!scannedFiles.has(path)) {
+        scannedFiles.add(path)
+        scan(source, source.value, [], scanned, origins, new Set())
+      }
+  }
+  const onThrow = () => {
+    scanFiles()
+    return findCycle(scanned, resolver)
+  }
 
-  const lintProblems = await guarded(root, () => Lint.run(redoclyDocument, resolver, types))
+  const lintProblems = await guarded(root, onThrow, () => Lint.run(redoclyDocument, resolver, types))
   if (resolver.parseErrors.length > 0) throw failure(resolver.parseErrors, options)
-  for (const [path, source] of resolver.sources)
-    if (path !== root.path) scan(source, source.value, [], sites, origins, errors, new Set())
+  scanFiles()
   if (errors.length > 0) throw failure(errors, options)
   const diagnostics: Array<LintProblem> = []
   const refErrors: Array<RefError> = []
   const seen = new Set<string>()
+  // Located at the end, all places of a file in one pass (GitHub's spec: ~140 warnings).
+  const pending: Array<{
+    readonly source: Source.Source
+    readonly place: ReadonlyArray<string | number>
+    readonly make: (pos: Source.Position | undefined) => void
+  }> = []
   const report = (problem: NormalizedProblem) => {
     const at = problem.location[0]
     if (!at) return
@@ -201,38 +225,53 @@ export const bundle = async (rootPath: string, options: LoadOptions = {}): Promi
       const ref = (Source.get(source.value, segments) as { $ref?: unknown } | undefined)?.$ref
       if (typeof ref !== "string") return
       const place = [...segments, "$ref"]
-      const pos = source.locate(place)
-      const located = {
-        file: source.display,
-        line: pos?.line,
-        column: pos?.column,
-        pointer: Source.pointer(place),
-        found: JSON.stringify(ref),
-        expected: expectedOf(resolver, source, ref),
-      }
-      if (inExtension(segments))
-        diagnostics.push(new LintProblem({ ...located, rule: "no-unresolved-refs", severity: "warning" }))
-      else refErrors.push(new RefError(located))
+      const expected = expectedOf(resolver, source, ref)
+      const extension = inExtension(segments)
+      pending.push({
+        source,
+        place,
+        make: (pos) => {
+          const located = {
+            file: source.display,
+            line: pos?.line,
+            column: pos?.column,
+            pointer: Source.pointer(place),
+            found: JSON.stringify(ref),
+            expected,
+          }
+          if (extension)
+            diagnostics.push(new LintProblem({ ...located, rule: "no-unresolved-refs", severity: "warning" }))
+          else refErrors.push(new RefError(located))
+        },
+      })
       return
     }
-    const pos = source.locate(segments)
-    diagnostics.push(
-      new LintProblem({
-        file: source.display,
-        line: pos?.line,
-        column: pos?.column,
-        pointer: Source.pointer(segments),
-        found: problem.message.replace(/\.$/, ""),
-        expected: Lint.rules[problem.ruleId] ?? "no such problem",
-        rule: problem.ruleId === "bundler" ? "bundle" : problem.ruleId,
-        severity: "warning",
-      }),
-    )
+    const message = problem.message.replace(/\.$/, "")
+    const expected = Lint.rules[problem.ruleId]
+    const value = at.reportOnKey ? segments[segments.length - 1] : Source.get(source.value, segments)
+    const known = Object.hasOwn(Lint.rules, problem.ruleId)
+    pending.push({
+      source,
+      place: segments,
+      make: (pos) =>
+        diagnostics.push(
+          new LintProblem({
+            file: source.display,
+            line: pos?.line,
+            column: pos?.column,
+            pointer: Source.pointer(segments),
+            found: expected === undefined && known ? show(value) : message,
+            expected: expected ?? (known ? message : "no such problem"),
+            rule: problem.ruleId === "bundler" ? "bundle" : problem.ruleId,
+            severity: "warning",
+          }),
+        ),
+    })
   }
   for (const problem of lintProblems) report(problem)
   if (!fast) {
     const config = await Lint.config()
-    const result = await guarded(root, () =>
+    const result = await guarded(root, onThrow, () =>
       bundleDocument({
         document: redoclyDocument,
         config: config.styleguide,
@@ -243,6 +282,11 @@ export const bundle = async (rootPath: string, options: LoadOptions = {}): Promi
     )
     if (resolver.parseErrors.length > 0) throw failure(resolver.parseErrors, options)
     for (const problem of result.problems) report(problem)
+  }
+  for (const source of new Set(pending.map((p) => p.source))) {
+    const mine = pending.filter((p) => p.source === source)
+    const positions = source.locateMany(mine.map((p) => p.place))
+    mine.forEach((p, i) => p.make(positions[i]))
   }
   if (refErrors.length > 0) throw failure(refErrors, options)
   const inlined = (node: object): Origin | undefined => {
@@ -259,19 +303,62 @@ export const bundle = async (rootPath: string, options: LoadOptions = {}): Promi
   return { root, document, files, locate: locateIn(root, document, origins, inlined), diagnostics }
 }
 
-/** Runs a Redocly step; what it throws (e.g. a `$ref` cycle) becomes a located error. */
-const guarded = async <A>(root: Source.Source, step: () => Promise<A>): Promise<A> => {
+/**
+ * Runs a Redocly step; what it throws (a cycle of `$ref`s: "Self-referencing circular pointer")
+ * becomes a located error at the first `$ref` of the cycle.
+ */
+const guarded = async <A>(
+  root: Source.Source,
+  locateCycle: () => RefError | undefined,
+  step: () => Promise<A>,
+): Promise<A> => {
   try {
     return await step()
   } catch (error) {
     if (error instanceof RefError || error instanceof ParseError) throw error
+    const located = locateCycle()
+    if (located) throw located
     const reason = (error instanceof Error ? error.message : String(error)).split("\n")[0]!
     throw new RefError({
       file: root.display,
       found: reason,
-      expected: "$refs that end at a value (not a cycle of $refs)",
+      expected: "$refs that end at a value",
     })
   }
+}
+
+/** The first `$ref` whose chain of `$ref`-only targets comes back to itself. */
+const findCycle = (scanned: Scanned, resolver: KeywayResolver): RefError | undefined => {
+  for (const start of scanned.refs) {
+    const chain: Array<string> = []
+    let site: RefSite = start
+    for (let step = 0; step < 64; step++) {
+      const hash = site.ref.indexOf("#")
+      const uri = hash === -1 ? site.ref : site.ref.slice(0, hash)
+      const file = uri === "" ? site.source.path : resolver.resolveExternalRef(site.source.path, uri)
+      const source = resolver.sources.get(file)
+      if (!source) break
+      const segments = Source.segments(hash === -1 ? "" : site.ref.slice(hash))
+      const key = `${file}#${Source.pointer(segments)}`
+      if (chain.includes(key)) {
+        const names = [...chain.slice(chain.indexOf(key)), key].map((k) => {
+          const [f, p] = k.split("#") as [string, string]
+          return f === start.source.path ? `#${p}` : `${Source.displayPath(f)}#${p}`
+        })
+        return refError(
+          start.source,
+          start.at,
+          JSON.stringify(start.ref),
+          `a $ref that ends at a value, not a cycle of $refs (${names.join(" -> ")})`,
+        )
+      }
+      chain.push(key)
+      const target = Source.get(source.value, segments) as { $ref?: unknown } | undefined
+      if (target === null || typeof target !== "object" || typeof target.$ref !== "string") break
+      site = { source, ref: target.$ref }
+    }
+  }
+  return undefined
 }
 
 const failure = (errors: ReadonlyArray<RefError | ParseError>, options: LoadOptions) =>
@@ -315,11 +402,11 @@ const scan = (
   source: Source.Source,
   node: unknown,
   at: Array<string | number>,
-  sites: WeakMap<object, RefSite>,
+  scanned: Scanned,
   origins: WeakMap<object, Origin> | undefined,
-  errors: Array<RefError | ParseError>,
   seen: Set<object>,
 ): void => {
+  const { sites, errors } = scanned
   if (node === null || typeof node !== "object" || seen.has(node)) return
   seen.add(node)
   if (at.length > maxDepth) {
@@ -339,7 +426,7 @@ const scan = (
   if (Array.isArray(node)) {
     for (let i = 0; i < node.length; i++) {
       at.push(i)
-      scan(source, node[i], at, sites, origins, errors, seen)
+      scan(source, node[i], at, scanned, origins, seen)
       at.pop()
     }
     return
@@ -347,7 +434,10 @@ const scan = (
   const obj = node as Record<string, unknown>
   if (Object.hasOwn(obj, "$ref")) {
     const ref = obj.$ref
-    if (typeof ref === "string") sites.set(obj, { source, ref })
+    if (typeof ref === "string") {
+      sites.set(obj, { source, ref })
+      scanned.refs.push({ source, ref, at: [...at] })
+    }
     else
       errors.push(
         refError(
@@ -366,7 +456,7 @@ const scan = (
     const value = obj[key]
     if (value === null || typeof value !== "object") continue
     at.push(key)
-    scan(source, value, at, sites, origins, errors, seen)
+    scan(source, value, at, scanned, origins, seen)
     at.pop()
   }
 }
