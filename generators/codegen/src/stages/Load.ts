@@ -249,6 +249,12 @@ export const bundle = async (rootPath: string, options: LoadOptions = {}): Promi
     const message = problem.message.replace(/\.$/, "")
     const expected = Lint.rules[problem.ruleId]
     const value = at.reportOnKey ? segments[segments.length - 1] : Source.get(source.value, segments)
+    // an unresolved $ref is reported once, as such, not again as a wrong value where it sits
+    if (
+      problem.ruleId === "struct" &&
+      typeof (value as { $ref?: unknown } | null | undefined)?.$ref === "string"
+    )
+      return
     const known = Object.hasOwn(Lint.rules, problem.ruleId)
     pending.push({
       source,
@@ -432,7 +438,9 @@ const scan = (
     return
   }
   const obj = node as Record<string, unknown>
-  if (Object.hasOwn(obj, "$ref")) {
+  const parentKey = at[at.length - 1]
+  const names = typeof parentKey === "string" && nameMaps.has(parentKey)
+  if (!names && Object.hasOwn(obj, "$ref")) {
     const ref = obj.$ref
     if (typeof ref === "string") {
       sites.set(obj, { source, ref })
@@ -448,8 +456,6 @@ const scan = (
         ),
       )
   }
-  const parentKey = at[at.length - 1]
-  const names = typeof parentKey === "string" && nameMaps.has(parentKey)
   for (const key in obj) {
     if (key === "$ref") continue
     if (!names && (dataKeys.has(key) || key.startsWith("x-"))) continue

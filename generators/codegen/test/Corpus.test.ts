@@ -1,0 +1,72 @@
+// The corpus: one spec per class of real-world spec, each through `keyway generate --spec`, its
+// output type-checked with tsc7 together with a type test of what the class is about (every type
+// test holds a @ts-expect-error, so a checker that does not see it fails).
+import { copyFileSync, readFileSync } from "node:fs"
+import { join } from "node:path"
+import { describe, expect, it } from "vitest"
+import { fixtures, project, run, typecheck } from "./helpers.ts"
+
+const corpus = join(fixtures, "corpus")
+
+const generateAndCheck = async (name: string) => {
+  const dir = project(`corpus-${name}`)
+  const out = join(dir, "packages", name)
+  const r = await run(
+    ["generate", "--spec", join(corpus, name, "openapi.yaml"), "--name", name, "--out", out],
+    dir,
+  )
+  expect(r.code, r.err).toBe(0)
+  copyFileSync(join(corpus, name, "typetest.ts"), join(out, "src", "typetest.ts"))
+  const t = typecheck(join(out, "tsconfig.json"))
+  expect(t.output).toBe("")
+  expect(t.code).toBe(0)
+  return { ...r, out, types: readFileSync(join(out, "src", "types.ts"), "utf8") }
+}
+
+describe("corpus: each class of spec generates and type-checks (tsc7)", () => {
+  it("multi-file: relative refs to YAML and JSON files, #/ fragments into other files, ../", async () => {
+    const r = await generateAndCheck("multi-file")
+    expect(r.err).toBe("")
+    // hoisted from the other files into components, not inlined at each use
+    expect(r.types).toMatch(/\bpet: \{/)
+    expect(r.types).toMatch(/Problem: \{/)
+  })
+
+  it("circular schemas: self, mutual and across files", async () => {
+    const r = await generateAndCheck("circular")
+    expect(r.err).toBe("")
+    expect(r.types).toContain('children?: components["schemas"]["node"][]')
+  })
+
+  it("OpenAPI 3.0: nullable, readOnly/writeOnly, path-item parameters", async () => {
+    const r = await generateAndCheck("oas30")
+    expect(r.err).toBe("")
+    expect(r.types).toContain("nickname: string | null")
+  })
+
+  it('OpenAPI 3.1: type: [.., "null"], const, examples', async () => {
+    const r = await generateAndCheck("oas31")
+    expect(r.err).toBe("")
+    expect(r.types).toContain("note: string | null")
+  })
+
+  it("allOf / oneOf / discriminator with a mapping into another file", async () => {
+    const r = await generateAndCheck("composition")
+    expect(r.err).toBe("")
+    expect(r.types).toMatch(/square: \{/)
+  })
+
+  it("$ref keys in example values and defaults are data; x- extension refs to missing files are warnings", async () => {
+    const r = await generateAndCheck("data-refs")
+    // the payloads are kept as they are
+    expect(r.types).toContain('"$ref": "https://api.github.com/scim/v2/Users/1"')
+    const warnings = r.err.split("\n").filter(Boolean)
+    expect(warnings).toHaveLength(2)
+    expect(warnings[0]).toMatch(
+      /corpus\/data-refs\/openapi\.yaml:9:\d+ \/paths\/~1scim~1v2~1Groups\/post\/x-codeSamples\/0\/source\/\$ref: warning \(no-unresolved-refs\): found "\.\/samples\/create-group\.sh", expected an existing file \(.*samples\/create-group\.sh does not exist\)$/,
+    )
+    expect(warnings[1]).toMatch(
+      /openapi\.yaml:10:\d+ \/paths\/~1scim~1v2~1Groups\/post\/x-provenance\/\$ref: warning \(no-unresolved-refs\): found "https:\/\/example\.invalid\/provenance\.yaml", expected a local file \(remote \$refs are not fetched\)$/,
+    )
+  })
+})
