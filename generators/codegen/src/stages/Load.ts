@@ -295,6 +295,12 @@ export const bundle = async (rootPath: string, options: LoadOptions = {}): Promi
     mine.forEach((p, i) => p.make(positions[i]))
   }
   if (refErrors.length > 0) throw failure(refErrors, options)
+  diagnostics.sort(
+    (a, b) =>
+      (a.file === b.file ? 0 : a.file < b.file ? -1 : 1) ||
+      (a.line ?? 0) - (b.line ?? 0) ||
+      (a.column ?? 0) - (b.column ?? 0),
+  )
   const inlined = (node: object): Origin | undefined => {
     const site = sites.get(node)
     if (!site || typeof (node as { $ref?: unknown }).$ref === "string") return undefined

@@ -1,0 +1,212 @@
+// Loading hostile and broken specs: what a $ref may read (security issue, item 6), YAML alias
+// bombs and cycles (item 10), the crashes of the generator fuzz that belong to loading
+// (item 15), and lint with located diagnostics (warnings; errors with --strict).
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs"
+import { dirname, join } from "node:path"
+import { describe, expect, it } from "vitest"
+import { ParseError } from "../src/Errors.ts"
+import * as Source from "../src/Source.ts"
+import { project, run } from "./helpers.ts"
+
+const spec = (schema: string) => `openapi: 3.1.0
+info: { title: X, version: "1" }
+paths:
+  /things:
+    get:
+      operationId: listThings
+      responses:
+        "200":
+          description: Things.
+          content:
+            application/json:
+              schema: ${schema}
+`
+
+/** A project with `api/openapi.yaml` and the other files given (paths relative to the project). */
+const setup = (name: string, files: Record<string, string>, config: Record<string, unknown> = {}) => {
+  const dir = project(`load-${name}`, [], config)
+  for (const [f, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, f)), { recursive: true })
+    writeFileSync(join(dir, f), content)
+  }
+  return dir
+}
+
+const generate = (dir: string, ...flags: Array<string>) =>
+  run(["generate", "--spec", "api/openapi.yaml", "--name", "x", "--out", "out", ...flags], dir)
+
+const lines = (text: string) => text.split("\n").filter(Boolean)
+
+/** Exit 1, exactly one problem line matching `pattern`, no stack trace, nothing written. */
+const expectRefused = async (dir: string, pattern: RegExp) => {
+  const r = await generate(dir)
+  expect(r.code).toBe(1)
+  expect(lines(r.err), r.err).toHaveLength(1)
+  expect(lines(r.err)[0]).toMatch(pattern)
+  expect(r.err).not.toMatch(/^\s+at /m)
+  expect(existsSync(join(dir, "out"))).toBe(false)
+  return r
+}
+
+const secret = "type: string\ndescription: TOP-SECRET-VALUE\n"
+
+describe("$refs read only files of the spec's folder (or a configured root)", () => {
+  it("refuses ../ and absolute paths outside the folder, located at the $ref", async () => {
+    const up = setup("outside", {
+      "secret.yaml": secret,
+      "api/openapi.yaml": spec('{ $ref: "../secret.yaml" }'),
+    })
+    await expectRefused(
+      up,
+      /^\S*api\/openapi\.yaml:12:25 \/paths\/~1things\/get\/responses\/200\/content\/application~1json\/schema\/\$ref: \$ref does not resolve: found "\.\.\/secret\.yaml", expected a file inside \S*api \(a root named in the configuration's refRoots may add more\); \S*secret\.yaml is outside$/,
+    )
+    const absolute = setup("absolute", { "secret.yaml": secret, "api/openapi.yaml": "" })
+    writeFileSync(
+      join(absolute, "api", "openapi.yaml"),
+      spec(`{ $ref: ${JSON.stringify(join(absolute, "secret.yaml"))} }`),
+    )
+    await expectRefused(absolute, /api\/openapi\.yaml:12:25 .*: \$ref does not resolve: .*secret\.yaml is outside$/)
+  })
+
+  it("refuses a symbolic link inside the folder that leads outside", async () => {
+    const dir = setup("symlink", {
+      "secret.yaml": secret,
+      "api/openapi.yaml": spec('{ $ref: "./innocent.yaml" }'),
+    })
+    symlinkSync(join(dir, "secret.yaml"), join(dir, "api", "innocent.yaml"))
+    await expectRefused(dir, /found "\.\/innocent\.yaml", expected .*api\/innocent\.yaml leads outside, to .*secret\.yaml$/)
+  })
+
+  it("reads a folder the configuration names in refRoots", async () => {
+    const dir = setup(
+      "roots",
+      { "shared/thing.yaml": secret, "api/openapi.yaml": spec('{ $ref: "../shared/thing.yaml" }') },
+      { refRoots: ["shared"] },
+    )
+    const r = await generate(dir)
+    expect(r.err).toBe("")
+    expect(r.code).toBe(0)
+    expect(readFileSync(join(dir, "out", "src", "types.ts"), "utf8")).toContain("TOP-SECRET-VALUE")
+  })
+
+  it("never a folder, a device or /proc, even with refRoots: / ($ref: ./ is no EISDIR crash)", async () => {
+    const cases: Array<[string, RegExp]> = [
+      ["./", /found "\.\/", expected a file \(\S*api is a folder\)$/],
+      ["./sub/", /found "\.\/sub\/", expected a file \(\S*api\/sub is a folder\)$/],
+      ["/proc/self/environ", /found "\/proc\/self\/environ", expected .*\/proc\/self\/environ is a system path$/],
+      ["/dev/zero", /found "\/dev\/zero", expected .*\/dev\/zero is a system path$/],
+    ]
+    for (const [ref, pattern] of cases) {
+      const dir = setup(`system-${cases.findIndex((c) => c[0] === ref)}`, {
+        "api/sub/x.yaml": "type: string\n",
+        "api/openapi.yaml": spec(`{ $ref: ${JSON.stringify(ref)} }`),
+      }, { refRoots: ["/"] })
+      await expectRefused(dir, pattern)
+    }
+  })
+})
+
+describe("the loading crashes of the generator fuzz are located one-line errors", () => {
+  it("$ref: 42", async () => {
+    await expectRefused(
+      setup("ref-number", { "api/openapi.yaml": spec("{ $ref: 42 }") }),
+      /^\S*api\/openapi\.yaml:12:25 \/paths\/~1things\/get\/responses\/200\/content\/application~1json\/schema\/\$ref: \$ref does not resolve: found 42, expected a string: a URI reference/,
+    )
+  })
+
+  it("a cycle of $refs", async () => {
+    const text = `${spec('{ $ref: "#/components/schemas/A" }')}components:
+  schemas:
+    A: { $ref: "#/components/schemas/B" }
+    B: { $ref: "./b.yaml" }
+`
+    await expectRefused(
+      setup("ref-cycle", { "api/openapi.yaml": text, "api/b.yaml": '$ref: "./openapi.yaml#/components/schemas/A"\n' }),
+      /^\S*api\/openapi\.yaml:12:25 .*schema\/\$ref: \$ref does not resolve: found "#\/components\/schemas\/A", expected a \$ref that ends at a value, not a cycle of \$refs \(#\/components\/schemas\/A -> #\/components\/schemas\/B -> \S*api\/b\.yaml# -> #\/components\/schemas\/A\)$/,
+    )
+  })
+
+  it("a YAML alias inside the value it names (a cycle)", async () => {
+    const text = `${spec("{ $ref: \"#/components/schemas/A\" }")}components:
+  schemas:
+    A: &a
+      type: object
+      properties:
+        self: *a
+`
+    await expectRefused(
+      setup("alias-cycle", { "api/openapi.yaml": text }),
+      /^\S*api\/openapi\.yaml:18:15: invalid YAML\/JSON: found the alias \*a inside the value it names \(a cycle\), expected aliases to values outside themselves$/,
+    )
+  })
+
+  it("a YAML alias bomb (1 KB, 9 levels) is refused at once, located", async () => {
+    let bomb = 'l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+    for (let i = 1; i <= 8; i++)
+      bomb += `l${i}: &l${i} [${Array.from({ length: 9 }, () => `*l${i - 1}`).join(",")}]\n`
+    expect(bomb.length).toBeLessThan(1100)
+    const text = `${spec("{ type: string }")}x-bomb:\n${bomb.replace(/^/gm, "  ")}`
+    const started = performance.now()
+    await expectRefused(
+      setup("alias-bomb", { "api/openapi.yaml": text }),
+      /^\S*api\/openapi\.yaml:\d+:\d+: invalid YAML\/JSON: found aliases that expand to more than 2,000,000 values \(the largest here\), expected a document without an alias bomb$/,
+    )
+    expect(performance.now() - started).toBeLessThan(3000)
+  })
+
+  it("a document larger than 64 MiB", () => {
+    expect(() => Source.parse("/tmp/big.json", " ".repeat(Source.maxDocumentBytes + 1))).toThrow(ParseError)
+    try {
+      Source.parse("/tmp/big.json", " ".repeat(Source.maxDocumentBytes + 1))
+    } catch (error) {
+      expect((error as ParseError).message).toMatch(/: invalid YAML\/JSON: found 64\.0 MiB of text, expected a document of at most 64 MiB$/)
+    }
+  })
+})
+
+describe("lint: what passed silently is reported with file:line (warnings; errors with --strict)", () => {
+  const text = `openapi: 3.0.3
+info: { title: X, version: "1" }
+paths:
+  /jobs/{jobId}/candidates:
+    get:
+      operationId: listCandidates
+      parameters:
+        - { name: stage, in: querry, schema: { type: string } }
+        - { name: limit, in: query, schema: { type: strnig } }
+        - { name: limit, in: query, schema: { type: integer } }
+      responses:
+        "200": { description: Candidates. }
+`
+  const expected = [
+    /^\S*api\/openapi\.yaml:7:7 \/paths\/~1jobs~1{jobId}~1candidates\/get\/parameters: (warning|error) \(path-parameters-defined\): found The operation does not define the path parameter `{jobId}` expected by path `\/jobs\/{jobId}\/candidates`, expected a path parameter declared for every {name} of the path, and only for those$/,
+    /^\S*api\/openapi\.yaml:8:26 \/paths\/~1jobs~1{jobId}~1candidates\/get\/parameters\/0\/in: (warning|error) \(struct\): found "querry", expected `in` can be one of the following only: "query", "header", "path", "cookie"$/,
+    /^\S*api\/openapi\.yaml:9:47 \/paths\/~1jobs~1{jobId}~1candidates\/get\/parameters\/1\/schema\/type: (warning|error) \(struct\): found "strnig", expected `type` can be one of the following only: "object", "array", "string", "number", "integer", "boolean"$/,
+    /^\S*api\/openapi\.yaml:10:11 \/paths\/~1jobs~1{jobId}~1candidates\/get\/parameters\/2: (warning|error) \(operation-parameters-unique\): found Operations must have unique `name` \+ `in` parameters\. Repeats of `in:query` \+ `name:limit`, expected each parameter \(name and in\) declared once per operation$/,
+  ]
+
+  it("warnings, and the package is generated", async () => {
+    const dir = setup("lint", { "api/openapi.yaml": text })
+    const r = await generate(dir)
+    expect(r.code).toBe(0)
+    const got = lines(r.err)
+    expect(got, r.err).toHaveLength(expected.length)
+    got.forEach((line, i) => {
+      expect(line).toMatch(expected[i]!)
+      expect(line).toContain(": warning (")
+    })
+  })
+
+  it("--strict: errors, and nothing is written", async () => {
+    const dir = setup("lint-strict", { "api/openapi.yaml": text })
+    const r = await generate(dir, "--strict")
+    expect(r.code).toBe(1)
+    const got = lines(r.err)
+    expect(got, r.err).toHaveLength(expected.length)
+    got.forEach((line, i) => {
+      expect(line).toMatch(expected[i]!)
+      expect(line).toContain(": error (")
+    })
+    expect(existsSync(join(dir, "out"))).toBe(false)
+  })
+})
