@@ -123,7 +123,9 @@ export const parse = (path: string, text: string): Source => {
     const locateMany = (paths: ReadonlyArray<ReadonlyArray<string | number>>) => {
       lines ??= lineStarts(text)
       const starts = lines
-      return locateJson(text, paths).map((offset) => (offset === undefined ? undefined : positionOf(starts, offset)))
+      return locateJson(text, paths).map((offset) =>
+        offset === undefined ? undefined : positionOf(starts, offset),
+      )
     }
     return {
       path,

@@ -23,7 +23,9 @@ describe("robustness: GitHub's spec", () => {
     expect(warnings.length).toBeGreaterThan(1)
     for (const w of warnings.slice(0, -1))
       expect(w).toMatch(/api\.github\.com\.json:\d+:\d+ \/\S+: warning \([a-z-]+\): found .+, expected .+$/)
-    expect(warnings.at(-1)).toMatch(/^\.\.\. and \d+ more warnings \(keyway generate --strict lists them all, as errors\)$/)
+    expect(warnings.at(-1)).toMatch(
+      /^\.\.\. and \d+ more warnings \(keyway generate --strict lists them all, as errors\)$/,
+    )
     const out = join(dir, "packages", "github")
     const client = readFileSync(join(out, "src/client.ts"), "utf8")
     expect(client).toContain('"GET /repos/{owner}/{repo}": { operationId: "repos/get" }')

@@ -65,7 +65,10 @@ describe("$refs read only files of the spec's folder (or a configured root)", ()
       join(absolute, "api", "openapi.yaml"),
       spec(`{ $ref: ${JSON.stringify(join(absolute, "secret.yaml"))} }`),
     )
-    await expectRefused(absolute, /api\/openapi\.yaml:12:25 .*: \$ref does not resolve: .*secret\.yaml is outside$/)
+    await expectRefused(
+      absolute,
+      /api\/openapi\.yaml:12:25 .*: \$ref does not resolve: .*secret\.yaml is outside$/,
+    )
   })
 
   it("refuses a symbolic link inside the folder that leads outside", async () => {
@@ -74,7 +77,10 @@ describe("$refs read only files of the spec's folder (or a configured root)", ()
       "api/openapi.yaml": spec('{ $ref: "./innocent.yaml" }'),
     })
     symlinkSync(join(dir, "secret.yaml"), join(dir, "api", "innocent.yaml"))
-    await expectRefused(dir, /found "\.\/innocent\.yaml", expected .*api\/innocent\.yaml leads outside, to .*secret\.yaml$/)
+    await expectRefused(
+      dir,
+      /found "\.\/innocent\.yaml", expected .*api\/innocent\.yaml leads outside, to .*secret\.yaml$/,
+    )
   })
 
   it("reads a folder the configuration names in refRoots", async () => {
@@ -93,14 +99,21 @@ describe("$refs read only files of the spec's folder (or a configured root)", ()
     const cases: Array<[string, RegExp]> = [
       ["./", /found "\.\/", expected a file \(\S*api is a folder\)$/],
       ["./sub/", /found "\.\/sub\/", expected a file \(\S*api\/sub is a folder\)$/],
-      ["/proc/self/environ", /found "\/proc\/self\/environ", expected .*\/proc\/self\/environ is a system path$/],
+      [
+        "/proc/self/environ",
+        /found "\/proc\/self\/environ", expected .*\/proc\/self\/environ is a system path$/,
+      ],
       ["/dev/zero", /found "\/dev\/zero", expected .*\/dev\/zero is a system path$/],
     ]
     for (const [ref, pattern] of cases) {
-      const dir = setup(`system-${cases.findIndex((c) => c[0] === ref)}`, {
-        "api/sub/x.yaml": "type: string\n",
-        "api/openapi.yaml": spec(`{ $ref: ${JSON.stringify(ref)} }`),
-      }, { refRoots: ["/"] })
+      const dir = setup(
+        `system-${cases.findIndex((c) => c[0] === ref)}`,
+        {
+          "api/sub/x.yaml": "type: string\n",
+          "api/openapi.yaml": spec(`{ $ref: ${JSON.stringify(ref)} }`),
+        },
+        { refRoots: ["/"] },
+      )
       await expectRefused(dir, pattern)
     }
   })
@@ -121,13 +134,16 @@ describe("the loading crashes of the generator fuzz are located one-line errors"
     B: { $ref: "./b.yaml" }
 `
     await expectRefused(
-      setup("ref-cycle", { "api/openapi.yaml": text, "api/b.yaml": '$ref: "./openapi.yaml#/components/schemas/A"\n' }),
+      setup("ref-cycle", {
+        "api/openapi.yaml": text,
+        "api/b.yaml": '$ref: "./openapi.yaml#/components/schemas/A"\n',
+      }),
       /^\S*api\/openapi\.yaml:12:25 .*schema\/\$ref: \$ref does not resolve: found "#\/components\/schemas\/A", expected a \$ref that ends at a value, not a cycle of \$refs \(#\/components\/schemas\/A -> #\/components\/schemas\/B -> \S*api\/b\.yaml# -> #\/components\/schemas\/A\)$/,
     )
   })
 
   it("a YAML alias inside the value it names (a cycle)", async () => {
-    const text = `${spec("{ $ref: \"#/components/schemas/A\" }")}components:
+    const text = `${spec('{ $ref: "#/components/schemas/A" }')}components:
   schemas:
     A: &a
       type: object
@@ -159,7 +175,9 @@ describe("the loading crashes of the generator fuzz are located one-line errors"
     try {
       Source.parse("/tmp/big.json", " ".repeat(Source.maxDocumentBytes + 1))
     } catch (error) {
-      expect((error as ParseError).message).toMatch(/: invalid YAML\/JSON: found 64\.0 MiB of text, expected a document of at most 64 MiB$/)
+      expect((error as ParseError).message).toMatch(
+        /: invalid YAML\/JSON: found 64\.0 MiB of text, expected a document of at most 64 MiB$/,
+      )
     }
   })
 })

@@ -12,7 +12,7 @@
  */
 import { readFileSync, realpathSync, statSync } from "node:fs"
 import { extname, isAbsolute, relative, sep } from "node:path"
-import { BaseResolver, type Document, ResolveError, Source as RedoclySource } from "@redocly/openapi-core"
+import { BaseResolver, type Document, Source as RedoclySource, ResolveError } from "@redocly/openapi-core"
 import { ParseError } from "../Errors.ts"
 import * as Source from "../Source.ts"
 

@@ -292,7 +292,9 @@ export const bundle = async (rootPath: string, options: LoadOptions = {}): Promi
   for (const source of new Set(pending.map((p) => p.source))) {
     const mine = pending.filter((p) => p.source === source)
     const positions = source.locateMany(mine.map((p) => p.place))
-    mine.forEach((p, i) => p.make(positions[i]))
+    mine.forEach((p, i) => {
+      p.make(positions[i])
+    })
   }
   if (refErrors.length > 0) throw failure(refErrors, options)
   diagnostics.sort(
@@ -381,10 +383,7 @@ const expectedOf = (resolver: KeywayResolver, source: Source.Source, ref: string
   const uri = hash === -1 ? ref : ref.slice(0, hash)
   if (uri === "") return "a pointer to an existing value of this document"
   const target = resolver.resolveExternalRef(source.path, uri)
-  return (
-    resolver.refused.get(target) ??
-    `a pointer to an existing value of ${Source.displayPath(target)}`
-  )
+  return resolver.refused.get(target) ?? `a pointer to an existing value of ${Source.displayPath(target)}`
 }
 
 const inExtension = (segments: ReadonlyArray<string | number>): boolean =>
@@ -451,8 +450,7 @@ const scan = (
     if (typeof ref === "string") {
       sites.set(obj, { source, ref })
       scanned.refs.push({ source, ref, at: [...at] })
-    }
-    else
+    } else
       errors.push(
         refError(
           source,
