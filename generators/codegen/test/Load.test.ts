@@ -127,6 +127,22 @@ describe("the loading crashes of the generator fuzz are located one-line errors"
     )
   })
 
+  it("a $ref to the whole OpenAPI document, and one that is no URI reference", async () => {
+    const cases: Array<[string, string]> = [
+      ["", "a pointer to a value inside the OpenAPI document \\(this \\$ref names the whole document\\)"],
+      ["#", "a pointer to a value inside the OpenAPI document"],
+      ["./openapi.yaml", "a pointer to a value inside the OpenAPI document"],
+      ["#/components/%zz", "a valid URI reference \\(a % that starts no percent-encoding\\)"],
+    ]
+    for (const [i, [ref, expected]] of cases.entries())
+      await expectRefused(
+        setup(`ref-whole-${i}`, { "api/openapi.yaml": spec(`{ $ref: ${JSON.stringify(ref)} }`) }),
+        new RegExp(
+          `openapi\\.yaml:12:25 \\S+/schema/\\$ref: \\$ref does not resolve: found ${JSON.stringify(ref).replace(/[.$]/g, "\\$&")}, expected ${expected}`,
+        ),
+      )
+  })
+
   it("a cycle of $refs", async () => {
     const text = `${spec('{ $ref: "#/components/schemas/A" }')}components:
   schemas:

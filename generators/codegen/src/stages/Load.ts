@@ -111,6 +111,10 @@ interface Scanned {
   /** Every `$ref` with its place, in document order. */
   readonly refs: Array<RefSite & { readonly at: ReadonlyArray<string | number> }>
   readonly errors: Array<RefError | ParseError>
+  /** The absolute file a `$ref`'s URI part names, from the file it is in. */
+  readonly fileOf: (from: string, uri: string) => string
+  /** The spec's root file (the OpenAPI document, which no `$ref` may name whole). */
+  readonly rootPath: string
 }
 
 // Where values are data (a rough cut, for the checks of `scan` only: Redocly's type tree decides
@@ -182,7 +186,13 @@ export const bundle = async (rootPath: string, options: LoadOptions = {}): Promi
   // Fast path for one big JSON document (GitHub's is 13 MB): when every $ref is local and
   // resolves, there is nothing to bundle and no need to walk the tree.
   const fast = root.text.length > 1_000_000 && onlyLocalRefsResolve(root.text, document)
-  const scanned: Scanned = { sites: new WeakMap(), refs: [], errors: [] }
+  const scanned: Scanned = {
+    sites: new WeakMap(),
+    refs: [],
+    errors: [],
+    fileOf: (from, uri) => (uri === "" ? from : resolver.resolveExternalRef(from, uri)),
+    rootPath: root.path,
+  }
   const { sites, errors } = scanned
   if (!fast) scan(root, document, [], scanned, undefined, new Set())
   if (errors.length > 0) throw failure(errors, options)
@@ -448,6 +458,8 @@ const scan = (
   if (!names && Object.hasOwn(obj, "$ref")) {
     const ref = obj.$ref
     if (typeof ref === "string") {
+      const problem = malformed(source, ref, scanned)
+      if (problem) errors.push(refError(source, at, JSON.stringify(ref), problem))
       sites.set(obj, { source, ref })
       scanned.refs.push({ source, ref, at: [...at] })
     } else
@@ -469,6 +481,25 @@ const scan = (
     scan(source, value, at, scanned, origins, seen)
     at.pop()
   }
+}
+
+/** What is wrong with a string `$ref` before anything resolves it, if anything. */
+const malformed = (source: Source.Source, ref: string, scanned: Scanned): string | undefined => {
+  const hash = ref.indexOf("#")
+  const uri = hash === -1 ? ref : ref.slice(0, hash)
+  const fragment = hash === -1 ? "" : ref.slice(hash + 1)
+  try {
+    decodeURIComponent(fragment)
+    decodeURI(uri)
+  } catch {
+    return "a valid URI reference (a % that starts no percent-encoding)"
+  }
+  if (fragment !== "" && fragment !== "/") return undefined
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) return undefined
+  // a schema file may name itself whole (a recursive schema); the OpenAPI document may not
+  if (scanned.fileOf(source.path, uri) === scanned.rootPath)
+    return "a pointer to a value inside the OpenAPI document (this $ref names the whole document)"
+  return undefined
 }
 
 const onlyLocalRefsResolve = (text: string, document: unknown): boolean => {
