@@ -32,6 +32,14 @@ export const rules: Readonly<Record<string, string | undefined>> = {
   "no-enum-type-mismatch": undefined,
 }
 
+/**
+ * What the bundler reports (not a lint rule: two different schemas from files of the same name
+ * are hoisted under two names).
+ *
+ * @since 0.1.0
+ */
+export const bundleExpected = "one component name per schema (files of one name hold one schema)"
+
 let cached: Promise<import("@redocly/openapi-core").Config> | undefined
 
 /**

@@ -277,7 +277,9 @@ export const bundle = async (rootPath: string, options: LoadOptions = {}): Promi
             column: pos?.column,
             pointer: Source.pointer(segments),
             found: expected === undefined && known ? show(value) : message,
-            expected: expected ?? (known ? message : "no such problem"),
+            expected:
+              expected ??
+              (known ? message : problem.ruleId === "bundler" ? Lint.bundleExpected : "no such problem"),
             rule: problem.ruleId === "bundler" ? "bundle" : problem.ruleId,
             severity: "warning",
           }),
