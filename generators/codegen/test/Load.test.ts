@@ -6,6 +6,7 @@ import { dirname, join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { ParseError } from "../src/Errors.ts"
 import * as Source from "../src/Source.ts"
+import { bundle } from "../src/stages/Load.ts"
 import { project, run } from "./helpers.ts"
 
 const spec = (schema: string) => `openapi: 3.1.0
@@ -116,6 +117,62 @@ describe("$refs read only files of the spec's folder (or a configured root)", ()
       )
       await expectRefused(dir, pattern)
     }
+  })
+})
+
+describe("$ref keys in data are data", () => {
+  it("examples, an Example's value, default, const and enum keep their $ref keys; nothing is read", async () => {
+    const data = (n: number) => `{ $ref: "./missing-${n}.yaml" }`
+    const text = `openapi: 3.1.0
+info: { title: X, version: "1" }
+paths:
+  /things:
+    get:
+      operationId: listThings
+      responses:
+        "200":
+          description: Things.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Thing" }
+              example: ${data(1)}
+              examples:
+                one: { value: ${data(2)} }
+                two: { $ref: "#/components/examples/Two" }
+components:
+  examples:
+    Two: { value: ${data(3)} }
+  schemas:
+    Thing:
+      type: object
+      default: ${data(4)}
+      examples: [${data(5)}]
+      properties:
+        kind: { const: ${data(6)} }
+        shape: { enum: [${data(7)}, "https://example.invalid/x"] }
+        $ref: { type: string }
+`
+    const dir = setup("data", { "api/openapi.yaml": text })
+    const loaded = await bundle(join(dir, "api", "openapi.yaml"))
+    expect(loaded.diagnostics).toEqual([])
+    expect(loaded.files).toEqual([join(dir, "api", "openapi.yaml")])
+    const json = JSON.stringify(loaded.document)
+    for (let n = 1; n <= 7; n++) expect(json).toContain(`{"$ref":"./missing-${n}.yaml"}`)
+    // a property named $ref is a property, and a $ref to an Example is still followed
+    expect(loaded.document).toMatchObject({
+      paths: {
+        "/things": {
+          get: {
+            responses: {
+              200: {
+                content: { "application/json": { examples: { two: { $ref: "#/components/examples/Two" } } } },
+              },
+            },
+          },
+        },
+      },
+      components: { schemas: { Thing: { properties: { $ref: { type: "string" } } } } },
+    })
   })
 })
 
