@@ -72,6 +72,25 @@ describe("$refs read only files of the spec's folder (or a configured root)", ()
     )
   })
 
+  it("refuses a discriminator mapping that leaves the folder", async () => {
+    const text = `${spec('{ $ref: "#/components/schemas/Shape" }')}components:
+  schemas:
+    Shape:
+      oneOf: [{ $ref: "./circle.yaml" }]
+      discriminator:
+        propertyName: kind
+        mapping: { circle: "./circle.yaml", secret: "../secret.yaml" }
+`
+    await expectRefused(
+      setup("mapping", {
+        "secret.yaml": secret,
+        "api/circle.yaml": "type: object\n",
+        "api/openapi.yaml": text,
+      }),
+      /^\S*api\/openapi\.yaml:19:45 \/components\/schemas\/Shape\/discriminator\/mapping\/secret: \$ref does not resolve: found "\.\.\/secret\.yaml", expected a file inside \S*api .*; \S*secret\.yaml is outside$/,
+    )
+  })
+
   it("refuses a symbolic link inside the folder that leads outside", async () => {
     const dir = setup("symlink", {
       "secret.yaml": secret,

@@ -107,7 +107,13 @@ export class KeywayResolver extends BaseResolver {
 
   override resolveExternalRef(base: string | null, ref: string): string {
     if (remote.test(ref)) return ref
-    return super.resolveExternalRef(base, ref)
+    let path = ref
+    try {
+      path = decodeURI(ref)
+    } catch {
+      // not percent-encoded: the load stage reports it
+    }
+    return super.resolveExternalRef(base, path)
   }
 
   override async loadExternalRef(absoluteRef: string): Promise<RedoclySource> {

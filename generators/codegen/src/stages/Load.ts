@@ -232,9 +232,11 @@ export const bundle = async (rootPath: string, options: LoadOptions = {}): Promi
     seen.add(key)
     const unresolved = problem.message.startsWith("Can't resolve $ref")
     if (unresolved) {
-      const ref = (Source.get(source.value, segments) as { $ref?: unknown } | undefined)?.$ref
+      // a $ref object, or a string that is resolved as one (a discriminator's mapping)
+      const node = Source.get(source.value, segments) as { $ref?: unknown } | string | undefined
+      const ref = typeof node === "string" ? node : node?.$ref
       if (typeof ref !== "string") return
-      const place = [...segments, "$ref"]
+      const place = typeof node === "string" ? segments : [...segments, "$ref"]
       const expected = expectedOf(resolver, source, ref)
       const extension = inExtension(segments)
       pending.push({
