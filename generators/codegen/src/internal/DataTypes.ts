@@ -24,8 +24,8 @@ const cache = new Map<string, Record<string, NodeType>>()
  *
  * @example
  * ```ts
- * import { DataTypes } from "@keyway/codegen/internal/DataTypes"
- * DataTypes.forDocument({ openapi: "3.1.0" }).Schema
+ * import { forDocument } from "@keyway/codegen/internal/DataTypes"
+ * forDocument({ openapi: "3.1.0" }).Schema?.properties.default // { resolvable: false }
  * ```
  *
  * @internal

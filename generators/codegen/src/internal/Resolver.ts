@@ -30,8 +30,8 @@ const inside = (root: string, path: string): boolean => {
  *
  * @example
  * ```ts
- * import { Resolver } from "@keyway/codegen/internal/Resolver"
- * Resolver.refusal("/etc/passwd", ["/repo/specs/x"]) // "a file inside specs/x (...)"
+ * import { refusal } from "@keyway/codegen/internal/Resolver"
+ * refusal("/etc/passwd", ["/repo/specs/x"]) // "a file inside specs/x (...); /etc/passwd is outside"
  * ```
  *
  * @internal
@@ -67,8 +67,9 @@ const parsed = new Set([".json", ".yaml", ".yml"])
  *
  * @example
  * ```ts
- * import { Resolver } from "@keyway/codegen/internal/Resolver"
- * const resolver = new Resolver.KeywayResolver(["/repo/specs/x"])
+ * import { KeywayResolver } from "@keyway/codegen/internal/Resolver"
+ * const resolver = new KeywayResolver(["/repo/specs/x"])
+ * resolver.seed(Source.parse("/repo/specs/x/openapi.yaml", text))
  * ```
  *
  * @internal
@@ -94,7 +95,15 @@ export class KeywayResolver extends BaseResolver {
     })
   }
 
-  /** Makes `source` (already parsed) the document at its path. */
+  /**
+   * Makes `source` (already parsed) the document at its path, so that `$ref`s back into it
+   * resolve to the same objects.
+   *
+   * @example
+   * ```ts
+   * const document = resolver.seed(root) // hand it to Redocly's lintDocument / bundleDocument
+   * ```
+   */
   seed(source: Source.Source): Document {
     const document: Document = {
       source: new RedoclySource(source.path, source.text, "application/json"),
