@@ -320,3 +320,46 @@ paths:
     expect(existsSync(join(dir, "out"))).toBe(false)
   })
 })
+
+describe("Source.locate in JSON (one pass, many places: warnings of a 13 MB spec)", () => {
+  it("finds keys with escapes, array items, nested values, and the deepest existing parent", () => {
+    const text = JSON.stringify(
+      { a: { 'b"x': [1, { c: 'q\\"}' }, [2, 3]], d: null }, e: true, f: "x" },
+      null,
+      2,
+    )
+    const source = Source.parse("/tmp/x.json", text)
+    const places: Array<[Array<string | number>, [number, number]]> = [
+      [[], [1, 1]],
+      [["a"], [2, 3]],
+      [
+        ["a", 'b"x'],
+        [3, 5],
+      ],
+      [
+        ["a", 'b"x', 1, "c"],
+        [6, 9],
+      ],
+      [
+        ["a", 'b"x', 2, 1],
+        [10, 9],
+      ],
+      [
+        ["a", "d"],
+        [13, 5],
+      ],
+      [["e"], [15, 3]],
+      [["f"], [16, 3]],
+      [["zz"], [1, 1]],
+      [
+        ["a", "nope", "x"],
+        [2, 3],
+      ],
+    ]
+    const many = source.locateMany(places.map(([p]) => p))
+    places.forEach(([path, [line, column]], i) => {
+      expect(source.locate(path), JSON.stringify(path)).toEqual({ line, column })
+      expect(many[i]).toEqual({ line, column })
+    })
+  })
+})
