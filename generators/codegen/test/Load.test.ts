@@ -103,6 +103,17 @@ describe("$refs read only files of the spec's folder (or a configured root)", ()
     )
   })
 
+  it("reads the files of a spec folder reached through a symbolic link", async () => {
+    const dir = setup("linked-folder", {
+      "real/thing.yaml": "type: string\n",
+      "real/openapi.yaml": spec('{ $ref: "./thing.yaml" }'),
+    })
+    symlinkSync(join(dir, "real"), join(dir, "api"))
+    const r = await generate(dir)
+    expect(r.err).toBe("")
+    expect(r.code).toBe(0)
+  })
+
   it("reads a folder the configuration names in refRoots", async () => {
     const dir = setup(
       "roots",

@@ -86,13 +86,18 @@ export class KeywayResolver extends BaseResolver {
 
   constructor(roots: ReadonlyArray<string>) {
     super({ http: { headers: [] } })
-    this.roots = roots.map((r) => {
-      try {
-        return realpathSync(r)
-      } catch {
-        return r
-      }
-    })
+    // each root as given and as its real path (a spec folder under a symbolic link)
+    this.roots = [
+      ...new Set(
+        roots.flatMap((r) => {
+          try {
+            return [r, realpathSync(r)]
+          } catch {
+            return [r]
+          }
+        }),
+      ),
+    ]
   }
 
   /**
