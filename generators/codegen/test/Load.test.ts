@@ -273,6 +273,25 @@ describe("the loading crashes of the generator fuzz are located one-line errors"
     expect(performance.now() - started).toBeLessThan(3000)
   })
 
+  it("values nested too deep: a YAML spec (the parser's limit), a big JSON one (256 levels)", async () => {
+    const yaml = `${spec("{ type: string }")}x-deep: ${"[".repeat(300)}${"]".repeat(300)}\n`
+    await expectRefused(
+      setup("deep-yaml", { "api/openapi.yaml": yaml }),
+      /^\S*api\/openapi\.yaml:13:\d+: invalid YAML\/JSON: found nesting exceeded maxDepth \(100\), expected valid YAML$/,
+    )
+    // over 1 MB: the path that skips the walk of big single-file JSON specs
+    const deep = `${"[".repeat(100_000)}${"]".repeat(100_000)}`
+    const json = `{"openapi":"3.1.0","info":{"title":"X","version":"1","description":"${"x".repeat(1_000_000)}"},"paths":{},"x-deep":${deep}}`
+    const dir = setup("deep-json", { "api/openapi.yaml": "" })
+    writeFileSync(join(dir, "api", "openapi.json"), json)
+    const r = await run(["generate", "--spec", "api/openapi.json", "--name", "x", "--out", "out"], dir)
+    expect(r.code).toBe(1)
+    expect(lines(r.err)).toHaveLength(1)
+    expect(r.err).toMatch(
+      /api\/openapi\.json:1:\d+: invalid YAML\/JSON: found values nested more than 256 levels deep/,
+    )
+  })
+
   it("a document larger than 64 MiB", () => {
     expect(() => Source.parse("/tmp/big.json", " ".repeat(Source.maxDocumentBytes + 1))).toThrow(ParseError)
     try {
