@@ -90,6 +90,14 @@ export const maxDocumentBytes = 64 * 1024 * 1024
  */
 export const maxExpandedNodes = 2_000_000
 
+/**
+ * The deepest nesting of arrays and objects a document may have: 256 levels (real specs stay
+ * under 30); deeper ones would overflow the stack of the recursive walks that read them.
+ *
+ * @since 0.1.0
+ */
+export const maxDepth = 256
+
 const isJson = (path: string, text: string): boolean => path.endsWith(".json") || /^\s*[{[]/.test(text)
 
 /**
@@ -118,6 +126,17 @@ export const parse = (path: string, text: string): Source => {
       value = JSON.parse(text)
     } catch (error) {
       throw jsonError(display, text, error)
+    }
+    const deep = tooDeepAt(text)
+    if (deep !== undefined) {
+      const pos = positionOf(lineStarts(text.slice(0, deep + 1)), deep)
+      throw new ParseError({
+        file: display,
+        line: pos.line,
+        column: pos.column,
+        found: `values nested more than ${maxDepth} levels deep`,
+        expected: `at most ${maxDepth} levels`,
+      })
     }
     let lines: Array<number> | undefined
     const locateMany = (paths: ReadonlyArray<ReadonlyArray<string | number>>) => {
@@ -360,6 +379,29 @@ const checkAliases = (display: string, text: string): void => {
     found: `aliases that expand to more than ${maxExpandedNodes.toLocaleString("en-US")} values (the largest here)`,
     expected: "a document without an alias bomb",
   })
+}
+
+/** The offset in a JSON text where nesting first goes deeper than {@link maxDepth}, if it does. */
+const tooDeepAt = (text: string): number | undefined => {
+  const token = /["{}[\]]/g
+  let depth = 0
+  for (let m = token.exec(text); m !== null; m = token.exec(text)) {
+    const c = m[0]
+    if (c === '"') {
+      let end = text.indexOf('"', m.index + 1)
+      while (end !== -1) {
+        let b = end - 1
+        while (text.charCodeAt(b) === 92) b--
+        if ((end - 1 - b) % 2 === 0) break
+        end = text.indexOf('"', end + 1)
+      }
+      if (end === -1) return undefined
+      token.lastIndex = end + 1
+    } else if (c === "{" || c === "[") {
+      if (++depth > maxDepth) return m.index
+    } else depth--
+  }
+  return undefined
 }
 
 const yamlError = (display: string, text: string, error: unknown): ParseError => {

@@ -145,7 +145,7 @@ const nameMaps = new Set([
   "paths",
   "webhooks",
 ])
-const maxDepth = 256
+const maxDepth = Source.maxDepth
 
 /**
  * Loads a spec, lints it and bundles its `$ref`s.
@@ -185,10 +185,7 @@ export const bundle = async (rootPath: string, options: LoadOptions = {}): Promi
   const types = DataTypes.forDocument(document)
   // Fast path for one big JSON document (GitHub's is 13 MB): when every $ref is local and
   // resolves, there is nothing to bundle and no need to walk the tree.
-  const fast =
-    root.text.length > 1_000_000 &&
-    onlyLocalRefsResolve(root.text, document) &&
-    tooDeepAt(root.text) === undefined
+  const fast = root.text.length > 1_000_000 && onlyLocalRefsResolve(root.text, document)
   const scanned: Scanned = {
     sites: new WeakMap(),
     refs: [],
@@ -506,29 +503,6 @@ const malformed = (source: Source.Source, ref: string, scanned: Scanned): string
   // a schema file may name itself whole (a recursive schema); the OpenAPI document may not
   if (scanned.fileOf(source.path, uri) === scanned.rootPath)
     return "a pointer to a value inside the OpenAPI document (this $ref names the whole document)"
-  return undefined
-}
-
-/** The offset in a JSON text where nesting first goes deeper than `maxDepth`, if it does. */
-const tooDeepAt = (text: string): number | undefined => {
-  const token = /["{}[\]]/g
-  let depth = 0
-  for (let m = token.exec(text); m !== null; m = token.exec(text)) {
-    const c = m[0]
-    if (c === '"') {
-      let end = text.indexOf('"', m.index + 1)
-      while (end !== -1) {
-        let b = end - 1
-        while (text.charCodeAt(b) === 92) b--
-        if ((end - 1 - b) % 2 === 0) break
-        end = text.indexOf('"', end + 1)
-      }
-      if (end === -1) return undefined
-      token.lastIndex = end + 1
-    } else if (c === "{" || c === "[") {
-      if (++depth > maxDepth + 1) return m.index
-    } else depth--
-  }
   return undefined
 }
 
