@@ -230,6 +230,36 @@ describe("the loading crashes of the generator fuzz are located one-line errors"
       )
   })
 
+  it("a scalar where a structure goes (responses: nope in 3.1, requestBody: 3, schema: 5)", async () => {
+    const op = (fragment: string) => `openapi: 3.1.0
+info: { title: X, version: "1" }
+paths:
+  /things:
+    get:
+      ${fragment}
+`
+    const cases: Array<[string, RegExp]> = [
+      [
+        "responses: nope",
+        /openapi\.yaml:6:7 \/paths\/~1things\/get\/responses: invalid OpenAPI document: found "nope", expected an object \(Responses\)$/,
+      ],
+      [
+        "requestBody: 3",
+        /openapi\.yaml:6:7 \/paths\/~1things\/get\/requestBody: invalid OpenAPI document: found 3, expected an object \(RequestBody\)$/,
+      ],
+      [
+        "parameters: nope",
+        /openapi\.yaml:6:7 \/paths\/~1things\/get\/parameters: invalid OpenAPI document: found "nope", expected a list \(ParameterList\)$/,
+      ],
+      [
+        'responses: { "200": { description: x, content: { a/b: { schema: 5 } } } }',
+        /openapi\.yaml:6:\d+ \/paths\/~1things\/get\/responses\/200\/content\/a~1b\/schema: invalid OpenAPI document: found 5, expected an object \(Schema\)$/,
+      ],
+    ]
+    for (const [i, [fragment, pattern]] of cases.entries())
+      await expectRefused(setup(`scalar-${i}`, { "api/openapi.yaml": op(fragment) }), pattern)
+  })
+
   it("a cycle of $refs", async () => {
     const text = `${spec('{ $ref: "#/components/schemas/A" }')}components:
   schemas:

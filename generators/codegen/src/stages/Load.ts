@@ -26,7 +26,7 @@
 import { readFileSync, statSync } from "node:fs"
 import { dirname } from "node:path"
 import type { NormalizedProblem } from "@redocly/openapi-core"
-import { LintProblem, ParseError, Problems, RefError, show } from "../Errors.ts"
+import { LintProblem, ParseError, Problems, RefError, SpecError, show } from "../Errors.ts"
 import type { KeywayResolver } from "../internal/Resolver.ts"
 import * as Source from "../Source.ts"
 
@@ -214,7 +214,7 @@ export const bundle = async (rootPath: string, options: LoadOptions = {}): Promi
   scanFiles()
   if (errors.length > 0) throw failure(errors, options)
   const diagnostics: Array<LintProblem> = []
-  const refErrors: Array<RefError> = []
+  const fatal: Array<RefError | SpecError> = []
   const seen = new Set<string>()
   // Located at the end, all places of a file in one pass (GitHub's spec: ~140 warnings).
   const pending: Array<{
@@ -253,7 +253,7 @@ export const bundle = async (rootPath: string, options: LoadOptions = {}): Promi
           }
           if (extension)
             diagnostics.push(new LintProblem({ ...located, rule: "no-unresolved-refs", severity: "warning" }))
-          else refErrors.push(new RefError(located))
+          else fatal.push(new RefError(located))
         },
       })
       return
@@ -267,6 +267,30 @@ export const bundle = async (rootPath: string, options: LoadOptions = {}): Promi
       typeof (value as { $ref?: unknown } | null | undefined)?.$ref === "string"
     )
       return
+    // a scalar where a structure goes (`responses: nope`, `requestBody: 3`) cannot be generated:
+    // openapi-typescript would crash on it ("Cannot use 'in' operator"), so it is an error
+    const structure =
+      problem.ruleId === "struct"
+        ? /^Expected type `([A-Z]\w*)` \((object|array)\) but got `(\w+)`$/.exec(message)
+        : null
+    if (structure && !(structure[1] === "Schema" && structure[3] === "boolean")) {
+      pending.push({
+        source,
+        place: segments,
+        make: (pos) =>
+          fatal.push(
+            new SpecError({
+              file: source.display,
+              line: pos?.line,
+              column: pos?.column,
+              pointer: Source.pointer(segments),
+              found: show(value),
+              expected: `${structure[2] === "array" ? "a list" : "an object"} (${structure[1]})`,
+            }),
+          ),
+      })
+      return
+    }
     const known = Object.hasOwn(Lint.rules, problem.ruleId)
     pending.push({
       source,
@@ -310,7 +334,7 @@ export const bundle = async (rootPath: string, options: LoadOptions = {}): Promi
       p.make(positions[i])
     })
   }
-  if (refErrors.length > 0) throw failure(refErrors, options)
+  if (fatal.length > 0) throw failure(fatal, options)
   diagnostics.sort(
     (a, b) =>
       (a.file === b.file ? 0 : a.file < b.file ? -1 : 1) ||
@@ -389,7 +413,7 @@ const findCycle = (scanned: Scanned, resolver: KeywayResolver): RefError | undef
   return undefined
 }
 
-const failure = (errors: ReadonlyArray<RefError | ParseError>, options: LoadOptions) =>
+const failure = (errors: ReadonlyArray<RefError | ParseError | SpecError>, options: LoadOptions) =>
   errors.length === 1 ? errors[0]! : new Problems({ provider: options.provider ?? "", problems: errors })
 
 const expectedOf = (resolver: KeywayResolver, source: Source.Source, ref: string): string => {
