@@ -4,6 +4,8 @@
 import { copyFileSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
+import { generate as emitTypes } from "../src/plugins/TypesPlugin.ts"
+import { bundle } from "../src/stages/Load.ts"
 import { fixtures, project, run, typecheck } from "./helpers.ts"
 
 const corpus = join(fixtures, "corpus")
@@ -68,5 +70,29 @@ describe("corpus: each class of spec generates and type-checks (tsc7)", () => {
     expect(warnings[1]).toMatch(
       /openapi\.yaml:10:\d+ \/paths\/~1scim~1v2~1Groups\/post\/x-provenance\/\$ref: warning \(no-unresolved-refs\): found "https:\/\/example\.invalid\/provenance\.yaml", expected a local file \(remote \$refs are not fetched\)$/,
     )
+  })
+})
+
+describe("types: openapi-typescript's transform on the bundle is openapiTS's own output", () => {
+  // Keyway lints and bundles once and calls `transformSchema` itself; `openapiTS` would lint and
+  // bundle the bundle again. Same options, same text. (data-refs is left out: openapiTS would
+  // fetch the URL of its example's "$ref".)
+  const options = [
+    {},
+    { immutable: true, alphabetize: true, enum: true, rootTypes: true, pathParamsAsTypes: true },
+    { defaultNonNullable: false, additionalProperties: true, exportType: true, readWriteMarkers: true },
+  ]
+  it("for every class of the corpus and three sets of options", async () => {
+    const { default: openapiTS, astToString } = await import("openapi-typescript")
+    for (const name of ["multi-file", "circular", "oas30", "oas31", "composition"]) {
+      const loaded = await bundle(join(corpus, name, "openapi.yaml"))
+      for (const option of options) {
+        const theirs = astToString(
+          await openapiTS(structuredClone(loaded.document) as never, { ...option, silent: true }),
+        )
+        const ours = await emitTypes(structuredClone(loaded.document), option, name)
+        expect(ours, `${name} ${JSON.stringify(option)}`).toBe(theirs)
+      }
+    }
   })
 })
