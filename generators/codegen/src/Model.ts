@@ -68,6 +68,8 @@ export interface ProviderInput {
   readonly specPath: string | undefined
   readonly outDir: string
   readonly packageName: string
+  /** `--allow-insecure-http` (with `--spec`): plain `http:` servers to non-loopback hosts are accepted. */
+  readonly allowInsecureHttp?: boolean | undefined
 }
 
 /**

@@ -106,6 +106,7 @@ const extraOf = (input: ProviderInput, config: ResolvedConfig): string =>
     descriptor: input.descriptorPath ? Hash.relativePosix(input.outDir, input.descriptorPath) : null,
     spec: input.specPath ? Hash.relativePosix(input.outDir, input.specPath) : null,
     keywayVersion: keywayVersionFor(input, config),
+    ...(input.allowInsecureHttp ? { allowInsecureHttp: true } : {}),
   })
 
 /**
@@ -260,6 +261,17 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
   if (!descriptor) {
     const { descriptor: infer } = await import("./Infer.ts")
     descriptor = infer(input.name, Hash.relativePosix(input.outDir, bundle.root.path), bundle.document)
+    if (input.allowInsecureHttp) descriptor = { ...descriptor, allowInsecureHttp: true }
+    const { descriptor: check } = await import("./Rules.ts")
+    const findings = check(descriptor)
+    if (findings.length > 0)
+      throw new Problems({
+        provider: input.name,
+        problems: findings.map(
+          (f) =>
+            new SpecError({ ...bundle.locate(inferredFrom(f.path)), found: f.found, expected: f.expected }),
+        ),
+      })
   }
   const model: ProviderModel = {
     input,
@@ -348,6 +360,15 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
     process.stderr.write(`[timing] ${input.name} write ${(performance.now() - timing.last).toFixed(0)} ms\n`)
   await runHooksSafe(plugins, "write", { provider: input.name, files, model, outDir: input.outDir })
   return { provider: input.name, status: "generated", differing: [], outDir: input.outDir, sources }
+}
+
+/** Where a value of an inferred descriptor came from in the spec (see `Infer`). */
+const inferredFrom = (path: ReadonlyArray<string | number>): ReadonlyArray<string | number> => {
+  if (path[0] === "baseUrl") return ["servers", 0, "url"]
+  if (path[0] === "variables") return ["servers", 0, "variables", ...path.slice(1)]
+  if (path[0] === "title") return ["info", "title"]
+  if (path[0] === "auth") return ["components", "securitySchemes"]
+  return []
 }
 
 const specNameOf = (config: ResolvedConfig, input: ProviderInput, path: string): string => {

@@ -34,9 +34,19 @@
  */
 import * as Schema from "effect/Schema"
 
-const Seconds = Schema.Number.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0))).annotate({
+const Seconds = Schema.Number.pipe(
+  Schema.check(Schema.isFinite(), Schema.isGreaterThanOrEqualTo(0)),
+).annotate({
   description: "A duration in whole seconds",
 })
+
+const Millis = Schema.Number.pipe(Schema.check(Schema.isFinite(), Schema.isGreaterThanOrEqualTo(0)))
+
+const Count = Schema.Number.pipe(Schema.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(1)))
+
+const Status = Schema.Number.pipe(
+  Schema.check(Schema.isInt(), Schema.isBetween({ minimum: 100, maximum: 599 })),
+)
 
 /**
  * A URL that may hold `{variable}` placeholders, filled from the connection's variables or
@@ -170,7 +180,7 @@ export const AuthorizationCodeStrategy = Schema.Struct({
     Schema.Boolean.annotate({ description: "The provider rotates refresh tokens" }),
   ),
   expiredTokenStatus: Schema.optionalKey(
-    Schema.Number.annotate({ description: "Status of an expired-token answer; default 401" }),
+    Status.annotate({ description: "Status of an expired-token answer; default 401" }),
   ),
   ...TokenEndpointSettings,
   ...ScopeSettings,
@@ -262,17 +272,15 @@ export const strategyTypes = [
  * @since 0.1.0
  */
 export const RetrySettings = Schema.Struct({
-  maxAttempts: Schema.optionalKey(Schema.Number),
-  baseDelay: Schema.optionalKey(Schema.Number.annotate({ description: "Milliseconds" })),
-  maxDelay: Schema.optionalKey(Schema.Number.annotate({ description: "Milliseconds" })),
+  maxAttempts: Schema.optionalKey(Count.annotate({ description: "Attempts of a call, the first included" })),
+  baseDelay: Schema.optionalKey(Millis.annotate({ description: "Milliseconds" })),
+  maxDelay: Schema.optionalKey(Millis.annotate({ description: "Milliseconds" })),
   maxRetryAfter: Schema.optionalKey(
-    Schema.Number.annotate({ description: "Milliseconds; a longer Retry-After fails fast" }),
+    Millis.annotate({ description: "Milliseconds; a longer Retry-After fails fast" }),
   ),
-  deadline: Schema.optionalKey(
-    Schema.Number.annotate({ description: "Milliseconds for all attempts of a call" }),
-  ),
-  attemptTimeout: Schema.optionalKey(Schema.Number.annotate({ description: "Milliseconds for one attempt" })),
-  retryOn: Schema.optionalKey(Schema.Array(Schema.Number)),
+  deadline: Schema.optionalKey(Millis.annotate({ description: "Milliseconds for all attempts of a call" })),
+  attemptTimeout: Schema.optionalKey(Millis.annotate({ description: "Milliseconds for one attempt" })),
+  retryOn: Schema.optionalKey(Schema.Array(Status)),
 }).annotate({ identifier: "RetrySettings" })
 export type RetrySettings = typeof RetrySettings.Type
 
@@ -293,7 +301,7 @@ export const Pagination = Schema.Struct({
     }),
   ),
   limitParam: Schema.optionalKey(Schema.String),
-  pageSize: Schema.optionalKey(Schema.Number),
+  pageSize: Schema.optionalKey(Count),
 }).annotate({ identifier: "Pagination" })
 export type Pagination = typeof Pagination.Type
 
@@ -330,7 +338,7 @@ export const ProviderDescriptor = Schema.Struct({
   correlation: Schema.optionalKey(
     Schema.Struct({
       header: Schema.String,
-      maxLength: Schema.optionalKey(Schema.Number),
+      maxLength: Schema.optionalKey(Count),
     }),
   ),
   headers: Schema.optionalKey(
@@ -349,6 +357,12 @@ export const ProviderDescriptor = Schema.Struct({
     }),
   ),
   pagination: Schema.optionalKey(Schema.Array(Pagination)),
+  allowInsecureHttp: Schema.optionalKey(
+    Schema.Boolean.annotate({
+      description:
+        "Allow plain http: URLs to hosts other than loopback (credentials then cross the network unencrypted); default false",
+    }),
+  ),
 }).annotate({ identifier: "ProviderDescriptor" })
 export type ProviderDescriptor = typeof ProviderDescriptor.Type
 

@@ -19,6 +19,7 @@ import type { ProviderDescriptor } from "@keyway/core/Descriptor"
 import { DescriptorError, type GenerateError, SpecError, show, UnknownAuthStrategy } from "../Errors.ts"
 import { allowedKeys, descriptorSchema } from "../JsonSchema.ts"
 import { fallbackOperationId, type HttpMethod, identifier, methods, type Operation } from "../Model.ts"
+import * as Rules from "../Rules.ts"
 import * as Source from "../Source.ts"
 import type { Bundle } from "./Load.ts"
 
@@ -127,8 +128,12 @@ export const descriptor = async (
       Schema.decodeUnknownEffect(ProviderDescriptor)(raw, { onExcessProperty: "error", errors: "all" }),
     ),
   )
-  if (result._tag === "Success" && problems.length === 0)
-    return { value: result.success as ProviderDescriptor }
+  if (result._tag === "Success" && problems.length === 0) {
+    const value = result.success as ProviderDescriptor
+    const findings = Rules.descriptor(value)
+    if (findings.length === 0) return { value }
+    return { problems: findings.map((f) => descriptorProblem(source, f.path, f.found, f.expected)) }
+  }
   if (result._tag === "Failure") {
     const schema = await descriptorSchema()
     const issues = SchemaIssue.makeFormatterStandardSchemaV1()(result.failure.issue).issues
@@ -227,7 +232,14 @@ export const spec = (
       continue
     }
     const pathItem = item as Record<string, unknown>
-    const pathParams = (pathItem.parameters as Array<unknown> | undefined) ?? []
+    const template = Rules.placeholders(path)
+    if ("error" in template)
+      problem(
+        ["paths", path],
+        JSON.stringify(path),
+        `a path template with balanced {parameters}, not ${template.error}`,
+      )
+    const pathParams = parameterList(doc, pathItem.parameters, ["paths", path, "parameters"], problem)
     for (const method of methods) {
       const op = pathItem[method] as Record<string, unknown> | undefined
       if (op === undefined) continue
@@ -235,8 +247,41 @@ export const spec = (
         problem(["paths", path, method], show(op), "an operation object")
         continue
       }
-      if (version.startsWith("3.0") && (op.responses === undefined || typeof op.responses !== "object"))
-        problem(["paths", path, method, "responses"], show(op.responses), "a responses object")
+      const at = ["paths", path, method]
+      if (
+        (version.startsWith("3.0") && op.responses === undefined) ||
+        (op.responses !== undefined && !isObject(op.responses))
+      ) {
+        problem([...at, "responses"], show(op.responses), "a responses object")
+        continue
+      }
+      const responses = Object.entries((op.responses ?? {}) as Record<string, unknown>).filter(
+        ([code, r]) => !isObject(r) && !code.startsWith("x-"),
+      )
+      if (responses.length > 0) {
+        problem([...at, "responses", responses[0]![0]], show(responses[0]![1]), "a response object")
+        continue
+      }
+      if (op.requestBody !== undefined && !isObject(op.requestBody)) {
+        problem([...at, "requestBody"], show(op.requestBody), "a request body object")
+        continue
+      }
+      const opParams = parameterList(doc, op.parameters, [...at, "parameters"], problem)
+      if (opParams === undefined || pathParams === undefined) continue
+      if (!("error" in template)) {
+        const declared = new Set(
+          [...pathParams, ...opParams].filter((p) => p.in === "path").map((p) => String(p.name)),
+        )
+        const missing = template.names.filter((n) => !declared.has(n))
+        if (missing.length > 0) {
+          problem(
+            ["paths", path],
+            `{${missing[0]}} in ${JSON.stringify(path)}`,
+            `a path parameter (in: path) named ${JSON.stringify(missing[0])} on ${method.toUpperCase()} or its path item`,
+          )
+          continue
+        }
+      }
       let operationId = op.operationId
       if (operationId !== undefined && typeof operationId !== "string") {
         problem(["paths", path, method, "operationId"], show(operationId), "a string")
@@ -262,9 +307,7 @@ export const spec = (
       ]
         .filter((s): s is string => typeof s === "string")
         .sort()
-      const params = [...pathParams, ...((op.parameters as Array<unknown> | undefined) ?? [])].map((p) =>
-        deref(doc, p),
-      )
+      const params = [...pathParams, ...opParams]
       const queryParams = [
         ...new Set(
           params
@@ -286,6 +329,33 @@ export const spec = (
     }
   }
   return { operations, problems }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === "object" && !Array.isArray(v)
+
+/** The (dereferenced) parameter objects of a `parameters` list, or `undefined` after reporting one that is none. */
+const parameterList = (
+  doc: unknown,
+  value: unknown,
+  at: ReadonlyArray<string | number>,
+  problem: (segments: ReadonlyArray<string | number>, found: string, expected: string) => void,
+): Array<Record<string, unknown>> | undefined => {
+  if (value === undefined) return []
+  if (!Array.isArray(value)) {
+    problem(at, show(value), "a list of parameter objects")
+    return undefined
+  }
+  const out: Array<Record<string, unknown>> = []
+  for (const [i, item] of value.entries()) {
+    const p = deref(doc, item)
+    if (!isObject(p) || typeof p.name !== "string" || typeof p.in !== "string") {
+      problem([...at, i], show(item), "a parameter object with a name and an in")
+      return undefined
+    }
+    out.push(p)
+  }
+  return out
 }
 
 const deref = (doc: unknown, value: unknown): unknown => {

@@ -1,0 +1,613 @@
+/**
+ * The generator fuzz (issue 12): hostile text in every descriptor and spec field that reaches
+ * generated code. For each payload (comment terminators, quotes, backticks, `${`, line breaks,
+ * U+2028/U+2029) every field of {@link fields} gets it at once, each with its own marker
+ * `globalThis.PWNED_<field>`. The generator must then either generate, and the generated modules,
+ * imported in a child process, run nothing and hold the values unchanged; or refuse a field with
+ * one located line (file:line:column /pointer: ... found ..., expected ...), exit code 1, no stack
+ * trace, the output folder unchanged. A refused field is taken out and the rest generated again,
+ * so each field is either proven safe in the output or proven refused.
+ *
+ * {@link rejects} lists inputs that must be refused (one located line each) and {@link keeps}
+ * inputs that must generate with their values unchanged.
+ *
+ * To extend: add a field to `fields` (where the text goes, and the pointer a refusal names), a
+ * payload to `payloads`, or a row to `rejects`/`keeps`. Classes owned by the `$ref` bundler
+ * (`$ref: 42`, `$ref: ./`, alias cycles, refs leaving the spec folder, YAML alias bombs) are not
+ * here: they belong to the Load stage's tests.
+ */
+import { spawnSync } from "node:child_process"
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { pathToFileURL } from "node:url"
+import { describe, expect, it } from "vitest"
+import { oneLine } from "../src/Errors.ts"
+import * as Source from "../src/Source.ts"
+import { project, run } from "./helpers.ts"
+
+type Json = Record<string, any>
+
+const baseDescriptor = (): Json => ({
+  name: "fz",
+  title: "Fuzz API",
+  spec: "openapi.json",
+  source: "hand-written",
+  baseUrl: "https://{region}.fuzz.test/api",
+  variables: { region: { description: "The region", default: "eu" } },
+  environments: { prod: { region: "eu" } },
+  correlation: { header: "X-Request-Id", maxLength: 36 },
+  headers: { "X-Client": "keyway" },
+  auth: [
+    {
+      type: "permanent-token",
+      id: "token",
+      placement: { in: "header", name: "Authorization", scheme: "Bearer" },
+    },
+    {
+      type: "session-login",
+      id: "session",
+      login: {
+        method: "POST",
+        path: "/session",
+        body: { username: "{username}", password: "{password}", tenant: "{tenant}" },
+        headers: { "X-Login": "1" },
+      },
+      token: { json: "token" },
+      placement: { in: "header", name: "X-Session" },
+    },
+    {
+      type: "oauth2-client-credentials",
+      id: "cc",
+      tokenUrl: "https://auth.fuzz.test/token",
+      grantType: "client_credentials",
+      scopes: ["things:read"],
+      defaultScopes: ["things:read"],
+      tokenParams: { audience: "fuzz" },
+      tokenHeaders: { "X-Token": "1" },
+    },
+  ],
+  retry: { maxAttempts: 3 },
+  errors: { envelope: "#/components/schemas/Error" },
+  pagination: [{ operations: ["listThings"], style: "next-url", items: "items", next: "next" }],
+})
+
+const baseSpec = (): Json => ({
+  openapi: "3.1.0",
+  info: { title: "Fuzz", version: "1", description: "The fuzz API" },
+  servers: [
+    {
+      url: "https://{region}.fuzz.test/api",
+      variables: { region: { default: "eu", description: "Region" } },
+    },
+  ],
+  paths: {
+    "/things": {
+      get: {
+        operationId: "listThings",
+        summary: "List things",
+        description: "All things",
+        security: [{ oauth: ["things:read"] }],
+        parameters: [{ name: "q", in: "query", description: "Query", schema: { type: "string" } }],
+        responses: {
+          "200": {
+            description: "Things.",
+            content: { "application/json": { schema: { $ref: "#/components/schemas/Thing" } } },
+          },
+        },
+      },
+    },
+    "/things/{id}": {
+      get: {
+        operationId: "getThing",
+        parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+        responses: { "200": { description: "A thing." } },
+      },
+    },
+  },
+  components: {
+    schemas: {
+      Thing: {
+        type: "object",
+        description: "A thing",
+        properties: {
+          items: { type: "array", items: { type: "string" } },
+          next: { type: "string" },
+          kind: { type: "string", enum: ["a"], default: "a", example: "a" },
+        },
+      },
+      Error: { type: "object", properties: { message: { type: "string", description: "What" } } },
+    },
+    securitySchemes: {
+      oauth: {
+        type: "oauth2",
+        flows: {
+          clientCredentials: { tokenUrl: "https://auth.fuzz.test/token", scopes: { "things:read": "Read" } },
+        },
+      },
+      key: { type: "apiKey", in: "header", name: "X-Api-Key" },
+    },
+  },
+})
+
+/** Where a refusal of a field is located: the file and the segments of its pointer. */
+type At = readonly ["descriptor" | "spec", ReadonlyArray<string | number>]
+
+interface Field {
+  readonly name: string
+  /** `descriptor`: `keyway generate` with provider.yaml; `spec`: `--spec` (auth inferred). */
+  readonly mode: "descriptor" | "spec" | "both"
+  /** The generator may refuse it (a URL, a header, a name); free text must always generate. */
+  readonly refusable?: boolean
+  /** Puts `text` into the inputs; returns where a refusal would be located. */
+  readonly set: (d: Json, s: Json, text: string) => ReadonlyArray<At>
+}
+
+const pointerOf = (text: string) => text.replaceAll("~", "~0").replaceAll("/", "~1")
+
+/** The path key and operation of `listThings` (the `path` field may have renamed its path). */
+const listThings = (s: Json): [string, Json] => {
+  const key = Object.keys(s.paths).find((k) => s.paths[k].get.operationId === "listThings")!
+  return [key, s.paths[key].get]
+}
+
+/** Every field whose text reaches a generated file. */
+const fields: ReadonlyArray<Field> = [
+  { name: "title", mode: "descriptor", set: (d, _, t) => ((d.title = t), [["descriptor", ["title"]]]) },
+  { name: "source", mode: "descriptor", set: (d, _, t) => ((d.source = t), [["descriptor", ["source"]]]) },
+  {
+    name: "baseUrl",
+    refusable: true,
+    mode: "descriptor",
+    set: (d, _, t) => ((d.baseUrl = `https://{region}.fuzz.test/${t}`), [["descriptor", ["baseUrl"]]]),
+  },
+  {
+    name: "variableDescription",
+    mode: "descriptor",
+    set: (d, _, t) => (
+      (d.variables.region.description = t), [["descriptor", ["variables", "region", "description"]]]
+    ),
+  },
+  {
+    name: "variableDefault",
+    mode: "descriptor",
+    set: (d, _, t) => (
+      (d.variables.region.default = t), [["descriptor", ["variables", "region", "default"]]]
+    ),
+  },
+  {
+    name: "variableName",
+    refusable: true,
+    mode: "descriptor",
+    set: (d, _, t) => ((d.variables[t] = { description: "x" }), [["descriptor", ["variables", t]]]),
+  },
+  {
+    name: "environmentName",
+    mode: "descriptor",
+    set: (d, _, t) => ((d.environments[t] = { region: "us" }), [["descriptor", ["environments", t]]]),
+  },
+  {
+    name: "environmentValue",
+    mode: "descriptor",
+    set: (d, _, t) => (
+      (d.environments.prod.region = t), [["descriptor", ["environments", "prod", "region"]]]
+    ),
+  },
+  {
+    name: "correlationHeader",
+    refusable: true,
+    mode: "descriptor",
+    set: (d, _, t) => ((d.correlation.header = t), [["descriptor", ["correlation", "header"]]]),
+  },
+  {
+    name: "headerName",
+    refusable: true,
+    mode: "descriptor",
+    set: (d, _, t) => ((d.headers[t] = "v"), [["descriptor", ["headers", t]]]),
+  },
+  {
+    name: "headerValue",
+    refusable: true,
+    mode: "descriptor",
+    set: (d, _, t) => ((d.headers["X-Client"] = t), [["descriptor", ["headers", "X-Client"]]]),
+  },
+  {
+    name: "strategyId",
+    mode: "descriptor",
+    set: (d, _, t) => ((d.auth[0].id = t), [["descriptor", ["auth", 0, "id"]]]),
+  },
+  {
+    name: "placementName",
+    refusable: true,
+    mode: "descriptor",
+    set: (d, _, t) => ((d.auth[0].placement.name = t), [["descriptor", ["auth", 0, "placement", "name"]]]),
+  },
+  {
+    name: "placementScheme",
+    refusable: true,
+    mode: "descriptor",
+    set: (d, _, t) => (
+      (d.auth[0].placement.scheme = t), [["descriptor", ["auth", 0, "placement", "scheme"]]]
+    ),
+  },
+  {
+    name: "loginPath",
+    refusable: true,
+    mode: "descriptor",
+    set: (d, _, t) => (
+      (d.auth[1].login.path = `/session${t}`), [["descriptor", ["auth", 1, "login", "path"]]]
+    ),
+  },
+  {
+    name: "loginBodyKey",
+    mode: "descriptor",
+    set: (d, _, t) => ((d.auth[1].login.body[t] = "x"), [["descriptor", ["auth", 1, "login", "body", t]]]),
+  },
+  {
+    name: "loginPlaceholder",
+    refusable: true,
+    mode: "descriptor",
+    set: (d, _, t) => (
+      (d.auth[1].login.body.tenant = `{${t}}`), [["descriptor", ["auth", 1, "login", "body", "tenant"]]]
+    ),
+  },
+  {
+    name: "loginHeaderValue",
+    refusable: true,
+    mode: "descriptor",
+    set: (d, _, t) => (
+      (d.auth[1].login.headers["X-Login"] = t), [["descriptor", ["auth", 1, "login", "headers", "X-Login"]]]
+    ),
+  },
+  {
+    name: "tokenJson",
+    mode: "descriptor",
+    set: (d, _, t) => ((d.auth[1].token.json = t), [["descriptor", ["auth", 1, "token", "json"]]]),
+  },
+  {
+    name: "tokenUrl",
+    refusable: true,
+    mode: "descriptor",
+    set: (d, _, t) => (
+      (d.auth[2].tokenUrl = `https://auth.fuzz.test/${t}`), [["descriptor", ["auth", 2, "tokenUrl"]]]
+    ),
+  },
+  {
+    name: "grantType",
+    mode: "descriptor",
+    set: (d, _, t) => ((d.auth[2].grantType = t), [["descriptor", ["auth", 2, "grantType"]]]),
+  },
+  {
+    name: "scopes",
+    mode: "descriptor",
+    set: (d, _, t) => (
+      (d.auth[2].scopes = [t]),
+      (d.auth[2].defaultScopes = [t]),
+      [
+        ["descriptor", ["auth", 2, "scopes", 0]],
+        ["descriptor", ["auth", 2, "defaultScopes", 0]],
+      ]
+    ),
+  },
+  {
+    name: "tokenParam",
+    mode: "descriptor",
+    set: (d, _, t) => ((d.auth[2].tokenParams[t] = t), [["descriptor", ["auth", 2, "tokenParams", t]]]),
+  },
+  {
+    name: "tokenHeaderValue",
+    refusable: true,
+    mode: "descriptor",
+    set: (d, _, t) => (
+      (d.auth[2].tokenHeaders["X-Token"] = t), [["descriptor", ["auth", 2, "tokenHeaders", "X-Token"]]]
+    ),
+  },
+  {
+    name: "pagination",
+    mode: "descriptor",
+    set: (d, _, t) => (
+      (d.pagination[0].items = t),
+      (d.pagination[0].next = t),
+      [
+        ["descriptor", ["pagination", 0, "items"]],
+        ["descriptor", ["pagination", 0, "next"]],
+      ]
+    ),
+  },
+  {
+    name: "errorSchemaName",
+    mode: "descriptor",
+    set: (d, s, t) => {
+      s.components.schemas[t] = s.components.schemas.Error
+      d.errors.envelope = `#/components/schemas/${pointerOf(t)}`
+      return [
+        ["descriptor", ["errors", "envelope"]],
+        ["spec", ["components", "schemas", t]],
+      ]
+    },
+  },
+  {
+    name: "path",
+    refusable: true,
+    mode: "both",
+    set: (_, s, t) => {
+      s.paths[`/things${t}`] = s.paths["/things"]
+      delete s.paths["/things"]
+      return [["spec", ["paths", `/things${t}`]]]
+    },
+  },
+  {
+    name: "operationId",
+    mode: "both",
+    set: (_, s, t) => (
+      (s.paths["/things/{id}"].get.operationId = t),
+      [["spec", ["paths", "/things/{id}", "get", "operationId"]]]
+    ),
+  },
+  {
+    name: "summary",
+    mode: "both",
+    set: (_, s, t) => {
+      const [key, op] = listThings(s)
+      op.summary = t
+      op.description = t
+      op.parameters[0].description = t
+      op.responses["200"].description = t
+      return [["spec", ["paths", key, "get"]]]
+    },
+  },
+  {
+    name: "operationScope",
+    mode: "both",
+    set: (_, s, t) => {
+      const [key, op] = listThings(s)
+      op.security = [{ oauth: [t] }]
+      return [["spec", ["paths", key, "get", "security"]]]
+    },
+  },
+  {
+    name: "queryParameter",
+    mode: "both",
+    set: (_, s, t) => {
+      const [key, op] = listThings(s)
+      op.parameters[0].name = t
+      return [["spec", ["paths", key, "get", "parameters", 0, "name"]]]
+    },
+  },
+  {
+    name: "schemaText",
+    mode: "both",
+    set: (_, s, t) => {
+      const thing = s.components.schemas.Thing
+      thing.description = t
+      thing.title = t
+      thing.properties[t] = { type: "string", description: t, format: t }
+      thing.properties.kind = { type: "string", enum: [t], default: t, example: t }
+      s.info.description = t
+      return [["spec", ["components", "schemas", "Thing"]]]
+    },
+  },
+  { name: "infoTitle", mode: "spec", set: (_, s, t) => ((s.info.title = t), [["spec", ["info", "title"]]]) },
+  {
+    name: "serverUrl",
+    refusable: true,
+    mode: "spec",
+    set: (_, s, t) => (
+      (s.servers[0].url = `https://{region}.fuzz.test/${t}`), [["spec", ["servers", 0, "url"]]]
+    ),
+  },
+  {
+    name: "serverVariableText",
+    mode: "spec",
+    set: (_, s, t) => (
+      (s.servers[0].variables.region = { default: t, description: t }),
+      [["spec", ["servers", 0, "variables", "region"]]]
+    ),
+  },
+  {
+    name: "serverVariableName",
+    refusable: true,
+    mode: "spec",
+    set: (_, s, t) => (
+      (s.servers[0].variables[t] = { default: "x" }), [["spec", ["servers", 0, "variables", t]]]
+    ),
+  },
+  {
+    name: "securitySchemeText",
+    mode: "spec",
+    set: (_, s, t) => {
+      const schemes = s.components.securitySchemes
+      schemes[t] = { type: "http", scheme: "bearer", description: t }
+      schemes.oauth.flows.clientCredentials.scopes[t] = t
+      return [["spec", ["components", "securitySchemes", t]]]
+    },
+  },
+  {
+    name: "apiKeyName",
+    refusable: true,
+    mode: "spec",
+    set: (_, s, t) => (
+      (s.components.securitySchemes.key.name = t), [["spec", ["components", "securitySchemes"]]]
+    ),
+  },
+  {
+    name: "oauthTokenUrl",
+    refusable: true,
+    mode: "spec",
+    set: (_, s, t) => (
+      (s.components.securitySchemes.oauth.flows.clientCredentials.tokenUrl = `https://auth.fuzz.test/${t}`),
+      [["spec", ["components", "securitySchemes"]]]
+    ),
+  },
+]
+
+/** The hostile texts; `PWNED` becomes the field's marker. */
+const payloads: ReadonlyArray<string> = [
+  "*/ globalThis.PWNED = 1; /*",
+  "*/globalThis.PWNED=1;/*",
+  "'+(globalThis.PWNED=1)+'",
+  "*/\nglobalThis.PWNED = 1\n/**",
+  '" + (globalThis.PWNED = 1) + "',
+  "' + (globalThis.PWNED = 1) + '",
+  "` + (globalThis.PWNED = 1) + `",
+  "${globalThis.PWNED = 1}",
+  "\nglobalThis.PWNED = 1 //",
+  "\u2028globalThis.PWNED = 1 //",
+  "\u2029globalThis.PWNED = 1 //",
+  '\\"; globalThis.PWNED = 1; //',
+  "}); globalThis.PWNED = 1; ({",
+]
+
+const marker = (mode: string, i: number, field: string) => `PWNED_${mode}_${i}_${field}`
+
+const files = (dir: string, base = dir): Array<string> =>
+  existsSync(dir)
+    ? readdirSync(dir).flatMap((f) => {
+        const p = join(dir, f)
+        return statSync(p).isDirectory() ? files(p, base) : [p.slice(base.length + 1)]
+      })
+    : []
+
+const snapshot = (dir: string) =>
+  Object.fromEntries(
+    files(dir)
+      .sort()
+      .map((f) => [f, readFileSync(join(dir, f), "utf8")]),
+  )
+
+const goldens = new Map<string, string>()
+
+/** A project for one run: inputs written, and a previous good package in place. */
+const setup = async (label: string, mode: "descriptor" | "spec", d: Json, s: Json) => {
+  const dir = project(`fuzz-${label}`)
+  if (mode === "descriptor") {
+    mkdirSync(join(dir, "specs", "fz"), { recursive: true })
+    writeFileSync(join(dir, "specs/fz/provider.yaml"), `${JSON.stringify(d, null, 2)}\n`)
+    writeFileSync(join(dir, "specs/fz/openapi.json"), `${JSON.stringify(s, null, 2)}\n`)
+  } else writeFileSync(join(dir, "openapi.json"), `${JSON.stringify(s, null, 2)}\n`)
+  const golden = goldens.get(mode)
+  if (golden) cpSync(golden, join(dir, "packages", "fz"), { recursive: true })
+  return dir
+}
+
+const generate = (mode: "descriptor" | "spec", dir: string, extra: ReadonlyArray<string> = []) =>
+  run(
+    mode === "descriptor"
+      ? ["generate", ...extra]
+      : ["generate", "--spec", "openapi.json", "--name", "fz", "--out", "packages/fz", ...extra],
+    dir,
+  )
+
+const locatedLine = /^\S+?(provider\.yaml|openapi\.json):\d+(:\d+)? \/.*: .+: found .*, expected .+$/
+
+/** Asserts a refusal: exit 1, one located line per problem, no stack trace, nothing written. */
+const expectRefusal = (r: { code: number; err: string }, before: object, after: object) => {
+  expect(r.code, r.err).toBe(1)
+  expect(r.err).not.toMatch(/^\s+at /m)
+  expect(r.err).not.toContain("--debug")
+  for (const line of r.err.split("\n").filter(Boolean)) expect(line).toMatch(locatedLine)
+  expect(after, "the output folder changed on a failed run").toEqual(before)
+}
+
+/** Imports every generated module of each package in ONE child process; what each ran and holds. */
+const importAll = (dirs: ReadonlyArray<string>) => {
+  const script = `
+const out = {}
+for (const dir of process.argv.slice(1)) {
+  const r = { errors: [] }
+  for (const f of ["types", "descriptor", "client", "index"]) {
+    try {
+      const m = await import(new URL("src/" + f + ".ts", dir))
+      if (f === "descriptor") r.descriptor = m.descriptor
+      if (f === "client") r.operations = Object.keys(m.operationTable)
+    } catch (e) { r.errors.push(f + ": " + String(e && e.message || e)) }
+  }
+  r.pwned = Object.keys(globalThis).filter((k) => k.startsWith("PWNED"))
+  for (const k of r.pwned) delete globalThis[k]
+  out[dir] = r
+}
+process.stdout.write(JSON.stringify(out))
+`
+  const child = spawnSync(
+    process.execPath,
+    [
+      "--conditions=@keyway/source",
+      "--disable-warning=ExperimentalWarning",
+      "--input-type=module",
+      "-e",
+      script,
+      ...dirs.map((d) => `${pathToFileURL(d).href}/`),
+    ],
+    { encoding: "utf8", cwd: dirs[0] },
+  )
+  expect(child.status, child.stderr).toBe(0)
+  return JSON.parse(child.stdout) as Record<
+    string,
+    { errors: Array<string>; pwned: Array<string>; descriptor?: Json; operations?: Array<string> }
+  >
+}
+
+describe("generator fuzz: hostile text in every field that reaches output", () => {
+  it("0 injections, 0 crashes, 0 partial writes", { timeout: 300_000 }, async () => {
+    const generated: Array<{ dir: string; mode: string; d: Json; s: Json }> = []
+    for (const mode of ["descriptor", "spec"] as const) {
+      const dir = await setup(`golden-${mode}`, mode, baseDescriptor(), baseSpec())
+      const g = await generate(mode, dir)
+      expect(g.err).toBe("")
+      expect(g.code).toBe(0)
+      goldens.set(mode, join(dir, "packages", "fz"))
+      const mine = fields.filter((f) => f.mode === mode || f.mode === "both")
+      for (const [i, payload] of payloads.entries()) {
+        let active = mine
+        for (let attempt = 0; ; attempt++) {
+          expect(attempt, `${mode} payload ${i}: still refusing after ${attempt} rounds`).toBeLessThan(6)
+          const d = baseDescriptor()
+          const s = baseSpec()
+          const where = new Map<Field, ReadonlyArray<At>>()
+          for (const f of active)
+            where.set(f, f.set(d, s, payload.replaceAll("PWNED", marker(mode, i, f.name))))
+          const project = await setup(`${mode}-${i}`, mode, d, s)
+          const out = join(project, "packages", "fz")
+          const before = snapshot(out)
+          const r = await generate(mode, project)
+          if (r.code === 0) {
+            generated.push({ dir: out, mode, d, s })
+            break
+          }
+          expectRefusal(r, before, snapshot(out))
+          const lines = r.err.split("\n").filter(Boolean)
+          const hit = new Set<Field>()
+          for (const line of lines) {
+            const owners = active.filter((f) =>
+              where.get(f)!.some(([file, segs]) => {
+                const ptr = oneLine(Source.pointer(segs))
+                return (
+                  line.includes(file === "descriptor" ? "provider.yaml" : "openapi.json") &&
+                  (line.includes(` ${ptr}: `) || line.includes(` ${ptr}/`))
+                )
+              }),
+            )
+            expect(owners.length, `refusal of no fuzzed field: ${line}`).toBeGreaterThan(0)
+            for (const f of owners) expect(f.refusable, `free text refused: ${f.name}: ${line}`).toBe(true)
+            for (const f of owners) hit.add(f)
+          }
+          active = active.filter((f) => !hit.has(f))
+        }
+      }
+    }
+    // every payload ends in a generated package, in both modes: each free-text field is proven safe
+    expect(generated).toHaveLength(payloads.length * 2)
+    const results = importAll(generated.map((g) => g.dir))
+    for (const g of generated) {
+      const r = results[`${pathToFileURL(g.dir).href}/`]!
+      expect(r.errors, g.dir).toEqual([])
+      expect(r.pwned, `${g.dir}: injected code ran`).toEqual([])
+      // values are never changed: the emitted descriptor is the input, the operation table has the spec's paths
+      if (g.mode === "descriptor") expect(r.descriptor).toEqual(g.d)
+      else {
+        expect(r.descriptor!.title).toBe(g.s.info.title)
+        expect(r.descriptor!.baseUrl).toBe(g.s.servers[0].url)
+      }
+      for (const path of Object.keys(g.s.paths)) expect(r.operations).toContain(`GET ${path}`)
+    }
+  })
+})
