@@ -152,166 +152,225 @@ const listThings = (s: Json): [string, Json] => {
 
 /** Every field whose text reaches a generated file. */
 const fields: ReadonlyArray<Field> = [
-  { name: "title", mode: "descriptor", set: (d, _, t) => ((d.title = t), [["descriptor", ["title"]]]) },
-  { name: "source", mode: "descriptor", set: (d, _, t) => ((d.source = t), [["descriptor", ["source"]]]) },
+  {
+    name: "title",
+    mode: "descriptor",
+    set: (d, _, t) => {
+      d.title = t
+      return [["descriptor", ["title"]]]
+    },
+  },
+  {
+    name: "source",
+    mode: "descriptor",
+    set: (d, _, t) => {
+      d.source = t
+      return [["descriptor", ["source"]]]
+    },
+  },
   {
     name: "baseUrl",
     refusable: true,
     mode: "descriptor",
-    set: (d, _, t) => ((d.baseUrl = `https://{region}.fuzz.test/${t}`), [["descriptor", ["baseUrl"]]]),
+    set: (d, _, t) => {
+      d.baseUrl = `https://{region}.fuzz.test/${t}`
+      return [["descriptor", ["baseUrl"]]]
+    },
   },
   {
     name: "variableDescription",
     mode: "descriptor",
-    set: (d, _, t) => (
-      (d.variables.region.description = t), [["descriptor", ["variables", "region", "description"]]]
-    ),
+    set: (d, _, t) => {
+      d.variables.region.description = t
+      return [["descriptor", ["variables", "region", "description"]]]
+    },
   },
   {
     name: "variableDefault",
     mode: "descriptor",
-    set: (d, _, t) => (
-      (d.variables.region.default = t), [["descriptor", ["variables", "region", "default"]]]
-    ),
+    set: (d, _, t) => {
+      d.variables.region.default = t
+      return [["descriptor", ["variables", "region", "default"]]]
+    },
   },
   {
     name: "variableName",
     refusable: true,
     mode: "descriptor",
-    set: (d, _, t) => ((d.variables[t] = { description: "x" }), [["descriptor", ["variables", t]]]),
+    set: (d, _, t) => {
+      d.variables[t] = { description: "x" }
+      return [["descriptor", ["variables", t]]]
+    },
   },
   {
     name: "environmentName",
     mode: "descriptor",
-    set: (d, _, t) => ((d.environments[t] = { region: "us" }), [["descriptor", ["environments", t]]]),
+    set: (d, _, t) => {
+      d.environments[t] = { region: "us" }
+      return [["descriptor", ["environments", t]]]
+    },
   },
   {
     name: "environmentValue",
     mode: "descriptor",
-    set: (d, _, t) => (
-      (d.environments.prod.region = t), [["descriptor", ["environments", "prod", "region"]]]
-    ),
+    set: (d, _, t) => {
+      d.environments.prod.region = t
+      return [["descriptor", ["environments", "prod", "region"]]]
+    },
   },
   {
     name: "correlationHeader",
     refusable: true,
     mode: "descriptor",
-    set: (d, _, t) => ((d.correlation.header = t), [["descriptor", ["correlation", "header"]]]),
+    set: (d, _, t) => {
+      d.correlation.header = t
+      return [["descriptor", ["correlation", "header"]]]
+    },
   },
   {
     name: "headerName",
     refusable: true,
     mode: "descriptor",
-    set: (d, _, t) => ((d.headers[t] = "v"), [["descriptor", ["headers", t]]]),
+    set: (d, _, t) => {
+      d.headers[t] = "v"
+      return [["descriptor", ["headers", t]]]
+    },
   },
   {
     name: "headerValue",
     refusable: true,
     mode: "descriptor",
-    set: (d, _, t) => ((d.headers["X-Client"] = t), [["descriptor", ["headers", "X-Client"]]]),
+    set: (d, _, t) => {
+      d.headers["X-Client"] = t
+      return [["descriptor", ["headers", "X-Client"]]]
+    },
   },
   {
     name: "strategyId",
     mode: "descriptor",
-    set: (d, _, t) => ((d.auth[0].id = t), [["descriptor", ["auth", 0, "id"]]]),
+    set: (d, _, t) => {
+      d.auth[0].id = t
+      return [["descriptor", ["auth", 0, "id"]]]
+    },
   },
   {
     name: "placementName",
     refusable: true,
     mode: "descriptor",
-    set: (d, _, t) => ((d.auth[0].placement.name = t), [["descriptor", ["auth", 0, "placement", "name"]]]),
+    set: (d, _, t) => {
+      d.auth[0].placement.name = t
+      return [["descriptor", ["auth", 0, "placement", "name"]]]
+    },
   },
   {
     name: "placementScheme",
     refusable: true,
     mode: "descriptor",
-    set: (d, _, t) => (
-      (d.auth[0].placement.scheme = t), [["descriptor", ["auth", 0, "placement", "scheme"]]]
-    ),
+    set: (d, _, t) => {
+      d.auth[0].placement.scheme = t
+      return [["descriptor", ["auth", 0, "placement", "scheme"]]]
+    },
   },
   {
     name: "loginPath",
     refusable: true,
     mode: "descriptor",
-    set: (d, _, t) => (
-      (d.auth[1].login.path = `/session${t}`), [["descriptor", ["auth", 1, "login", "path"]]]
-    ),
+    set: (d, _, t) => {
+      d.auth[1].login.path = `/session${t}`
+      return [["descriptor", ["auth", 1, "login", "path"]]]
+    },
   },
   {
     name: "loginBodyKey",
     mode: "descriptor",
-    set: (d, _, t) => ((d.auth[1].login.body[t] = "x"), [["descriptor", ["auth", 1, "login", "body", t]]]),
+    set: (d, _, t) => {
+      d.auth[1].login.body[t] = "x"
+      return [["descriptor", ["auth", 1, "login", "body", t]]]
+    },
   },
   {
     name: "loginPlaceholder",
     refusable: true,
     mode: "descriptor",
-    set: (d, _, t) => (
-      (d.auth[1].login.body.tenant = `{${t}}`), [["descriptor", ["auth", 1, "login", "body", "tenant"]]]
-    ),
+    set: (d, _, t) => {
+      d.auth[1].login.body.tenant = `{${t}}`
+      return [["descriptor", ["auth", 1, "login", "body", "tenant"]]]
+    },
   },
   {
     name: "loginHeaderValue",
     refusable: true,
     mode: "descriptor",
-    set: (d, _, t) => (
-      (d.auth[1].login.headers["X-Login"] = t), [["descriptor", ["auth", 1, "login", "headers", "X-Login"]]]
-    ),
+    set: (d, _, t) => {
+      d.auth[1].login.headers["X-Login"] = t
+      return [["descriptor", ["auth", 1, "login", "headers", "X-Login"]]]
+    },
   },
   {
     name: "tokenJson",
     mode: "descriptor",
-    set: (d, _, t) => ((d.auth[1].token.json = t), [["descriptor", ["auth", 1, "token", "json"]]]),
+    set: (d, _, t) => {
+      d.auth[1].token.json = t
+      return [["descriptor", ["auth", 1, "token", "json"]]]
+    },
   },
   {
     name: "tokenUrl",
     refusable: true,
     mode: "descriptor",
-    set: (d, _, t) => (
-      (d.auth[2].tokenUrl = `https://auth.fuzz.test/${t}`), [["descriptor", ["auth", 2, "tokenUrl"]]]
-    ),
+    set: (d, _, t) => {
+      d.auth[2].tokenUrl = `https://auth.fuzz.test/${t}`
+      return [["descriptor", ["auth", 2, "tokenUrl"]]]
+    },
   },
   {
     name: "grantType",
     mode: "descriptor",
-    set: (d, _, t) => ((d.auth[2].grantType = t), [["descriptor", ["auth", 2, "grantType"]]]),
+    set: (d, _, t) => {
+      d.auth[2].grantType = t
+      return [["descriptor", ["auth", 2, "grantType"]]]
+    },
   },
   {
     name: "scopes",
     mode: "descriptor",
-    set: (d, _, t) => (
-      (d.auth[2].scopes = [t]),
-      (d.auth[2].defaultScopes = [t]),
-      [
+    set: (d, _, t) => {
+      d.auth[2].scopes = [t]
+      d.auth[2].defaultScopes = [t]
+      return [
         ["descriptor", ["auth", 2, "scopes", 0]],
         ["descriptor", ["auth", 2, "defaultScopes", 0]],
       ]
-    ),
+    },
   },
   {
     name: "tokenParam",
     mode: "descriptor",
-    set: (d, _, t) => ((d.auth[2].tokenParams[t] = t), [["descriptor", ["auth", 2, "tokenParams", t]]]),
+    set: (d, _, t) => {
+      d.auth[2].tokenParams[t] = t
+      return [["descriptor", ["auth", 2, "tokenParams", t]]]
+    },
   },
   {
     name: "tokenHeaderValue",
     refusable: true,
     mode: "descriptor",
-    set: (d, _, t) => (
-      (d.auth[2].tokenHeaders["X-Token"] = t), [["descriptor", ["auth", 2, "tokenHeaders", "X-Token"]]]
-    ),
+    set: (d, _, t) => {
+      d.auth[2].tokenHeaders["X-Token"] = t
+      return [["descriptor", ["auth", 2, "tokenHeaders", "X-Token"]]]
+    },
   },
   {
     name: "pagination",
     mode: "descriptor",
-    set: (d, _, t) => (
-      (d.pagination[0].items = t),
-      (d.pagination[0].next = t),
-      [
+    set: (d, _, t) => {
+      d.pagination[0].items = t
+      d.pagination[0].next = t
+      return [
         ["descriptor", ["pagination", 0, "items"]],
         ["descriptor", ["pagination", 0, "next"]],
       ]
-    ),
+    },
   },
   {
     name: "errorSchemaName",
@@ -338,10 +397,10 @@ const fields: ReadonlyArray<Field> = [
   {
     name: "operationId",
     mode: "both",
-    set: (_, s, t) => (
-      (s.paths["/things/{id}"].get.operationId = t),
-      [["spec", ["paths", "/things/{id}", "get", "operationId"]]]
-    ),
+    set: (_, s, t) => {
+      s.paths["/things/{id}"].get.operationId = t
+      return [["spec", ["paths", "/things/{id}", "get", "operationId"]]]
+    },
   },
   {
     name: "summary",
@@ -386,30 +445,39 @@ const fields: ReadonlyArray<Field> = [
       return [["spec", ["components", "schemas", "Thing"]]]
     },
   },
-  { name: "infoTitle", mode: "spec", set: (_, s, t) => ((s.info.title = t), [["spec", ["info", "title"]]]) },
+  {
+    name: "infoTitle",
+    mode: "spec",
+    set: (_, s, t) => {
+      s.info.title = t
+      return [["spec", ["info", "title"]]]
+    },
+  },
   {
     name: "serverUrl",
     refusable: true,
     mode: "spec",
-    set: (_, s, t) => (
-      (s.servers[0].url = `https://{region}.fuzz.test/${t}`), [["spec", ["servers", 0, "url"]]]
-    ),
+    set: (_, s, t) => {
+      s.servers[0].url = `https://{region}.fuzz.test/${t}`
+      return [["spec", ["servers", 0, "url"]]]
+    },
   },
   {
     name: "serverVariableText",
     mode: "spec",
-    set: (_, s, t) => (
-      (s.servers[0].variables.region = { default: t, description: t }),
-      [["spec", ["servers", 0, "variables", "region"]]]
-    ),
+    set: (_, s, t) => {
+      s.servers[0].variables.region = { default: t, description: t }
+      return [["spec", ["servers", 0, "variables", "region"]]]
+    },
   },
   {
     name: "serverVariableName",
     refusable: true,
     mode: "spec",
-    set: (_, s, t) => (
-      (s.servers[0].variables[t] = { default: "x" }), [["spec", ["servers", 0, "variables", t]]]
-    ),
+    set: (_, s, t) => {
+      s.servers[0].variables[t] = { default: "x" }
+      return [["spec", ["servers", 0, "variables", t]]]
+    },
   },
   {
     name: "securitySchemeText",
@@ -425,18 +493,19 @@ const fields: ReadonlyArray<Field> = [
     name: "apiKeyName",
     refusable: true,
     mode: "spec",
-    set: (_, s, t) => (
-      (s.components.securitySchemes.key.name = t), [["spec", ["components", "securitySchemes"]]]
-    ),
+    set: (_, s, t) => {
+      s.components.securitySchemes.key.name = t
+      return [["spec", ["components", "securitySchemes"]]]
+    },
   },
   {
     name: "oauthTokenUrl",
     refusable: true,
     mode: "spec",
-    set: (_, s, t) => (
-      (s.components.securitySchemes.oauth.flows.clientCredentials.tokenUrl = `https://auth.fuzz.test/${t}`),
-      [["spec", ["components", "securitySchemes"]]]
-    ),
+    set: (_, s, t) => {
+      s.components.securitySchemes.oauth.flows.clientCredentials.tokenUrl = `https://auth.fuzz.test/${t}`
+      return [["spec", ["components", "securitySchemes"]]]
+    },
   },
 ]
 
@@ -449,6 +518,7 @@ const payloads: ReadonlyArray<string> = [
   '" + (globalThis.PWNED = 1) + "',
   "' + (globalThis.PWNED = 1) + '",
   "` + (globalThis.PWNED = 1) + `",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the payload is this very text
   "${globalThis.PWNED = 1}",
   "\nglobalThis.PWNED = 1 //",
   "\u2028globalThis.PWNED = 1 //",
