@@ -127,7 +127,7 @@ export const url = (
     return at("a URL of RFC 3986 characters (no spaces, quotes, backslashes or line breaks)")
   const p = placeholders(value)
   if ("error" in p) return at(`a URL template with balanced {placeholders}, not ${p.error}`)
-  const filled = value.replace(/\{[^{}]*\}/g, "x")
+  const filled = value.replace(/\{[^{}]*\}/g, "0")
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(filled)?.[1]?.toLowerCase()
   if (scheme === undefined) {
     if (filled.startsWith("//")) return at("an absolute https: URL or a path, not a protocol-relative URL")

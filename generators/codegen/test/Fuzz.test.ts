@@ -546,16 +546,33 @@ const snapshot = (dir: string) =>
 
 const goldens = new Map<string, string>()
 
-/** A project for one run: inputs written, and a previous good package in place. */
-const setup = async (label: string, mode: "descriptor" | "spec", d: Json, s: Json) => {
+/** The package generated from the unchanged inputs: the "previous run" every project starts with. */
+const golden = async (mode: "descriptor" | "spec"): Promise<string> => {
+  const known = goldens.get(mode)
+  if (known) return known
+  const dir = writeInputs(`golden-${mode}`, mode, baseDescriptor(), baseSpec())
+  const g = await generate(mode, dir)
+  expect(g.err).toBe("")
+  expect(g.code).toBe(0)
+  goldens.set(mode, join(dir, "packages", "fz"))
+  return join(dir, "packages", "fz")
+}
+
+const writeInputs = (label: string, mode: "descriptor" | "spec", d: Json, s: Json) => {
   const dir = project(`fuzz-${label}`)
   if (mode === "descriptor") {
     mkdirSync(join(dir, "specs", "fz"), { recursive: true })
     writeFileSync(join(dir, "specs/fz/provider.yaml"), `${JSON.stringify(d, null, 2)}\n`)
     writeFileSync(join(dir, "specs/fz/openapi.json"), `${JSON.stringify(s, null, 2)}\n`)
   } else writeFileSync(join(dir, "openapi.json"), `${JSON.stringify(s, null, 2)}\n`)
-  const golden = goldens.get(mode)
-  if (golden) cpSync(golden, join(dir, "packages", "fz"), { recursive: true })
+  return dir
+}
+
+/** A project for one run: inputs written, and a previous good package in place. */
+const setup = async (label: string, mode: "descriptor" | "spec", d: Json, s: Json) => {
+  const previous = await golden(mode)
+  const dir = writeInputs(label, mode, d, s)
+  cpSync(previous, join(dir, "packages", "fz"), { recursive: true })
   return dir
 }
 
@@ -620,11 +637,7 @@ describe("generator fuzz: hostile text in every field that reaches output", () =
   it("0 injections, 0 crashes, 0 partial writes", { timeout: 300_000 }, async () => {
     const generated: Array<{ dir: string; mode: string; d: Json; s: Json }> = []
     for (const mode of ["descriptor", "spec"] as const) {
-      const dir = await setup(`golden-${mode}`, mode, baseDescriptor(), baseSpec())
-      const g = await generate(mode, dir)
-      expect(g.err).toBe("")
-      expect(g.code).toBe(0)
-      goldens.set(mode, join(dir, "packages", "fz"))
+      await golden(mode)
       const mine = fields.filter((f) => f.mode === mode || f.mode === "both")
       for (const [i, payload] of payloads.entries()) {
         let active = mine
@@ -679,5 +692,309 @@ describe("generator fuzz: hostile text in every field that reaches output", () =
       }
       for (const path of Object.keys(g.s.paths)) expect(r.operations).toContain(`GET ${path}`)
     }
+  })
+})
+
+interface Case {
+  readonly name: string
+  /** `spec`: `keyway generate --spec` (auth inferred); default `descriptor`. */
+  readonly mode?: "descriptor" | "spec"
+  readonly args?: ReadonlyArray<string>
+  readonly change: (d: Json, s: Json) => void
+}
+
+/** Inputs the generator must refuse with exactly this one located line. */
+const rejects: ReadonlyArray<Case & { readonly line: RegExp }> = [
+  {
+    name: "retry.maxAttempts: 0",
+    change: (d) => {
+      d.retry.maxAttempts = 0
+    },
+    line: /provider\.yaml:\d+:\d+ \/retry\/maxAttempts: wrong field in descriptor: found 0, expected a value greater than or equal to 1$/,
+  },
+  {
+    name: "retry.maxAttempts: 1.5",
+    change: (d) => {
+      d.retry.maxAttempts = 1.5
+    },
+    line: /\/retry\/maxAttempts: .*found 1\.5, expected an integer$/,
+  },
+  {
+    name: "retry.retryOn: [42]",
+    change: (d) => {
+      d.retry.retryOn = [42]
+    },
+    line: /\/retry\/retryOn\/0: .*found 42, expected a value between 100 and 599$/,
+  },
+  {
+    name: "correlation.maxLength: -1",
+    change: (d) => {
+      d.correlation.maxLength = -1
+    },
+    line: /provider\.yaml:\d+:\d+ \/correlation\/maxLength: .*found -1, expected a value greater than or equal to 1$/,
+  },
+  {
+    name: "pagination pageSize: 0",
+    change: (d) => {
+      d.pagination[0].pageSize = 0
+    },
+    line: /\/pagination\/0\/pageSize: .*found 0, expected a value greater than or equal to 1$/,
+  },
+  {
+    name: "a __proto__ variable",
+    change: (d) => {
+      d.variables = JSON.parse('{"__proto__": {"description": "x"}, "region": {"default": "eu"}}')
+    },
+    line: /provider\.yaml:\d+:\d+ \/variables\/__proto__: wrong field in descriptor: found the key "__proto__", expected another name$/,
+  },
+  {
+    name: "a __proto__ header",
+    change: (d) => {
+      d.headers = JSON.parse('{"__proto__": "x"}')
+    },
+    line: /\/headers\/__proto__: .*found the key "__proto__"/,
+  },
+  {
+    name: 'baseUrl: "javascript:…"',
+    change: (d) => {
+      d.baseUrl = "javascript:alert(1)"
+    },
+    line: /provider\.yaml:\d+:\d+ \/baseUrl: wrong field in descriptor: found "javascript:alert\(1\)", expected an http: or https: URL, not javascript:$/,
+  },
+  {
+    name: "baseUrl: file:",
+    change: (d) => {
+      d.baseUrl = "file:///etc/passwd"
+    },
+    line: /\/baseUrl: .*expected an http: or https: URL, not file:$/,
+  },
+  {
+    name: "a protocol-relative tokenUrl",
+    change: (d) => {
+      d.auth[2].tokenUrl = "//elsewhere.test/token"
+    },
+    line: /\/auth\/2\/tokenUrl: .*expected an absolute https: URL or a path, not a protocol-relative URL$/,
+  },
+  {
+    name: "baseUrl: plain http to a remote host",
+    change: (d) => {
+      d.baseUrl = "http://api.fuzz.test/v1"
+    },
+    line: /provider\.yaml:\d+:\d+ \/baseUrl: .*found "http:\/\/api\.fuzz\.test\/v1", expected an https: URL \(plain http: only to a loopback host such as 127\.0\.0\.1; set allowInsecureHttp: true to allow it\)$/,
+  },
+  {
+    name: "tokenUrl: plain http to a host named by a variable",
+    change: (d) => {
+      d.auth[2].tokenUrl = "http://{region}.auth.test/token"
+    },
+    line: /\/auth\/2\/tokenUrl: .*expected an https: URL \(plain http: only to a loopback host/,
+  },
+  {
+    name: "baseUrl: an unbalanced brace",
+    change: (d) => {
+      d.baseUrl = "https://{region.fuzz.test"
+    },
+    line: /\/baseUrl: .*expected a URL template with balanced \{placeholders\}, not an unclosed \{$/,
+  },
+  {
+    name: "login body: a placeholder that is no identifier",
+    change: (d) => {
+      d.auth[1].login.body.tenant = "{tenant.id}"
+    },
+    line: /\/auth\/1\/login\/body\/tenant: .*found placeholder \{tenant\.id\}, expected a placeholder that is a JavaScript identifier/,
+  },
+  {
+    name: "login path: an absolute URL",
+    change: (d) => {
+      d.auth[1].login.path = "https://elsewhere.test/session"
+    },
+    line: /\/auth\/1\/login\/path: .*expected a path relative to the base URL, starting with "\/"/,
+  },
+  {
+    name: "header value with CRLF",
+    change: (d) => {
+      d.headers["X-Client"] = "a\r\nX-Evil: 1"
+    },
+    line: /provider\.yaml:\d+:\d+ \/headers\/X-Client: .*found "a\\r\\nX-Evil: 1", expected a header value without line breaks or control characters$/,
+  },
+  {
+    name: "header name with a space",
+    change: (d) => {
+      d.headers = { "X Bad": "1" }
+    },
+    line: /\/headers\/X Bad: .*found header name "X Bad", expected an RFC 9110 token/,
+  },
+  {
+    name: "a Host header",
+    change: (d) => {
+      d.headers = { Host: "elsewhere.test" }
+    },
+    line: /\/headers\/Host: .*expected a header other than Host, Content-Length, Transfer-Encoding, Connection$/,
+  },
+  {
+    name: "correlation header with a line break",
+    change: (d) => {
+      d.correlation.header = "X-Id\nX-Evil"
+    },
+    line: /\/correlation\/header: .*found header name "X-Id\\nX-Evil", expected an RFC 9110 token/,
+  },
+  {
+    name: "token header with a colon",
+    change: (d) => {
+      d.auth[2].tokenHeaders = { "X-A: b": "1" }
+    },
+    line: /\/auth\/2\/tokenHeaders\/X-A: b: .*expected an RFC 9110 token/,
+  },
+  {
+    name: "spec: a path with an unbalanced brace",
+    change: (_, s) => {
+      s.paths["/things/{id"] = s.paths["/things/{id}"]
+      delete s.paths["/things/{id}"]
+    },
+    line: /openapi\.json:\d+:\d+ \/paths\/~1things~1\{id: invalid OpenAPI document: found "\/things\/\{id", expected a path template with balanced \{parameters\}, not an unclosed \{$/,
+  },
+  {
+    name: "spec: an undeclared {var} in a path",
+    change: (_, s) => {
+      s.paths["/things/{id}/{nope}"] = s.paths["/things/{id}"]
+      delete s.paths["/things/{id}"]
+    },
+    line: /openapi\.json:\d+:\d+ \/paths\/~1things~1\{id\}~1\{nope\}: .*found \{nope\} in "\/things\/\{id\}\/\{nope\}", expected a path parameter \(in: path\) named "nope" on GET or its path item$/,
+  },
+  {
+    name: "spec: responses: nope",
+    change: (_, s) => {
+      s.paths["/things"].get.responses = "nope"
+    },
+    line: /openapi\.json:\d+:\d+ \/paths\/~1things\/get\/responses: invalid OpenAPI document: found "nope", expected a responses object$/,
+  },
+  {
+    name: "spec: a response that is a number",
+    change: (_, s) => {
+      s.paths["/things"].get.responses["200"] = 42
+    },
+    line: /\/paths\/~1things\/get\/responses\/200: .*found 42, expected a response object$/,
+  },
+  {
+    name: "spec: parameters that are a string",
+    change: (_, s) => {
+      s.paths["/things"].get.parameters = "q"
+    },
+    line: /\/paths\/~1things\/get\/parameters: .*found "q", expected a list of parameter objects$/,
+  },
+  {
+    name: "spec: a parameter that is a number",
+    change: (_, s) => {
+      s.paths["/things/{id}"].parameters = [42]
+    },
+    line: /\/paths\/~1things~1\{id\}\/parameters\/0: .*found 42, expected a parameter object with a name and an in$/,
+  },
+  {
+    name: "spec: a request body that is a string",
+    change: (_, s) => {
+      s.paths["/things"].get.requestBody = "x"
+    },
+    line: /\/paths\/~1things\/get\/requestBody: .*found "x", expected a request body object$/,
+  },
+  {
+    name: "--spec: a plain http server to a remote host",
+    mode: "spec",
+    change: (_, s) => {
+      s.servers[0].url = "http://api.fuzz.test"
+    },
+    line: /openapi\.json:\d+:\d+ \/servers\/0\/url: invalid OpenAPI document: found "http:\/\/api\.fuzz\.test", expected an https: URL \(plain http: only to a loopback host/,
+  },
+  {
+    name: "--spec: a javascript: token URL",
+    mode: "spec",
+    change: (_, s) => {
+      s.components.securitySchemes.oauth.flows.clientCredentials.tokenUrl = "javascript:alert(1)"
+    },
+    line: /openapi\.json:\d+:\d+ \/components\/securitySchemes: .*found "javascript:alert\(1\)", expected an http: or https: URL, not javascript:$/,
+  },
+]
+
+/** Inputs that must generate, their values unchanged. */
+const keeps: ReadonlyArray<Case & { readonly check?: (descriptor: Json) => void }> = [
+  {
+    name: 'defaultScopes: ["read,write"] stays one scope',
+    change: (d) => {
+      d.auth[2].scopes = ["read,write", "a b"]
+      d.auth[2].defaultScopes = ["read,write"]
+    },
+  },
+  {
+    name: "plain http to loopback",
+    change: (d) => {
+      d.baseUrl = "http://127.0.0.1:8080/api"
+      d.auth[2].tokenUrl = "http://localhost:{port}/token"
+    },
+  },
+  {
+    name: "plain http to a remote host with allowInsecureHttp",
+    change: (d) => {
+      d.baseUrl = "http://api.fuzz.test/v1"
+      d.allowInsecureHttp = true
+    },
+  },
+  {
+    name: "a relative tokenUrl, resolved against the base URL",
+    change: (d) => {
+      d.auth[2].tokenUrl = "/oauth/token"
+    },
+  },
+  {
+    name: "--spec --allow-insecure-http: a plain http server to a remote host",
+    mode: "spec",
+    args: ["--allow-insecure-http"],
+    change: (_, s) => {
+      s.servers[0].url = "http://api.fuzz.test"
+    },
+    check: (descriptor) => {
+      expect(descriptor.baseUrl).toBe("http://api.fuzz.test")
+      expect(descriptor.allowInsecureHttp).toBe(true)
+    },
+  },
+]
+
+describe("generator refusals and kept values", () => {
+  it.each(rejects)("refuses $name with one located line, writing nothing", async (c) => {
+    const mode = c.mode ?? "descriptor"
+    const d = baseDescriptor()
+    const s = baseSpec()
+    c.change(d, s)
+    const dir = await setup(`reject-${rejects.indexOf(c)}`, mode, d, s)
+    const out = join(dir, "packages", "fz")
+    const before = snapshot(out)
+    const r = await generate(mode, dir, c.args)
+    expectRefusal(r, before, snapshot(out))
+    const lines = r.err.split("\n").filter(Boolean)
+    expect(lines, r.err).toHaveLength(1)
+    expect(lines[0]).toMatch(c.line)
+  })
+
+  it("generates what is valid, with every value unchanged", async () => {
+    const done: Array<{ dir: string; c: (typeof keeps)[number]; d: Json }> = []
+    for (const [i, c] of keeps.entries()) {
+      const mode = c.mode ?? "descriptor"
+      const d = baseDescriptor()
+      const s = baseSpec()
+      c.change(d, s)
+      const dir = await setup(`keep-${i}`, mode, d, s)
+      const r = await generate(mode, dir, c.args)
+      expect(r.err, c.name).toBe("")
+      expect(r.code).toBe(0)
+      done.push({ dir: join(dir, "packages", "fz"), c, d })
+    }
+    const results = importAll(done.map((x) => x.dir))
+    for (const { dir, c, d } of done) {
+      const r = results[`${pathToFileURL(dir).href}/`]!
+      expect(r.errors, c.name).toEqual([])
+      if ((c.mode ?? "descriptor") === "descriptor") expect(r.descriptor, c.name).toEqual(d)
+      c.check?.(r.descriptor!)
+    }
+    expect(readFileSync(join(done[0]!.dir, "src/descriptor.ts"), "utf8")).toContain(
+      'defaultScopes: ["read,write"]',
+    )
   })
 })
