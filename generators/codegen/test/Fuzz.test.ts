@@ -65,10 +65,29 @@ const baseDescriptor = (): Json => ({
       tokenParams: { audience: "fuzz" },
       tokenHeaders: { "X-Token": "1" },
     },
+    {
+      type: "oauth2-authorization-code",
+      id: "code",
+      authorizeUrl: "https://auth.fuzz.test/authorize",
+      tokenUrl: "https://auth.fuzz.test/token",
+      revokeUrl: "https://auth.fuzz.test/revoke",
+      authorizeParams: { resource: "user" },
+      scopeTemplate: "tenant:{region}:{permissions}",
+    },
   ],
   retry: { maxAttempts: 3 },
   errors: { envelope: "#/components/schemas/Error" },
-  pagination: [{ operations: ["listThings"], style: "next-url", items: "items", next: "next" }],
+  pagination: [
+    { operations: ["listThings"], style: "next-url", items: "items", next: "next" },
+    {
+      operations: ["getThing"],
+      style: "offset",
+      items: "items",
+      param: "offset",
+      limitParam: "limit",
+      pageSize: 10,
+    },
+  ],
 })
 
 const baseSpec = (): Json => ({
@@ -373,6 +392,57 @@ const fields: ReadonlyArray<Field> = [
     },
   },
   {
+    name: "authorizeUrl",
+    refusable: true,
+    mode: "descriptor",
+    set: (d, _, t) => {
+      d.auth[3].authorizeUrl = `https://auth.fuzz.test/${t}`
+      d.auth[3].revokeUrl = `https://auth.fuzz.test/${t}`
+      return [
+        ["descriptor", ["auth", 3, "authorizeUrl"]],
+        ["descriptor", ["auth", 3, "revokeUrl"]],
+      ]
+    },
+  },
+  {
+    name: "authorizeParams",
+    mode: "descriptor",
+    set: (d, _, t) => {
+      d.auth[3].authorizeParams[t] = t
+      return [["descriptor", ["auth", 3, "authorizeParams", t]]]
+    },
+  },
+  {
+    name: "scopeTemplate",
+    refusable: true,
+    mode: "descriptor",
+    set: (d, _, t) => {
+      d.auth[3].scopeTemplate = `tenant:{region}:${t}`
+      return [["descriptor", ["auth", 3, "scopeTemplate"]]]
+    },
+  },
+  {
+    name: "logoutPath",
+    refusable: true,
+    mode: "descriptor",
+    set: (d, _, t) => {
+      d.auth[1].logout = { method: "DELETE", path: `/session${t}` }
+      return [["descriptor", ["auth", 1, "logout", "path"]]]
+    },
+  },
+  {
+    name: "pagingParams",
+    mode: "descriptor",
+    set: (d, _, t) => {
+      d.pagination[1].param = t
+      d.pagination[1].limitParam = t
+      return [
+        ["descriptor", ["pagination", 1, "param"]],
+        ["descriptor", ["pagination", 1, "limitParam"]],
+      ]
+    },
+  },
+  {
     name: "errorSchemaName",
     mode: "descriptor",
     set: (d, s, t) => {
@@ -397,8 +467,9 @@ const fields: ReadonlyArray<Field> = [
   {
     name: "operationId",
     mode: "both",
-    set: (_, s, t) => {
+    set: (d, s, t) => {
       s.paths["/things/{id}"].get.operationId = t
+      d.pagination[1].operations = [t]
       return [["spec", ["paths", "/things/{id}", "get", "operationId"]]]
     },
   },
