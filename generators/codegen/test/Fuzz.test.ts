@@ -1069,3 +1069,74 @@ describe("generator refusals and kept values", () => {
     )
   })
 })
+
+/**
+ * Malformed shapes of a spec (a value of the wrong type where openapi-typescript or the
+ * generator reads it). Each must generate or be refused with located lines, never crash.
+ */
+const shapes: ReadonlyArray<readonly [string, (s: Json) => void]> = [
+  ["paths: []", (s) => void (s.paths = [])],
+  ["a path item that is a list", (s) => void (s.paths["/things/{id}"] = [])],
+  ["components: 5", (s) => void (s.components = 5)],
+  ["schemas: 5", (s) => void (s.components.schemas = 5)],
+  ["a schema that is a number", (s) => void (s.components.schemas.Error = 5)],
+  ["info: a string", (s) => void (s.info = "x")],
+  ["security: 5", (s) => void (s.paths["/things"].get.security = 5)],
+  ["security: [5]", (s) => void (s.paths["/things"].get.security = [5])],
+  ["security: [{ oauth: 5 }]", (s) => void (s.paths["/things"].get.security = [{ oauth: 5 }])],
+  ["servers: 5", (s) => void (s.servers = 5)],
+  ["servers: [{ url: 5 }]", (s) => void (s.servers = [{ url: 5 }])],
+  ["server variables: 5", (s) => void (s.servers[0].variables = 5)],
+  ["securitySchemes: 5", (s) => void (s.components.securitySchemes = 5)],
+  ["a security scheme that is a number", (s) => void (s.components.securitySchemes.oauth = 5)],
+  ["flows: 5", (s) => void (s.components.securitySchemes.oauth.flows = 5)],
+  ["scopes: 5", (s) => void (s.components.securitySchemes.oauth.flows.clientCredentials.scopes = 5)],
+  ["tokenUrl: 5", (s) => void (s.components.securitySchemes.oauth.flows.clientCredentials.tokenUrl = 5)],
+  ["apiKey name: 5", (s) => void (s.components.securitySchemes.key.name = 5)],
+  ["openapi: 3.1 (a number)", (s) => void (s.openapi = 3.1)],
+  ["properties: 5", (s) => void (s.components.schemas.Thing.properties = 5)],
+  ["enum: 5", (s) => void (s.components.schemas.Thing.properties.kind.enum = 5)],
+  ["required: 5", (s) => void (s.components.schemas.Thing.required = 5)],
+  ["items: 5", (s) => void (s.components.schemas.Thing.properties.items.items = 5)],
+  ["allOf: 5", (s) => void (s.components.schemas.Error = { allOf: 5 })],
+  ["oneOf: [5]", (s) => void (s.components.schemas.Error = { oneOf: [5] })],
+  ["type: 5", (s) => void (s.components.schemas.Error = { type: 5 })],
+  ["additionalProperties: 5", (s) => void (s.components.schemas.Thing.additionalProperties = 5)],
+  ["a schema title that is an object", (s) => void (s.components.schemas.Thing.title = {})],
+  ["a schema description that is a number", (s) => void (s.components.schemas.Thing.description = 5)],
+  ["content: 5", (s) => void (s.paths["/things"].get.responses["200"].content = 5)],
+  [
+    "a media type that is a number",
+    (s) => void (s.paths["/things"].get.responses["200"].content["application/json"] = 5),
+  ],
+  ["a parameter schema that is a number", (s) => void (s.paths["/things"].get.parameters[0].schema = 5)],
+  ["a parameter name that is a number", (s) => void (s.paths["/things"].get.parameters[0].name = 5)],
+  ["operationId: 5", (s) => void (s.paths["/things"].get.operationId = 5)],
+  ["summary: 5", (s) => void (s.paths["/things"].get.summary = 5)],
+  ["response headers: 5", (s) => void (s.paths["/things"].get.responses["200"].headers = 5)],
+  [
+    "a response header that is a number",
+    (s) => void (s.paths["/things"].get.responses["200"].headers = { "X-A": 5 }),
+  ],
+  [
+    "a response description that is a number",
+    (s) => void (s.paths["/things"].get.responses["200"].description = 5),
+  ],
+  ["path-level parameters: {}", (s) => void (s.paths["/things/{id}"].parameters = {})],
+  ["components.parameters: 5", (s) => void (s.components.parameters = 5)],
+  ["webhooks: 5", (s) => void (s.webhooks = 5)],
+  ["tags: 5", (s) => void (s.tags = 5)],
+]
+
+describe("generator fuzz: malformed spec shapes", () => {
+  it.each(shapes)("%s: generates or is refused with located lines, never crashes", async (name, change) => {
+    const s = baseSpec()
+    change(s)
+    const dir = await setup(`shape-${shapes.findIndex(([n]) => n === name)}`, "spec", baseDescriptor(), s)
+    const out = join(dir, "packages", "fz")
+    const before = snapshot(out)
+    const r = await generate("spec", dir)
+    if (r.code !== 0) expectRefusal(r, before, snapshot(out))
+    else expect(r.err).toBe("")
+  })
+})

@@ -268,6 +268,7 @@ export const spec = (
       }
       const opParams = parameterList(doc, op.parameters, [...at, "parameters"], problem)
       if (opParams === undefined || pathParams === undefined) continue
+      if (!operationShape(op, at, problem)) continue
       if (!("error" in template)) {
         const declared = new Set(
           [...pathParams, ...opParams].filter((p) => p.in === "path").map((p) => String(p.name)),
@@ -328,7 +329,144 @@ export const spec = (
       })
     }
   }
+  const components = doc.components
+  if (components !== undefined && !isObject(components))
+    problem(["components"], show(components), "a components object")
+  else
+    for (const kind of [
+      "schemas",
+      "responses",
+      "parameters",
+      "requestBodies",
+      "headers",
+      "securitySchemes",
+    ]) {
+      const bucket = (components as Record<string, unknown> | undefined)?.[kind]
+      if (bucket === undefined) continue
+      if (!isObject(bucket)) {
+        problem(["components", kind], show(bucket), `a map of ${kind}`)
+        continue
+      }
+      if (kind === "schemas")
+        for (const [name, schema] of Object.entries(bucket))
+          schemaShape(schema, ["components", "schemas", name], problem, new Set())
+      else
+        for (const [name, value] of Object.entries(bucket))
+          if (!isObject(value)) problem(["components", kind, name], show(value), "an object")
+    }
   return { operations, problems }
+}
+
+type Report = (segments: ReadonlyArray<string | number>, found: string, expected: string) => void
+
+const textFields = ["summary", "description"] as const
+
+/**
+ * The parts of an operation openapi-typescript reads without checking: its texts, the schemas of
+ * its parameters, bodies and responses, response headers. Reports the first problem; false then.
+ */
+const operationShape = (op: Record<string, unknown>, at: ReadonlyArray<string | number>, problem: Report) => {
+  let count = 0
+  const report: Report = (...args) => {
+    count++
+    problem(...args)
+  }
+  for (const k of textFields)
+    if (op[k] !== undefined && typeof op[k] !== "string") report([...at, k], show(op[k]), "a string")
+  for (const [i, p] of ((op.parameters as Array<Record<string, unknown>> | undefined) ?? []).entries())
+    if (isObject(p) && p.schema !== undefined)
+      schemaShape(p.schema, [...at, "parameters", i, "schema"], report, new Set())
+  const media = (content: unknown, where: ReadonlyArray<string | number>) => {
+    if (!isObject(content)) return
+    for (const [type, m] of Object.entries(content))
+      if (isObject(m) && m.schema !== undefined)
+        schemaShape(m.schema, [...where, "content", type, "schema"], report, new Set())
+  }
+  if (isObject(op.requestBody)) media(op.requestBody.content, [...at, "requestBody"])
+  for (const [code, r] of Object.entries((op.responses ?? {}) as Record<string, unknown>)) {
+    if (!isObject(r)) continue
+    for (const k of textFields)
+      if (r[k] !== undefined && typeof r[k] !== "string")
+        report([...at, "responses", code, k], show(r[k]), "a string")
+    media(r.content, [...at, "responses", code])
+    if (r.headers !== undefined && isObject(r.headers))
+      for (const [name, h] of Object.entries(r.headers)) {
+        if (!isObject(h)) report([...at, "responses", code, "headers", name], show(h), "a header object")
+        else if (h.schema !== undefined)
+          schemaShape(h.schema, [...at, "responses", code, "headers", name, "schema"], report, new Set())
+      }
+  }
+  return count === 0
+}
+
+const schemaMaps = ["properties", "patternProperties", "$defs", "definitions", "dependentSchemas"] as const
+const schemaLists = ["allOf", "oneOf", "anyOf", "prefixItems"] as const
+const schemaSingles = [
+  "additionalProperties",
+  "not",
+  "contains",
+  "if",
+  "then",
+  "else",
+  "propertyNames",
+  "unevaluatedItems",
+  "unevaluatedProperties",
+] as const
+
+/** A JSON Schema's shape, as far as openapi-typescript relies on it (types of keywords it reads). */
+const schemaShape = (
+  schema: unknown,
+  at: ReadonlyArray<string | number>,
+  problem: Report,
+  seen: Set<object>,
+): void => {
+  if (typeof schema === "boolean") return
+  if (!isObject(schema)) {
+    problem(at, show(schema), "a schema object")
+    return
+  }
+  if (seen.has(schema) || seen.size > 10_000) return
+  seen.add(schema)
+  if (typeof schema.$ref === "string") return
+  for (const k of ["title", "description", "summary", "format"] as const)
+    if (schema[k] !== undefined && typeof schema[k] !== "string") {
+      problem([...at, k], show(schema[k]), "a string")
+      return
+    }
+  if (
+    schema.required !== undefined &&
+    !(Array.isArray(schema.required) && schema.required.every((r) => typeof r === "string"))
+  ) {
+    problem([...at, "required"], show(schema.required), "a list of property names")
+    return
+  }
+  if (schema.enum !== undefined && !Array.isArray(schema.enum)) {
+    problem([...at, "enum"], show(schema.enum), "a list of values")
+    return
+  }
+  for (const k of schemaMaps) {
+    const map = schema[k]
+    if (map === undefined) continue
+    if (!isObject(map)) {
+      problem([...at, k], show(map), "a map of schemas")
+      return
+    }
+    for (const [name, child] of Object.entries(map)) schemaShape(child, [...at, k, name], problem, seen)
+  }
+  for (const k of schemaLists) {
+    const list = schema[k]
+    if (list === undefined) continue
+    if (!Array.isArray(list)) {
+      problem([...at, k], show(list), "a list of schemas")
+      return
+    }
+    list.forEach((child, i) => schemaShape(child, [...at, k, i], problem, seen))
+  }
+  for (const k of schemaSingles)
+    if (schema[k] !== undefined) schemaShape(schema[k], [...at, k], problem, seen)
+  if (Array.isArray(schema.items))
+    schema.items.forEach((child, i) => schemaShape(child, [...at, "items", i], problem, seen))
+  else if (schema.items !== undefined) schemaShape(schema.items, [...at, "items"], problem, seen)
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
