@@ -1126,6 +1126,13 @@ const shapes: ReadonlyArray<readonly [string, (s: Json) => void]> = [
   ["components.parameters: 5", (s) => void (s.components.parameters = 5)],
   ["webhooks: 5", (s) => void (s.webhooks = 5)],
   ["tags: 5", (s) => void (s.tags = 5)],
+  [
+    "a schema that is a number in a referenced component response",
+    (s) => {
+      s.components.responses = { R: { description: "r", content: { "application/json": { schema: 5 } } } }
+      s.paths["/things/{id}"].get.responses["200"] = { $ref: "#/components/responses/R" }
+    },
+  ],
 ]
 
 describe("generator fuzz: malformed spec shapes", () => {
