@@ -226,7 +226,7 @@ export const doc = (text: string | undefined, indent = ""): string =>
   text ? `${indent}/** ${docText(text)} */\n` : ""
 
 /**
- * Text safe inside a template literal: `\`, backticks and `${` escaped.
+ * Text safe inside a template literal, on one line: `\`, backticks, `${` and line breaks escaped.
  *
  * @example
  * ```ts
@@ -237,7 +237,9 @@ export const doc = (text: string | undefined, indent = ""): string =>
  * @since 0.1.0
  */
 export const templateText = (text: string): string =>
-  escapeSeparators(text.replace(/\\|`|\$\{/g, (m) => `\\${m}`))
+  escapeSeparators(
+    text.replace(/\\|`|\$\{|\r|\n/g, (m) => (m === "\r" ? "\\r" : m === "\n" ? "\\n" : `\\${m}`)),
+  )
 
 /**
  * A Markdown code span of `text` on one line: the fence is longer than any run of backticks

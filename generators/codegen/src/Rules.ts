@@ -136,12 +136,15 @@ export const url = (
     return []
   }
   if (scheme !== "https" && scheme !== "http") return at(`an http: or https: URL, not ${scheme}:`)
-  let host: string
+  let parsed: URL
   try {
-    host = new URL(filled).hostname
+    parsed = new URL(filled)
   } catch {
     return at("a URL that parses")
   }
+  if (parsed.username !== "" || parsed.password !== "")
+    return at("a URL without user:password@ (credentials go in the auth options)")
+  const host = parsed.hostname
   if (scheme === "http" && !options.allowInsecureHttp) {
     const literalHost =
       /^[A-Za-z][A-Za-z0-9+.-]*:\/\/(?:[^/@]*@)?(\[[^\]]*\]|[^/:?#]*)/.exec(value)?.[1] ?? ""
