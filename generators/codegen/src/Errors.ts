@@ -321,6 +321,9 @@ export const format = (error: unknown): string => {
   return oneLine(error instanceof Error ? error.message : String(error))
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it escapes
+const unprintable = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g
+
 /**
  * Text on one line: line breaks, U+2028/U+2029 and other control characters written as escapes
  * (`\n`, `\u2028`), so that a hostile value in a message cannot start a line of its own.
@@ -334,7 +337,7 @@ export const format = (error: unknown): string => {
  * @since 0.1.0
  */
 export const oneLine = (text: string): string =>
-  text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) =>
+  text.replace(unprintable, (c) =>
     c === "\n"
       ? "\\n"
       : c === "\r"

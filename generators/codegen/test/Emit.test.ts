@@ -9,6 +9,7 @@ const hostile = [
   "*/ x /*",
   '"; x; "',
   "'; x; '",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the hostile text itself
   "`${x}`",
   "a\nb\r\nc",
   "a\u2028b\u2029c",

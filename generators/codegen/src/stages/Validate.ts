@@ -460,12 +460,12 @@ const schemaShape = (
       problem([...at, k], show(list), "a list of schemas")
       return
     }
-    list.forEach((child, i) => schemaShape(child, [...at, k, i], problem, seen))
+    for (const [i, child] of list.entries()) schemaShape(child, [...at, k, i], problem, seen)
   }
   for (const k of schemaSingles)
     if (schema[k] !== undefined) schemaShape(schema[k], [...at, k], problem, seen)
   if (Array.isArray(schema.items))
-    schema.items.forEach((child, i) => schemaShape(child, [...at, "items", i], problem, seen))
+    for (const [i, child] of schema.items.entries()) schemaShape(child, [...at, "items", i], problem, seen)
   else if (schema.items !== undefined) schemaShape(schema.items, [...at, "items"], problem, seen)
 }
 
