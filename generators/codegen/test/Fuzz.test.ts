@@ -1044,6 +1044,15 @@ describe("generator refusals and kept values", () => {
     expect(lines[0]).toMatch(c.line)
   })
 
+  it("--allow-insecure-http goes with --spec only", async () => {
+    const dir = await setup("flag", "descriptor", baseDescriptor(), baseSpec())
+    const r = await generate("descriptor", dir, ["--allow-insecure-http"])
+    expect(r.code).toBe(1)
+    expect(r.err).toBe(
+      "usage: --allow-insecure-http goes with --spec (a descriptor sets allowInsecureHttp: true)\n",
+    )
+  })
+
   it("generates what is valid, with every value unchanged", async () => {
     const done: Array<{ dir: string; c: (typeof keeps)[number]; d: Json }> = []
     for (const [i, c] of keeps.entries()) {
