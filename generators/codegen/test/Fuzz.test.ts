@@ -23,7 +23,7 @@ import { pathToFileURL } from "node:url"
 import { describe, expect, it } from "vitest"
 import { oneLine } from "../src/Errors.ts"
 import * as Source from "../src/Source.ts"
-import { project, run } from "./helpers.ts"
+import { project, run, typecheck } from "./helpers.ts"
 
 type Json = Record<string, any>
 
@@ -762,6 +762,11 @@ describe("generator fuzz: hostile text in every field that reaches output", () =
         expect(r.descriptor!.baseUrl).toBe(g.s.servers[0].url)
       }
       for (const path of Object.keys(g.s.paths)) expect(r.operations).toContain(`GET ${path}`)
+    }
+    // and the output still type-checks (one package per mode, with the line-break payload)
+    for (const mode of ["descriptor", "spec"]) {
+      const g = generated.filter((x) => x.mode === mode)[payloads.indexOf("\nglobalThis.PWNED = 1 //")]!
+      expect(typecheck(join(g.dir, "tsconfig.json")).output, g.dir).toBe("")
     }
   })
 })
