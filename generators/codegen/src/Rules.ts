@@ -10,7 +10,7 @@
  *   a placeholder that becomes a credential option must be an identifier);
  * - header names are RFC 9110 tokens, header values hold no line break or control character, and
  *   `Host`, `Content-Length`, `Transfer-Encoding`, `Connection` are not set by a descriptor;
- * - login and logout paths are paths (`/...`) with balanced placeholders.
+ * - login and logout paths are plain paths (`/...`, no placeholders: they are sent as written).
  *
  * Each broken rule is a {@link Finding} at a path of the descriptor; the caller locates it (the
  * descriptor's file and line, or the spec's place for an inferred descriptor).
@@ -201,15 +201,18 @@ const protoKeys = (value: unknown, path: Array<string | number>, findings: Array
 }
 
 const loginPath = (path: ReadonlyArray<string | number>, value: string, findings: Array<Finding>) => {
-  const p = placeholders(value)
   if (!value.startsWith("/") || value.startsWith("//") || !urlCharacters.test(value))
     findings.push({
       path,
       found: show(value),
       expected: 'a path relative to the base URL, starting with "/", of RFC 3986 characters',
     })
-  else if ("error" in p)
-    findings.push({ path, found: show(value), expected: `balanced {placeholders}, not ${p.error}` })
+  else if (/[{}]/.test(value))
+    findings.push({
+      path,
+      found: show(value),
+      expected: "a path without {placeholders} (the session plugin sends it as written)",
+    })
 }
 
 /**

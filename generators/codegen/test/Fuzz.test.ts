@@ -887,6 +887,13 @@ const rejects: ReadonlyArray<Case & { readonly line: RegExp }> = [
     line: /\/auth\/1\/login\/path: .*expected a path relative to the base URL, starting with "\/"/,
   },
   {
+    name: "login path: a placeholder (sent as written)",
+    change: (d) => {
+      d.auth[1].login.path = "/session/{tenant}"
+    },
+    line: /\/auth\/1\/login\/path: .*expected a path without \{placeholders\} \(the session plugin sends it as written\)$/,
+  },
+  {
     name: "header value with CRLF",
     change: (d) => {
       d.headers["X-Client"] = "a\r\nX-Evil: 1"
