@@ -223,6 +223,8 @@ export const spec = (
   else if (paths !== undefined && (paths === null || typeof paths !== "object" || Array.isArray(paths)))
     problem(["paths"], show(paths), "a paths object")
   const rootSecurity = doc.security
+  /** Schema objects already checked (shared and cyclic ones are walked once). */
+  const seen = new Set<object>()
   const ids = new Map<string, string>()
   const names = new Set<string>()
   for (const [path, item] of Object.entries(paths ?? {})) {
@@ -268,7 +270,7 @@ export const spec = (
       }
       const opParams = parameterList(doc, op.parameters, [...at, "parameters"], problem)
       if (opParams === undefined || pathParams === undefined) continue
-      if (!operationShape(op, at, problem)) continue
+      if (!operationShape(op, at, problem, seen)) continue
       if (!("error" in template)) {
         const declared = new Set(
           [...pathParams, ...opParams].filter((p) => p.in === "path").map((p) => String(p.name)),
@@ -349,7 +351,7 @@ export const spec = (
       }
       if (kind === "schemas")
         for (const [name, schema] of Object.entries(bucket))
-          schemaShape(schema, ["components", "schemas", name], problem, new Set())
+          schemaShape(schema, ["components", "schemas", name], problem, seen)
       else
         for (const [name, value] of Object.entries(bucket))
           if (!isObject(value)) problem(["components", kind, name], show(value), "an object")
@@ -365,7 +367,12 @@ const textFields = ["summary", "description"] as const
  * The parts of an operation openapi-typescript reads without checking: its texts, the schemas of
  * its parameters, bodies and responses, response headers. Reports the first problem; false then.
  */
-const operationShape = (op: Record<string, unknown>, at: ReadonlyArray<string | number>, problem: Report) => {
+const operationShape = (
+  op: Record<string, unknown>,
+  at: ReadonlyArray<string | number>,
+  problem: Report,
+  seen: Set<object>,
+) => {
   let count = 0
   const report: Report = (...args) => {
     count++
@@ -375,12 +382,12 @@ const operationShape = (op: Record<string, unknown>, at: ReadonlyArray<string | 
     if (op[k] !== undefined && typeof op[k] !== "string") report([...at, k], show(op[k]), "a string")
   for (const [i, p] of ((op.parameters as Array<Record<string, unknown>> | undefined) ?? []).entries())
     if (isObject(p) && p.schema !== undefined)
-      schemaShape(p.schema, [...at, "parameters", i, "schema"], report, new Set())
+      schemaShape(p.schema, [...at, "parameters", i, "schema"], report, seen)
   const media = (content: unknown, where: ReadonlyArray<string | number>) => {
     if (!isObject(content)) return
     for (const [type, m] of Object.entries(content))
       if (isObject(m) && m.schema !== undefined)
-        schemaShape(m.schema, [...where, "content", type, "schema"], report, new Set())
+        schemaShape(m.schema, [...where, "content", type, "schema"], report, seen)
   }
   if (isObject(op.requestBody)) media(op.requestBody.content, [...at, "requestBody"])
   for (const [code, r] of Object.entries((op.responses ?? {}) as Record<string, unknown>)) {
@@ -393,7 +400,7 @@ const operationShape = (op: Record<string, unknown>, at: ReadonlyArray<string | 
       for (const [name, h] of Object.entries(r.headers)) {
         if (!isObject(h)) report([...at, "responses", code, "headers", name], show(h), "a header object")
         else if (h.schema !== undefined)
-          schemaShape(h.schema, [...at, "responses", code, "headers", name, "schema"], report, new Set())
+          schemaShape(h.schema, [...at, "responses", code, "headers", name, "schema"], report, seen)
       }
   }
   return count === 0
@@ -419,54 +426,60 @@ const schemaShape = (
   at: ReadonlyArray<string | number>,
   problem: Report,
   seen: Set<object>,
+): void => walkSchema(schema, [...at], problem, seen)
+
+/** {@link schemaShape} on a mutable path (pushed and popped, copied only for a problem). */
+const walkSchema = (
+  schema: unknown,
+  at: Array<string | number>,
+  problem: Report,
+  seen: Set<object>,
 ): void => {
   if (typeof schema === "boolean") return
   if (!isObject(schema)) {
-    problem(at, show(schema), "a schema object")
+    problem([...at], show(schema), "a schema object")
     return
   }
-  if (seen.has(schema) || seen.size > 10_000) return
+  if (seen.has(schema)) return
   seen.add(schema)
   if (typeof schema.$ref === "string") return
+  const bad = (k: string, expected: string) => problem([...at, k], show(schema[k]), expected)
   for (const k of ["title", "description", "summary", "format"] as const)
-    if (schema[k] !== undefined && typeof schema[k] !== "string") {
-      problem([...at, k], show(schema[k]), "a string")
-      return
-    }
+    if (schema[k] !== undefined && typeof schema[k] !== "string") return bad(k, "a string")
   if (
     schema.required !== undefined &&
     !(Array.isArray(schema.required) && schema.required.every((r) => typeof r === "string"))
-  ) {
-    problem([...at, "required"], show(schema.required), "a list of property names")
-    return
-  }
-  if (schema.enum !== undefined && !Array.isArray(schema.enum)) {
-    problem([...at, "enum"], show(schema.enum), "a list of values")
-    return
+  )
+    return bad("required", "a list of property names")
+  if (schema.enum !== undefined && !Array.isArray(schema.enum)) return bad("enum", "a list of values")
+  const child = (key: string | number, value: unknown) => {
+    at.push(key)
+    walkSchema(value, at, problem, seen)
+    at.pop()
   }
   for (const k of schemaMaps) {
     const map = schema[k]
     if (map === undefined) continue
-    if (!isObject(map)) {
-      problem([...at, k], show(map), "a map of schemas")
-      return
-    }
-    for (const [name, child] of Object.entries(map)) schemaShape(child, [...at, k, name], problem, seen)
+    if (!isObject(map)) return bad(k, "a map of schemas")
+    at.push(k)
+    for (const name in map) child(name, map[name])
+    at.pop()
   }
   for (const k of schemaLists) {
     const list = schema[k]
     if (list === undefined) continue
-    if (!Array.isArray(list)) {
-      problem([...at, k], show(list), "a list of schemas")
-      return
-    }
-    for (const [i, child] of list.entries()) schemaShape(child, [...at, k, i], problem, seen)
+    if (!Array.isArray(list)) return bad(k, "a list of schemas")
+    at.push(k)
+    for (let i = 0; i < list.length; i++) child(i, list[i])
+    at.pop()
   }
-  for (const k of schemaSingles)
-    if (schema[k] !== undefined) schemaShape(schema[k], [...at, k], problem, seen)
-  if (Array.isArray(schema.items))
-    for (const [i, child] of schema.items.entries()) schemaShape(child, [...at, "items", i], problem, seen)
-  else if (schema.items !== undefined) schemaShape(schema.items, [...at, "items"], problem, seen)
+  for (const k of schemaSingles) if (schema[k] !== undefined) child(k, schema[k])
+  const items = schema.items
+  if (Array.isArray(items)) {
+    at.push("items")
+    for (let i = 0; i < items.length; i++) child(i, items[i])
+    at.pop()
+  } else if (items !== undefined) child("items", items)
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
