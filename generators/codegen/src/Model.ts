@@ -172,3 +172,17 @@ export const fallbackOperationId = (method: string, path: string): string =>
  */
 export const operationKey = (op: { readonly method: string; readonly path: string }): string =>
   `${op.method.toUpperCase()} ${op.path}`
+
+/**
+ * The emitting functions, re-exported from {@link Emit} (their one definition) for plugins that
+ * import them from here: `literal` is `Emit.string`.
+ *
+ * @example
+ * ```ts
+ * import { Model } from "@keyway/codegen"
+ * Model.literal("a\u2028b") // '"a\\u2028b"'
+ * ```
+ *
+ * @since 0.1.0
+ */
+export { docText, propertyName, string as literal } from "./Emit.ts"
