@@ -83,7 +83,7 @@ const printError = (io: Io, error: unknown, debug: boolean) => {
       if (cause instanceof Error && cause.stack) io.err(`caused by: ${cause.stack}\n`)
     }
   } else {
-    io.err(`keyway: ${error instanceof Error ? error.message : String(error)}\n`)
+    io.err(`keyway: ${format(error)}\n`)
     if (debug && error instanceof Error && error.stack) io.err(`${error.stack}\n`)
     else io.err("(run with --debug for the stack trace)\n")
   }
