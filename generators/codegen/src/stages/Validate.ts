@@ -1,8 +1,12 @@
 /**
  * Stage 2, validate: the OpenAPI document's structure basics, the descriptor against
- * `ProviderDescriptor` (Effect Schema, excess properties are errors), and the cross-checks
- * between them: the descriptor's spec file exists, the error envelope pointer resolves, the
- * pagination operationIds exist. Each problem is one located error; all are reported together.
+ * `ProviderDescriptor` (Effect Schema, excess properties are errors) and the descriptor
+ * {@link Rules} (URLs, headers, names), and the cross-checks between them: the descriptor's spec
+ * file exists, the error envelope pointer resolves, the pagination operationIds exist. The spec's
+ * structure is checked as far as later stages read it without checking (path templates and
+ * their declared parameters, responses, parameters, request bodies, the shape of every schema),
+ * so that a malformed document is a located error, never a crash of openapi-typescript. Each
+ * problem is one located error; all are reported together.
  *
  * @example
  * ```ts
