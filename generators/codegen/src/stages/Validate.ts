@@ -449,13 +449,21 @@ const walkSchema = (
   if (typeof schema.$ref === "string") return
   const bad = (k: string, expected: string) => problem([...at, k], show(schema[k]), expected)
   for (const k of ["title", "description", "summary", "format"] as const)
-    if (schema[k] !== undefined && typeof schema[k] !== "string") return bad(k, "a string")
+    if (schema[k] !== undefined && typeof schema[k] !== "string") {
+      bad(k, "a string")
+      return
+    }
   if (
     schema.required !== undefined &&
     !(Array.isArray(schema.required) && schema.required.every((r) => typeof r === "string"))
-  )
-    return bad("required", "a list of property names")
-  if (schema.enum !== undefined && !Array.isArray(schema.enum)) return bad("enum", "a list of values")
+  ) {
+    bad("required", "a list of property names")
+    return
+  }
+  if (schema.enum !== undefined && !Array.isArray(schema.enum)) {
+    bad("enum", "a list of values")
+    return
+  }
   const child = (key: string | number, value: unknown) => {
     at.push(key)
     walkSchema(value, at, problem, seen)
@@ -464,7 +472,10 @@ const walkSchema = (
   for (const k of schemaMaps) {
     const map = schema[k]
     if (map === undefined) continue
-    if (!isObject(map)) return bad(k, "a map of schemas")
+    if (!isObject(map)) {
+      bad(k, "a map of schemas")
+      return
+    }
     at.push(k)
     for (const name in map) child(name, map[name])
     at.pop()
@@ -472,7 +483,10 @@ const walkSchema = (
   for (const k of schemaLists) {
     const list = schema[k]
     if (list === undefined) continue
-    if (!Array.isArray(list)) return bad(k, "a list of schemas")
+    if (!Array.isArray(list)) {
+      bad(k, "a list of schemas")
+      return
+    }
     at.push(k)
     for (let i = 0; i < list.length; i++) child(i, list[i])
     at.pop()
