@@ -217,6 +217,22 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
     descriptorSource = Load.read(input.descriptorPath)
   }
   const rawSpec = (descriptorSource?.value as { spec?: unknown } | undefined)?.spec
+  if (descriptorSource && typeof rawSpec === "string") {
+    // Checked before anything is read: the spec named by a descriptor stays in its folder.
+    const { specPath: check } = await import("./Rules.ts")
+    const finding = check(rawSpec)
+    if (finding) {
+      const pos = descriptorSource.locate(finding.path)
+      throw new DescriptorError({
+        file: descriptorSource.display,
+        line: pos?.line,
+        column: pos?.column,
+        pointer: Source.pointer(finding.path),
+        found: finding.found,
+        expected: finding.expected,
+      })
+    }
+  }
   const specPath =
     input.specPath ??
     (descriptorSource && typeof rawSpec === "string"

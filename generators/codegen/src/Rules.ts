@@ -10,6 +10,7 @@
  *   a placeholder that becomes a credential option must be an identifier);
  * - header names are RFC 9110 tokens, header values hold no line break or control character, and
  *   `Host`, `Content-Length`, `Transfer-Encoding`, `Connection` are not set by a descriptor;
+ * - the `spec` is a relative path inside the descriptor's folder ({@link specPath});
  * - login and logout paths are plain paths (`/...`, no placeholders: they are sent as written).
  *
  * Each broken rule is a {@link Finding} at a path of the descriptor; the caller locates it (the
@@ -23,6 +24,7 @@
  *
  * @since 0.1.0
  */
+import { isAbsolute, normalize } from "node:path"
 import type { ProviderDescriptor } from "@keyway/core/Descriptor"
 import * as Emit from "./Emit.ts"
 import { show } from "./Errors.ts"
@@ -213,6 +215,34 @@ const loginPath = (path: ReadonlyArray<string | number>, value: string, findings
       found: show(value),
       expected: "a path without {placeholders} (the session plugin sends it as written)",
     })
+}
+
+/**
+ * The rule for a descriptor's `spec`: a relative path that stays inside the descriptor's folder
+ * (no absolute path, no `..` out of it), checked before the file is read.
+ *
+ * @example
+ * ```ts
+ * import { Rules } from "@keyway/codegen"
+ * Rules.specPath("openapi.yaml") // undefined
+ * Rules.specPath("../../secret.yaml")?.path // ["spec"]
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const specPath = (value: string): Finding | undefined => {
+  const normal = normalize(value.replaceAll("\\", "/"))
+  return isAbsolute(value) ||
+    /^[A-Za-z]:/.test(value) ||
+    normal === ".." ||
+    normal.startsWith("../") ||
+    value.includes("\0")
+    ? {
+        path: ["spec"],
+        found: show(value),
+        expected: "a path inside the descriptor's folder, e.g. openapi.yaml",
+      }
+    : undefined
 }
 
 /**

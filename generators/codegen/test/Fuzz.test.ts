@@ -907,6 +907,20 @@ const rejects: ReadonlyArray<Case & { readonly line: RegExp }> = [
     line: /\/auth\/1\/login\/path: .*expected a path without \{placeholders\} \(the session plugin sends it as written\)$/,
   },
   {
+    name: "a spec outside the descriptor's folder",
+    change: (d) => {
+      d.spec = "../../../../../package.json"
+    },
+    line: /provider\.yaml:\d+:\d+ \/spec: wrong field in descriptor: found "\.\.\/\.\.\/\.\.\/\.\.\/\.\.\/package\.json", expected a path inside the descriptor's folder, e\.g\. openapi\.yaml$/,
+  },
+  {
+    name: "an absolute spec path",
+    change: (d) => {
+      d.spec = "/etc/hostname"
+    },
+    line: /\/spec: .*found "\/etc\/hostname", expected a path inside the descriptor's folder/,
+  },
+  {
     name: "header value with CRLF",
     change: (d) => {
       d.headers["X-Client"] = "a\r\nX-Evil: 1"
