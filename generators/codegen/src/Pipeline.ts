@@ -1,8 +1,8 @@
 /**
- * One provider through the stages: load → validate → types → client → package → write.
+ * One provider through the stages: load → overlay → validate → types → client → package → write.
  *
  * Incremental: a provider whose recorded inputs (generator, configuration, descriptor, every
- * spec file the bundle read) and outputs are unchanged is skipped before any heavy module
+ * spec file the bundle read, every overlay file) and outputs are unchanged is skipped before any heavy module
  * (openapi-typescript, ts-morph, effect's Schema) is loaded. `check` generates in memory and
  * reports the files that differ from what is on disk instead of writing.
  *
@@ -25,6 +25,7 @@ import * as Hash from "./Hash.ts"
 import { type ProviderInput, type ProviderModel, pascalCase } from "./Model.ts"
 import { type Files, order, type Plugin, type Problem, type Stage } from "./Plugin.ts"
 import * as Source from "./Source.ts"
+import * as Overlay from "./stages/Overlay.ts"
 
 /**
  * What happened to a provider.
@@ -99,9 +100,15 @@ export const builtins = async (): Promise<ReadonlyArray<Plugin>> => {
   return [types.plugin, descriptor.plugin, client.plugin, operations.plugin, pagination.plugin, pkg.plugin]
 }
 
+// The overlay files of a provider (beside its descriptor). Their names are part of the inputs, so
+// that an added or removed overlay file regenerates; their content is hashed as a source.
+const overlayFilesOf = (input: ProviderInput): ReadonlyArray<string> =>
+  input.descriptorPath ? Overlay.filesFor(dirname(input.descriptorPath)) : []
+
 const extraOf = (input: ProviderInput, config: ResolvedConfig): string =>
   stableStringify({
     name: input.name,
+    overlays: overlayFilesOf(input).map((f) => Hash.relativePosix(input.outDir, f)),
     packageName: input.packageName,
     descriptor: input.descriptorPath ? Hash.relativePosix(input.outDir, input.descriptorPath) : null,
     spec: input.specPath ? Hash.relativePosix(input.outDir, input.specPath) : null,
@@ -228,6 +235,12 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
     bundle = Load.bundle(specPath)
     for (const f of bundle.files) if (!sources.includes(f)) sources.push(f)
     options.onSources?.(input.name, sources)
+    const overlays = overlayFilesOf(input)
+    if (overlays.length > 0) {
+      for (const f of overlays) if (!sources.includes(f)) sources.push(f)
+      options.onSources?.(input.name, sources)
+      bundle = Overlay.apply(bundle, overlays, input.name)
+    }
   } else if (input.specPath) {
     throw new SpecError({
       file: Source.displayPath(input.specPath),
