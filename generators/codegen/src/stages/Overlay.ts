@@ -147,7 +147,7 @@ const applyOne = (
   }
   if (problems.length > 0) return problems
 
-  actions.forEach((action, index) => {
+  const applyAction = (action: unknown, index: number): void => {
     const at = ["actions", index] as const
     if (!isObject(action)) return problem(at, kindOf(action), "an action object (target, update or remove)")
     const target = action.target
@@ -218,7 +218,8 @@ const applyOne = (
           "a value of a compatible kind (primitive for primitive, object for object, array for array)",
         )
     }
-  })
+  }
+  for (const [index, action] of actions.entries()) applyAction(action, index)
   return problems
 }
 
