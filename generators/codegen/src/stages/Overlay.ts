@@ -117,7 +117,7 @@ const applyOne = (
   written: WeakMap<object, Map<string, Origin>>,
 ): ReadonlyArray<OverlayError> => {
   const problems: Array<OverlayError> = []
-  const problem = (at: Segments, found: string, expected: string) => {
+  const problem = (at: Segments, found: string, expected: string): false => {
     const pos = source.locate(at)
     problems.push(
       new OverlayError({
@@ -129,6 +129,7 @@ const applyOne = (
         expected,
       }),
     )
+    return false
   }
   const overlay = source.value
   if (!isObject(overlay)) {
@@ -147,7 +148,8 @@ const applyOne = (
   }
   if (problems.length > 0) return problems
 
-  const applyAction = (action: unknown, index: number): void => {
+  // Applies one action; false when it did not apply (a problem is recorded).
+  const applyAction = (action: unknown, index: number): boolean => {
     const at = ["actions", index] as const
     if (!isObject(action)) return problem(at, kindOf(action), "an action object (target, update or remove)")
     const target = action.target
@@ -195,7 +197,7 @@ const applyOne = (
         if (Array.isArray(parent)) parent.splice(Number(key), 1)
         else if (isObject(parent)) delete parent[key as string]
       }
-      return
+      return true
     }
     const update = action.update
     for (const { value, path } of selected) {
@@ -218,6 +220,7 @@ const applyOne = (
           "a value of a compatible kind (primitive for primitive, object for object, array for array)",
         )
     }
+    return true
   }
   for (const [index, action] of actions.entries()) applyAction(action, index)
   return problems
