@@ -19,7 +19,8 @@
 import { existsSync, readFileSync } from "node:fs"
 import { dirname, join, relative, resolve } from "node:path"
 import type { ProviderDescriptor } from "@keyway/core/Descriptor"
-import { packageNameFor, type ResolvedConfig, stableStringify } from "./Config.ts"
+import * as ClientHeaders from "./ClientHeaders.ts"
+import { openapiTypescriptFor, packageNameFor, type ResolvedConfig, stableStringify } from "./Config.ts"
 import { DescriptorError, type GenerateError, Problems, SpecError } from "./Errors.ts"
 import * as Hash from "./Hash.ts"
 import { type ProviderInput, type ProviderModel, pascalCase } from "./Model.ts"
@@ -286,6 +287,7 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
     spec: bundle.root,
     specName: specNameOf(config, input, bundle.root.path),
     typeName: pascalCase(input.name),
+    clientHeaders: ClientHeaders.find(bundle.document),
   }
   const reported: Array<GenerateError> = []
   await runHooksSafe(plugins, "validate", {
@@ -322,7 +324,12 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
   // types
   stage("types")
   const { run: runTypes } = await import("./stages/Types.ts")
-  await runTypes(plugins, { provider: input.name, files, model, options: config.openapiTypescript })
+  await runTypes(plugins, {
+    provider: input.name,
+    files,
+    model,
+    options: openapiTypescriptFor(config, input.name),
+  })
 
   // client
   stage("client")

@@ -263,8 +263,8 @@ export async function* iterate<Item = unknown>(
 type At<T, Path extends string> = Path extends ""
   ? T
   : Path extends `${infer Head}.${infer Rest}`
-  ? At<NonNullable<T>[Head & keyof NonNullable<T>], Rest>
-  : NonNullable<T>[Path & keyof NonNullable<T>]
+    ? At<NonNullable<T>[Head & keyof NonNullable<T>], Rest>
+    : NonNullable<T>[Path & keyof NonNullable<T>]
 
 /**
  * The element type of the array at a dotted path (`Spec.items`) of a page: the type
