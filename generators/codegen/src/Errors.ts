@@ -141,6 +141,25 @@ export class OverlayError extends Data.TaggedError("OverlayError")<Located> {
 }
 
 /**
+ * A security scheme `keyway generate --spec` cannot turn into an auth strategy (an apiKey in a
+ * cookie, mutual TLS, OpenID Connect discovery, ...), or the bearer token it assumed for a
+ * document without schemes: a warning when another scheme is usable, an error when none is.
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "@keyway/codegen"
+ * new Errors.InferenceError({ file: "api.yaml", line: 40, pointer: "/components/securitySchemes/session", found: 'apiKey in cookie "sid"', expected: "a scheme keyway can serve" })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export class InferenceError extends Data.TaggedError("InferenceError")<Located> {
+  override get message(): string {
+    return render(this, "auth not inferred")
+  }
+}
+
+/**
  * The configuration file could not be loaded or holds a wrong value.
  *
  * @example
@@ -270,6 +289,7 @@ export type GenerateError =
   | DescriptorError
   | SpecError
   | OverlayError
+  | InferenceError
   | ConfigError
   | PluginError
   | TypesError
@@ -290,6 +310,7 @@ const tags = new Set([
   "DescriptorError",
   "SpecError",
   "OverlayError",
+  "InferenceError",
   "ConfigError",
   "PluginError",
   "TypesError",

@@ -21,7 +21,7 @@ import { dirname, join, relative, resolve } from "node:path"
 import type { ProviderDescriptor } from "@keyway/core/Descriptor"
 import * as ClientHeaders from "./ClientHeaders.ts"
 import { openapiTypescriptFor, packageNameFor, type ResolvedConfig, stableStringify } from "./Config.ts"
-import { DescriptorError, type GenerateError, Problems, SpecError } from "./Errors.ts"
+import { DescriptorError, type GenerateError, InferenceError, Problems, SpecError } from "./Errors.ts"
 import * as Hash from "./Hash.ts"
 import { type ProviderInput, type ProviderModel, pascalCase } from "./Model.ts"
 import { type Files, order, type Plugin, type Problem, type Stage } from "./Plugin.ts"
@@ -57,6 +57,10 @@ export interface RunOptions {
   readonly onStage?: ((provider: string, stage: Stage) => void) | undefined
   /** Told which files the load stage read, even when a later stage fails (for `--watch`). */
   readonly onSources?: ((provider: string, sources: ReadonlyArray<string>) => void) | undefined
+  /** Told of a problem that does not stop generation (a security scheme `--spec` cannot serve). */
+  readonly onWarning?: ((provider: string, warning: GenerateError) => void) | undefined
+  /** With `--spec`: write the inferred descriptor there, as an editable provider.yaml. */
+  readonly writeDescriptor?: string | undefined
 }
 
 /**
@@ -261,6 +265,7 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
   stage("validate")
   const problems: Array<GenerateError> = []
   let descriptor: ProviderDescriptor | undefined
+  let descriptorText: string | undefined
   if (descriptorSource) {
     const result = await Validate.descriptor(descriptorSource)
     if ("problems" in result) problems.push(...result.problems)
@@ -272,8 +277,22 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
     problems.push(...Validate.crossCheck(descriptorSource, descriptor, bundle, specResult.operations))
   if (problems.length > 0 || !bundle) throw new Problems({ provider: input.name, problems })
   if (!descriptor) {
-    const { descriptor: infer } = await import("./Infer.ts")
-    descriptor = infer(input.name, Hash.relativePosix(input.outDir, bundle.root.path), bundle.document)
+    const { infer } = await import("./Infer.ts")
+    const inferred = infer(input.name, Hash.relativePosix(input.outDir, bundle.root.path), bundle.document)
+    const notes = [...inferred.unsupported, ...(inferred.assumed ? [inferred.assumed] : [])].map(
+      (note) => new InferenceError({ ...bundle.locate(note.at), found: note.found, expected: note.expected }),
+    )
+    if (!inferred.usable && !inferred.assumed) throw new Problems({ provider: input.name, problems: notes })
+    for (const note of notes) options.onWarning?.(input.name, note)
+    descriptor = inferred.descriptor
+    if (options.writeDescriptor && !options.check) {
+      const { descriptorYaml } = await import("./Infer.ts")
+      descriptorText = await descriptorYaml(inferred, {
+        file: options.writeDescriptor,
+        specPath: bundle.root.path,
+        schemaFile: config.schemaFile && existsSync(config.schemaFile) ? config.schemaFile : undefined,
+      })
+    }
   }
   const model: ProviderModel = {
     input,
@@ -364,6 +383,8 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
     }
   }
   Write.commit(input.outDir, final)
+  if (descriptorText !== undefined && options.writeDescriptor)
+    Write.commitFile(options.writeDescriptor, descriptorText)
   if (timing)
     process.stderr.write(`[timing] ${input.name} write ${(performance.now() - timing.last).toFixed(0)} ms\n`)
   await runHooksSafe(plugins, "write", { provider: input.name, files, model, outDir: input.outDir })

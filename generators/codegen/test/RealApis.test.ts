@@ -126,7 +126,7 @@ describe("descriptor and options for real APIs", () => {
       string,
       { properties: Record<string, { description?: string }> }
     >
-    const unit = (def: string, field: string) => defs[def].properties[field]!.description ?? ""
+    const unit = (def: string, field: string) => defs[def]?.properties[field]?.description ?? ""
     for (const def of ["ClientCredentialsStrategy", "AuthorizationCodeStrategy"]) {
       expect(unit(def, "defaultTokenLifetime")).toMatch(/\(seconds\)$/)
       expect(unit(def, "refreshBuffer")).toMatch(/\(seconds\)$/)
