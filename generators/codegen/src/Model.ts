@@ -98,6 +98,8 @@ export interface ProviderModel {
    * set once on the client. Absent: none.
    */
   readonly clientHeaders?: ReadonlyArray<string> | undefined
+  /** The overlay files applied to the spec, as generated files name them (posix, project-relative). */
+  readonly overlays?: ReadonlyArray<string> | undefined
 }
 
 /**

@@ -307,6 +307,7 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
     specName: specNameOf(config, input, bundle.root.path),
     typeName: pascalCase(input.name),
     clientHeaders: ClientHeaders.find(bundle.document),
+    overlays: overlayFilesOf(input).map((f) => specNameOf(config, input, f)),
   }
   const reported: Array<GenerateError> = []
   await runHooksSafe(plugins, "validate", {
