@@ -195,3 +195,22 @@ describe("Overlay 1.0: update merges, remove removes, in file order", () => {
     expect(readFileSync(join(dir, "packages/minimal/src/types.ts"), "utf8")).toBe(ops)
   })
 })
+
+describe("Overlay: problems found later point at the overlay that wrote the value", () => {
+  it("a duplicate operationId written by an overlay is reported at the overlay's line", async () => {
+    const dir = project("overlay-located", ["minimal"])
+    mkdirSync(join(dir, "specs/minimal/overlays"))
+    writeFileSync(
+      join(dir, "specs/minimal/overlays/10-ids.yaml"),
+      `${header}  - target: $.paths['/things/{id}'].get
+    update:
+      operationId: listThings
+`,
+    )
+    const r = await run(["generate"], dir)
+    expect(r.code).toBe(1)
+    expect(r.err).toMatch(
+      /specs\/minimal\/overlays\/10-ids\.yaml:6:7 \/actions\/0\/update\/operationId: .*listThings/,
+    )
+  })
+})

@@ -50,9 +50,9 @@ const milliseconds = (description: string) =>
     description: `${description} (milliseconds)`,
   })
 
-/** A whole number, described. */
-const count = (description: string) =>
-  Schema.Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0))).annotate({ description })
+/** A whole number of at least `min`, described. */
+const count = (description: string, min = 0) =>
+  Schema.Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(min))).annotate({ description })
 
 /**
  * A URL that may hold `{variable}` placeholders, filled from the connection's variables or
@@ -274,7 +274,7 @@ export const strategyTypes = [
  * @since 0.1.0
  */
 export const RetrySettings = Schema.Struct({
-  maxAttempts: Schema.optionalKey(count("Attempts of a call, the first one included; default 4")),
+  maxAttempts: Schema.optionalKey(count("Attempts of a call, the first one included; default 4", 1)),
   baseDelay: Schema.optionalKey(milliseconds("Base of the full-jitter exponential backoff; default 200")),
   maxDelay: Schema.optionalKey(milliseconds("Cap of one backoff delay; default 10000")),
   maxRetryAfter: Schema.optionalKey(
@@ -321,7 +321,7 @@ export const Pagination = Schema.Struct({
   limitParam: Schema.optionalKey(
     Schema.String.annotate({ description: "Query name or dotted body path of the page size, e.g. per_page" }),
   ),
-  pageSize: Schema.optionalKey(count("Items per page sent in limitParam when the caller gives none")),
+  pageSize: Schema.optionalKey(count("Items per page sent in limitParam when the caller gives none", 1)),
   firstPage: Schema.optionalKey(count("page: the number of the first page; default 1")),
   total: Schema.optionalKey(
     Schema.String.annotate({
