@@ -138,4 +138,18 @@ describe("descriptor and options for real APIs", () => {
       expect(unit("RetrySettings", field)).toMatch(/\(milliseconds\)$/)
     expect(unit("Pagination", "style")).toContain("link")
   })
+
+  it("a pagination field of another style is a located descriptor error", async () => {
+    const dir = project("real-apis-style", ["tenant"])
+    const file = join(dir, "specs", "tenant", "provider.yaml")
+    writeFileSync(
+      file,
+      readFileSync(file, "utf8").replace("    style: link\n", "    style: link\n    firstPage: 0\n"),
+    )
+    const r = await run(["generate"], dir)
+    expect(r.code).toBe(1)
+    expect(r.err).toMatch(
+      /specs\/tenant\/provider\.yaml:\d+:5 \/pagination\/1\/firstPage: wrong field in descriptor: found firstPage with style link, expected only limitParam, pageSize beside/,
+    )
+  })
 })
