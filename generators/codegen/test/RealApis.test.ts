@@ -57,6 +57,9 @@ describe("descriptor and options for real APIs", () => {
       expect(() => Tenant.createClient({ baseUrl: s.url, auth: { token: "t" } })).toThrow(
         "tenant: options.headers must set X-Tenant-Id: every operation requires it",
       )
+      expect(() =>
+        Tenant.layer({ baseUrl: s.url, auth: { token: "t" }, headers: { "X-Tenant-Id": "" } }),
+      ).toThrow("tenant: options.headers must set X-Tenant-Id")
       const client = Tenant.createClient({
         baseUrl: s.url,
         auth: { token: "t" },
