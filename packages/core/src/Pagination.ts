@@ -148,9 +148,12 @@ export async function* pages(
   let seen = 0
   if (spec.style === "page") {
     const param = spec.param ?? "page"
-    const given = request.params?.query?.[param]
-    pageNumber = given !== undefined && Number.isFinite(Number(given)) ? Number(given) : (spec.firstPage ?? 1)
+    const given = isBodyPath(param, method) ? at(request.body, param) : request.params?.query?.[param]
+    const first = spec.firstPage ?? 1
+    pageNumber = given !== undefined && Number.isFinite(Number(given)) ? Number(given) : first
     if (given === undefined) request = withParam(request, method, param, pageNumber)
+    // Starting later than the first page: the items before it count towards the total.
+    seen = Math.max(0, pageNumber - first) * (limit ?? 0)
   }
   if (spec.style === "offset") {
     const param = spec.param ?? "offset"

@@ -282,6 +282,27 @@ describe("Pagination by page number and by Link header", () => {
       server.seen.map((s) => s.url),
       ["/api/users?p=1", "/api/users?p=2"],
     )
+    // starting at a later page, the pages before it count towards the total: no extra request
+    server.seen.length = 0
+    const later = await Array.fromAsync(
+      Pagination.iterate(
+        client,
+        "GET",
+        "/users",
+        { params: { query: { p: 1 } } },
+        {
+          style: "page",
+          items: "data",
+          param: "p",
+          firstPage: 0,
+          limitParam: "n",
+          pageSize: 3,
+          total: "meta.total",
+        },
+      ),
+    )
+    assert.deepStrictEqual(later, ids(3, 7))
+    assert.strictEqual(server.seen.length, 2)
   })
 
   it('link: follows the rel="next" target of the Link header until there is none; body is the array', async () => {
