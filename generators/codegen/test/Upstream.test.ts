@@ -1,10 +1,10 @@
-import { existsSync, readFileSync } from "node:fs"
+import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import * as Hash from "../src/Hash.ts"
 import * as Load from "../src/stages/Load.ts"
 import * as Overlay from "../src/stages/Overlay.ts"
-import { pkgDir } from "./helpers.ts"
+import { pkgDir, project, run } from "./helpers.ts"
 
 const repo = join(pkgDir, "..", "..")
 // CI has shared/ beside the clone; the recorded sha256 (also in each spec README) works without it.
@@ -90,5 +90,27 @@ describe("vendor specs are stored untouched; Keyway's changes are overlays", () 
     expect(p["/requisitions"].patch).toBeUndefined()
     expect(p["/requisitions/{code}"].patch.operationId).toBe("updateRequisition")
     expect(p["/jobs/{shortcode}/candidates"].get.operationId).toBe("listJobCandidates")
+  })
+
+  it("a vendor update that moves what an overlay changes is noticed: file, line, action, target", async () => {
+    const dir = project("upstream-moved")
+    cpSync(join(repo, "specs", "cultureamp"), join(dir, "specs", "cultureamp"), { recursive: true })
+    const file = join(dir, "specs", "cultureamp", "openapi.upstream.yml")
+    // the vendor renames /employees to /people and fixes its token URL
+    writeFileSync(
+      file,
+      readFileSync(file, "utf8")
+        .replace("\n  /employees:\n", "\n  /people:\n")
+        .replace("tokenUrl: /oauth2/token", "tokenUrl: https://api.cultureamp.com/v1/oauth2/token"),
+    )
+    const r = await run(["generate"], dir)
+    expect(r.code).toBe(1)
+    const lines = r.err.split("\n").filter((l) => l.includes("overlay does not apply"))
+    expect(lines).toHaveLength(2)
+    expect(lines[0]).toMatch(
+      /specs\/cultureamp\/overlays\/10-operation-ids\.yaml:9:5 \/actions\/0\/target: overlay does not apply: found \$\.paths\['\/employees'\]\[\?@\.operationId == 'list-employees'\] \(selects nothing in \S*specs\/cultureamp\/openapi\.upstream\.yml\)/,
+    )
+    expect(lines[1]).toMatch(/specs\/cultureamp\/overlays\/20-auth\.yaml:\d+:5 \/actions\/0\/target: /)
+    expect(existsSync(join(dir, "packages", "cultureamp"))).toBe(false)
   })
 })
