@@ -92,6 +92,11 @@ describe("descriptor and options for real APIs", () => {
     const types = readFileSync(join(out, "src", "types.ts"), "utf8")
     expect(types).not.toMatch(/"?X-Tenant-Id"?: string/i)
     expect(types).toMatch(/"X-Trace": string/)
+    // the vendor also declares Authorization on every operation: the auth strategy sets it, so
+    // it is neither a call parameter nor a client option
+    expect(types).not.toMatch(/header\??: \{[^}]*Authorization/)
+    const client = readFileSync(join(out, "src", "client.ts"), "utf8")
+    expect(client).toContain('requiredHeaders: ["X-Tenant-Id"],')
     copyFileSync(join(fixtures, "typetests", "tenant.ts"), join(out, "src", "typetest.ts"))
     const t = typecheck(join(out, "tsconfig.json"))
     expect(t.output).toBe("")

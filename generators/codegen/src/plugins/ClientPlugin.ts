@@ -355,10 +355,18 @@ ${rows.join("\n")}
 } as const satisfies Readonly<Record<string, Client.Operation>>`
 }
 
-// The headers every operation requires that the descriptor does not already set: the client's
-// options must give them.
+// The headers every operation requires that nothing else sets: the client's options must give
+// them. The descriptor's fixed headers, the correlation header, the auth strategies' headers and
+// Content-Type (set per body) are only dropped from the call types.
 const clientHeaders = (model: ProviderModel): ReadonlyArray<string> => {
-  const fixed = new Set(Object.keys(model.descriptor.headers ?? {}).map((h) => h.toLowerCase()))
+  const d = model.descriptor
+  const set = [
+    ...Object.keys(d.headers ?? {}),
+    ...(d.correlation ? [d.correlation.header] : []),
+    "Content-Type",
+    ...d.auth.map((a) => ("placement" in a && a.placement ? a.placement.name : "Authorization")),
+  ]
+  const fixed = new Set(set.map((h) => h.toLowerCase()))
   return (model.clientHeaders ?? []).filter((h) => !fixed.has(h.toLowerCase()))
 }
 
