@@ -2,8 +2,8 @@
  * One provider through the stages: load → overlay → validate → types → client → package → write.
  *
  * Incremental: a provider whose recorded inputs (generator, configuration, descriptor, every
- * spec file the bundle read, every overlay file) and outputs are unchanged is skipped before any heavy module
- * (openapi-typescript, ts-morph, effect's Schema) is loaded. `check` generates in memory and
+ * spec file the bundle read, every overlay file) and outputs are unchanged is skipped before any
+ * heavy module (openapi-typescript, ts-morph, effect's Schema) is loaded. `check` generates in memory and
  * reports the files that differ from what is on disk instead of writing.
  *
  * @example
