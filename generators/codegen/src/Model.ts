@@ -95,6 +95,13 @@ export interface ProviderModel {
   readonly specName: string
   /** PascalCase of the provider name: `Ccw`, `Cultureamp`. */
   readonly typeName: string
+  /**
+   * Header parameters every operation requires (`ClientHeaders.find`): left out of the call types,
+   * set once on the client. Absent: none.
+   */
+  readonly clientHeaders?: ReadonlyArray<string> | undefined
+  /** The overlay files applied to the spec, as generated files name them (posix, project-relative). */
+  readonly overlays?: ReadonlyArray<string> | undefined
 }
 
 /**
