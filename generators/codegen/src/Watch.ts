@@ -54,11 +54,11 @@ export const watch = async (options: WatchOptions): Promise<() => void> => {
   let running: Promise<void> = Promise.resolve()
 
   const report = (outcome: Generate.Outcome) => {
-    for (const r of outcome.results) {
-      for (const w of r.warnings) options.error(w.message)
+    for (const w of outcome.warnings)
+      for (const p of problemsOf(w.error as KeywayCodegenError)) options.error(`warning: ${format(p)}`)
+    for (const r of outcome.results)
       if (r.status !== "unchanged")
         options.log(`keyway: ${r.provider} ${r.status} (${(outcome.elapsedMs / 1000).toFixed(2)} s)`)
-    }
     for (const f of outcome.failures) {
       for (const p of problemsOf(f.error as KeywayCodegenError)) options.error(format(p))
       if (options.debug && f.error instanceof Error && f.error.stack) options.error(f.error.stack)

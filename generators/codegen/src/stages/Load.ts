@@ -26,7 +26,7 @@
 import { readFileSync, statSync } from "node:fs"
 import { dirname } from "node:path"
 import type { NormalizedProblem } from "@redocly/openapi-core"
-import { LintProblem, ParseError, Problems, RefError, SpecError, show } from "../Errors.ts"
+import { LintProblem, ParseError, Problems, RefError, show } from "../Errors.ts"
 import type { KeywayResolver } from "../internal/Resolver.ts"
 import * as Source from "../Source.ts"
 
@@ -57,7 +57,8 @@ export interface Bundle {
   readonly locate: (segments: ReadonlyArray<string | number>) => Location
   /**
    * What lint found, and `$ref`s inside `x-` extensions that do not resolve: warnings
-   * (errors with `--strict`), each located in the file a user edits.
+   * (errors with `--strict`), each located in the file a user edits; and, as `severity:
+   * "error"`, a scalar where a structure goes (reported when validation finds nothing else).
    */
   readonly diagnostics: ReadonlyArray<LintProblem>
 }
@@ -164,12 +165,23 @@ export const bundle = async (rootPath: string, options: LoadOptions = {}): Promi
   const root = read(rootPath)
   const origins = new WeakMap<object, Origin>()
   const document = root.value as Record<string, unknown>
-  if (document === null || typeof document !== "object" || Array.isArray(document)) {
+  // Not an OpenAPI 3.0/3.1 document (no object, `swagger: "2.0"`, `openapi: 3.1` as a number):
+  // nothing to lint or bundle; validation says what is wrong, at its line.
+  if (
+    document === null ||
+    typeof document !== "object" ||
+    Array.isArray(document) ||
+    typeof document.openapi !== "string" ||
+    !/^3\.[01]\.\d+/.test(document.openapi)
+  ) {
+    const value = document !== null && typeof document === "object" && !Array.isArray(document)
+    if (value) origins.set(document, { source: root, segments: [] })
+    const kept = value ? document : ({} as Record<string, unknown>)
     return {
       root,
-      document: {} as Record<string, unknown>,
+      document: kept,
       files: [root.path],
-      locate: locateIn(root, {}, origins, () => undefined),
+      locate: locateIn(root, kept, origins, () => undefined),
       diagnostics: [],
     }
   }
@@ -214,7 +226,7 @@ export const bundle = async (rootPath: string, options: LoadOptions = {}): Promi
   scanFiles()
   if (errors.length > 0) throw failure(errors, options)
   const diagnostics: Array<LintProblem> = []
-  const fatal: Array<RefError | SpecError> = []
+  const fatal: Array<RefError> = []
   const seen = new Set<string>()
   // Located at the end, all places of a file in one pass (GitHub's spec: ~140 warnings).
   const pending: Array<{
@@ -261,6 +273,9 @@ export const bundle = async (rootPath: string, options: LoadOptions = {}): Promi
     const message = problem.message.replace(/\.$/, "")
     const expected = Lint.rules[problem.ruleId]
     const value = at.reportOnKey ? segments[segments.length - 1] : Source.get(source.value, segments)
+    // a {name} of a path no parameter declares is an error of validation: reported there, once
+    if (problem.ruleId === "path-parameters-defined" && /does not define the path parameter/.test(message))
+      return
     // an unresolved $ref is reported once, as such, not again as a wrong value where it sits
     if (
       problem.ruleId === "struct" &&
@@ -268,7 +283,8 @@ export const bundle = async (rootPath: string, options: LoadOptions = {}): Promi
     )
       return
     // a scalar where a structure goes (`responses: nope`, `requestBody: 3`) cannot be generated:
-    // openapi-typescript would crash on it ("Cannot use 'in' operator"), so it is an error
+    // openapi-typescript would crash on it ("Cannot use 'in' operator"), so it is an error (the
+    // pipeline reports it when validation, which knows the common shapes, has found nothing)
     const structure =
       problem.ruleId === "struct"
         ? /^Expected type `([A-Z]\w*)` \((object|array)\) but got `(\w+)`$/.exec(message)
@@ -278,14 +294,16 @@ export const bundle = async (rootPath: string, options: LoadOptions = {}): Promi
         source,
         place: segments,
         make: (pos) =>
-          fatal.push(
-            new SpecError({
+          diagnostics.push(
+            new LintProblem({
               file: source.display,
               line: pos?.line,
               column: pos?.column,
               pointer: Source.pointer(segments),
               found: show(value),
               expected: `${structure[2] === "array" ? "a list" : "an object"} (${structure[1]})`,
+              rule: "struct",
+              severity: "error",
             }),
           ),
       })
@@ -413,7 +431,7 @@ const findCycle = (scanned: Scanned, resolver: KeywayResolver): RefError | undef
   return undefined
 }
 
-const failure = (errors: ReadonlyArray<RefError | ParseError | SpecError>, options: LoadOptions) =>
+const failure = (errors: ReadonlyArray<RefError | ParseError>, options: LoadOptions) =>
   errors.length === 1 ? errors[0]! : new Problems({ provider: options.provider ?? "", problems: errors })
 
 const expectedOf = (resolver: KeywayResolver, source: Source.Source, ref: string): string => {
