@@ -38,6 +38,7 @@ import {
   type Descriptor,
   Errors,
   Http,
+  Limits,
   Origin,
   TokenLifecycle,
   TokenRequest,
@@ -158,9 +159,14 @@ export const make = Effect.fn("ClientCredentials.make")(function* (config: Confi
       Effect.annotateLogs({ provider: config.provider, scopes: unknown.join(" ") }),
     )
   }
+  // The limits of the client this plugin is built for (token requests may run in a caller's
+  // context that does not carry them, e.g. the Effect API).
+  const limits = yield* Limits.Limits
   const endpoint: TokenRequest.Endpoint = {
     provider: config.provider,
     tokenUrl: config.tokenUrl,
+    timeoutMs: limits.tokenTimeoutMs,
+    maxResponseBytes: limits.tokenMaxResponseBytes,
     bodyFormat: config.bodyFormat,
     clientAuth: config.clientAuth,
     tokenHeaders: config.tokenHeaders,
