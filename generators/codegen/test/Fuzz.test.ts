@@ -206,10 +206,32 @@ const fields: ReadonlyArray<Field> = [
   },
   {
     name: "variableDefault",
+    refusable: true,
     mode: "descriptor",
     set: (d, _, t) => {
       d.variables.region.default = t
       return [["descriptor", ["variables", "region", "default"]]]
+    },
+  },
+  {
+    name: "variablePattern",
+    refusable: true,
+    mode: "descriptor",
+    set: (d, _, t) => {
+      d.variables.zone = { pattern: t, default: t }
+      return [
+        ["descriptor", ["variables", "zone", "pattern"]],
+        ["descriptor", ["variables", "zone", "default"]],
+      ]
+    },
+  },
+  {
+    name: "origins",
+    refusable: true,
+    mode: "descriptor",
+    set: (d, _, t) => {
+      d.origins = [`https://${t}.fuzz.test`]
+      return [["descriptor", ["origins", 0]]]
     },
   },
   {
@@ -231,6 +253,7 @@ const fields: ReadonlyArray<Field> = [
   },
   {
     name: "environmentValue",
+    refusable: true,
     mode: "descriptor",
     set: (d, _, t) => {
       d.environments.prod.region = t
@@ -504,6 +527,20 @@ const fields: ReadonlyArray<Field> = [
     },
   },
   {
+    name: "headerParameter",
+    refusable: true,
+    mode: "both",
+    set: (_, s, t) => {
+      s.paths["/things/{id}"].get.parameters.push({
+        name: t,
+        in: "header",
+        required: true,
+        schema: { type: "string" },
+      })
+      return [["spec", ["paths", "/things/{id}", "get", "parameters", 1, "name"]]]
+    },
+  },
+  {
     name: "schemaText",
     mode: "both",
     set: (_, s, t) => {
@@ -534,11 +571,20 @@ const fields: ReadonlyArray<Field> = [
     },
   },
   {
-    name: "serverVariableText",
+    name: "serverVariableDescription",
     mode: "spec",
     set: (_, s, t) => {
-      s.servers[0].variables.region = { default: t, description: t }
-      return [["spec", ["servers", 0, "variables", "region"]]]
+      s.servers[0].variables.region.description = t
+      return [["spec", ["servers", 0, "variables", "region", "description"]]]
+    },
+  },
+  {
+    name: "serverVariableDefault",
+    refusable: true,
+    mode: "spec",
+    set: (_, s, t) => {
+      s.servers[0].variables.region.default = t
+      return [["spec", ["servers", 0, "variables", "region", "default"]]]
     },
   },
   {
@@ -920,6 +966,41 @@ const rejects: ReadonlyArray<Case & { readonly line: RegExp }> = [
       d.spec = "/etc/hostname"
     },
     line: /\/spec: .*found "\/etc\/hostname", expected a path inside the descriptor's folder/,
+  },
+  {
+    name: "an environment value the variable does not allow",
+    change: (d) => {
+      d.environments.prod.region = "127.0.0.1:9/x#"
+    },
+    line: /provider\.yaml:\d+:\d+ \/environments\/prod\/region: .*found "127\.0\.0\.1:9\/x#", expected a value of \{region\} that must be a hostname or DNS label/,
+  },
+  {
+    name: "a variable pattern that is no regular expression",
+    change: (d) => {
+      d.variables.region.pattern = "(eu"
+    },
+    line: /\/variables\/region\/pattern: .*found "\(eu", expected a regular expression/,
+  },
+  {
+    name: "an origin with a path",
+    change: (d) => {
+      d.origins = ["https://files.fuzz.test/x"]
+    },
+    line: /\/origins\/0: .*found "https:\/\/files\.fuzz\.test\/x", expected an origin: scheme, host and port only$/,
+  },
+  {
+    name: "a plain http origin",
+    change: (d) => {
+      d.origins = ["http://files.fuzz.test"]
+    },
+    line: /\/origins\/0: .*expected an https: URL \(plain http: only to a loopback host/,
+  },
+  {
+    name: "spec: a header parameter name with a line break",
+    change: (_, s) => {
+      s.paths["/things"].get.parameters.push({ name: "X-A\nB", in: "header", schema: { type: "string" } })
+    },
+    line: /openapi\.json:\d+:\d+ \/paths\/~1things\/get\/parameters\/1\/name: .*found "X-A\\nB", expected a header name/,
   },
   {
     name: "header value with CRLF",
