@@ -1165,6 +1165,33 @@ describe("generator refusals and kept values", () => {
     expect(lines[0]).toMatch(c.line)
   })
 
+  it("refuses a __proto__ key written in YAML (as js-yaml parses it) at its line", async () => {
+    const dir = await setup("yaml-proto", "descriptor", baseDescriptor(), baseSpec())
+    const file = join(dir, "specs/fz/provider.yaml")
+    const yaml = [
+      "name: fz",
+      "title: Fuzz API",
+      "spec: openapi.json",
+      'baseUrl: "https://api.fuzz.test"',
+      "environments:",
+      "  prod:",
+      "    __proto__: polluted",
+      "auth:",
+      "  - type: permanent-token",
+      "",
+    ].join("\n")
+    writeFileSync(file, yaml)
+    const out = join(dir, "packages", "fz")
+    const before = snapshot(out)
+    const r = await generate("descriptor", dir)
+    expectRefusal(r, before, snapshot(out))
+    expect(problemLines(r.err)).toEqual([
+      expect.stringMatching(
+        /provider\.yaml:7:5 \/environments\/prod\/__proto__: wrong field in descriptor: found the key "__proto__", expected another name$/,
+      ),
+    ])
+  })
+
   it("--allow-insecure-http goes with --spec only", async () => {
     const dir = await setup("flag", "descriptor", baseDescriptor(), baseSpec())
     const r = await generate("descriptor", dir, ["--allow-insecure-http"])
