@@ -626,6 +626,39 @@ const fields: ReadonlyArray<Field> = [
   },
 ]
 
+/**
+ * Every other string of the base descriptor, found by walking it: a field someone adds to
+ * {@link baseDescriptor} is fuzzed without a row of its own (refusable: its rules are unknown
+ * here). Strings an explicit field already covers are left out.
+ */
+const autoFields: ReadonlyArray<Field> = (() => {
+  const covered = new Set<string>()
+  for (const f of fields)
+    for (const [file, segs] of f.set(baseDescriptor(), baseSpec(), "x"))
+      if (file === "descriptor") covered.add(Source.pointer(segs))
+  const out: Array<Field> = []
+  const walk = (node: unknown, path: Array<string | number>) => {
+    if (typeof node === "string") {
+      const ptr = Source.pointer(path)
+      if (!covered.has(ptr) && !/\/(type|style|method|in|spec|name)$/.test(ptr))
+        out.push({
+          name: `auto${ptr.replace(/[^A-Za-z0-9]+/g, "_")}`,
+          refusable: true,
+          mode: "descriptor",
+          set: (d, _, t) => {
+            let target = d
+            for (const seg of path.slice(0, -1)) target = target[seg]
+            target[path[path.length - 1]!] = t
+            return [["descriptor", path]]
+          },
+        })
+    } else if (node !== null && typeof node === "object")
+      for (const [k, v] of Object.entries(node)) walk(v, [...path, Array.isArray(node) ? Number(k) : k])
+  }
+  walk(baseDescriptor(), [])
+  return out
+})()
+
 /** The hostile texts; `PWNED` becomes the field's marker. */
 const payloads: ReadonlyArray<string> = [
   "*/ globalThis.PWNED = 1; /*",
@@ -768,7 +801,7 @@ describe("generator fuzz: hostile text in every field that reaches output", () =
     const generated: Array<{ dir: string; mode: string; d: Json; s: Json }> = []
     for (const mode of ["descriptor", "spec"] as const) {
       await golden(mode)
-      const mine = fields.filter((f) => f.mode === mode || f.mode === "both")
+      const mine = [...fields, ...autoFields].filter((f) => f.mode === mode || f.mode === "both")
       for (const [i, payload] of payloads.entries()) {
         let active = mine
         for (let attempt = 0; ; attempt++) {
