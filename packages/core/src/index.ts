@@ -5,10 +5,12 @@
  */
 export * as Auth from "./Auth.ts"
 export * as Call from "./Call.ts"
+export * as ClientAuth from "./ClientAuth.ts"
 export * as Client from "./Client.ts"
 export * as Correlation from "./Correlation.ts"
 export * as Descriptor from "./Descriptor.ts"
 export * as Errors from "./Errors.ts"
+export * as Grant from "./Grant.ts"
 export * as Http from "./Http.ts"
 export * as KeyedMutex from "./KeyedMutex.ts"
 export * as Pagination from "./Pagination.ts"
