@@ -672,7 +672,7 @@ export const request: (input: Input) => Effect.Effect<TokenResponse, AuthError> 
     maxAttempts: Math.min(3, (yield* Retry.Retry).maxAttempts),
   })
   const repeatable = grant.repeatable
-  const prepared = { ...input, grant }
+  const prepared: Input = { ...input, grant, grantType: undefined, params: undefined }
   for (let attempt = 1; ; attempt++) {
     // Built for every attempt: an assertion or a nonce is never sent twice.
     const { request, certificate } = yield* prepare(prepared, { attempt, correlationId })

@@ -50,7 +50,17 @@
  * @since 0.1.0
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto"
-import { Auth, type Descriptor, Errors, Http, TokenLifecycle, TokenRequest, TokenStore } from "@keyway/core"
+import {
+  Auth,
+  type ClientAuth,
+  type Descriptor,
+  Errors,
+  Grant,
+  Http,
+  TokenLifecycle,
+  TokenRequest,
+  TokenStore,
+} from "@keyway/core"
 import { Clock, Data, Duration, Effect, Fiber, Layer, Redacted } from "effect"
 
 /**
@@ -76,6 +86,11 @@ export interface Config extends Omit<Descriptor.AuthorizationCodeStrategy, "type
   readonly clientId: string
   /** Absent for a public client (PKCE only). */
   readonly clientSecret?: Redacted.Redacted<string> | undefined
+  /**
+   * How the client authenticates on token and revocation requests (`private_key_jwt`,
+   * `tls_client_auth`, ...); default from `clientAuth` and `clientSecret` (`none` without one).
+   */
+  readonly clientAuthentication?: ClientAuth.Method | undefined
   /** Whose grant this is (a user or account id); default `default`. */
   readonly connection?: string | undefined
   /**
@@ -332,13 +347,13 @@ export const consent = (config: Config): Consent => ({
     const token = yield* TokenRequest.request({
       endpoint: endpointOf(config),
       client: clientOf(config),
-      kind: "authorization_code",
-      connection: config.connection,
-      params: {
+      clientAuthentication: config.clientAuthentication,
+      grant: Grant.authorizationCode({
         code: Redacted.make(code),
-        redirect_uri: input.redirectUri,
-        code_verifier: input.codeVerifier === undefined ? undefined : Redacted.make(input.codeVerifier),
-      },
+        redirectUri: input.redirectUri,
+        codeVerifier: input.codeVerifier === undefined ? undefined : Redacted.make(input.codeVerifier),
+      }),
+      connection: config.connection,
     })
     const lifecycle = yield* TokenLifecycle.make(
       lifecycleOptions(config, () =>
@@ -468,9 +483,9 @@ export const make = Effect.fn("AuthorizationCode.make")(function* (config: Confi
     const token = yield* TokenRequest.request({
       endpoint: endpointOf(config),
       client: clientOf(config),
-      kind: "refresh_token",
+      clientAuthentication: config.clientAuthentication,
+      grant: Grant.refreshToken({ refreshToken: current.refreshToken }),
       connection,
-      params: { refresh_token: current.refreshToken },
     })
     yield* Effect.logDebug("access token refreshed").pipe(
       Effect.annotateLogs({
@@ -533,6 +548,7 @@ export const make = Effect.fn("AuthorizationCode.make")(function* (config: Confi
       tokenTypeHint: record.refreshToken !== undefined ? "refresh_token" : "access_token",
       bodyFormat: config.bodyFormat,
       clientAuth: config.clientAuth,
+      clientAuthentication: config.clientAuthentication,
       headers: config.tokenHeaders,
     })
     yield* Effect.logInfo("grant revoked").pipe(
