@@ -167,7 +167,9 @@ export const clientSecretBasic = (secret: Redacted.Redacted<string> | undefined)
  *
  * @since 0.2.0
  */
-export const none: Method = make("none", (context) => Effect.succeed({ fields: { client_id: context.clientId } }))
+export const none: Method = make("none", (context) =>
+  Effect.succeed({ fields: { client_id: context.clientId } }),
+)
 
 /**
  * Settings of a client assertion (RFC 7523 §3).
@@ -351,7 +353,9 @@ const jwkAlgorithm = (privateKey: Redacted.Redacted<string>): string | undefined
  * @since 0.2.0
  */
 export const tlsClientAuth = (certificate: ClientCertificate): Method =>
-  make("tls_client_auth", (context) => Effect.succeed({ fields: { client_id: context.clientId }, certificate }))
+  make("tls_client_auth", (context) =>
+    Effect.succeed({ fields: { client_id: context.clientId }, certificate }),
+  )
 
 /**
  * The method of a descriptor's `clientAuth` setting: `body` (the id, and the secret when there is
@@ -371,8 +375,4 @@ export const fromSetting = (
   setting: "body" | "basic" | undefined,
   secret: Redacted.Redacted<string> | undefined,
 ): Method =>
-  setting === "basic"
-    ? clientSecretBasic(secret)
-    : secret === undefined
-      ? none
-      : clientSecretPost(secret)
+  setting === "basic" ? clientSecretBasic(secret) : secret === undefined ? none : clientSecretPost(secret)

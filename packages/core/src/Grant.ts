@@ -108,7 +108,12 @@ export const make = (grant: Grant): Grant => grant
 
 /** The standard grants' settings: one definition, used by the constructors and {@link fromKind}. */
 const known = {
-  client_credentials: { grantType: "client_credentials", repeatable: true, refused: "endpoint", unauthorized: "client" },
+  client_credentials: {
+    grantType: "client_credentials",
+    repeatable: true,
+    refused: "endpoint",
+    unauthorized: "client",
+  },
   authorization_code: {
     grantType: "authorization_code",
     repeatable: false,
@@ -177,10 +182,14 @@ export const withParams = (grant: Grant, extra: Params | undefined): Grant =>
     : {
         ...grant,
         params: (context) =>
-          Effect.zipWith(paramsOf(grant, context), paramsOf({ ...grant, params: extra }, context), (a, b) => ({
-            ...a,
-            ...b,
-          })),
+          Effect.zipWith(
+            paramsOf(grant, context),
+            paramsOf({ ...grant, params: extra }, context),
+            (a, b) => ({
+              ...a,
+              ...b,
+            }),
+          ),
       }
 
 /**
@@ -324,7 +333,9 @@ export const jwtBearer = (options: {
       kind: "jwt_bearer",
       params: (context) =>
         Effect.map(
-          typeof options.assertion === "function" ? options.assertion(context) : Effect.succeed(options.assertion),
+          typeof options.assertion === "function"
+            ? options.assertion(context)
+            : Effect.succeed(options.assertion),
           (assertion) => ({ assertion, scope: options.scope }),
         ),
     },
@@ -405,7 +416,7 @@ export const fromKind = (kind: string, grantType: string | undefined, params: Pa
   const base = (known as Record<string, Omit<Grant, "params" | "kind">>)[kind]
   return {
     kind,
-    grantType: grantType ?? (base?.grantType ?? kind),
+    grantType: grantType ?? base?.grantType ?? kind,
     params: params ?? {},
     repeatable: base?.repeatable ?? false,
     refused: base?.refused ?? "endpoint",

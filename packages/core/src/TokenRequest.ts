@@ -181,7 +181,8 @@ export interface Input {
  * @since 0.2.0
  */
 export const grantOf = (input: Input): Grant.Grant => {
-  if (input.grant === undefined) return Grant.fromKind(input.kind ?? "client_credentials", input.grantType, input.params)
+  if (input.grant === undefined)
+    return Grant.fromKind(input.kind ?? "client_credentials", input.grantType, input.params)
   const grant = input.grantType === undefined ? input.grant : { ...input.grant, grantType: input.grantType }
   return Grant.withParams(grant, input.params)
 }
@@ -425,11 +426,17 @@ export const prepare = (
       ...params,
       ...applied.fields,
     }
-    const headers: Record<string, string> = { accept: "application/json", ...lowerKeys(endpoint.tokenHeaders) }
+    const headers: Record<string, string> = {
+      accept: "application/json",
+      ...lowerKeys(endpoint.tokenHeaders),
+    }
     for (const name in applied.headers) headers[name.toLowerCase()] = Redacted.value(applied.headers[name]!)
     const { contentType, body } = encodeBody(endpoint.bodyFormat ?? "form", fields)
     headers["content-type"] = contentType
-    return { request: Http.makeRequest("POST", endpoint.tokenUrl, headers, body), certificate: applied.certificate }
+    return {
+      request: Http.makeRequest("POST", endpoint.tokenUrl, headers, body),
+      certificate: applied.certificate,
+    }
   })
 
 /**
@@ -753,7 +760,8 @@ export interface RevokeInput {
  *
  * @since 0.1.0
  */
-export const buildRevoke = (input: RevokeInput): Http.HttpRequest => Effect.runSync(prepareRevoke(input)).request
+export const buildRevoke = (input: RevokeInput): Http.HttpRequest =>
+  Effect.runSync(prepareRevoke(input)).request
 
 /**
  * Builds a revocation request, with any client-authentication method (a fresh assertion each time).
@@ -789,7 +797,10 @@ export const prepareRevoke = (input: RevokeInput): Effect.Effect<Prepared, Confi
     for (const name in applied.headers) headers[name.toLowerCase()] = Redacted.value(applied.headers[name]!)
     const { contentType, body } = encodeBody(input.bodyFormat ?? "form", fields)
     headers["content-type"] = contentType
-    return { request: Http.makeRequest("POST", input.revokeUrl, headers, body), certificate: applied.certificate }
+    return {
+      request: Http.makeRequest("POST", input.revokeUrl, headers, body),
+      certificate: applied.certificate,
+    }
   })
 
 /**
@@ -820,12 +831,15 @@ export const revoke: (input: RevokeInput) => Effect.Effect<void, InvalidClient |
     }
     const transport = yield* Transport
     const { request, certificate } = yield* prepareRevoke(input).pipe(
-      Effect.mapError((error) => new TokenEndpointError({
-        provider: input.provider,
-        url: redactUrl(input.revokeUrl),
-        correlationId,
-        reason: error.message,
-      })),
+      Effect.mapError(
+        (error) =>
+          new TokenEndpointError({
+            provider: input.provider,
+            url: redactUrl(input.revokeUrl),
+            correlationId,
+            reason: error.message,
+          }),
+      ),
     )
     const response = yield* transport
       .send(request, { correlationId, timeoutMs: input.timeoutMs ?? 30_000, clientCertificate: certificate })

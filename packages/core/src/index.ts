@@ -5,8 +5,8 @@
  */
 export * as Auth from "./Auth.ts"
 export * as Call from "./Call.ts"
-export * as ClientAuth from "./ClientAuth.ts"
 export * as Client from "./Client.ts"
+export * as ClientAuth from "./ClientAuth.ts"
 export * as Correlation from "./Correlation.ts"
 export * as Descriptor from "./Descriptor.ts"
 export * as Errors from "./Errors.ts"

@@ -8,7 +8,9 @@ import * as Server from "./fixtures/Server.ts"
 
 let server: Server.TestServer
 beforeEach(async () => {
-  server = await Server.start(Server.json(200, { access_token: "at-1", token_type: "bearer", expires_in: 60 }))
+  server = await Server.start(
+    Server.json(200, { access_token: "at-1", token_type: "bearer", expires_in: 60 }),
+  )
 })
 afterEach(() => server.close())
 
@@ -61,7 +63,9 @@ describe("Grant: parameters and the classification of refusals", () => {
           TokenRequest.request({ endpoint: endpoint(), client, kind: "password", params: { username: "u" } }),
         )
         assert.strictEqual(byKind._tag, "InvalidCredentials")
-        const cc = yield* Effect.flip(TokenRequest.request({ endpoint: endpoint(), client, kind: "client_credentials" }))
+        const cc = yield* Effect.flip(
+          TokenRequest.request({ endpoint: endpoint(), client, kind: "client_credentials" }),
+        )
         assert.strictEqual(cc._tag, "TokenEndpointError")
       }),
     ),
@@ -95,7 +99,11 @@ describe("Grant: parameters and the classification of refusals", () => {
         assert.notProperty(form(1), "actor_token_type")
         server.setDefault(Server.json(400, { error: "invalid_grant" }))
         const refused = yield* Effect.flip(
-          TokenRequest.request({ endpoint: endpoint(), client, grant: Grant.jwtBearer({ assertion: Redacted.make("x") }) }),
+          TokenRequest.request({
+            endpoint: endpoint(),
+            client,
+            grant: Grant.jwtBearer({ assertion: Redacted.make("x") }),
+          }),
         )
         assert.strictEqual(refused._tag, "InvalidCredentials")
       }),
@@ -124,9 +132,17 @@ describe("ClientAuth: every method on the wire", () => {
     oneAttempt(
       Effect.gen(function* () {
         const send = (method: ClientAuth.Method) =>
-          TokenRequest.request({ endpoint: endpoint(), client: { clientId: "a b" }, kind: "client_credentials", clientAuthentication: method })
+          TokenRequest.request({
+            endpoint: endpoint(),
+            client: { clientId: "a b" },
+            kind: "client_credentials",
+            clientAuthentication: method,
+          })
         yield* send(ClientAuth.clientSecretBasic(Redacted.make("s:1")))
-        assert.strictEqual(server.seen[0]!.headers.authorization, `Basic ${Buffer.from("a+b:s%3A1").toString("base64")}`)
+        assert.strictEqual(
+          server.seen[0]!.headers.authorization,
+          `Basic ${Buffer.from("a+b:s%3A1").toString("base64")}`,
+        )
         assert.notProperty(form(0), "client_secret")
         yield* send(ClientAuth.clientSecretPost(Redacted.make("s-2")))
         assert.deepInclude(form(1), { client_id: "a b", client_secret: "s-2" })
@@ -145,7 +161,11 @@ describe("ClientAuth: every method on the wire", () => {
           generateKeyPair("ES256", { extractable: true }),
         )
         const pem = yield* Effect.promise(() => exportPKCS8(privateKey))
-        const method = ClientAuth.privateKeyJwt({ privateKey: Redacted.make(pem), algorithm: "ES256", keyId: "k1" })
+        const method = ClientAuth.privateKeyJwt({
+          privateKey: Redacted.make(pem),
+          algorithm: "ES256",
+          keyId: "k1",
+        })
         const input: TokenRequest.Input = {
           endpoint: endpoint(),
           client: { clientId: "svc" },
@@ -168,10 +188,18 @@ describe("ClientAuth: every method on the wire", () => {
         )
         assert.strictEqual(verified.protectedHeader.kid, "k1")
         assert.strictEqual(verified.payload.iat, Date.UTC(2026, 2, 14, 12, 0, 0) / 1000)
-        assert.notStrictEqual(decodeJwt(a.client_assertion!).jti, decodeJwt(fields(second.request).client_assertion!).jti)
+        assert.notStrictEqual(
+          decodeJwt(a.client_assertion!).jti,
+          decodeJwt(fields(second.request).client_assertion!).jti,
+        )
         // A broken key is a ConfigError that does not show the key.
         const broken = yield* Effect.flip(
-          TokenRequest.prepare({ ...input, clientAuthentication: ClientAuth.privateKeyJwt({ privateKey: Redacted.make("-----BEGIN PRIVATE KEY-----\nnope") }) }),
+          TokenRequest.prepare({
+            ...input,
+            clientAuthentication: ClientAuth.privateKeyJwt({
+              privateKey: Redacted.make("-----BEGIN PRIVATE KEY-----\nnope"),
+            }),
+          }),
         )
         assert.strictEqual(broken._tag, "ConfigError")
         assert.notInclude(broken.message, "nope")
@@ -187,10 +215,14 @@ describe("ClientAuth: every method on the wire", () => {
           endpoint: endpoint(),
           client: { clientId: "svc" },
           kind: "client_credentials",
-          clientAuthentication: ClientAuth.clientSecretJwt(Redacted.make(secret), { audience: "https://issuer.example" }),
+          clientAuthentication: ClientAuth.clientSecretJwt(Redacted.make(secret), {
+            audience: "https://issuer.example",
+          }),
         })
         const verified = yield* Effect.promise(() =>
-          jwtVerify(form(0).client_assertion!, new TextEncoder().encode(secret), { audience: "https://issuer.example" }),
+          jwtVerify(form(0).client_assertion!, new TextEncoder().encode(secret), {
+            audience: "https://issuer.example",
+          }),
         )
         assert.strictEqual(verified.protectedHeader.alg, "HS256")
         assert.notInclude(server.seen[0]!.body, secret)

@@ -202,7 +202,8 @@ export const make = Effect.fn("ClientCredentials.make")(function* (config: Confi
   const clientAuthentication =
     config.clientAuthentication ?? ClientAuth.fromSetting(config.clientAuth, config.clientSecret)
   const grantFor =
-    config.grant ?? ((scope: string | undefined) => Grant.clientCredentials({ scope, grantType: config.grantType }))
+    config.grant ??
+    ((scope: string | undefined) => Grant.clientCredentials({ scope, grantType: config.grantType }))
 
   const fetchToken = Effect.fn("ClientCredentials.fetchToken")(function* (scopes: ReadonlyArray<string>) {
     const scope = yield* TokenRequest.formatScopes(scopes, {

@@ -61,18 +61,47 @@ export const make = (options: { readonly clientId: string }): Pki => {
   const path = (name: string) => join(dir, name)
   const openssl = (...args: Array<string>) => execFileSync("openssl", args, { stdio: "pipe" })
   try {
-    const key = (name: string) => openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", path(name))
+    const key = (name: string) =>
+      openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", path(name))
     key("ca.key")
-    openssl("req", "-x509", "-new", "-key", path("ca.key"), "-subj", "/CN=keyway test CA", "-days", "2", "-out", path("ca.pem"))
+    openssl(
+      "req",
+      "-x509",
+      "-new",
+      "-key",
+      path("ca.key"),
+      "-subj",
+      "/CN=keyway test CA",
+      "-days",
+      "2",
+      "-out",
+      path("ca.pem"),
+    )
     const issue = (name: string, subject: string, extensions: string) => {
       key(`${name}.key`)
       openssl("req", "-new", "-key", path(`${name}.key`), "-subj", subject, "-out", path(`${name}.csr`))
       writeFileSync(path(`${name}.ext`), extensions)
       openssl(
-        "x509", "-req", "-in", path(`${name}.csr`), "-CA", path("ca.pem"), "-CAkey", path("ca.key"),
-        "-CAcreateserial", "-days", "2", "-extfile", path(`${name}.ext`), "-out", path(`${name}.pem`),
+        "x509",
+        "-req",
+        "-in",
+        path(`${name}.csr`),
+        "-CA",
+        path("ca.pem"),
+        "-CAkey",
+        path("ca.key"),
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        path(`${name}.ext`),
+        "-out",
+        path(`${name}.pem`),
       )
-      return { key: readFileSync(path(`${name}.key`), "utf8"), cert: readFileSync(path(`${name}.pem`), "utf8") }
+      return {
+        key: readFileSync(path(`${name}.key`), "utf8"),
+        cert: readFileSync(path(`${name}.pem`), "utf8"),
+      }
     }
     const server = issue(
       "server",
@@ -80,7 +109,12 @@ export const make = (options: { readonly clientId: string }): Pki => {
       "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n",
     )
     const client = issue("client", `/CN=${options.clientId}`, "extendedKeyUsage=clientAuth\n")
-    return { ca: readFileSync(path("ca.pem"), "utf8"), server, client, clientSubject: `CN=${options.clientId}` }
+    return {
+      ca: readFileSync(path("ca.pem"), "utf8"),
+      server,
+      client,
+      clientSubject: `CN=${options.clientId}`,
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

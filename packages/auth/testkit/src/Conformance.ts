@@ -44,7 +44,18 @@
 import { inspect } from "node:util"
 import { describe, expect, it } from "@effect/vitest"
 import { Auth, type Errors, Http, Retry, TokenStore, Transport } from "@keyway/core"
-import { Cause, Clock, Context, Effect, Layer, Logger, Random, Redacted, References, type Scope } from "effect"
+import {
+  Cause,
+  Clock,
+  Context,
+  Effect,
+  Layer,
+  Logger,
+  Random,
+  Redacted,
+  References,
+  type Scope,
+} from "effect"
 import { TestClock } from "effect/testing"
 import * as FakeCredentialServer from "./FakeCredentialServer.ts"
 import * as LoopbackServer from "./LoopbackServer.ts"
@@ -276,11 +287,19 @@ export const addedBy = (base: Http.HttpRequest, signed: Http.HttpRequest): strin
     if (base.headers[name] !== signed.headers[name]) headers[name] = signed.headers[name]!
   }
   const before = new URL(base.url).searchParams
-  const query = [...new URL(signed.url).searchParams].filter(([name, value]) => !before.getAll(name).includes(value))
+  const query = [...new URL(signed.url).searchParams].filter(
+    ([name, value]) => !before.getAll(name).includes(value),
+  )
   const same =
     base.body === signed.body ||
-    (base.body !== undefined && signed.body !== undefined && Buffer.from(base.body).equals(Buffer.from(signed.body)))
-  return JSON.stringify({ headers, query, body: same ? null : Buffer.from(signed.body ?? new Uint8Array()).toString("base64") })
+    (base.body !== undefined &&
+      signed.body !== undefined &&
+      Buffer.from(base.body).equals(Buffer.from(signed.body)))
+  return JSON.stringify({
+    headers,
+    query,
+    body: same ? null : Buffer.from(signed.body ?? new Uint8Array()).toString("base64"),
+  })
 }
 
 const text = (value: string) => new TextEncoder().encode(value)
@@ -300,17 +319,41 @@ const text = (value: string) => new TextEncoder().encode(value)
 export const variedRequests = (resourceUrl: string): ReadonlyArray<Http.HttpRequest> => {
   const boundary = "kitboundary7MA4YWxk"
   return [
-    Http.makeRequest("GET", `${resourceUrl}/items?b=2&a=1&a=0&q=caf%C3%A9%20au+lait`, { accept: "application/json" }),
-    Http.makeRequest("POST", `${resourceUrl}/items`, { "content-type": "application/json" }, text('{"name":"Ada","n":1,"tags":["a","b"]}')),
-    Http.makeRequest("PUT", `${resourceUrl}/items/42?dry=true`, { "content-type": "application/x-www-form-urlencoded" }, text("a=1&b=x+y&c=%26")),
-    Http.makeRequest("PATCH", `${resourceUrl}/items/42`, { "content-type": "application/octet-stream" }, new Uint8Array([0, 1, 2, 254, 255])),
+    Http.makeRequest("GET", `${resourceUrl}/items?b=2&a=1&a=0&q=caf%C3%A9%20au+lait`, {
+      accept: "application/json",
+    }),
+    Http.makeRequest(
+      "POST",
+      `${resourceUrl}/items`,
+      { "content-type": "application/json" },
+      text('{"name":"Ada","n":1,"tags":["a","b"]}'),
+    ),
+    Http.makeRequest(
+      "PUT",
+      `${resourceUrl}/items/42?dry=true`,
+      { "content-type": "application/x-www-form-urlencoded" },
+      text("a=1&b=x+y&c=%26"),
+    ),
+    Http.makeRequest(
+      "PATCH",
+      `${resourceUrl}/items/42`,
+      { "content-type": "application/octet-stream" },
+      new Uint8Array([0, 1, 2, 254, 255]),
+    ),
     Http.makeRequest(
       "POST",
       `${resourceUrl}/uploads`,
       { "content-type": `multipart/form-data; boundary=${boundary}` },
-      text(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nhello\r\n--${boundary}--\r\n`),
+      text(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nhello\r\n--${boundary}--\r\n`,
+      ),
     ),
-    Http.makeRequest("POST", `${resourceUrl}/notes?lang=fr`, { "content-type": "text/plain; charset=utf-8" }, text("héllo ✓ — 10 €")),
+    Http.makeRequest(
+      "POST",
+      `${resourceUrl}/notes?lang=fr`,
+      { "content-type": "text/plain; charset=utf-8" },
+      text("héllo ✓ — 10 €"),
+    ),
     Http.makeRequest("DELETE", `${resourceUrl}/items/42?force=1`),
     Http.makeRequest("HEAD", `${resourceUrl}/items`),
     Http.makeRequest("OPTIONS", `${resourceUrl}/items`),
@@ -466,13 +509,25 @@ export const runAuthConformance = <
             const what = `${base.method} ${new URL(base.url).pathname}${new URL(base.url).search}`
             const send = (request: Http.HttpRequest) =>
               transport
-                .send(request, { correlationId, timeoutMs: 10_000, secretQueryParams: plugin.secretQueryParams })
+                .send(request, {
+                  correlationId,
+                  timeoutMs: 10_000,
+                  secretQueryParams: plugin.secretQueryParams,
+                })
                 .pipe(Effect.orDie)
-            const first = yield* plugin.authenticate(base, { correlationId, attempt: 1, scopes: options.scopes })
+            const first = yield* plugin.authenticate(base, {
+              correlationId,
+              attempt: 1,
+              scopes: options.scopes,
+            })
             expect((yield* send(first)).status, `${what} was refused`).toBe(200)
             // The runtime re-authenticates a fresh copy for every retry (after a 503, a timeout).
             yield* TestClock.adjust("2 seconds")
-            const retry = yield* plugin.authenticate(base, { correlationId, attempt: 2, scopes: options.scopes })
+            const retry = yield* plugin.authenticate(base, {
+              correlationId,
+              attempt: 2,
+              scopes: options.scopes,
+            })
             expect((yield* send(retry)).status, `the retry of ${what} was refused`).toBe(200)
             if (options.signs?.time) {
               expect(addedBy(base, retry), `the retry of ${what} was not signed afresh`).not.toBe(
@@ -493,7 +548,10 @@ export const runAuthConformance = <
           const sign = (request: Http.HttpRequest) =>
             plugin
               .authenticate(request, { correlationId: "kit-coverage", attempt: 1, scopes: options.scopes })
-              .pipe(Random.withSeed("keyway-kit"), Effect.map((signed) => addedBy(request, signed)))
+              .pipe(
+                Random.withSeed("keyway-kit"),
+                Effect.map((signed) => addedBy(request, signed)),
+              )
           const reference = yield* sign(base)
           expect(
             yield* sign(base),
@@ -501,11 +559,17 @@ export const runAuthConformance = <
           ).toBe(reference)
           expect(JSON.parse(reference).headers, "the plugin added no credential").not.toEqual({})
           for (const [part, variant] of variantsOf(base, signs)) {
-            expect(yield* sign(variant), `changing ${part} did not change the credential: the signature does not cover it`).not.toBe(reference)
+            expect(
+              yield* sign(variant),
+              `changing ${part} did not change the credential: the signature does not cover it`,
+            ).not.toBe(reference)
           }
           if (signs.time) {
             yield* TestClock.adjust("1 second")
-            expect(yield* sign(base), "a second later the credential is the same: the timestamp is not signed").not.toBe(reference)
+            expect(
+              yield* sign(base),
+              "a second later the credential is the same: the timestamp is not signed",
+            ).not.toBe(reference)
           }
         }),
     )
@@ -648,7 +712,10 @@ export const runAuthConformance = <
         const { server, store, plugin, call } = yield* setup()
         expect((yield* call()).status).toBe(200)
         // Tokens of other scope sets too: a plugin keeps one per scope set.
-        for (const scopes of options.releaseScopes ?? [["kit.release-a"], ["kit.release-b", "kit.release-c"]]) {
+        for (const scopes of options.releaseScopes ?? [
+          ["kit.release-a"],
+          ["kit.release-b", "kit.release-c"],
+        ]) {
           const base = Http.makeRequest("GET", server.resourceUrl)
           yield* plugin.authenticate(base, { correlationId: "kit-release", attempt: 1, scopes })
         }

@@ -238,7 +238,9 @@ export const start = async (options: Options = {}): Promise<FakeCredentialServer
     keys: [{ ...(publicKey.export({ format: "jwk" }) as JWK), kid: clientKeyId, alg: "ES256" }],
   })
   const pki = options.tls ? Certificates.make({ clientId }) : undefined
-  const methods = new Set<ClientAuthMethod>(options.clientAuthMethods ?? ["client_secret_post", "client_secret_basic"])
+  const methods = new Set<ClientAuthMethod>(
+    options.clientAuthMethods ?? ["client_secret_post", "client_secret_basic"],
+  )
   let now = () => Date.now()
   const seenJti = new Set<string>()
   const subjectTokens = new Set<string>()
@@ -280,14 +282,27 @@ export const start = async (options: Options = {}): Promise<FakeCredentialServer
       }
       const method: ClientAuthMethod = alg?.startsWith("HS") ? "client_secret_jwt" : "private_key_jwt"
       if (!methods.has(method)) return false
-      const payload = await verifyJwt(params.client_assertion, method === "client_secret_jwt" ? "secret" : "public", tokenUrl, clientId)
+      const payload = await verifyJwt(
+        params.client_assertion,
+        method === "client_secret_jwt" ? "secret" : "public",
+        tokenUrl,
+        clientId,
+      )
       return payload !== undefined && payload.sub === clientId && (params.client_id ?? clientId) === clientId
     }
     if (request.basic !== undefined) {
-      return methods.has("client_secret_basic") && request.basic.id === clientId && request.basic.secret === clientSecret
+      return (
+        methods.has("client_secret_basic") &&
+        request.basic.id === clientId &&
+        request.basic.secret === clientSecret
+      )
     }
     if (params.client_secret !== undefined) {
-      return methods.has("client_secret_post") && params.client_id === clientId && params.client_secret === clientSecret
+      return (
+        methods.has("client_secret_post") &&
+        params.client_id === clientId &&
+        params.client_secret === clientSecret
+      )
     }
     if (params.client_id !== clientId) return false
     if (request.clientCertificate !== undefined && methods.has("tls_client_auth")) {
@@ -334,7 +349,8 @@ export const start = async (options: Options = {}): Promise<FakeCredentialServer
         if (params.subject_token === undefined || !subjectTokens.has(params.subject_token)) {
           return { status: 400, body: { error: "invalid_grant" } }
         }
-        if (params.subject_token_type === undefined) return { status: 400, body: { error: "invalid_request" } }
+        if (params.subject_token_type === undefined)
+          return { status: 400, body: { error: "invalid_request" } }
         return {
           body: {
             ...access(),
@@ -419,7 +435,9 @@ export const start = async (options: Options = {}): Promise<FakeCredentialServer
   const server =
     pki === undefined
       ? resource
-      : await LoopbackServer.start(handler, { tls: { key: pki.server.key, cert: pki.server.cert, ca: pki.ca } })
+      : await LoopbackServer.start(handler, {
+          tls: { key: pki.server.key, cert: pki.server.cert, ca: pki.ca },
+        })
   tokenUrl = `${server.url}${paths.token}`
 
   return {
@@ -431,11 +449,14 @@ export const start = async (options: Options = {}): Promise<FakeCredentialServer
     useClock: (clock) => {
       now = clock
     },
-    failures: () => (server === resource ? server.failures() : [...server.failures(), ...resource.failures()]),
+    failures: () =>
+      server === resource ? server.failures() : [...server.failures(), ...resource.failures()],
     clientPrivateKey,
     clientKeyId,
     clientCertificate:
-      pki === undefined ? undefined : { certificate: pki.client.cert, privateKey: pki.client.key, ca: pki.ca },
+      pki === undefined
+        ? undefined
+        : { certificate: pki.client.cert, privateKey: pki.client.key, ca: pki.ca },
     issueSubjectToken: () => {
       const value = mint("kit-subject", false)
       subjectTokens.add(value)

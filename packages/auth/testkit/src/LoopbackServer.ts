@@ -47,6 +47,8 @@ export interface RecordedRequest {
   readonly headers: IncomingHttpHeaders
   /** The raw body as text. */
   readonly body: string
+  /** The raw body as bytes. */
+  readonly rawBody: Uint8Array
   /** Body parameters decoded from a form, JSON object or multipart body (string values only). */
   readonly params: Readonly<Record<string, string>>
   /** The body parsed as JSON, when it is JSON. */
@@ -201,7 +203,8 @@ export const start = async (handler: Handler, options: StartOptions = {}): Promi
     req.on("data", (chunk: Buffer) => chunks.push(chunk))
     req.on("end", () => {
       const url = new URL(req.url ?? "/", "http://127.0.0.1")
-      const body = Buffer.concat(chunks).toString("utf8")
+      const raw = Buffer.concat(chunks)
+      const body = raw.toString("utf8")
       let json: unknown
       try {
         json = body.length > 0 ? JSON.parse(body) : undefined
@@ -214,6 +217,7 @@ export const start = async (handler: Handler, options: StartOptions = {}): Promi
         query: url.searchParams,
         headers: req.headers,
         body,
+        rawBody: new Uint8Array(raw),
         params: decodeParams(body, req.headers["content-type"]),
         json,
         basic: basicOf(req.headers.authorization),
@@ -238,7 +242,9 @@ export const start = async (handler: Handler, options: StartOptions = {}): Promi
           (error: unknown) => {
             const stack = error instanceof Error ? (error.stack ?? String(error)) : String(error)
             failures.push({ request: recorded, error, stack })
-            console.error(`LoopbackServer: the handler of ${recorded.method} ${recorded.path} threw\n${stack}`)
+            console.error(
+              `LoopbackServer: the handler of ${recorded.method} ${recorded.path} threw\n${stack}`,
+            )
             res.writeHead(500, { "content-type": "text/plain", "x-loopback-handler-error": "1" })
             res.end(stack)
           },
@@ -248,10 +254,7 @@ export const start = async (handler: Handler, options: StartOptions = {}): Promi
   const server =
     options.tls === undefined
       ? createServer(listener)
-      : createHttpsServer(
-          { ...options.tls, requestCert: true, rejectUnauthorized: false },
-          listener,
-        )
+      : createHttpsServer({ ...options.tls, requestCert: true, rejectUnauthorized: false }, listener)
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   const port = (server.address() as AddressInfo).port
   return {

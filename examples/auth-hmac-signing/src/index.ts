@@ -1,0 +1,7 @@
+/**
+ * `@keyway/example-auth-hmac-signing`: an example third-party Keyway auth plugin that signs
+ * every request with HMAC-SHA256.
+ *
+ * @since 0.2.0
+ */
+export * as HmacSigning from "./HmacSigning.ts"
