@@ -5,3 +5,10 @@
  * @since 0.2.0
  */
 export * as HmacSigning from "./HmacSigning.ts"
+
+/**
+ * The plugin's `Auth.Definition`, for `type: custom` in a provider descriptor.
+ *
+ * @since 0.2.0
+ */
+export { definition as hmacSigning } from "./HmacSigning.ts"
