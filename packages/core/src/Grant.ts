@@ -165,7 +165,7 @@ export const paramsOf = (
 
 /**
  * Merges more parameters into a grant's (a static record or a per-attempt function, e.g. a
- * nonce); the extra ones win.
+ * nonce); the extra ones win, except where they are `undefined`.
  *
  * @example
  * ```ts
@@ -182,14 +182,11 @@ export const withParams = (grant: Grant, extra: Params | undefined): Grant =>
     : {
         ...grant,
         params: (context) =>
-          Effect.zipWith(
-            paramsOf(grant, context),
-            paramsOf({ ...grant, params: extra }, context),
-            (a, b) => ({
-              ...a,
-              ...b,
-            }),
-          ),
+          Effect.zipWith(paramsOf(grant, context), paramsOf({ ...grant, params: extra }, context), (a, b) => {
+            const merged = { ...a }
+            for (const name in b) if (b[name] !== undefined) merged[name] = b[name]
+            return merged
+          }),
       }
 
 /**
