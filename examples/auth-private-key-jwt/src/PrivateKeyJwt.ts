@@ -92,6 +92,8 @@ export const make = Effect.fn("PrivateKeyJwt.make")(function* (config: Config) {
         refused === undefined ? Effect.void : lifecycle.invalidate(call.scopes ?? [], Redacted.make(refused))
       return forget.pipe(Effect.as("retry" as const))
     },
+    // The new token worked: a run of refused tokens is over.
+    onAccepted: (_accepted, call) => lifecycle.accepted(call.scopes ?? []),
     // Every scope set's token, not only the empty one's.
     release: lifecycle.clearAll,
   })

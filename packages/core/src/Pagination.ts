@@ -31,7 +31,8 @@ import { type Context, Effect, Stream } from "effect"
 import type { HttpMethod } from "openapi-typescript-helpers"
 import type { CallError } from "./Call.ts"
 import { callInfo, type OperationArgs, type OperationData, type OperationInit } from "./Client.ts"
-import { HttpError, isKeywayError, redactUrl, UnexpectedResponse } from "./Errors.ts"
+import { HttpError, isKeywayError, OriginRefused, redactUrl, UnexpectedResponse } from "./Errors.ts"
+import * as Origin from "./Origin.ts"
 
 /**
  * How an endpoint pages (the descriptor's `pagination` entry).
@@ -49,6 +50,12 @@ export interface Spec {
   /** Query parameter or dotted body path for the page size. */
   readonly limitParam?: string | undefined
   readonly pageSize?: number | undefined
+  /**
+   * A `next` link to another origin than the first page's: `refuse` (default) fails with
+   * `OriginRefused`; `follow-without-credentials` calls it with no credential at all. A link from
+   * https to http is always refused.
+   */
+  readonly crossOrigin?: "refuse" | "follow-without-credentials" | undefined
 }
 
 type Init = {
@@ -135,8 +142,12 @@ export async function* pages(
     offset = Number(given ?? 0)
     if (given === undefined) request = withParam(request, method, param, offset)
   }
+  // The first page's origin: the client's own. Credentials go only there (the call pipeline
+  // enforces it too); another origin is refused or called without credentials.
+  let home: string | undefined
   for (let page = 0; page < 100_000; page++) {
     const { data, error, response } = await call(path, request)
+    home ??= Origin.of(response.url)
     if (!response.ok || data === undefined) {
       const info = callInfo(response)
       throw new HttpError({
@@ -158,14 +169,31 @@ export async function* pages(
         if (typeof next !== "string" || next === "") return
         // The next URL carries every query parameter itself: call it as the base URL, keeping the
         // route template for scopes and spans.
-        const url = new URL(next, response.url || undefined)
+        let url: URL
+        try {
+          url = new URL(next, response.url || undefined)
+        } catch {
+          throw refusal(method, next, response, "the next link is not a URL")
+        }
+        const target = Origin.of(url)
+        if (target === undefined) throw refusal(method, url, response, "the next link is not an http(s) URL")
+        if (
+          Origin.relation(response.url, url.href) === "downgrade" ||
+          (home?.startsWith("https:") && url.protocol === "http:")
+        ) {
+          throw refusal(method, url, response, "the next link downgrades https to http")
+        }
+        const foreign = home !== undefined && target !== home
+        if (foreign && spec.crossOrigin !== "follow-without-credentials") {
+          throw refusal(method, url, response, `the next link leaves ${home} for ${target}`)
+        }
         const query = Object.fromEntries(url.searchParams)
         url.search = ""
         request = {
           ...request,
           baseUrl: url.toString(),
           params: { ...request.params, path: {}, query },
-          keyway: { ...request.keyway, route: path },
+          keyway: { ...request.keyway, route: path, anonymous: foreign },
         }
         path = ""
         break
@@ -187,6 +215,17 @@ export async function* pages(
       }
     }
   }
+}
+
+const refusal = (method: string, url: string | URL, response: Response, reason: string) => {
+  const info = callInfo(response)
+  return new OriginRefused({
+    method,
+    url: redactUrl(url),
+    correlationId: info?.correlationId ?? "",
+    origin: Origin.of(url) ?? "<none>",
+    reason,
+  })
 }
 
 /**
