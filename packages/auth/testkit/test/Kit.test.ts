@@ -88,6 +88,7 @@ const releasesOnlyUnscoped = (server: FakeCredentialServer.FakeCredentialServer)
               : lifecycle.invalidate(call.scopes ?? [], Redacted.make(refused))
           return forget.pipe(Effect.as("retry" as const))
         },
+        onAccepted: (_accepted, call) => lifecycle.accepted(call.scopes ?? []),
         release: lifecycle.clear([]),
       })
     }),
