@@ -65,3 +65,20 @@ runAuthConformance({
   secrets: (server) => [server.clientSecret, server.password],
   capabilities: { badCredentials: ["InvalidCredentials"] },
 })
+
+runAuthConformance({
+  name: "client credentials with tls_client_auth (a client certificate on the token request's connection)",
+  server: { tls: true, clientAuthMethods: ["tls_client_auth"] },
+  makeLayer: (server) =>
+    ClientCredentials.layer({
+      provider: "kit",
+      tokenUrl: `${server.url}/token`,
+      clientId: server.clientId,
+      clientAuthentication: ClientAuth.tlsClientAuth({
+        certificate: server.clientCertificate!.certificate,
+        privateKey: Redacted.make(server.clientCertificate!.privateKey),
+        ca: server.clientCertificate!.ca,
+      }),
+    }),
+  secrets: (server) => [server.clientCertificate!.privateKey],
+})
