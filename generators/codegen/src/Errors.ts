@@ -122,6 +122,44 @@ export class SpecError extends Data.TaggedError("SpecError")<Located> {
 }
 
 /**
+ * An OpenAPI Overlay document that is malformed or does not apply: a target that selects
+ * nothing (so a vendor update that moved things is noticed), an update that does not fit the
+ * selected node.
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "@keyway/codegen"
+ * new Errors.OverlayError({ file: "specs/x/overlays/10-ids.yaml", line: 7, column: 13, pointer: "/actions/2/target", found: "$.paths['/gone'].get (selects nothing in specs/x/openapi.yaml)", expected: "a target that selects at least one node" })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export class OverlayError extends Data.TaggedError("OverlayError")<Located> {
+  override get message(): string {
+    return render(this, "overlay does not apply")
+  }
+}
+
+/**
+ * A security scheme `keyway generate --spec` cannot turn into an auth strategy (an apiKey in a
+ * cookie, mutual TLS, OpenID Connect discovery, ...), or the bearer token it assumed for a
+ * document without schemes: a warning when another scheme is usable, an error when none is.
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "@keyway/codegen"
+ * new Errors.InferenceError({ file: "api.yaml", line: 40, pointer: "/components/securitySchemes/session", found: 'apiKey in cookie "sid"', expected: "a scheme keyway can serve" })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export class InferenceError extends Data.TaggedError("InferenceError")<Located> {
+  override get message(): string {
+    return render(this, "auth not inferred")
+  }
+}
+
+/**
  * The configuration file could not be loaded or holds a wrong value.
  *
  * @example
@@ -250,6 +288,8 @@ export type GenerateError =
   | UnknownAuthStrategy
   | DescriptorError
   | SpecError
+  | OverlayError
+  | InferenceError
   | ConfigError
   | PluginError
   | TypesError
@@ -269,6 +309,8 @@ const tags = new Set([
   "UnknownAuthStrategy",
   "DescriptorError",
   "SpecError",
+  "OverlayError",
+  "InferenceError",
   "ConfigError",
   "PluginError",
   "TypesError",

@@ -41,6 +41,8 @@ export interface GenerateOptions {
   /** A loaded configuration to reuse (watch mode). */
   readonly config?: Config.ResolvedConfig | undefined
   readonly onSources?: ((provider: string, sources: ReadonlyArray<string>) => void) | undefined
+  /** `--write-descriptor`: where the descriptor inferred for `spec` is written. */
+  readonly writeDescriptor?: string | undefined
 }
 
 /**
@@ -65,6 +67,8 @@ export interface Outcome {
   readonly differingFiles: ReadonlyArray<string>
   readonly elapsedMs: number
   readonly config: Config.ResolvedConfig
+  /** Problems that did not stop generation, one line each. */
+  readonly warnings: ReadonlyArray<Failure>
 }
 
 /**
@@ -266,16 +270,28 @@ export const generate = async (options: GenerateOptions): Promise<Outcome> => {
     })
     if (changed && options.check) differingFiles.push(relative(options.cwd, config.schemaFile))
   }
+  if (options.writeDescriptor !== undefined && !options.spec)
+    throw new UsageError({
+      reason: "--write-descriptor needs --spec (it writes the descriptor inferred from it)",
+    })
+  if (options.writeDescriptor !== undefined && existsSync(resolve(options.cwd, options.writeDescriptor)))
+    throw new UsageError({
+      reason: `--write-descriptor ${options.writeDescriptor}: the file exists; remove it or choose another path`,
+    })
   const results: Array<Pipeline.Result> = []
   const failures: Array<Failure> = []
+  const warnings: Array<Failure> = []
   for (const input of inputs) {
     try {
       const result = await Pipeline.run(input, {
         config,
         check: options.check,
-        force: options.force,
+        force: options.force || options.writeDescriptor !== undefined,
         onStage: options.reporter?.stage,
         onSources: options.onSources,
+        onWarning: (provider, warning) => warnings.push({ provider, error: warning }),
+        writeDescriptor:
+          options.writeDescriptor === undefined ? undefined : resolve(options.cwd, options.writeDescriptor),
       })
       results.push(result)
       options.reporter?.done(input.name, result.status)
@@ -284,5 +300,5 @@ export const generate = async (options: GenerateOptions): Promise<Outcome> => {
       options.reporter?.done(input.name, "failed")
     }
   }
-  return { results, failures, differingFiles, elapsedMs: performance.now() - started, config }
+  return { results, failures, differingFiles, elapsedMs: performance.now() - started, config, warnings }
 }

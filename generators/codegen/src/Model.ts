@@ -97,6 +97,13 @@ export interface ProviderModel {
   readonly typeName: string
   /** The loaded plugins of `type: custom` strategies, by strategy index. */
   readonly customPlugins?: ReadonlyMap<number, CustomPlugins.Loaded> | undefined
+  /**
+   * Header parameters every operation requires (`ClientHeaders.find`): left out of the call types,
+   * set once on the client. Absent: none.
+   */
+  readonly clientHeaders?: ReadonlyArray<string> | undefined
+  /** The overlay files applied to the spec, as generated files name them (posix, project-relative). */
+  readonly overlays?: ReadonlyArray<string> | undefined
 }
 
 /**

@@ -918,6 +918,11 @@ export interface ProviderDefinition<Options extends ProviderOptions, Settings ex
   readonly origins?: ReadonlyArray<string> | undefined
   /** The descriptor's limits (the options' `limits` override them). */
   readonly limits?: Partial<Limits.Limits> | undefined
+  /**
+   * Headers every operation of the spec requires and the options' `headers` must give (a tenant
+   * id): set once on the client instead of on each call. Names compare case-insensitively.
+   */
+  readonly requiredHeaders?: ReadonlyArray<string> | undefined
   /** Resolves the options: environment, variables, base URL. */
   readonly resolveSettings: (options: Options) => Settings
   /** The auth plugin layer for the options' credentials. */
@@ -960,6 +965,34 @@ export interface Provider<Paths extends {}, E, Options extends ProviderOptions> 
 }
 
 /**
+ * Fails (synchronously, with a one-line message) when the options' `headers` miss a header the
+ * definition requires on every call.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "@keyway/core"
+ * Client.checkRequiredHeaders({ provider: "acme", requiredHeaders: ["X-Tenant-Id"] }, { headers: { "x-tenant-id": "t1" } }) // ok
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const checkRequiredHeaders = (
+  definition: { readonly provider: string; readonly requiredHeaders?: ReadonlyArray<string> | undefined },
+  options: { readonly headers?: Readonly<Record<string, string>> | undefined },
+): void => {
+  const given = new Set(
+    Object.entries(options.headers ?? {})
+      .filter(([, v]) => typeof v === "string" && v !== "")
+      .map(([k]) => k.toLowerCase()),
+  )
+  const missing = (definition.requiredHeaders ?? []).filter((h) => !given.has(h.toLowerCase()))
+  if (missing.length > 0)
+    throw new TypeError(
+      `${definition.provider}: options.headers must set ${missing.join(", ")}: every operation requires ${missing.length > 1 ? "them" : "it"}`,
+    )
+}
+
+/**
  * Builds both APIs of a provider from its definition: what a generated `createClient` and
  * `layer` run. The options' `retry` is laid over the descriptor's, its `headers` added to the
  * descriptor's, its `correlation` used instead of the descriptor's.
@@ -985,6 +1018,7 @@ export const defineProvider =
     definition: ProviderDefinition<Options, Settings>,
   ): Provider<Paths, E, Options> => ({
     make: <X extends object = {}>(options: Options, extend?: (client: Client<Paths>) => X) => {
+      checkRequiredHeaders(definition, options)
       const settings = definition.resolveSettings(options)
       const client = make<Paths>({
         provider: definition.provider,
@@ -1005,6 +1039,8 @@ export const defineProvider =
       options: Options,
       extend: (client: EffectClient<Paths, E>) => Omit<S, keyof EffectClient<Paths, E>>,
     ): Layer.Layer<I, unknown> => {
+      // A missing required header is a programming error, thrown at once as `make` does.
+      checkRequiredHeaders(definition, options)
       let settings: Settings
       try {
         settings = definition.resolveSettings(options)

@@ -32,10 +32,11 @@ export interface Parsed {
     readonly name?: string | undefined
     readonly out?: string | undefined
     readonly config?: string | undefined
+    readonly writeDescriptor?: string | undefined
   }
 }
 
-const valued = new Set(["provider", "spec", "name", "out", "config"])
+const valued = new Set(["provider", "spec", "name", "out", "config", "write-descriptor"])
 const switches = new Set(["check", "watch", "force", "debug", "help", "version"])
 
 /**
@@ -94,6 +95,7 @@ export const parse = (argv: ReadonlyArray<string>): Parsed => {
       name: values.name,
       out: values.out,
       config: values.config,
+      writeDescriptor: values["write-descriptor"],
     },
   }
 }

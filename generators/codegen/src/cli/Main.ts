@@ -3,7 +3,7 @@
  *
  * ```
  * keyway generate [--provider <name>]... [--check] [--watch] [--force] [--config <file>] [--debug]
- * keyway generate --spec <file> --name <name> --out <dir> [--check] [--watch]
+ * keyway generate --spec <file> --name <name> --out <dir> [--write-descriptor <file>] [--check] [--watch]
  * keyway init <provider>
  * keyway connect <provider> [...]    (from @keyway/connect)
  * ```
@@ -38,7 +38,7 @@ export const help = `keyway: typed clients from OpenAPI specs and provider descr
 
 Usage:
   keyway generate [--provider <name>]... [--check] [--watch] [--force]
-  keyway generate --spec <file> --name <name> --out <dir> [--check] [--watch]
+  keyway generate --spec <file> --name <name> --out <dir> [--write-descriptor <file>] [--check] [--watch]
   keyway init <provider>
   keyway connect <provider> [--help]   connect a real account (authorization code): @keyway/connect
 
@@ -48,8 +48,11 @@ Options:
   --watch            regenerate on every change of a spec or descriptor
   --force            regenerate even when the inputs are unchanged
   --spec <file>      any OpenAPI 3.0/3.1 document; auth inferred from securitySchemes
+                     (schemes keyway cannot serve are warnings, or an error when none is usable)
   --name <name>      the provider name for --spec
   --out <dir>        the package folder for --spec
+  --write-descriptor <file>
+                     with --spec: also write the inferred descriptor there, an editable provider.yaml
   --config <file>    the configuration file (default: found from the working directory)
   --debug            print stack traces
 `
@@ -169,7 +172,10 @@ export const main = async (argv: ReadonlyArray<string>, io: Io = defaultIo()): P
       force: f.force,
       spec,
       reporter,
+      writeDescriptor: f.writeDescriptor,
     })
+    for (const warning of outcome.warnings)
+      for (const p of problemsOf(warning.error as KeywayCodegenError)) io.err(`warning: ${format(p)}\n`)
     for (const failure of outcome.failures) printError(io, failure.error, debug)
     const differing: Array<string> = [...outcome.differingFiles]
     for (const r of outcome.results)

@@ -114,6 +114,15 @@ export const header = (model: ProviderModel, plan: ClientPlan): string => {
     out.push(`  /** Overrides the strategy's \`${k}\`. */`)
     out.push(`  readonly ${k}?: string | undefined`)
   }
+  const required = clientHeaders(model)
+  if (required.length > 0) {
+    out.push(
+      `  /** ${docText(`Headers sent on every call; every operation requires ${required.join(", ")}, set here once.`)} */`,
+    )
+    out.push(
+      `  readonly headers: { ${required.map((h) => `readonly ${literal(h)}: string`).join("; ")} } & Readonly<Record<string, string>>`,
+    )
+  }
   out.push("}")
   out.push("")
   out.push(locationType(model, plan))
@@ -363,9 +372,25 @@ ${rows.join("\n")}
 } as const satisfies Readonly<Record<string, Client.Operation>>`
 }
 
+// The headers every operation requires that nothing else sets: the client's options must give
+// them. The descriptor's fixed headers, the correlation header, the auth strategies' headers and
+// Content-Type (set per body) are only dropped from the call types.
+const clientHeaders = (model: ProviderModel): ReadonlyArray<string> => {
+  const d = model.descriptor
+  const set = [
+    ...Object.keys(d.headers ?? {}),
+    ...(d.correlation ? [d.correlation.header] : []),
+    "Content-Type",
+    ...d.auth.map((a) => ("placement" in a && a.placement ? a.placement.name : "Authorization")),
+  ]
+  const fixed = new Set(set.map((h) => h.toLowerCase()))
+  return (model.clientHeaders ?? []).filter((h) => !fixed.has(h.toLowerCase()))
+}
+
 const definition = (model: ProviderModel, error: string): string => {
   const correlation = model.descriptor.correlation
   const headers = model.descriptor.headers ?? {}
+  const required = clientHeaders(model)
   const retry = retryPolicy(model)
   const fields = [
     `provider`,
@@ -373,6 +398,7 @@ const definition = (model: ProviderModel, error: string): string => {
     ...(retry !== "{}" ? [`retry: ${retry}`] : []),
     ...(correlation ? [`correlation: ${JSON.stringify(correlation)}`] : []),
     ...(Object.keys(headers).length ? [`headers: ${JSON.stringify(headers)}`] : []),
+    ...(required.length ? [`requiredHeaders: ${JSON.stringify(required)}`] : []),
     `resolveSettings`,
     `authLayer`,
   ]

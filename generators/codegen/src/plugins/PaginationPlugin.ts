@@ -1,7 +1,7 @@
 /**
  * `keyway:pagination`, the built-in plugin that adds `client.paginate.<operation>(init)` for the
  * operations the descriptor's `pagination` names, paging in the descriptor's style (`next-url`,
- * `cursor`, `offset`): on the Promise API an async iterator over the items of every page
+ * `cursor`, `offset`, `page`, `link`): on the Promise API an async iterator over the items of every page
  * (`Pagination.iterate` of `@keyway/core`, typed by `<Provider>Paginators`), on the Effect API an
  * Effect `Stream` of them (`Pagination.stream`, typed by `<Provider>EffectPaginators`) failing with
  * the typed `HttpError` of a failing page or another Keyway error. The item type is the element
@@ -61,14 +61,8 @@ export const plugin: Plugin = {
       for (const id of p.operations) {
         const op = byId.get(id)
         if (!op) continue
-        const style = {
-          style: p.style,
-          items: p.items,
-          ...(p.next ? { next: p.next } : {}),
-          ...(p.param ? { param: p.param } : {}),
-          ...(p.limitParam ? { limitParam: p.limitParam } : {}),
-          ...(p.pageSize !== undefined ? { pageSize: p.pageSize } : {}),
-        }
+        // Every field of the descriptor's entry but the operation list is the runtime's spec.
+        const { operations: _operations, ...style } = p
         entries.push(
           `  [${literal(op.name)}, ${literal(op.method.toUpperCase())}, ${literal(op.path)}, ${JSON.stringify(style)}],`,
         )

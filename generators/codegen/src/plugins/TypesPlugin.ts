@@ -1,6 +1,8 @@
 /**
  * `keyway:types`, the built-in emitter of `src/types.ts`: openapi-typescript (`openapiTS` +
- * `astToString`) on the bundled document, with the configuration's `openapiTypescript` options.
+ * `astToString`) on the bundled document, with the configuration's `openapiTypescript` options
+ * (and the provider's own, `providerOptions`). Header parameters every operation requires
+ * (`ClientHeaders`) are left out: they are set once on the client.
  *
  * @example
  * ```ts
@@ -10,6 +12,7 @@
  *
  * @since 0.1.0
  */
+import { strip } from "../ClientHeaders.ts"
 import { TypesError } from "../Errors.ts"
 import type { Plugin } from "../Plugin.ts"
 
@@ -66,7 +69,7 @@ export const plugin: Plugin = {
   name: "keyway:types",
   types: async (ctx) => {
     const text = await generate(
-      ctx.model.document,
+      strip(ctx.model.document, ctx.model.clientHeaders ?? []),
       ctx.options as Record<string, unknown>,
       ctx.model.spec.display,
     )

@@ -400,6 +400,27 @@ export const crossCheck = (
       )
   }
   const ids = new Set(operations.map((o) => o.operationId))
+  // Fields a pagination style reads; any other is a mistake (a field of another style).
+  const styleFields: Record<string, ReadonlyArray<string>> = {
+    "next-url": ["next", "limitParam", "pageSize"],
+    cursor: ["next", "param", "limitParam", "pageSize"],
+    offset: ["param", "limitParam", "pageSize", "total"],
+    page: ["param", "limitParam", "pageSize", "firstPage", "total", "totalPages"],
+    link: ["limitParam", "pageSize"],
+  }
+  value.pagination?.forEach((page, i) => {
+    const allowed = styleFields[page.style] ?? []
+    for (const field of Object.keys(page))
+      if (!["operations", "style", "items", ...allowed].includes(field))
+        problems.push(
+          descriptorProblem(
+            source,
+            ["pagination", i, field],
+            `${field} with style ${page.style}`,
+            `only ${allowed.join(", ")} beside operations, style and items for style ${page.style}`,
+          ),
+        )
+  })
   value.pagination?.forEach((page, i) => {
     page.operations.forEach((id, j) => {
       if (!ids.has(id)) {
