@@ -15,7 +15,7 @@
  */
 import { createHash, createHmac } from "node:crypto"
 import { Auth, Errors, Http } from "@keyway/core"
-import { Clock, Effect, Layer, Random, Redacted, Schema } from "effect"
+import { Clock, Effect, Layer, Random, Redacted } from "effect"
 
 /**
  * The plugin's settings.
@@ -122,33 +122,3 @@ export const make = (config: Config): Auth.AuthPlugin =>
  * @since 0.2.0
  */
 export const layer = (config: Config): Layer.Layer<Auth.Auth> => Layer.succeed(Auth.Auth, make(config))
-
-/**
- * The plugin as a descriptor can name it (`type: custom`): the key id comes from the descriptor's
- * `options`, the secret from the caller.
- *
- * @example
- * ```yaml
- * auth:
- *   - type: custom
- *     plugin: { package: "@keyway/example-auth-hmac-signing", export: "hmacSigning" }
- *     options: { keyId: k-2026 }
- * ```
- *
- * @since 0.2.0
- */
-export const definition = Auth.define<
-  { readonly keyId: string },
-  { readonly secret: string | Redacted.Redacted<string> }
->({
-  name: "hmac-signing",
-  options: Schema.Struct({ keyId: Schema.String.annotate({ description: "The id of the signing key" }) }),
-  layer: ({ provider, options, credentials }) =>
-    layer({
-      provider,
-      keyId: options.keyId,
-      secret: Redacted.isRedacted(credentials.secret)
-        ? credentials.secret
-        : Redacted.make(credentials.secret),
-    }),
-})

@@ -4,11 +4,11 @@
  *
  * @since 0.2.0
  */
-export * as HmacSigning from "./HmacSigning.ts"
 
 /**
  * The plugin's `Auth.Definition`, for `type: custom` in a provider descriptor.
  *
  * @since 0.2.0
  */
-export { definition as hmacSigning } from "./HmacSigning.ts"
+export { definition as hmacSigning } from "./Definition.ts"
+export * as HmacSigning from "./HmacSigning.ts"
