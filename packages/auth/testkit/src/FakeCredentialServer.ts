@@ -90,7 +90,7 @@ export interface CredentialServer {
   readonly setMode: (mode: Mode) => void
   /** Makes every credential issued so far invalid at the resource (server-side expiry or revocation). */
   readonly invalidateIssued: () => void
-  /** Every secret the server minted (access, refresh, session and static tokens). */
+  /** Every secret the server minted (access, refresh, session and static tokens), and the client's own. */
   readonly issued: () => ReadonlyArray<string>
   /** The refresh token currently valid (after rotations), for rotation checks. */
   readonly latestRefreshToken: () => string | undefined
@@ -470,7 +470,14 @@ export const start = async (options: Options = {}): Promise<FakeCredentialServer
       }
     },
     invalidateIssued: () => valid.clear(),
-    issued: () => [...minted],
+    // The client's own secrets too: a plugin must not leak them whether or not its test names them.
+    issued: () => [
+      ...minted,
+      clientSecret,
+      password,
+      clientPrivateKey,
+      ...(pki === undefined ? [] : [pki.client.key]),
+    ],
     latestRefreshToken: () => latestRefresh,
     clientId,
     clientSecret,
