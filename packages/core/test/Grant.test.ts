@@ -3,7 +3,7 @@ import { Effect, Redacted } from "effect"
 import { TestClock } from "effect/testing"
 import { decodeJwt, exportPKCS8, generateKeyPair, jwtVerify } from "jose"
 import { afterEach, beforeEach } from "vitest"
-import { ClientAuth, Grant, Retry, TokenRequest } from "../src/index.ts"
+import { ClientAuth, Errors, Grant, Retry, TokenRequest } from "../src/index.ts"
 import * as Server from "./fixtures/Server.ts"
 
 let server: Server.TestServer
@@ -37,7 +37,12 @@ describe("Grant: parameters and the classification of refusals", () => {
         server.setDefault(Server.json(400, { error: "invalid_grant" }))
         const error = yield* Effect.flip(TokenRequest.request({ endpoint: endpoint(), client, grant }))
         assert.strictEqual(error._tag, "InvalidCredentials")
+        assert.isTrue(Errors.isKeywayError(error))
         assert.notInclude(error.message, "pw-1")
+        // A shared failure re-tagged with a waiting call's own correlation id keeps its kind.
+        const retagged = TokenRequest.withCorrelationId("c-2")(error)
+        assert.strictEqual(retagged._tag, "InvalidCredentials")
+        assert.strictEqual((retagged as Errors.InvalidCredentials).correlationId, "c-2")
         server.setDefault(Server.json(401, { error: "invalid_client" }))
         const client401 = yield* Effect.flip(TokenRequest.request({ endpoint: endpoint(), client, grant }))
         assert.strictEqual(client401._tag, "InvalidClient")
