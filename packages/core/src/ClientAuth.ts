@@ -190,6 +190,90 @@ export interface AssertionOptions {
 /** Signing keys accepted by `jose`. */
 type SigningKey = CryptoKey | Uint8Array
 
+/**
+ * What {@link signJwt} signs: an assertion for the `now` (epoch ms) it is made at.
+ *
+ * @since 0.2.0
+ */
+export interface JwtClaims extends AssertionOptions {
+  readonly issuer: string
+  readonly subject: string
+  readonly audience: string
+  readonly now: number
+}
+
+/**
+ * Signs a JWT assertion with `jose` (RFC 7523 §3: `iss`, `sub`, `aud`, a fresh `jti`, `iat` =
+ * `now`, `exp` = `now` + `lifetimeSeconds`, default 60). Used by the client assertions here and
+ * by `Grant.jwtBearerSigned`; the result is `Redacted`.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Redacted } from "effect"
+ * import { ClientAuth } from "@keyway/core"
+ * const jwt = ClientAuth.signJwt(new TextEncoder().encode("a-shared-secret-of-at-least-32-bytes"), "HS256", {
+ *   issuer: "svc", subject: "svc", audience: "https://auth.example/token", now: Date.UTC(2026, 0, 1),
+ * })
+ * ```
+ *
+ * @since 0.2.0
+ */
+export const signJwt = (
+  key: CryptoKey | Uint8Array,
+  algorithm: string,
+  claims: JwtClaims,
+): Effect.Effect<Redacted.Redacted<string>, ConfigError> => {
+  const iat = Math.floor(claims.now / 1000)
+  return Effect.tryPromise({
+    try: () =>
+      new SignJWT({ ...claims.claims })
+        .setProtectedHeader({
+          alg: algorithm,
+          typ: "JWT",
+          ...(claims.keyId === undefined ? {} : { kid: claims.keyId }),
+        })
+        .setIssuer(claims.issuer)
+        .setSubject(claims.subject)
+        .setAudience(claims.audience)
+        .setJti(crypto.randomUUID())
+        .setIssuedAt(iat)
+        .setExpirationTime(iat + (claims.lifetimeSeconds ?? 60))
+        .sign(key),
+    catch: (error) =>
+      new ConfigError({
+        path: "assertion",
+        message: `could not sign the assertion (${error instanceof Error ? error.name : "error"})`,
+      }),
+  }).pipe(Effect.map(Redacted.make))
+}
+
+/**
+ * A private key imported on first use and kept (a non-extractable `CryptoKey`); a key that cannot
+ * be imported is a `ConfigError` that shows nothing of it.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Redacted } from "effect"
+ * import { ClientAuth } from "@keyway/core"
+ * const key = ClientAuth.privateKeyOnce(Redacted.make(process.env.KEY_PEM ?? ""), "ES256")
+ * ```
+ *
+ * @since 0.2.0
+ */
+export const privateKeyOnce = (
+  privateKey: Redacted.Redacted<string>,
+  algorithm: string,
+): Effect.Effect<CryptoKey, ConfigError> => {
+  let imported: Promise<CryptoKey> | undefined
+  return Effect.tryPromise({
+    try: () => (imported ??= importKey(privateKey, algorithm)),
+    catch: () => {
+      imported = undefined
+      return badKey(algorithm)
+    },
+  })
+}
+
 const assertionMethod = (
   name: string,
   algorithm: string,
@@ -198,34 +282,18 @@ const assertionMethod = (
 ): Method =>
   make(name, (context) =>
     Effect.gen(function* () {
-      const signingKey = yield* key
-      const iat = Math.floor(context.now / 1000)
-      const jwt = yield* Effect.tryPromise({
-        try: () =>
-          new SignJWT({ ...options.claims })
-            .setProtectedHeader({
-              alg: algorithm,
-              typ: "JWT",
-              ...(options.keyId === undefined ? {} : { kid: options.keyId }),
-            })
-            .setIssuer(context.clientId)
-            .setSubject(context.clientId)
-            .setAudience(options.audience ?? context.tokenUrl)
-            .setJti(crypto.randomUUID())
-            .setIssuedAt(iat)
-            .setExpirationTime(iat + (options.lifetimeSeconds ?? 60))
-            .sign(signingKey),
-        catch: (error) =>
-          new ConfigError({
-            path: "clientAuthentication",
-            message: `could not sign the ${name} client assertion (${error instanceof Error ? error.name : "error"})`,
-          }),
+      const assertion = yield* signJwt(yield* key, algorithm, {
+        ...options,
+        issuer: context.clientId,
+        subject: context.clientId,
+        audience: options.audience ?? context.tokenUrl,
+        now: context.now,
       })
       return {
         fields: {
           client_id: context.clientId,
           client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-          client_assertion: Redacted.make(jwt),
+          client_assertion: assertion,
         },
       }
     }),
@@ -314,14 +382,7 @@ const badKey = (algorithm: string) =>
  */
 export const privateKeyJwt = (options: PrivateKeyJwtOptions): Method => {
   const algorithm = options.algorithm ?? jwkAlgorithm(options.privateKey) ?? "RS256"
-  let imported: Promise<CryptoKey> | undefined
-  const key = Effect.tryPromise({
-    try: () => (imported ??= importKey(options.privateKey, algorithm)),
-    catch: () => {
-      imported = undefined
-      return badKey(algorithm)
-    },
-  })
+  const key = privateKeyOnce(options.privateKey, algorithm)
   return assertionMethod("private_key_jwt", algorithm, options, key)
 }
 

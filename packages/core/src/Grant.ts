@@ -9,7 +9,7 @@
  * | {@link authorizationCode} | `authorization_code` | `ReauthorizationRequired` |
  * | {@link refreshToken} | `refresh_token` | `ReauthorizationRequired` |
  * | {@link password} | `password` | `InvalidCredentials` |
- * | {@link jwtBearer} | `urn:ietf:params:oauth:grant-type:jwt-bearer` (RFC 7523 §2.1) | `InvalidCredentials` |
+ * | {@link jwtBearer}, {@link jwtBearerSigned} | `urn:ietf:params:oauth:grant-type:jwt-bearer` (RFC 7523 §2.1) | `InvalidCredentials` |
  * | {@link tokenExchange} | `urn:ietf:params:oauth:grant-type:token-exchange` (RFC 8693) | `InvalidCredentials` |
  *
  * {@link make} builds any other grant (a provider's own `grant_type`).
@@ -29,7 +29,7 @@
  * @since 0.2.0
  */
 import { Effect, type Redacted } from "effect"
-import type { ParamValue } from "./ClientAuth.ts"
+import { type AssertionOptions, type ParamValue, privateKeyOnce, signJwt } from "./ClientAuth.ts"
 import type { AuthError } from "./Errors.ts"
 
 /**
@@ -338,6 +338,51 @@ export const jwtBearer = (options: {
     },
     options.params,
   )
+
+/**
+ * The JWT bearer grant with an assertion signed here (with `jose`) for every attempt: `iss` and
+ * `sub` as given (the client, and the user or service the token is for), `aud` the token URL
+ * unless given, a fresh `jti`, `iat` from `Clock`.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import { Grant } from "@keyway/core"
+ * const grant = Grant.jwtBearerSigned({
+ *   privateKey: Redacted.make(process.env.KEY_PEM ?? ""), algorithm: "RS256",
+ *   issuer: "my-service@acme", subject: "ada@acme.example", scope: "read",
+ * })
+ * ```
+ *
+ * @since 0.2.0
+ */
+export const jwtBearerSigned = (
+  options: AssertionOptions & {
+    /** PKCS#8 PEM or a private JWK as JSON. */
+    readonly privateKey: Redacted.Redacted<string>
+    /** Default `RS256`. */
+    readonly algorithm?: string | undefined
+    readonly issuer: string
+    readonly subject: string
+    readonly scope?: string | undefined
+    readonly params?: Params | undefined
+  },
+): Grant => {
+  const algorithm = options.algorithm ?? "RS256"
+  const key = privateKeyOnce(options.privateKey, algorithm)
+  return jwtBearer({
+    assertion: (context) =>
+      Effect.flatMap(key, (signingKey) =>
+        signJwt(signingKey, algorithm, {
+          ...options,
+          audience: options.audience ?? context.tokenUrl,
+          now: context.now,
+        }),
+      ),
+    scope: options.scope,
+    params: options.params,
+  })
+}
 
 /**
  * Token types of RFC 8693 §3.

@@ -82,3 +82,24 @@ runAuthConformance({
     }),
   secrets: (server) => [server.clientCertificate!.privateKey],
 })
+
+runAuthConformance({
+  name: "the same plugin configured for the JWT bearer grant (RFC 7523 §2.1, an assertion signed per request)",
+  makeLayer: (server) =>
+    ClientCredentials.layer({
+      provider: "kit",
+      tokenUrl: `${server.url}/token`,
+      clientId: server.clientId,
+      clientSecret: Redacted.make(server.clientSecret),
+      grant: (scope) =>
+        Grant.jwtBearerSigned({
+          privateKey: Redacted.make(server.clientPrivateKey),
+          algorithm: "ES256",
+          issuer: server.clientId,
+          subject: "kit-user",
+          scope,
+        }),
+    }),
+  scopes: ["kit.read"],
+  capabilities: { badCredentials: ["InvalidCredentials"] },
+})

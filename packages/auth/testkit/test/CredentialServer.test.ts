@@ -98,16 +98,12 @@ describe("FakeCredentialServer: grants", () => {
       assert.strictEqual(yield* tagOf(tokenFor(server, client, password(server.password))), "Success")
       assert.strictEqual(yield* tagOf(tokenFor(server, client, password("wrong"))), "InvalidCredentials")
 
-      const signer = ClientAuth.privateKeyJwt({
+      // A JWT bearer assertion signed for every attempt (RFC 7523 §2.1).
+      const assertion = Grant.jwtBearerSigned({
         privateKey: Redacted.make(server.clientPrivateKey),
         algorithm: "ES256",
-      })
-      // A JWT bearer assertion made per attempt (here: the same signed JWT a client assertion would be).
-      const assertion = Grant.jwtBearer({
-        assertion: (context) =>
-          signer
-            .apply({ clientId: "kit-user", tokenUrl: context.tokenUrl, now: context.now })
-            .pipe(Effect.map((applied) => applied.fields!.client_assertion as Redacted.Redacted<string>)),
+        issuer: server.clientId,
+        subject: "kit-user",
       })
       assert.strictEqual(yield* tagOf(tokenFor(server, client, assertion)), "Success")
       const forged = Grant.jwtBearer({ assertion: Redacted.make("e30.e30.sig") })
