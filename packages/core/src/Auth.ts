@@ -194,6 +194,13 @@ export interface Definition<Options, Credentials> {
 /**
  * The credentials type of a definition (what the generated options type asks for).
  *
+ * @example
+ * ```ts
+ * import type { Auth } from "@keyway/core"
+ * declare const definition: Auth.Definition<{ header: string }, { key: string }>
+ * type Credentials = Auth.CredentialsOf<typeof definition> // { key: string }
+ * ```
+ *
  * @since 0.2.0
  */
 export type CredentialsOf<D> = D extends Definition<any, infer C> ? C : never

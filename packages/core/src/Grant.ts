@@ -387,6 +387,12 @@ export const jwtBearerSigned = (
 /**
  * Token types of RFC 8693 §3.
  *
+ * @example
+ * ```ts
+ * import { Grant } from "@keyway/core"
+ * Grant.tokenTypes.accessToken // "urn:ietf:params:oauth:token-type:access_token"
+ * ```
+ *
  * @since 0.2.0
  */
 export const tokenTypes = {

@@ -100,6 +100,12 @@ export interface Signs {
  * The time the kit's `TestClock` starts at in every check: 2026-03-14T15:09:26Z, so a plugin that
  * signs timestamps or checks expiry is tested at a realistic time, not at epoch 0.
  *
+ * @example
+ * ```ts
+ * import { Conformance } from "@keyway/auth-testkit"
+ * new Date(Conformance.kitEpoch).toISOString() // "2026-03-14T15:09:26.000Z"
+ * ```
+ *
  * @since 0.2.0
  */
 export const kitEpoch = Date.UTC(2026, 2, 14, 15, 9, 26)
