@@ -16,6 +16,7 @@ export { defineConfig, type KeywayConfig, type ResolvedConfig } from "./Config.t
 export * as CustomPlugins from "./CustomPlugins.ts"
 export * as Args from "./cli/Args.ts"
 export * as Main from "./cli/Main.ts"
+export * as Emit from "./Emit.ts"
 export * as Errors from "./Errors.ts"
 export * as Generate from "./Generate.ts"
 export * as Hash from "./Hash.ts"

@@ -55,6 +55,9 @@ const milliseconds = (description: string) =>
 const count = (description: string, min = 0) =>
   Schema.Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(min))).annotate({ description })
 
+/** An HTTP status code (100 to 599). */
+const Status = Schema.Int.pipe(Schema.check(Schema.isBetween({ minimum: 100, maximum: 599 })))
+
 /**
  * A URL that may hold `{variable}` placeholders, filled from the connection's variables or
  * from the chosen environment. A relative URL is resolved against the base URL.
@@ -185,7 +188,7 @@ export const AuthorizationCodeStrategy = Schema.Struct({
     Schema.Boolean.annotate({ description: "The provider rotates refresh tokens" }),
   ),
   expiredTokenStatus: Schema.optionalKey(
-    Schema.Number.annotate({ description: "Status of an expired-token answer; default 401" }),
+    Status.annotate({ description: "Status of an expired-token answer; default 401" }),
   ),
   ...TokenEndpointSettings,
   ...ScopeSettings,
@@ -318,7 +321,7 @@ export const RetrySettings = Schema.Struct({
   deadline: Schema.optionalKey(milliseconds("Budget for all attempts of a call; default 120000")),
   attemptTimeout: Schema.optionalKey(milliseconds("Timeout of one attempt; default 30000")),
   retryOn: Schema.optionalKey(
-    Schema.Array(Schema.Number).annotate({ description: "HTTP statuses that are retried" }),
+    Schema.Array(Status).annotate({ description: "HTTP statuses that are retried" }),
   ),
 }).annotate({ identifier: "RetrySettings" })
 export type RetrySettings = typeof RetrySettings.Type
@@ -500,7 +503,7 @@ export const ProviderDescriptor = Schema.Struct({
   correlation: Schema.optionalKey(
     Schema.Struct({
       header: Schema.String,
-      maxLength: Schema.optionalKey(Schema.Number),
+      maxLength: Schema.optionalKey(count("Longest correlation id accepted from a caller", 1)),
     }),
   ),
   headers: Schema.optionalKey(
@@ -527,15 +530,17 @@ export const ProviderDescriptor = Schema.Struct({
   ),
   limits: Schema.optionalKey(
     Schema.Struct({
-      maxResponseBytes: Schema.optionalKey(
-        Schema.Number.annotate({ description: "Largest API response body; default 32 MiB" }),
-      ),
+      maxResponseBytes: Schema.optionalKey(count("Largest API response body in bytes; default 32 MiB", 1)),
       tokenMaxResponseBytes: Schema.optionalKey(
-        Schema.Number.annotate({ description: "Largest token endpoint response; default 256 KiB" }),
+        count("Largest token endpoint response in bytes; default 256 KiB", 1),
       ),
-      tokenTimeoutMs: Schema.optionalKey(
-        Schema.Number.annotate({ description: "Milliseconds for one token request; default 10000" }),
-      ),
+      tokenTimeoutMs: Schema.optionalKey(milliseconds("Timeout of one token request; default 10000")),
+    }),
+  ),
+  allowInsecureHttp: Schema.optionalKey(
+    Schema.Boolean.annotate({
+      description:
+        "The generator accepts plain http: URLs to hosts other than loopback (credentials then cross the network unencrypted); default false",
     }),
   ),
 }).annotate({ identifier: "ProviderDescriptor" })
