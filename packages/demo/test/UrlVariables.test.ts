@@ -3,9 +3,10 @@
  * definition of its variable (a hostname by default, or the variable's `pattern` or `enum`), so a
  * value can never move a call, and its credential, to another host (SECURITY.md, run time).
  */
-import { type Sandbox, startSandbox } from "@keyway/sandbox"
+
 import * as Cca from "@keyway/provider-cca"
 import * as Workable from "@keyway/provider-workable"
+import { type Sandbox, startSandbox } from "@keyway/sandbox"
 import { Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
