@@ -50,7 +50,9 @@ export const header = (model: ProviderModel, plan: ClientPlan): string => {
     `import { ${custom ? "Auth" : "type Auth"}, ${paged ? "type Call, " : ""}Client, Descriptor, ${paged ? "type Errors, Pagination, " : ""}type TokenStore } from "@keyway/core"`,
   )
   for (const [pkg, { ns, custom }] of pkgs)
-    out.push(custom ? `import * as ${ns} from ${Emit.string(pkg)}` : `import { ${ns} } from ${Emit.string(pkg)}`)
+    out.push(
+      custom ? `import * as ${ns} from ${Emit.string(pkg)}` : `import { ${ns} } from ${Emit.string(pkg)}`,
+    )
   out.push(`import { descriptor } from "./descriptor.ts"`)
   out.push(`import type { ${plan.errorTypeExpr ? "components, " : ""}paths } from "./types.ts"`)
   out.push("")
