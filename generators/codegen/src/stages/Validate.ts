@@ -578,6 +578,14 @@ const parameterList = (
       problem([...at, i], show(item), "a parameter object with a name and an in")
       return undefined
     }
+    if (p.in === "header" && !Rules.isHeaderName(p.name)) {
+      problem(
+        [...at, i, "name"],
+        show(p.name),
+        "a header name: an RFC 9110 token (letters, digits and !#$%&'*+.^_`|~-)",
+      )
+      return undefined
+    }
     out.push(p)
   }
   return out

@@ -60,6 +60,7 @@ import {
   Errors,
   Grant,
   Http,
+  Limits,
   Origin,
   TokenLifecycle,
   TokenRequest,
@@ -527,6 +528,14 @@ export const make = Effect.fn("AuthorizationCode.make")(function* (config: Confi
     return yield* new Errors.ConfigError({ path: "clientId", message: "the client id is empty" })
   }
   yield* requireSecureUrls(config)
+  // The limits of the client this plugin is built for (refreshes may run in a caller's context
+  // that does not carry them, e.g. the Effect API).
+  const limits = yield* Limits.Limits
+  const endpoint: TokenRequest.Endpoint = {
+    ...endpointOf(config),
+    timeoutMs: limits.tokenTimeoutMs,
+    maxResponseBytes: limits.tokenMaxResponseBytes,
+  }
   const connection = config.connection ?? "default"
   const grantScopes = grantScopesOf(config)
   yield* logUnknownScopes(config, grantScopes)
@@ -546,7 +555,7 @@ export const make = Effect.fn("AuthorizationCode.make")(function* (config: Confi
       return yield* reauthorize("the refresh token is past its lifetime")
     }
     const token = yield* TokenRequest.request({
-      endpoint: endpointOf(config),
+      endpoint,
       client: clientOf(config),
       clientAuthentication: config.clientAuthentication,
       grant: Grant.refreshToken({ refreshToken: current.refreshToken }),
@@ -615,6 +624,8 @@ export const make = Effect.fn("AuthorizationCode.make")(function* (config: Confi
       clientAuth: config.clientAuth,
       clientAuthentication: config.clientAuthentication,
       headers: config.tokenHeaders,
+      timeoutMs: limits.tokenTimeoutMs,
+      maxResponseBytes: limits.tokenMaxResponseBytes,
     })
     yield* Effect.logInfo("grant revoked").pipe(
       Effect.annotateLogs({ provider: config.provider, connection }),

@@ -44,6 +44,7 @@ import {
   Errors,
   Grant,
   Http,
+  Limits,
   Origin,
   TokenLifecycle,
   TokenRequest,
@@ -190,9 +191,14 @@ export const make = Effect.fn("ClientCredentials.make")(function* (config: Confi
       Effect.annotateLogs({ provider: config.provider, scopes: unknown.join(" ") }),
     )
   }
+  // The limits of the client this plugin is built for (token requests may run in a caller's
+  // context that does not carry them, e.g. the Effect API).
+  const limits = yield* Limits.Limits
   const endpoint: TokenRequest.Endpoint = {
     provider: config.provider,
     tokenUrl: config.tokenUrl,
+    timeoutMs: limits.tokenTimeoutMs,
+    maxResponseBytes: limits.tokenMaxResponseBytes,
     bodyFormat: config.bodyFormat,
     clientAuth: config.clientAuth,
     tokenHeaders: config.tokenHeaders,
