@@ -35,6 +35,7 @@
  */
 import { Context, Effect, Layer, Redacted } from "effect"
 import type { TokenStoreUnavailable } from "./Errors.ts"
+import type { BudgetStore } from "./Throttle.ts"
 
 /**
  * What a record is stored under.
@@ -134,6 +135,12 @@ export interface TokenStoreShape {
     key: TokenKey,
     refresh: Effect.Effect<A, E, R>,
   ) => Effect.Effect<A, E | TokenStoreUnavailable, R>
+  /**
+   * Where call budgets live when the store's backend can share them across processes (Redis,
+   * SQLite): a client with a throttle and this store reserves its calls there. Without it, the
+   * process-wide `Throttle.memoryStore` is used.
+   */
+  readonly budgets?: BudgetStore | undefined
 }
 
 /**
