@@ -36,7 +36,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Effect, Random, Redacted } from "effect"
+import { Cause, Clock, Context, Effect, Option, Random, Redacted, Tracer } from "effect"
 import type { BodyFormat, ClientAuth, RevokeStyle } from "./Descriptor.ts"
 import {
   type AuthError,
@@ -51,6 +51,7 @@ import {
 } from "./Errors.ts"
 import * as Http from "./Http.ts"
 import * as Retry from "./Retry.ts"
+import * as Telemetry from "./Telemetry.ts"
 import type { Obtained } from "./TokenLifecycle.ts"
 import { Transport } from "./Transport.ts"
 
@@ -517,6 +518,11 @@ const currentCorrelationId = Effect.map(CorrelationId, (id) => id ?? crypto.rand
 /**
  * Sends a token request and parses the answer, mapping failures to typed errors.
  *
+ * When a tracer is installed the request is a root span of its own, `keyway.token_request`
+ * (provider, grant, correlation id, outcome), linked to the span of the call that needed the
+ * token: one token request may serve many calls, so it is not any single call's child. With a
+ * {@link Telemetry.Sink} installed it is counted by grant and outcome.
+ *
  * @example
  * ```ts
  * import { Effect, Redacted } from "effect"
@@ -531,9 +537,55 @@ const currentCorrelationId = Effect.map(CorrelationId, (id) => id ?? crypto.rand
  *
  * @since 0.1.0
  */
-export const request: (input: Input) => Effect.Effect<TokenResponse, AuthError> = Effect.fn(
-  "TokenRequest.request",
-)(function* (input: Input) {
+export const request = (input: Input): Effect.Effect<TokenResponse, AuthError> =>
+  Effect.flatMap(Tracer.Tracer, (tracer) =>
+    Effect.flatMap(Telemetry.Telemetry, (sink) => {
+      const measured = sink === undefined ? send(input) : counted(sink, input, send(input))
+      if (tracer === Tracer.nativeTracer) return measured
+      return Effect.flatMap(Effect.option(Effect.currentParentSpan), (caller) =>
+        Effect.flatMap(currentCorrelationId, (correlationId) =>
+          Effect.provideService(measured, CorrelationId, correlationId).pipe(
+            Effect.tap(() => Effect.annotateCurrentSpan("keyway.outcome", "success")),
+            Effect.tapError((error) => Effect.annotateCurrentSpan("keyway.outcome", error._tag)),
+            Effect.withSpan("keyway.token_request", {
+              kind: "client",
+              root: true,
+              links: Option.isSome(caller)
+                ? [{ span: caller.value, attributes: { "keyway.link": "caused_by_call" } }]
+                : [],
+              attributes: {
+                "keyway.provider": input.endpoint.provider,
+                "keyway.grant": input.kind,
+                "keyway.correlation_id": correlationId,
+              },
+            }),
+          ),
+        ),
+      )
+    }),
+  )
+
+const counted = <A, E extends { readonly _tag: string }>(
+  sink: Telemetry.Sink,
+  input: Input,
+  effect: Effect.Effect<A, E>,
+): Effect.Effect<A, E> =>
+  Effect.clockWith((clock) => {
+    const started = clock.currentTimeMillisUnsafe()
+    return Effect.onExit(effect, (exit) =>
+      Effect.sync(() => {
+        const error = exit._tag === "Failure" ? Cause.findErrorOption(exit.cause) : Option.none()
+        sink.tokenRequest({
+          provider: input.endpoint.provider,
+          grant: input.kind,
+          outcome: exit._tag === "Success" ? "success" : Option.isSome(error) ? error.value._tag : "interrupted",
+          durationMs: clock.currentTimeMillisUnsafe() - started,
+        })
+      }),
+    )
+  })
+
+const send = Effect.fnUntraced(function* (input: Input) {
   const correlationId = yield* currentCorrelationId
   const context: ResponseContext = {
     provider: input.endpoint.provider,
@@ -542,7 +594,6 @@ export const request: (input: Input) => Effect.Effect<TokenResponse, AuthError> 
     connection: input.connection,
     correlationId,
   }
-  yield* Effect.annotateCurrentSpan({ "keyway.provider": context.provider, "keyway.grant": input.kind })
   const transport = yield* Transport
   // Token requests are retried under the provider's policy (at most 3 attempts), but only when it
   // is safe: a client credentials request can always be repeated; a code exchange or a refresh
