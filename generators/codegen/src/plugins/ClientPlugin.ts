@@ -350,10 +350,12 @@ const definition = (model: ProviderModel, error: string): string => {
   const correlation = model.descriptor.correlation
   const headers = model.descriptor.headers ?? {}
   const retry = retryPolicy(model)
+  const throttle = model.descriptor.throttle
   const fields = [
     `provider`,
     `operations: operationTable`,
     ...(retry !== "{}" ? [`retry: ${retry}`] : []),
+    ...(throttle ? [`throttle: ${JSON.stringify(throttle)}`] : []),
     ...(correlation ? [`correlation: ${JSON.stringify(correlation)}`] : []),
     ...(Object.keys(headers).length ? [`headers: ${JSON.stringify(headers)}`] : []),
     `resolveSettings`,

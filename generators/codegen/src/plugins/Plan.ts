@@ -109,6 +109,7 @@ export const reservedOptions = new Set([
   "tokenStore",
   "headers",
   "retry",
+  "throttle",
   "correlation",
   "layer",
 ])
