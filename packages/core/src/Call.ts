@@ -140,26 +140,27 @@ export const execute = (
       return !traced
         ? call
         : Effect.useSpan(
-          "keyway.call",
-          {
-            kind: "internal",
-            attributes: {
-              "http.method": request.method,
-              "http.route": route,
-              "keyway.provider": runtime.provider,
-              "keyway.correlation_id": correlationId,
+            "keyway.call",
+            {
+              kind: "internal",
+              attributes: {
+                "http.method": request.method,
+                "http.route": route,
+                "keyway.provider": runtime.provider,
+                "keyway.correlation_id": correlationId,
+              },
             },
-          },
-          (span) =>
-            call.pipe(
-              Effect.withParentSpan(span),
-              Effect.tap((result) =>
-                Effect.sync(() => {
-                  span.attribute("http.status_code", result.response.status)
-                  span.attribute("keyway.attempts", result.attempts)
-                }),
+            (span) =>
+              call.pipe(
+                Effect.withParentSpan(span),
+                Effect.provideService(Telemetry.CurrentCall, span),
+                Effect.tap((result) =>
+                  Effect.sync(() => {
+                    span.attribute("http.status_code", result.response.status)
+                    span.attribute("keyway.attempts", result.attempts)
+                  }),
+                ),
               ),
-            ),
           )
     }),
   )
@@ -185,7 +186,10 @@ const measured = (
           method,
           route,
           status,
-          outcome: exit._tag === "Failure" && failure === undefined ? "interrupted" : Telemetry.outcomeOf(status, failure),
+          outcome:
+            exit._tag === "Failure" && failure === undefined
+              ? "interrupted"
+              : Telemetry.outcomeOf(status, failure),
           attempts: result?.attempts ?? 0,
           durationMs: clock.currentTimeMillisUnsafe() - started,
         })
@@ -235,25 +239,37 @@ const run = (
       Effect.map(
         runtime.transport.send(authed, {
           correlationId,
-          timeoutMs: Math.max(1, Math.min(policy.attemptTimeoutMs, deadline - clock.currentTimeMillisUnsafe())),
+          timeoutMs: Math.max(
+            1,
+            Math.min(policy.attemptTimeoutMs, deadline - clock.currentTimeMillisUnsafe()),
+          ),
           secretQueryParams,
         }),
         (response): Attempt => ({ request: authed, response }),
       )
     const throttle = runtime.throttle
     const throttled =
-      throttle === undefined
-        ? undefined
-        : { method: request.method, url, correlationId, deadline }
+      throttle === undefined ? undefined : { method: request.method, url, correlationId, deadline }
 
     const sendOnce = (attempt: number, retryReason?: string): Effect.Effect<Attempt, CallError> => {
       const sent = Effect.flatMap(runtime.auth.authenticate(base, callInfo(attempt)), (authed) =>
         throttled === undefined
           ? transmit(authed)
-          : Throttle.guard(throttle!, throttled, Effect.suspend(() => transmit(authed))),
+          : Throttle.guard(
+              throttle!,
+              throttled,
+              Effect.suspend(() => transmit(authed)),
+            ),
       )
       return traced || sink !== undefined
-        ? Instrument.attempt(sent, { correlationId, provider: runtime.provider, method: request.method, route }, attempt, retryReason, traced, sink)
+        ? Instrument.attempt(
+            sent,
+            { correlationId, provider: runtime.provider, method: request.method, route },
+            attempt,
+            retryReason,
+            traced,
+            sink,
+          )
         : sent
     }
 
@@ -279,7 +295,9 @@ const run = (
       return Effect.flatMap(runtime.auth.onUnauthorized(sent, callInfo(attempt)), (decision) =>
         decision === "retry"
           ? Effect.logDebug("credential refreshed after 401; sending again").pipe(
-              Effect.tap(() => Effect.sync(() => sink?.retry({ provider: runtime.provider, route, reason: "unauthorized" }))),
+              Effect.tap(() =>
+                Effect.sync(() => sink?.retry({ provider: runtime.provider, route, reason: "unauthorized" })),
+              ),
               Effect.andThen(
                 Effect.matchEffect(sendOnce(attempt, "unauthorized"), {
                   onFailure: (error) => onError(attempt, error),

@@ -593,9 +593,7 @@ const captureRuntime = (provider: string) =>
       retry: yield* Retry.Retry,
       correlation: yield* Correlation.Correlation,
       throttle:
-        throttle === undefined
-          ? undefined
-          : Throttle.make({ provider, ...throttle, store: store?.budgets }),
+        throttle === undefined ? undefined : Throttle.make({ provider, ...throttle, store: store?.budgets }),
     }
     return runtime
   })
@@ -949,4 +947,8 @@ const budgetOf = (
   declared: Throttle.Budget | undefined,
   override: Throttle.Budget | false | undefined,
 ): Throttle.Budget | undefined =>
-  override === false ? undefined : declared === undefined && override === undefined ? undefined : { ...declared, ...override }
+  override === false
+    ? undefined
+    : declared === undefined && override === undefined
+      ? undefined
+      : { ...declared, ...override }

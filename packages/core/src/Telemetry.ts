@@ -23,7 +23,7 @@
  *
  * @since 0.1.0
  */
-import { Context } from "effect"
+import { Context, type Tracer } from "effect"
 
 /**
  * One finished call.
@@ -142,6 +142,26 @@ export const Telemetry = Context.Reference<Sink | undefined>("@keyway/core/Telem
 })
 
 /**
+ * The `keyway.call` span of the call being run, when traced: what a token request the call
+ * causes links to.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Telemetry } from "@keyway/core"
+ * const callSpanId = Effect.map(Telemetry.CurrentCall, (span) => span?.spanId)
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const CurrentCall = Context.Reference<Tracer.AnySpan | undefined>(
+  "@keyway/core/Telemetry/CurrentCall",
+  {
+    defaultValue: () => undefined,
+  },
+)
+
+/**
  * The outcome label of a call that ended with a response or an error.
  *
  * @example
@@ -152,5 +172,7 @@ export const Telemetry = Context.Reference<Sink | undefined>("@keyway/core/Telem
  *
  * @since 0.1.0
  */
-export const outcomeOf = (status: number | undefined, error: { readonly _tag: string } | undefined): string =>
-  error !== undefined ? error._tag : status !== undefined && status >= 400 ? "http_error" : "ok"
+export const outcomeOf = (
+  status: number | undefined,
+  error: { readonly _tag: string } | undefined,
+): string => (error !== undefined ? error._tag : status !== undefined && status >= 400 ? "http_error" : "ok")

@@ -71,10 +71,9 @@ export interface Budget {
  *
  * @since 0.1.0
  */
-export const Settings = Context.Reference<{ readonly budget: Budget; readonly connection: string } | undefined>(
-  "@keyway/core/Throttle/Settings",
-  { defaultValue: () => undefined },
-)
+export const Settings = Context.Reference<
+  { readonly budget: Budget; readonly connection: string } | undefined
+>("@keyway/core/Throttle/Settings", { defaultValue: () => undefined })
 
 /**
  * A layer that sets the client's budget (`connection` names the per-connection budget).
@@ -127,7 +126,10 @@ export interface ReserveRequest {
 export interface BudgetStore {
   readonly name: string
   /** Takes the next slot of `key` unless its wait exceeds `maxWaitMs` (then changes nothing). */
-  readonly reserve: (key: string, request: ReserveRequest) => Effect.Effect<Reservation, TokenStoreUnavailable>
+  readonly reserve: (
+    key: string,
+    request: ReserveRequest,
+  ) => Effect.Effect<Reservation, TokenStoreUnavailable>
   /** No slot of `key` before `until` (epoch ms). */
   readonly hold: (
     key: string,
@@ -173,8 +175,11 @@ export const decide = (
  *
  * @since 0.1.0
  */
-export const held = (tat: number | undefined, until: number, request: Omit<ReserveRequest, "maxWaitMs">): number =>
-  Math.max(tat ?? 0, until + Math.max(0, request.burst - 1) * request.intervalMs)
+export const held = (
+  tat: number | undefined,
+  until: number,
+  request: Omit<ReserveRequest, "maxWaitMs">,
+): number => Math.max(tat ?? 0, until + Math.max(0, request.burst - 1) * request.intervalMs)
 
 /**
  * A budget store in this process's memory.
@@ -396,33 +401,34 @@ export const guard = <A extends { readonly response: Http.HttpResponse }, E, R>(
       .reserve(throttle.key, { intervalMs: throttle.intervalMs, burst: throttle.burst, now, maxWaitMs })
       .pipe(
         Effect.catch((error) =>
-          Effect.as(
-            Effect.logWarning(`throttle store unavailable, sending unthrottled: ${error.message}`),
-            { granted: true, waitMs: 0 },
-          ),
-        ),
-        Effect.flatMap((reservation): Effect.Effect<A, E | RateLimited, R> =>
-          Effect.flatMap(Telemetry.Telemetry, (sink): Effect.Effect<A, E | RateLimited, R> => {
-            sink?.throttle({
-              provider: throttle.provider,
-              outcome: !reservation.granted ? "rejected" : reservation.waitMs > 0 ? "waited" : "immediate",
-              waitMs: reservation.waitMs,
-            })
-            if (!reservation.granted) {
-              return Effect.fail(
-                new RateLimited({
-                  method: call.method,
-                  url: call.url(),
-                  correlationId: call.correlationId,
-                  status: 0,
-                  retryAfterMs: Math.ceil(reservation.waitMs),
-                  maxWaitMs,
-                }),
-              )
-            }
-            if (reservation.waitMs <= 0) return observed
-            return Effect.andThen(Effect.sleep(Math.ceil(reservation.waitMs)), observed)
+          Effect.as(Effect.logWarning(`throttle store unavailable, sending unthrottled: ${error.message}`), {
+            granted: true,
+            waitMs: 0,
           }),
+        ),
+        Effect.flatMap(
+          (reservation): Effect.Effect<A, E | RateLimited, R> =>
+            Effect.flatMap(Telemetry.Telemetry, (sink): Effect.Effect<A, E | RateLimited, R> => {
+              sink?.throttle({
+                provider: throttle.provider,
+                outcome: !reservation.granted ? "rejected" : reservation.waitMs > 0 ? "waited" : "immediate",
+                waitMs: reservation.waitMs,
+              })
+              if (!reservation.granted) {
+                return Effect.fail(
+                  new RateLimited({
+                    method: call.method,
+                    url: call.url(),
+                    correlationId: call.correlationId,
+                    status: 0,
+                    retryAfterMs: Math.ceil(reservation.waitMs),
+                    maxWaitMs,
+                  }),
+                )
+              }
+              if (reservation.waitMs <= 0) return observed
+              return Effect.andThen(Effect.sleep(Math.ceil(reservation.waitMs)), observed)
+            }),
         ),
       )
   })
@@ -460,7 +466,9 @@ export const observe = (throttle: Throttle, response: Http.HttpResponse): Effect
       const own = throttle.budget.rate === undefined ? 0 : 1000 / throttle.budget.rate
       throttle.intervalMs = Math.max(own, declared)
     }
-    const retryAfterMs = limited ? Retry.parseRetryAfter(Http.header(response, "retry-after"), now) : undefined
+    const retryAfterMs = limited
+      ? Retry.parseRetryAfter(Http.header(response, "retry-after"), now)
+      : undefined
     const exhaustedMs = info?.remaining !== undefined && info.remaining <= 0 ? info.resetMs : undefined
     const holdMs = Math.max(retryAfterMs ?? 0, exhaustedMs ?? 0)
     if (holdMs <= 0) return Effect.void

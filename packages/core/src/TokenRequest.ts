@@ -519,8 +519,8 @@ const currentCorrelationId = Effect.map(CorrelationId, (id) => id ?? crypto.rand
  * Sends a token request and parses the answer, mapping failures to typed errors.
  *
  * When a tracer is installed the request is a root span of its own, `keyway.token_request`
- * (provider, grant, correlation id, outcome), linked to the span of the call that needed the
- * token: one token request may serve many calls, so it is not any single call's child. With a
+ * (provider, grant, correlation id, outcome), linked to the `keyway.call` span of the call that
+ * needed the token: one token request may serve many calls, so it is not any single call's child. With a
  * {@link Telemetry.Sink} installed it is counted by grant and outcome.
  *
  * @example
@@ -542,25 +542,28 @@ export const request = (input: Input): Effect.Effect<TokenResponse, AuthError> =
     Effect.flatMap(Telemetry.Telemetry, (sink) => {
       const measured = sink === undefined ? send(input) : counted(sink, input, send(input))
       if (tracer === Tracer.nativeTracer) return measured
-      return Effect.flatMap(Effect.option(Effect.currentParentSpan), (caller) =>
-        Effect.flatMap(currentCorrelationId, (correlationId) =>
-          Effect.provideService(measured, CorrelationId, correlationId).pipe(
-            Effect.tap(() => Effect.annotateCurrentSpan("keyway.outcome", "success")),
-            Effect.tapError((error) => Effect.annotateCurrentSpan("keyway.outcome", error._tag)),
-            Effect.withSpan("keyway.token_request", {
-              kind: "client",
-              root: true,
-              links: Option.isSome(caller)
-                ? [{ span: caller.value, attributes: { "keyway.link": "caused_by_call" } }]
-                : [],
-              attributes: {
-                "keyway.provider": input.endpoint.provider,
-                "keyway.grant": input.kind,
-                "keyway.correlation_id": correlationId,
-              },
-            }),
-          ),
-        ),
+      return Effect.flatMap(Telemetry.CurrentCall, (call) =>
+        Effect.flatMap(Effect.option(Effect.currentParentSpan), (parent) => {
+          const caller = call !== undefined ? Option.some(call) : parent
+          return Effect.flatMap(currentCorrelationId, (correlationId) =>
+            Effect.provideService(measured, CorrelationId, correlationId).pipe(
+              Effect.tap(() => Effect.annotateCurrentSpan("keyway.outcome", "success")),
+              Effect.tapError((error) => Effect.annotateCurrentSpan("keyway.outcome", error._tag)),
+              Effect.withSpan("keyway.token_request", {
+                kind: "client",
+                root: true,
+                links: Option.isSome(caller)
+                  ? [{ span: caller.value, attributes: { "keyway.link": "caused_by_call" } }]
+                  : [],
+                attributes: {
+                  "keyway.provider": input.endpoint.provider,
+                  "keyway.grant": input.kind,
+                  "keyway.correlation_id": correlationId,
+                },
+              }),
+            ),
+          )
+        }),
       )
     }),
   )
@@ -578,7 +581,8 @@ const counted = <A, E extends { readonly _tag: string }>(
         sink.tokenRequest({
           provider: input.endpoint.provider,
           grant: input.kind,
-          outcome: exit._tag === "Success" ? "success" : Option.isSome(error) ? error.value._tag : "interrupted",
+          outcome:
+            exit._tag === "Success" ? "success" : Option.isSome(error) ? error.value._tag : "interrupted",
           durationMs: clock.currentTimeMillisUnsafe() - started,
         })
       }),

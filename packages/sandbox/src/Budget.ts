@@ -95,7 +95,10 @@ export function validateBudget(spec: unknown): BudgetSpec {
     throw new TypeError("budget kind must be bucket or interval")
   if (s.retryAfter !== undefined && typeof s.retryAfter !== "boolean")
     throw new TypeError("budget retryAfter must be a boolean")
-  if (s.headers !== undefined && !["none", "x-ratelimit", "x-rate-limit", "ietf"].includes(s.headers as string))
+  if (
+    s.headers !== undefined &&
+    !["none", "x-ratelimit", "x-rate-limit", "ietf"].includes(s.headers as string)
+  )
     throw new TypeError("budget headers must be none, x-ratelimit, x-rate-limit or ietf")
   return s as unknown as BudgetSpec
 }

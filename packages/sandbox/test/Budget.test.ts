@@ -22,7 +22,10 @@ describe("Budget (token bucket)", () => {
 
   it("speaks the IETF draft's RateLimit-Policy and RateLimit", () => {
     const budget = new Budget({ limit: 10, window: 2, headers: "ietf" })
-    expect(budget.take(0).headers).toEqual({ "ratelimit-policy": '"default";q=10;w=2', ratelimit: '"default";r=9;t=1' })
+    expect(budget.take(0).headers).toEqual({
+      "ratelimit-policy": '"default";q=10;w=2',
+      ratelimit: '"default";r=9;t=1',
+    })
   })
 
   it("rejects a bad spec", () => {

@@ -11,7 +11,10 @@ interface Labels {
   readonly route: string
 }
 
-export const attempt = <A extends { readonly response: Http.HttpResponse }, E extends { readonly _tag: string }>(
+export const attempt = <
+  A extends { readonly response: Http.HttpResponse },
+  E extends { readonly _tag: string },
+>(
   sent: Effect.Effect<A, E>,
   labels: Labels,
   n: number,

@@ -9,7 +9,8 @@ import { useRedis } from "./redis.ts"
 const redis = useRedis()
 let n = 0
 const freshPrefix = () => `kwbudget${process.pid}x${++n}`
-const run = <A, E>(effect: Effect.Effect<A, E, Scope.Scope>): Promise<A> => Effect.runPromise(Effect.scoped(effect))
+const run = <A, E>(effect: Effect.Effect<A, E, Scope.Scope>): Promise<A> =>
+  Effect.runPromise(Effect.scoped(effect))
 
 describe("RedisStore: call budgets", () => {
   it("reserves slots as Throttle.decide does, refuses past maxWaitMs without spending a slot", () =>
@@ -26,7 +27,10 @@ describe("RedisStore: call budgets", () => {
         }
         expect(waits).toEqual([0, 0, 0, 100, 200, -300])
         // the refusal spent nothing: a caller that can wait gets the 300 ms slot
-        expect(yield* budgets.reserve("ccw", { ...request, maxWaitMs: 1_000 })).toEqual({ granted: true, waitMs: 300 })
+        expect(yield* budgets.reserve("ccw", { ...request, maxWaitMs: 1_000 })).toEqual({
+          granted: true,
+          waitMs: 300,
+        })
         expect(Number(yield* Effect.promise(() => store.client.get(`${prefix}:budget:ccw`)))).toBe(1_000_600)
         const ttl = yield* Effect.promise(() => store.client.pttl(`${prefix}:budget:ccw`))
         expect(ttl).toBeGreaterThan(0)
@@ -46,7 +50,11 @@ describe("RedisStore: call budgets", () => {
         const shape = { intervalMs: 100, burst: 2, now: 0 }
         yield* budgets.hold("workable/acme", 5_000, shape)
         const r = yield* budgets.reserve("workable/acme", { ...shape, now: 1_000, maxWaitMs: 10_000 })
-        const expected = Throttle.decide(Throttle.held(undefined, 5_000, shape), { ...shape, now: 1_000, maxWaitMs: 10_000 })
+        const expected = Throttle.decide(Throttle.held(undefined, 5_000, shape), {
+          ...shape,
+          now: 1_000,
+          maxWaitMs: 10_000,
+        })
         expect(r).toEqual({ granted: expected.granted, waitMs: expected.waitMs })
         expect(r.waitMs).toBe(4_000)
       }),

@@ -47,7 +47,12 @@ const measure = async (throttle: false | { rate: number; burst: number }, prefix
     Array.from({ length: PROCESSES }, () =>
       run(
         process.execPath,
-        ["--conditions=@keyway/source", "--disable-warning=ExperimentalWarning", script, JSON.stringify(config)],
+        [
+          "--conditions=@keyway/source",
+          "--disable-warning=ExperimentalWarning",
+          script,
+          JSON.stringify(config),
+        ],
         { timeout: 20_000 },
       ),
     ),

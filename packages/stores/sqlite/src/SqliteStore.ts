@@ -424,7 +424,9 @@ export const make = (
           }),
         ),
       hold: (key, until, request) =>
-        run("throttle.hold", () => transaction(() => void setTat(key, Throttle.held(tatOf(key), until, request)))),
+        run("throttle.hold", () =>
+          transaction(() => void setTat(key, Throttle.held(tatOf(key), until, request))),
+        ),
     }
 
     return {

@@ -28,7 +28,9 @@ describe("SqliteStore: call budgets", () => {
           ].map((r) => (r.granted ? r.waitMs : -r.waitMs))
           expect(waits).toEqual([0, 0, 50, 100, -150])
           yield* b.hold("ccw", 20_000, { intervalMs: 100, burst: 1, now: 10_000 })
-          expect(yield* a.reserve("ccw", { intervalMs: 100, burst: 1, now: 15_000, maxWaitMs: 10_000 })).toEqual({
+          expect(
+            yield* a.reserve("ccw", { intervalMs: 100, burst: 1, now: 15_000, maxWaitMs: 10_000 }),
+          ).toEqual({
             granted: true,
             waitMs: 5_000,
           })
