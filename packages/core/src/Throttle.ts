@@ -18,7 +18,9 @@
  *   `RateLimit-Policy`/`RateLimit` (and its older `RateLimit-Limit/Remaining/Reset`). An empty
  *   budget (`remaining: 0`) or a `Retry-After` holds the shared budget until the reset, and a
  *   declared policy slower than the configured rate slows this process's reservations to it.
- * - **Concurrency**: at most `concurrency` calls of the budget in flight in this process.
+ * - **Concurrency**: at most `concurrency` calls of the budget in flight (or waiting for their
+ *   slot) in this process. A response's `remaining` counts the calls still in flight beside it,
+ *   so a process holds the budget before its own calls would empty it.
  *
  * @example
  * ```ts
@@ -314,6 +316,8 @@ export interface Throttle {
   intervalMs: number
   readonly burst: number
   readonly permits: Semaphore.Semaphore | undefined
+  /** Attempts of this throttle sent and not yet answered, in this process. */
+  inFlight: number
 }
 
 /**
@@ -351,6 +355,7 @@ export const make = (options: {
       budget.concurrency === undefined || budget.concurrency <= 0
         ? undefined
         : Semaphore.makeUnsafe(Math.floor(budget.concurrency)),
+    inFlight: 0,
   }
 }
 
@@ -369,8 +374,8 @@ export interface CallContext {
 }
 
 /**
- * Runs one attempt under the throttle: reserves a slot (failing fast with `RateLimited` when
- * the wait would pass the call's deadline), sleeps until it, takes a concurrency permit, sends,
+ * Runs one attempt under the throttle: takes a concurrency permit, reserves a slot (failing
+ * fast with `RateLimited` when the wait would pass the call's deadline), sleeps until it, sends,
  * and learns from the response's rate-limit headers. A budget store that cannot be reached does
  * not stop calls: the attempt goes unthrottled, with a warning in the log.
  *
@@ -389,14 +394,16 @@ export const guard = <A extends { readonly response: Http.HttpResponse }, E, R>(
   throttle: Throttle,
   call: CallContext,
   send: Effect.Effect<A, E, R>,
-): Effect.Effect<A, E | RateLimited, R> =>
-  Effect.clockWith((clock) => {
+): Effect.Effect<A, E | RateLimited, R> => {
+  const sent = Effect.suspend(() => {
+    throttle.inFlight++
+    return Effect.tap(send, (attempt) => observe(throttle, attempt.response))
+  }).pipe(Effect.ensuring(Effect.sync(() => void throttle.inFlight--)))
+  // The permit comes first: a reservation made after it sees every hold that the responses of
+  // the calls in flight before it have set.
+  const reserved = Effect.clockWith((clock) => {
     const now = clock.currentTimeMillisUnsafe()
     const maxWaitMs = Math.max(0, call.deadline - now)
-    const observed = Effect.tap(
-      throttle.permits === undefined ? send : throttle.permits.withPermit(send),
-      (sent) => observe(throttle, sent.response),
-    )
     return throttle.store
       .reserve(throttle.key, { intervalMs: throttle.intervalMs, burst: throttle.burst, now, maxWaitMs })
       .pipe(
@@ -426,12 +433,14 @@ export const guard = <A extends { readonly response: Http.HttpResponse }, E, R>(
                   }),
                 )
               }
-              if (reservation.waitMs <= 0) return observed
-              return Effect.andThen(Effect.sleep(Math.ceil(reservation.waitMs)), observed)
+              if (reservation.waitMs <= 0) return sent
+              return Effect.andThen(Effect.sleep(Math.ceil(reservation.waitMs)), sent)
             }),
         ),
       )
   })
+  return throttle.permits === undefined ? reserved : throttle.permits.withPermit(reserved)
+}
 
 /**
  * Learns from a response: `Retry-After` on a 429/503 and an exhausted `remaining` hold the shared
@@ -469,7 +478,12 @@ export const observe = (throttle: Throttle, response: Http.HttpResponse): Effect
     const retryAfterMs = limited
       ? Retry.parseRetryAfter(Http.header(response, "retry-after"), now)
       : undefined
-    const exhaustedMs = info?.remaining !== undefined && info.remaining <= 0 ? info.resetMs : undefined
+    // The calls in flight beside this one will spend from `remaining` too: when they would
+    // empty it, hold until the reset now rather than after their 429s.
+    const exhaustedMs =
+      info?.remaining !== undefined && info.remaining - Math.max(0, throttle.inFlight - 1) <= 0
+        ? info.resetMs
+        : undefined
     const holdMs = Math.max(retryAfterMs ?? 0, exhaustedMs ?? 0)
     if (holdMs <= 0) return Effect.void
     return throttle.store

@@ -83,8 +83,8 @@ export interface ControlRequest {
   readonly faults?: readonly FaultSpec[]
   readonly revoke?: RevokeRequest
   readonly resetCounters?: boolean
-  /** Sets the rate-limit budget of the API routes; `null` turns it off. */
-  readonly budget?: BudgetSpec | null
+  /** Sets the rate-limit budget of the API routes (`true`: the provider's own); `null` turns it off. */
+  readonly budget?: BudgetSpec | boolean | null
 }
 
 /**
@@ -147,8 +147,8 @@ export interface SandboxControl {
   listFaults(): FaultInfo[]
   setTokenLatency(ms: number): void
   resetCounters(): void
-  /** Sets (or, with `undefined`/`null`, removes) the rate-limit budget of the API routes. */
-  setBudget(spec: BudgetSpec | null | undefined): void
+  /** Sets (`true`: the provider's own; `undefined`/`null`/`false`: none) the API routes' rate-limit budget. */
+  setBudget(spec: BudgetSpec | boolean | null | undefined): void
   /** Clock, lifetimes, faults, token latency, budget and counters back to the start state. */
   reset(): void
   state(): ControlState
@@ -181,6 +181,8 @@ export interface ControlTarget {
   /** The API routes' rate-limit budget (undefined: none). */
   budget: BudgetSpec | undefined
   readonly initialBudget: BudgetSpec | undefined
+  /** The provider's own budget (what `budget: true` enforces). */
+  readonly providerBudget: BudgetSpec | undefined
 }
 
 function seconds(value: unknown, name: string): number {
@@ -234,7 +236,12 @@ export function createControl(target: ControlTarget): SandboxControl {
     },
     resetCounters: () => target.counters.reset(),
     setBudget: (spec) => {
-      target.budget = spec === undefined || spec === null ? undefined : validateBudget(spec)
+      target.budget =
+        spec === true
+          ? target.providerBudget
+          : spec === undefined || spec === null || spec === false
+            ? undefined
+            : validateBudget(spec)
     },
     reset: () => {
       target.budget = target.initialBudget
@@ -264,7 +271,7 @@ export function createControl(target: ControlTarget): SandboxControl {
         for (const spec of request.faults) validateFault(spec)
       }
       if (request.lifetimes !== undefined) checkLifetimes(request.lifetimes)
-      if (request.budget !== undefined && request.budget !== null) validateBudget(request.budget)
+      if (typeof request.budget === "object" && request.budget !== null) validateBudget(request.budget)
       for (const key of ["clockOffset", "advanceClock", "tokenLatencyMs"] as const)
         if (request[key] !== undefined) seconds(request[key], key)
       const faultIds: string[] = []

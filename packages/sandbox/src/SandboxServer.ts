@@ -303,6 +303,7 @@ export async function startServer<P extends string, C>(
       budget = spec === undefined ? undefined : new Budget(spec)
     },
     initialBudget,
+    providerBudget: def.budget,
     revoke,
   }
   const control = createControl(target)

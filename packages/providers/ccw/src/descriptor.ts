@@ -63,7 +63,7 @@ export const descriptor = {
   ],
   throttle: {
     rate: 10,
-    burst: 10,
+    burst: 5,
     concurrency: 4,
   },
   errors: {

@@ -39,7 +39,7 @@ export const descriptor = {
   ],
   throttle: {
     rate: 10,
-    burst: 10,
+    burst: 5,
   },
   errors: {
     envelope: "#/components/schemas/Error",
