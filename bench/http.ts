@@ -99,7 +99,12 @@ const main = async () => {
 
   // Throughput is what the targets name; CPU time per call (client process only) is the steadier
   // figure on a shared machine, so both are reported.
-  const samples: Record<string, Array<number>> = { keyway: [], "keyway+throttle": [], "openapi-fetch": [], fetch: [] }
+  const samples: Record<string, Array<number>> = {
+    keyway: [],
+    "keyway+throttle": [],
+    "openapi-fetch": [],
+    fetch: [],
+  }
   const cpuSamples: Record<string, Array<number>> = {
     keyway: [],
     "keyway+throttle": [],

@@ -8,9 +8,10 @@
  *   "theoretical arrival time"). Each call *reserves* its slot atomically in the budget store and
  *   sleeps until it, so N processes sharing a budget send at most `rate` calls per second in
  *   all, `burst` at once, without polling.
- * - **Where the budget lives**: the token store's backend when it has one (`budgets` of a
- *   {@link TokenStore.TokenStoreShape}: Redis = many hosts, a Lua script; SQLite = one host, a
- *   transaction), else one in-memory budget per process ({@link memoryStore}).
+ * - **Where the budget lives**: in the token store's backend (`budgets` of a
+ *   `TokenStore.TokenStoreShape`): Redis = many hosts, a Lua script; SQLite = one host, a
+ *   transaction; memory = the clients of one process that share the store's layer. A store
+ *   without budgets leaves each client a budget of its own in memory.
  * - **Deadline**: a reservation whose wait is longer than what is left of the call's deadline
  *   is refused and the call fails fast with `RateLimited` (`status: 0`: nothing was sent).
  * - **Rate-limit headers**: every response is read for `Retry-After` (on 429/503),
@@ -209,14 +210,6 @@ export const makeMemoryStore = (): BudgetStore => {
 }
 
 /**
- * The process-wide memory budgets: what clients use when their token store keeps no budgets,
- * so that every client of a provider in this process shares one budget.
- *
- * @since 0.1.0
- */
-export const memoryStore: BudgetStore = makeMemoryStore()
-
-/**
  * What a provider's rate-limit headers say. Times are milliseconds from `now`.
  *
  * @since 0.1.0
@@ -348,7 +341,7 @@ export const make = (options: {
     provider: options.provider,
     key,
     budget,
-    store: options.store ?? memoryStore,
+    store: options.store ?? makeMemoryStore(),
     intervalMs: budget.rate === undefined || budget.rate <= 0 ? 0 : 1000 / budget.rate,
     burst: Math.max(1, Math.floor(budget.burst ?? 1)),
     permits:

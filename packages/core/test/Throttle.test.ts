@@ -74,14 +74,20 @@ describe("Throttle.decide (GCRA)", () => {
 
   it("holds the budget until a reset", () => {
     const tat = Throttle.held(undefined, 5_000, { intervalMs: 100, burst: 1, now: 0 })
-    assert.strictEqual(Throttle.decide(tat, { intervalMs: 100, burst: 1, now: 1_000, maxWaitMs: 10_000 }).waitMs, 4_000)
+    assert.strictEqual(
+      Throttle.decide(tat, { intervalMs: 100, burst: 1, now: 1_000, maxWaitMs: 10_000 }).waitMs,
+      4_000,
+    )
   })
 })
 
 describe("Throttle.parseHeaders", () => {
   it("reads X-RateLimit-* (delay or Unix time) and X-Rate-Limit-*", () => {
     assert.deepStrictEqual(
-      Throttle.parseHeaders({ "x-ratelimit-limit": "10", "x-ratelimit-remaining": "0", "x-ratelimit-reset": "3" }, 0),
+      Throttle.parseHeaders(
+        { "x-ratelimit-limit": "10", "x-ratelimit-remaining": "0", "x-ratelimit-reset": "3" },
+        0,
+      ),
       { limit: 10, remaining: 0, resetMs: 3_000, windowMs: undefined },
     )
     const now = 1_700_000_000_000
@@ -98,7 +104,10 @@ describe("Throttle.parseHeaders", () => {
       { limit: 5, remaining: 1, resetMs: 2_000, windowMs: 1_000 },
     )
     assert.deepStrictEqual(
-      Throttle.parseHeaders({ "ratelimit-limit": "7", "ratelimit-remaining": "6", "ratelimit-reset": "1" }, 0),
+      Throttle.parseHeaders(
+        { "ratelimit-limit": "7", "ratelimit-remaining": "6", "ratelimit-reset": "1" },
+        0,
+      ),
       { limit: 7, remaining: 6, resetMs: 1_000, windowMs: undefined },
     )
     assert.isUndefined(Throttle.parseHeaders({ "content-type": "application/json" }, 0))
@@ -109,8 +118,16 @@ describe("Throttle in the call pipeline", () => {
   it.effect("sends at most `rate` calls per second after the burst (TestClock)", () =>
     Effect.gen(function* () {
       const t = recording(() => response(200))
-      const rt = runtime(t.transport, Throttle.make({ provider: "test", budget: { rate: 5, burst: 2 }, store: Throttle.makeMemoryStore() }))
-      const fiber = yield* Effect.forkChild(Effect.all(Array.from({ length: 6 }, () => get(rt)), { concurrency: "unbounded" }))
+      const rt = runtime(
+        t.transport,
+        Throttle.make({ provider: "test", budget: { rate: 5, burst: 2 }, store: Throttle.makeMemoryStore() }),
+      )
+      const fiber = yield* Effect.forkChild(
+        Effect.all(
+          Array.from({ length: 6 }, () => get(rt)),
+          { concurrency: "unbounded" },
+        ),
+      )
       yield* TestClock.adjust("2 seconds")
       const results = yield* Fiber.join(fiber)
       assert.strictEqual(results.length, 6)
@@ -148,7 +165,14 @@ describe("Throttle in the call pipeline", () => {
       const t = recording((n) =>
         n === 1 ? response(200, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": "3" }) : response(200),
       )
-      const rt = runtime(t.transport, Throttle.make({ provider: "test", budget: { rate: 100, burst: 10 }, store: Throttle.makeMemoryStore() }))
+      const rt = runtime(
+        t.transport,
+        Throttle.make({
+          provider: "test",
+          budget: { rate: 100, burst: 10 },
+          store: Throttle.makeMemoryStore(),
+        }),
+      )
       yield* get(rt)
       const fiber = yield* Effect.forkChild(Effect.all([get(rt), get(rt)], { concurrency: "unbounded" }))
       yield* TestClock.adjust("2900 millis")
@@ -162,7 +186,11 @@ describe("Throttle in the call pipeline", () => {
   it.effect("a 429 with Retry-After holds the shared budget for the other calls too", () =>
     Effect.gen(function* () {
       const t = recording((n) => (n === 1 ? response(429, { "retry-after": "2" }) : response(200)))
-      const throttle = Throttle.make({ provider: "test", budget: { rate: 50, burst: 50 }, store: Throttle.makeMemoryStore() })
+      const throttle = Throttle.make({
+        provider: "test",
+        budget: { rate: 50, burst: 50 },
+        store: Throttle.makeMemoryStore(),
+      })
       const rt = runtime(t.transport, throttle)
       const first = yield* Effect.forkChild(get(rt))
       yield* TestClock.adjust("10 millis")
@@ -177,8 +205,14 @@ describe("Throttle in the call pipeline", () => {
 
   it.effect("a declared policy slower than the budget slows the spacing to it", () =>
     Effect.gen(function* () {
-      const t = recording(() => response(200, { ratelimit: '"p";r=5;t=1', "ratelimit-policy": '"p";q=2;w=1' }))
-      const throttle = Throttle.make({ provider: "test", budget: { rate: 10 }, store: Throttle.makeMemoryStore() })
+      const t = recording(() =>
+        response(200, { ratelimit: '"p";r=5;t=1', "ratelimit-policy": '"p";q=2;w=1' }),
+      )
+      const throttle = Throttle.make({
+        provider: "test",
+        budget: { rate: 10 },
+        store: Throttle.makeMemoryStore(),
+      })
       const rt = runtime(t.transport, throttle)
       yield* get(rt)
       assert.strictEqual(throttle.intervalMs, 500)
@@ -192,8 +226,16 @@ describe("Throttle in the call pipeline", () => {
   it.effect("at most `concurrency` calls in flight", () =>
     Effect.gen(function* () {
       const t = recording(() => response(200), 100)
-      const rt = runtime(t.transport, Throttle.make({ provider: "test", budget: { concurrency: 2 }, store: Throttle.makeMemoryStore() }))
-      const fiber = yield* Effect.forkChild(Effect.all(Array.from({ length: 5 }, () => get(rt)), { concurrency: "unbounded" }))
+      const rt = runtime(
+        t.transport,
+        Throttle.make({ provider: "test", budget: { concurrency: 2 }, store: Throttle.makeMemoryStore() }),
+      )
+      const fiber = yield* Effect.forkChild(
+        Effect.all(
+          Array.from({ length: 5 }, () => get(rt)),
+          { concurrency: "unbounded" },
+        ),
+      )
       yield* TestClock.adjust("1 second")
       yield* Fiber.join(fiber)
       assert.strictEqual(t.maxInFlight, 2)

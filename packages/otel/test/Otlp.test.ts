@@ -52,7 +52,9 @@ afterAll(async () => {
 })
 
 const value = (v: OtlpValue | undefined): unknown =>
-  v === undefined ? undefined : (v.stringValue ?? (v.intValue !== undefined ? Number(v.intValue) : v.boolValue))
+  v === undefined
+    ? undefined
+    : (v.stringValue ?? (v.intValue !== undefined ? Number(v.intValue) : v.boolValue))
 const attrs = (span: OtlpSpan): Record<string, unknown> =>
   Object.fromEntries(span.attributes.map((a) => [a.key, value(a.value)]))
 
@@ -65,7 +67,9 @@ describe("Otel.layerSdk over OTLP/HTTP", () => {
           const context = yield* Layer.build(
             Otel.layerSdk({
               serviceName: "keyway-otlp-test",
-              spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${collectorUrl}/v1/traces` }))],
+              spanProcessors: [
+                new BatchSpanProcessor(new OTLPTraceExporter({ url: `${collectorUrl}/v1/traces` })),
+              ],
             }),
           )
           const layer = Layer.succeedContext(context) as Layer.Layer<never>
@@ -94,7 +98,15 @@ describe("Otel.layerSdk over OTLP/HTTP", () => {
     const attempts = spans.filter((s) => s.name === "keyway.attempt")
     expect(attempts).toHaveLength(2)
     expect(attempts.every((a) => a.parentSpanId === call.spanId && a.traceId === call.traceId)).toBe(true)
-    expect(attempts.map((a) => [attrs(a)["keyway.attempt"], attrs(a)["http.status_code"], attrs(a)["keyway.retry_reason"]]).sort()).toEqual([
+    expect(
+      attempts
+        .map((a) => [
+          attrs(a)["keyway.attempt"],
+          attrs(a)["http.status_code"],
+          attrs(a)["keyway.retry_reason"],
+        ])
+        .sort(),
+    ).toEqual([
       [1, 503, undefined],
       [2, 200, "status_503"],
     ])
@@ -102,7 +114,10 @@ describe("Otel.layerSdk over OTLP/HTTP", () => {
     expect(token.parentSpanId ?? "").toBe("")
     expect(token.traceId).not.toBe(call.traceId)
     expect(token.links?.map((l) => [l.traceId, l.spanId])).toEqual([[call.traceId, call.spanId]])
-    expect(attrs(token)).toMatchObject({ "keyway.grant": "client_credentials", "keyway.correlation_id": "otel-corr-1" })
+    expect(attrs(token)).toMatchObject({
+      "keyway.grant": "client_credentials",
+      "keyway.correlation_id": "otel-corr-1",
+    })
     // never a secret in what left the process
     expect(bodies.join("\n")).toContain("otel-corr-1")
     expect(secretsIn(bodies.join("\n"), sandbox)).toEqual([])
