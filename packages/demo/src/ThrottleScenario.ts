@@ -25,8 +25,8 @@ import type { BudgetSpec, ProviderName, Sandbox } from "@keyway/sandbox"
 import { Layer, Redacted } from "effect"
 import * as CcwScenario from "./CcwScenario.ts"
 import * as CultureAmpScenario from "./CultureAmpScenario.ts"
-import type * as Scenario from "./Scenario.ts"
 import * as SandboxControl from "./SandboxControl.ts"
+import type * as Scenario from "./Scenario.ts"
 
 /**
  * One provider's throttle figures.

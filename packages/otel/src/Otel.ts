@@ -35,11 +35,11 @@
  * @since 0.1.0
  */
 import * as OtelTracer from "@effect/opentelemetry/OtelTracer"
+import { Telemetry } from "@keyway/core"
 import * as Api from "@opentelemetry/api"
 import { resourceFromAttributes } from "@opentelemetry/resources"
-import { type MetricReader, MeterProvider } from "@opentelemetry/sdk-metrics"
+import { MeterProvider, type MetricReader } from "@opentelemetry/sdk-metrics"
 import { BasicTracerProvider, type SpanProcessor } from "@opentelemetry/sdk-trace-base"
-import { Telemetry } from "@keyway/core"
 import { Effect, Layer } from "effect"
 
 /**

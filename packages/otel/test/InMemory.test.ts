@@ -72,10 +72,8 @@ describe("Otel.layer with the SDK's in-memory exporters", () => {
     })
 
     // --- the metrics
-    const scope = metrics
-      .getMetrics()
-      .at(-1)!
-      .scopeMetrics.find((s) => s.scope.name === "@keyway/otel")!
+    const collected = metrics.getMetrics()
+    const scope = collected[collected.length - 1].scopeMetrics.find((s) => s.scope.name === "@keyway/otel")!
     const metric = (name: string) => scope.metrics.find((m) => m.descriptor.name === name)!
     const points = (name: string) =>
       metric(name).dataPoints as Array<{ attributes: Record<string, unknown>; value: any }>

@@ -1,8 +1,9 @@
 // One process of the shared-budget test: a generated CCW client on a RedisStore (tokens and call
 // budget in Redis), `concurrency` loops of searchCandidates from `startAt` to `endAt` (wall ms).
 // Prints one JSON line: statuses counted, and the calls answered 2xx within the window.
-import { Redacted } from "effect"
+
 import { createClient } from "@keyway/provider-ccw"
+import { Redacted } from "effect"
 import { RedisStore } from "../src/index.ts"
 
 interface Config {
