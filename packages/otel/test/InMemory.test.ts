@@ -73,7 +73,9 @@ describe("Otel.layer with the SDK's in-memory exporters", () => {
 
     // --- the metrics
     const collected = metrics.getMetrics()
-    const scope = collected[collected.length - 1].scopeMetrics.find((s) => s.scope.name === "@keyway/otel")!
+    const last = collected.at(-1)
+    if (last === undefined) throw new Error("no metrics were exported")
+    const scope = last.scopeMetrics.find((s) => s.scope.name === "@keyway/otel")!
     const metric = (name: string) => scope.metrics.find((m) => m.descriptor.name === name)!
     const points = (name: string) =>
       metric(name).dataPoints as Array<{ attributes: Record<string, unknown>; value: any }>
