@@ -538,9 +538,30 @@ const currentCorrelationId = Effect.map(CorrelationId, (id) => id ?? crypto.rand
  * @since 0.1.0
  */
 export const request = (input: Input): Effect.Effect<TokenResponse, AuthError> =>
+  observe({ provider: input.endpoint.provider, grant: input.kind }, send(input))
+
+/**
+ * Makes any effect that obtains a credential a token request as the runtime reports them: a
+ * root span `keyway.token_request` linked to the call that caused it (when a tracer is
+ * installed), counted by grant and outcome (when a `Telemetry` sink is). {@link request} runs
+ * through it; a plugin with a login of its own (session login) wraps its login with it.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { TokenRequest } from "@keyway/core"
+ * const login = TokenRequest.observe({ provider: "cca", grant: "session_login" }, Effect.succeed({ token: "t" }))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const observe = <A, E extends { readonly _tag: string }, R>(
+  labels: { readonly provider: string; readonly grant: string },
+  effect: Effect.Effect<A, E, R>,
+): Effect.Effect<A, E, R> =>
   Effect.flatMap(Tracer.Tracer, (tracer) =>
     Effect.flatMap(Telemetry.Telemetry, (sink) => {
-      const measured = sink === undefined ? send(input) : counted(sink, input, send(input))
+      const measured = sink === undefined ? effect : counted(sink, labels, effect)
       if (tracer === Tracer.nativeTracer) return measured
       return Effect.flatMap(Telemetry.CurrentCall, (call) =>
         Effect.flatMap(Effect.option(Effect.currentParentSpan), (parent) => {
@@ -556,8 +577,8 @@ export const request = (input: Input): Effect.Effect<TokenResponse, AuthError> =
                   ? [{ span: caller.value, attributes: { "keyway.link": "caused_by_call" } }]
                   : [],
                 attributes: {
-                  "keyway.provider": input.endpoint.provider,
-                  "keyway.grant": input.kind,
+                  "keyway.provider": labels.provider,
+                  "keyway.grant": labels.grant,
                   "keyway.correlation_id": correlationId,
                 },
               }),
@@ -568,19 +589,19 @@ export const request = (input: Input): Effect.Effect<TokenResponse, AuthError> =
     }),
   )
 
-const counted = <A, E extends { readonly _tag: string }>(
+const counted = <A, E extends { readonly _tag: string }, R>(
   sink: Telemetry.Sink,
-  input: Input,
-  effect: Effect.Effect<A, E>,
-): Effect.Effect<A, E> =>
+  labels: { readonly provider: string; readonly grant: string },
+  effect: Effect.Effect<A, E, R>,
+): Effect.Effect<A, E, R> =>
   Effect.clockWith((clock) => {
     const started = clock.currentTimeMillisUnsafe()
     return Effect.onExit(effect, (exit) =>
       Effect.sync(() => {
         const error = exit._tag === "Failure" ? Cause.findErrorOption(exit.cause) : Option.none()
         sink.tokenRequest({
-          provider: input.endpoint.provider,
-          grant: input.kind,
+          provider: labels.provider,
+          grant: labels.grant,
           outcome:
             exit._tag === "Success" ? "success" : Option.isSome(error) ? error.value._tag : "interrupted",
           durationMs: clock.currentTimeMillisUnsafe() - started,

@@ -2,7 +2,18 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, Random } from "effect"
 import { TestClock } from "effect/testing"
 import { afterAll, beforeAll } from "vitest"
-import { Auth, Call, Client, Errors, Http, Retry, Telemetry, Throttle, TokenStore } from "../src/index.ts"
+import {
+  Auth,
+  Call,
+  Client,
+  Errors,
+  Http,
+  Retry,
+  Telemetry,
+  Throttle,
+  TokenRequest,
+  TokenStore,
+} from "../src/index.ts"
 import type { TransportShape } from "../src/Transport.ts"
 import type { paths } from "./fixtures/petstore.ts"
 import * as Server from "./fixtures/Server.ts"
@@ -153,6 +164,55 @@ describe("Telemetry sink", () => {
       assert.strictEqual(call.route, "/x")
     }).pipe(Effect.provideService(Telemetry.Telemetry, sink))
   })
+})
+
+describe("TokenRequest.observe", () => {
+  it.effect("counts token requests by grant and outcome, with their latency", () => {
+    const { sink, events } = recordingSink()
+    return Effect.gen(function* () {
+      const labels = { provider: "cca", grant: "session_login" }
+      yield* TokenRequest.observe(labels, Effect.as(Effect.sleep(20), "token"))
+      yield* Effect.flip(
+        TokenRequest.observe(labels, Effect.fail(new Errors.InvalidClient({ provider: "cca", status: 401 }))),
+      )
+      assert.deepStrictEqual(events, [
+        ["token", { provider: "cca", grant: "session_login", outcome: "success", durationMs: 20 }],
+        ["token", { provider: "cca", grant: "session_login", outcome: "InvalidClient", durationMs: 0 }],
+      ])
+    }).pipe(Effect.provideService(Telemetry.Telemetry, sink), (effect) =>
+      Effect.flatMap(Effect.forkChild(effect), (fiber) =>
+        Effect.andThen(TestClock.adjust("1 second"), Fiber.join(fiber)),
+      ),
+    )
+  })
+})
+
+describe("a budget store that fails", () => {
+  it.effect("does not stop calls: the attempt goes unthrottled", () =>
+    Effect.gen(function* () {
+      const unavailable = new Errors.TokenStoreUnavailable({
+        store: "redis",
+        operation: "throttle.reserve",
+        reason: "down",
+      })
+      const store: Throttle.BudgetStore = {
+        name: "broken",
+        reserve: () => Effect.fail(unavailable),
+        hold: () => Effect.fail(unavailable),
+      }
+      const rt: Call.Runtime = {
+        ...runtime(scripted([response(429, { "retry-after": "0" }), response(200)], 0)),
+        throttle: Throttle.make({ provider: "test", budget: { rate: 1 }, store }),
+      }
+      const fiber = yield* Effect.forkChild(
+        Call.execute(rt, Http.makeRequest("GET", "http://127.0.0.1:1/x"), {}),
+      )
+      yield* TestClock.adjust("1 second")
+      const result = yield* Fiber.join(fiber)
+      assert.strictEqual(result.response.status, 200)
+      assert.strictEqual(result.attempts, 2)
+    }),
+  )
 })
 
 let server: Server.TestServer
