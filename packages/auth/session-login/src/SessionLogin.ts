@@ -188,7 +188,8 @@ export const make = Effect.fn("SessionLogin.make")(function* (config: Config) {
     )
   }
 
-  const login = () => TokenRequest.observe({ provider: config.provider, grant: "session_login" }, openSession())
+  const login = () =>
+    TokenRequest.observe({ provider: config.provider, grant: "session_login" }, openSession())
   const openSession = Effect.fn("SessionLogin.login")(function* () {
     const correlationId = (yield* TokenRequest.CorrelationId) ?? crypto.randomUUID()
     const url = Errors.redactUrl(loginUrl)
