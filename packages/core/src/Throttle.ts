@@ -20,7 +20,8 @@
  *   budget (`remaining: 0`) or a `Retry-After` holds the shared budget until the reset, and a
  *   declared policy slower than the configured rate slows this process's reservations to it.
  * - **Concurrency**: at most `concurrency` calls of the budget in flight (or waiting for their
- *   slot) in this process. A response's `remaining` counts the calls still in flight beside it,
+ *   slot) in this process, and across processes when the store leases (Redis, SQLite: leases that
+ *   expire, so a crashed holder frees its share). A response's `remaining` counts the calls still in flight beside it,
  *   so a process holds the budget before its own calls would empty it.
  *
  * @example
@@ -139,6 +140,36 @@ export interface BudgetStore {
     until: number,
     request: Omit<ReserveRequest, "maxWaitMs">,
   ) => Effect.Effect<void, TokenStoreUnavailable>
+  /**
+   * Stores shared by processes: takes one of `limit` leases of `key` for `leaseMs` (a holder that
+   * crashes frees it when it expires), or says when the earliest lease runs out. Without it,
+   * `concurrency` holds per process only.
+   */
+  readonly lease?: (key: string, request: LeaseRequest) => Effect.Effect<Lease, TokenStoreUnavailable>
+  /** Gives a lease back. */
+  readonly release?: (key: string, id: string) => Effect.Effect<void, TokenStoreUnavailable>
+}
+
+/**
+ * A lease request: `id` names the lease, `now` is the caller's clock.
+ *
+ * @since 0.1.0
+ */
+export interface LeaseRequest {
+  readonly id: string
+  readonly limit: number
+  readonly leaseMs: number
+  readonly now: number
+}
+
+/**
+ * The answer to a lease request: taken, or the ms until the earliest lease expires.
+ *
+ * @since 0.1.0
+ */
+export interface Lease {
+  readonly acquired: boolean
+  readonly retryInMs: number
 }
 
 /**
@@ -197,6 +228,7 @@ export const held = (
  */
 export const makeMemoryStore = (): BudgetStore => {
   const tats = new Map<string, number>()
+  const leases = new Map<string, Map<string, number>>()
   return {
     name: "memory",
     reserve: (key, request) =>
@@ -206,6 +238,22 @@ export const makeMemoryStore = (): BudgetStore => {
         return { granted: out.granted, waitMs: out.waitMs }
       }),
     hold: (key, until, request) => Effect.sync(() => void tats.set(key, held(tats.get(key), until, request))),
+    lease: (key, request) =>
+      Effect.sync(() => {
+        const held = leases.get(key) ?? new Map<string, number>()
+        leases.set(key, held)
+        let first = Number.POSITIVE_INFINITY
+        for (const [id, expiresAt] of held) {
+          if (expiresAt <= request.now) held.delete(id)
+          else first = Math.min(first, expiresAt)
+        }
+        if (held.size < request.limit) {
+          held.set(request.id, request.now + request.leaseMs)
+          return { acquired: true, retryInMs: 0 }
+        }
+        return { acquired: false, retryInMs: first - request.now }
+      }),
+    release: (key, id) => Effect.sync(() => void leases.get(key)?.delete(id)),
   }
 }
 
@@ -432,8 +480,68 @@ export const guard = <A extends { readonly response: Http.HttpResponse }, E, R>(
         ),
       )
   })
-  return throttle.permits === undefined ? reserved : throttle.permits.withPermit(reserved)
+  const leased =
+    throttle.permits === undefined || throttle.store.lease === undefined
+      ? reserved
+      : withLease(throttle, call, reserved)
+  return throttle.permits === undefined ? leased : throttle.permits.withPermit(leased)
 }
+
+// A lease of the budget's cross-process concurrency, polled for (a few ms, doubling, at most
+// 50 ms or the earliest expiry) until taken or the call's deadline; released when the attempt ends.
+const withLease = <A, E, R>(
+  throttle: Throttle,
+  call: CallContext,
+  effect: Effect.Effect<A, E | RateLimited, R>,
+): Effect.Effect<A, E | RateLimited, R> =>
+  Effect.clockWith((clock) => {
+    const store = throttle.store
+    const id = crypto.randomUUID()
+    const key = `${throttle.key}/inflight`
+    const limit = throttle.permits === undefined ? 1 : Math.floor(throttle.budget.concurrency ?? 1)
+    const take = (pause: number): Effect.Effect<boolean, RateLimited> => {
+      const now = clock.currentTimeMillisUnsafe()
+      return store.lease!(key, {
+        id,
+        limit,
+        leaseMs: Math.max(1_000, call.deadline - now + 1_000),
+        now,
+      }).pipe(
+        Effect.catch((error) =>
+          Effect.as(Effect.logWarning(`throttle store unavailable, no concurrency lease: ${error.message}`), {
+            acquired: false,
+            retryInMs: -1,
+          }),
+        ),
+        Effect.flatMap((lease) => {
+          if (lease.acquired) return Effect.succeed(true)
+          if (lease.retryInMs < 0) return Effect.succeed(false)
+          const wait = Math.max(1, Math.min(pause, lease.retryInMs, 50))
+          if (now + wait > call.deadline) {
+            return Effect.fail(
+              new RateLimited({
+                method: call.method,
+                url: call.url(),
+                correlationId: call.correlationId,
+                status: 0,
+                retryAfterMs: wait,
+                maxWaitMs: Math.max(0, call.deadline - now),
+              }),
+            )
+          }
+          return Effect.andThen(
+            Effect.sleep(wait),
+            Effect.suspend(() => take(pause * 2)),
+          )
+        }),
+      )
+    }
+    // Not acquireUseRelease: its acquisition is uninterruptible, and this one waits. A lease
+    // lost to an interruption between taking and `ensuring` expires on its own.
+    return Effect.flatMap(take(2), (taken) =>
+      taken ? Effect.ensuring(effect, store.release!(key, id).pipe(Effect.ignore)) : effect,
+    )
+  })
 
 /**
  * Learns from a response: `Retry-After` on a 429/503 and an exhausted `remaining` hold the shared

@@ -243,6 +243,48 @@ describe("Throttle in the call pipeline", () => {
     }),
   )
 
+  it.effect("concurrency holds across clients (processes) that share the budget store", () =>
+    Effect.gen(function* () {
+      const t = recording(() => response(200), 100)
+      const store = Throttle.makeMemoryStore()
+      // Two throttles, each with its own local semaphore, as two processes would have.
+      const one = runtime(t.transport, Throttle.make({ provider: "test", budget: { concurrency: 2 }, store }))
+      const two = runtime(t.transport, Throttle.make({ provider: "test", budget: { concurrency: 2 }, store }))
+      const fiber = yield* Effect.forkChild(
+        Effect.all([get(one), get(one), get(one), get(two), get(two), get(two)], {
+          concurrency: "unbounded",
+        }),
+      )
+      yield* TestClock.adjust("2 seconds")
+      yield* Fiber.join(fiber)
+      assert.strictEqual(t.sentAt.length, 6)
+      assert.strictEqual(t.maxInFlight, 2)
+    }),
+  )
+
+  it.effect("a concurrency lease not free before the deadline fails fast with RateLimited", () =>
+    Effect.gen(function* () {
+      const t = recording(() => response(200), 1_000)
+      const store = Throttle.makeMemoryStore()
+      const one = runtime(t.transport, Throttle.make({ provider: "test", budget: { concurrency: 1 }, store }))
+      const two = runtime(
+        t.transport,
+        Throttle.make({ provider: "test", budget: { concurrency: 1 }, store }),
+        {
+          deadlineMs: 300,
+        },
+      )
+      const slow = yield* Effect.forkChild(get(one))
+      yield* Effect.yieldNow
+      const waiting = yield* Effect.forkChild(Effect.flip(get(two)))
+      yield* TestClock.adjust("1 second")
+      const error = yield* Fiber.join(waiting)
+      assert.strictEqual(error._tag, "RateLimited")
+      yield* Fiber.join(slow)
+      assert.strictEqual(t.sentAt.length, 1)
+    }),
+  )
+
   it.effect("reports each throttle decision to the metrics sink", () =>
     Effect.gen(function* () {
       events.length = 0

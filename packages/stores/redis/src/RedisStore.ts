@@ -22,8 +22,9 @@
  * - **Encryption at rest** (optional): AES-256-GCM with a keyring (see {@link Keyring}).
  * - **Call budgets** (`budgets`, for core's `Throttle`): `{prefix}:budget:{provider}[/{connection}]`
  *   holds a GCRA theoretical arrival time; one Lua script reserves a slot or holds the budget
- *   until a provider's reset, so every process on this Redis shares one budget. Times come from
- *   the callers' clocks (keep hosts in NTP sync).
+ *   until a provider's reset, so every process on this Redis shares one budget; the budget's
+ *   concurrency is a sorted set of expiring leases (`.../inflight`). Times come from the callers'
+ *   clocks (keep hosts in NTP sync).
  * - **Redis unreachable**: every operation fails with `TokenStoreUnavailable` within the command
  *   timeout (no offline queue); the client reconnects in the background.
  *
@@ -184,6 +185,20 @@ redis.call('SET', KEYS[1], tostring(nxt), 'PX', math.max(1000, math.ceil(nxt - n
 return {1, tostring(wait)}
 `
 
+// Cross-process concurrency of a budget: a sorted set of leases scored by their expiry.
+// ARGV: now, limit, leaseMs, id. Answers {1, '0'} when taken, else {0, ms until the first expires}.
+const LEASE_SCRIPT = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
+  redis.call('ZADD', KEYS[1], tonumber(ARGV[1]) + tonumber(ARGV[3]), ARGV[4])
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+  return {1, '0'}
+end
+local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return {0, tostring(math.max(0, tonumber(first[2]) - tonumber(ARGV[1])))}
+`
+
 interface Script {
   readonly source: string
   readonly sha: string
@@ -198,6 +213,7 @@ const SCRIPTS = {
   renew: script(RENEW_SCRIPT),
   release: script(RELEASE_SCRIPT),
   budget: script(BUDGET_SCRIPT),
+  lease: script(LEASE_SCRIPT),
 }
 
 const millis = (input: Duration.Input | undefined, fallback: Duration.Input): number =>
@@ -791,6 +807,23 @@ export const make = (
           [budgetKey(key)],
           ["hold", request.now, request.intervalMs, request.burst, until],
         ).pipe(Effect.asVoid),
+      lease: (key, request) =>
+        evalScript(
+          "throttle.lease",
+          SCRIPTS.lease,
+          [budgetKey(key)],
+          [request.now, request.limit, Math.ceil(request.leaseMs), request.id],
+        ).pipe(
+          Effect.map((reply) => {
+            const [acquired, retryIn] = reply as [number, string]
+            return { acquired: acquired === 1, retryInMs: Number(retryIn) }
+          }),
+        ),
+      release: (key, id) =>
+        Effect.tryPromise({
+          try: () => client.zrem(budgetKey(key), id),
+          catch: (cause) => unavailable("throttle.release", cause),
+        }).pipe(Effect.asVoid),
     }
 
     return {

@@ -59,4 +59,23 @@ describe("RedisStore: call budgets", () => {
         expect(r.waitMs).toBe(4_000)
       }),
     ))
+
+  it("leases the budget's concurrency across processes: a limit, release, expiry", () =>
+    run(
+      Effect.gen(function* () {
+        const prefix = freshPrefix()
+        const one = (yield* RedisStore.make({ url: redis.url, prefix })).budgets!
+        const two = (yield* RedisStore.make({ url: redis.url, prefix })).budgets!
+        const lease = (store: typeof one, id: string, now: number) =>
+          store.lease!("ccw/inflight", { id, limit: 2, leaseMs: 5_000, now })
+        expect(yield* lease(one, "a", 1_000)).toEqual({ acquired: true, retryInMs: 0 })
+        expect(yield* lease(two, "b", 1_100)).toEqual({ acquired: true, retryInMs: 0 })
+        expect(yield* lease(one, "c", 2_000)).toEqual({ acquired: false, retryInMs: 4_000 })
+        yield* two.release!("ccw/inflight", "b")
+        expect((yield* lease(one, "c", 2_000)).acquired).toBe(true)
+        // "a" and "c" held; a crashed holder's lease ends at its expiry
+        expect((yield* lease(two, "d", 5_999)).acquired).toBe(false)
+        expect((yield* lease(two, "d", 6_000)).acquired).toBe(true)
+      }),
+    ))
 })

@@ -1,14 +1,12 @@
 // The throttle measured across processes: 4 processes share one budget of N calls/s through
 // Redis against the CCW sandbox, which answers 429 above N (a token bucket of N/s, 10 deep).
 // Throttle on: no 429 and at least 0.95 N calls/s achieved. Throttle off: the sandbox's 429s.
-import { execFile } from "node:child_process"
+import { type ChildProcess, fork } from "node:child_process"
 import * as Path from "node:path"
-import { promisify } from "node:util"
 import { type CcwSandbox, startCcwSandbox } from "@keyway/sandbox"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { useRedis } from "./redis.ts"
 
-const run = promisify(execFile)
 const redis = useRedis()
 const N = 20
 const PROCESSES = 4
@@ -28,7 +26,6 @@ interface Report {
 }
 
 const measure = async (throttle: false | { rate: number; burst: number }, prefix: string) => {
-  const startAt = Date.now() + 2_500 // the processes start, load and fetch their token meanwhile
   const config = {
     baseUrl: sandbox.baseUrl,
     tokenUrl: sandbox.urls.tokenUrl,
@@ -38,32 +35,36 @@ const measure = async (throttle: false | { rate: number; burst: number }, prefix
     prefix,
     throttle,
     concurrency: 4,
-    startAt,
-    endAt: startAt + WINDOW_MS,
   }
   const script = Path.join(import.meta.dirname, "throttle-worker.ts")
-  const before = sandbox.counters().totals
-  const outputs = await Promise.all(
-    Array.from({ length: PROCESSES }, () =>
-      run(
-        process.execPath,
-        [
-          "--conditions=@keyway/source",
-          "--disable-warning=ExperimentalWarning",
-          script,
-          JSON.stringify(config),
-        ],
-        { timeout: 20_000 },
-      ),
-    ),
+  const workers: Array<ChildProcess> = Array.from({ length: PROCESSES }, () =>
+    fork(script, [JSON.stringify(config)], {
+      execArgv: ["--conditions=@keyway/source", "--disable-warning=ExperimentalWarning"],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    }),
   )
-  const after = sandbox.counters().totals
-  const reports = outputs.map((o) => JSON.parse(o.stdout.trim().split("\n").at(-1)!) as Report)
-  const ok = reports.reduce((n, r) => n + r.okInWindow, 0)
-  return {
-    rate: ok / (WINDOW_MS / 1000),
-    rateLimited: after.rateLimited - before.rateLimited,
-    statuses: reports.map((r) => r.statuses),
+  const next = (worker: ChildProcess) =>
+    new Promise<unknown>((resolve, reject) => {
+      worker.once("message", resolve)
+      worker.once("exit", (code) => reject(new Error(`worker exited with ${code}`)))
+    })
+  try {
+    // Every process has loaded and holds its token before the window opens.
+    await Promise.all(workers.map(next))
+    const startAt = Date.now() + 300
+    const before = sandbox.counters().totals
+    const answers = workers.map(next)
+    for (const worker of workers) worker.send({ startAt, endAt: startAt + WINDOW_MS })
+    const reports = (await Promise.all(answers)) as Array<Report>
+    const after = sandbox.counters().totals
+    const ok = reports.reduce((n, r) => n + r.okInWindow, 0)
+    return {
+      rate: ok / (WINDOW_MS / 1000),
+      rateLimited: after.rateLimited - before.rateLimited,
+      statuses: reports.map((r) => r.statuses),
+    }
+  } finally {
+    for (const worker of workers) worker.kill()
   }
 }
 

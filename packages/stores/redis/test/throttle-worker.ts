@@ -1,6 +1,7 @@
 // One process of the shared-budget test: a generated CCW client on a RedisStore (tokens and call
 // budget in Redis), `concurrency` loops of searchCandidates from `startAt` to `endAt` (wall ms).
-// Prints one JSON line: statuses counted, and the calls answered 2xx within the window.
+// It says `ready` once its token is fetched, gets the window from the parent (IPC), and answers
+// with the statuses counted and the calls answered 2xx within the window.
 
 import { createClient } from "@keyway/provider-ccw"
 import { Redacted } from "effect"
@@ -15,6 +16,8 @@ interface Config {
   readonly prefix: string
   readonly throttle: false | { readonly rate: number; readonly burst: number }
   readonly concurrency: number
+}
+interface Window {
   readonly startAt: number
   readonly endAt: number
 }
@@ -34,20 +37,25 @@ const statuses: Record<string, number> = {}
 let okInWindow = 0
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)))
-const loop = async () => {
-  while (Date.now() < config.endAt) {
+const loop = async (window: Window) => {
+  while (Date.now() < window.endAt) {
     const result = await client.op.searchCandidates({ body }).then(
       ({ response }) => String(response.status),
       (error: { _tag?: string }) => error._tag ?? "error",
     )
     statuses[result] = (statuses[result] ?? 0) + 1
-    if (result === "200" && Date.now() <= config.endAt) okInWindow++
+    if (result === "200" && Date.now() <= window.endAt) okInWindow++
   }
 }
 
 // The token is fetched before the window opens (token requests are not API calls).
 await client.op.searchCandidates({ body, keyway: { retry: { maxAttempts: 3 } } }).catch(() => undefined)
-await sleep(config.startAt - Date.now())
-await Promise.all(Array.from({ length: config.concurrency }, loop))
-process.stdout.write(`${JSON.stringify({ statuses, okInWindow })}\n`)
+const window = await new Promise<Window>((resolve) => {
+  process.once("message", (message) => resolve(message as Window))
+  process.send!("ready")
+})
+await sleep(window.startAt - Date.now())
+await Promise.all(Array.from({ length: config.concurrency }, () => loop(window)))
+await new Promise((resolve) => process.send!({ statuses, okInWindow }, resolve))
 await client.close()
+process.disconnect()

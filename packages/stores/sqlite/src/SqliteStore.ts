@@ -14,7 +14,8 @@
  *   and their refresh re-reads the store under it.
  * - **Call budgets** (`budgets`, for core's `Throttle`): a row per budget in `keyway_budgets`
  *   with its GCRA theoretical arrival time, read and written in one `BEGIN IMMEDIATE`
- *   transaction, so the processes of one host share a budget.
+ *   transaction, so the processes of one host share a budget; its concurrency is a row per
+ *   expiring lease in `keyway_budget_leases`.
  * - WAL journal, `synchronous=FULL` (a rotated refresh token survives a power cut once written),
  *   `busy_timeout` for writers that meet each other. The file is created `0600`.
  *
@@ -134,6 +135,12 @@ CREATE TABLE IF NOT EXISTS keyway_tokens (
 CREATE TABLE IF NOT EXISTS keyway_budgets (
   key TEXT PRIMARY KEY,
   tat REAL NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS keyway_budget_leases (
+  key TEXT NOT NULL,
+  id TEXT NOT NULL,
+  expires_at REAL NOT NULL,
+  PRIMARY KEY (key, id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS keyway_locks (
   key TEXT PRIMARY KEY,
@@ -427,6 +434,28 @@ export const make = (
         run("throttle.hold", () =>
           transaction(() => void setTat(key, Throttle.held(tatOf(key), until, request))),
         ),
+      lease: (key, request) =>
+        run("throttle.lease", () =>
+          transaction(() => {
+            sql("DELETE FROM keyway_budget_leases WHERE key = ? AND expires_at <= ?").run(key, request.now)
+            const row = sql(
+              "SELECT COUNT(*) AS n, MIN(expires_at) AS first FROM keyway_budget_leases WHERE key = ?",
+            ).get(key)
+            if (Number(row?.n ?? 0) < request.limit) {
+              sql("INSERT INTO keyway_budget_leases (key, id, expires_at) VALUES (?, ?, ?)").run(
+                key,
+                request.id,
+                request.now + request.leaseMs,
+              )
+              return { acquired: true, retryInMs: 0 }
+            }
+            return { acquired: false, retryInMs: Math.max(0, Number(row?.first) - request.now) }
+          }),
+        ),
+      release: (key, id) =>
+        run("throttle.release", () => {
+          sql("DELETE FROM keyway_budget_leases WHERE key = ? AND id = ?").run(key, id)
+        }),
     }
 
     return {

@@ -37,4 +37,23 @@ describe("SqliteStore: call budgets", () => {
         }),
       ),
     ))
+
+  it("leases the budget's concurrency between stores on one file: a limit, release, expiry", () =>
+    Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const path = Path.join(dir, "leases.db")
+          const one = (yield* SqliteStore.make({ path })).budgets!
+          const two = (yield* SqliteStore.make({ path })).budgets!
+          const lease = (store: typeof one, id: string, now: number) =>
+            store.lease!("ccw/inflight", { id, limit: 1, leaseMs: 5_000, now })
+          expect(yield* lease(one, "a", 1_000)).toEqual({ acquired: true, retryInMs: 0 })
+          expect(yield* lease(two, "b", 2_000)).toEqual({ acquired: false, retryInMs: 4_000 })
+          yield* one.release!("ccw/inflight", "a")
+          expect((yield* lease(two, "b", 2_000)).acquired).toBe(true)
+          expect((yield* lease(one, "c", 6_999)).acquired).toBe(false)
+          expect((yield* lease(one, "c", 7_000)).acquired).toBe(true)
+        }),
+      ),
+    ))
 })
