@@ -160,6 +160,30 @@ describe("Throttle in the call pipeline", () => {
     }),
   )
 
+  it.effect("its RateLimited names the call without the secrets of its URL", () =>
+    Effect.gen(function* () {
+      const t = recording(() => response(200))
+      const rt: Call.Runtime = {
+        ...runtime(
+          t.transport,
+          Throttle.make({ provider: "test", budget: { rate: 0.1 }, store: Throttle.makeMemoryStore() }),
+          {
+            deadlineMs: 1_000,
+          },
+        ),
+        auth: Auth.make({ name: "key", authenticate: Effect.succeed, secretQueryParams: ["api_key"] }),
+      }
+      const request = Http.makeRequest("GET", "http://127.0.0.1:1/items?api_key=SECRET-KEY-1&page=2")
+      yield* Call.execute(rt, request, {})
+      const error = yield* Effect.flip(Call.execute(rt, request, { correlationId: "c-9" }))
+      assert.strictEqual(error._tag, "RateLimited")
+      const text = `${error.message} ${JSON.stringify(error)}`
+      assert.isFalse(text.includes("SECRET-KEY-1"))
+      assert.include(text, "c-9")
+      assert.include(text, "page=2")
+    }),
+  )
+
   it.effect("an exhausted X-RateLimit budget holds every caller until its reset", () =>
     Effect.gen(function* () {
       const t = recording((n) =>

@@ -2,6 +2,7 @@
 // in-memory exporters: the span tree, the attributes, the metrics, and no secret anywhere.
 import { Otel } from "@keyway/otel"
 import { type CcwSandbox, startCcwSandbox } from "@keyway/sandbox"
+import * as Api from "@opentelemetry/api"
 import {
   AggregationTemporality,
   InMemoryMetricExporter,
@@ -142,5 +143,32 @@ describe("Otel.layer with the SDK's in-memory exporters", () => {
     const status = await callOnce(sandbox, Otel.layer({ tracerProvider, traces: false, metrics: false }))
     expect(status).toBe(200)
     expect(spans.getFinishedSpans()).toEqual([])
+  })
+})
+
+describe("Otel.layer() (the one-liner)", () => {
+  it("uses the global providers that the app's SDK registered", async () => {
+    const spans = new InMemorySpanExporter()
+    const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] })
+    const metrics = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE)
+    const reader = new PeriodicExportingMetricReader({ exporter: metrics, exportIntervalMillis: 3_600_000 })
+    const meterProvider = new MeterProvider({ readers: [reader] })
+    Api.trace.setGlobalTracerProvider(tracerProvider)
+    Api.metrics.setGlobalMeterProvider(meterProvider)
+    try {
+      expect(await callOnce(sandbox, Otel.layer())).toBe(200)
+      await tracerProvider.forceFlush()
+      await meterProvider.forceFlush()
+      expect(spans.getFinishedSpans().map((s) => s.name)).toContain("keyway.call")
+      const names = metrics
+        .getMetrics()
+        .flatMap((m) => m.scopeMetrics.flatMap((s) => s.metrics.map((metric) => metric.descriptor.name)))
+      expect(names).toContain("keyway.client.calls")
+    } finally {
+      Api.trace.disable()
+      Api.metrics.disable()
+      await tracerProvider.shutdown()
+      await meterProvider.shutdown()
+    }
   })
 })
