@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Random } from "effect"
+import { Context, Effect, Fiber, Layer, Random } from "effect"
 import { TestClock } from "effect/testing"
 import { afterAll, beforeAll } from "vitest"
 import {
@@ -248,6 +248,25 @@ describe("throttle settings of a client", () => {
     assert.deepStrictEqual(await twice({}), [["immediate", "rejected"], "RateLimited"])
     assert.deepStrictEqual(await twice({ throttle: { burst: 2 } }), [["immediate", "immediate"], "sent"])
     assert.deepStrictEqual(await twice({ throttle: false }), [[], "sent"])
+  })
+
+  it("the Effect API client (a provider's layer) is throttled by the same budget", async () => {
+    const petstore = Client.defineProvider<paths>()({
+      provider: "petstore",
+      throttle: { rate: 1, burst: 1 },
+      resolveSettings: (options: Client.ProviderOptions) => ({ baseUrl: options.baseUrl ?? server.url }),
+      authLayer: () => bearer,
+    })
+    class Pets extends Context.Service<Pets, Client.EffectClient<paths>>()("Pets") {}
+    const program = Effect.gen(function* () {
+      const pets = yield* Pets
+      yield* pets.GET("/pets")
+      return yield* Effect.flip(pets.GET("/pets"))
+    })
+    const error = await Effect.runPromise(
+      program.pipe(Effect.provide(petstore.layer(Pets, { retry: { deadlineMs: 300 } }, () => ({})))),
+    )
+    assert.strictEqual(error._tag, "RateLimited")
   })
 
   it.effect("per connection: each connection has its own budget in the store; per provider: one", () =>
