@@ -46,10 +46,9 @@
  * @since 0.1.0
  */
 import { createHash } from "node:crypto"
-import { Errors, KeyedMutex, type Throttle, TokenStore } from "@keyway/core"
+import { Errors, KeyedMutex, Keyring, type Throttle, TokenStore } from "@keyway/core"
 import { Clock, Duration, Effect, Fiber, Layer, Schedule, type Scope } from "effect"
 import { Redis, type RedisOptions } from "ioredis"
-import * as Keyring from "./Keyring.ts"
 
 /**
  * Options of a Redis store.
