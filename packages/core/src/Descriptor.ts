@@ -296,6 +296,13 @@ export type RetrySettings = typeof RetrySettings.Type
  * The provider's call budget (see `Throttle`): applied before a call is sent, shared by every
  * process on the same token store backend, adjusted by the provider's rate-limit headers.
  *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { Descriptor } from "@keyway/core"
+ * const budget = Schema.decodeUnknownSync(Descriptor.ThrottleSettings)({ rate: 10, burst: 5, concurrency: 4 })
+ * ```
+ *
  * @since 0.1.0
  */
 export const ThrottleSettings = Schema.Struct({

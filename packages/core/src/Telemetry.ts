@@ -28,6 +28,12 @@ import { Context, type Tracer } from "effect"
 /**
  * One finished call.
  *
+ * @example
+ * ```ts
+ * import type { Telemetry } from "@keyway/core"
+ * const event: Telemetry.CallEvent = { provider: "ccw", method: "POST", route: "/API/candidates/search", status: 200, outcome: "ok", attempts: 1, durationMs: 42 }
+ * ```
+ *
  * @since 0.1.0
  */
 export interface CallEvent {
@@ -45,6 +51,12 @@ export interface CallEvent {
 /**
  * One attempt (one request sent, or failing to be).
  *
+ * @example
+ * ```ts
+ * import type { Telemetry } from "@keyway/core"
+ * const event: Telemetry.AttemptEvent = { provider: "ccw", method: "POST", route: "/API/candidates/search", status: 503, outcome: "response", durationMs: 12 }
+ * ```
+ *
  * @since 0.1.0
  */
 export interface AttemptEvent {
@@ -60,6 +72,12 @@ export interface AttemptEvent {
 /**
  * A retry decided: why (`status_429`, `status_503`, `network`, `timeout`, `unauthorized`).
  *
+ * @example
+ * ```ts
+ * import type { Telemetry } from "@keyway/core"
+ * const event: Telemetry.RetryEvent = { provider: "cultureamp", route: "/employees", reason: "status_429" }
+ * ```
+ *
  * @since 0.1.0
  */
 export interface RetryEvent {
@@ -70,6 +88,12 @@ export interface RetryEvent {
 
 /**
  * One token request (grant `client_credentials`, `refresh_token`, `authorization_code`, ...).
+ *
+ * @example
+ * ```ts
+ * import type { Telemetry } from "@keyway/core"
+ * const event: Telemetry.TokenEvent = { provider: "workable", grant: "refresh_token", outcome: "success", durationMs: 80 }
+ * ```
  *
  * @since 0.1.0
  */
@@ -84,6 +108,12 @@ export interface TokenEvent {
 /**
  * A throttle decision before a call: sent at once, after a wait, or refused (deadline).
  *
+ * @example
+ * ```ts
+ * import type { Telemetry } from "@keyway/core"
+ * const event: Telemetry.ThrottleEvent = { provider: "ccw", outcome: "waited", waitMs: 100 }
+ * ```
+ *
  * @since 0.1.0
  */
 export interface ThrottleEvent {
@@ -95,6 +125,19 @@ export interface ThrottleEvent {
 /**
  * Where the runtime reports. Implementations must not throw and should be cheap (they run on
  * the call's path).
+ *
+ * @example
+ * ```ts
+ * import type { Telemetry } from "@keyway/core"
+ * const counts = new Map<string, number>()
+ * const sink: Telemetry.Sink = {
+ *   call: (e) => counts.set(e.outcome, (counts.get(e.outcome) ?? 0) + 1),
+ *   attempt: () => {},
+ *   retry: () => {},
+ *   tokenRequest: () => {},
+ *   throttle: () => {},
+ * }
+ * ```
  *
  * @since 0.1.0
  */

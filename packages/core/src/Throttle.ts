@@ -96,6 +96,12 @@ export const layer = (budget: Budget, connection = "default"): Layer.Layer<never
 /**
  * The answer to a reservation: wait `waitMs` then send, or (not granted) the wait it would take.
  *
+ * @example
+ * ```ts
+ * import type { Throttle } from "@keyway/core"
+ * const reservation: Throttle.Reservation = { granted: true, waitMs: 200 }
+ * ```
+ *
  * @since 0.1.0
  */
 export interface Reservation {
@@ -106,6 +112,12 @@ export interface Reservation {
 /**
  * What a reservation asks of a budget store: the spacing between calls, the burst, the caller's
  * clock and how long the caller can wait.
+ *
+ * @example
+ * ```ts
+ * import type { Throttle } from "@keyway/core"
+ * const request: Throttle.ReserveRequest = { intervalMs: 100, burst: 5, now: Date.now(), maxWaitMs: 30_000 }
+ * ```
  *
  * @since 0.1.0
  */
@@ -153,6 +165,12 @@ export interface BudgetStore {
 /**
  * A lease request: `id` names the lease, `now` is the caller's clock.
  *
+ * @example
+ * ```ts
+ * import type { Throttle } from "@keyway/core"
+ * const request: Throttle.LeaseRequest = { id: crypto.randomUUID(), limit: 4, leaseMs: 31_000, now: Date.now() }
+ * ```
+ *
  * @since 0.1.0
  */
 export interface LeaseRequest {
@@ -164,6 +182,12 @@ export interface LeaseRequest {
 
 /**
  * The answer to a lease request: taken, or the ms until the earliest lease expires.
+ *
+ * @example
+ * ```ts
+ * import type { Throttle } from "@keyway/core"
+ * const lease: Throttle.Lease = { acquired: false, retryInMs: 120 }
+ * ```
  *
  * @since 0.1.0
  */
@@ -260,6 +284,12 @@ export const makeMemoryStore = (): BudgetStore => {
 /**
  * What a provider's rate-limit headers say. Times are milliseconds from `now`.
  *
+ * @example
+ * ```ts
+ * import type { Throttle } from "@keyway/core"
+ * const info: Throttle.RateLimitInfo = { limit: 50, remaining: 0, resetMs: 4_000 }
+ * ```
+ *
  * @since 0.1.0
  */
 export interface RateLimitInfo {
@@ -345,6 +375,13 @@ export const parseHeaders = (
 /**
  * A client's throttle: its budget, key and store, with what the headers taught it.
  *
+ * @example
+ * ```ts
+ * import { Throttle } from "@keyway/core"
+ * const throttle: Throttle.Throttle = Throttle.make({ provider: "ccw", budget: { rate: 10, burst: 5 } })
+ * throttle.key // "ccw"
+ * ```
+ *
  * @since 0.1.0
  */
 export interface Throttle {
@@ -402,6 +439,12 @@ export const make = (options: {
 
 /**
  * What {@link guard} needs of the call: for `RateLimited` and the deadline.
+ *
+ * @example
+ * ```ts
+ * import type { Throttle } from "@keyway/core"
+ * const call: Throttle.CallContext = { method: "GET", url: () => "https://api.example/items", correlationId: "c-1", deadline: Date.now() + 120_000 }
+ * ```
  *
  * @since 0.1.0
  */
