@@ -300,7 +300,7 @@ export type RetrySettings = typeof RetrySettings.Type
  * ```ts
  * import { Schema } from "effect"
  * import { Descriptor } from "@keyway/core"
- * const budget = Schema.decodeUnknownSync(Descriptor.ThrottleSettings)({ rate: 10, burst: 5, concurrency: 4 })
+ * const budget = Schema.decodeSync(Descriptor.ThrottleSettings)({ rate: 10, burst: 5, concurrency: 4 })
  * ```
  *
  * @since 0.1.0
