@@ -518,7 +518,12 @@ export const guard = <A extends { readonly response: Http.HttpResponse }, E, R>(
                 )
               }
               if (reservation.waitMs <= 0) return sent
-              return Effect.andThen(Effect.sleep(Math.ceil(reservation.waitMs)), sent)
+              const waitMs = Math.ceil(reservation.waitMs)
+              // On the attempt's span, when traced: how long the budget held it back.
+              return Effect.annotateCurrentSpan("keyway.throttle.wait_ms", waitMs).pipe(
+                Effect.andThen(Effect.sleep(waitMs)),
+                Effect.andThen(sent),
+              )
             }),
         ),
       )

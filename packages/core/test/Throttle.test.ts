@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber } from "effect"
+import { Effect, Fiber, Tracer } from "effect"
 import { TestClock } from "effect/testing"
 import { Auth, Call, Errors, Http, Retry, Telemetry, Throttle } from "../src/index.ts"
 import type { TransportShape } from "../src/Transport.ts"
@@ -306,6 +306,33 @@ describe("Throttle in the call pipeline", () => {
       assert.strictEqual(error._tag, "RateLimited")
       yield* Fiber.join(slow)
       assert.strictEqual(t.sentAt.length, 1)
+    }),
+  )
+
+  it.effect("a traced attempt says how long the budget held it back", () =>
+    Effect.gen(function* () {
+      const spans: Array<Tracer.NativeSpan> = []
+      const tracer = Tracer.make({
+        span(options) {
+          const span = new Tracer.NativeSpan(options)
+          spans.push(span)
+          return span
+        },
+      })
+      const t = recording(() => response(200))
+      const rt = runtime(
+        t.transport,
+        Throttle.make({ provider: "test", budget: { rate: 5 }, store: Throttle.makeMemoryStore() }),
+      )
+      const fiber = yield* Effect.forkChild(
+        Effect.all([get(rt), get(rt)], { concurrency: "unbounded" }).pipe(Effect.withTracer(tracer)),
+      )
+      yield* TestClock.adjust("1 second")
+      yield* Fiber.join(fiber)
+      const waits = spans
+        .filter((s) => s.name === "keyway.attempt")
+        .map((s) => s.attributes.get("keyway.throttle.wait_ms"))
+      assert.deepStrictEqual(waits.sort(), [200, undefined])
     }),
   )
 

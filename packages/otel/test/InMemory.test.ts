@@ -55,6 +55,8 @@ describe("Otel.layer with the SDK's in-memory exporters", () => {
     }
     expect(attempts[0]!.attributes).toMatchObject({ "keyway.attempt": 1, "http.status_code": 503 })
     expect(attempts[0]!.attributes["keyway.retry_reason"]).toBeUndefined()
+    // CCW's budget (10/s, bursts of 5) let both attempts go at once: no throttle wait on them
+    expect(attempts.map((a) => a.attributes["keyway.throttle.wait_ms"])).toEqual([undefined, undefined])
     expect(attempts[1]!.attributes).toMatchObject({
       "keyway.attempt": 2,
       "http.status_code": 200,
