@@ -396,6 +396,8 @@ export interface Throttle {
   readonly permits: Semaphore.Semaphore | undefined
   /** Attempts of this throttle sent and not yet answered, in this process. */
   inFlight: number
+  /** Lease ids: unique per throttle (a random prefix), then a counter. */
+  readonly leaseIds: { readonly prefix: string; next: number }
 }
 
 /**
@@ -434,6 +436,7 @@ export const make = (options: {
         ? undefined
         : Semaphore.makeUnsafe(Math.floor(budget.concurrency)),
     inFlight: 0,
+    leaseIds: { prefix: crypto.randomUUID(), next: 0 },
   }
 }
 
@@ -544,7 +547,7 @@ const withLease = <A, E, R>(
 ): Effect.Effect<A, E | RateLimited, R> =>
   Effect.clockWith((clock) => {
     const store = throttle.store
-    const id = crypto.randomUUID()
+    const id = `${throttle.leaseIds.prefix}:${throttle.leaseIds.next++}`
     const key = `${throttle.key}/inflight`
     const limit = throttle.permits === undefined ? 1 : Math.floor(throttle.budget.concurrency ?? 1)
     const take = (pause: number): Effect.Effect<boolean, RateLimited> => {
@@ -605,18 +608,19 @@ const withLease = <A, E, R>(
  *
  * @since 0.1.0
  */
-export const observe = (throttle: Throttle, response: Http.HttpResponse): Effect.Effect<void> =>
-  Effect.clockWith((clock) => {
-    const headers = response.headers
-    const limited = response.status === 429 || response.status === 503
-    const hasInfo =
-      headers["retry-after"] !== undefined ||
-      headers["x-ratelimit-remaining"] !== undefined ||
-      headers["x-rate-limit-remaining"] !== undefined ||
-      headers.ratelimit !== undefined ||
-      headers["ratelimit-remaining"] !== undefined ||
-      headers["ratelimit-policy"] !== undefined
-    if (!hasInfo) return Effect.void
+export const observe = (throttle: Throttle, response: Http.HttpResponse): Effect.Effect<void> => {
+  const headers = response.headers
+  const limited = response.status === 429 || response.status === 503
+  // Most responses say nothing about the budget: no clock read, no parsing for them.
+  const hasInfo =
+    headers["retry-after"] !== undefined ||
+    headers["x-ratelimit-remaining"] !== undefined ||
+    headers["x-rate-limit-remaining"] !== undefined ||
+    headers.ratelimit !== undefined ||
+    headers["ratelimit-remaining"] !== undefined ||
+    headers["ratelimit-policy"] !== undefined
+  if (!hasInfo) return Effect.void
+  return Effect.clockWith((clock) => {
     const now = clock.currentTimeMillisUnsafe()
     const info = parseHeaders(headers, now)
     if (info?.limit !== undefined && info.limit > 0 && info.windowMs !== undefined) {
@@ -639,3 +643,4 @@ export const observe = (throttle: Throttle, response: Http.HttpResponse): Effect
       .hold(throttle.key, now + holdMs, { intervalMs: throttle.intervalMs, burst: throttle.burst, now })
       .pipe(Effect.catch((error) => Effect.logWarning(`throttle store unavailable: ${error.message}`)))
   })
+}
