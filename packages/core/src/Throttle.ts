@@ -19,10 +19,11 @@
  *   `RateLimit-Policy`/`RateLimit` (and its older `RateLimit-Limit/Remaining/Reset`). An empty
  *   budget (`remaining: 0`) or a `Retry-After` holds the shared budget until the reset, and a
  *   declared policy slower than the configured rate slows this process's reservations to it.
- * - **Why not `rate-limiter-flexible`**: its limiters consume points in windows and answer "retry
- *   in N ms", so callers poll and bunch at window edges; its Redis limiter reads its own clock
- *   (no TestClock) and it has no `node:sqlite` backend. One GCRA script per store (the Redis
- *   store's Lua conventions) reserves exact slots in one round trip instead.
+ * - **Why not `rate-limiter-flexible`**: its limiters consume points in fixed windows and answer
+ *   "retry in N ms", so waiting callers poll and bunch at window edges; it keeps time its own way
+ *   (`Date.now`, Redis TTLs: no TestClock) and its SQLite limiter drives `sqlite3` or
+ *   `better-sqlite3`, not `node:sqlite`. One GCRA script per store (the Redis store's Lua
+ *   conventions) reserves exact slots in one round trip instead.
  * - **Concurrency**: at most `concurrency` calls of the budget in flight (or waiting for their
  *   slot) in this process, and across processes when the store leases (Redis, SQLite: leases that
  *   expire, so a crashed holder frees its share). A response's `remaining` counts the calls still in flight beside it,
