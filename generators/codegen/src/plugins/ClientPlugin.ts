@@ -216,7 +216,7 @@ const strategyLayer = (model: ProviderModel, plan: ClientPlan, s: StrategyPlan):
   for (const k of ["tokenUrl", "authorizeUrl", "revokeUrl"] as const) {
     if (typeof (s.strategy as Record<string, unknown>)[k] === "string")
       urls.push(
-        `${k}: options.${k} ?? Descriptor.resolveUrl(${base}.${k}, settings.variables, settings.baseUrl)`,
+        `${k}: options.${k} ?? Descriptor.resolveUrl(${base}.${k}, settings.variables, settings.baseUrl${model.descriptor.variables ? ", descriptor.variables" : ""})`,
       )
   }
   const withVariables = s.strategy.type === "oauth2-client-credentials"
@@ -319,7 +319,10 @@ const runtimeHelpers = (model: ProviderModel, plan: ClientPlan): string => {
     out.push(`  }`)
   }
   out.push(`  const variables = { ...variableDefaults, ...environment, ...given, ...options.variables }`)
-  out.push(`  const baseUrl = options.baseUrl ?? Descriptor.resolveUrl(descriptor.baseUrl, variables)`)
+  // Each variable is checked against its definition (a hostname by default, or its pattern or enum).
+  out.push(
+    `  const baseUrl = options.baseUrl ?? Descriptor.resolveUrl(descriptor.baseUrl, variables${model.descriptor.variables ? ", undefined, descriptor.variables" : ""})`,
+  )
   out.push(`  return { variables, baseUrl }`)
   out.push(`}`)
   out.push("")
@@ -405,6 +408,8 @@ const definition = (model: ProviderModel, error: string): string => {
     ...(correlation ? [`correlation: ${Emit.json(correlation)}`] : []),
     ...(Object.keys(headers).length ? [`headers: ${Emit.json(headers)}`] : []),
     ...(required.length ? [`requiredHeaders: ${Emit.json(required)}`] : []),
+    ...(model.descriptor.origins?.length ? [`origins: descriptor.origins`] : []),
+    ...(model.descriptor.limits ? [`limits: descriptor.limits`] : []),
     `resolveSettings`,
     `authLayer`,
   ]
