@@ -35,6 +35,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import { ConfigError } from "./Errors.ts"
 
 // Finite (not Number) so that the JSON Schema keeps the description and the minimum.
 const Seconds = Schema.Finite.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0))).annotate({
@@ -183,9 +184,7 @@ export const AuthorizationCodeStrategy = Schema.Struct({
   rotation: Schema.optionalKey(
     Schema.Boolean.annotate({ description: "The provider rotates refresh tokens" }),
   ),
-  expiredTokenStatus: Schema.optionalKey(
-    Schema.Number.annotate({ description: "Status of an expired-token answer; default 401" }),
-  ),
+  expiredTokenStatus: Schema.optionalKey(count("HTTP status of an expired-token answer; default 401", 100)),
   ...TokenEndpointSettings,
   ...ScopeSettings,
 }).annotate({ identifier: "AuthorizationCodeStrategy" })
@@ -333,18 +332,114 @@ export const Pagination = Schema.Struct({
       description: "page: dotted path to the number of pages; paging stops at the last one",
     }),
   ),
+  crossOrigin: Schema.optionalKey(
+    Schema.Literals(["refuse", "follow-without-credentials"]).annotate({
+      description:
+        "A next link (next-url, link) to another origin: refused with OriginRefused (default), or followed without credentials. An https→http link is always refused",
+    }),
+  ),
 }).annotate({ identifier: "Pagination" })
 export type Pagination = typeof Pagination.Type
 
 /**
- * A variable of the base URL or of an auth URL.
+ * A variable of the base URL or of an auth URL. Its value must be a hostname or DNS label
+ * ({@link defaultVariablePattern}) unless the variable gives a `pattern` or an `enum`.
+ *
+ * @example
+ * ```yaml
+ * variables:
+ *   subdomain: { description: "Account subdomain", default: www }
+ *   server: { description: "Host and port", pattern: "[a-z0-9.-]+(:[0-9]{1,5})?" }
+ *   region: { enum: [eu, us] }
+ * ```
  *
  * @since 0.1.0
  */
 export const Variable = Schema.Struct({
   description: Schema.optionalKey(Schema.String),
   default: Schema.optionalKey(Schema.String),
+  pattern: Schema.optionalKey(
+    Schema.String.annotate({
+      description:
+        "A regular expression the whole value must match; default a hostname or DNS label (letters, digits, `-`, `_`, dots; no `/ ? # @ :`)",
+    }),
+  ),
+  enum: Schema.optionalKey(
+    Schema.Array(Schema.String).annotate({
+      description: "The only values allowed (the spec's server variable enum)",
+    }),
+  ),
 }).annotate({ identifier: "Variable" })
+/**
+ * A variable's definition, as decoded.
+ *
+ * @example
+ * ```ts
+ * import type { Descriptor } from "@keyway/core"
+ * const region: Descriptor.Variable = { enum: ["eu", "us"] }
+ * ```
+ *
+ * @since 0.1.0
+ */
+export type Variable = typeof Variable.Type
+
+/**
+ * What a URL variable may hold by default: a hostname or a DNS label (`acme`, `api.eu.example`),
+ * so that a value can never change the scheme, port, path, query or userinfo of the URL.
+ *
+ * @example
+ * ```ts
+ * import { Descriptor } from "@keyway/core"
+ * Descriptor.defaultVariablePattern.test("acme") // true
+ * Descriptor.defaultVariablePattern.test("127.0.0.1:9/x#") // false
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const defaultVariablePattern =
+  /^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62}))*$/
+
+/**
+ * The `ConfigError` for a URL variable's value, or `undefined` when it is allowed: one of the
+ * variable's `enum` when it has one, else matching its `pattern` (whole value), else
+ * {@link defaultVariablePattern}.
+ *
+ * @example
+ * ```ts
+ * import { Descriptor } from "@keyway/core"
+ * Descriptor.checkVariable("subdomain", "acme") // undefined
+ * Descriptor.checkVariable("subdomain", "evil.example:9/x#")?.path // "variables.subdomain"
+ * Descriptor.checkVariable("region", "eu", { enum: ["eu", "us"] }) // undefined
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const checkVariable = (
+  name: string,
+  value: string,
+  definition?: Variable | undefined,
+): ConfigError | undefined => {
+  const fail = (why: string) =>
+    new ConfigError({
+      path: `variables.${name}`,
+      message: `the URL variable {${name}} ${why}: ${JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value)}`,
+    })
+  if (definition?.enum !== undefined) {
+    return definition.enum.includes(value) ? undefined : fail(`must be one of ${definition.enum.join(", ")}`)
+  }
+  if (definition?.pattern !== undefined) {
+    let pattern: RegExp
+    try {
+      pattern = new RegExp(`^(?:${definition.pattern})$`, "u")
+    } catch {
+      return new ConfigError({ path: `variables.${name}.pattern`, message: "not a valid regular expression" })
+    }
+    return pattern.test(value) ? undefined : fail(`does not match its pattern ${definition.pattern}`)
+  }
+  return defaultVariablePattern.test(value)
+    ? undefined
+    : fail("must be a hostname or DNS label (no / ? # @ : or spaces)")
+}
 
 /**
  * The whole descriptor.
@@ -369,7 +464,7 @@ export const ProviderDescriptor = Schema.Struct({
   correlation: Schema.optionalKey(
     Schema.Struct({
       header: Schema.String,
-      maxLength: Schema.optionalKey(Schema.Number),
+      maxLength: Schema.optionalKey(count("Longest correlation id the provider accepts, in characters", 1)),
     }),
   ),
   headers: Schema.optionalKey(
@@ -388,13 +483,32 @@ export const ProviderDescriptor = Schema.Struct({
     }),
   ),
   pagination: Schema.optionalKey(Schema.Array(Pagination)),
+  origins: Schema.optionalKey(
+    Schema.Array(Schema.String).annotate({
+      description:
+        "Origins besides the base URL's that credentials may be sent to (e.g. https://files.example); any other origin is refused",
+    }),
+  ),
+  limits: Schema.optionalKey(
+    Schema.Struct({
+      maxResponseBytes: Schema.optionalKey(
+        count("Largest API response body, in bytes; default 33554432 (32 MiB)", 1),
+      ),
+      tokenMaxResponseBytes: Schema.optionalKey(
+        count("Largest token endpoint response, in bytes; default 262144 (256 KiB)", 1),
+      ),
+      tokenTimeoutMs: Schema.optionalKey(milliseconds("Timeout of one token request; default 10000")),
+    }),
+  ),
 }).annotate({ identifier: "ProviderDescriptor" })
 export type ProviderDescriptor = typeof ProviderDescriptor.Type
 
 /**
  * Fills `{name}` placeholders of a URL template from `variables`, and resolves a relative result
  * against `base` (Culture Amp's spec gives its token URL as `/oauth2/token`). A placeholder with
- * no value is an error naming it, not a URL with braces in it.
+ * no value, or with a value its definition does not allow ({@link checkVariable}: by default a
+ * hostname or DNS label, so a value cannot move the URL to another host), is thrown as a
+ * `ConfigError` naming it: never a URL with braces in it, never a URL on another server.
  *
  * @example
  * ```ts
@@ -409,10 +523,18 @@ export const resolveUrl = (
   template: string,
   variables: Readonly<Record<string, string>>,
   base?: string,
+  definitions?: Readonly<Record<string, Variable>> | undefined,
 ): string => {
   const filled = template.replace(/\{([^{}]+)\}/g, (_, name: string) => {
-    const value = variables[name]
-    if (value === undefined) throw new Error(`URL template ${template} needs a value for {${name}}`)
+    const value = Object.hasOwn(variables, name) ? variables[name] : undefined
+    if (value === undefined) {
+      throw new ConfigError({
+        path: `variables.${name}`,
+        message: `URL template ${template} needs a value for {${name}}`,
+      })
+    }
+    const invalid = checkVariable(name, value, definitions?.[name])
+    if (invalid !== undefined) throw invalid
     return value
   })
   if (/^[a-z][a-z0-9+.-]*:/i.test(filled) || base === undefined) return filled

@@ -37,8 +37,9 @@ import { type Context, Effect, Stream } from "effect"
 import type { HttpMethod } from "openapi-typescript-helpers"
 import type { CallError } from "./Call.ts"
 import { callInfo, type OperationArgs, type OperationData, type OperationInit } from "./Client.ts"
-import { HttpError, isKeywayError, redactUrl, UnexpectedResponse } from "./Errors.ts"
+import { HttpError, isKeywayError, OriginRefused, redactUrl, UnexpectedResponse } from "./Errors.ts"
 import * as LinkHeader from "./internal/linkHeader.ts"
+import * as Origin from "./Origin.ts"
 
 /**
  * How an endpoint pages (the descriptor's `pagination` entry).
@@ -62,6 +63,12 @@ export interface Spec {
   readonly total?: string | undefined
   /** `page`: dotted path to the number of pages in a page's body. */
   readonly totalPages?: string | undefined
+  /**
+   * A `next` link to another origin than the first page's: `refuse` (default) fails with
+   * `OriginRefused`; `follow-without-credentials` calls it with no credential at all. A link from
+   * https to http is always refused.
+   */
+  readonly crossOrigin?: "refuse" | "follow-without-credentials" | undefined
 }
 
 type Init = {
@@ -161,8 +168,12 @@ export async function* pages(
     offset = Number(given ?? 0)
     if (given === undefined) request = withParam(request, method, param, offset)
   }
+  // The first page's origin: the client's own. Credentials go only there (the call pipeline
+  // enforces it too); another origin is refused or called without credentials.
+  let home: string | undefined
   for (let page = 0; page < 100_000; page++) {
     const { data, error, response } = await call(path, request)
+    home ??= Origin.of(response.url)
     if (!response.ok || data === undefined) {
       const info = callInfo(response)
       throw new HttpError({
@@ -179,16 +190,34 @@ export async function* pages(
     const count = Array.isArray(items) ? items.length : 0
     if (count === 0) return
     // The next URL (next-url, link) carries every query parameter itself: call it as the base
-    // URL, keeping the route template for scopes and spans.
+    // URL, keeping the route template for scopes and spans. Its origin is checked the same way for
+    // both styles.
     const follow = (next: string) => {
-      const url = new URL(next, response.url || undefined)
+      let url: URL
+      try {
+        url = new URL(next, response.url || undefined)
+      } catch {
+        throw refusal(method, next, response, "the next link is not a URL")
+      }
+      const target = Origin.of(url)
+      if (target === undefined) throw refusal(method, url, response, "the next link is not an http(s) URL")
+      if (
+        Origin.relation(response.url, url.href) === "downgrade" ||
+        (home?.startsWith("https:") && url.protocol === "http:")
+      ) {
+        throw refusal(method, url, response, "the next link downgrades https to http")
+      }
+      const foreign = home !== undefined && target !== home
+      if (foreign && spec.crossOrigin !== "follow-without-credentials") {
+        throw refusal(method, url, response, `the next link leaves ${home} for ${target}`)
+      }
       const query = Object.fromEntries(url.searchParams)
       url.search = ""
       request = {
         ...request,
         baseUrl: url.toString(),
         params: { ...request.params, path: {}, query },
-        keyway: { ...request.keyway, route: path },
+        keyway: { ...request.keyway, route: path, anonymous: foreign },
       }
       path = ""
     }
@@ -237,6 +266,17 @@ export async function* pages(
       }
     }
   }
+}
+
+const refusal = (method: string, url: string | URL, response: Response, reason: string) => {
+  const info = callInfo(response)
+  return new OriginRefused({
+    method,
+    url: redactUrl(url),
+    correlationId: info?.correlationId ?? "",
+    origin: Origin.of(url) ?? "<none>",
+    reason,
+  })
 }
 
 /**

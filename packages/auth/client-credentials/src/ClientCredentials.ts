@@ -38,6 +38,7 @@ import {
   type Descriptor,
   Errors,
   Http,
+  Origin,
   TokenLifecycle,
   TokenRequest,
   type TokenStore,
@@ -148,6 +149,8 @@ const checkConfig = (config: Config): Effect.Effect<void, Errors.ConfigError> =>
  */
 export const make = Effect.fn("ClientCredentials.make")(function* (config: Config) {
   yield* checkConfig(config)
+  // The client secret travels to the token URL: https, or loopback http (allowInsecureHttp aside).
+  yield* Origin.requireSecure({ tokenUrl: config.tokenUrl })
   const defaultScopes = requestScopesOf(config)
   const unknown = unknownScopes(config, defaultScopes)
   if (unknown.length > 0) {
@@ -228,6 +231,8 @@ export const make = Effect.fn("ClientCredentials.make")(function* (config: Confi
       )
       return "retry" as const
     }),
+    // The new token worked: a run of refused tokens is over.
+    onAccepted: (_accepted, call) => lifecycle.accepted(scopesOf(call)),
     release: Effect.suspend(() =>
       Effect.forEach([defaultScopes, ...used.values()], (scopes) => lifecycle.clear(scopes), {
         discard: true,
