@@ -359,16 +359,41 @@ export const problemsOf = (error: KeywayCodegenError): ReadonlyArray<GenerateErr
  * @since 0.1.0
  */
 export const format = (error: unknown): string => {
-  if (isCodegenError(error)) return error.message
-  if (error instanceof Error) return error.message
-  return String(error)
+  if (isCodegenError(error) && error._tag === "Problems") return error.problems.map(format).join("\n")
+  return oneLine(error instanceof Error ? error.message : String(error))
 }
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it escapes
+const unprintable = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g
+
+/**
+ * Text on one line: line breaks, U+2028/U+2029 and other control characters written as escapes
+ * (`\n`, `\u2028`), so that a hostile value in a message cannot start a line of its own.
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "@keyway/codegen"
+ * Errors.oneLine("a\nb") // "a\\nb"
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const oneLine = (text: string): string =>
+  text.replace(unprintable, (c) =>
+    c === "\n"
+      ? "\\n"
+      : c === "\r"
+        ? "\\r"
+        : c === "\t"
+          ? "\\t"
+          : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  )
 
 const render = (e: Located, what: string): string => {
   const where =
     e.line !== undefined ? `${e.file}:${e.line}${e.column !== undefined ? `:${e.column}` : ""}` : e.file
   const pointer = e.pointer !== undefined ? ` ${e.pointer === "" ? "/" : e.pointer}` : ""
-  return `${where}${pointer}: ${what}: found ${e.found}, expected ${e.expected}`
+  return oneLine(`${where}${pointer}: ${what}: found ${e.found}, expected ${e.expected}`)
 }
 
 /**

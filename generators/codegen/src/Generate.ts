@@ -36,7 +36,15 @@ export interface GenerateOptions {
   readonly check: boolean
   readonly force?: boolean | undefined
   /** `--spec`: any OpenAPI document, no descriptor. */
-  readonly spec?: { readonly path: string; readonly name: string; readonly out: string } | undefined
+  readonly spec?:
+    | {
+        readonly path: string
+        readonly name: string
+        readonly out: string
+        /** Accept plain `http:` servers to non-loopback hosts (`--allow-insecure-http`). */
+        readonly allowInsecureHttp?: boolean | undefined
+      }
+    | undefined
   readonly reporter?: Reporter | undefined
   /** A loaded configuration to reuse (watch mode). */
   readonly config?: Config.ResolvedConfig | undefined
@@ -192,6 +200,7 @@ export const generate = async (options: GenerateOptions): Promise<Outcome> => {
         specPath: resolve(options.cwd, options.spec.path),
         outDir: out,
         packageName: Config.packageNameFor(config.packageName, options.spec.name),
+        allowInsecureHttp: options.spec.allowInsecureHttp,
       },
     ]
   } else {

@@ -126,6 +126,7 @@ const extraOf = (input: ProviderInput, config: ResolvedConfig): string =>
     descriptor: input.descriptorPath ? Hash.relativePosix(input.outDir, input.descriptorPath) : null,
     spec: input.specPath ? Hash.relativePosix(input.outDir, input.specPath) : null,
     keywayVersion: keywayVersionFor(input, config),
+    ...(input.allowInsecureHttp ? { allowInsecureHttp: true } : {}),
   })
 
 /**
@@ -236,6 +237,22 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
     descriptorSource = Load.read(input.descriptorPath)
   }
   const rawSpec = (descriptorSource?.value as { spec?: unknown } | undefined)?.spec
+  if (descriptorSource && typeof rawSpec === "string") {
+    // Checked before anything is read: the spec named by a descriptor stays in its folder.
+    const { specPath: check } = await import("./Rules.ts")
+    const finding = check(rawSpec)
+    if (finding) {
+      const pos = descriptorSource.locate(finding.path)
+      throw new DescriptorError({
+        file: descriptorSource.display,
+        line: pos?.line,
+        column: pos?.column,
+        pointer: Source.pointer(finding.path),
+        found: finding.found,
+        expected: finding.expected,
+      })
+    }
+  }
   const specPath =
     input.specPath ??
     (descriptorSource && typeof rawSpec === "string"
@@ -291,6 +308,17 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
     if (!inferred.usable && !inferred.assumed) throw new Problems({ provider: input.name, problems: notes })
     for (const note of notes) options.onWarning?.(input.name, note)
     descriptor = inferred.descriptor
+    if (input.allowInsecureHttp) descriptor = { ...descriptor, allowInsecureHttp: true }
+    const { descriptor: check } = await import("./Rules.ts")
+    const findings = check(descriptor)
+    if (findings.length > 0)
+      throw new Problems({
+        provider: input.name,
+        problems: findings.map(
+          (f) =>
+            new SpecError({ ...bundle.locate(inferredFrom(f.path)), found: f.found, expected: f.expected }),
+        ),
+      })
     if (options.writeDescriptor && !options.check) {
       const { descriptorYaml } = await import("./Infer.ts")
       descriptorText = await descriptorYaml(inferred, {
@@ -396,6 +424,15 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
     process.stderr.write(`[timing] ${input.name} write ${(performance.now() - timing.last).toFixed(0)} ms\n`)
   await runHooksSafe(plugins, "write", { provider: input.name, files, model, outDir: input.outDir })
   return { provider: input.name, status: "generated", differing: [], outDir: input.outDir, sources }
+}
+
+/** Where a value of an inferred descriptor came from in the spec (see `Infer`). */
+const inferredFrom = (path: ReadonlyArray<string | number>): ReadonlyArray<string | number> => {
+  if (path[0] === "baseUrl") return ["servers", 0, "url"]
+  if (path[0] === "variables") return ["servers", 0, "variables", ...path.slice(1)]
+  if (path[0] === "title") return ["info", "title"]
+  if (path[0] === "auth") return ["components", "securitySchemes"]
+  return []
 }
 
 const specNameOf = (config: ResolvedConfig, input: ProviderInput, path: string): string => {

@@ -914,15 +914,15 @@ export interface ProviderDefinition<Options extends ProviderOptions, Settings ex
   readonly correlation?: CorrelationOptions | undefined
   /** Headers the descriptor requires on every call (the options' `headers` add to them). */
   readonly headers?: Readonly<Record<string, string>> | undefined
+  /** The descriptor's extra origins for credentials (the options' `origins` add to them). */
+  readonly origins?: ReadonlyArray<string> | undefined
+  /** The descriptor's limits (the options' `limits` override them). */
+  readonly limits?: Partial<Limits.Limits> | undefined
   /**
    * Headers every operation of the spec requires and the options' `headers` must give (a tenant
    * id): set once on the client instead of on each call. Names compare case-insensitively.
    */
   readonly requiredHeaders?: ReadonlyArray<string> | undefined
-  /** The descriptor's extra origins for credentials (the options' `origins` add to them). */
-  readonly origins?: ReadonlyArray<string> | undefined
-  /** The descriptor's limits (the options' `limits` override them). */
-  readonly limits?: Partial<Limits.Limits> | undefined
   /** Resolves the options: environment, variables, base URL. */
   readonly resolveSettings: (options: Options) => Settings
   /** The auth plugin layer for the options' credentials. */
@@ -965,8 +965,8 @@ export interface Provider<Paths extends {}, E, Options extends ProviderOptions> 
 }
 
 /**
- * Throws a `ConfigError` (one line, naming the header) when the options' `headers` miss a header
- * the definition requires on every call: `createClient` throws it, `layer` fails with it.
+ * Fails (synchronously, with a one-line message) when the options' `headers` miss a header the
+ * definition requires on every call.
  *
  * @example
  * ```ts
@@ -987,10 +987,9 @@ export const checkRequiredHeaders = (
   )
   const missing = (definition.requiredHeaders ?? []).filter((h) => !given.has(h.toLowerCase()))
   if (missing.length > 0)
-    throw new ConfigError({
-      path: `headers.${missing[0]}`,
-      message: `${definition.provider}: options.headers must set ${missing.join(", ")}: every operation requires ${missing.length > 1 ? "them" : "it"}`,
-    })
+    throw new TypeError(
+      `${definition.provider}: options.headers must set ${missing.join(", ")}: every operation requires ${missing.length > 1 ? "them" : "it"}`,
+    )
 }
 
 /**
@@ -1040,9 +1039,10 @@ export const defineProvider =
       options: Options,
       extend: (client: EffectClient<Paths, E>) => Omit<S, keyof EffectClient<Paths, E>>,
     ): Layer.Layer<I, unknown> => {
+      // A missing required header is a programming error, thrown at once as `make` does.
+      checkRequiredHeaders(definition, options)
       let settings: Settings
       try {
-        checkRequiredHeaders(definition, options)
         settings = definition.resolveSettings(options)
       } catch (error) {
         // A bad variable is the layer's typed failure, not an exception while building it.

@@ -55,6 +55,9 @@ const milliseconds = (description: string) =>
 const count = (description: string, min = 0) =>
   Schema.Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(min))).annotate({ description })
 
+/** An HTTP status code (100 to 599). */
+const Status = Schema.Int.pipe(Schema.check(Schema.isBetween({ minimum: 100, maximum: 599 })))
+
 /**
  * A URL that may hold `{variable}` placeholders, filled from the connection's variables or
  * from the chosen environment. A relative URL is resolved against the base URL.
@@ -184,7 +187,9 @@ export const AuthorizationCodeStrategy = Schema.Struct({
   rotation: Schema.optionalKey(
     Schema.Boolean.annotate({ description: "The provider rotates refresh tokens" }),
   ),
-  expiredTokenStatus: Schema.optionalKey(count("HTTP status of an expired-token answer; default 401", 100)),
+  expiredTokenStatus: Schema.optionalKey(
+    Status.annotate({ description: "Status of an expired-token answer; default 401" }),
+  ),
   ...TokenEndpointSettings,
   ...ScopeSettings,
 }).annotate({ identifier: "AuthorizationCodeStrategy" })
@@ -282,7 +287,7 @@ export const RetrySettings = Schema.Struct({
   deadline: Schema.optionalKey(milliseconds("Budget for all attempts of a call; default 120000")),
   attemptTimeout: Schema.optionalKey(milliseconds("Timeout of one attempt; default 30000")),
   retryOn: Schema.optionalKey(
-    Schema.Array(Schema.Number).annotate({ description: "HTTP statuses that are retried" }),
+    Schema.Array(Status).annotate({ description: "HTTP statuses that are retried" }),
   ),
 }).annotate({ identifier: "RetrySettings" })
 export type RetrySettings = typeof RetrySettings.Type
@@ -335,7 +340,7 @@ export const Pagination = Schema.Struct({
   crossOrigin: Schema.optionalKey(
     Schema.Literals(["refuse", "follow-without-credentials"]).annotate({
       description:
-        "A next link (next-url, link) to another origin: refused with OriginRefused (default), or followed without credentials. An https→http link is always refused",
+        "A next link to another origin: refused with OriginRefused (default), or followed without credentials. An https→http link is always refused",
     }),
   ),
 }).annotate({ identifier: "Pagination" })
@@ -464,7 +469,7 @@ export const ProviderDescriptor = Schema.Struct({
   correlation: Schema.optionalKey(
     Schema.Struct({
       header: Schema.String,
-      maxLength: Schema.optionalKey(count("Longest correlation id the provider accepts, in characters", 1)),
+      maxLength: Schema.optionalKey(count("Longest correlation id accepted from a caller", 1)),
     }),
   ),
   headers: Schema.optionalKey(
@@ -491,13 +496,17 @@ export const ProviderDescriptor = Schema.Struct({
   ),
   limits: Schema.optionalKey(
     Schema.Struct({
-      maxResponseBytes: Schema.optionalKey(
-        count("Largest API response body, in bytes; default 33554432 (32 MiB)", 1),
-      ),
+      maxResponseBytes: Schema.optionalKey(count("Largest API response body in bytes; default 32 MiB", 1)),
       tokenMaxResponseBytes: Schema.optionalKey(
-        count("Largest token endpoint response, in bytes; default 262144 (256 KiB)", 1),
+        count("Largest token endpoint response in bytes; default 256 KiB", 1),
       ),
       tokenTimeoutMs: Schema.optionalKey(milliseconds("Timeout of one token request; default 10000")),
+    }),
+  ),
+  allowInsecureHttp: Schema.optionalKey(
+    Schema.Boolean.annotate({
+      description:
+        "The generator accepts plain http: URLs to hosts other than loopback (credentials then cross the network unencrypted); default false",
     }),
   ),
 }).annotate({ identifier: "ProviderDescriptor" })

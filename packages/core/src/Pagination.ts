@@ -57,18 +57,18 @@ export interface Spec {
   /** Query parameter or dotted body path for the page size. */
   readonly limitParam?: string | undefined
   readonly pageSize?: number | undefined
-  /** `page`: the number of the first page (default 1). */
-  readonly firstPage?: number | undefined
-  /** `offset`, `page`: dotted path to the total number of items in a page's body. */
-  readonly total?: string | undefined
-  /** `page`: dotted path to the number of pages in a page's body. */
-  readonly totalPages?: string | undefined
   /**
    * A `next` link to another origin than the first page's: `refuse` (default) fails with
    * `OriginRefused`; `follow-without-credentials` calls it with no credential at all. A link from
    * https to http is always refused.
    */
   readonly crossOrigin?: "refuse" | "follow-without-credentials" | undefined
+  /** `page`: the number of the first page (default 1). */
+  readonly firstPage?: number | undefined
+  /** `offset`, `page`: dotted path to the total number of items in a page's body. */
+  readonly total?: string | undefined
+  /** `page`: dotted path to the number of pages in a page's body. */
+  readonly totalPages?: string | undefined
 }
 
 type Init = {
@@ -190,8 +190,9 @@ export async function* pages(
     const count = Array.isArray(items) ? items.length : 0
     if (count === 0) return
     // The next URL (next-url, link) carries every query parameter itself: call it as the base
-    // URL, keeping the route template for scopes and spans. Its origin is checked the same way for
-    // both styles.
+    // URL, keeping the route template for scopes and spans. Credentials go only to the first
+    // page's origin: another origin is refused or called without any credential, and a link from
+    // https to http is always refused.
     const follow = (next: string) => {
       let url: URL
       try {

@@ -170,23 +170,14 @@ describe("Client.defineProvider", () => {
 describe("Client.checkRequiredHeaders", () => {
   const definition = { provider: "acme", requiredHeaders: ["X-Tenant-Id", "X-Region"] }
 
-  it("accepts the headers in any case; an empty value or a missing one is a ConfigError naming it", () => {
+  it("accepts the headers in any case; an empty value or a missing one throws, naming it", () => {
     assert.doesNotThrow(() =>
       Client.checkRequiredHeaders(definition, { headers: { "x-tenant-id": "t1", "X-REGION": "eu" } }),
     )
-    const failure = (f: () => void): unknown => {
-      try {
-        f()
-      } catch (e) {
-        return e
-      }
-      return undefined
-    }
-    const empty = failure(() =>
-      Client.checkRequiredHeaders(definition, { headers: { "X-Tenant-Id": "", "X-Region": "eu" } }),
-    ) as { _tag?: string; path?: string }
-    assert.strictEqual(empty?._tag, "ConfigError")
-    assert.strictEqual(empty?.path, "headers.X-Tenant-Id")
+    assert.throws(
+      () => Client.checkRequiredHeaders(definition, { headers: { "X-Tenant-Id": "", "X-Region": "eu" } }),
+      /acme: options.headers must set X-Tenant-Id: every operation requires it/,
+    )
     assert.throws(
       () => Client.checkRequiredHeaders(definition, {}),
       /acme: options.headers must set X-Tenant-Id, X-Region: every operation requires them/,

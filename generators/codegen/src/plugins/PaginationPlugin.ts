@@ -15,7 +15,8 @@
  *
  * @since 0.1.0
  */
-import { docText, literal, operationKey, propertyName } from "../Model.ts"
+import * as Emit from "../Emit.ts"
+import { operationKey } from "../Model.ts"
 import type { Plugin } from "../Plugin.ts"
 
 const runtime = (T: string) => `/** The element type of the array at a dotted path of a page. */
@@ -64,13 +65,13 @@ export const plugin: Plugin = {
         // Every field of the descriptor's entry but the operation list is the runtime's spec.
         const { operations: _operations, ...style } = p
         entries.push(
-          `  [${literal(op.name)}, ${literal(op.method.toUpperCase())}, ${literal(op.path)}, ${JSON.stringify(style)}],`,
+          `  [${Emit.string(op.name)}, ${Emit.string(op.method.toUpperCase())}, ${Emit.string(op.path)}, ${Emit.json(style)}],`,
         )
         fields.push(
-          `  /** ${docText(`Every item of ${operationKey(op)}, page after page (${p.style})`)} */\n  readonly ${propertyName(op.name)}: Pagination.Paginator<paths, ${literal(op.path)}, ${literal(op.method)}, ${literal(p.items)}>`,
+          `  /** ${Emit.docText(`Every item of ${operationKey(op)}, page after page (${p.style})`)} */\n  readonly ${Emit.propertyName(op.name)}: Pagination.Paginator<paths, ${Emit.string(op.path)}, ${Emit.string(op.method)}, ${Emit.string(p.items)}>`,
         )
         effectFields.push(
-          `  /** ${docText(`Every item of ${operationKey(op)}, page after page (${p.style}), as a stream`)} */\n  readonly ${propertyName(op.name)}: EffectPaginator<${literal(op.path)}, ${literal(op.method)}, ${literal(p.items)}>`,
+          `  /** ${Emit.docText(`Every item of ${operationKey(op)}, page after page (${p.style}), as a stream`)} */\n  readonly ${Emit.propertyName(op.name)}: EffectPaginator<${Emit.string(op.path)}, ${Emit.string(op.method)}, ${Emit.string(p.items)}>`,
         )
       }
     }
