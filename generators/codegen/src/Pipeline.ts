@@ -16,11 +16,13 @@
  *
  * @since 0.1.0
  */
+
 import { existsSync, readFileSync } from "node:fs"
 import { dirname, join, relative, resolve } from "node:path"
 import type { ProviderDescriptor } from "@keyway/core/Descriptor"
 import * as ClientHeaders from "./ClientHeaders.ts"
 import { openapiTypescriptFor, packageNameFor, type ResolvedConfig, stableStringify } from "./Config.ts"
+import type * as CustomPlugins from "./CustomPlugins.ts"
 import { DescriptorError, type GenerateError, InferenceError, Problems, SpecError } from "./Errors.ts"
 import * as Hash from "./Hash.ts"
 import { type ProviderInput, type ProviderModel, pascalCase } from "./Model.ts"
@@ -294,6 +296,12 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
     if ("problems" in result) problems.push(...result.problems)
     else descriptor = result.value
   }
+  let customPlugins: ReadonlyMap<number, CustomPlugins.Loaded> | undefined
+  if (descriptorSource && descriptor && descriptor.auth.some((s) => s.type === "custom")) {
+    const custom = await Validate.customPlugins(descriptorSource, descriptor, config.root)
+    problems.push(...custom.problems)
+    customPlugins = custom.plugins
+  }
   const specResult = bundle ? Validate.spec(bundle) : { operations: [], problems: [] }
   problems.push(...specResult.problems)
   if (descriptorSource && descriptor && specResult.problems.length === 0)
@@ -340,6 +348,7 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
     spec: bundle.root,
     specName: specNameOf(config, input, bundle.root.path),
     typeName: pascalCase(input.name),
+    customPlugins,
     clientHeaders: ClientHeaders.find(bundle.document),
     overlays: overlayFilesOf(input).map((f) => specNameOf(config, input, f)),
   }

@@ -681,6 +681,17 @@ const settingsLayer = (options: Pick<BaseOptions, "allowInsecureHttp" | "limits"
  * Builds a Promise API client. The plugin's layer is built on the first call (so constructing a
  * client never does I/O) and torn down by `close()`.
  *
+ * Throws a `ConfigError` naming the setting, before anything is sent, for a base URL or extra
+ * origin that is not `https:` (plain `http:` only to loopback, unless `allowInsecureHttp`), or a
+ * header `fetch` would refuse.
+ *
+ * @example
+ * ```ts
+ * import { Auth, Client } from "@keyway/core"
+ * import type { paths } from "./types.ts"
+ * const client = Client.make<paths>({ provider: "petstore", baseUrl: "https://pets.example/v1", auth: Auth.layerNone })
+ * ```
+ *
  * @since 0.1.0
  */
 export const make = <Paths extends {}, Media extends MediaType = MediaType>(

@@ -248,6 +248,38 @@ export const SessionLoginStrategy = Schema.Struct({
 export type SessionLoginStrategy = typeof SessionLoginStrategy.Type
 
 /**
+ * An auth plugin of your own: `plugin` names a package and the export holding its
+ * `Auth.Definition`, whose `options` schema validates `options` (the generator checks it, and the
+ * descriptor's JSON Schema describes it for editors). The generated client's options type takes
+ * the plugin's credentials type.
+ *
+ * @example
+ * ```yaml
+ * auth:
+ *   - type: custom
+ *     id: hmac
+ *     plugin: { package: "@keyway/example-auth-hmac-signing", export: "definition" }
+ *     options: { keyId: k-2026 }
+ * ```
+ *
+ * @since 0.2.0
+ */
+export const CustomStrategy = Schema.Struct({
+  type: Schema.Literal("custom"),
+  id: Schema.optionalKey(Schema.String),
+  plugin: Schema.Struct({
+    package: Schema.String.annotate({ description: "The npm package of the plugin" }),
+    export: Schema.String.annotate({ description: "The named export holding its Auth.Definition" }),
+  }),
+  options: Schema.optionalKey(
+    Schema.Record(Schema.String, Schema.Unknown).annotate({
+      description: "The plugin's own options, validated by the schema it ships",
+    }),
+  ),
+}).annotate({ identifier: "CustomStrategy" })
+export type CustomStrategy = typeof CustomStrategy.Type
+
+/**
  * One auth strategy of a provider.
  *
  * @since 0.1.0
@@ -257,6 +289,7 @@ export const AuthStrategy = Schema.Union([
   AuthorizationCodeStrategy,
   PermanentTokenStrategy,
   SessionLoginStrategy,
+  CustomStrategy,
 ]).annotate({ identifier: "AuthStrategy" })
 export type AuthStrategy = typeof AuthStrategy.Type
 
@@ -270,6 +303,7 @@ export const strategyTypes = [
   "oauth2-authorization-code",
   "permanent-token",
   "session-login",
+  "custom",
 ] as const
 
 /**
