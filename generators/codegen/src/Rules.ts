@@ -10,6 +10,9 @@
  *   a placeholder that becomes a credential option must be an identifier);
  * - header names are RFC 9110 tokens, header values hold no line break or control character, and
  *   `Host`, `Content-Length`, `Transfer-Encoding`, `Connection` are not set by a descriptor;
+ * - a variable's `pattern` compiles, and its default and every environment's value are allowed
+ *   by it (core's `Descriptor.checkVariable`, the check calls make at run time);
+ * - `origins` are http(s) origins, plain `http:` only to loopback unless `allowInsecureHttp`;
  * - the `spec` is a relative path inside the descriptor's folder ({@link specPath});
  * - login and logout paths are plain paths (`/...`, no placeholders: they are sent as written).
  *
@@ -25,7 +28,7 @@
  * @since 0.1.0
  */
 import { isAbsolute, normalize } from "node:path"
-import type { ProviderDescriptor } from "@keyway/core/Descriptor"
+import { checkVariable, type ProviderDescriptor } from "@keyway/core/Descriptor"
 import * as Emit from "./Emit.ts"
 import { show } from "./Errors.ts"
 
@@ -41,6 +44,20 @@ export interface Finding {
 }
 
 const tokenPattern = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+
+/**
+ * Whether `name` is an RFC 9110 header name (a token).
+ *
+ * @example
+ * ```ts
+ * import { Rules } from "@keyway/codegen"
+ * Rules.isHeaderName("X-Tenant-Id") // true
+ * Rules.isHeaderName("X Tenant") // false
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const isHeaderName = (name: string): boolean => tokenPattern.test(name)
 const headerValuePattern = /^[\t\x20-\x7e\x80-\xff]*$/
 const namePattern = /^[A-Za-z_][A-Za-z0-9_.-]*$/
 const urlCharacters = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%{}]*$/
@@ -217,6 +234,19 @@ const loginPath = (path: ReadonlyArray<string | number>, value: string, findings
     })
 }
 
+const variableValue = (
+  path: ReadonlyArray<string | number>,
+  name: string,
+  value: string,
+  definition: Parameters<typeof checkVariable>[2],
+  findings: Array<Finding>,
+) => {
+  const error = checkVariable(name, value, definition)
+  if (error === undefined) return
+  const why = /\} (.*): "/.exec(error.message)?.[1] ?? error.message
+  findings.push({ path, found: show(value), expected: `a value of {${name}} that ${why}` })
+}
+
 /**
  * The rule for a descriptor's `spec`: a relative path that stays inside the descriptor's folder
  * (no absolute path, no `..` out of it), checked before the file is read.
@@ -260,7 +290,7 @@ export const descriptor = (d: ProviderDescriptor): Array<Finding> => {
   const findings: Array<Finding> = []
   protoKeys(d, [], findings)
   if (findings.length > 0) return findings
-  const allowInsecureHttp = (d as { allowInsecureHttp?: boolean }).allowInsecureHttp === true
+  const allowInsecureHttp = d.allowInsecureHttp === true
   findings.push(...url(["baseUrl"], d.baseUrl, { relative: true, allowInsecureHttp }))
   for (const name of Object.keys(d.variables ?? {}))
     if (!namePattern.test(name))
@@ -269,6 +299,38 @@ export const descriptor = (d: ProviderDescriptor): Array<Finding> => {
         found: `variable ${show(name)}`,
         expected: "a name of letters, digits, _ . - starting with a letter or _",
       })
+  const badPattern = new Set<string>()
+  for (const [name, def] of Object.entries(d.variables ?? {})) {
+    const pattern = def.pattern
+    if (pattern !== undefined) {
+      try {
+        new RegExp(`^(?:${pattern})$`, "u")
+      } catch {
+        findings.push({
+          path: ["variables", name, "pattern"],
+          found: show(pattern),
+          expected: "a regular expression (JavaScript, u flag)",
+        })
+        badPattern.add(name)
+        continue
+      }
+    }
+    if (def.default !== undefined)
+      variableValue(["variables", name, "default"], name, def.default, def, findings)
+  }
+  for (const [env, values] of Object.entries(d.environments ?? {}))
+    for (const [name, value] of Object.entries(values))
+      if (!badPattern.has(name))
+        variableValue(["environments", env, name], name, value, d.variables?.[name], findings)
+  for (const [i, origin] of (d.origins ?? []).entries()) {
+    const at = ["origins", i]
+    const problems = /[{}]/.test(origin)
+      ? [{ path: at, found: show(origin), expected: "an origin without {placeholders}" }]
+      : url(at, origin, { relative: false, allowInsecureHttp })
+    if (problems.length > 0) findings.push(...problems)
+    else if (new URL(origin).origin !== origin.replace(/\/$/, ""))
+      findings.push({ path: at, found: show(origin), expected: "an origin: scheme, host and port only" })
+  }
   if (d.correlation) header(["correlation", "header"], d.correlation.header, undefined, findings)
   headers(["headers"], d.headers, findings)
   const variables = new Set(Object.keys(d.variables ?? {}))

@@ -206,10 +206,32 @@ const fields: ReadonlyArray<Field> = [
   },
   {
     name: "variableDefault",
+    refusable: true,
     mode: "descriptor",
     set: (d, _, t) => {
       d.variables.region.default = t
       return [["descriptor", ["variables", "region", "default"]]]
+    },
+  },
+  {
+    name: "variablePattern",
+    refusable: true,
+    mode: "descriptor",
+    set: (d, _, t) => {
+      d.variables.zone = { pattern: t, default: t }
+      return [
+        ["descriptor", ["variables", "zone", "pattern"]],
+        ["descriptor", ["variables", "zone", "default"]],
+      ]
+    },
+  },
+  {
+    name: "origins",
+    refusable: true,
+    mode: "descriptor",
+    set: (d, _, t) => {
+      d.origins = [`https://${t}.fuzz.test`]
+      return [["descriptor", ["origins", 0]]]
     },
   },
   {
@@ -231,6 +253,7 @@ const fields: ReadonlyArray<Field> = [
   },
   {
     name: "environmentValue",
+    refusable: true,
     mode: "descriptor",
     set: (d, _, t) => {
       d.environments.prod.region = t
@@ -504,6 +527,20 @@ const fields: ReadonlyArray<Field> = [
     },
   },
   {
+    name: "headerParameter",
+    refusable: true,
+    mode: "both",
+    set: (_, s, t) => {
+      s.paths["/things/{id}"].get.parameters.push({
+        name: t,
+        in: "header",
+        required: true,
+        schema: { type: "string" },
+      })
+      return [["spec", ["paths", "/things/{id}", "get", "parameters", 1, "name"]]]
+    },
+  },
+  {
     name: "schemaText",
     mode: "both",
     set: (_, s, t) => {
@@ -534,11 +571,20 @@ const fields: ReadonlyArray<Field> = [
     },
   },
   {
-    name: "serverVariableText",
+    name: "serverVariableDescription",
     mode: "spec",
     set: (_, s, t) => {
-      s.servers[0].variables.region = { default: t, description: t }
-      return [["spec", ["servers", 0, "variables", "region"]]]
+      s.servers[0].variables.region.description = t
+      return [["spec", ["servers", 0, "variables", "region", "description"]]]
+    },
+  },
+  {
+    name: "serverVariableDefault",
+    refusable: true,
+    mode: "spec",
+    set: (_, s, t) => {
+      s.servers[0].variables.region.default = t
+      return [["spec", ["servers", 0, "variables", "region", "default"]]]
     },
   },
   {
@@ -579,6 +625,39 @@ const fields: ReadonlyArray<Field> = [
     },
   },
 ]
+
+/**
+ * Every other string of the base descriptor, found by walking it: a field someone adds to
+ * {@link baseDescriptor} is fuzzed without a row of its own (refusable: its rules are unknown
+ * here). Strings an explicit field already covers are left out.
+ */
+const autoFields: ReadonlyArray<Field> = (() => {
+  const covered = new Set<string>()
+  for (const f of fields)
+    for (const [file, segs] of f.set(baseDescriptor(), baseSpec(), "x"))
+      if (file === "descriptor") covered.add(Source.pointer(segs))
+  const out: Array<Field> = []
+  const walk = (node: unknown, path: Array<string | number>) => {
+    if (typeof node === "string") {
+      const ptr = Source.pointer(path)
+      if (!covered.has(ptr) && !/\/(type|style|method|in|spec|name)$/.test(ptr))
+        out.push({
+          name: `auto${ptr.replace(/[^A-Za-z0-9]+/g, "_")}`,
+          refusable: true,
+          mode: "descriptor",
+          set: (d, _, t) => {
+            let target = d
+            for (const seg of path.slice(0, -1)) target = target[seg]
+            target[path[path.length - 1]!] = t
+            return [["descriptor", path]]
+          },
+        })
+    } else if (node !== null && typeof node === "object")
+      for (const [k, v] of Object.entries(node)) walk(v, [...path, Array.isArray(node) ? Number(k) : k])
+  }
+  walk(baseDescriptor(), [])
+  return out
+})()
 
 /** The hostile texts; `PWNED` becomes the field's marker. */
 const payloads: ReadonlyArray<string> = [
@@ -722,7 +801,7 @@ describe("generator fuzz: hostile text in every field that reaches output", () =
     const generated: Array<{ dir: string; mode: string; d: Json; s: Json }> = []
     for (const mode of ["descriptor", "spec"] as const) {
       await golden(mode)
-      const mine = fields.filter((f) => f.mode === mode || f.mode === "both")
+      const mine = [...fields, ...autoFields].filter((f) => f.mode === mode || f.mode === "both")
       for (const [i, payload] of payloads.entries()) {
         let active = mine
         for (let attempt = 0; ; attempt++) {
@@ -922,6 +1001,41 @@ const rejects: ReadonlyArray<Case & { readonly line: RegExp }> = [
     line: /\/spec: .*found "\/etc\/hostname", expected a path inside the descriptor's folder/,
   },
   {
+    name: "an environment value the variable does not allow",
+    change: (d) => {
+      d.environments.prod.region = "127.0.0.1:9/x#"
+    },
+    line: /provider\.yaml:\d+:\d+ \/environments\/prod\/region: .*found "127\.0\.0\.1:9\/x#", expected a value of \{region\} that must be a hostname or DNS label/,
+  },
+  {
+    name: "a variable pattern that is no regular expression",
+    change: (d) => {
+      d.variables.region.pattern = "(eu"
+    },
+    line: /\/variables\/region\/pattern: .*found "\(eu", expected a regular expression/,
+  },
+  {
+    name: "an origin with a path",
+    change: (d) => {
+      d.origins = ["https://files.fuzz.test/x"]
+    },
+    line: /\/origins\/0: .*found "https:\/\/files\.fuzz\.test\/x", expected an origin: scheme, host and port only$/,
+  },
+  {
+    name: "a plain http origin",
+    change: (d) => {
+      d.origins = ["http://files.fuzz.test"]
+    },
+    line: /\/origins\/0: .*expected an https: URL \(plain http: only to a loopback host/,
+  },
+  {
+    name: "spec: a header parameter name with a line break",
+    change: (_, s) => {
+      s.paths["/things"].get.parameters.push({ name: "X-A\nB", in: "header", schema: { type: "string" } })
+    },
+    line: /openapi\.json:\d+:\d+ \/paths\/~1things\/get\/parameters\/1\/name: .*found "X-A\\nB", expected a header name/,
+  },
+  {
     name: "header value with CRLF",
     change: (d) => {
       d.headers["X-Client"] = "a\r\nX-Evil: 1"
@@ -1082,6 +1196,33 @@ describe("generator refusals and kept values", () => {
     const lines = problemLines(r.err)
     expect(lines, r.err).toHaveLength(1)
     expect(lines[0]).toMatch(c.line)
+  })
+
+  it("refuses a __proto__ key written in YAML (as js-yaml parses it) at its line", async () => {
+    const dir = await setup("yaml-proto", "descriptor", baseDescriptor(), baseSpec())
+    const file = join(dir, "specs/fz/provider.yaml")
+    const yaml = [
+      "name: fz",
+      "title: Fuzz API",
+      "spec: openapi.json",
+      'baseUrl: "https://api.fuzz.test"',
+      "environments:",
+      "  prod:",
+      "    __proto__: polluted",
+      "auth:",
+      "  - type: permanent-token",
+      "",
+    ].join("\n")
+    writeFileSync(file, yaml)
+    const out = join(dir, "packages", "fz")
+    const before = snapshot(out)
+    const r = await generate("descriptor", dir)
+    expectRefusal(r, before, snapshot(out))
+    expect(problemLines(r.err)).toEqual([
+      expect.stringMatching(
+        /provider\.yaml:7:5 \/environments\/prod\/__proto__: wrong field in descriptor: found the key "__proto__", expected another name$/,
+      ),
+    ])
   })
 
   it("--allow-insecure-http goes with --spec only", async () => {

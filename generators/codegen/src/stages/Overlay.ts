@@ -91,7 +91,7 @@ const displayTarget = (segments: Segments): string =>
  * @example
  * ```ts
  * import { Load, Overlay } from "@keyway/codegen"
- * const overlaid = Overlay.apply(Load.bundle("specs/x/openapi.yaml"), ["specs/x/overlays/10-fix.yaml"])
+ * const overlaid = Overlay.apply(await Load.bundle("specs/x/openapi.yaml"), ["specs/x/overlays/10-fix.yaml"])
  * overlaid.locate(["paths", "/a", "get", "operationId"]).file // "specs/x/overlays/10-fix.yaml"
  * ```
  *

@@ -55,9 +55,12 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto"
 import {
   Auth,
+  type ClientAuth,
   type Descriptor,
   Errors,
+  Grant,
   Http,
+  Limits,
   Origin,
   TokenLifecycle,
   TokenRequest,
@@ -88,6 +91,11 @@ export interface Config extends Omit<Descriptor.AuthorizationCodeStrategy, "type
   readonly clientId: string
   /** Absent for a public client (PKCE only). */
   readonly clientSecret?: Redacted.Redacted<string> | undefined
+  /**
+   * How the client authenticates on token and revocation requests (`private_key_jwt`,
+   * `tls_client_auth`, ...); default from `clientAuth` and `clientSecret` (`none` without one).
+   */
+  readonly clientAuthentication?: ClientAuth.Method | undefined
   /** Whose grant this is (a user or account id); default `default`. */
   readonly connection?: string | undefined
   /**
@@ -403,13 +411,13 @@ export const consent = (config: Config): Consent => {
       const token = yield* TokenRequest.request({
         endpoint: endpointOf(config),
         client: clientOf(config),
-        kind: "authorization_code",
-        connection: config.connection,
-        params: {
+        clientAuthentication: config.clientAuthentication,
+        grant: Grant.authorizationCode({
           code: Redacted.make(code),
-          redirect_uri: input.redirectUri,
-          code_verifier: input.codeVerifier === undefined ? undefined : Redacted.make(input.codeVerifier),
-        },
+          redirectUri: input.redirectUri,
+          codeVerifier: input.codeVerifier === undefined ? undefined : Redacted.make(input.codeVerifier),
+        }),
+        connection: config.connection,
       })
       const lifecycle = yield* TokenLifecycle.make(
         lifecycleOptions(config, () =>
@@ -520,6 +528,14 @@ export const make = Effect.fn("AuthorizationCode.make")(function* (config: Confi
     return yield* new Errors.ConfigError({ path: "clientId", message: "the client id is empty" })
   }
   yield* requireSecureUrls(config)
+  // The limits of the client this plugin is built for (refreshes may run in a caller's context
+  // that does not carry them, e.g. the Effect API).
+  const limits = yield* Limits.Limits
+  const endpoint: TokenRequest.Endpoint = {
+    ...endpointOf(config),
+    timeoutMs: limits.tokenTimeoutMs,
+    maxResponseBytes: limits.tokenMaxResponseBytes,
+  }
   const connection = config.connection ?? "default"
   const grantScopes = grantScopesOf(config)
   yield* logUnknownScopes(config, grantScopes)
@@ -539,11 +555,11 @@ export const make = Effect.fn("AuthorizationCode.make")(function* (config: Confi
       return yield* reauthorize("the refresh token is past its lifetime")
     }
     const token = yield* TokenRequest.request({
-      endpoint: endpointOf(config),
+      endpoint,
       client: clientOf(config),
-      kind: "refresh_token",
+      clientAuthentication: config.clientAuthentication,
+      grant: Grant.refreshToken({ refreshToken: current.refreshToken }),
       connection,
-      params: { refresh_token: current.refreshToken },
     })
     yield* Effect.logDebug("access token refreshed").pipe(
       Effect.annotateLogs({
@@ -606,7 +622,10 @@ export const make = Effect.fn("AuthorizationCode.make")(function* (config: Confi
       tokenTypeHint: record.refreshToken !== undefined ? "refresh_token" : "access_token",
       bodyFormat: config.bodyFormat,
       clientAuth: config.clientAuth,
+      clientAuthentication: config.clientAuthentication,
       headers: config.tokenHeaders,
+      timeoutMs: limits.tokenTimeoutMs,
+      maxResponseBytes: limits.tokenMaxResponseBytes,
     })
     yield* Effect.logInfo("grant revoked").pipe(
       Effect.annotateLogs({ provider: config.provider, connection }),

@@ -110,7 +110,7 @@ export const resolveSettings = (options: CchClientOptions): CchSettings => {
     if (value !== undefined) given[name] = value
   }
   const variables = { ...variableDefaults, ...environment, ...given, ...options.variables }
-  const baseUrl = options.baseUrl ?? Descriptor.resolveUrl(descriptor.baseUrl, variables)
+  const baseUrl = options.baseUrl ?? Descriptor.resolveUrl(descriptor.baseUrl, variables, undefined, descriptor.variables)
   return { variables, baseUrl }
 }
 
@@ -128,7 +128,7 @@ export const authLayer = (options: CchClientOptions, settings: CchSettings = res
   switch (auth.type) {
     case "oauth": {
       const auth = options.auth as CchOauthAuth
-      return AuthorizationCode.layer({ ...descriptor.auth[0], provider, tokenUrl: options.tokenUrl ?? Descriptor.resolveUrl(descriptor.auth[0].tokenUrl, settings.variables, settings.baseUrl), authorizeUrl: options.authorizeUrl ?? Descriptor.resolveUrl(descriptor.auth[0].authorizeUrl, settings.variables, settings.baseUrl), revokeUrl: options.revokeUrl ?? Descriptor.resolveUrl(descriptor.auth[0].revokeUrl, settings.variables, settings.baseUrl), connection: options.connection, clientId: auth.clientId, clientSecret: auth.clientSecret === undefined ? undefined : secret(auth.clientSecret), requestScopes: auth.scopes, refreshAhead: auth.refreshAhead })
+      return AuthorizationCode.layer({ ...descriptor.auth[0], provider, tokenUrl: options.tokenUrl ?? Descriptor.resolveUrl(descriptor.auth[0].tokenUrl, settings.variables, settings.baseUrl, descriptor.variables), authorizeUrl: options.authorizeUrl ?? Descriptor.resolveUrl(descriptor.auth[0].authorizeUrl, settings.variables, settings.baseUrl, descriptor.variables), revokeUrl: options.revokeUrl ?? Descriptor.resolveUrl(descriptor.auth[0].revokeUrl, settings.variables, settings.baseUrl, descriptor.variables), connection: options.connection, clientId: auth.clientId, clientSecret: auth.clientSecret === undefined ? undefined : secret(auth.clientSecret), requestScopes: auth.scopes, refreshAhead: auth.refreshAhead })
     }
     case "api-key": {
       const auth = options.auth as CchApiKeyAuth

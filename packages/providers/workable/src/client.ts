@@ -95,7 +95,7 @@ export const resolveSettings = (options: WorkableClientOptions): WorkableSetting
     if (value !== undefined) given[name] = value
   }
   const variables = { ...variableDefaults, ...environment, ...given, ...options.variables }
-  const baseUrl = options.baseUrl ?? Descriptor.resolveUrl(descriptor.baseUrl, variables)
+  const baseUrl = options.baseUrl ?? Descriptor.resolveUrl(descriptor.baseUrl, variables, undefined, descriptor.variables)
   return { variables, baseUrl }
 }
 
@@ -113,7 +113,7 @@ export const authLayer = (options: WorkableClientOptions, settings: WorkableSett
   switch (auth.type) {
     case "oauth": {
       const auth = options.auth as WorkableOauthAuth
-      return AuthorizationCode.layer({ ...descriptor.auth[0], provider, tokenUrl: options.tokenUrl ?? Descriptor.resolveUrl(descriptor.auth[0].tokenUrl, settings.variables, settings.baseUrl), authorizeUrl: options.authorizeUrl ?? Descriptor.resolveUrl(descriptor.auth[0].authorizeUrl, settings.variables, settings.baseUrl), revokeUrl: options.revokeUrl ?? Descriptor.resolveUrl(descriptor.auth[0].revokeUrl, settings.variables, settings.baseUrl), connection: options.connection, clientId: auth.clientId, clientSecret: auth.clientSecret === undefined ? undefined : secret(auth.clientSecret), requestScopes: auth.scopes, refreshAhead: auth.refreshAhead })
+      return AuthorizationCode.layer({ ...descriptor.auth[0], provider, tokenUrl: options.tokenUrl ?? Descriptor.resolveUrl(descriptor.auth[0].tokenUrl, settings.variables, settings.baseUrl, descriptor.variables), authorizeUrl: options.authorizeUrl ?? Descriptor.resolveUrl(descriptor.auth[0].authorizeUrl, settings.variables, settings.baseUrl, descriptor.variables), revokeUrl: options.revokeUrl ?? Descriptor.resolveUrl(descriptor.auth[0].revokeUrl, settings.variables, settings.baseUrl, descriptor.variables), connection: options.connection, clientId: auth.clientId, clientSecret: auth.clientSecret === undefined ? undefined : secret(auth.clientSecret), requestScopes: auth.scopes, refreshAhead: auth.refreshAhead })
     }
     case "api-token": {
       const auth = options.auth as WorkableApiTokenAuth
@@ -762,6 +762,7 @@ export const bindEffectPaginators = (client: Pagination.PagedClient): WorkableEf
 const api = Client.defineProvider<paths, WorkableErrorEnvelope>()({
   provider,
   operations: operationTable,
+  throttle: {"concurrency":4,"per":"connection"},
   resolveSettings,
   authLayer,
 })
