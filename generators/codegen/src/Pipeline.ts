@@ -112,6 +112,14 @@ export const builtins = async (): Promise<ReadonlyArray<Plugin>> => {
 const overlayFilesOf = (input: ProviderInput): ReadonlyArray<string> =>
   input.descriptorPath ? Overlay.filesFor(dirname(input.descriptorPath)) : []
 
+// What `--watch` also watches for a provider with a descriptor: its overlays folder appearing, and
+// any file in it (`<folder>/*`), so that a new overlay file regenerates.
+const overlayWatchOf = (input: ProviderInput): ReadonlyArray<string> => {
+  if (!input.descriptorPath) return []
+  const folder = join(dirname(input.descriptorPath), Overlay.DIRECTORY)
+  return [folder, join(folder, "*")]
+}
+
 const extraOf = (input: ProviderInput, config: ResolvedConfig): string =>
   stableStringify({
     name: input.name,
@@ -197,7 +205,7 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
     const record = isUpToDate(input, config)
     if (record) {
       const sources = record.sources.map((s) => resolve(input.outDir, s))
-      options.onSources?.(input.name, sources)
+      options.onSources?.(input.name, [...sources, ...overlayWatchOf(input)])
       return { provider: input.name, status: "unchanged", differing: [], outDir: input.outDir, sources }
     }
   }
@@ -260,11 +268,9 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
     for (const f of bundle.files) if (!sources.includes(f)) sources.push(f)
     options.onSources?.(input.name, sources)
     const overlays = overlayFilesOf(input)
-    if (overlays.length > 0) {
-      for (const f of overlays) if (!sources.includes(f)) sources.push(f)
-      options.onSources?.(input.name, sources)
-      bundle = Overlay.apply(bundle, overlays, input.name)
-    }
+    for (const f of overlays) if (!sources.includes(f)) sources.push(f)
+    options.onSources?.(input.name, [...sources, ...overlayWatchOf(input)])
+    if (overlays.length > 0) bundle = Overlay.apply(bundle, overlays, input.name)
   } else if (input.specPath) {
     throw new SpecError({
       file: Source.displayPath(input.specPath),

@@ -327,6 +327,43 @@ export const RetrySettings = Schema.Struct({
 export type RetrySettings = typeof RetrySettings.Type
 
 /**
+ * The provider's call budget (see `Throttle`): applied before a call is sent, shared by every
+ * process on the same token store backend, adjusted by the provider's rate-limit headers.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { Descriptor } from "@keyway/core"
+ * const budget = Schema.decodeSync(Descriptor.ThrottleSettings)({ rate: 10, burst: 5, concurrency: 4 })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const ThrottleSettings = Schema.Struct({
+  rate: Schema.optionalKey(
+    Schema.Number.pipe(Schema.check(Schema.isGreaterThan(0))).annotate({
+      description: "Calls per second, all processes together; absent: only the provider's headers pace calls",
+    }),
+  ),
+  burst: Schema.optionalKey(
+    Schema.Number.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(1))).annotate({
+      description: "Calls that may go at once after a quiet spell (default 1)",
+    }),
+  ),
+  concurrency: Schema.optionalKey(
+    Schema.Number.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(1))).annotate({
+      description: "Calls in flight at once, per process",
+    }),
+  ),
+  per: Schema.optionalKey(
+    Schema.Literals(["provider", "connection"]).annotate({
+      description: "One budget for the provider (default) or one per connection",
+    }),
+  ),
+}).annotate({ identifier: "ThrottleSettings" })
+export type ThrottleSettings = typeof ThrottleSettings.Type
+
+/**
  * How a list endpoint pages: a `next-url` in the body (Workable's `paging.next`), a `cursor`
  * (Culture Amp), `offset`/`limit` (CCW's `meta`), a `page` number (`page`/`per_page`, ending
  * with an empty page or at a `total`), or an RFC 8288 `link` header (`Link: <...>; rel="next"`).
@@ -514,6 +551,7 @@ export const ProviderDescriptor = Schema.Struct({
   ),
   auth: Schema.Array(AuthStrategy).pipe(Schema.check(Schema.isMinLength(1))),
   retry: Schema.optionalKey(RetrySettings),
+  throttle: Schema.optionalKey(ThrottleSettings),
   errors: Schema.optionalKey(
     Schema.Struct({
       envelope: Schema.String.annotate({

@@ -42,7 +42,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Effect, Random, Redacted } from "effect"
+import { Cause, Clock, Context, Effect, Option, Random, Redacted, Tracer } from "effect"
 import * as ClientAuthentication from "./ClientAuth.ts"
 import type { BodyFormat, ClientAuth, RevokeStyle } from "./Descriptor.ts"
 import {
@@ -59,6 +59,7 @@ import * as Grant from "./Grant.ts"
 import * as Http from "./Http.ts"
 import * as Limits from "./Limits.ts"
 import * as Retry from "./Retry.ts"
+import * as Telemetry from "./Telemetry.ts"
 import { maxLifetimeSeconds, type Obtained } from "./TokenLifecycle.ts"
 import { type ClientCertificate, type SendError, Transport } from "./Transport.ts"
 
@@ -690,6 +691,11 @@ const currentCorrelationId = Effect.map(CorrelationId, (id) => id ?? crypto.rand
 /**
  * Sends a token request and parses the answer, mapping failures to typed errors.
  *
+ * When a tracer is installed the request is a root span of its own, `keyway.token_request`
+ * (provider, grant, correlation id, outcome), linked to the `keyway.call` span of the call that
+ * needed the token: one token request may serve many calls, so it is not any single call's child. With a
+ * {@link Telemetry.Sink} installed it is counted by grant and outcome.
+ *
  * @example
  * ```ts
  * import { Effect, Redacted } from "effect"
@@ -704,9 +710,80 @@ const currentCorrelationId = Effect.map(CorrelationId, (id) => id ?? crypto.rand
  *
  * @since 0.1.0
  */
-export const request: (input: Input) => Effect.Effect<TokenResponse, AuthError> = Effect.fn(
-  "TokenRequest.request",
-)(function* (input: Input) {
+export const request = (input: Input): Effect.Effect<TokenResponse, AuthError> =>
+  observe({ provider: input.endpoint.provider, grant: grantOf(input).kind }, send(input))
+
+/**
+ * Makes any effect that obtains a credential a token request as the runtime reports them: a
+ * root span `keyway.token_request` linked to the call that caused it (when a tracer is
+ * installed), counted by grant and outcome (when a `Telemetry` sink is). {@link request} runs
+ * through it; a plugin with a login of its own (session login) wraps its login with it.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { TokenRequest } from "@keyway/core"
+ * const login = TokenRequest.observe({ provider: "cca", grant: "session_login" }, Effect.succeed({ token: "t" }))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const observe = <A, E extends { readonly _tag: string }, R>(
+  labels: { readonly provider: string; readonly grant: string },
+  effect: Effect.Effect<A, E, R>,
+): Effect.Effect<A, E, R> =>
+  Effect.flatMap(Tracer.Tracer, (tracer) =>
+    Effect.flatMap(Telemetry.Telemetry, (sink) => {
+      const measured = sink === undefined ? effect : counted(sink, labels, effect)
+      if (tracer === Tracer.nativeTracer) return measured
+      return Effect.flatMap(Telemetry.CurrentCall, (call) =>
+        Effect.flatMap(Effect.option(Effect.currentParentSpan), (parent) => {
+          const caller = call !== undefined ? Option.some(call) : parent
+          return Effect.flatMap(currentCorrelationId, (correlationId) =>
+            Effect.provideService(measured, CorrelationId, correlationId).pipe(
+              Effect.tap(() => Effect.annotateCurrentSpan("keyway.outcome", "success")),
+              Effect.tapError((error) => Effect.annotateCurrentSpan("keyway.outcome", error._tag)),
+              Effect.withSpan("keyway.token_request", {
+                kind: "client",
+                root: true,
+                links: Option.isSome(caller)
+                  ? [{ span: caller.value, attributes: { "keyway.link": "caused_by_call" } }]
+                  : [],
+                attributes: {
+                  "keyway.provider": labels.provider,
+                  "keyway.grant": labels.grant,
+                  "keyway.correlation_id": correlationId,
+                },
+              }),
+            ),
+          )
+        }),
+      )
+    }),
+  )
+
+const counted = <A, E extends { readonly _tag: string }, R>(
+  sink: Telemetry.Sink,
+  labels: { readonly provider: string; readonly grant: string },
+  effect: Effect.Effect<A, E, R>,
+): Effect.Effect<A, E, R> =>
+  Effect.clockWith((clock) => {
+    const started = clock.currentTimeMillisUnsafe()
+    return Effect.onExit(effect, (exit) =>
+      Effect.sync(() => {
+        const error = exit._tag === "Failure" ? Cause.findErrorOption(exit.cause) : Option.none()
+        sink.tokenRequest({
+          provider: labels.provider,
+          grant: labels.grant,
+          outcome:
+            exit._tag === "Success" ? "success" : Option.isSome(error) ? error.value._tag : "interrupted",
+          durationMs: clock.currentTimeMillisUnsafe() - started,
+        })
+      }),
+    )
+  })
+
+const send = Effect.fnUntraced(function* (input: Input) {
   const correlationId = yield* currentCorrelationId
   const grant = grantOf(input)
   const context: ResponseContext = {
@@ -717,7 +794,6 @@ export const request: (input: Input) => Effect.Effect<TokenResponse, AuthError> 
     connection: input.connection,
     correlationId,
   }
-  yield* Effect.annotateCurrentSpan({ "keyway.provider": context.provider, "keyway.grant": grant.kind })
   const transport = yield* Transport
   // Token requests are retried under the provider's policy (at most 3 attempts), but only when it
   // is safe: a client credentials request can always be repeated; a code exchange or a refresh

@@ -35,6 +35,7 @@
  */
 import { Context, Effect, Layer, Redacted } from "effect"
 import type { TokenStoreUnavailable } from "./Errors.ts"
+import { type BudgetStore, makeMemoryStore } from "./Throttle.ts"
 
 /**
  * What a record is stored under.
@@ -134,6 +135,13 @@ export interface TokenStoreShape {
     key: TokenKey,
     refresh: Effect.Effect<A, E, R>,
   ) => Effect.Effect<A, E | TokenStoreUnavailable, R>
+  /**
+   * Where call budgets live when the store's backend can share them across processes (Redis,
+   * SQLite, memory for the clients of one process that share the store): a client with a
+   * throttle and this store reserves its calls there. Without it, the client keeps a budget of
+   * its own in memory.
+   */
+  readonly budgets?: BudgetStore | undefined
 }
 
 /**
@@ -187,6 +195,7 @@ export const makeMemory = (): TokenStoreShape => {
       }),
     delete: (k) => Effect.sync(() => void records.delete(keyString(k))),
     withRefreshLock: (_key, refresh) => refresh,
+    budgets: makeMemoryStore(),
   }
 }
 

@@ -23,6 +23,7 @@ import * as CcwScenario from "./CcwScenario.ts"
 import * as CultureAmpScenario from "./CultureAmpScenario.ts"
 import * as SandboxControl from "./SandboxControl.ts"
 import * as Scenario from "./Scenario.ts"
+import * as ThrottleScenario from "./ThrottleScenario.ts"
 import * as WorkableScenario from "./WorkableScenario.ts"
 
 /**
@@ -60,7 +61,9 @@ export interface Options {
  */
 export interface Report {
   readonly rows: ReadonlyArray<Scenario.Row>
-  /** Whether every row is `ok`. */
+  /** The throttle run: a line per provider. */
+  readonly throttle: ReadonlyArray<ThrottleScenario.Line>
+  /** Whether every row (and throttle line) is `ok`. */
   readonly ok: boolean
   readonly elapsedMs: number
 }
@@ -126,5 +129,19 @@ export const run = async (options: Options = {}): Promise<Report> => {
     ),
   )
   const rows = results.flat()
-  return { rows, ok: rows.every((row) => row.result === "ok"), elapsedMs: performance.now() - started }
+  const throttle = await Promise.all(
+    providers.map((provider) =>
+      ThrottleScenario.run(
+        provider,
+        sandboxes[provider] as Sandbox<ProviderName>,
+        Scenario.settings({ phase: "clean", verbose: options.verbose }),
+      ),
+    ),
+  )
+  return {
+    rows,
+    throttle,
+    ok: rows.every((row) => row.result === "ok") && throttle.every((line) => line.result === "ok"),
+    elapsedMs: performance.now() - started,
+  }
 }

@@ -399,10 +399,12 @@ const definition = (model: ProviderModel, error: string): string => {
   const headers = model.descriptor.headers ?? {}
   const required = clientHeaders(model)
   const retry = retryPolicy(model)
+  const throttle = model.descriptor.throttle
   const fields = [
     `provider`,
     `operations: operationTable`,
     ...(retry !== "{}" ? [`retry: ${retry}`] : []),
+    ...(throttle ? [`throttle: ${Emit.json(throttle)}`] : []),
     ...(correlation ? [`correlation: ${Emit.json(correlation)}`] : []),
     ...(Object.keys(headers).length ? [`headers: ${Emit.json(headers)}`] : []),
     ...(required.length ? [`requiredHeaders: ${Emit.json(required)}`] : []),

@@ -112,6 +112,7 @@ export const reservedOptions = new Set([
   "tokenStore",
   "headers",
   "retry",
+  "throttle",
   "correlation",
   "layer",
 ])

@@ -649,11 +649,11 @@ export const crossCheck = (
   const ids = new Set(operations.map((o) => o.operationId))
   // Fields a pagination style reads; any other is a mistake (a field of another style).
   const styleFields: Record<string, ReadonlyArray<string>> = {
-    "next-url": ["next", "limitParam", "pageSize"],
+    "next-url": ["next", "limitParam", "pageSize", "crossOrigin"],
     cursor: ["next", "param", "limitParam", "pageSize"],
     offset: ["param", "limitParam", "pageSize", "total"],
     page: ["param", "limitParam", "pageSize", "firstPage", "total", "totalPages"],
-    link: ["limitParam", "pageSize"],
+    link: ["limitParam", "pageSize", "crossOrigin"],
   }
   value.pagination?.forEach((page, i) => {
     const allowed = styleFields[page.style] ?? []

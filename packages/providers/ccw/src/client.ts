@@ -253,6 +253,7 @@ export const bindEffectPaginators = (client: Pagination.PagedClient): CcwEffectP
 const api = Client.defineProvider<paths, CcwErrorEnvelope>()({
   provider,
   operations: operationTable,
+  throttle: {"rate":10,"burst":5,"concurrency":4},
   correlation: {"header":"X-Correlation-id","maxLength":36},
   headers: {"Content-Type":"application/json"},
   resolveSettings,

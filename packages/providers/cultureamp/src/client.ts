@@ -381,6 +381,7 @@ export const bindEffectPaginators = (client: Pagination.PagedClient): Cultureamp
 const api = Client.defineProvider<paths, CultureampErrorEnvelope>()({
   provider,
   operations: operationTable,
+  throttle: {"rate":10,"burst":5},
   resolveSettings,
   authLayer,
 })

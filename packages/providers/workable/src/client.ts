@@ -762,6 +762,7 @@ export const bindEffectPaginators = (client: Pagination.PagedClient): WorkableEf
 const api = Client.defineProvider<paths, WorkableErrorEnvelope>()({
   provider,
   operations: operationTable,
+  throttle: {"concurrency":4,"per":"connection"},
   resolveSettings,
   authLayer,
 })
