@@ -97,6 +97,15 @@ export interface TokenLifecycle {
   ) => Effect.Effect<void>
   /** Refreshes now, whatever the expiry says (single flight with concurrent `get`s). */
   readonly refresh: (scopes: ReadonlyArray<string>) => Effect.Effect<TokenStore.StoredToken, AuthError>
+  /**
+   * Refreshes unless the stored record is no longer the one of `revision` (someone else refreshed
+   * meanwhile: that record is returned, no token request). Under the store's refresh lock, like
+   * every refresh: N processes asking for the same revision cause one token request.
+   */
+  readonly refreshRevision: (
+    scopes: ReadonlyArray<string>,
+    revision: string,
+  ) => Effect.Effect<TokenStore.StoredToken, AuthError>
   /** Stores a token set obtained outside `fetch` (an authorization code exchange). */
   readonly put: (
     scopes: ReadonlyArray<string>,
@@ -248,8 +257,9 @@ export const make = Effect.fnUntraced(function* (options: Options) {
     Effect.gen(function* () {
       const k = keyOf(scopes)
       const id = TokenStore.keyString(k)
+      // A record that only changed by a failure mark is not a newer grant: a forced refresh runs.
       const fresh = (t: TokenStore.StoredToken | undefined, now: number): boolean =>
-        usable(id, t, now) && t.revision !== force
+        usable(id, t, now) && t.revision !== force && (force === undefined || t.failure === undefined)
       const before = yield* store.get(k)
       if (fresh(before, yield* Clock.currentTimeMillis)) return remember(id, before!)
       return yield* store.withRefreshLock(
@@ -270,9 +280,11 @@ export const make = Effect.fnUntraced(function* (options: Options) {
               .fetch(current, k.scopes)
               .pipe(
                 Effect.tapError((error) =>
-                  error._tag === "ReauthorizationRequired" && current !== undefined
-                    ? markReauthorization(k, current, error.reason)
-                    : Effect.void,
+                  current === undefined
+                    ? Effect.void
+                    : error._tag === "ReauthorizationRequired"
+                      ? markReauthorization(k, current, error.reason)
+                      : markFailure(k, current, error),
                 ),
               )
             const next = toStored(obtained, current, yield* Clock.currentTimeMillis)
@@ -300,6 +312,23 @@ export const make = Effect.fnUntraced(function* (options: Options) {
         revision: TokenStore.newRevision(),
       })
       .pipe(Effect.ignore)
+
+  /** Records a transient refresh failure on the grant (the connection's `failing` status). */
+  const markFailure = (k: TokenStore.TokenKey, current: TokenStore.StoredToken, error: AuthError) =>
+    Effect.gen(function* () {
+      const now = yield* Clock.currentTimeMillis
+      const previous = current.failure
+      yield* store.compareAndSet(k, current, {
+        ...current,
+        failure: {
+          error: `${error._tag}: ${error.message}`.slice(0, 300),
+          since: previous?.since ?? now,
+          attempts: (previous?.attempts ?? 0) + 1,
+          lastAttemptAt: now,
+        },
+        revision: TokenStore.newRevision(),
+      })
+    }).pipe(Effect.ignore)
 
   /** Runs `obtain` once per key at a time, detached from any single caller. */
   const singleFlight = (scopes: ReadonlyArray<string>, force: string | undefined) =>
@@ -343,6 +372,9 @@ export const make = Effect.fnUntraced(function* (options: Options) {
       const id = TokenStore.keyString(keyOf(scopes))
       return singleFlight(scopes, cache.get(id)?.revision)
     })
+
+  const refreshRevision = (scopes: ReadonlyArray<string>, revision: string) =>
+    singleFlight(scopes, revision)
 
   const invalidate = (scopes: ReadonlyArray<string>, accessToken: Redacted.Redacted<string>) =>
     Effect.sync(() => {
@@ -428,6 +460,7 @@ export const make = Effect.fnUntraced(function* (options: Options) {
     get,
     invalidate,
     refresh,
+    refreshRevision,
     put,
     clear,
     refreshAhead,

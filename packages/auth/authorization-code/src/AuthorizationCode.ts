@@ -214,7 +214,18 @@ const clientOf = (config: Config): TokenRequest.ClientCredentials => ({
   clientSecret: config.clientSecret,
 })
 
-const lifecycleOptions = (
+/**
+ * The `TokenLifecycle` options of a config (lifetimes, buffer, connection) with `fetch`.
+ *
+ * @example
+ * ```ts
+ * import { AuthorizationCode } from "@keyway/auth-authorization-code"
+ * // const lifecycle = yield* TokenLifecycle.make(AuthorizationCode.lifecycleOptions(config, AuthorizationCode.refresher(config)))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const lifecycleOptions = (
   config: Config,
   fetch: TokenLifecycle.Options["fetch"],
 ): TokenLifecycle.Options => ({
@@ -428,32 +439,22 @@ export const importGrant = Effect.fn("AuthorizationCode.importGrant")(function* 
 })
 
 /**
- * Builds the plugin on the `TokenStore` in context; the scope bounds the `refreshAhead` fiber.
+ * The refresh of one config's grant: what the plugin's lifecycle calls when a token is stale, and
+ * what the keeper calls on a schedule. Fails with `ReauthorizationRequired` when there is no
+ * grant, no refresh token, a refresh token past its lifetime, or a refusal (`invalid_grant`).
  *
  * @example
  * ```ts
- * import { Effect, Redacted } from "effect"
- * import { TokenStore } from "@keyway/core"
  * import { AuthorizationCode } from "@keyway/auth-authorization-code"
- * const plugin = AuthorizationCode.make({
- *   provider: "cch", authorizeUrl: "https://auth.example/authorize", tokenUrl: "https://auth.example/token",
- *   clientId: "id", clientSecret: Redacted.make("secret"), refreshTokenLifetime: 14 * 24 * 3600,
- * }).pipe(Effect.provide(TokenStore.layerMemory), Effect.scoped)
+ * // const refresh = AuthorizationCode.refresher(config)
+ * // const options = AuthorizationCode.lifecycleOptions(config, refresh)
  * ```
  *
  * @since 0.1.0
  */
-export const make = Effect.fn("AuthorizationCode.make")(function* (config: Config) {
-  if (config.clientId.length === 0) {
-    return yield* new Errors.ConfigError({ path: "clientId", message: "the client id is empty" })
-  }
+export const refresher = (config: Config): TokenLifecycle.Options["fetch"] => {
   const connection = config.connection ?? "default"
-  const grantScopes = grantScopesOf(config)
-  yield* logUnknownScopes(config, grantScopes)
-  const store = yield* TokenStore.TokenStore
-  const layerScope = yield* Effect.scope
-
-  const refreshGrant = Effect.fn("AuthorizationCode.refresh")(function* (
+  return Effect.fn("AuthorizationCode.refresh")(function* (
     current: TokenStore.StoredToken | undefined,
   ) {
     const reauthorize = (reason: string) =>
@@ -481,8 +482,35 @@ export const make = Effect.fn("AuthorizationCode.make")(function* (config: Confi
     )
     return token
   })
+}
 
-  const lifecycle = yield* TokenLifecycle.make(lifecycleOptions(config, (current) => refreshGrant(current)))
+/**
+ * Builds the plugin on the `TokenStore` in context; the scope bounds the `refreshAhead` fiber.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Redacted } from "effect"
+ * import { TokenStore } from "@keyway/core"
+ * import { AuthorizationCode } from "@keyway/auth-authorization-code"
+ * const plugin = AuthorizationCode.make({
+ *   provider: "cch", authorizeUrl: "https://auth.example/authorize", tokenUrl: "https://auth.example/token",
+ *   clientId: "id", clientSecret: Redacted.make("secret"), refreshTokenLifetime: 14 * 24 * 3600,
+ * }).pipe(Effect.provide(TokenStore.layerMemory), Effect.scoped)
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const make = Effect.fn("AuthorizationCode.make")(function* (config: Config) {
+  if (config.clientId.length === 0) {
+    return yield* new Errors.ConfigError({ path: "clientId", message: "the client id is empty" })
+  }
+  const connection = config.connection ?? "default"
+  const grantScopes = grantScopesOf(config)
+  yield* logUnknownScopes(config, grantScopes)
+  const store = yield* TokenStore.TokenStore
+  const layerScope = yield* Effect.scope
+
+  const lifecycle = yield* TokenLifecycle.make(lifecycleOptions(config, refresher(config)))
 
   // Refresh ahead: one background fiber in the layer's scope, (re)started once a grant works.
   let ahead: Fiber.Fiber<unknown> | undefined

@@ -739,8 +739,47 @@ export const make = (
       )
     }
 
+    // One provider's records: SCAN over `{prefix}:{provider}:*` (lock and fence keys live under
+    // `{prefix}:lock:` and `{prefix}:fence:`), then one pipelined HMGET per page.
+    const list = (provider: string) =>
+      Effect.tryPromise({
+        try: async () => {
+          const match = `${prefix}:${encodeURIComponent(provider).replace(/[*?[\]\\]/g, "\\$&")}:*`
+          const out: Array<TokenStore.Listed> = []
+          let cursor = "0"
+          do {
+            const [next, keys] = await client.scan(cursor, "MATCH", match, "COUNT", 1000)
+            cursor = next
+            if (keys.length === 0) continue
+            const pipeline = client.pipeline()
+            for (const rkey of keys) pipeline.hmget(rkey, "rev", "fmt", "val")
+            const replies = (await pipeline.exec()) ?? []
+            keys.forEach((rkey, i) => {
+              const [error, fields] = replies[i] ?? [null, null]
+              if (error) throw error
+              const [rev, fmt, val] = (fields ?? []) as Array<string | null>
+              if (rev == null || val == null) return
+              const parts = rkey.slice(prefix.length + 1).split(":")
+              if (parts.length !== 3) return
+              const joined = decodeURIComponent(parts[2]!)
+              out.push({
+                key: {
+                  provider: decodeURIComponent(parts[0]!),
+                  connection: decodeURIComponent(parts[1]!),
+                  scopes: joined === "" ? [] : joined.split(" "),
+                },
+                token: decode(rkey, rev, fmt ?? null, val),
+              })
+            })
+          } while (cursor !== "0")
+          return out
+        },
+        catch: (cause) => unavailable("list", cause),
+      })
+
     return {
       name: "redis",
+      list,
       prefix,
       redisKey: (key: TokenStore.TokenKey) => redisKey(prefix, key),
       client,

@@ -398,6 +398,20 @@ export const make = (
       )
     }
 
+    // Keys are `provider/connection/scopes` with each part URI-encoded: one provider's records
+    // are the key range [`provider/`, `provider0`) ("0" follows "/").
+    const list = (provider: string) =>
+      run("list", () => {
+        const from = `${encodeURIComponent(provider)}/`
+        const to = `${encodeURIComponent(provider)}0`
+        return sql("SELECT key, value FROM keyway_tokens WHERE key >= ? AND key < ? ORDER BY key")
+          .all(from, to)
+          .map((row) => ({
+            key: TokenStore.parseKeyString(row.key as string),
+            token: decode(row.value as string),
+          }))
+      })
+
     return {
       name: "sqlite",
       path: options.path,
@@ -405,6 +419,7 @@ export const make = (
       compareAndSet,
       delete: del,
       withRefreshLock,
+      list,
     } satisfies SqliteTokenStore
   })
 
