@@ -98,9 +98,14 @@ export class NotListable extends Data.TaggedError("NotListable")<{ readonly stor
  */
 export const statusOf = (token: TokenStore.StoredToken, now: number): Status => {
   if (token.revokedAt !== undefined) return "revoked"
-  if (token.refreshToken !== undefined && token.refreshExpiresAt !== undefined && now >= token.refreshExpiresAt)
+  if (
+    token.refreshToken !== undefined &&
+    token.refreshExpiresAt !== undefined &&
+    now >= token.refreshExpiresAt
+  )
     return "expired"
-  if (token.refreshToken === undefined && token.expiresAt !== undefined && now >= token.expiresAt) return "expired"
+  if (token.refreshToken === undefined && token.expiresAt !== undefined && now >= token.expiresAt)
+    return "expired"
   if (token.needsReauthorization !== undefined) return "needs_reauthorization"
   if (token.failure !== undefined) return "failing"
   return "active"
@@ -124,7 +129,11 @@ export const statusOf = (token: TokenStore.StoredToken, now: number): Status => 
  *
  * @since 0.1.0
  */
-export const describe = (key: TokenStore.TokenKey, token: TokenStore.StoredToken, now: number): Connection => {
+export const describe = (
+  key: TokenStore.TokenKey,
+  token: TokenStore.StoredToken,
+  now: number,
+): Connection => {
   const status = statusOf(token, now)
   return {
     provider: key.provider,
@@ -202,9 +211,16 @@ export const list = Effect.fn("Connections.list")(function* (provider: string) {
  *
  * @since 0.1.0
  */
-export const get = Effect.fn("Connections.get")(function* (config: AuthorizationCode.Config, connection: string) {
+export const get = Effect.fn("Connections.get")(function* (
+  config: AuthorizationCode.Config,
+  connection: string,
+) {
   const store = yield* TokenStore.TokenStore
-  const key = TokenStore.key({ provider: config.provider, connection, scopes: AuthorizationCode.grantScopesOf(config) })
+  const key = TokenStore.key({
+    provider: config.provider,
+    connection,
+    scopes: AuthorizationCode.grantScopesOf(config),
+  })
   const token = yield* store.get(key)
   return token === undefined ? undefined : describe(key, token, yield* Clock.currentTimeMillis)
 })
@@ -245,15 +261,23 @@ export const disconnect = Effect.fn("Connections.disconnect")(function* (
 ) {
   const store = yield* TokenStore.TokenStore
   const scoped = StrategyConfig.forConnection({ ...config, refreshAhead: false }, connection)
-  const key = TokenStore.key({ provider: config.provider, connection, scopes: AuthorizationCode.grantScopesOf(config) })
+  const key = TokenStore.key({
+    provider: config.provider,
+    connection,
+    scopes: AuthorizationCode.grantScopesOf(config),
+  })
   const before = yield* store.get(key)
-  if (before === undefined) return { revoked: false, revokeError: undefined, existed: false } satisfies Disconnected
-  const canRevoke = config.revokeUrl !== undefined && (before.refreshToken ?? before.accessToken) !== undefined
+  if (before === undefined)
+    return { revoked: false, revokeError: undefined, existed: false } satisfies Disconnected
+  const canRevoke =
+    config.revokeUrl !== undefined && (before.refreshToken ?? before.accessToken) !== undefined
   let revokeError: string | undefined
   if (canRevoke) {
     // The plugin's own release: revoke with the refresh token, then clear the record.
     const exit = yield* Effect.exit(
-      Effect.scoped(Effect.flatMap(AuthorizationCode.make(scoped), (plugin) => plugin.release ?? Effect.void)),
+      Effect.scoped(
+        Effect.flatMap(AuthorizationCode.make(scoped), (plugin) => plugin.release ?? Effect.void),
+      ),
     )
     if (Exit.isFailure(exit)) {
       const error = Cause.squash(exit.cause)

@@ -58,7 +58,9 @@ export interface Options {
   /** Refreshes running at once; default 16. */
   readonly concurrency?: number | undefined
   /** Backoff of a failing connection: `base * 2^(failures-1)`, at most `max`; default 30 s and 30 min. */
-  readonly backoff?: { readonly base?: Duration.Input | undefined; readonly max?: Duration.Input | undefined } | undefined
+  readonly backoff?:
+    | { readonly base?: Duration.Input | undefined; readonly max?: Duration.Input | undefined }
+    | undefined
   /** After failing this long, a connection is marked `needs_reauthorization`; default 24 hours. */
   readonly giveUpAfter?: Duration.Input | undefined
 }
@@ -112,7 +114,13 @@ export class Keeper extends Context.Service<Keeper, KeeperShape>()("@keyway/conn
  *
  * @since 0.1.0
  */
-export type Outcome = "refreshed" | "already-fresh" | "failed" | "reauthorization-required" | "skipped" | "missing"
+export type Outcome =
+  | "refreshed"
+  | "already-fresh"
+  | "failed"
+  | "reauthorization-required"
+  | "skipped"
+  | "missing"
 
 const ms = (input: Duration.Input | undefined, fallback: Duration.Input) =>
   Duration.toMillis(Duration.fromInputUnsafe(input ?? fallback))
@@ -158,10 +166,13 @@ export const dueness = (
   },
 ): "due" | "not-yet" | "backoff" | "unrefreshable" => {
   const status = Connections.statusOf(token, now)
-  if (status === "revoked" || status === "expired" || status === "needs_reauthorization") return "unrefreshable"
+  if (status === "revoked" || status === "expired" || status === "needs_reauthorization")
+    return "unrefreshable"
   if (token.refreshToken === undefined) return "unrefreshable"
   if (token.failure !== undefined) {
-    const next = token.failure.lastAttemptAt + backoffMs(token.failure.attempts, policy.backoffBaseMs, policy.backoffMaxMs)
+    const next =
+      token.failure.lastAttemptAt +
+      backoffMs(token.failure.attempts, policy.backoffBaseMs, policy.backoffMaxMs)
     return now >= next ? "due" : "backoff"
   }
   if (token.accessToken === undefined) return "due"
@@ -229,7 +240,10 @@ export const make = Effect.fn("Keeper.make")(function* (options: Options) {
           yield* publish({
             ...base,
             type: "recovered",
-            data: { attempts: seen.failure.attempts, failingSince: new Date(seen.failure.since).toISOString() },
+            data: {
+              attempts: seen.failure.attempts,
+              failingSince: new Date(seen.failure.since).toISOString(),
+            },
           })
         }
         return "refreshed" as const
@@ -271,8 +285,11 @@ export const make = Effect.fn("Keeper.make")(function* (options: Options) {
 
   const sweep = Effect.gen(function* () {
     const started = yield* Clock.currentTimeMillis
-    const work: Array<{ config: AuthorizationCode.Config; key: TokenStore.TokenKey; token: TokenStore.StoredToken }> =
-      []
+    const work: Array<{
+      config: AuthorizationCode.Config
+      key: TokenStore.TokenKey
+      token: TokenStore.StoredToken
+    }> = []
     let connections = 0
     let skipped = 0
     for (const config of options.providers) {
@@ -289,11 +306,20 @@ export const make = Effect.fn("Keeper.make")(function* (options: Options) {
         else skipped++
       }
     }
-    const counts = { refreshed: 0, "already-fresh": 0, failed: 0, "reauthorization-required": 0, skipped: 0, missing: 0 }
+    const counts = {
+      refreshed: 0,
+      "already-fresh": 0,
+      failed: 0,
+      "reauthorization-required": 0,
+      skipped: 0,
+      missing: 0,
+    }
     yield* Effect.forEach(
       work,
       ({ config, key, token }) =>
-        refreshOne(config, key, token).pipe(Effect.tap((outcome) => Effect.sync(() => void counts[outcome]++))),
+        refreshOne(config, key, token).pipe(
+          Effect.tap((outcome) => Effect.sync(() => void counts[outcome]++)),
+        ),
       { concurrency, discard: true },
     )
     const report: SweepReport = {

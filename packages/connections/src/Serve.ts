@@ -78,7 +78,8 @@ const html = (body: string, status = 200) =>
     headers: {
       "content-type": "text/html; charset=utf-8",
       "cache-control": "no-store",
-      "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http: https:",
+      "content-security-policy":
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http: https:",
       "x-frame-options": "DENY",
     },
   })
@@ -90,7 +91,8 @@ const plain = (status: number, text: string) =>
 
 const e = (value: unknown): string => escapeHtml(value === undefined || value === null ? "" : String(value))
 
-const time = (ms: number | undefined) => (ms === undefined ? "" : new Date(ms).toISOString().replace(".000Z", "Z"))
+const time = (ms: number | undefined) =>
+  ms === undefined ? "" : new Date(ms).toISOString().replace(".000Z", "Z")
 
 /**
  * Builds the page on the TokenStore, and the Keeper and ConnectionEvents when in context.
@@ -142,7 +144,8 @@ export const make = Effect.fn("Serve.make")(function* (options: Options) {
             connection: connected.connection,
             data: {
               reconnected: connected.reconnected,
-              expiresAt: connected.expiresAt === undefined ? undefined : new Date(connected.expiresAt).toISOString(),
+              expiresAt:
+                connected.expiresAt === undefined ? undefined : new Date(connected.expiresAt).toISOString(),
             },
           }).pipe(Effect.provide(context)),
       }),
@@ -154,7 +157,9 @@ export const make = Effect.fn("Serve.make")(function* (options: Options) {
       Effect.map((connections) => ({
         entry,
         connections: connections.filter(
-          (c) => c.scopes.join(" ") === TokenStore.key({ ...c, scopes: grantScopes(entry.config) }).scopes.join(" "),
+          (c) =>
+            c.scopes.join(" ") ===
+            TokenStore.key({ ...c, scopes: grantScopes(entry.config) }).scopes.join(" "),
         ),
       })),
     ),
@@ -218,10 +223,19 @@ ${body}
 
   const handle = async (request: Request): Promise<Response> => {
     const url = new URL(request.url)
-    const parts = url.pathname.split("/").filter((s) => s.length > 0).map(decodeURIComponent)
+    const parts = url.pathname
+      .split("/")
+      .filter((s) => s.length > 0)
+      .map(decodeURIComponent)
     try {
-      if (request.method === "GET" && parts.length === 0) return await run(page(url.searchParams.get("flash") ?? undefined))
-      if (request.method === "GET" && parts[0] === "api" && parts[1] === "connections" && parts.length === 2) {
+      if (request.method === "GET" && parts.length === 0)
+        return await run(page(url.searchParams.get("flash") ?? undefined))
+      if (
+        request.method === "GET" &&
+        parts[0] === "api" &&
+        parts[1] === "connections" &&
+        parts.length === 2
+      ) {
         const sections = await run(listAll)
         return Response.json(sections.flatMap((s) => s.connections))
       }
@@ -343,9 +357,12 @@ export const serveHandler = async (
  *
  * @since 0.1.0
  */
-export const listen = async <E>(
-  options: Omit<Options, "origin"> & { readonly port?: number | undefined; readonly host?: string | undefined },
-  layer: Layer.Layer<TokenStore.TokenStore, E>,
+export const listen = async <R extends TokenStore.TokenStore, E>(
+  options: Omit<Options, "origin"> & {
+    readonly port?: number | undefined
+    readonly host?: string | undefined
+  },
+  layer: Layer.Layer<R, E>,
 ): Promise<{ readonly url: string; readonly page: Page; readonly close: () => Promise<void> }> => {
   let current: Page | undefined
   const server = await serveHandler(
@@ -360,7 +377,13 @@ export const listen = async <E>(
     await runtime.dispose()
   }
   try {
-    current = await runtime.runPromise(make({ ...options, origin: server.url }).pipe(Scope.provide(scope)))
+    current = await runtime.runPromise(
+      make({ ...options, origin: server.url }).pipe(Scope.provide(scope)) as unknown as Effect.Effect<
+        Page,
+        never,
+        R
+      >,
+    )
   } catch (error) {
     await dispose()
     throw error

@@ -210,7 +210,9 @@ export const make = (options: Options): Effect.Effect<WebhooksShape> =>
           new DeliveryFailed({ reason: cause instanceof Error ? cause.name : "network error" }),
       }).pipe(
         Effect.flatMap((status) =>
-          status >= 200 && status < 300 ? Effect.void : Effect.fail(new DeliveryFailed({ reason: `HTTP ${status}` })),
+          status >= 200 && status < 300
+            ? Effect.void
+            : Effect.fail(new DeliveryFailed({ reason: `HTTP ${status}` })),
         ),
       )
 
@@ -234,7 +236,12 @@ export const make = (options: Options): Effect.Effect<WebhooksShape> =>
                 delivery.delivered
                   ? Effect.void
                   : Effect.logWarning("webhook not delivered; giving up").pipe(
-                      Effect.annotateLogs({ eventId: event.id, type: event.type, attempts, error: delivery.error }),
+                      Effect.annotateLogs({
+                        eventId: event.id,
+                        type: event.type,
+                        attempts,
+                        error: delivery.error,
+                      }),
                     ),
               ),
             ),

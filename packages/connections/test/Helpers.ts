@@ -1,6 +1,6 @@
 // Shared by the connections tests: plugin configs for the Workable and CCH sandboxes (built the
 // one way every Keyway tool builds them), and a user agent that consents without a browser.
-import { StrategyConfig } from "@keyway/auth-authorization-code"
+import { type AuthorizationCode, StrategyConfig } from "@keyway/auth-authorization-code"
 import { descriptor as cch } from "@keyway/provider-cch/descriptor"
 import { descriptor as workable } from "@keyway/provider-workable/descriptor"
 import type { SandboxUrls } from "@keyway/sandbox"
@@ -10,7 +10,11 @@ export interface OAuthSandbox {
   readonly credentials: { readonly clientId: string; readonly clientSecret: string }
 }
 
-export const configOf = (provider: "workable" | "cch", sb: OAuthSandbox, options: { readonly connection?: string } = {}) =>
+export const configOf = (
+  provider: "workable" | "cch",
+  sb: OAuthSandbox,
+  options: { readonly connection?: string } = {},
+): AuthorizationCode.Config =>
   StrategyConfig.make((provider === "workable" ? workable : cch).auth[0], {
     provider,
     clientId: sb.credentials.clientId,

@@ -9,7 +9,7 @@ import { TokenStore } from "@keyway/core"
 import * as Workable from "@keyway/provider-workable"
 import { type Sandbox, startSandbox } from "@keyway/sandbox"
 import { SqliteStore } from "@keyway/store-sqlite"
-import { Effect, Layer, Redacted, Stream, Fiber } from "effect"
+import { Effect, Fiber, Layer, Redacted, Stream } from "effect"
 import { afterAll, beforeAll, beforeEach } from "vitest"
 import { Connections, Events, Keeper } from "../src/index.ts"
 import { configOf, consentAt, locationOf } from "./Helpers.ts"
@@ -25,20 +25,35 @@ beforeEach(() => {
 })
 
 const connect = async (store: TokenStore.TokenStoreShape, connection: string) => {
-  const handlers = WebConsent.make({ config: configOf("workable", sb), redirectUri: "http://127.0.0.1:9/cb", tokenStore: store })
+  const handlers = WebConsent.make({
+    config: configOf("workable", sb),
+    redirectUri: "http://127.0.0.1:9/cb",
+    tokenStore: store,
+  })
   const start = await handlers.start(new Request("http://127.0.0.1:9/start"), { connection })
   const done = await handlers.callback(new Request(await consentAt(locationOf(start))))
   if (done.status !== 200) throw new Error(`consent failed: ${await done.text()}`)
 }
 
+const refreshOf = (token: TokenStore.StoredToken | undefined): string => {
+  if (token?.refreshToken === undefined) throw new Error("no refresh token stored")
+  return Redacted.value(token.refreshToken)
+}
+
 const keyOf = (connection: string) =>
-  TokenStore.key({ provider: "workable", connection, scopes: AuthorizationCode.grantScopesOf(configOf("workable", sb)) })
+  TokenStore.key({
+    provider: "workable",
+    connection,
+    scopes: AuthorizationCode.grantScopesOf(configOf("workable", sb)),
+  })
 
 /** Runs `f` with a keeper and an events collector on `store`; returns f's value and the events. */
 const withKeeper = async <A>(
   store: TokenStore.TokenStoreShape,
   options: Partial<Keeper.Options>,
-  f: (keeper: Keeper.KeeperShape) => Effect.Effect<A, unknown>,
+  f: (
+    keeper: Keeper.KeeperShape,
+  ) => Effect.Effect<A, unknown, TokenStore.TokenStore | Events.ConnectionEvents>,
 ) =>
   Effect.runPromise(
     Effect.scoped(
@@ -71,18 +86,28 @@ describe("Keeper", () => {
 
     // revoke c at the provider (its refresh token), then sweep with everything due
     const c = await Effect.runPromise(store.get(keyOf("c")))
-    sb.control.revoke({ refreshToken: Redacted.value(c!.refreshToken!) })
+    sb.control.revoke({ refreshToken: refreshOf(c) })
     const swept = await withKeeper(store, { refreshAhead: "3 hours" }, (k) => k.sweep)
     assert.strictEqual(swept.value.due, 3)
     assert.strictEqual(swept.value.refreshed, 2)
     assert.strictEqual(swept.value.reauthorizationRequired, 1)
     assert.strictEqual(sb.counters().totals.refreshes, 3)
-    assert.deepStrictEqual(
-      swept.events.map((e) => `${e.type}:${e.connection}`).sort(),
-      ["reauthorization_required:c", "refreshed:a", "refreshed:b"],
+    assert.deepStrictEqual(swept.events.map((e) => `${e.type}:${e.connection}`).sort(), [
+      "reauthorization_required:c",
+      "refreshed:a",
+      "refreshed:b",
+    ])
+    const listed = await Effect.runPromise(
+      Connections.list("workable").pipe(Effect.provideService(TokenStore.TokenStore, store)),
     )
-    const listed = await Effect.runPromise(Connections.list("workable").pipe(Effect.provideService(TokenStore.TokenStore, store)))
-    assert.deepStrictEqual(listed.map((x) => [x.connection, x.status]), [["a", "active"], ["b", "active"], ["c", "needs_reauthorization"]])
+    assert.deepStrictEqual(
+      listed.map((x) => [x.connection, x.status]),
+      [
+        ["a", "active"],
+        ["b", "active"],
+        ["c", "needs_reauthorization"],
+      ],
+    )
     // a grant needing reauthorization is not tried again
     const again = await withKeeper(store, { refreshAhead: "3 hours" }, (k) => k.sweep)
     assert.strictEqual(again.value.due, 2)
@@ -107,43 +132,76 @@ describe("Keeper", () => {
     await connect(store, "flaky")
     await connect(store, "doomed")
     sb.control.injectFault({ type: "5xx", status: 503, route: "/oauth/token" })
-    const failed = await withKeeper(store, { refreshAhead: "3 hours", backoff: { base: "1 hour" } }, (k) => k.sweep)
+    const failed = await withKeeper(
+      store,
+      { refreshAhead: "3 hours", backoff: { base: "1 hour" } },
+      (k) => k.sweep,
+    )
     assert.strictEqual(failed.value.failed, 2)
-    assert.deepStrictEqual(failed.events.map((e) => e.type), ["refresh_failed", "refresh_failed"])
-    const listed = await Effect.runPromise(Connections.list("workable").pipe(Effect.provideService(TokenStore.TokenStore, store)))
+    assert.deepStrictEqual(
+      failed.events.map((e) => e.type),
+      ["refresh_failed", "refresh_failed"],
+    )
+    const listed = await Effect.runPromise(
+      Connections.list("workable").pipe(Effect.provideService(TokenStore.TokenStore, store)),
+    )
     for (const c of listed) {
       assert.strictEqual(c.status, "failing")
       assert.isDefined(c.failingSince)
       assert.include(c.reason ?? "", "503")
     }
     // in backoff: the next sweep does not try
-    const backoff = await withKeeper(store, { refreshAhead: "3 hours", backoff: { base: "1 hour" } }, (k) => k.sweep)
+    const backoff = await withKeeper(
+      store,
+      { refreshAhead: "3 hours", backoff: { base: "1 hour" } },
+      (k) => k.sweep,
+    )
     assert.strictEqual(backoff.value.due, 0)
     // the provider recovers: "flaky" refreshes (a zero backoff), "doomed" gives up first (zero give-up time)
     sb.control.clearFaults()
-    const recovered = await withKeeper(store, { refreshAhead: "3 hours", backoff: { base: "0 millis" } }, (k) =>
-      k.refreshNow("workable", "flaky"),
+    const recovered = await withKeeper(
+      store,
+      { refreshAhead: "3 hours", backoff: { base: "0 millis" } },
+      (k) => k.refreshNow("workable", "flaky"),
     )
     assert.strictEqual(recovered.value, "refreshed")
-    assert.deepStrictEqual(recovered.events.map((e) => e.type), ["refreshed", "recovered"])
+    assert.deepStrictEqual(
+      recovered.events.map((e) => e.type),
+      ["refreshed", "recovered"],
+    )
     sb.control.injectFault({ type: "5xx", status: 503, route: "/oauth/token" })
-    const gaveUp = await withKeeper(store, { refreshAhead: "3 hours", backoff: { base: "0 millis" }, giveUpAfter: "0 millis" }, (k) =>
-      k.refreshNow("workable", "doomed"),
+    const gaveUp = await withKeeper(
+      store,
+      { refreshAhead: "3 hours", backoff: { base: "0 millis" }, giveUpAfter: "0 millis" },
+      (k) => k.refreshNow("workable", "doomed"),
     )
     assert.strictEqual(gaveUp.value, "reauthorization-required")
-    assert.deepStrictEqual(gaveUp.events.map((e) => e.type), ["refresh_failed", "reauthorization_required"])
-    const final = await Effect.runPromise(Connections.list("workable").pipe(Effect.provideService(TokenStore.TokenStore, store)))
-    assert.deepStrictEqual(final.map((c) => [c.connection, c.status]), [["doomed", "needs_reauthorization"], ["flaky", "active"]])
+    assert.deepStrictEqual(
+      gaveUp.events.map((e) => e.type),
+      ["refresh_failed", "reauthorization_required"],
+    )
+    const final = await Effect.runPromise(
+      Connections.list("workable").pipe(Effect.provideService(TokenStore.TokenStore, store)),
+    )
+    assert.deepStrictEqual(
+      final.map((c) => [c.connection, c.status]),
+      [
+        ["doomed", "needs_reauthorization"],
+        ["flaky", "active"],
+      ],
+    )
   })
 
   it("the runtime sets statuses as it works: a call whose refresh is refused marks the connection", async () => {
     const store = TokenStore.makeMemory()
     await connect(store, "app")
     const record = await Effect.runPromise(store.get(keyOf("app")))
-    sb.control.revoke({ refreshToken: Redacted.value(record!.refreshToken!) })
+    sb.control.revoke({ refreshToken: refreshOf(record) })
     sb.control.advanceClock(7300) // the access token is past its lifetime: the call refreshes
     // expire the stored access token on Keyway's side too
-    await Effect.runPromise(store.compareAndSet(keyOf("app"), record, { ...record!, expiresAt: Date.now() - 1, revision: "r-old" }))
+    await Effect.runPromise(
+      store.compareAndSet(keyOf("app"), record, { ...record!, expiresAt: Date.now() - 1, revision: "r-old" }),
+    )
     const client = Workable.createClient({
       baseUrl: sb.baseUrl,
       tokenUrl: sb.urls.tokenUrl,
@@ -157,7 +215,9 @@ describe("Keeper", () => {
     )
     await client.close()
     assert.strictEqual(failure?._tag, "ReauthorizationRequired")
-    const listed = await Effect.runPromise(Connections.list("workable").pipe(Effect.provideService(TokenStore.TokenStore, store)))
+    const listed = await Effect.runPromise(
+      Connections.list("workable").pipe(Effect.provideService(TokenStore.TokenStore, store)),
+    )
     assert.strictEqual(listed[0]?.status, "needs_reauthorization")
   })
 
@@ -165,11 +225,16 @@ describe("Keeper", () => {
     const store = TokenStore.makeMemory()
     await connect(store, "gone")
     const before = sb.counters().totals.revocations
-    const { value, events } = await withKeeper(store, {}, () => Connections.disconnect(configOf("workable", sb), "gone"))
+    const { value, events } = await withKeeper(store, {}, () =>
+      Connections.disconnect(configOf("workable", sb), "gone"),
+    )
     assert.deepStrictEqual(value, { revoked: true, revokeError: undefined, existed: true })
     assert.strictEqual(sb.counters().totals.revocations, before + 1)
     assert.isUndefined(await Effect.runPromise(store.get(keyOf("gone"))))
-    assert.deepStrictEqual(events.map((e) => e.type), ["revoked", "disconnected"])
+    assert.deepStrictEqual(
+      events.map((e) => e.type),
+      ["revoked", "disconnected"],
+    )
   })
 
   it("two keeper processes on one store: one refresh per connection", async () => {
@@ -192,17 +257,32 @@ describe("Keeper", () => {
         "--conditions=@keyway/source",
         fixture,
         storePath,
-        JSON.stringify({ authorizeUrl: sb.urls.authorizeUrl, tokenUrl: sb.urls.tokenUrl, revokeUrl: sb.urls.revokeUrl }),
+        JSON.stringify({
+          authorizeUrl: sb.urls.authorizeUrl,
+          tokenUrl: sb.urls.tokenUrl,
+          revokeUrl: sb.urls.revokeUrl,
+        }),
         JSON.stringify({ clientId: sb.credentials.clientId, clientSecret: sb.credentials.clientSecret }),
       ]
       sb.control.setTokenLatency(100) // the two sweeps overlap: they meet at the refresh lock
-      const run = () => promisify(execFile)(process.execPath, args).then(({ stdout }) => JSON.parse(stdout) as Keeper.SweepReport)
+      const run = () =>
+        promisify(execFile)(process.execPath, args).then(
+          ({ stdout }) => JSON.parse(stdout) as Keeper.SweepReport,
+        )
       const [one, two] = await Promise.all([run(), run()])
       assert.strictEqual(sb.counters().totals.refreshes - before, 12)
       assert.strictEqual(one.refreshed + two.refreshed, 12)
-      assert.strictEqual(one.due + two.due - one.refreshed - two.refreshed, one.alreadyFresh + two.alreadyFresh)
-      assert.strictEqual(one.failed + two.failed + one.reauthorizationRequired + two.reauthorizationRequired, 0)
-      const listed = await Effect.runPromise(Connections.list("workable").pipe(Effect.provide(SqliteStore.layer({ path: storePath }))))
+      assert.strictEqual(
+        one.due + two.due - one.refreshed - two.refreshed,
+        one.alreadyFresh + two.alreadyFresh,
+      )
+      assert.strictEqual(
+        one.failed + two.failed + one.reauthorizationRequired + two.reauthorizationRequired,
+        0,
+      )
+      const listed = await Effect.runPromise(
+        Connections.list("workable").pipe(Effect.provide(SqliteStore.layer({ path: storePath }))),
+      )
       assert.strictEqual(listed.filter((c) => c.status === "active").length, 12)
     } finally {
       Fs.rmSync(dir, { recursive: true, force: true })

@@ -7,7 +7,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { AuthorizationCode, WebConsent } from "@keyway/auth-authorization-code"
 import { TokenStore } from "@keyway/core"
 import * as Workable from "@keyway/provider-workable"
-import { startSandbox, type Sandbox } from "@keyway/sandbox"
+import { type Sandbox, startSandbox } from "@keyway/sandbox"
 import { SqliteStore } from "@keyway/store-sqlite"
 import { Effect, Layer, Redacted } from "effect"
 import { TestClock } from "effect/testing"
@@ -22,6 +22,8 @@ beforeAll(async () => {
 afterAll(() => sb?.stop())
 
 const redirectUri = "http://127.0.0.1:9/callback"
+const secretOf = (secret: Redacted.Redacted<string> | undefined) =>
+  secret === undefined ? undefined : Redacted.value(secret)
 const handlersOn = (store: TokenStore.TokenStoreShape, extra: Partial<WebConsent.Options> = {}) =>
   WebConsent.make({ config: configOf("workable", sb), redirectUri, tokenStore: store, ...extra })
 
@@ -30,7 +32,10 @@ describe("WebConsent", () => {
     const store = TokenStore.makeMemory()
     const connected: Array<WebConsent.Connected> = []
     const handlers = handlersOn(store, { onConnected: (c) => Effect.sync(() => void connected.push(c)) })
-    const start = await handlers.start(new Request("http://127.0.0.1:9/start"), { connection: "acme", returnTo: "/done" })
+    const start = await handlers.start(new Request("http://127.0.0.1:9/start"), {
+      connection: "acme",
+      returnTo: "/done",
+    })
     assert.strictEqual(start.status, 302)
     const authorize = new URL(locationOf(start))
     assert.strictEqual(authorize.searchParams.get("resource"), "user")
@@ -73,9 +78,13 @@ describe("WebConsent", () => {
     const handlers = handlersOn(store)
     const forged = await handlers.callback(new Request("http://127.0.0.1:9/callback?code=x&state=forged"))
     assert.strictEqual(forged.status, 400)
-    const open = await handlers.start(new Request("http://127.0.0.1:9/start?connection=a&returnTo=https://evil.example/"))
+    const open = await handlers.start(
+      new Request("http://127.0.0.1:9/start?connection=a&returnTo=https://evil.example/"),
+    )
     assert.strictEqual(open.status, 400)
-    const slashes = await handlers.start(new Request("http://127.0.0.1:9/start?connection=a&returnTo=//evil.example/"))
+    const slashes = await handlers.start(
+      new Request("http://127.0.0.1:9/start?connection=a&returnTo=//evil.example/"),
+    )
     assert.strictEqual(slashes.status, 400)
     const badId = await handlers.start(new Request("http://127.0.0.1:9/start?connection=../x"))
     assert.strictEqual(badId.status, 400)
@@ -92,7 +101,13 @@ describe("WebConsent", () => {
       const callback = yield* handlers.callbackEffect(new Request(callbackUrl))
       assert.strictEqual(callback.status, 400)
       assert.include(yield* Effect.promise(() => callback.text()), "expired")
-      const grant = yield* store.get(TokenStore.key({ provider: "workable", connection: "late", scopes: ["r_jobs", "r_candidates", "w_candidates"] }))
+      const grant = yield* store.get(
+        TokenStore.key({
+          provider: "workable",
+          connection: "late",
+          scopes: ["r_jobs", "r_candidates", "w_candidates"],
+        }),
+      )
       assert.isUndefined(grant)
     }).pipe(Effect.provideService(TokenStore.TokenStore, TokenStore.makeMemory())),
   )
@@ -106,18 +121,34 @@ describe("WebConsent", () => {
     }
     assert.strictEqual((await connectOnce()).status, 200)
     const config = configOf("workable", sb)
-    const key = TokenStore.key({ provider: "workable", connection: "beta", scopes: AuthorizationCode.grantScopesOf(config) })
+    const key = TokenStore.key({
+      provider: "workable",
+      connection: "beta",
+      scopes: AuthorizationCode.grantScopesOf(config),
+    })
     const first = await Effect.runPromise(store.get(key))
     await Effect.runPromise(
-      store.compareAndSet(key, first, { ...first!, accessToken: undefined, needsReauthorization: "revoked", revision: "r-x" }),
+      store.compareAndSet(key, first, {
+        ...first!,
+        accessToken: undefined,
+        needsReauthorization: "revoked",
+        revision: "r-x",
+      }),
     )
-    const before = await Effect.runPromise(Connections.list("workable").pipe(Effect.provideService(TokenStore.TokenStore, store)))
+    const before = await Effect.runPromise(
+      Connections.list("workable").pipe(Effect.provideService(TokenStore.TokenStore, store)),
+    )
     assert.strictEqual(before[0]?.status, "needs_reauthorization")
     assert.strictEqual((await connectOnce()).status, 200)
-    const after = await Effect.runPromise(Connections.list("workable").pipe(Effect.provideService(TokenStore.TokenStore, store)))
-    assert.deepStrictEqual(after.map((c) => [c.connection, c.status]), [["beta", "active"]])
+    const after = await Effect.runPromise(
+      Connections.list("workable").pipe(Effect.provideService(TokenStore.TokenStore, store)),
+    )
+    assert.deepStrictEqual(
+      after.map((c) => [c.connection, c.status]),
+      [["beta", "active"]],
+    )
     const second = await Effect.runPromise(store.get(key))
-    assert.notStrictEqual(Redacted.value(second!.refreshToken!), Redacted.value(first!.refreshToken!))
+    assert.notStrictEqual(secretOf(second?.refreshToken), secretOf(first?.refreshToken))
   })
 
   it("two processes: start in a child process, callback here, on one SQLite file", async () => {
@@ -129,7 +160,11 @@ describe("WebConsent", () => {
         "--conditions=@keyway/source",
         fixture,
         storePath,
-        JSON.stringify({ authorizeUrl: sb.urls.authorizeUrl, tokenUrl: sb.urls.tokenUrl, revokeUrl: sb.urls.revokeUrl }),
+        JSON.stringify({
+          authorizeUrl: sb.urls.authorizeUrl,
+          tokenUrl: sb.urls.tokenUrl,
+          revokeUrl: sb.urls.revokeUrl,
+        }),
         JSON.stringify({ clientId: sb.credentials.clientId, clientSecret: sb.credentials.clientSecret }),
         "two-process",
       ])
@@ -150,7 +185,10 @@ describe("WebConsent", () => {
       const listed = await Effect.runPromise(
         Connections.list("workable").pipe(Effect.provide(SqliteStore.layer({ path: storePath }))),
       )
-      assert.deepStrictEqual(listed.map((c) => [c.connection, c.status, c.refreshable]), [["two-process", "active", true]])
+      assert.deepStrictEqual(
+        listed.map((c) => [c.connection, c.status, c.refreshable]),
+        [["two-process", "active", true]],
+      )
     } finally {
       Fs.rmSync(dir, { recursive: true, force: true })
     }

@@ -41,14 +41,22 @@ describe("Webhooks", () => {
         Effect.gen(function* () {
           const events = yield* Events.ConnectionEvents
           const sender = yield* Webhooks.Webhooks
-          yield* events.publish({ type: "refresh_failed", provider: "workable", connection: "acme", data: { reason: "HTTP 503", attempts: 1 } })
+          yield* events.publish({
+            type: "refresh_failed",
+            provider: "workable",
+            connection: "acme",
+            data: { reason: "HTTP 503", attempts: 1 },
+          })
           while (deliveries.length < 1) yield* Effect.yieldNow
           assert.strictEqual(yield* sender.pending, 0)
         }).pipe(
           Effect.provide(
-            Webhooks.layer({ url: hook.url, secret, retryBase: "1 millis", onDelivery: (d) => deliveries.push(d) }).pipe(
-              Layer.provideMerge(Events.layer),
-            ),
+            Webhooks.layer({
+              url: hook.url,
+              secret,
+              retryBase: "1 millis",
+              onDelivery: (d) => deliveries.push(d),
+            }).pipe(Layer.provideMerge(Events.layer)),
           ),
           Effect.timeout("10 seconds"),
         ),
@@ -103,14 +111,21 @@ describe("Webhooks", () => {
           while (deliveries.length < 1) yield* Effect.yieldNow
         }).pipe(
           Effect.provide(
-            Webhooks.layer({ url: hook.url, secret, retryBase: "1 millis", maxAttempts: 2, onDelivery: (d) => deliveries.push(d) }).pipe(
-              Layer.provideMerge(Events.layer),
-            ),
+            Webhooks.layer({
+              url: hook.url,
+              secret,
+              retryBase: "1 millis",
+              maxAttempts: 2,
+              onDelivery: (d) => deliveries.push(d),
+            }).pipe(Layer.provideMerge(Events.layer)),
           ),
           Effect.timeout("10 seconds"),
         ),
       )
-      assert.deepStrictEqual([deliveries[0]?.delivered, deliveries[0]?.attempts, deliveries[0]?.error], [false, 2, "HTTP 500"])
+      assert.deepStrictEqual(
+        [deliveries[0]?.delivered, deliveries[0]?.attempts, deliveries[0]?.error],
+        [false, 2, "HTTP 500"],
+      )
       assert.strictEqual(hook.received.length, 2)
     } finally {
       await hook.close()

@@ -373,8 +373,7 @@ export const make = Effect.fnUntraced(function* (options: Options) {
       return singleFlight(scopes, cache.get(id)?.revision)
     })
 
-  const refreshRevision = (scopes: ReadonlyArray<string>, revision: string) =>
-    singleFlight(scopes, revision)
+  const refreshRevision = (scopes: ReadonlyArray<string>, revision: string) => singleFlight(scopes, revision)
 
   const invalidate = (scopes: ReadonlyArray<string>, accessToken: Redacted.Redacted<string>) =>
     Effect.sync(() => {

@@ -171,7 +171,9 @@ export interface TokenStoreShape {
    * Every record of one provider (connection listing, the keeper). Optional: a store without it
    * cannot be listed, and `@keyway/connections` says so.
    */
-  readonly list?: ((provider: string) => Effect.Effect<ReadonlyArray<Listed>, TokenStoreUnavailable>) | undefined
+  readonly list?:
+    | ((provider: string) => Effect.Effect<ReadonlyArray<Listed>, TokenStoreUnavailable>)
+    | undefined
 }
 
 /**
@@ -229,7 +231,8 @@ export const makeMemory = (): TokenStoreShape => {
       Effect.sync(() => {
         const prefix = `${encodeURIComponent(provider)}/`
         const out: Array<Listed> = []
-        for (const [id, token] of records) if (id.startsWith(prefix)) out.push({ key: parseKeyString(id), token })
+        for (const [id, token] of records)
+          if (id.startsWith(prefix)) out.push({ key: parseKeyString(id), token })
         return out
       }),
   }

@@ -454,9 +454,7 @@ export const importGrant = Effect.fn("AuthorizationCode.importGrant")(function* 
  */
 export const refresher = (config: Config): TokenLifecycle.Options["fetch"] => {
   const connection = config.connection ?? "default"
-  return Effect.fn("AuthorizationCode.refresh")(function* (
-    current: TokenStore.StoredToken | undefined,
-  ) {
+  return Effect.fn("AuthorizationCode.refresh")(function* (current: TokenStore.StoredToken | undefined) {
     const reauthorize = (reason: string) =>
       new Errors.ReauthorizationRequired({ provider: config.provider, connection, reason })
     if (current === undefined)

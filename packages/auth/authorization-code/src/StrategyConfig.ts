@@ -88,7 +88,8 @@ export const make = (strategy: Descriptor.AuthorizationCodeStrategy, options: Op
     requestScopes: options.scopes ?? strategy.defaultScopes ?? [],
     authorizeUrl: options.authorizeUrl ?? resolve(strategy.authorizeUrl),
     tokenUrl: options.tokenUrl ?? resolve(strategy.tokenUrl),
-    revokeUrl: options.revokeUrl ?? (strategy.revokeUrl === undefined ? undefined : resolve(strategy.revokeUrl)),
+    revokeUrl:
+      options.revokeUrl ?? (strategy.revokeUrl === undefined ? undefined : resolve(strategy.revokeUrl)),
     clientId: options.clientId,
     clientSecret: redact(options.clientSecret),
     refreshAhead: options.refreshAhead,

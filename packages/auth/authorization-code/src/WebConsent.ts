@@ -40,7 +40,7 @@
  * @since 0.1.0
  */
 import { createHash } from "node:crypto"
-import { Errors, TokenStore } from "@keyway/core"
+import { type Errors, TokenStore } from "@keyway/core"
 import { Clock, Duration, Effect, Layer, ManagedRuntime, Redacted, References } from "effect"
 import * as AuthorizationCode from "./AuthorizationCode.ts"
 import * as StrategyConfig from "./StrategyConfig.ts"
@@ -123,7 +123,10 @@ export interface Handlers {
   readonly redirectUri: string
   readonly start: (request: Request, input?: StartInput) => Promise<Response>
   readonly callback: (request: Request) => Promise<Response>
-  readonly startEffect: (request: Request, input?: StartInput) => Effect.Effect<Response, never, TokenStore.TokenStore>
+  readonly startEffect: (
+    request: Request,
+    input?: StartInput,
+  ) => Effect.Effect<Response, never, TokenStore.TokenStore>
   readonly callbackEffect: (request: Request) => Effect.Effect<Response, never, TokenStore.TokenStore>
   /** Releases a store built from a layer. */
   readonly dispose: () => Promise<void>
@@ -173,7 +176,8 @@ export const pendingKey = (provider: string, state: string): TokenStore.TokenKey
     scopes: [],
   })
 
-const relativeOnly = (returnTo: string) => returnTo.startsWith("/") && !returnTo.startsWith("//") && !returnTo.includes("\\")
+const relativeOnly = (returnTo: string) =>
+  returnTo.startsWith("/") && !returnTo.startsWith("//") && !returnTo.includes("\\")
 
 const text = (status: number, body: string) =>
   new Response(`${body}\n`, {
@@ -307,7 +311,9 @@ export const make = (options: Options): Handlers => {
     const quiet = Effect.provideService(effect, References.MinimumLogLevel, "Warn")
     const given = options.tokenStore
     if (!Layer.isLayer(given)) {
-      return Effect.runPromise(Effect.provideService(quiet, TokenStore.TokenStore, given as TokenStore.TokenStoreShape))
+      return Effect.runPromise(
+        Effect.provideService(quiet, TokenStore.TokenStore, given as TokenStore.TokenStoreShape),
+      )
     }
     runtime ??= ManagedRuntime.make(given as Layer.Layer<TokenStore.TokenStore, unknown>)
     return runtime.runPromise(quiet).catch(() => text(503, "the token store cannot be opened"))
@@ -341,16 +347,19 @@ export const make = (options: Options): Handlers => {
  *
  * @since 0.1.0
  */
-export const purgeExpired: Effect.Effect<number, Errors.TokenStoreUnavailable, TokenStore.TokenStore> = Effect.gen(
-  function* () {
+export const purgeExpired: Effect.Effect<number, Errors.TokenStoreUnavailable, TokenStore.TokenStore> =
+  Effect.gen(function* () {
     const store = yield* TokenStore.TokenStore
     if (store.list === undefined) return 0
     const now = yield* Clock.currentTimeMillis
     let removed = 0
     for (const { key, token } of yield* store.list(pendingProvider)) {
-      if (token.expiresAt !== undefined && now >= token.expiresAt && (yield* store.compareAndSet(key, token, undefined)))
+      if (
+        token.expiresAt !== undefined &&
+        now >= token.expiresAt &&
+        (yield* store.compareAndSet(key, token, undefined))
+      )
         removed++
     }
     return removed
-  },
-)
+  })
