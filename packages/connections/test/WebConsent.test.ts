@@ -6,6 +6,7 @@ import { promisify } from "node:util"
 import { assert, describe, it } from "@effect/vitest"
 import { AuthorizationCode, WebConsent } from "@keyway/auth-authorization-code"
 import { TokenStore } from "@keyway/core"
+import * as Cch from "@keyway/provider-cch"
 import * as Workable from "@keyway/provider-workable"
 import { type Sandbox, startSandbox } from "@keyway/sandbox"
 import { SqliteStore } from "@keyway/store-sqlite"
@@ -71,6 +72,73 @@ describe("WebConsent", () => {
     const replay = await handlers.callback(new Request(callbackUrl))
     assert.strictEqual(replay.status, 400)
     assert.include(await replay.text(), "already used")
+  })
+
+  it("the generated package's consent helpers are bound to its descriptor (Workable and CCH)", async () => {
+    const cchSandbox = await startSandbox("cch")
+    try {
+      const store = TokenStore.makeMemory()
+      const tokenStore = Layer.succeed(TokenStore.TokenStore, store)
+      const handlers = Workable.consent({
+        clientId: sb.credentials.clientId,
+        clientSecret: sb.credentials.clientSecret,
+        redirectUri,
+        tokenStore,
+        authorizeUrl: sb.urls.authorizeUrl,
+        tokenUrl: sb.urls.tokenUrl,
+        revokeUrl: sb.urls.revokeUrl,
+      })
+      const start = await handlers.start(new Request("http://127.0.0.1:9/start"), { connection: "bound" })
+      const authorize = new URL(locationOf(start))
+      assert.strictEqual(authorize.searchParams.get("resource"), "user")
+      assert.strictEqual(
+        (await handlers.callback(new Request(await consentAt(authorize.toString())))).status,
+        200,
+      )
+      const client = Workable.createClient({
+        baseUrl: sb.baseUrl,
+        tokenUrl: sb.urls.tokenUrl,
+        connection: "bound",
+        tokenStore,
+        auth: { type: "oauth", clientId: sb.credentials.clientId, clientSecret: sb.credentials.clientSecret },
+      })
+      const jobs = await client.op.listJobs({ params: { query: { limit: 1 } } })
+      await client.close()
+      assert.strictEqual(jobs.data?.jobs?.length, 1)
+
+      const cchHandlers = Cch.consent({
+        clientId: cchSandbox.credentials.clientId,
+        clientSecret: cchSandbox.credentials.clientSecret,
+        redirectUri,
+        tokenStore,
+        authorizeUrl: cchSandbox.urls.authorizeUrl,
+        tokenUrl: cchSandbox.urls.tokenUrl,
+        revokeUrl: cchSandbox.urls.revokeUrl,
+      })
+      const cchStart = await cchHandlers.start(new Request("http://127.0.0.1:9/start"), {
+        connection: "bound",
+      })
+      assert.strictEqual(new URL(locationOf(cchStart)).searchParams.get("scope"), "read")
+      const cchDone = await cchHandlers.callback(new Request(await consentAt(locationOf(cchStart))))
+      assert.strictEqual(cchDone.status, 200)
+      const cchClient = Cch.createClient({
+        baseUrl: cchSandbox.baseUrl,
+        tokenUrl: cchSandbox.urls.tokenUrl,
+        connection: "bound",
+        tokenStore,
+        auth: {
+          type: "oauth",
+          clientId: cchSandbox.credentials.clientId,
+          clientSecret: cchSandbox.credentials.clientSecret,
+        },
+      })
+      const account = await cchClient.GET("/my-account")
+      await cchClient.close()
+      assert.isUndefined(account.error)
+      assert.strictEqual(cchSandbox.counters().totals.refreshes, 0)
+    } finally {
+      await cchSandbox.stop()
+    }
   })
 
   it("refuses a forged state, an open redirect and a bad connection id", async () => {

@@ -19,6 +19,7 @@
 import type { ProviderModel } from "../Model.ts"
 import { docText, literal, operationKey, propertyName } from "../Model.ts"
 import type { ClientContext, Plugin } from "../Plugin.ts"
+import * as ConsentHelpers from "./ConsentHelpers.ts"
 import { type ClientPlan, make as makePlan, type StrategyPlan } from "./Plan.ts"
 
 const union = (items: ReadonlyArray<string>): string =>
@@ -50,7 +51,10 @@ export const header = (model: ProviderModel, plan: ClientPlan): string => {
   out.push(
     `import { type Auth, ${paged ? "type Call, " : ""}Client, Descriptor, ${paged ? "type Errors, Pagination, " : ""}type TokenStore } from "@keyway/core"`,
   )
-  for (const [pkg, ns] of pkgs) out.push(`import { ${ns} } from ${literal(pkg)}`)
+  for (const [pkg, ns] of pkgs)
+    out.push(
+      `import { ${ns === "AuthorizationCode" ? "AuthorizationCode, StrategyConfig, WebConsent" : ns} } from ${literal(pkg)}`,
+    )
   out.push(`import { descriptor } from "./descriptor.ts"`)
   out.push(`import type { ${plan.errorTypeExpr ? "components, " : ""}paths } from "./types.ts"`)
   out.push("")
@@ -210,9 +214,8 @@ const strategyLayer = (model: ProviderModel, plan: ClientPlan, s: StrategyPlan):
       )
       break
     case "oauth2-authorization-code":
-      lines.push(
-        `${s.ns}.layer({ ${[...common, `clientId: auth.clientId`, `clientSecret: auth.clientSecret === undefined ? undefined : secret(auth.clientSecret)`, `requestScopes: auth.scopes`, `refreshAhead: auth.refreshAhead`].join(", ")} })`,
-      )
+      // One way to build the config from the descriptor: the plugin's StrategyConfig (ConsentHelpers).
+      lines.push(`${s.ns}.layer(${ConsentHelpers.layerConfig(plan)})`)
       break
     case "permanent-token": {
       const token = s.basic
@@ -321,6 +324,8 @@ const runtimeHelpers = (model: ProviderModel, plan: ClientPlan): string => {
     out.push(`  }`)
   }
   out.push(`}`)
+  const consent = ConsentHelpers.emit(model, plan)
+  if (consent !== "") out.push(consent)
   return out.join("\n")
 }
 
