@@ -12,6 +12,8 @@
  *
  * @since 0.1.0
  */
+
+export * as Cli from "./Cli.ts"
 export * as Connections from "./Connections.ts"
 export * as Events from "./Events.ts"
 export * as Keeper from "./Keeper.ts"
