@@ -57,6 +57,14 @@ export const main = async (
   if (unknown !== undefined) return fail(err, `unknown provider ${unknown} (${PROVIDERS.join(", ")})`)
   const report = await Demo.run({ rate, seed, providers, verbose: values.verbose })
   out(Table.render(report.rows))
+  if (report.delivered.length > 0) {
+    out("")
+    out(`keeper events delivered as signed webhooks (${report.delivered.length}, signatures verified):`)
+    for (const event of report.delivered)
+      out(
+        `  ${event.type} ${event.provider}/${event.connection}${event.data.reason ? `: ${event.data.reason}` : ""}`,
+      )
+  }
   if (!report.ok) err(Table.failures(report.rows))
   return report.ok ? 0 : 1
 }
