@@ -257,9 +257,8 @@ export const make = Effect.fnUntraced(function* (options: Options) {
     Effect.gen(function* () {
       const k = keyOf(scopes)
       const id = TokenStore.keyString(k)
-      // A record that only changed by a failure mark is not a newer grant: a forced refresh runs.
       const fresh = (t: TokenStore.StoredToken | undefined, now: number): boolean =>
-        usable(id, t, now) && t.revision !== force && (force === undefined || t.failure === undefined)
+        usable(id, t, now) && t.revision !== force
       const before = yield* store.get(k)
       if (fresh(before, yield* Clock.currentTimeMillis)) return remember(id, before!)
       return yield* store.withRefreshLock(

@@ -158,7 +158,7 @@ export interface TokenStoreShape {
    * others for longer than that.
    *
    * A waiter that sees the record change while it waited, to one that is clearly fresh (an
-   * access token, no reauthorization mark, within the first half of its lifetime), may run
+   * access token, no reauthorization or failure mark, within the first half of its lifetime), may run
    * `refresh` without taking the lock: `refresh` re-reads the store first and returns a fresh
    * record without any token request, and `compareAndSet` still guards every write. This keeps
    * the wait of N callers close to one token request instead of N lock hand-overs.

@@ -287,6 +287,7 @@ const surelyFresh = (token: TokenStore.StoredToken | undefined, now: number): bo
   token !== undefined &&
   token.accessToken !== undefined &&
   token.needsReauthorization === undefined &&
+  token.failure === undefined &&
   (token.expiresAt === undefined || now < token.obtainedAt + (token.expiresAt - token.obtainedAt) / 2)
 
 /**
