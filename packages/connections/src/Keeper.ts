@@ -16,7 +16,8 @@
  * `giveUpAfter` (default 24 hours): then the grant is marked `needs_reauthorization`.
  *
  * Events (to the {@link Events.ConnectionEvents} in context, if any): `refreshed`, `recovered`,
- * `refresh_failed`, `reauthorization_required`.
+ * `refresh_failed`, `reauthorization_required`. Each sweep also removes web consents that were
+ * started and never completed past their TTL (`WebConsent.purgeExpired`).
  *
  * @example
  * ```ts
@@ -35,7 +36,7 @@
  *
  * @since 0.1.0
  */
-import { AuthorizationCode, StrategyConfig } from "@keyway/auth-authorization-code"
+import { AuthorizationCode, StrategyConfig, WebConsent } from "@keyway/auth-authorization-code"
 import { type Errors, TokenLifecycle, TokenStore } from "@keyway/core"
 import { Cause, Clock, Context, Duration, Effect, Layer, Schedule } from "effect"
 import * as Connections from "./Connections.ts"
@@ -332,6 +333,8 @@ export const make = Effect.fn("Keeper.make")(function* (options: Options) {
       skipped: skipped + counts.skipped,
       durationMs: (yield* Clock.currentTimeMillis) - started,
     }
+    // Housekeeping: consents started and never completed (Redis drops them by itself).
+    yield* WebConsent.purgeExpired.pipe(Effect.ignore)
     yield* Effect.logDebug("keeper sweep").pipe(Effect.annotateLogs({ ...report }))
     return report
   }).pipe(Effect.provide(context), Effect.withSpan("Keeper.sweep"))

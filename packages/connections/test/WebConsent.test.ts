@@ -159,16 +159,25 @@ describe("WebConsent", () => {
     assert.strictEqual((await Effect.runPromise(store.list!(WebConsent.pendingProvider))).length, 0)
   })
 
-  it.effect("a started consent expires after its TTL", () =>
+  const ttlStore = TokenStore.makeMemory()
+  it.effect("a started consent expires after its TTL (Effect API: the TokenStore in context)", () =>
     Effect.gen(function* () {
-      const store = TokenStore.makeMemory()
+      const store = ttlStore
       const handlers = handlersOn(store, { stateTtl: "10 minutes" })
       const start = yield* handlers.startEffect(new Request("http://127.0.0.1:9/start?connection=late"))
       const callbackUrl = yield* Effect.promise(() => consentAt(locationOf(start)))
+      yield* handlers.startEffect(new Request("http://127.0.0.1:9/start?connection=abandoned"))
       yield* TestClock.adjust("11 minutes")
       const callback = yield* handlers.callbackEffect(new Request(callbackUrl))
       assert.strictEqual(callback.status, 400)
       assert.include(yield* Effect.promise(() => callback.text()), "expired")
+      // the abandoned one is removed by the keeper's housekeeping
+      assert.strictEqual((yield* store.list!(WebConsent.pendingProvider)).length, 1)
+      assert.strictEqual(
+        yield* WebConsent.purgeExpired.pipe(Effect.provideService(TokenStore.TokenStore, store)),
+        1,
+      )
+      assert.strictEqual((yield* store.list!(WebConsent.pendingProvider)).length, 0)
       const grant = yield* store.get(
         TokenStore.key({
           provider: "workable",
@@ -177,7 +186,7 @@ describe("WebConsent", () => {
         }),
       )
       assert.isUndefined(grant)
-    }).pipe(Effect.provideService(TokenStore.TokenStore, TokenStore.makeMemory())),
+    }).pipe(Effect.provideService(TokenStore.TokenStore, ttlStore)),
   )
 
   it("reconnects a connection that needs reauthorization through the same handlers", async () => {

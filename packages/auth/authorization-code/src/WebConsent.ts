@@ -114,7 +114,8 @@ export interface StartInput {
 }
 
 /**
- * The two handlers, in Promise and Effect form.
+ * The two handlers, in Promise form (on `options.tokenStore`) and Effect form (on the TokenStore
+ * in context).
  *
  * @since 0.1.0
  */
