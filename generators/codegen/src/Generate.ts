@@ -36,11 +36,21 @@ export interface GenerateOptions {
   readonly check: boolean
   readonly force?: boolean | undefined
   /** `--spec`: any OpenAPI document, no descriptor. */
-  readonly spec?: { readonly path: string; readonly name: string; readonly out: string } | undefined
+  readonly spec?:
+    | {
+        readonly path: string
+        readonly name: string
+        readonly out: string
+        /** Accept plain `http:` servers to non-loopback hosts (`--allow-insecure-http`). */
+        readonly allowInsecureHttp?: boolean | undefined
+      }
+    | undefined
   readonly reporter?: Reporter | undefined
   /** A loaded configuration to reuse (watch mode). */
   readonly config?: Config.ResolvedConfig | undefined
   readonly onSources?: ((provider: string, sources: ReadonlyArray<string>) => void) | undefined
+  /** `--write-descriptor`: where the descriptor inferred for `spec` is written. */
+  readonly writeDescriptor?: string | undefined
 }
 
 /**
@@ -65,6 +75,8 @@ export interface Outcome {
   readonly differingFiles: ReadonlyArray<string>
   readonly elapsedMs: number
   readonly config: Config.ResolvedConfig
+  /** Problems that did not stop generation, one line each. */
+  readonly warnings: ReadonlyArray<Failure>
 }
 
 /**
@@ -188,6 +200,7 @@ export const generate = async (options: GenerateOptions): Promise<Outcome> => {
         specPath: resolve(options.cwd, options.spec.path),
         outDir: out,
         packageName: Config.packageNameFor(config.packageName, options.spec.name),
+        allowInsecureHttp: options.spec.allowInsecureHttp,
       },
     ]
   } else {
@@ -205,16 +218,28 @@ export const generate = async (options: GenerateOptions): Promise<Outcome> => {
     const changed = await emitSchema(config.schemaFile, options.check)
     if (changed && options.check) differingFiles.push(relative(options.cwd, config.schemaFile))
   }
+  if (options.writeDescriptor !== undefined && !options.spec)
+    throw new UsageError({
+      reason: "--write-descriptor needs --spec (it writes the descriptor inferred from it)",
+    })
+  if (options.writeDescriptor !== undefined && existsSync(resolve(options.cwd, options.writeDescriptor)))
+    throw new UsageError({
+      reason: `--write-descriptor ${options.writeDescriptor}: the file exists; remove it or choose another path`,
+    })
   const results: Array<Pipeline.Result> = []
   const failures: Array<Failure> = []
+  const warnings: Array<Failure> = []
   for (const input of inputs) {
     try {
       const result = await Pipeline.run(input, {
         config,
         check: options.check,
-        force: options.force,
+        force: options.force || options.writeDescriptor !== undefined,
         onStage: options.reporter?.stage,
         onSources: options.onSources,
+        onWarning: (provider, warning) => warnings.push({ provider, error: warning }),
+        writeDescriptor:
+          options.writeDescriptor === undefined ? undefined : resolve(options.cwd, options.writeDescriptor),
       })
       results.push(result)
       options.reporter?.done(input.name, result.status)
@@ -223,5 +248,5 @@ export const generate = async (options: GenerateOptions): Promise<Outcome> => {
       options.reporter?.done(input.name, "failed")
     }
   }
-  return { results, failures, differingFiles, elapsedMs: performance.now() - started, config }
+  return { results, failures, differingFiles, elapsedMs: performance.now() - started, config, warnings }
 }

@@ -1,9 +1,9 @@
 /**
- * One provider through the stages: load → validate → types → client → package → write.
+ * One provider through the stages: load → overlay → validate → types → client → package → write.
  *
  * Incremental: a provider whose recorded inputs (generator, configuration, descriptor, every
- * spec file the bundle read) and outputs are unchanged is skipped before any heavy module
- * (openapi-typescript, ts-morph, effect's Schema) is loaded. `check` generates in memory and
+ * spec file the bundle read, every overlay file) and outputs are unchanged is skipped before any
+ * heavy module (openapi-typescript, ts-morph, effect's Schema) is loaded. `check` generates in memory and
  * reports the files that differ from what is on disk instead of writing.
  *
  * @example
@@ -19,12 +19,14 @@
 import { existsSync, readFileSync } from "node:fs"
 import { dirname, join, relative, resolve } from "node:path"
 import type { ProviderDescriptor } from "@keyway/core/Descriptor"
-import { packageNameFor, type ResolvedConfig, stableStringify } from "./Config.ts"
-import { DescriptorError, type GenerateError, Problems, SpecError } from "./Errors.ts"
+import * as ClientHeaders from "./ClientHeaders.ts"
+import { openapiTypescriptFor, packageNameFor, type ResolvedConfig, stableStringify } from "./Config.ts"
+import { DescriptorError, type GenerateError, InferenceError, Problems, SpecError } from "./Errors.ts"
 import * as Hash from "./Hash.ts"
 import { type ProviderInput, type ProviderModel, pascalCase } from "./Model.ts"
 import { type Files, order, type Plugin, type Problem, type Stage } from "./Plugin.ts"
 import * as Source from "./Source.ts"
+import * as Overlay from "./stages/Overlay.ts"
 
 /**
  * What happened to a provider.
@@ -55,6 +57,10 @@ export interface RunOptions {
   readonly onStage?: ((provider: string, stage: Stage) => void) | undefined
   /** Told which files the load stage read, even when a later stage fails (for `--watch`). */
   readonly onSources?: ((provider: string, sources: ReadonlyArray<string>) => void) | undefined
+  /** Told of a problem that does not stop generation (a security scheme `--spec` cannot serve). */
+  readonly onWarning?: ((provider: string, warning: GenerateError) => void) | undefined
+  /** With `--spec`: write the inferred descriptor there, as an editable provider.yaml. */
+  readonly writeDescriptor?: string | undefined
 }
 
 /**
@@ -99,13 +105,20 @@ export const builtins = async (): Promise<ReadonlyArray<Plugin>> => {
   return [types.plugin, descriptor.plugin, client.plugin, operations.plugin, pagination.plugin, pkg.plugin]
 }
 
+// The overlay files of a provider (beside its descriptor). Their names are part of the inputs, so
+// that an added or removed overlay file regenerates; their content is hashed as a source.
+const overlayFilesOf = (input: ProviderInput): ReadonlyArray<string> =>
+  input.descriptorPath ? Overlay.filesFor(dirname(input.descriptorPath)) : []
+
 const extraOf = (input: ProviderInput, config: ResolvedConfig): string =>
   stableStringify({
     name: input.name,
+    overlays: overlayFilesOf(input).map((f) => Hash.relativePosix(input.outDir, f)),
     packageName: input.packageName,
     descriptor: input.descriptorPath ? Hash.relativePosix(input.outDir, input.descriptorPath) : null,
     spec: input.specPath ? Hash.relativePosix(input.outDir, input.specPath) : null,
     keywayVersion: keywayVersionFor(input, config),
+    ...(input.allowInsecureHttp ? { allowInsecureHttp: true } : {}),
   })
 
 /**
@@ -216,6 +229,22 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
     descriptorSource = Load.read(input.descriptorPath)
   }
   const rawSpec = (descriptorSource?.value as { spec?: unknown } | undefined)?.spec
+  if (descriptorSource && typeof rawSpec === "string") {
+    // Checked before anything is read: the spec named by a descriptor stays in its folder.
+    const { specPath: check } = await import("./Rules.ts")
+    const finding = check(rawSpec)
+    if (finding) {
+      const pos = descriptorSource.locate(finding.path)
+      throw new DescriptorError({
+        file: descriptorSource.display,
+        line: pos?.line,
+        column: pos?.column,
+        pointer: Source.pointer(finding.path),
+        found: finding.found,
+        expected: finding.expected,
+      })
+    }
+  }
   const specPath =
     input.specPath ??
     (descriptorSource && typeof rawSpec === "string"
@@ -228,6 +257,12 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
     bundle = Load.bundle(specPath)
     for (const f of bundle.files) if (!sources.includes(f)) sources.push(f)
     options.onSources?.(input.name, sources)
+    const overlays = overlayFilesOf(input)
+    if (overlays.length > 0) {
+      for (const f of overlays) if (!sources.includes(f)) sources.push(f)
+      options.onSources?.(input.name, sources)
+      bundle = Overlay.apply(bundle, overlays, input.name)
+    }
   } else if (input.specPath) {
     throw new SpecError({
       file: Source.displayPath(input.specPath),
@@ -247,6 +282,7 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
   stage("validate")
   const problems: Array<GenerateError> = []
   let descriptor: ProviderDescriptor | undefined
+  let descriptorText: string | undefined
   if (descriptorSource) {
     const result = await Validate.descriptor(descriptorSource)
     if ("problems" in result) problems.push(...result.problems)
@@ -258,8 +294,33 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
     problems.push(...Validate.crossCheck(descriptorSource, descriptor, bundle, specResult.operations))
   if (problems.length > 0 || !bundle) throw new Problems({ provider: input.name, problems })
   if (!descriptor) {
-    const { descriptor: infer } = await import("./Infer.ts")
-    descriptor = infer(input.name, Hash.relativePosix(input.outDir, bundle.root.path), bundle.document)
+    const { infer } = await import("./Infer.ts")
+    const inferred = infer(input.name, Hash.relativePosix(input.outDir, bundle.root.path), bundle.document)
+    const notes = [...inferred.unsupported, ...(inferred.assumed ? [inferred.assumed] : [])].map(
+      (note) => new InferenceError({ ...bundle.locate(note.at), found: note.found, expected: note.expected }),
+    )
+    if (!inferred.usable && !inferred.assumed) throw new Problems({ provider: input.name, problems: notes })
+    for (const note of notes) options.onWarning?.(input.name, note)
+    descriptor = inferred.descriptor
+    if (input.allowInsecureHttp) descriptor = { ...descriptor, allowInsecureHttp: true }
+    const { descriptor: check } = await import("./Rules.ts")
+    const findings = check(descriptor)
+    if (findings.length > 0)
+      throw new Problems({
+        provider: input.name,
+        problems: findings.map(
+          (f) =>
+            new SpecError({ ...bundle.locate(inferredFrom(f.path)), found: f.found, expected: f.expected }),
+        ),
+      })
+    if (options.writeDescriptor && !options.check) {
+      const { descriptorYaml } = await import("./Infer.ts")
+      descriptorText = await descriptorYaml(inferred, {
+        file: options.writeDescriptor,
+        specPath: bundle.root.path,
+        schemaFile: config.schemaFile && existsSync(config.schemaFile) ? config.schemaFile : undefined,
+      })
+    }
   }
   const model: ProviderModel = {
     input,
@@ -273,6 +334,8 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
     spec: bundle.root,
     specName: specNameOf(config, input, bundle.root.path),
     typeName: pascalCase(input.name),
+    clientHeaders: ClientHeaders.find(bundle.document),
+    overlays: overlayFilesOf(input).map((f) => specNameOf(config, input, f)),
   }
   const reported: Array<GenerateError> = []
   await runHooksSafe(plugins, "validate", {
@@ -309,7 +372,12 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
   // types
   stage("types")
   const { run: runTypes } = await import("./stages/Types.ts")
-  await runTypes(plugins, { provider: input.name, files, model, options: config.openapiTypescript })
+  await runTypes(plugins, {
+    provider: input.name,
+    files,
+    model,
+    options: openapiTypescriptFor(config, input.name),
+  })
 
   // client
   stage("client")
@@ -344,10 +412,21 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
     }
   }
   Write.commit(input.outDir, final)
+  if (descriptorText !== undefined && options.writeDescriptor)
+    Write.commitFile(options.writeDescriptor, descriptorText)
   if (timing)
     process.stderr.write(`[timing] ${input.name} write ${(performance.now() - timing.last).toFixed(0)} ms\n`)
   await runHooksSafe(plugins, "write", { provider: input.name, files, model, outDir: input.outDir })
   return { provider: input.name, status: "generated", differing: [], outDir: input.outDir, sources }
+}
+
+/** Where a value of an inferred descriptor came from in the spec (see `Infer`). */
+const inferredFrom = (path: ReadonlyArray<string | number>): ReadonlyArray<string | number> => {
+  if (path[0] === "baseUrl") return ["servers", 0, "url"]
+  if (path[0] === "variables") return ["servers", 0, "variables", ...path.slice(1)]
+  if (path[0] === "title") return ["info", "title"]
+  if (path[0] === "auth") return ["components", "securitySchemes"]
+  return []
 }
 
 const specNameOf = (config: ResolvedConfig, input: ProviderInput, path: string): string => {

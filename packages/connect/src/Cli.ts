@@ -4,7 +4,7 @@
  * ```
  * keyway connect <provider> [--client-id ID] [--client-secret SECRET] [--scopes "a b"]
  *   [--connection ID] [--port N] [--store PATH] [--authorize-url URL] [--token-url URL]
- *   [--revoke-url URL] [--open] [--timeout SECONDS]
+ *   [--revoke-url URL] [--open] [--allow-insecure-http] [--timeout SECONDS]
  * ```
  *
  * The client id and secret default to `KEYWAY_<PROVIDER>_CLIENT_ID` and
@@ -52,6 +52,7 @@ Options:
   --token-url <url>        override the descriptor's token URL
   --revoke-url <url>       override the descriptor's revoke URL
   --open                   try to open the authorize URL in a browser
+  --allow-insecure-http    allow plain http:// URLs to non-loopback hosts (never for real accounts)
   --timeout <seconds>      how long to wait for the redirect (default: 300)
   -h, --help               this text
 
@@ -132,6 +133,7 @@ const parse = (argv: ReadonlyArray<string>) =>
       "token-url": { type: "string" },
       "revoke-url": { type: "string" },
       open: { type: "boolean" },
+      "allow-insecure-http": { type: "boolean" },
       timeout: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -196,6 +198,7 @@ export const options = (
     tokenUrl: url("token-url", values["token-url"]),
     revokeUrl: url("revoke-url", values["revoke-url"]),
     open: values.open ?? false,
+    allowInsecureHttp: values["allow-insecure-http"] ?? false,
     timeoutMs: timeout === undefined ? undefined : timeout * 1000,
   }
 }

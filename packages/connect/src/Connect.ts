@@ -5,9 +5,10 @@
  *
  * 1. Starts a loopback listener on `127.0.0.1` (a free port unless `port`), whose
  *    `http://127.0.0.1:<port>/callback` is the redirect URI.
- * 2. Builds the authorize URL with the authorization-code plugin (a random `state`; PKCE when
- *    the descriptor asks for it) and hands it to `onAuthorizeUrl` (the CLI prints it), and opens
- *    a browser when `open` is set.
+ * 2. Builds the authorize URL with the authorization-code plugin (a random single-use `state`;
+ *    PKCE S256 unless the descriptor turns it off) and hands it to `onAuthorizeUrl` (the CLI
+ *    prints it), and opens a browser when `open` is set. Before that, {@link checkConfig} refuses
+ *    a public client without PKCE and plain-http URLs to non-loopback hosts.
  * 3. Waits for the redirect. The plugin's `handleCallback` checks `state` in constant time,
  *    exchanges the code and writes the grant to the TokenStore under the provider, the
  *    connection id and the grant's scopes: the same key a generated client with the same
@@ -35,7 +36,7 @@
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { AuthorizationCode, StrategyConfig } from "@keyway/auth-authorization-code"
-import type { Descriptor, Errors, TokenStore } from "@keyway/core"
+import { type Descriptor, Errors, Origin, type TokenStore } from "@keyway/core"
 import { SqliteStore } from "@keyway/store-sqlite"
 import { Effect, type Layer, type Redacted, References } from "effect"
 import * as Browser from "./Browser.ts"
@@ -102,6 +103,12 @@ export interface ConnectOptions {
   readonly onBrowser?: ((opened: boolean) => void) | undefined
   /** The working directory for the default store and the provider lookup. */
   readonly cwd?: string | undefined
+  /**
+   * Allow plain `http:` to non-loopback hosts for the authorize, token and revoke URLs (default
+   * `false`: such a URL is a `ConfigError` naming it, before anything is sent). Loopback `http:`
+   * (a sandbox) is always allowed.
+   */
+  readonly allowInsecureHttp?: boolean | undefined
 }
 
 /**
@@ -173,6 +180,7 @@ export const pluginConfig = (
       authorizeUrl: options.authorizeUrl,
       tokenUrl: options.tokenUrl,
       revokeUrl: options.revokeUrl,
+      allowInsecureHttp: options.allowInsecureHttp,
     })
   } catch (error) {
     throw new ConnectError({
@@ -180,6 +188,37 @@ export const pluginConfig = (
       detail: `${error instanceof Error ? error.message : String(error)}: pass --authorize-url, --token-url or --revoke-url (or the variable)`,
     })
   }
+}
+
+/**
+ * What `connect` refuses before it listens or sends anything: a public client (no secret) whose
+ * strategy turns PKCE off (its code could be redeemed by anyone who sees the redirect), and
+ * authorize, token or revoke URLs over plain http to a non-loopback host (unless
+ * `allowInsecureHttp`). A `ConfigError` names the field.
+ *
+ * @example
+ * ```ts
+ * import { Connect } from "@keyway/connect"
+ * // const problem = Connect.checkConfig(Connect.pluginConfig(strategy, options))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const checkConfig = (config: AuthorizationCode.Config): Errors.ConfigError | undefined => {
+  if (config.clientSecret === undefined && config.pkce === false) {
+    return new Errors.ConfigError({
+      path: "pkce",
+      message:
+        "a public client (no client secret) needs PKCE, and this provider's strategy turns it off: pass the client secret",
+    })
+  }
+  for (const field of ["authorizeUrl", "tokenUrl", "revokeUrl"] as const) {
+    const url = config[field]
+    if (url === undefined) continue
+    const problem = Origin.checkUrl(field, url, config.allowInsecureHttp ?? false)
+    if (problem !== undefined) return problem
+  }
+  return undefined
 }
 
 /**
@@ -200,6 +239,8 @@ export const connect = async (options: ConnectOptions): Promise<ConnectResult> =
   const cwd = options.cwd ?? process.cwd()
   const strategy = options.strategy ?? (await ProviderLookup.authorizationCode(options.provider, cwd))
   const config = pluginConfig(strategy, options)
+  const invalid = checkConfig(config)
+  if (invalid !== undefined) throw invalid
   const storePath =
     options.tokenStore === undefined ? Path.resolve(cwd, options.store ?? defaultStorePath) : undefined
   if (storePath !== undefined && !Fs.existsSync(Path.dirname(storePath))) {

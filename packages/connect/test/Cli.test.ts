@@ -162,6 +162,8 @@ describe("connect()", () => {
     const pending = connect({
       provider: "cch",
       clientId: "id",
+      // CCH turns PKCE off: only a confidential client may connect.
+      clientSecret: "s",
       authorizeUrl: sb.urls.authorizeUrl,
       tokenUrl: sb.urls.tokenUrl,
       tokenStore: TokenStore.layerMemory,
@@ -169,5 +171,71 @@ describe("connect()", () => {
       onAuthorizeUrl: () => controller.abort(),
     })
     await expect(pending).rejects.toMatchObject({ _tag: "ConnectError", reason: "aborted" })
+  })
+})
+
+describe("connect refuses what would leak a grant (issue 12)", () => {
+  it("a public client of a provider without PKCE, before listening or sending anything", async () => {
+    let printed = false
+    const refused = await connect({
+      provider: "cch",
+      clientId: "id",
+      authorizeUrl: "https://auth.example/authorize",
+      tokenUrl: "https://auth.example/token",
+      tokenStore: TokenStore.layerMemory,
+      onAuthorizeUrl: () => {
+        printed = true
+      },
+    }).catch((e: unknown) => e)
+    expect(refused).toMatchObject({ _tag: "ConfigError", path: "pkce" })
+    expect(printed).toBe(false)
+  })
+
+  it.each([
+    ["authorizeUrl", { authorizeUrl: "http://auth.example/authorize" }],
+    ["tokenUrl", { tokenUrl: "http://auth.example/token" }],
+    ["revokeUrl", { revokeUrl: "http://auth.example/revoke" }],
+  ])("plain http to a non-loopback host for %s, unless --allow-insecure-http", async (field, urls) => {
+    const base = {
+      provider: "cch",
+      clientId: "id",
+      clientSecret: "s",
+      authorizeUrl: "https://auth.example/authorize",
+      tokenUrl: "https://auth.example/token",
+      tokenStore: TokenStore.layerMemory,
+      ...urls,
+    }
+    const refused = await connect(base).catch((e: unknown) => e)
+    expect(refused).toMatchObject({ _tag: "ConfigError", path: field })
+    // Allowed, the check passes: the config is accepted (nothing is listened on or sent here).
+    expect(
+      Connect.checkConfig(
+        Connect.pluginConfig(await ProviderLookup.authorizationCode("cch", process.cwd()), {
+          ...base,
+          allowInsecureHttp: true,
+        }),
+      ),
+    ).toBeUndefined()
+    expect(Cli.options(["cch", "--client-id", "x", "--allow-insecure-http"]).allowInsecureHttp).toBe(true)
+  })
+})
+
+describe("what already held: the callback page (issue 12)", () => {
+  it("listens on 127.0.0.1 only and escapes what it prints", async () => {
+    const { Loopback } = await import("../src/index.ts")
+    const listener = await Loopback.listen()
+    expect(new URL(listener.redirectUri).hostname).toBe("127.0.0.1")
+    const waiting = listener.wait(async () => ({
+      status: 400,
+      title: "<script>alert(1)</script>",
+      text: `"quoted" & <b>bold</b>`,
+      error: new Error("refused"),
+    }))
+    waiting.catch(() => {})
+    const page = await (await fetch(`${listener.redirectUri}?state=x`)).text()
+    expect(page).not.toContain("<script>")
+    expect(page).not.toContain("<b>")
+    expect(page).toContain("&#60;script&#62;")
+    await listener.close()
   })
 })

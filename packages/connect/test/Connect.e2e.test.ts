@@ -227,7 +227,8 @@ describe("keyway connect workable", () => {
   it("gives up after --timeout without a redirect", async () => {
     const cli = spawnCli(
       ["workable", "--timeout", "1", ...endpointArgs(sb, Path.join(dir, "timeout", "tokens.db"))],
-      { KEYWAY_WORKABLE_CLIENT_ID: sb.credentials.clientId },
+      // Workable turns PKCE off: only a confidential client may connect.
+      { KEYWAY_WORKABLE_CLIENT_ID: sb.credentials.clientId, KEYWAY_WORKABLE_CLIENT_SECRET: "s" },
     )
     await cli.authorizeUrl
     expect(await cli.exit).toBe(1)

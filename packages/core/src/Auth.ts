@@ -75,6 +75,17 @@ export interface AuthPlugin {
     failed: { readonly request: HttpRequest; readonly response: HttpResponse },
     call: CallInfo,
   ) => Effect.Effect<UnauthorizedDecision, AuthError>
+  /**
+   * The attempt re-sent after `onUnauthorized` answered `"retry"` was not refused: the new
+   * credential works. Token plugins tell their `TokenLifecycle` (`accepted`), which ends a run of
+   * refused tokens. Optional; called only after a refresh, never on the hot path.
+   */
+  readonly onAccepted?:
+    | ((
+        accepted: { readonly request: HttpRequest; readonly response: HttpResponse },
+        call: CallInfo,
+      ) => Effect.Effect<void>)
+    | undefined
   /** Whether a response means "your credential is no good" (default: status 401). */
   readonly isUnauthorized?: ((response: HttpResponse) => boolean) | undefined
   /** Give the credential up: revoke the grant, log out. The store holds nothing afterwards. */

@@ -35,18 +35,21 @@
  *
  * @since 0.1.0
  */
-import { Effect, Random, Tracer } from "effect"
+import { Effect, Fiber, Random, Tracer } from "effect"
 import * as Auth from "./Auth.ts"
 import * as Correlation from "./Correlation.ts"
 import {
   type AuthError,
   ConfigError,
   type NetworkError,
+  type OriginRefused,
   RateLimited,
+  type ResponseTooLarge,
   redactUrl,
   TimeoutError,
 } from "./Errors.ts"
 import * as Http from "./Http.ts"
+import * as Origin from "./Origin.ts"
 import * as Retry from "./Retry.ts"
 import type { TransportShape } from "./Transport.ts"
 
@@ -61,6 +64,14 @@ export interface Runtime {
   readonly transport: TransportShape
   readonly retry: Retry.Policy
   readonly correlation: Correlation.Settings
+  /**
+   * The origins credentials may be written to (the client's API origin and the ones its
+   * descriptor lists): a request for any other origin fails with `OriginRefused` before
+   * `auth.authenticate` runs. Clients always set it; absent, no origin is checked.
+   */
+  readonly origins?: ReadonlySet<string> | undefined
+  /** The largest response body accepted; default `Limits.defaults.maxResponseBytes`. */
+  readonly maxResponseBytes?: number | undefined
 }
 
 /**
@@ -81,6 +92,11 @@ export interface CallOptions {
   readonly timeoutMs?: number | undefined
   /** The OpenAPI path template; set by typed clients. */
   readonly route?: string | undefined
+  /**
+   * Send without credentials: `auth.authenticate` is not run and the origin guard does not apply
+   * (pagination follows a provider's cross-origin `next` link this way when it opts in).
+   */
+  readonly anonymous?: boolean | undefined
 }
 
 /**
@@ -101,7 +117,16 @@ export interface CallResult {
  *
  * @since 0.1.0
  */
-export type CallError = AuthError | NetworkError | TimeoutError | RateLimited
+export type CallError =
+  | AuthError
+  | NetworkError
+  | TimeoutError
+  | RateLimited
+  | OriginRefused
+  | ResponseTooLarge
+
+// A header value fit for an idempotency key: visible ASCII, inner spaces allowed, no CR/LF.
+const IDEMPOTENCY_KEY = /^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$/
 
 type Attempt = { readonly request: Http.HttpRequest; readonly response: Http.HttpResponse }
 
@@ -174,6 +199,15 @@ const run = (
     if (policy.maxAttempts < 1) {
       return Effect.fail(new ConfigError({ path: "retry.maxAttempts", message: "must be at least 1" }))
     }
+    if (options.idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(options.idempotencyKey)) {
+      return Effect.fail(
+        new ConfigError({
+          path: "idempotencyKey",
+          message:
+            "the idempotency key must be 1 to 255 visible ASCII characters (no CR, LF or control characters)",
+        }),
+      )
+    }
     const headers: Record<string, string> = { ...request.headers }
     headers[runtime.correlation.header.toLowerCase()] = correlationId
     if (options.idempotencyKey !== undefined) headers["idempotency-key"] = options.idempotencyKey
@@ -183,6 +217,39 @@ const run = (
     const url = () => redactUrl(request.url, secretQueryParams)
     const deadline = clock.currentTimeMillisUnsafe() + policy.deadlineMs
     let refreshed = false
+    const deadlineError = () =>
+      new TimeoutError({
+        method: request.method,
+        url: url(),
+        correlationId,
+        scope: "deadline",
+        timeoutMs: policy.deadlineMs,
+      })
+    // What a call waits for besides its attempts (a token, a refresh after a 401) counts against
+    // the same deadline: a token endpoint that never answers cannot hold the call past it.
+    // Cheap on the hot path: the effect runs at once in a child fiber; when it is already done
+    // (a cached token), its result is used as it is. Only an effect that really waits is raced
+    // against the time left.
+    const withinDeadline = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E | TimeoutError> => {
+      const left = deadline - clock.currentTimeMillisUnsafe()
+      if (left <= 0) return Effect.fail(deadlineError())
+      return Effect.flatMap(Effect.forkChild(effect, { startImmediately: true }), (fiber) => {
+        const done = fiber.pollUnsafe()
+        if (done !== undefined) return done
+        return Effect.timeoutOrElse(Fiber.join(fiber), {
+          duration: left,
+          orElse: () => Effect.andThen(Fiber.interrupt(fiber), Effect.fail(deadlineError())),
+        })
+      })
+    }
+    const refused = options.anonymous
+      ? undefined
+      : runtime.origins && Origin.guard(runtime.origins, base, correlationId, secretQueryParams)
+    if (refused !== undefined) return Effect.fail(refused)
+    const decorate = (attempt: number): Effect.Effect<Http.HttpRequest, CallError> =>
+      options.anonymous
+        ? Effect.succeed(base)
+        : withinDeadline(runtime.auth.authenticate(base, callInfo(attempt)))
 
     const callInfo = (attempt: number): Auth.CallInfo => ({
       correlationId,
@@ -192,7 +259,7 @@ const run = (
     })
 
     const sendOnce = (attempt: number): Effect.Effect<Attempt, CallError> =>
-      Effect.flatMap(runtime.auth.authenticate(base, callInfo(attempt)), (authed) =>
+      Effect.flatMap(decorate(attempt), (authed) =>
         Effect.map(
           runtime.transport.send(authed, {
             correlationId,
@@ -201,6 +268,7 @@ const run = (
               Math.min(policy.attemptTimeoutMs, deadline - clock.currentTimeMillisUnsafe()),
             ),
             secretQueryParams,
+            maxResponseBytes: runtime.maxResponseBytes,
           }),
           (response): Attempt => ({ request: authed, response }),
         ),
@@ -220,20 +288,29 @@ const run = (
 
     // One recovery from a 401 per call: the plugin refreshes (or fails typed), we re-send.
     const onResponse = (attempt: number, sent: Attempt): Effect.Effect<CallResult, CallError> => {
-      if (refreshed || !Auth.isUnauthorized(runtime.auth, sent.response))
+      if (options.anonymous || refreshed || !Auth.isUnauthorized(runtime.auth, sent.response))
         return classify(attempt, sent.response)
       refreshed = true
-      return Effect.flatMap(runtime.auth.onUnauthorized(sent, callInfo(attempt)), (decision) =>
-        decision === "retry"
-          ? Effect.logDebug("credential refreshed after 401; sending again").pipe(
-              Effect.andThen(
-                Effect.matchEffect(sendOnce(attempt), {
-                  onFailure: (error) => onError(attempt, error),
-                  onSuccess: (again) => classify(attempt, again.response),
-                }),
-              ),
-            )
-          : classify(attempt, sent.response),
+      return Effect.flatMap(
+        withinDeadline(runtime.auth.onUnauthorized(sent, callInfo(attempt))),
+        (decision) =>
+          decision === "retry"
+            ? Effect.logDebug("credential refreshed after 401; sending again").pipe(
+                Effect.andThen(
+                  Effect.matchEffect(sendOnce(attempt), {
+                    onFailure: (error) => onError(attempt, error),
+                    onSuccess: (again) =>
+                      runtime.auth.onAccepted === undefined ||
+                      Auth.isUnauthorized(runtime.auth, again.response)
+                        ? classify(attempt, again.response)
+                        : Effect.andThen(
+                            runtime.auth.onAccepted(again, callInfo(attempt)),
+                            Effect.suspend(() => classify(attempt, again.response)),
+                          ),
+                  }),
+                ),
+              )
+            : classify(attempt, sent.response),
       )
     }
 
@@ -288,17 +365,7 @@ const run = (
       }
       return Effect.flatMap(Random.next, (random) => {
         const delay = Retry.backoff(policy, attempt, random)
-        if (clock.currentTimeMillisUnsafe() + delay >= deadline) {
-          return Effect.fail(
-            new TimeoutError({
-              method: request.method,
-              url: url(),
-              correlationId,
-              scope: "deadline",
-              timeoutMs: policy.deadlineMs,
-            }),
-          )
-        }
+        if (clock.currentTimeMillisUnsafe() + delay >= deadline) return Effect.fail(deadlineError())
         return wait(attempt, delay, error._tag)
       })
     }

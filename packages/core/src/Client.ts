@@ -36,8 +36,10 @@ import type { HttpMethod, MediaType, PathsWithMethod, RequiredKeysOf } from "ope
 import * as Auth from "./Auth.ts"
 import * as Call from "./Call.ts"
 import * as Correlation from "./Correlation.ts"
-import { HttpError, isKeywayError, redactUrl, UnexpectedResponse } from "./Errors.ts"
+import { ConfigError, HttpError, isKeywayError, redactUrl, UnexpectedResponse } from "./Errors.ts"
 import type * as Http from "./Http.ts"
+import * as Limits from "./Limits.ts"
+import * as Origin from "./Origin.ts"
 import * as Retry from "./Retry.ts"
 import * as TokenStore from "./TokenStore.ts"
 import { Transport } from "./Transport.ts"
@@ -73,6 +75,18 @@ export interface BaseOptions {
   readonly headers?: Readonly<Record<string, string>> | undefined
   /** The spec's operations, for scopes and span names. */
   readonly operations?: Readonly<Record<string, Operation>> | undefined
+  /**
+   * Origins besides the base URL's that credentials may be written to (the descriptor's
+   * `origins`). A request for any other origin fails with `OriginRefused` before it is decorated.
+   */
+  readonly origins?: ReadonlyArray<string> | undefined
+  /**
+   * Allow plain `http:` to non-loopback hosts for the base URL and the plugin's URLs (default
+   * `false`: such a URL is a `ConfigError` naming it). Loopback `http:` is always allowed.
+   */
+  readonly allowInsecureHttp?: boolean | undefined
+  /** Response size and token request limits (see `Limits`). */
+  readonly limits?: Partial<Limits.Limits> | undefined
 }
 
 /**
@@ -557,6 +571,8 @@ const wrapMethods = <Paths extends {}>(
     out[method] = (url: string, init?: Record<string, unknown> & { readonly keyway?: InternalOptions }) => {
       // Pagination follows next-page URLs with an empty path and the route template given here.
       const route = init?.keyway?.route ?? url
+      const badParam = init === undefined ? undefined : (checkPathParams(init) ?? checkCallHeaders(init))
+      if (badParam !== undefined) return Promise.reject(badParam)
       const sink: { response?: Response } = {}
       return call(url, {
         ...init,
@@ -575,31 +591,122 @@ const wrapMethods = <Paths extends {}>(
   return out as unknown as Pick<Client<Paths>, (typeof methods)[number]>
 }
 
-const captureRuntime = (provider: string) =>
+const captureRuntime = (options: BaseOptions) =>
   Effect.gen(function* () {
     const auth = yield* Auth.Auth
     const runtime: Call.Runtime = {
-      provider,
+      provider: options.provider,
       auth,
       transport: yield* Transport,
       retry: yield* Retry.Retry,
       correlation: yield* Correlation.Correlation,
+      origins: Origin.trusted(options.baseUrl, options.origins),
+      maxResponseBytes: options.limits?.maxResponseBytes ?? (yield* Limits.Limits).maxResponseBytes,
     }
     return runtime
   })
 
+// A header value as `fetch` accepts it: no CR, LF or NUL (a CRLF would be a raw TypeError at call time).
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+const HEADER_VALUE = /^[^\r\n\0]*$/
+
+/**
+ * The configuration problem of a client's options, if any: a base URL that is not https (nor
+ * loopback http, unless `allowInsecureHttp`), an extra origin that is no http(s) URL, or a header
+ * that `fetch` would refuse at call time. Checked when the client is built, before any call.
+ */
+const checkOptions = (options: BaseOptions): ConfigError | undefined => {
+  const insecure = options.allowInsecureHttp ?? false
+  const base = Origin.checkUrl("baseUrl", options.baseUrl, insecure)
+  if (base !== undefined) return base
+  for (const [i, origin] of (options.origins ?? []).entries()) {
+    const error = Origin.checkUrl(`origins[${i}]`, origin, insecure)
+    if (error !== undefined) return error
+  }
+  for (const name in options.headers) {
+    const value = options.headers[name]!
+    if (!HEADER_NAME.test(name) || !HEADER_VALUE.test(value)) {
+      return new ConfigError({
+        path: `headers.${name.replace(/[^\x21-\x7e]/g, "?")}`,
+        message: "not a valid HTTP header (a name is a token; a value has no CR, LF or NUL)",
+      })
+    }
+  }
+  return undefined
+}
+
+/** A header of one call that `fetch` would refuse with a raw `TypeError` (a CR or LF in it). */
+const checkCallHeaders = (init: Record<string, unknown> | undefined): ConfigError | undefined => {
+  const headers = init?.headers
+  if (headers === undefined || headers === null || typeof headers !== "object" || headers instanceof Headers)
+    return undefined
+  for (const [name, value] of Object.entries(headers as Record<string, unknown>)) {
+    if (value === undefined || value === null) continue
+    if (!HEADER_NAME.test(name) || !HEADER_VALUE.test(String(value))) {
+      return new ConfigError({
+        path: `headers.${name.replace(/[^\x21-\x7e]/g, "?")}`,
+        message: "not a valid HTTP header (a name is a token; a value has no CR, LF or NUL)",
+      })
+    }
+  }
+  return undefined
+}
+
+/** `.` and `..` (and an empty value) as a path parameter would make the URL point elsewhere. */
+const checkPathParams = (init: Record<string, unknown> | undefined): ConfigError | undefined => {
+  const path = (init?.params as { path?: Record<string, unknown> } | undefined)?.path
+  if (path === undefined || path === null) return undefined
+  for (const name in path) {
+    const value = path[name]
+    for (const item of Array.isArray(value) ? value : [value]) {
+      const text = typeof item === "string" ? item : typeof item === "number" ? String(item) : undefined
+      if (text !== undefined && (text === "." || text === ".." || text === "")) {
+        return new ConfigError({
+          path: `params.path.${name}`,
+          message: `the path parameter ${name} is ${JSON.stringify(text)}: it would point the request at another endpoint`,
+        })
+      }
+    }
+  }
+  return undefined
+}
+
+const settingsLayer = (options: Pick<BaseOptions, "allowInsecureHttp" | "limits">): Layer.Layer<never> =>
+  Layer.mergeAll(
+    options.allowInsecureHttp ? Layer.succeed(Origin.AllowInsecureHttp, true) : Layer.empty,
+    options.limits ? Limits.layer(options.limits) : Layer.empty,
+  ) as Layer.Layer<never>
+
 /**
  * Builds a Promise API client. The plugin's layer is built on the first call (so constructing a
  * client never does I/O) and torn down by `close()`.
+ *
+ * Throws a `ConfigError` naming the setting, before anything is sent, for a base URL or extra
+ * origin that is not `https:` (plain `http:` only to loopback, unless `allowInsecureHttp`), or a
+ * header `fetch` would refuse.
+ *
+ * @example
+ * ```ts
+ * import { Auth, Client } from "@keyway/core"
+ * import type { paths } from "./types.ts"
+ * const client = Client.make<paths>({ provider: "petstore", baseUrl: "https://pets.example/v1", auth: Auth.layerNone })
+ * ```
  *
  * @since 0.1.0
  */
 export const make = <Paths extends {}, Media extends MediaType = MediaType>(
   options: Options,
 ): Client<Paths, Media> => {
+  const invalid =
+    checkOptions(options) ??
+    (options.correlation !== undefined && !HEADER_NAME.test(options.correlation.header)
+      ? new ConfigError({ path: "correlation.header", message: "not a valid HTTP header name" })
+      : undefined)
+  if (invalid !== undefined) throw invalid
   const settings = Layer.mergeAll(
     options.correlation ? Correlation.layer(options.correlation) : Layer.empty,
     options.retry ? Retry.layer(options.retry) : Layer.empty,
+    settingsLayer(options),
     options.layer ?? Layer.empty,
   )
   const layer = options.auth.pipe(
@@ -608,7 +715,7 @@ export const make = <Paths extends {}, Media extends MediaType = MediaType>(
   ) as Layer.Layer<Auth.Auth, unknown>
   const managed = ManagedRuntime.make(layer)
   let runtime: Promise<Call.Runtime> | undefined
-  const getRuntime = () => (runtime ??= managed.runPromise(captureRuntime(options.provider)))
+  const getRuntime = () => (runtime ??= managed.runPromise(captureRuntime(options)))
   // Calls run on the runtime's built context directly: the same services, without
   // ManagedRuntime's per-run bookkeeping.
   let context: Context.Context<never> | undefined
@@ -647,9 +754,11 @@ export const make = <Paths extends {}, Media extends MediaType = MediaType>(
  */
 export const makeEffect = <Paths extends {}, E = unknown, Media extends MediaType = MediaType>(
   options: BaseOptions,
-): Effect.Effect<EffectClient<Paths, E, Media>, never, Auth.Auth | Scope.Scope> =>
+): Effect.Effect<EffectClient<Paths, E, Media>, ConfigError, Auth.Auth | Scope.Scope> =>
   Effect.gen(function* () {
-    const runtime = yield* captureRuntime(options.provider)
+    const invalid = checkOptions(options)
+    if (invalid !== undefined) return yield* invalid
+    const runtime = yield* captureRuntime(options)
     const context = yield* Effect.context<never>()
     // Each call runs in the context of the fiber that makes it (TestClock, logger, tracer, parent
     // span), falling back to the context the client was built in.
@@ -759,6 +868,12 @@ export interface ProviderOptions {
   readonly correlation?: CorrelationOptions | undefined
   /** More layers for the runtime (a Logger, a Tracer, a Transport). */
   readonly layer?: Layer.Layer<never, unknown> | undefined
+  /** More origins credentials may be written to, besides the base URL's and the descriptor's. */
+  readonly origins?: ReadonlyArray<string> | undefined
+  /** Allow plain `http:` to non-loopback hosts (default `false`: a `ConfigError` naming the URL). */
+  readonly allowInsecureHttp?: boolean | undefined
+  /** Response size and token request limits (over the descriptor's; see `Limits`). */
+  readonly limits?: Partial<Limits.Limits> | undefined
 }
 
 /**
@@ -810,6 +925,15 @@ export interface ProviderDefinition<Options extends ProviderOptions, Settings ex
   readonly correlation?: CorrelationOptions | undefined
   /** Headers the descriptor requires on every call (the options' `headers` add to them). */
   readonly headers?: Readonly<Record<string, string>> | undefined
+  /** The descriptor's extra origins for credentials (the options' `origins` add to them). */
+  readonly origins?: ReadonlyArray<string> | undefined
+  /** The descriptor's limits (the options' `limits` override them). */
+  readonly limits?: Partial<Limits.Limits> | undefined
+  /**
+   * Headers every operation of the spec requires and the options' `headers` must give (a tenant
+   * id): set once on the client instead of on each call. Names compare case-insensitively.
+   */
+  readonly requiredHeaders?: ReadonlyArray<string> | undefined
   /** Resolves the options: environment, variables, base URL. */
   readonly resolveSettings: (options: Options) => Settings
   /** The auth plugin layer for the options' credentials. */
@@ -852,6 +976,34 @@ export interface Provider<Paths extends {}, E, Options extends ProviderOptions> 
 }
 
 /**
+ * Fails (synchronously, with a one-line message) when the options' `headers` miss a header the
+ * definition requires on every call.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "@keyway/core"
+ * Client.checkRequiredHeaders({ provider: "acme", requiredHeaders: ["X-Tenant-Id"] }, { headers: { "x-tenant-id": "t1" } }) // ok
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const checkRequiredHeaders = (
+  definition: { readonly provider: string; readonly requiredHeaders?: ReadonlyArray<string> | undefined },
+  options: { readonly headers?: Readonly<Record<string, string>> | undefined },
+): void => {
+  const given = new Set(
+    Object.entries(options.headers ?? {})
+      .filter(([, v]) => typeof v === "string" && v !== "")
+      .map(([k]) => k.toLowerCase()),
+  )
+  const missing = (definition.requiredHeaders ?? []).filter((h) => !given.has(h.toLowerCase()))
+  if (missing.length > 0)
+    throw new TypeError(
+      `${definition.provider}: options.headers must set ${missing.join(", ")}: every operation requires ${missing.length > 1 ? "them" : "it"}`,
+    )
+}
+
+/**
  * Builds both APIs of a provider from its definition: what a generated `createClient` and
  * `layer` run. The options' `retry` is laid over the descriptor's, its `headers` added to the
  * descriptor's, its `correlation` used instead of the descriptor's.
@@ -877,6 +1029,7 @@ export const defineProvider =
     definition: ProviderDefinition<Options, Settings>,
   ): Provider<Paths, E, Options> => ({
     make: <X extends object = {}>(options: Options, extend?: (client: Client<Paths>) => X) => {
+      checkRequiredHeaders(definition, options)
       const settings = definition.resolveSettings(options)
       const client = make<Paths>({
         provider: definition.provider,
@@ -888,6 +1041,7 @@ export const defineProvider =
         operations: definition.operations,
         headers: { ...definition.headers, ...options.headers },
         layer: options.layer,
+        ...securityOf(definition, options),
       })
       return Object.assign(client, extend?.(client))
     },
@@ -896,13 +1050,23 @@ export const defineProvider =
       options: Options,
       extend: (client: EffectClient<Paths, E>) => Omit<S, keyof EffectClient<Paths, E>>,
     ): Layer.Layer<I, unknown> => {
-      const settings = definition.resolveSettings(options)
+      // A missing required header is a programming error, thrown at once as `make` does.
+      checkRequiredHeaders(definition, options)
+      let settings: Settings
+      try {
+        settings = definition.resolveSettings(options)
+      } catch (error) {
+        // A bad variable is the layer's typed failure, not an exception while building it.
+        return Layer.effectDiscard(Effect.fail(error)) as unknown as Layer.Layer<I, unknown>
+      }
+      const security = securityOf(definition, options)
       const build = Effect.map(
         makeEffect<Paths, E>({
           provider: definition.provider,
           baseUrl: settings.baseUrl,
           operations: definition.operations,
           headers: { ...definition.headers, ...options.headers },
+          ...security,
         }),
         (client) => Object.assign(client, extend(client)) as unknown as S,
       )
@@ -917,9 +1081,22 @@ export const defineProvider =
           Layer.mergeAll(
             correlation ? Correlation.layer(correlation) : Layer.empty,
             Retry.layer({ ...definition.retry, ...options.retry }),
+            settingsLayer(security),
             options.layer ?? Layer.empty,
           ),
         ),
       )
     },
   })
+
+const securityOf = (
+  definition: {
+    readonly origins?: ReadonlyArray<string> | undefined
+    readonly limits?: Partial<Limits.Limits> | undefined
+  },
+  options: ProviderOptions,
+): Pick<BaseOptions, "origins" | "allowInsecureHttp" | "limits"> => ({
+  origins: [...(definition.origins ?? []), ...(options.origins ?? [])],
+  allowInsecureHttp: options.allowInsecureHttp,
+  limits: definition.limits || options.limits ? { ...definition.limits, ...options.limits } : undefined,
+})

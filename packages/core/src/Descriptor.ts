@@ -7,7 +7,9 @@
  * (a plugin can be configured from a descriptor or by hand), and because the generator validates
  * descriptors with it and emits its JSON Schema to `specs/provider.schema.json`.
  *
- * Durations are whole seconds, as providers print them (`expires_in`).
+ * Units: token and session lifetimes and buffers are seconds, as providers print them
+ * (`expires_in`); retry delays, deadlines and timeouts are milliseconds, as the runtime's
+ * `Retry.Policy` takes them. Each field's JSON Schema description names its unit.
  *
  * @example
  * ```yaml
@@ -33,10 +35,28 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import { ConfigError } from "./Errors.ts"
 
-const Seconds = Schema.Number.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0))).annotate({
-  description: "A duration in whole seconds",
+// Finite (not Number) so that the JSON Schema keeps the description and the minimum.
+const Seconds = Schema.Finite.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0))).annotate({
+  description: "A duration in seconds",
 })
+
+/** A duration in seconds, described with its unit. */
+const seconds = (description: string) => Seconds.annotate({ description: `${description} (seconds)` })
+
+/** A duration in milliseconds, described with its unit. */
+const milliseconds = (description: string) =>
+  Schema.Finite.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0))).annotate({
+    description: `${description} (milliseconds)`,
+  })
+
+/** A whole number of at least `min`, described. */
+const count = (description: string, min = 0) =>
+  Schema.Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(min))).annotate({ description })
+
+/** An HTTP status code (100 to 599). */
+const Status = Schema.Int.pipe(Schema.check(Schema.isBetween({ minimum: 100, maximum: 599 })))
 
 /**
  * A URL that may hold `{variable}` placeholders, filled from the connection's variables or
@@ -112,9 +132,9 @@ const TokenEndpointSettings = {
     }),
   ),
   defaultTokenLifetime: Schema.optionalKey(
-    Seconds.annotate({ description: "Used when a token response has no expires_in and the token is no JWT" }),
+    seconds("Token lifetime used when a token response has no expires_in and the token is no JWT"),
   ),
-  refreshBuffer: Schema.optionalKey(Seconds.annotate({ description: "Refresh this long before expiry" })),
+  refreshBuffer: Schema.optionalKey(seconds("Refresh this long before the token expires")),
 }
 
 /**
@@ -162,15 +182,13 @@ export const AuthorizationCodeStrategy = Schema.Struct({
   revokeUrl: Schema.optionalKey(UrlTemplate),
   revokeStyle: Schema.optionalKey(RevokeStyle),
   refreshTokenLifetime: Schema.optionalKey(
-    Seconds.annotate({
-      description: "Past this age a refresh token is dead: reauthorize without a network call",
-    }),
+    seconds("Past this age a refresh token is dead: reauthorize without a network call"),
   ),
   rotation: Schema.optionalKey(
     Schema.Boolean.annotate({ description: "The provider rotates refresh tokens" }),
   ),
   expiredTokenStatus: Schema.optionalKey(
-    Schema.Number.annotate({ description: "Status of an expired-token answer; default 401" }),
+    Status.annotate({ description: "Status of an expired-token answer; default 401" }),
   ),
   ...TokenEndpointSettings,
   ...ScopeSettings,
@@ -221,10 +239,8 @@ export const SessionLoginStrategy = Schema.Struct({
     Schema.Struct({ header: Schema.String }),
   ]),
   placement: Schema.optionalKey(Placement),
-  sessionLifetime: Schema.optionalKey(
-    Seconds.annotate({ description: "How long a session lives; CCA default 60" }),
-  ),
-  refreshBuffer: Schema.optionalKey(Seconds),
+  sessionLifetime: Schema.optionalKey(seconds("How long a session lives; CCA default 60")),
+  refreshBuffer: Schema.optionalKey(seconds("Log in again this long before the session expires")),
   logout: Schema.optionalKey(
     Schema.Struct({ method: Schema.optionalKey(Schema.Literals(["POST", "DELETE"])), path: Schema.String }),
   ),
@@ -262,50 +278,173 @@ export const strategyTypes = [
  * @since 0.1.0
  */
 export const RetrySettings = Schema.Struct({
-  maxAttempts: Schema.optionalKey(Schema.Number),
-  baseDelay: Schema.optionalKey(Schema.Number.annotate({ description: "Milliseconds" })),
-  maxDelay: Schema.optionalKey(Schema.Number.annotate({ description: "Milliseconds" })),
+  maxAttempts: Schema.optionalKey(count("Attempts of a call, the first one included; default 4", 1)),
+  baseDelay: Schema.optionalKey(milliseconds("Base of the full-jitter exponential backoff; default 200")),
+  maxDelay: Schema.optionalKey(milliseconds("Cap of one backoff delay; default 10000")),
   maxRetryAfter: Schema.optionalKey(
-    Schema.Number.annotate({ description: "Milliseconds; a longer Retry-After fails fast" }),
+    milliseconds("Longest Retry-After waited for; a longer one fails fast with RateLimited; default 60000"),
   ),
-  deadline: Schema.optionalKey(
-    Schema.Number.annotate({ description: "Milliseconds for all attempts of a call" }),
+  deadline: Schema.optionalKey(milliseconds("Budget for all attempts of a call; default 120000")),
+  attemptTimeout: Schema.optionalKey(milliseconds("Timeout of one attempt; default 30000")),
+  retryOn: Schema.optionalKey(
+    Schema.Array(Status).annotate({ description: "HTTP statuses that are retried" }),
   ),
-  attemptTimeout: Schema.optionalKey(Schema.Number.annotate({ description: "Milliseconds for one attempt" })),
-  retryOn: Schema.optionalKey(Schema.Array(Schema.Number)),
 }).annotate({ identifier: "RetrySettings" })
 export type RetrySettings = typeof RetrySettings.Type
 
 /**
  * How a list endpoint pages: a `next-url` in the body (Workable's `paging.next`), a `cursor`
- * (Culture Amp), or `offset`/`limit` (CCW's `meta`).
+ * (Culture Amp), `offset`/`limit` (CCW's `meta`), a `page` number (`page`/`per_page`, ending
+ * with an empty page or at a `total`), or an RFC 8288 `link` header (`Link: <...>; rel="next"`).
+ *
+ * @example
+ * ```yaml
+ * pagination:
+ *   - { operations: [listIssues], style: link, items: "", limitParam: per_page, pageSize: 100 }
+ *   - { operations: [listUsers], style: page, items: users, param: page, limitParam: per_page, total: meta.total }
+ * ```
  *
  * @since 0.1.0
  */
 export const Pagination = Schema.Struct({
   operations: Schema.Array(Schema.String).annotate({ description: "operationIds that page this way" }),
-  style: Schema.Literals(["next-url", "cursor", "offset"]),
-  items: Schema.String.annotate({ description: "Dotted path to the items array in a response" }),
+  style: Schema.Literals(["next-url", "cursor", "offset", "page", "link"]).annotate({
+    description:
+      "next-url: URL in the body; cursor: token in the body sent back as `param`; offset: offset and limit; page: page number and page size; link: RFC 8288 Link header rel=next",
+  }),
+  items: Schema.String.annotate({
+    description: "Dotted path to the items array in a response; empty when the body is the array",
+  }),
   next: Schema.optionalKey(Schema.String.annotate({ description: "Dotted path to the next URL or cursor" })),
   param: Schema.optionalKey(
     Schema.String.annotate({
-      description: "Where the cursor or offset goes: a query name or a dotted body path",
+      description:
+        "Where the cursor, offset or page number goes: a query name or a dotted body path; default cursor, offset, page",
     }),
   ),
-  limitParam: Schema.optionalKey(Schema.String),
-  pageSize: Schema.optionalKey(Schema.Number),
+  limitParam: Schema.optionalKey(
+    Schema.String.annotate({ description: "Query name or dotted body path of the page size, e.g. per_page" }),
+  ),
+  pageSize: Schema.optionalKey(count("Items per page sent in limitParam when the caller gives none", 1)),
+  firstPage: Schema.optionalKey(count("page: the number of the first page; default 1")),
+  total: Schema.optionalKey(
+    Schema.String.annotate({
+      description: "offset, page: dotted path to the total number of items; paging stops once it is reached",
+    }),
+  ),
+  totalPages: Schema.optionalKey(
+    Schema.String.annotate({
+      description: "page: dotted path to the number of pages; paging stops at the last one",
+    }),
+  ),
+  crossOrigin: Schema.optionalKey(
+    Schema.Literals(["refuse", "follow-without-credentials"]).annotate({
+      description:
+        "A next link to another origin: refused with OriginRefused (default), or followed without credentials. An https→http link is always refused",
+    }),
+  ),
 }).annotate({ identifier: "Pagination" })
 export type Pagination = typeof Pagination.Type
 
 /**
- * A variable of the base URL or of an auth URL.
+ * A variable of the base URL or of an auth URL. Its value must be a hostname or DNS label
+ * ({@link defaultVariablePattern}) unless the variable gives a `pattern` or an `enum`.
+ *
+ * @example
+ * ```yaml
+ * variables:
+ *   subdomain: { description: "Account subdomain", default: www }
+ *   server: { description: "Host and port", pattern: "[a-z0-9.-]+(:[0-9]{1,5})?" }
+ *   region: { enum: [eu, us] }
+ * ```
  *
  * @since 0.1.0
  */
 export const Variable = Schema.Struct({
   description: Schema.optionalKey(Schema.String),
   default: Schema.optionalKey(Schema.String),
+  pattern: Schema.optionalKey(
+    Schema.String.annotate({
+      description:
+        "A regular expression the whole value must match; default a hostname or DNS label (letters, digits, `-`, `_`, dots; no `/ ? # @ :`)",
+    }),
+  ),
+  enum: Schema.optionalKey(
+    Schema.Array(Schema.String).annotate({
+      description: "The only values allowed (the spec's server variable enum)",
+    }),
+  ),
 }).annotate({ identifier: "Variable" })
+/**
+ * A variable's definition, as decoded.
+ *
+ * @example
+ * ```ts
+ * import type { Descriptor } from "@keyway/core"
+ * const region: Descriptor.Variable = { enum: ["eu", "us"] }
+ * ```
+ *
+ * @since 0.1.0
+ */
+export type Variable = typeof Variable.Type
+
+/**
+ * What a URL variable may hold by default: a hostname or a DNS label (`acme`, `api.eu.example`),
+ * so that a value can never change the scheme, port, path, query or userinfo of the URL.
+ *
+ * @example
+ * ```ts
+ * import { Descriptor } from "@keyway/core"
+ * Descriptor.defaultVariablePattern.test("acme") // true
+ * Descriptor.defaultVariablePattern.test("127.0.0.1:9/x#") // false
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const defaultVariablePattern =
+  /^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62}))*$/
+
+/**
+ * The `ConfigError` for a URL variable's value, or `undefined` when it is allowed: one of the
+ * variable's `enum` when it has one, else matching its `pattern` (whole value), else
+ * {@link defaultVariablePattern}.
+ *
+ * @example
+ * ```ts
+ * import { Descriptor } from "@keyway/core"
+ * Descriptor.checkVariable("subdomain", "acme") // undefined
+ * Descriptor.checkVariable("subdomain", "evil.example:9/x#")?.path // "variables.subdomain"
+ * Descriptor.checkVariable("region", "eu", { enum: ["eu", "us"] }) // undefined
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const checkVariable = (
+  name: string,
+  value: string,
+  definition?: Variable | undefined,
+): ConfigError | undefined => {
+  const fail = (why: string) =>
+    new ConfigError({
+      path: `variables.${name}`,
+      message: `the URL variable {${name}} ${why}: ${JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value)}`,
+    })
+  if (definition?.enum !== undefined) {
+    return definition.enum.includes(value) ? undefined : fail(`must be one of ${definition.enum.join(", ")}`)
+  }
+  if (definition?.pattern !== undefined) {
+    let pattern: RegExp
+    try {
+      pattern = new RegExp(`^(?:${definition.pattern})$`, "u")
+    } catch {
+      return new ConfigError({ path: `variables.${name}.pattern`, message: "not a valid regular expression" })
+    }
+    return pattern.test(value) ? undefined : fail(`does not match its pattern ${definition.pattern}`)
+  }
+  return defaultVariablePattern.test(value)
+    ? undefined
+    : fail("must be a hostname or DNS label (no / ? # @ : or spaces)")
+}
 
 /**
  * The whole descriptor.
@@ -330,7 +469,7 @@ export const ProviderDescriptor = Schema.Struct({
   correlation: Schema.optionalKey(
     Schema.Struct({
       header: Schema.String,
-      maxLength: Schema.optionalKey(Schema.Number),
+      maxLength: Schema.optionalKey(count("Longest correlation id accepted from a caller", 1)),
     }),
   ),
   headers: Schema.optionalKey(
@@ -349,13 +488,36 @@ export const ProviderDescriptor = Schema.Struct({
     }),
   ),
   pagination: Schema.optionalKey(Schema.Array(Pagination)),
+  origins: Schema.optionalKey(
+    Schema.Array(Schema.String).annotate({
+      description:
+        "Origins besides the base URL's that credentials may be sent to (e.g. https://files.example); any other origin is refused",
+    }),
+  ),
+  limits: Schema.optionalKey(
+    Schema.Struct({
+      maxResponseBytes: Schema.optionalKey(count("Largest API response body in bytes; default 32 MiB", 1)),
+      tokenMaxResponseBytes: Schema.optionalKey(
+        count("Largest token endpoint response in bytes; default 256 KiB", 1),
+      ),
+      tokenTimeoutMs: Schema.optionalKey(milliseconds("Timeout of one token request; default 10000")),
+    }),
+  ),
+  allowInsecureHttp: Schema.optionalKey(
+    Schema.Boolean.annotate({
+      description:
+        "The generator accepts plain http: URLs to hosts other than loopback (credentials then cross the network unencrypted); default false",
+    }),
+  ),
 }).annotate({ identifier: "ProviderDescriptor" })
 export type ProviderDescriptor = typeof ProviderDescriptor.Type
 
 /**
  * Fills `{name}` placeholders of a URL template from `variables`, and resolves a relative result
  * against `base` (Culture Amp's spec gives its token URL as `/oauth2/token`). A placeholder with
- * no value is an error naming it, not a URL with braces in it.
+ * no value, or with a value its definition does not allow ({@link checkVariable}: by default a
+ * hostname or DNS label, so a value cannot move the URL to another host), is thrown as a
+ * `ConfigError` naming it: never a URL with braces in it, never a URL on another server.
  *
  * @example
  * ```ts
@@ -370,10 +532,18 @@ export const resolveUrl = (
   template: string,
   variables: Readonly<Record<string, string>>,
   base?: string,
+  definitions?: Readonly<Record<string, Variable>> | undefined,
 ): string => {
   const filled = template.replace(/\{([^{}]+)\}/g, (_, name: string) => {
-    const value = variables[name]
-    if (value === undefined) throw new Error(`URL template ${template} needs a value for {${name}}`)
+    const value = Object.hasOwn(variables, name) ? variables[name] : undefined
+    if (value === undefined) {
+      throw new ConfigError({
+        path: `variables.${name}`,
+        message: `URL template ${template} needs a value for {${name}}`,
+      })
+    }
+    const invalid = checkVariable(name, value, definitions?.[name])
+    if (invalid !== undefined) throw invalid
     return value
   })
   if (/^[a-z][a-z0-9+.-]*:/i.test(filled) || base === undefined) return filled

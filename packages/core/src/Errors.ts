@@ -300,6 +300,50 @@ export class UnexpectedResponse extends Data.TaggedError("UnexpectedResponse")<
 }
 
 /**
+ * A request was about to leave the origins a credential may go to: the auth pipeline refuses to
+ * decorate a request to an origin that is not the client's API origin (or one the descriptor
+ * lists), and a pagination `next` link to another origin (scheme, host or port) is refused unless
+ * the provider opts in to following it without credentials. An https→http downgrade is always
+ * refused. Nothing was sent.
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "@keyway/core"
+ * new Errors.OriginRefused({ method: "GET", url: "http://other.example/steal", correlationId: "c", origin: "http://other.example", reason: "not an origin of the client" })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export class OriginRefused extends Data.TaggedError("OriginRefused")<
+  CallFields & { readonly origin: string; readonly reason: string }
+> {
+  override get message(): string {
+    return `${this.method} ${this.url} refused before sending: ${this.reason} (correlation id ${this.correlationId})`
+  }
+}
+
+/**
+ * A response body grew past the limit (`maxResponseBytes`; default 32 MiB for calls, 256 KiB
+ * for token endpoints). The connection was dropped as soon as the limit was passed: the body was
+ * counted while it streamed, never buffered whole first.
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "@keyway/core"
+ * new Errors.ResponseTooLarge({ method: "GET", url: "https://x/", correlationId: "c", limitBytes: 1024 })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export class ResponseTooLarge extends Data.TaggedError("ResponseTooLarge")<
+  CallFields & { readonly limitBytes: number }
+> {
+  override get message(): string {
+    return `${this.method} ${this.url}: the response is larger than ${this.limitBytes} bytes (correlation id ${this.correlationId})`
+  }
+}
+
+/**
  * The errors of the auth family.
  *
  * @since 0.1.0
@@ -317,7 +361,13 @@ export type AuthError =
  *
  * @since 0.1.0
  */
-export type TransportError = NetworkError | TimeoutError | RateLimited | UnexpectedResponse
+export type TransportError =
+  | NetworkError
+  | TimeoutError
+  | RateLimited
+  | UnexpectedResponse
+  | OriginRefused
+  | ResponseTooLarge
 
 /**
  * Every error a Keyway call can fail with.
@@ -356,4 +406,6 @@ const tags = new Set([
   "CredentialsExpired",
   "ConfigError",
   "TokenStoreUnavailable",
+  "OriginRefused",
+  "ResponseTooLarge",
 ])

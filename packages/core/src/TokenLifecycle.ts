@@ -9,6 +9,12 @@
  *   half its lifetime, so a one-minute session is not refreshed on every call).
  * - **Refresh once on 401**: `invalidate` marks the rejected access token; the next `get` refreshes
  *   even if the clock says the token is still good.
+ * - **Bounded when the provider keeps refusing**: a token refused within a minute of being
+ *   obtained counts as a refusal in a row. From the second in a row, a new token is requested at
+ *   most once per back-off window (1 s, 2 s, 4 s, ... up to 5 minutes); in between, `get` fails
+ *   at once with `CredentialsExpired` ("the provider keeps refusing fresh tokens") and sends
+ *   nothing. A token the server accepts after a refresh (`accepted`), or one that lasts longer
+ *   than a minute, starts the count afresh.
  * - **Expiry** from `expires_in`, else a JWT `exp`, else the configured default lifetime
  *   ({@link expiryFrom}).
  * - **Rotation safety**: a new token set is written to the {@link TokenStore} with
@@ -33,7 +39,7 @@
  * @since 0.1.0
  */
 import { Cause, Clock, Deferred, Duration, Effect, Redacted, Schedule, type Scope } from "effect"
-import { type AuthError, ReauthorizationRequired } from "./Errors.ts"
+import { type AuthError, CredentialsExpired, ReauthorizationRequired } from "./Errors.ts"
 import * as TokenStore from "./TokenStore.ts"
 
 /**
@@ -95,6 +101,11 @@ export interface TokenLifecycle {
     scopes: ReadonlyArray<string>,
     accessToken: Redacted.Redacted<string>,
   ) => Effect.Effect<void>
+  /**
+   * The server accepted the token of this scope set after a refresh (`Auth.onAccepted`): ends a
+   * run of refused tokens, so the next refusal is a first one again.
+   */
+  readonly accepted: (scopes: ReadonlyArray<string>) => Effect.Effect<void>
   /** Refreshes now, whatever the expiry says (single flight with concurrent `get`s). */
   readonly refresh: (scopes: ReadonlyArray<string>) => Effect.Effect<TokenStore.StoredToken, AuthError>
   /**
@@ -124,8 +135,24 @@ export interface TokenLifecycle {
 }
 
 /**
- * When a token expires, in epoch ms: from `expires_in` (seconds), else the JWT `exp` claim of
- * the access token, else `now + defaultLifetimeMs`.
+ * The longest lifetime a token is believed to have: one year. A longer `expires_in` (a provider
+ * printing `1e12`) is clamped to it, so a token is refreshed at least once a year and an expiry
+ * never overflows a date.
+ *
+ * @example
+ * ```ts
+ * import { TokenLifecycle } from "@keyway/core"
+ * TokenLifecycle.maxLifetimeSeconds // 31536000
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const maxLifetimeSeconds = 365 * 24 * 3600
+
+/**
+ * When a token expires, in epoch ms: from `expires_in` (seconds, clamped to
+ * {@link maxLifetimeSeconds}), else the JWT `exp` claim of the access token, else
+ * `now + defaultLifetimeMs`. A zero, negative or non-finite `expires_in` is ignored.
  *
  * @example
  * ```ts
@@ -141,11 +168,30 @@ export const expiryFrom = (
   defaultLifetimeMs: number,
 ): number => {
   if (typeof input.expiresIn === "number" && Number.isFinite(input.expiresIn) && input.expiresIn > 0) {
-    return now + input.expiresIn * 1000
+    return now + Math.min(input.expiresIn, maxLifetimeSeconds) * 1000
   }
   const exp = jwtExpiry(input.accessToken)
   return exp ?? now + defaultLifetimeMs
 }
+
+/**
+ * How long a new token must survive before a refusal of it no longer counts as "refused in a
+ * row" (one minute), and the back-off before the next token request after `n` refusals in a row
+ * (none for the first; then 1 s doubling, at most 5 minutes).
+ *
+ * @example
+ * ```ts
+ * import { TokenLifecycle } from "@keyway/core"
+ * TokenLifecycle.refusalBackoffMs(1) // 0
+ * TokenLifecycle.refusalBackoffMs(3) // 2000
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const refusalBackoffMs = (refusalsInARow: number): number =>
+  refusalsInARow < 2 ? 0 : Math.min(1000 * 2 ** (refusalsInARow - 2), 300_000)
+
+const REFUSAL_WINDOW_MS = 60_000
 
 /**
  * The `exp` claim of a JWT in epoch ms, or `undefined` when the token is not a JWT.
@@ -194,6 +240,8 @@ export const make = Effect.fnUntraced(function* (options: Options) {
 
   const cache = new Map<string, TokenStore.StoredToken>()
   const rejected = new Map<string, string>()
+  // Refusals in a row per key: how many fresh tokens the server refused, and when the last was.
+  const refusals = new Map<string, { readonly count: number; readonly at: number }>()
   const inflight = new Map<string, Deferred.Deferred<TokenStore.StoredToken, AuthError>>()
 
   const keyOf = (scopes: ReadonlyArray<string>) =>
@@ -273,6 +321,19 @@ export const make = Effect.fnUntraced(function* (options: Options) {
                 provider: options.provider,
                 connection,
                 reason: current.needsReauthorization,
+              })
+            }
+            const refusal = refusals.get(id)
+            if (
+              refusal !== undefined &&
+              current?.accessToken !== undefined &&
+              rejected.get(id) === Redacted.value(current.accessToken) &&
+              now < refusal.at + refusalBackoffMs(refusal.count)
+            ) {
+              const waitS = Math.ceil((refusal.at + refusalBackoffMs(refusal.count) - now) / 1000)
+              return yield* new CredentialsExpired({
+                provider: options.provider,
+                reason: `the provider keeps refusing fresh tokens (${refusal.count} in a row answered 401); next token request in ${waitS} s`,
               })
             }
             const obtained = yield* options
@@ -375,16 +436,40 @@ export const make = Effect.fnUntraced(function* (options: Options) {
   const refreshRevision = (scopes: ReadonlyArray<string>, revision: string) => singleFlight(scopes, revision)
 
   const invalidate = (scopes: ReadonlyArray<string>, accessToken: Redacted.Redacted<string>) =>
+    Effect.clockWith((clock) =>
+      Effect.sync(() => {
+        const id = TokenStore.keyString(keyOf(scopes))
+        const now = clock.currentTimeMillisUnsafe()
+        const cached = cache.get(id)
+        const value = Redacted.value(accessToken)
+        if (rejected.get(id) !== value) {
+          // A token refused soon after it was obtained, and obtained after the previous refusal:
+          // one more refusal in a row. Otherwise (it served for a while) the count starts afresh.
+          const previous = refusals.get(id)
+          const obtainedAt =
+            cached?.accessToken !== undefined && Redacted.value(cached.accessToken) === value
+              ? cached.obtainedAt
+              : undefined
+          const inARow =
+            previous !== undefined &&
+            obtainedAt !== undefined &&
+            obtainedAt >= previous.at &&
+            now - obtainedAt < REFUSAL_WINDOW_MS
+          refusals.set(id, { count: inARow ? previous.count + 1 : 1, at: now })
+        }
+        rejected.set(id, value)
+        if (
+          cached?.accessToken !== undefined &&
+          Redacted.value(cached.accessToken) === Redacted.value(accessToken)
+        ) {
+          cache.delete(id)
+        }
+      }),
+    )
+
+  const accepted = (scopes: ReadonlyArray<string>) =>
     Effect.sync(() => {
-      const id = TokenStore.keyString(keyOf(scopes))
-      rejected.set(id, Redacted.value(accessToken))
-      const cached = cache.get(id)
-      if (
-        cached?.accessToken !== undefined &&
-        Redacted.value(cached.accessToken) === Redacted.value(accessToken)
-      ) {
-        cache.delete(id)
-      }
+      refusals.delete(idOf(scopes))
     })
 
   const put = (scopes: ReadonlyArray<string>, obtained: Obtained) =>
@@ -457,6 +542,7 @@ export const make = Effect.fnUntraced(function* (options: Options) {
     connection,
     get,
     invalidate,
+    accepted,
     refresh,
     refreshRevision,
     put,

@@ -43,16 +43,15 @@ import {
   ConfigError,
   CredentialsExpired,
   InvalidClient,
-  type NetworkError,
   ReauthorizationRequired,
   redactUrl,
-  type TimeoutError,
   TokenEndpointError,
 } from "./Errors.ts"
 import * as Http from "./Http.ts"
+import * as Limits from "./Limits.ts"
 import * as Retry from "./Retry.ts"
-import type { Obtained } from "./TokenLifecycle.ts"
-import { Transport } from "./Transport.ts"
+import { maxLifetimeSeconds, type Obtained } from "./TokenLifecycle.ts"
+import { type SendError, Transport } from "./Transport.ts"
 
 /**
  * The correlation id token requests are sent with: the id of the call that needed the token.
@@ -92,8 +91,10 @@ export interface Endpoint {
   readonly tokenHeaders?: Readonly<Record<string, string>> | undefined
   /** Extra parameters on every token request. */
   readonly tokenParams?: Readonly<Record<string, string>> | undefined
-  /** Time allowed for one token request; default 30 seconds. */
+  /** Time allowed for one token request; default `Limits.tokenTimeoutMs` (10 seconds). */
   readonly timeoutMs?: number | undefined
+  /** The largest token response accepted; default `Limits.tokenMaxResponseBytes` (256 KiB). */
+  readonly maxResponseBytes?: number | undefined
 }
 
 /**
@@ -448,8 +449,53 @@ export const classify = (response: Http.HttpResponse, context: ResponseContext):
 
 const asNumber = (value: unknown): number | undefined => {
   if (typeof value === "number" && Number.isFinite(value)) return value
-  if (typeof value === "string" && /^\s*\d+(\.\d+)?\s*$/.test(value)) return Number(value)
+  if (typeof value === "string" && /^\s*-?\d+(\.\d+)?\s*$/.test(value)) return Number(value)
   return undefined
+}
+
+/**
+ * A token response's `expires_in` made sensible, with what was wrong with it:
+ *
+ * - absent: `undefined` (the JWT `exp`, else the default lifetime, decides);
+ * - not a number (`"abc"`), zero or negative: ignored, `undefined`, anomaly reported;
+ * - longer than {@link TokenLifecycle.maxLifetimeSeconds} (one year; `1e12`): clamped to it,
+ *   anomaly reported.
+ *
+ * `request` logs one warning per provider and kind of anomaly.
+ *
+ * @example
+ * ```ts
+ * import { TokenRequest } from "@keyway/core"
+ * TokenRequest.sanitizeExpiresIn("3600") // { expiresIn: 3600 }
+ * TokenRequest.sanitizeExpiresIn(-1).anomaly // "not a positive number of seconds"
+ * TokenRequest.sanitizeExpiresIn(1e12).expiresIn // 31536000
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const sanitizeExpiresIn = (
+  raw: unknown,
+): { readonly expiresIn: number | undefined; readonly anomaly?: string | undefined } => {
+  if (raw === undefined || raw === null) return { expiresIn: undefined }
+  const value = asNumber(raw)
+  if (value === undefined) return { expiresIn: undefined, anomaly: "not a number" }
+  if (value <= 0) return { expiresIn: undefined, anomaly: "not a positive number of seconds" }
+  if (value > maxLifetimeSeconds) {
+    return { expiresIn: maxLifetimeSeconds, anomaly: `longer than ${maxLifetimeSeconds} seconds, clamped` }
+  }
+  return { expiresIn: value }
+}
+
+const warned = new Set<string>()
+
+/** One warning per provider and anomaly, for the life of the process. */
+const warnOnce = (provider: string, anomaly: string): Effect.Effect<void> => {
+  const key = `${provider}\u0000${anomaly}`
+  if (warned.has(key)) return Effect.void
+  warned.add(key)
+  return Effect.logWarning(
+    `token response expires_in is ${anomaly}: using ${anomaly.endsWith("clamped") ? "the clamped value" : "the JWT exp or the default lifetime"} (logged once)`,
+  ).pipe(Effect.annotateLogs({ provider }))
 }
 
 /**
@@ -495,13 +541,13 @@ export const parse = (
       typeof refreshToken === "string" && refreshToken.length > 0 ? Redacted.make(refreshToken) : undefined,
     tokenType:
       tokenType === undefined ? undefined : tokenType.toLowerCase() === "bearer" ? "Bearer" : tokenType,
-    expiresIn: asNumber(body.expires_in),
+    expiresIn: sanitizeExpiresIn(body.expires_in).expiresIn,
     scope: typeof body.scope === "string" ? body.scope : undefined,
     createdAt: createdAt === undefined ? undefined : createdAt * 1000,
   })
 }
 
-const transportFailure = (error: NetworkError | TimeoutError, context: ResponseContext) =>
+const transportFailure = (error: SendError, context: ResponseContext) =>
   new TokenEndpointError({
     provider: context.provider,
     url: redactUrl(context.url),
@@ -509,7 +555,9 @@ const transportFailure = (error: NetworkError | TimeoutError, context: ResponseC
     reason:
       error._tag === "NetworkError"
         ? `network error: ${error.reason}`
-        : `no answer within ${error.timeoutMs} ms`,
+        : error._tag === "ResponseTooLarge"
+          ? `the response is larger than ${error.limitBytes} bytes`
+          : `no answer within ${error.timeoutMs} ms`,
   })
 
 const currentCorrelationId = Effect.map(CorrelationId, (id) => id ?? crypto.randomUUID())
@@ -553,10 +601,17 @@ export const request: (input: Input) => Effect.Effect<TokenResponse, AuthError> 
   })
   const repeatable = input.kind === "client_credentials"
   const request = build(input)
+  const limits = yield* Limits.Limits
+  const sendOptions = {
+    correlationId,
+    timeoutMs: input.endpoint.timeoutMs ?? limits.tokenTimeoutMs,
+    maxResponseBytes: input.endpoint.maxResponseBytes ?? limits.tokenMaxResponseBytes,
+  }
   for (let attempt = 1; ; attempt++) {
-    const sent = yield* Effect.result(
-      transport.send(request, { correlationId, timeoutMs: input.endpoint.timeoutMs ?? 30_000 }),
-    )
+    const sent = yield* Effect.result(transport.send(request, sendOptions))
+    if (sent._tag === "Failure" && sent.failure._tag === "ResponseTooLarge") {
+      return yield* Effect.fail(transportFailure(sent.failure, context))
+    }
     const now = yield* Clock.currentTimeMillis
     const outcome: Retry.Outcome =
       sent._tag === "Success"
@@ -584,6 +639,8 @@ export const request: (input: Input) => Effect.Effect<TokenResponse, AuthError> 
     const response = sent.success
     if (response.status < 200 || response.status >= 300)
       return yield* Effect.fail(classify(response, context))
+    const anomaly = sanitizeExpiresIn(parseBody(response)?.expires_in).anomaly
+    if (anomaly !== undefined) yield* warnOnce(context.provider, anomaly)
     return yield* parse(response, context)
   }
 })
@@ -607,7 +664,10 @@ export interface RevokeInput {
   readonly bodyFormat?: BodyFormat | undefined
   readonly clientAuth?: ClientAuth | undefined
   readonly headers?: Readonly<Record<string, string>> | undefined
+  /** Default `Limits.tokenTimeoutMs`. */
   readonly timeoutMs?: number | undefined
+  /** Default `Limits.tokenMaxResponseBytes`. */
+  readonly maxResponseBytes?: number | undefined
 }
 
 /**
@@ -666,8 +726,13 @@ export const revoke: (input: RevokeInput) => Effect.Effect<void, InvalidClient |
       correlationId,
     }
     const transport = yield* Transport
+    const limits = yield* Limits.Limits
     const response = yield* transport
-      .send(buildRevoke(input), { correlationId, timeoutMs: input.timeoutMs ?? 30_000 })
+      .send(buildRevoke(input), {
+        correlationId,
+        timeoutMs: input.timeoutMs ?? limits.tokenTimeoutMs,
+        maxResponseBytes: input.maxResponseBytes ?? limits.tokenMaxResponseBytes,
+      })
       .pipe(Effect.mapError((error) => transportFailure(error, context)))
     if (response.status >= 200 && response.status < 300) return
     const code = oauthError(response)

@@ -23,8 +23,9 @@
  */
 import { Context, Effect, Layer } from "effect"
 import { Agent, request as undiciRequest } from "undici"
-import { NetworkError, redactUrl, TimeoutError } from "./Errors.ts"
+import { NetworkError, ResponseTooLarge, redactUrl, TimeoutError } from "./Errors.ts"
 import type { HttpRequest, HttpResponse } from "./Http.ts"
+import { defaults as limitDefaults } from "./Limits.ts"
 
 /**
  * Options of one send.
@@ -37,6 +38,8 @@ export interface SendOptions {
   readonly timeoutMs?: number | undefined
   /** Query parameter names to remove from URLs in errors. */
   readonly secretQueryParams?: ReadonlyArray<string> | undefined
+  /** The largest body accepted, counted as it streams; default `Limits.defaults.maxResponseBytes`. */
+  readonly maxResponseBytes?: number | undefined
 }
 
 /**
@@ -45,10 +48,59 @@ export interface SendOptions {
  * @since 0.1.0
  */
 export interface TransportShape {
-  readonly send: (
-    request: HttpRequest,
-    options: SendOptions,
-  ) => Effect.Effect<HttpResponse, NetworkError | TimeoutError>
+  readonly send: (request: HttpRequest, options: SendOptions) => Effect.Effect<HttpResponse, SendError>
+}
+
+/**
+ * What one send can fail with: the network, the attempt's timeout, or a body past
+ * `maxResponseBytes`.
+ *
+ * @example
+ * ```ts
+ * import type { Transport } from "@keyway/core"
+ * const retryable = (e: Transport.SendError) => e._tag !== "ResponseTooLarge"
+ * ```
+ *
+ * @since 0.1.0
+ */
+export type SendError = NetworkError | TimeoutError | ResponseTooLarge
+
+/** Thrown inside the read loop when the body passes the limit. */
+class TooLarge extends Error {}
+
+/**
+ * Reads a body to its end, counting bytes as they arrive: past `limit`, the stream is destroyed
+ * (the connection dropped) and `TooLarge` is thrown, so an endless body never fills memory.
+ */
+const readLimited = async (
+  body: AsyncIterable<Uint8Array> & { destroy?: () => void },
+  limit: number,
+  declared: string | ReadonlyArray<string> | undefined,
+): Promise<Uint8Array> => {
+  const length = Number(Array.isArray(declared) ? declared[0] : declared)
+  if (Number.isFinite(length) && length > limit) {
+    body.destroy?.()
+    throw new TooLarge()
+  }
+  const chunks: Array<Uint8Array> = []
+  let total = 0
+  for await (const chunk of body) {
+    total += chunk.byteLength
+    if (total > limit) {
+      body.destroy?.()
+      throw new TooLarge()
+    }
+    chunks.push(chunk)
+  }
+  if (chunks.length === 1)
+    return new Uint8Array(chunks[0]!.buffer, chunks[0]!.byteOffset, chunks[0]!.byteLength)
+  const out = new Uint8Array(total)
+  let offset = 0
+  for (const chunk of chunks) {
+    out.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return out
 }
 
 // Errors raised before any byte of the request could reach a server.
@@ -94,7 +146,7 @@ export const makeUndici = (
     // One callback per attempt: a single timer and AbortController cover both the per-attempt
     // timeout and interruption, without forking a fiber to race a sleep.
     send: (request, sendOptions) =>
-      Effect.callback<HttpResponse, NetworkError | TimeoutError>((resume) => {
+      Effect.callback<HttpResponse, SendError>((resume) => {
         const controller = new AbortController()
         let timedOut = false
         const timer =
@@ -117,7 +169,11 @@ export const makeUndici = (
           signal: controller.signal,
         })
           .then(async (response) => {
-            const body = new Uint8Array(await response.body.arrayBuffer())
+            const body = await readLimited(
+              response.body,
+              sendOptions.maxResponseBytes ?? limitDefaults.maxResponseBytes,
+              response.headers["content-length"],
+            )
             return { status: response.statusCode, headers: response.headers as HttpResponse["headers"], body }
           })
           .then(
@@ -127,6 +183,17 @@ export const makeUndici = (
             },
             (error: unknown) => {
               clearTimeout(timer)
+              if (error instanceof TooLarge) {
+                resume(
+                  Effect.fail(
+                    new ResponseTooLarge({
+                      ...fields(),
+                      limitBytes: sendOptions.maxResponseBytes ?? limitDefaults.maxResponseBytes,
+                    }),
+                  ),
+                )
+                return
+              }
               if (timedOut) {
                 resume(
                   Effect.fail(

@@ -28,15 +28,17 @@ export interface Parsed {
     readonly debug: boolean
     readonly help: boolean
     readonly version: boolean
+    readonly allowInsecureHttp: boolean
     readonly spec?: string | undefined
     readonly name?: string | undefined
     readonly out?: string | undefined
     readonly config?: string | undefined
+    readonly writeDescriptor?: string | undefined
   }
 }
 
-const valued = new Set(["provider", "spec", "name", "out", "config"])
-const switches = new Set(["check", "watch", "force", "debug", "help", "version"])
+const valued = new Set(["provider", "spec", "name", "out", "config", "write-descriptor"])
+const switches = new Set(["check", "watch", "force", "debug", "help", "version", "allow-insecure-http"])
 
 /**
  * Parses `argv` (without node and the script).
@@ -90,10 +92,12 @@ export const parse = (argv: ReadonlyArray<string>): Parsed => {
       debug: on.debug === true,
       help: on.help === true,
       version: on.version === true,
+      allowInsecureHttp: on["allow-insecure-http"] === true,
       spec: values.spec,
       name: values.name,
       out: values.out,
       config: values.config,
+      writeDescriptor: values["write-descriptor"],
     },
   }
 }

@@ -3,7 +3,7 @@
  *
  * ```
  * keyway generate [--provider <name>]... [--check] [--watch] [--force] [--config <file>] [--debug]
- * keyway generate --spec <file> --name <name> --out <dir> [--check] [--watch]
+ * keyway generate --spec <file> --name <name> --out <dir> [--write-descriptor <file>] [--check] [--watch]
  * keyway init <provider>
  * keyway connect <provider> [...]    (from @keyway/connect)
  * ```
@@ -38,7 +38,7 @@ export const help = `keyway: typed clients from OpenAPI specs and provider descr
 
 Usage:
   keyway generate [--provider <name>]... [--check] [--watch] [--force]
-  keyway generate --spec <file> --name <name> --out <dir> [--check] [--watch]
+  keyway generate --spec <file> --name <name> --out <dir> [--write-descriptor <file>] [--allow-insecure-http] [--check] [--watch]
   keyway init <provider>
   keyway connect <provider> [--help]   connect a real account (authorization code): @keyway/connect
   keyway serve [--sandbox] [--help]    a local page of connections (Connect/Reconnect/Disconnect): @keyway/connections
@@ -50,8 +50,12 @@ Options:
   --watch            regenerate on every change of a spec or descriptor
   --force            regenerate even when the inputs are unchanged
   --spec <file>      any OpenAPI 3.0/3.1 document; auth inferred from securitySchemes
+                     (schemes keyway cannot serve are warnings, or an error when none is usable)
   --name <name>      the provider name for --spec
   --out <dir>        the package folder for --spec
+  --write-descriptor <file>
+                     with --spec: also write the inferred descriptor there, an editable provider.yaml
+  --allow-insecure-http  with --spec: accept plain http: servers to hosts other than loopback
   --config <file>    the configuration file (default: found from the working directory)
   --debug            print stack traces
 `
@@ -84,7 +88,7 @@ const printError = (io: Io, error: unknown, debug: boolean) => {
       if (cause instanceof Error && cause.stack) io.err(`caused by: ${cause.stack}\n`)
     }
   } else {
-    io.err(`keyway: ${error instanceof Error ? error.message : String(error)}\n`)
+    io.err(`keyway: ${format(error)}\n`)
     if (debug && error instanceof Error && error.stack) io.err(`${error.stack}\n`)
     else io.err("(run with --debug for the stack trace)\n")
   }
@@ -130,7 +134,11 @@ export const main = async (argv: ReadonlyArray<string>, io: Io = defaultIo()): P
     if (args.command !== "generate")
       throw new UsageError({ reason: `unknown command "${args.command}" (see keyway --help)` })
     const f = args.flags
-    let spec: { path: string; name: string; out: string } | undefined
+    let spec: { path: string; name: string; out: string; allowInsecureHttp: boolean } | undefined
+    if (f.allowInsecureHttp && f.spec === undefined)
+      throw new UsageError({
+        reason: "--allow-insecure-http goes with --spec (a descriptor sets allowInsecureHttp: true)",
+      })
     if (f.spec !== undefined || f.name !== undefined || f.out !== undefined) {
       if (!f.spec || !f.name || !f.out) throw new UsageError({ reason: "--spec needs --name and --out" })
       if (f.provider.length) throw new UsageError({ reason: "--spec and --provider cannot be combined" })
@@ -138,7 +146,7 @@ export const main = async (argv: ReadonlyArray<string>, io: Io = defaultIo()): P
         throw new UsageError({
           reason: `--name "${f.name}": expected lower-case letters, digits and dashes, starting with a letter`,
         })
-      spec = { path: f.spec, name: f.name, out: f.out }
+      spec = { path: f.spec, name: f.name, out: f.out, allowInsecureHttp: f.allowInsecureHttp }
     }
     if (f.watch) {
       if (f.check) throw new UsageError({ reason: "--watch and --check cannot be combined" })
@@ -172,7 +180,10 @@ export const main = async (argv: ReadonlyArray<string>, io: Io = defaultIo()): P
       force: f.force,
       spec,
       reporter,
+      writeDescriptor: f.writeDescriptor,
     })
+    for (const warning of outcome.warnings)
+      for (const p of problemsOf(warning.error as KeywayCodegenError)) io.err(`warning: ${format(p)}\n`)
     for (const failure of outcome.failures) printError(io, failure.error, debug)
     const differing: Array<string> = [...outcome.differingFiles]
     for (const r of outcome.results)

@@ -8,8 +8,8 @@
  *   handlers (`start`, `callback`: web-standard `Request → Response`) bound to the descriptor
  *   (URLs, `authorizeParams`, scope separator, PKCE).
  *
- * Descriptor text never goes into the emitted code: it is read from `descriptor.ts` at run time;
- * the only literals are JSON-encoded.
+ * No descriptor text goes into the emitted code (not even a comment): it is read from
+ * `descriptor.ts` at run time; the strategy is named by its index.
  *
  * @example
  * ```ts
@@ -69,7 +69,7 @@ export const emit = (model: ProviderModel, plan: ClientPlan): string => {
   const scopeType = `${T}Scope`
   const urls = (["tokenUrl", "authorizeUrl", "revokeUrl"] as const).filter((k) => plan.urlOptions.includes(k))
   return `
-/** What {@link authorizationCodeConfig} takes: the \`${s.key}\` credentials, the connection and URL overrides. */
+/** What {@link authorizationCodeConfig} takes: the authorization code credentials, the connection and URL overrides. */
 export interface ${T}AuthorizationCodeInput {
   readonly clientId: string
   readonly clientSecret?: Secret | undefined
@@ -80,7 +80,7 @@ ${urls.map((k) => `  readonly ${k}?: string | undefined`).join("\n")}
 }
 
 /**
- * The authorization-code plugin's config for the \`${s.key}\` strategy: \`StrategyConfig.make\` of the
+ * The authorization-code plugin's config for the authorization code strategy: \`StrategyConfig.make\` of the
  * descriptor's strategy, the URLs resolved with the settings. \`authLayer\` and {@link consent} both
  * build it here, so a grant stored by \`consent\` is found by \`createClient\` (same provider,
  * connection and scope set).

@@ -13,6 +13,7 @@
  * @since 0.1.0
  */
 import type { AuthStrategy, ProviderDescriptor } from "@keyway/core/Descriptor"
+import * as Emit from "../Emit.ts"
 import type { ProviderModel } from "../Model.ts"
 
 /**
@@ -182,7 +183,7 @@ export const make = (model: ProviderModel): ClientPlan => {
       default: decl?.default,
       envCovered,
       required: decl?.default === undefined && !envCovered && used.has(name),
-      exposed: !reservedOptions.has(name) && /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name),
+      exposed: !reservedOptions.has(name) && Emit.isIdentifierName(name),
     }
   })
   const needsValue = (v: string) => {
@@ -301,7 +302,7 @@ export const make = (model: ProviderModel): ClientPlan => {
     if (segs[0] === "components" && segs.length >= 3)
       errorTypeExpr = `components${segs
         .slice(1)
-        .map((s) => `[${JSON.stringify(s)}]`)
+        .map((s) => `[${Emit.string(s)}]`)
         .join("")}`
   }
   return {

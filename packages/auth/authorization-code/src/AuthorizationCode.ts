@@ -4,7 +4,10 @@
  *
  * **Consent** ({@link consent}, no Layer needed):
  * 1. `authorizeUrl({ redirectUri, scopes })` gives the URL to send the user to, a random `state`
- *    and, with `pkce: true`, a PKCE S256 `codeVerifier`. Keep both in the user's session. The
+ *    and a PKCE S256 `codeVerifier` (PKCE is on unless the descriptor says `pkce: false`, for
+ *    providers that reject it). Keep both in the user's session. The state is single use and
+ *    expires after `stateTtl` (default 10 minutes); it is remembered by these helpers, so the
+ *    callback must reach the same `consent(config)` value (the same process). The
  *    scopes asked for are the input's, else `requestScopes`, else the descriptor's
  *    `defaultScopes`; never the descriptor's `scopes` (every scope the provider knows).
  * 2. `handleCallback({ callbackUrl, expectedState, codeVerifier, redirectUri })` checks the
@@ -50,7 +53,17 @@
  * @since 0.1.0
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto"
-import { Auth, type Descriptor, Errors, Http, TokenLifecycle, TokenRequest, TokenStore } from "@keyway/core"
+import {
+  Auth,
+  type Descriptor,
+  Errors,
+  Http,
+  Limits,
+  Origin,
+  TokenLifecycle,
+  TokenRequest,
+  TokenStore,
+} from "@keyway/core"
 import { Clock, Data, Duration, Effect, Fiber, Layer, Redacted } from "effect"
 
 /**
@@ -95,6 +108,10 @@ export interface Config extends Omit<Descriptor.AuthorizationCodeStrategy, "type
   readonly scopes?: ReadonlyArray<string> | undefined
   /** Keep the access token fresh in a background fiber (lives as long as the layer's scope). */
   readonly refreshAhead?: boolean | undefined
+  /** Allow plain `http:` to non-loopback hosts for the authorize, token and revoke URLs (default `false`). */
+  readonly allowInsecureHttp?: boolean | undefined
+  /** How long a `state` from `authorizeUrl` stays acceptable, in seconds; default 600. */
+  readonly stateTtl?: number | undefined
 }
 
 /**
@@ -111,7 +128,18 @@ export interface Config extends Omit<Descriptor.AuthorizationCodeStrategy, "type
  */
 export class CallbackRejected extends Data.TaggedError("CallbackRejected")<{
   readonly provider: string
-  readonly reason: "state-mismatch" | "provider-error" | "missing-code"
+  /**
+   * `state-mismatch`: the callback's state is not the expected one; `state-unknown`: these
+   * helpers never issued it; `state-replayed`: it was already used once; `state-expired`: it is
+   * older than `stateTtl`; `provider-error`: the provider sent `error`; `missing-code`: no code.
+   */
+  readonly reason:
+    | "state-mismatch"
+    | "state-unknown"
+    | "state-replayed"
+    | "state-expired"
+    | "provider-error"
+    | "missing-code"
   /** The provider's `error` parameter, e.g. `access_denied`. */
   readonly oauthError?: string | undefined
 }> {
@@ -128,7 +156,7 @@ export class CallbackRejected extends Data.TaggedError("CallbackRejected")<{
 export interface AuthorizeRequest {
   readonly url: string
   readonly state: string
-  /** The PKCE verifier, when `pkce: true`. */
+  /** The PKCE verifier (absent only with `pkce: false`). */
   readonly codeVerifier: string | undefined
 }
 
@@ -267,6 +295,16 @@ export const constantTimeEqual = (a: string, b: string): boolean => {
 }
 
 /**
+ * The plugin's URLs as RFC 9700 wants them: https, or http to a loopback host, unless
+ * `allowInsecureHttp` (the config's, or `Origin.AllowInsecureHttp` in context). A `ConfigError`
+ * names the field.
+ */
+const requireSecureUrls = (config: Config): Effect.Effect<void, Errors.ConfigError> => {
+  const urls = { authorizeUrl: config.authorizeUrl, tokenUrl: config.tokenUrl, revokeUrl: config.revokeUrl }
+  return config.allowInsecureHttp ? Effect.void : Origin.requireSecure(urls)
+}
+
+/**
  * The consent helpers: build the authorization URL, then accept the callback and store the grant.
  *
  * @example
@@ -290,89 +328,163 @@ export const constantTimeEqual = (a: string, b: string): boolean => {
  *
  * @since 0.1.0
  */
-export const consent = (config: Config): Consent => ({
-  authorizeUrl: (input) => {
-    const state = input.state ?? base64url(randomBytes(24))
-    const codeVerifier = config.pkce ? base64url(randomBytes(32)) : undefined
-    const scopes = input.scopes ?? grantScopesOf(config)
-    const separator = config.scopeSeparator ?? " "
-    const scope =
-      scopes.length === 0
-        ? undefined
-        : scopes.map(encodeURIComponent).join(separator === "+" ? "+" : encodeURIComponent(separator))
-    const params: Array<readonly [string, string]> = [
-      ["client_id", config.clientId],
-      ["redirect_uri", input.redirectUri],
-      ...Object.entries(config.authorizeParams ?? {}),
-      ["response_type", "code"],
-      ["state", state],
-    ]
-    if (codeVerifier !== undefined) {
-      params.push(["code_challenge", base64url(createHash("sha256").update(codeVerifier).digest())])
-      params.push(["code_challenge_method", "S256"])
-    }
-    const joiner = config.authorizeUrl.includes("?") ? "&" : "?"
-    return { url: `${config.authorizeUrl}${joiner}${queryOf(params, scope)}`, state, codeVerifier }
-  },
+export const consent = (config: Config): Consent => {
+  const ttlMs = (config.stateTtl ?? 600) * 1000
+  // States issued and not yet used, and states used (kept until they would have expired, to name
+  // a replay as such): a state is accepted once, within its lifetime.
+  const issued = new Map<string, number>()
+  const used = new Map<string, number>()
+  const prune = (now: number) => {
+    for (const [state, expiresAt] of issued) if (expiresAt <= now) issued.delete(state)
+    for (const [state, expiresAt] of used) if (expiresAt <= now) used.delete(state)
+  }
+  return {
+    authorizeUrl: (input) => {
+      if (!config.allowInsecureHttp) {
+        const insecure = Origin.checkUrl("authorizeUrl", config.authorizeUrl, false)
+        if (insecure !== undefined) throw insecure
+      }
+      const now = Date.now()
+      prune(now)
+      const state = input.state ?? base64url(randomBytes(24))
+      issued.set(state, now + ttlMs)
+      const codeVerifier = config.pkce === false ? undefined : base64url(randomBytes(32))
+      const scopes = input.scopes ?? grantScopesOf(config)
+      const separator = config.scopeSeparator ?? " "
+      const scope =
+        scopes.length === 0
+          ? undefined
+          : scopes.map(encodeURIComponent).join(separator === "+" ? "+" : encodeURIComponent(separator))
+      const params: Array<readonly [string, string]> = [
+        ["client_id", config.clientId],
+        ["redirect_uri", input.redirectUri],
+        ...Object.entries(config.authorizeParams ?? {}),
+        ["response_type", "code"],
+        ["state", state],
+      ]
+      if (codeVerifier !== undefined) {
+        params.push(["code_challenge", base64url(createHash("sha256").update(codeVerifier).digest())])
+        params.push(["code_challenge_method", "S256"])
+      }
+      const joiner = config.authorizeUrl.includes("?") ? "&" : "?"
+      return { url: `${config.authorizeUrl}${joiner}${queryOf(params, scope)}`, state, codeVerifier }
+    },
 
-  handleCallback: Effect.fn("AuthorizationCode.handleCallback")(function* (input: CallbackInput) {
-    const query =
-      input.query instanceof URLSearchParams
-        ? input.query
-        : input.query !== undefined
-          ? new URLSearchParams(
-              Object.entries(input.query).filter((e): e is [string, string] => typeof e[1] === "string"),
-            )
-          : new URL(String(input.callbackUrl ?? "http://invalid/")).searchParams
-    const state = query.get("state") ?? ""
-    if (!constantTimeEqual(state, input.expectedState) || input.expectedState.length === 0) {
-      return yield* new CallbackRejected({ provider: config.provider, reason: "state-mismatch" })
-    }
-    const error = query.get("error")
-    if (error !== null) {
-      return yield* new CallbackRejected({
-        provider: config.provider,
-        reason: "provider-error",
-        oauthError: /^[\w.-]{1,64}$/.test(error) ? error : undefined,
+    handleCallback: Effect.fn("AuthorizationCode.handleCallback")(function* (input: CallbackInput) {
+      const query =
+        input.query instanceof URLSearchParams
+          ? input.query
+          : input.query !== undefined
+            ? new URLSearchParams(
+                Object.entries(input.query).filter((e): e is [string, string] => typeof e[1] === "string"),
+              )
+            : new URL(String(input.callbackUrl ?? "http://invalid/")).searchParams
+      const state = query.get("state") ?? ""
+      if (!constantTimeEqual(state, input.expectedState) || input.expectedState.length === 0) {
+        return yield* new CallbackRejected({ provider: config.provider, reason: "state-mismatch" })
+      }
+      const now = Date.now()
+      const expiresAt = issued.get(state)
+      if (expiresAt === undefined) {
+        const replayed = used.has(state)
+        prune(now)
+        return yield* new CallbackRejected({
+          provider: config.provider,
+          reason: replayed ? "state-replayed" : "state-unknown",
+        })
+      }
+      // Used from here on, whatever the outcome: a state is good for one callback.
+      issued.delete(state)
+      used.set(state, expiresAt)
+      if (now >= expiresAt) {
+        return yield* new CallbackRejected({ provider: config.provider, reason: "state-expired" })
+      }
+      return yield* exchange(config, {
+        query,
+        codeVerifier: input.codeVerifier,
+        redirectUri: input.redirectUri,
       })
-    }
-    const code = query.get("code")
-    if (code === null || code.length === 0) {
-      return yield* new CallbackRejected({ provider: config.provider, reason: "missing-code" })
-    }
-    const token = yield* TokenRequest.request({
-      endpoint: endpointOf(config),
-      client: clientOf(config),
-      kind: "authorization_code",
-      connection: config.connection,
-      params: {
-        code: Redacted.make(code),
-        redirect_uri: input.redirectUri,
-        code_verifier: input.codeVerifier === undefined ? undefined : Redacted.make(input.codeVerifier),
-      },
+    }),
+  }
+}
+
+/**
+ * What {@link exchange} takes.
+ *
+ * @since 0.1.0
+ */
+export interface ExchangeInput {
+  /** The callback's query parameters (`code`, or `error`). */
+  readonly query: URLSearchParams
+  /** The PKCE verifier kept from `authorizeUrl`. */
+  readonly codeVerifier?: string | undefined
+  /** The same redirect URI as in `authorizeUrl`. */
+  readonly redirectUri: string
+}
+
+/**
+ * The exchange half of a callback, for a caller that has checked the callback's `state` itself
+ * (single use, expiry): `handleCallback` checks it in memory, `WebConsent` in the TokenStore.
+ * Refuses a provider error or a missing code, exchanges the code and stores the grant.
+ *
+ * @example
+ * ```ts
+ * import { AuthorizationCode } from "@keyway/auth-authorization-code"
+ * // const stored = yield* AuthorizationCode.exchange(config, { query: url.searchParams, codeVerifier, redirectUri })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const exchange = Effect.fn("AuthorizationCode.exchange")(function* (
+  config: Config,
+  input: ExchangeInput,
+) {
+  const query = input.query
+  yield* requireSecureUrls(config)
+  const error = query.get("error")
+  if (error !== null) {
+    return yield* new CallbackRejected({
+      provider: config.provider,
+      reason: "provider-error",
+      oauthError: /^[\w.-]{1,64}$/.test(error) ? error : undefined,
     })
-    const lifecycle = yield* TokenLifecycle.make(
-      lifecycleOptions(config, () =>
-        Effect.fail(
-          new Errors.ReauthorizationRequired({
-            provider: config.provider,
-            connection: config.connection ?? "default",
-            reason: "not used: this lifecycle only stores the new grant",
-          }),
-        ),
+  }
+  const code = query.get("code")
+  if (code === null || code.length === 0) {
+    return yield* new CallbackRejected({ provider: config.provider, reason: "missing-code" })
+  }
+  const token = yield* TokenRequest.request({
+    endpoint: endpointOf(config),
+    client: clientOf(config),
+    kind: "authorization_code",
+    connection: config.connection,
+    params: {
+      code: Redacted.make(code),
+      redirect_uri: input.redirectUri,
+      code_verifier: input.codeVerifier === undefined ? undefined : Redacted.make(input.codeVerifier),
+    },
+  })
+  const lifecycle = yield* TokenLifecycle.make(
+    lifecycleOptions(config, () =>
+      Effect.fail(
+        new Errors.ReauthorizationRequired({
+          provider: config.provider,
+          connection: config.connection ?? "default",
+          reason: "not used: this lifecycle only stores the new grant",
+        }),
       ),
-    )
-    yield* logUnknownScopes(config, grantScopesOf(config))
-    const stored = yield* lifecycle.put(grantScopesOf(config), { ...token, newGrant: true })
-    yield* Effect.logInfo("authorization code exchanged; grant stored").pipe(
-      Effect.annotateLogs({
-        provider: config.provider,
-        connection: lifecycle.connection,
-        scope: token.scope,
-      }),
-    )
-    return stored
-  }),
+    ),
+  )
+  yield* logUnknownScopes(config, grantScopesOf(config))
+  const stored = yield* lifecycle.put(grantScopesOf(config), { ...token, newGrant: true })
+  yield* Effect.logInfo("authorization code exchanged; grant stored").pipe(
+    Effect.annotateLogs({
+      provider: config.provider,
+      connection: lifecycle.connection,
+      scope: token.scope,
+    }),
+  )
+  return stored
 })
 
 /**
@@ -442,6 +554,7 @@ export const importGrant = Effect.fn("AuthorizationCode.importGrant")(function* 
  * The refresh of one config's grant: what the plugin's lifecycle calls when a token is stale, and
  * what the keeper calls on a schedule. Fails with `ReauthorizationRequired` when there is no
  * grant, no refresh token, a refresh token past its lifetime, or a refusal (`invalid_grant`).
+ * `endpoint` carries a client's limits (`make` passes its own); default the config's endpoint.
  *
  * @example
  * ```ts
@@ -452,7 +565,10 @@ export const importGrant = Effect.fn("AuthorizationCode.importGrant")(function* 
  *
  * @since 0.1.0
  */
-export const refresher = (config: Config): TokenLifecycle.Options["fetch"] => {
+export const refresher = (
+  config: Config,
+  endpoint: TokenRequest.Endpoint = endpointOf(config),
+): TokenLifecycle.Options["fetch"] => {
   const connection = config.connection ?? "default"
   return Effect.fn("AuthorizationCode.refresh")(function* (current: TokenStore.StoredToken | undefined) {
     const reauthorize = (reason: string) =>
@@ -465,7 +581,7 @@ export const refresher = (config: Config): TokenLifecycle.Options["fetch"] => {
       return yield* reauthorize("the refresh token is past its lifetime")
     }
     const token = yield* TokenRequest.request({
-      endpoint: endpointOf(config),
+      endpoint,
       client: clientOf(config),
       kind: "refresh_token",
       connection,
@@ -502,13 +618,22 @@ export const make = Effect.fn("AuthorizationCode.make")(function* (config: Confi
   if (config.clientId.length === 0) {
     return yield* new Errors.ConfigError({ path: "clientId", message: "the client id is empty" })
   }
+  yield* requireSecureUrls(config)
+  // The limits of the client this plugin is built for (refreshes may run in a caller's context
+  // that does not carry them, e.g. the Effect API).
+  const limits = yield* Limits.Limits
+  const endpoint: TokenRequest.Endpoint = {
+    ...endpointOf(config),
+    timeoutMs: limits.tokenTimeoutMs,
+    maxResponseBytes: limits.tokenMaxResponseBytes,
+  }
   const connection = config.connection ?? "default"
   const grantScopes = grantScopesOf(config)
   yield* logUnknownScopes(config, grantScopes)
   const store = yield* TokenStore.TokenStore
   const layerScope = yield* Effect.scope
 
-  const lifecycle = yield* TokenLifecycle.make(lifecycleOptions(config, refresher(config)))
+  const lifecycle = yield* TokenLifecycle.make(lifecycleOptions(config, refresher(config, endpoint)))
 
   // Refresh ahead: one background fiber in the layer's scope, (re)started once a grant works.
   let ahead: Fiber.Fiber<unknown> | undefined
@@ -560,6 +685,8 @@ export const make = Effect.fn("AuthorizationCode.make")(function* (config: Confi
       bodyFormat: config.bodyFormat,
       clientAuth: config.clientAuth,
       headers: config.tokenHeaders,
+      timeoutMs: limits.tokenTimeoutMs,
+      maxResponseBytes: limits.tokenMaxResponseBytes,
     })
     yield* Effect.logInfo("grant revoked").pipe(
       Effect.annotateLogs({ provider: config.provider, connection }),
@@ -588,6 +715,8 @@ export const make = Effect.fn("AuthorizationCode.make")(function* (config: Confi
       yield* watch(lifecycle.get(grantScopes), call.correlationId)
       return "retry" as const
     }),
+    // The refreshed token worked: a run of refused tokens is over.
+    onAccepted: () => lifecycle.accepted(grantScopes),
     release: Effect.gen(function* () {
       if (ahead !== undefined) yield* Fiber.interrupt(ahead)
       aheadActive = false

@@ -55,6 +55,8 @@ export interface Options {
   readonly authorizeUrl?: string | undefined
   readonly tokenUrl?: string | undefined
   readonly revokeUrl?: string | undefined
+  /** Allow plain http to a non-loopback host (never in production: RFC 9700). */
+  readonly allowInsecureHttp?: boolean | undefined
 }
 
 const redact = (secret: string | Redacted.Redacted<string> | undefined) =>
@@ -93,6 +95,7 @@ export const make = (strategy: Descriptor.AuthorizationCodeStrategy, options: Op
     clientId: options.clientId,
     clientSecret: redact(options.clientSecret),
     refreshAhead: options.refreshAhead,
+    allowInsecureHttp: options.allowInsecureHttp,
   }
 }
 

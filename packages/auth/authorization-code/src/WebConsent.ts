@@ -86,7 +86,7 @@ export interface Options {
   readonly redirectUri: string
   /** Where pending consents and grants go: a store, or a layer (built once, on first use). */
   readonly tokenStore: TokenStore.TokenStoreShape | Layer.Layer<TokenStore.TokenStore, unknown>
-  /** How long a started consent may be completed; default 10 minutes. */
+  /** How long a started consent may be completed; default the config's `stateTtl`, else 10 minutes. */
   readonly stateTtl?: Duration.Input | undefined
   /** Where to go after a callback when `start` was given no `returnTo`; default a plain-text page. */
   readonly defaultReturnTo?: string | undefined
@@ -213,7 +213,10 @@ const redirect = (status: 302 | 303, location: string) =>
 export const make = (options: Options): Handlers => {
   const base = options.config
   const provider = base.provider
-  const ttlMs = Duration.toMillis(Duration.fromInputUnsafe(options.stateTtl ?? "10 minutes"))
+  const ttlMs =
+    options.stateTtl !== undefined
+      ? Duration.toMillis(Duration.fromInputUnsafe(options.stateTtl))
+      : (base.stateTtl ?? 600) * 1000
   const allow = options.allowReturnTo ?? relativeOnly
   const grantScopes = AuthorizationCode.grantScopesOf(base)
 
@@ -225,27 +228,32 @@ export const make = (options: Options): Handlers => {
       const returnTo = input.returnTo ?? url.searchParams.get("returnTo") ?? undefined
       if (returnTo !== undefined && !allow(returnTo)) return text(400, "returnTo is not allowed")
       const config = StrategyConfig.forConnection(base, connection)
-      const started = AuthorizationCode.consent(config).authorizeUrl({
-        redirectUri: options.redirectUri,
-        scopes: input.scopes,
-      })
+      const started = yield* Effect.try({
+        try: () =>
+          AuthorizationCode.consent(config).authorizeUrl({
+            redirectUri: options.redirectUri,
+            scopes: input.scopes,
+          }),
+        catch: (error) => (error instanceof Error ? error.message : "the authorize URL cannot be built"),
+      }).pipe(Effect.result)
+      if (started._tag === "Failure") return text(500, started.failure)
       const pending: Pending = {
         provider,
         connection,
-        codeVerifier: started.codeVerifier,
+        codeVerifier: started.success.codeVerifier,
         returnTo,
         redirectUri: options.redirectUri,
       }
       const now = yield* Clock.currentTimeMillis
       const store = yield* TokenStore.TokenStore
-      const written = yield* store.compareAndSet(pendingKey(provider, started.state), undefined, {
+      const written = yield* store.compareAndSet(pendingKey(provider, started.success.state), undefined, {
         accessToken: Redacted.make(JSON.stringify(pending)),
         obtainedAt: now,
         expiresAt: now + ttlMs,
         revision: TokenStore.newRevision(),
       })
       if (!written) return text(500, "could not keep the consent state")
-      return redirect(302, started.url)
+      return redirect(302, started.success.url)
     }).pipe(
       Effect.catch((error) => Effect.succeed(text(503, `the token store is unavailable (${error.reason})`))),
       Effect.withSpan("WebConsent.start", { attributes: { provider } }),
@@ -272,14 +280,13 @@ export const make = (options: Options): Handlers => {
       const config = StrategyConfig.forConnection(base, pending.connection)
       const grantKey = TokenStore.key({ provider, connection: pending.connection, scopes: grantScopes })
       const before = yield* store.get(grantKey)
-      const result = yield* AuthorizationCode.consent(config)
-        .handleCallback({
-          query: url.searchParams,
-          expectedState: state,
-          codeVerifier: pending.codeVerifier,
-          redirectUri: pending.redirectUri,
-        })
-        .pipe(Effect.result)
+      // The state was checked above (found by its hash, deleted with compare-and-set, within its
+      // TTL): what is left is the plugin's exchange.
+      const result = yield* AuthorizationCode.exchange(config, {
+        query: url.searchParams,
+        codeVerifier: pending.codeVerifier,
+        redirectUri: pending.redirectUri,
+      }).pipe(Effect.result)
       if (result._tag === "Failure") {
         const error = result.failure
         return error._tag === "CallbackRejected"

@@ -101,6 +101,8 @@ describe("Workable: + joined scopes, multipart, rotation on every refresh, 401 o
       clientId: "wk-client",
       clientSecret: Redacted.make(secret),
       connection: "acme",
+      // As Workable's descriptor says: its documented flow has no PKCE.
+      pkce: false,
     }
     const store = TokenStore.makeMemory()
     const withStore = Effect.provideService(TokenStore.TokenStore, store)
@@ -234,12 +236,16 @@ describe("CCH: JSON bodies, expired-token 401, refresh ahead, two-week refresh t
       deadRefresh: { status: 400, body: { error: "invalid_grant" } },
     })
   const fakeCch = cchServer(true)
-  const grant = (config: AuthorizationCode.Config) =>
-    AuthorizationCode.consent(config).handleCallback({
+  const grant = (config: AuthorizationCode.Config) => {
+    // A state is accepted only from the helpers that issued it.
+    const flow = AuthorizationCode.consent(config)
+    flow.authorizeUrl({ redirectUri: "https://app.example/cb", state: "s" })
+    return flow.handleCallback({
       query: { code: "the-code", state: "s" },
       expectedState: "s",
       redirectUri: "https://app.example/cb",
     })
+  }
   /** Consent on the fake server stored in a fresh memory store, and the plugin that reads it. */
   const connected = (url: string) =>
     Effect.gen(function* () {

@@ -38,6 +38,8 @@ import {
   type Descriptor,
   Errors,
   Http,
+  Limits,
+  Origin,
   TokenLifecycle,
   TokenRequest,
   type TokenStore,
@@ -148,6 +150,8 @@ const checkConfig = (config: Config): Effect.Effect<void, Errors.ConfigError> =>
  */
 export const make = Effect.fn("ClientCredentials.make")(function* (config: Config) {
   yield* checkConfig(config)
+  // The client secret travels to the token URL: https, or loopback http (allowInsecureHttp aside).
+  yield* Origin.requireSecure({ tokenUrl: config.tokenUrl })
   const defaultScopes = requestScopesOf(config)
   const unknown = unknownScopes(config, defaultScopes)
   if (unknown.length > 0) {
@@ -155,9 +159,14 @@ export const make = Effect.fn("ClientCredentials.make")(function* (config: Confi
       Effect.annotateLogs({ provider: config.provider, scopes: unknown.join(" ") }),
     )
   }
+  // The limits of the client this plugin is built for (token requests may run in a caller's
+  // context that does not carry them, e.g. the Effect API).
+  const limits = yield* Limits.Limits
   const endpoint: TokenRequest.Endpoint = {
     provider: config.provider,
     tokenUrl: config.tokenUrl,
+    timeoutMs: limits.tokenTimeoutMs,
+    maxResponseBytes: limits.tokenMaxResponseBytes,
     bodyFormat: config.bodyFormat,
     clientAuth: config.clientAuth,
     tokenHeaders: config.tokenHeaders,
@@ -228,6 +237,8 @@ export const make = Effect.fn("ClientCredentials.make")(function* (config: Confi
       )
       return "retry" as const
     }),
+    // The new token worked: a run of refused tokens is over.
+    onAccepted: (_accepted, call) => lifecycle.accepted(scopesOf(call)),
     release: Effect.suspend(() =>
       Effect.forEach([defaultScopes, ...used.values()], (scopes) => lifecycle.clear(scopes), {
         discard: true,

@@ -35,6 +35,8 @@ import {
   type Descriptor,
   Errors,
   Http,
+  Limits,
+  Origin,
   TokenLifecycle,
   TokenRequest,
   TokenStore,
@@ -77,7 +79,7 @@ export interface Config extends Omit<Descriptor.SessionLoginStrategy, "type"> {
   readonly credentials: Credentials
   /** The connection id in the store; default `default`. */
   readonly connection?: string | undefined
-  /** Time allowed for a login or logout request, ms; default 30 s. */
+  /** Time allowed for a login or logout request, ms; default `Limits.tokenTimeoutMs` (10 s). */
   readonly timeoutMs?: number | undefined
 }
 
@@ -163,6 +165,9 @@ export const make = Effect.fn("SessionLogin.make")(function* (config: Config) {
       message: `the login body template needs credentials that were not given: ${missing.join(", ")}`,
     })
   }
+  // The password travels to the login URL: https, or loopback http (allowInsecureHttp aside).
+  yield* Origin.requireSecure({ baseUrl: config.baseUrl })
+  const limits = yield* Limits.Limits
   const placement = config.placement ?? Http.bearer
   const loginUrl = join(config.baseUrl, config.login.path)
   const store = yield* TokenStore.TokenStore
@@ -197,7 +202,8 @@ export const make = Effect.fn("SessionLogin.make")(function* (config: Config) {
     const response = yield* transport
       .send(loginRequest(), {
         correlationId,
-        timeoutMs: config.timeoutMs ?? 30_000,
+        timeoutMs: config.timeoutMs ?? limits.tokenTimeoutMs,
+        maxResponseBytes: limits.tokenMaxResponseBytes,
         secretQueryParams: ["password"],
       })
       .pipe(
@@ -205,7 +211,9 @@ export const make = Effect.fn("SessionLogin.make")(function* (config: Config) {
           failure(
             error._tag === "NetworkError"
               ? `network error: ${error.reason}`
-              : `no answer within ${error.timeoutMs} ms`,
+              : error._tag === "ResponseTooLarge"
+                ? `the response is larger than ${error.limitBytes} bytes`
+                : `no answer within ${error.timeoutMs} ms`,
           ),
         ),
       )
@@ -269,7 +277,8 @@ export const make = Effect.fn("SessionLogin.make")(function* (config: Config) {
       yield* transport
         .send(request, {
           correlationId,
-          timeoutMs: config.timeoutMs ?? 30_000,
+          timeoutMs: config.timeoutMs ?? limits.tokenTimeoutMs,
+          maxResponseBytes: limits.tokenMaxResponseBytes,
           secretQueryParams: [placement.name],
         })
         .pipe(
@@ -315,6 +324,8 @@ export const make = Effect.fn("SessionLogin.make")(function* (config: Config) {
       )
       return "retry" as const
     }),
+    // The new session worked: a run of refused sessions is over.
+    onAccepted: () => lifecycle.accepted(NO_SCOPES),
     release: logout,
   })
 })

@@ -211,6 +211,9 @@ export const call = (
     }
     const second = yield* plugin.authenticate(base, { ...info, attempt: 2 })
     const retried = yield* send(second)
+    if (plugin.onAccepted !== undefined && !Auth.isUnauthorized(plugin, retried)) {
+      yield* plugin.onAccepted({ request: second, response: retried }, { ...info, attempt: 2 })
+    }
     return { status: retried.status, attempts: 2, decision, requests: [first, second], correlationId }
   })
 

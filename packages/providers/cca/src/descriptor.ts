@@ -11,6 +11,7 @@ export const descriptor = {
   variables: {
     server: {
       description: "Address of the CCA installation (host, and port if any), given during installation",
+      pattern: "[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*(:[0-9]{1,5})?",
     },
   },
   auth: [

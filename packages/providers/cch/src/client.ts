@@ -137,7 +137,7 @@ export const authLayer = (options: CchClientOptions, settings: CchSettings = res
   }
 }
 
-/** What {@link authorizationCodeConfig} takes: the `oauth` credentials, the connection and URL overrides. */
+/** What {@link authorizationCodeConfig} takes: the authorization code credentials, the connection and URL overrides. */
 export interface CchAuthorizationCodeInput {
   readonly clientId: string
   readonly clientSecret?: Secret | undefined
@@ -150,7 +150,7 @@ export interface CchAuthorizationCodeInput {
 }
 
 /**
- * The authorization-code plugin's config for the `oauth` strategy: `StrategyConfig.make` of the
+ * The authorization-code plugin's config for the authorization code strategy: `StrategyConfig.make` of the
  * descriptor's strategy, the URLs resolved with the settings. `authLayer` and {@link consent} both
  * build it here, so a grant stored by `consent` is found by `createClient` (same provider,
  * connection and scope set).

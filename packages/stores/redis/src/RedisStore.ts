@@ -41,10 +41,9 @@
  * @since 0.1.0
  */
 import { createHash } from "node:crypto"
-import { Errors, KeyedMutex, TokenStore } from "@keyway/core"
+import { Errors, KeyedMutex, Keyring, TokenStore } from "@keyway/core"
 import { Clock, Duration, Effect, Fiber, Layer, Schedule, type Scope } from "effect"
 import { Redis, type RedisOptions } from "ioredis"
-import * as Keyring from "./Keyring.ts"
 
 /**
  * Options of a Redis store.

@@ -9,5 +9,6 @@
  *
  * @since 0.1.0
  */
-export * as Keyring from "./Keyring.ts"
+/** The AES-256-GCM keyring, shared with every durable store: `Keyring` of `@keyway/core`. */
+export { Keyring } from "@keyway/core"
 export * as RedisStore from "./RedisStore.ts"

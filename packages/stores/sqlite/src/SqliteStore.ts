@@ -13,7 +13,12 @@
  *   again); when the lock is free or expired and nothing fresh was stored, they take it in turn
  *   and their refresh re-reads the store under it.
  * - WAL journal, `synchronous=FULL` (a rotated refresh token survives a power cut once written),
- *   `busy_timeout` for writers that meet each other. The file is created `0600`.
+ *   `busy_timeout` for writers that meet each other.
+ * - **Tokens at rest**: the database, its `-wal` and `-shm` files are `0600` (an existing file's
+ *   mode is corrected when the store opens it); a folder the store creates is `0700`. With
+ *   `encryption` (the same AES-256-GCM {@link Keyring} as the Redis store), every record is
+ *   encrypted, bound to its key and revision; plaintext records written before are still read
+ *   and are encrypted when next written.
  *
  * `node:sqlite` is synchronous: a statement that waits on another process's write lock blocks
  * the event loop for up to `busyTimeout`. Every transaction here is a handful of statements, so
@@ -39,7 +44,7 @@
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { DatabaseSync, type StatementSync } from "node:sqlite"
-import { Errors, KeyedMutex, TokenStore } from "@keyway/core"
+import { Errors, KeyedMutex, Keyring, TokenStore } from "@keyway/core"
 import { Clock, Duration, Effect, Fiber, Layer, type Scope } from "effect"
 
 /**
@@ -68,6 +73,8 @@ export interface Options {
   readonly lockWaitTimeout?: Duration.Input | undefined
   /** SQLite's busy timeout for writers that meet; default 5 seconds. */
   readonly busyTimeout?: Duration.Input | undefined
+  /** Encrypt records at rest with this AES-256-GCM keyring (`Keyring` of `@keyway/core`). */
+  readonly encryption?: Keyring.Options | undefined
 }
 
 /**
@@ -151,22 +158,46 @@ const reasonOf = (cause: unknown): string => {
   return "unknown failure"
 }
 
+/** Only the owner may read the database and its journals (tokens are in them). */
+const restrictFiles = (path: string) => {
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      const stat = Fs.statSync(file)
+      if (stat.isFile() && (stat.mode & 0o777) !== 0o600) Fs.chmodSync(file, 0o600)
+    } catch (cause) {
+      if ((cause as { code?: unknown }).code !== "ENOENT") throw cause
+    }
+  }
+}
+
 const openDatabase = (options: Options, busyTimeoutMs: number): DatabaseSync => {
-  if (options.path !== ":memory:") {
-    Fs.mkdirSync(Path.dirname(Path.resolve(options.path)), { recursive: true })
+  const onDisk = options.path !== ":memory:" && !options.path.startsWith("file:")
+  if (onDisk) {
+    const folder = Path.dirname(Path.resolve(options.path))
+    // A folder we create is the owner's alone; an existing one (the working directory, /tmp) is
+    // left as it is.
+    if (!Fs.existsSync(folder)) {
+      Fs.mkdirSync(folder, { recursive: true, mode: 0o700 })
+      Fs.chmodSync(folder, 0o700)
+    }
     if (!Fs.existsSync(options.path)) Fs.closeSync(Fs.openSync(options.path, "a", 0o600))
+    restrictFiles(options.path)
   }
   const db = new DatabaseSync(options.path, { timeout: busyTimeoutMs })
   try {
     db.exec("PRAGMA journal_mode = WAL")
     db.exec("PRAGMA synchronous = FULL")
     db.exec(SCHEMA)
+    if (onDisk) restrictFiles(options.path)
   } catch (cause) {
     db.close()
     throw cause
   }
   return db
 }
+
+// An encrypted value: this prefix, then the keyring's JSON envelope. A plaintext record is JSON.
+const SEALED = "gcm1:"
 
 /**
  * Opens (creating when missing) a SQLite store; the database is closed with the scope.
@@ -194,6 +225,17 @@ export const make = (
     const waitTimeoutMs = millis(options.lockWaitTimeout, "60 seconds")
     const busyTimeoutMs = millis(options.busyTimeout, "5 seconds")
 
+    const keyring = yield* Effect.try({
+      try: () => (options.encryption === undefined ? undefined : Keyring.make(options.encryption)),
+      catch: (cause) =>
+        cause instanceof Errors.ConfigError
+          ? new Errors.TokenStoreUnavailable({ store: "sqlite", operation: "open", reason: cause.message })
+          : new Errors.TokenStoreUnavailable({
+              store: "sqlite",
+              operation: "open",
+              reason: "invalid keyring",
+            }),
+    })
     const db = yield* Effect.acquireRelease(
       Effect.try({
         try: () => openDatabase(options, busyTimeoutMs),
@@ -232,9 +274,31 @@ export const make = (
       }
     }
 
-    const decode = (value: string): TokenStore.StoredToken => {
+    // The additional authenticated data: a sealed value only opens under its own key and revision.
+    const aadOf = (id: string, revision: string) => `keyway:v1:sqlite:${id}:${revision}`
+
+    const encode = (id: string, token: TokenStore.StoredToken): string => {
+      const plain = TokenStore.serialize(token)
+      return keyring === undefined
+        ? plain
+        : `${SEALED}${JSON.stringify(keyring.encrypt(plain, aadOf(id, token.revision)))}`
+    }
+
+    const decode = (id: string, revision: string, value: string): TokenStore.StoredToken => {
+      let plain = value
+      if (value.startsWith(SEALED)) {
+        if (keyring === undefined)
+          throw new Error("the record is encrypted and no encryption key is configured")
+        let envelope: Keyring.Envelope
+        try {
+          envelope = JSON.parse(value.slice(SEALED.length)) as Keyring.Envelope
+        } catch {
+          throw new Error("the stored record is unreadable")
+        }
+        plain = keyring.decrypt(envelope, aadOf(id, revision))
+      }
       try {
-        return TokenStore.deserialize(value)
+        return TokenStore.deserialize(plain)
       } catch {
         throw new Error("the stored record is unreadable")
       }
@@ -242,8 +306,9 @@ export const make = (
 
     const get = (key: TokenStore.TokenKey) =>
       run("get", () => {
-        const row = sql("SELECT value FROM keyway_tokens WHERE key = ?").get(TokenStore.keyString(key))
-        return row === undefined ? undefined : decode(row.value as string)
+        const id = TokenStore.keyString(key)
+        const row = sql("SELECT revision, value FROM keyway_tokens WHERE key = ?").get(id)
+        return row === undefined ? undefined : decode(id, row.revision as string, row.value as string)
       })
 
     const compareAndSet = (
@@ -264,7 +329,7 @@ export const make = (
             sql(
               `INSERT INTO keyway_tokens (key, revision, value, updated_at) VALUES (?, ?, ?, ?)
                ON CONFLICT (key) DO UPDATE SET revision = excluded.revision, value = excluded.value, updated_at = excluded.updated_at`,
-            ).run(id, next.revision, TokenStore.serialize(next), Date.now())
+            ).run(id, next.revision, encode(id, next), Date.now())
           }
           return true
         })
@@ -290,7 +355,7 @@ export const make = (
           return {
             _tag: "Changed",
             revision,
-            record: row === undefined ? undefined : decode(row.value as string),
+            record: row === undefined ? undefined : decode(id, revision, row.value as string),
           }
         }
         const holder = `${process.pid}:${crypto.randomUUID()}`
@@ -405,11 +470,11 @@ export const make = (
       run("list", () => {
         const from = `${encodeURIComponent(provider)}/`
         const to = `${encodeURIComponent(provider)}0`
-        return sql("SELECT key, value FROM keyway_tokens WHERE key >= ? AND key < ? ORDER BY key")
+        return sql("SELECT key, revision, value FROM keyway_tokens WHERE key >= ? AND key < ? ORDER BY key")
           .all(from, to)
           .map((row) => ({
             key: TokenStore.parseKeyString(row.key as string),
-            token: decode(row.value as string),
+            token: decode(row.key as string, row.revision as string, row.value as string),
           }))
       })
 

@@ -1,6 +1,7 @@
 /**
  * Encryption at rest for stored token records: AES-256-GCM with a keyring, so that keys can be
- * rotated. Every ciphertext names the key that made it (`kid`); a keyring decrypts with any of
+ * rotated. One implementation for every durable store (Redis, SQLite; `@keyway/store-redis`
+ * re-exports it as before). Every ciphertext names the key that made it (`kid`); a keyring decrypts with any of
  * its keys and encrypts with the current one. The additional authenticated data binds a
  * ciphertext to the record's Redis key and revision, so a record cannot be moved to another key
  * or passed off under another revision.
@@ -12,7 +13,7 @@
  * @example
  * ```ts
  * import { Redacted } from "effect"
- * import { Keyring } from "@keyway/store-redis"
+ * import { Keyring } from "@keyway/core"
  *
  * const keyring = Keyring.make({ current: "2026-01", keys: { "2026-01": Redacted.make(Keyring.generateKey()) } })
  * const envelope = keyring.encrypt("secret", "aad")
@@ -22,8 +23,8 @@
  * @since 0.1.0
  */
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto"
-import { Errors } from "@keyway/core"
 import { Redacted } from "effect"
+import { ConfigError } from "./Errors.ts"
 
 /**
  * A key as configured: 32 bytes, base64 (standard or URL-safe) or raw. Prefer `Redacted`.
@@ -31,7 +32,7 @@ import { Redacted } from "effect"
  * @example
  * ```ts
  * import { Redacted } from "effect"
- * import type { Keyring } from "@keyway/store-redis"
+ * import type { Keyring } from "@keyway/core"
  * const key: Keyring.KeyMaterial = Redacted.make(process.env.TOKEN_KEY ?? "")
  * ```
  *
@@ -44,7 +45,7 @@ export type KeyMaterial = Redacted.Redacted<string> | string | Uint8Array
  *
  * @example
  * ```ts
- * import type { Keyring } from "@keyway/store-redis"
+ * import type { Keyring } from "@keyway/core"
  * const options: Keyring.Options = { current: "2026-02", keys: { "2026-01": "...base64...", "2026-02": "...base64..." } }
  * ```
  *
@@ -62,7 +63,7 @@ export interface Options {
  *
  * @example
  * ```ts
- * import type { Keyring } from "@keyway/store-redis"
+ * import type { Keyring } from "@keyway/core"
  * const stored: Keyring.Envelope = { kid: "k1", iv: "...", tag: "...", ct: "..." }
  * ```
  *
@@ -80,7 +81,7 @@ export interface Envelope {
  *
  * @example
  * ```ts
- * import { Keyring } from "@keyway/store-redis"
+ * import { Keyring } from "@keyway/core"
  * const keyring: Keyring.Keyring = Keyring.make({ current: "k1", keys: { k1: Keyring.generateKey() } })
  * keyring.kids // ["k1"]
  * ```
@@ -103,7 +104,7 @@ const toBytes = (kid: string, material: KeyMaterial): Buffer => {
       ? Buffer.from(raw.replace(/-/g, "+").replace(/_/g, "/"), "base64")
       : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)
   if (bytes.length !== 32) {
-    throw new Errors.ConfigError({
+    throw new ConfigError({
       path: `encryption.keys.${kid}`,
       message: `an AES-256-GCM key must be 32 bytes (got ${bytes.length})`,
     })
@@ -116,7 +117,7 @@ const toBytes = (kid: string, material: KeyMaterial): Buffer => {
  *
  * @example
  * ```ts
- * import { Keyring } from "@keyway/store-redis"
+ * import { Keyring } from "@keyway/core"
  * const keyring = Keyring.make({ current: "k1", keys: { k1: Keyring.generateKey() } })
  * ```
  *
@@ -127,7 +128,7 @@ export const make = (options: Options): Keyring => {
   for (const [kid, material] of Object.entries(options.keys)) keys.set(kid, toBytes(kid, material))
   const currentKey = keys.get(options.current)
   if (currentKey === undefined) {
-    throw new Errors.ConfigError({
+    throw new ConfigError({
       path: "encryption.current",
       message: `the current key id "${options.current}" is not in the keyring`,
     })
@@ -173,7 +174,7 @@ export const make = (options: Options): Keyring => {
  *
  * @example
  * ```ts
- * import { Keyring } from "@keyway/store-redis"
+ * import { Keyring } from "@keyway/core"
  * const key = Keyring.generateKey() // 44 base64 characters
  * ```
  *
