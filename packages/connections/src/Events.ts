@@ -24,6 +24,7 @@
  *
  * @since 0.1.0
  */
+import type { WebConsent } from "@keyway/auth-authorization-code"
 import { Clock, Context, Effect, Layer, Option, PubSub, type Scope, Stream } from "effect"
 
 /**
@@ -192,3 +193,28 @@ export const publish = (event: NewEvent): Effect.Effect<void> =>
   Effect.flatMap(Effect.serviceOption(ConnectionEvents), (events) =>
     Option.isSome(events) ? Effect.asVoid(events.value.publish(event)) : Effect.void,
   )
+
+/**
+ * The `onConnected` hook of the consent handlers (`WebConsent.make`, a generated package's
+ * `consent`) that publishes `connected` to the {@link ConnectionEvents} in context, if any.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Events } from "@keyway/connections"
+ * // Workable.consent({ ..., onConnected: (c) => Events.connected(c).pipe(Effect.provide(eventsContext)) })
+ * const published = Events.connected({ provider: "workable", connection: "acme", scopes: [], reconnected: false, expiresAt: undefined, grantedScope: undefined })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const connected = (event: WebConsent.Connected): Effect.Effect<void> =>
+  publish({
+    type: "connected",
+    provider: event.provider,
+    connection: event.connection,
+    data: {
+      reconnected: event.reconnected,
+      expiresAt: event.expiresAt === undefined ? undefined : new Date(event.expiresAt).toISOString(),
+    },
+  })

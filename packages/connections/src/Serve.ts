@@ -137,17 +137,7 @@ export const make = Effect.fn("Serve.make")(function* (options: Options) {
         config: entry.config,
         redirectUri: `${options.origin}/connect/${encodeURIComponent(entry.config.provider)}/callback`,
         tokenStore: Context.get(context, TokenStore.TokenStore),
-        onConnected: (connected) =>
-          Events.publish({
-            type: "connected",
-            provider: connected.provider,
-            connection: connected.connection,
-            data: {
-              reconnected: connected.reconnected,
-              expiresAt:
-                connected.expiresAt === undefined ? undefined : new Date(connected.expiresAt).toISOString(),
-            },
-          }).pipe(Effect.provide(context)),
+        onConnected: (connected) => Events.connected(connected).pipe(Effect.provide(context)),
       }),
     ]),
   )

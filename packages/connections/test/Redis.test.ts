@@ -1,5 +1,8 @@
 // The same flows on Redis (a private redis-server, or KEYWAY_REDIS_URL as CI provides it): listing,
 // consent started on one store client and completed on another, two keepers on one Redis.
+import { execFile } from "node:child_process"
+import * as Path from "node:path"
+import { promisify } from "node:util"
 import { assert, describe, it } from "@effect/vitest"
 import { WebConsent } from "@keyway/auth-authorization-code"
 import type { TokenStore } from "@keyway/core"
@@ -58,23 +61,42 @@ describe("connections on Redis", () => {
     )
     assert.strictEqual((await run(Connections.records(WebConsent.pendingProvider))).length, 0)
 
+    // two keeper processes on this Redis
     const before = sb.counters().totals.refreshes
     sb.control.setTokenLatency(50)
-    const sweep = run(
-      Effect.flatMap(Keeper.make({ providers: [configOf("workable", sb)], concurrency: 2 }), (k) => k.sweep),
-    )
-    const [one, two] = await Promise.all([
-      sweep,
+    const fixture = Path.join(import.meta.dirname, "fixtures", "keeper-sweep.ts")
+    const args = [
+      "--conditions=@keyway/source",
+      fixture,
+      redis.url,
+      JSON.stringify({
+        authorizeUrl: sb.urls.authorizeUrl,
+        tokenUrl: sb.urls.tokenUrl,
+        revokeUrl: sb.urls.revokeUrl,
+      }),
+      JSON.stringify({ clientId: sb.credentials.clientId, clientSecret: sb.credentials.clientSecret }),
+    ]
+    const spawnKeeper = () =>
+      promisify(execFile)(process.execPath, args, {
+        env: { ...process.env, KEYWAY_TEST_PREFIX: prefix },
+      }).then(({ stdout }) => JSON.parse(stdout) as Keeper.SweepReport)
+    const [one, two] = await Promise.all([spawnKeeper(), spawnKeeper()])
+    sb.control.setTokenLatency(0)
+    assert.strictEqual(sb.counters().totals.refreshes - before, 8)
+    assert.strictEqual(one.refreshed + two.refreshed, 8)
+
+    // two keepers in this process, each with its own Redis clients: nothing is due any more
+    const again = sb.counters().totals.refreshes
+    const sweep = () =>
       run(
         Effect.flatMap(
           Keeper.make({ providers: [configOf("workable", sb)], concurrency: 2 }),
           (k) => k.sweep,
         ),
-      ),
-    ])
-    sb.control.setTokenLatency(0)
-    assert.strictEqual(sb.counters().totals.refreshes - before, 8)
-    assert.strictEqual(one.refreshed + two.refreshed, 8)
+      )
+    const [three, four] = await Promise.all([sweep(), sweep()])
+    assert.strictEqual(sb.counters().totals.refreshes - again, 0)
+    assert.deepStrictEqual([three.due, four.due, three.connections], [0, 0, 8])
 
     // a revoked one turns needs_reauthorization, seen in the listing
     const record = (await run(Connections.records("workable"))).find((r) => r.key.connection === "r3")!.token
