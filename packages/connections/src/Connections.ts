@@ -9,15 +9,15 @@
  *   the keeper gave up after its configured time of failures: the user must consent again;
  * - `expired`: the refresh token is past its lifetime (CCH: two weeks), or there is no refresh
  *   token and the access token has expired;
- * - `revoked`: revoked by {@link disconnect} (a record is only left in this state when its
- *   deletion failed) or marked so by an app.
+ * - `revoked`: revoked by {@link revoke}, which keeps a record without any secret (a reconnect
+ *   replaces it; {@link disconnect} revokes and deletes).
  *
  * {@link disconnect} revokes the grant at the provider, then deletes it.
  *
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { TokenStore } from "@keyway/core"
+ * import { type Errors, TokenStore } from "@keyway/core"
  * import { Connections } from "@keyway/connections"
  *
  * const program = Effect.gen(function*() {
@@ -29,7 +29,7 @@
  * @since 0.1.0
  */
 import { AuthorizationCode, StrategyConfig } from "@keyway/auth-authorization-code"
-import { TokenStore } from "@keyway/core"
+import { type Errors, TokenStore } from "@keyway/core"
 import { Cause, Clock, Data, Effect, Exit } from "effect"
 import * as Events from "./Events.ts"
 
@@ -117,7 +117,7 @@ export const statusOf = (token: TokenStore.StoredToken, now: number): Status => 
  * @example
  * ```ts
  * import { Redacted } from "effect"
- * import { TokenStore } from "@keyway/core"
+ * import { type Errors, TokenStore } from "@keyway/core"
  * import { Connections } from "@keyway/connections"
  * const c = Connections.describe(
  *   TokenStore.key({ provider: "cch", connection: "alice", scopes: ["read"] }),
@@ -166,7 +166,7 @@ export const describe = (
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { TokenStore } from "@keyway/core"
+ * import { type Errors, TokenStore } from "@keyway/core"
  * import { Connections } from "@keyway/connections"
  * const records = Connections.records("workable").pipe(Effect.provide(TokenStore.layerMemory))
  * ```
@@ -185,7 +185,7 @@ export const records = Effect.fn("Connections.records")(function* (provider: str
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { TokenStore } from "@keyway/core"
+ * import { type Errors, TokenStore } from "@keyway/core"
  * import { Connections } from "@keyway/connections"
  * const listed = Connections.list("cch").pipe(Effect.provide(TokenStore.layerMemory))
  * ```
@@ -241,52 +241,96 @@ export interface Disconnected {
 
 /**
  * Revokes a connection's grant at the provider (RFC 7009 or the provider's style, with the
- * refresh token), then deletes the record, whatever the provider answered. Publishes `revoked`
- * (when the provider accepted) and `disconnected` to the {@link Events.ConnectionEvents} in
- * context, if any.
+ * refresh token) and then deletes the record, whatever the provider answered; with
+ * `keep: true` a record without any secret is left instead, in status `revoked` (an app that
+ * wants to show what was revoked). Publishes `revoked` (when the provider accepted) and
+ * `disconnected` (unless kept) to the {@link Events.ConnectionEvents} in context, if any.
+ */
+const revokeThen = (keep: boolean) =>
+  Effect.fn(keep ? "Connections.revoke" : "Connections.disconnect")(function* (
+    config: AuthorizationCode.Config,
+    connection: string,
+  ) {
+    const store = yield* TokenStore.TokenStore
+    const scoped = StrategyConfig.forConnection({ ...config, refreshAhead: false }, connection)
+    const key = TokenStore.key({
+      provider: config.provider,
+      connection,
+      scopes: AuthorizationCode.grantScopesOf(config),
+    })
+    const before = yield* store.get(key)
+    if (before === undefined)
+      return { revoked: false, revokeError: undefined, existed: false } satisfies Disconnected
+    const canRevoke =
+      config.revokeUrl !== undefined && (before.refreshToken ?? before.accessToken) !== undefined
+    let revokeError: string | undefined
+    if (canRevoke) {
+      // The plugin's own release: revoke with the refresh token, then clear the record.
+      const exit = yield* Effect.exit(
+        Effect.scoped(Effect.flatMap(AuthorizationCode.make(scoped), (plugin) => plugin.release)),
+      )
+      if (Exit.isFailure(exit)) {
+        const error = Cause.squash(exit.cause)
+        revokeError = (error instanceof Error ? error.message : "revocation failed").slice(0, 300)
+      }
+    }
+    yield* store.delete(key)
+    const revoked = canRevoke && revokeError === undefined
+    if (keep) {
+      const now = yield* Clock.currentTimeMillis
+      yield* store.compareAndSet(key, undefined, {
+        accessToken: undefined,
+        scope: before.scope,
+        obtainedAt: before.obtainedAt,
+        revokedAt: now,
+        needsReauthorization: revoked
+          ? undefined
+          : `the revocation failed: ${revokeError ?? "no revoke URL"}`,
+        revision: TokenStore.newRevision(),
+      })
+    }
+    if (revoked) yield* Events.publish({ type: "revoked", provider: config.provider, connection })
+    if (!keep)
+      yield* Events.publish({
+        type: "disconnected",
+        provider: config.provider,
+        connection,
+        data: { revoked },
+      })
+    return { revoked, revokeError, existed: true } satisfies Disconnected
+  })
+
+/**
+ * Revokes a connection's grant at the provider, then deletes the record (whatever the provider
+ * answered). Publishes `revoked` (when the provider accepted) and `disconnected` to the
+ * {@link Events.ConnectionEvents} in context, if any.
  *
  * @example
  * ```ts
- * import { Effect } from "effect"
- * import { TokenStore } from "@keyway/core"
  * import { Connections } from "@keyway/connections"
- * // const result = yield* Connections.disconnect(config, "alice")
+ * // const result = yield* Connections.disconnect(config, "alice") // { revoked: true, existed: true, ... }
  * ```
  *
  * @since 0.1.0
  */
-export const disconnect = Effect.fn("Connections.disconnect")(function* (
+export const disconnect: (
   config: AuthorizationCode.Config,
   connection: string,
-) {
-  const store = yield* TokenStore.TokenStore
-  const scoped = StrategyConfig.forConnection({ ...config, refreshAhead: false }, connection)
-  const key = TokenStore.key({
-    provider: config.provider,
-    connection,
-    scopes: AuthorizationCode.grantScopesOf(config),
-  })
-  const before = yield* store.get(key)
-  if (before === undefined)
-    return { revoked: false, revokeError: undefined, existed: false } satisfies Disconnected
-  const canRevoke =
-    config.revokeUrl !== undefined && (before.refreshToken ?? before.accessToken) !== undefined
-  let revokeError: string | undefined
-  if (canRevoke) {
-    // The plugin's own release: revoke with the refresh token, then clear the record.
-    const exit = yield* Effect.exit(
-      Effect.scoped(
-        Effect.flatMap(AuthorizationCode.make(scoped), (plugin) => plugin.release ?? Effect.void),
-      ),
-    )
-    if (Exit.isFailure(exit)) {
-      const error = Cause.squash(exit.cause)
-      revokeError = (error instanceof Error ? error.message : "revocation failed").slice(0, 300)
-    }
-  }
-  yield* store.delete(key)
-  const revoked = canRevoke && revokeError === undefined
-  if (revoked) yield* Events.publish({ type: "revoked", provider: config.provider, connection })
-  yield* Events.publish({ type: "disconnected", provider: config.provider, connection, data: { revoked } })
-  return { revoked, revokeError, existed: true } satisfies Disconnected
-})
+) => Effect.Effect<Disconnected, Errors.TokenStoreUnavailable, TokenStore.TokenStore> = revokeThen(false)
+
+/**
+ * Revokes a connection's grant at the provider and keeps a record without any secret in status
+ * `revoked` (until a reconnect replaces it or `disconnect` deletes it). Publishes `revoked`.
+ *
+ * @example
+ * ```ts
+ * import { Connections } from "@keyway/connections"
+ * // yield* Connections.revoke(config, "alice"); (yield* Connections.get(config, "alice"))?.status // "revoked"
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const revoke: (
+  config: AuthorizationCode.Config,
+  connection: string,
+) => Effect.Effect<Disconnected, Errors.TokenStoreUnavailable, TokenStore.TokenStore> = revokeThen(true)

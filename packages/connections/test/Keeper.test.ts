@@ -237,6 +237,39 @@ describe("Keeper", () => {
     )
   })
 
+  it("revoke keeps a record without secrets in status revoked; the keeper leaves it; reconnect replaces it", async () => {
+    const store = TokenStore.makeMemory()
+    await connect(store, "kept")
+    const { value, events } = await withKeeper(store, {}, () =>
+      Connections.revoke(configOf("workable", sb), "kept"),
+    )
+    assert.strictEqual(value.revoked, true)
+    assert.deepStrictEqual(
+      events.map((e) => e.type),
+      ["revoked"],
+    )
+    const record = await Effect.runPromise(store.get(keyOf("kept")))
+    assert.isUndefined(record?.accessToken)
+    assert.isUndefined(record?.refreshToken)
+    const listed = await Effect.runPromise(
+      Connections.list("workable").pipe(Effect.provideService(TokenStore.TokenStore, store)),
+    )
+    assert.deepStrictEqual(
+      listed.map((c) => [c.connection, c.status]),
+      [["kept", "revoked"]],
+    )
+    const sweep = await withKeeper(store, { refreshAhead: "3 hours" }, (k) => k.sweep)
+    assert.deepStrictEqual([sweep.value.due, sweep.value.skipped], [0, 1])
+    await connect(store, "kept")
+    const after = await Effect.runPromise(
+      Connections.list("workable").pipe(Effect.provideService(TokenStore.TokenStore, store)),
+    )
+    assert.deepStrictEqual(
+      after.map((c) => [c.connection, c.status]),
+      [["kept", "active"]],
+    )
+  })
+
   it("two keeper processes on one store: one refresh per connection", async () => {
     const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "keyway-keepers-"))
     const storePath = Path.join(dir, "tokens.db")
