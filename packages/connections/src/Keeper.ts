@@ -37,7 +37,7 @@
  * @since 0.1.0
  */
 import { AuthorizationCode, StrategyConfig, WebConsent } from "@keyway/auth-authorization-code"
-import { type Errors, TokenLifecycle, TokenStore } from "@keyway/core"
+import { type Errors, Origin, TokenLifecycle, TokenStore } from "@keyway/core"
 import { Cause, Clock, Context, Duration, Effect, Layer, Schedule } from "effect"
 import * as Connections from "./Connections.ts"
 import * as Events from "./Events.ts"
@@ -198,6 +198,11 @@ export const dueness = (
  * @since 0.1.0
  */
 export const make = Effect.fn("Keeper.make")(function* (options: Options) {
+  // The same rule as the plugin's: https, or http to loopback, unless the config allows it.
+  for (const config of options.providers) {
+    if (config.allowInsecureHttp) continue
+    yield* Origin.requireSecure({ tokenUrl: config.tokenUrl, revokeUrl: config.revokeUrl })
+  }
   const store = yield* TokenStore.TokenStore
   const context = yield* Effect.context<TokenStore.TokenStore>()
   const policy = {
@@ -377,7 +382,7 @@ export const make = Effect.fn("Keeper.make")(function* (options: Options) {
  *
  * @since 0.1.0
  */
-export const layer = (options: Options): Layer.Layer<Keeper, never, TokenStore.TokenStore> =>
+export const layer = (options: Options): Layer.Layer<Keeper, Errors.ConfigError, TokenStore.TokenStore> =>
   Layer.effect(
     Keeper,
     Effect.gen(function* () {

@@ -34,6 +34,7 @@
  * @since 0.1.0
  */
 import { createHmac, timingSafeEqual } from "node:crypto"
+import { type Errors, Origin } from "@keyway/core"
 import { Context, Data, Duration, Effect, Layer, Redacted, Schedule, Stream } from "effect"
 import * as Events from "./Events.ts"
 
@@ -59,6 +60,8 @@ export interface Options {
   readonly concurrency?: number | undefined
   /** Only these event types; default all. */
   readonly types?: ReadonlyArray<Events.EventType> | undefined
+  /** Allow plain http to a non-loopback host (the events and their signatures would travel in clear). */
+  readonly allowInsecureHttp?: boolean | undefined
   /** Called for each outcome (tests, metrics). */
   readonly onDelivery?: ((delivery: Delivery) => void) | undefined
 }
@@ -174,84 +177,89 @@ export class Webhooks extends Context.Service<Webhooks, WebhooksShape>()("@keywa
  *
  * @since 0.1.0
  */
-export const make = (options: Options): Effect.Effect<WebhooksShape> =>
-  Effect.sync(() => {
-    const maxAttempts = Math.max(1, options.maxAttempts ?? 12)
-    const timeoutMs = Duration.toMillis(Duration.fromInputUnsafe(options.timeout ?? "10 seconds"))
-    const maxDelay = Duration.fromInputUnsafe(options.retryMax ?? "5 minutes")
-    let inFlight = 0
-    const schedule = Schedule.exponential(options.retryBase ?? "1 second", 2).pipe(
-      Schedule.jittered,
-      Schedule.modifyDelay(({ duration }) => Effect.succeed(Duration.min(duration, maxDelay))),
+export const make = (options: Options): Effect.Effect<WebhooksShape, Errors.ConfigError> =>
+  Effect.suspend(() => {
+    const insecure = Origin.checkUrl("url", options.url, options.allowInsecureHttp ?? false)
+    if (insecure !== undefined) return Effect.fail(insecure)
+    return Effect.succeed(sender(options))
+  })
+
+const sender = (options: Options): WebhooksShape => {
+  const maxAttempts = Math.max(1, options.maxAttempts ?? 12)
+  const timeoutMs = Duration.toMillis(Duration.fromInputUnsafe(options.timeout ?? "10 seconds"))
+  const maxDelay = Duration.fromInputUnsafe(options.retryMax ?? "5 minutes")
+  let inFlight = 0
+  const schedule = Schedule.exponential(options.retryBase ?? "1 second", 2).pipe(
+    Schedule.jittered,
+    Schedule.modifyDelay(({ duration }) => Effect.succeed(Duration.min(duration, maxDelay))),
+  )
+
+  const attempt = (event: Events.ConnectionEvent, body: string) =>
+    Effect.tryPromise({
+      try: async (signal) => {
+        const timestamp = Math.floor(Date.now() / 1000)
+        const response = await fetch(options.url, {
+          method: "POST",
+          redirect: "manual",
+          signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+          headers: {
+            "content-type": "application/json",
+            "user-agent": "keyway-webhooks/0.1",
+            "keyway-event-id": event.id,
+            "keyway-event-type": event.type,
+            "keyway-timestamp": String(timestamp),
+            "keyway-signature": sign(options.secret, timestamp, body),
+          },
+          body,
+        })
+        await response.body?.cancel().catch(() => undefined)
+        return response.status
+      },
+      catch: (cause) => new DeliveryFailed({ reason: cause instanceof Error ? cause.name : "network error" }),
+    }).pipe(
+      Effect.flatMap((status) =>
+        status >= 200 && status < 300
+          ? Effect.void
+          : Effect.fail(new DeliveryFailed({ reason: `HTTP ${status}` })),
+      ),
     )
 
-    const attempt = (event: Events.ConnectionEvent, body: string) =>
-      Effect.tryPromise({
-        try: async (signal) => {
-          const timestamp = Math.floor(Date.now() / 1000)
-          const response = await fetch(options.url, {
-            method: "POST",
-            redirect: "manual",
-            signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
-            headers: {
-              "content-type": "application/json",
-              "user-agent": "keyway-webhooks/0.1",
-              "keyway-event-id": event.id,
-              "keyway-event-type": event.type,
-              "keyway-timestamp": String(timestamp),
-              "keyway-signature": sign(options.secret, timestamp, body),
-            },
-            body,
-          })
-          await response.body?.cancel().catch(() => undefined)
-          return response.status
-        },
-        catch: (cause) =>
-          new DeliveryFailed({ reason: cause instanceof Error ? cause.name : "network error" }),
+  const deliver = (event: Events.ConnectionEvent): Effect.Effect<Delivery> =>
+    Effect.suspend(() => {
+      inFlight++
+      const body = JSON.stringify(event)
+      let attempts = 0
+      return Effect.suspend(() => {
+        attempts++
+        return attempt(event, body)
       }).pipe(
-        Effect.flatMap((status) =>
-          status >= 200 && status < 300
-            ? Effect.void
-            : Effect.fail(new DeliveryFailed({ reason: `HTTP ${status}` })),
-        ),
-      )
-
-    const deliver = (event: Events.ConnectionEvent): Effect.Effect<Delivery> =>
-      Effect.suspend(() => {
-        inFlight++
-        const body = JSON.stringify(event)
-        let attempts = 0
-        return Effect.suspend(() => {
-          attempts++
-          return attempt(event, body)
-        }).pipe(
-          Effect.retry({ schedule, times: maxAttempts - 1 }),
-          Effect.match({
-            onSuccess: (): Delivery => ({ event, delivered: true, attempts, error: undefined }),
-            onFailure: (error): Delivery => ({ event, delivered: false, attempts, error: error.reason }),
-          }),
-          Effect.tap((delivery) =>
-            Effect.sync(() => options.onDelivery?.(delivery)).pipe(
-              Effect.andThen(
-                delivery.delivered
-                  ? Effect.void
-                  : Effect.logWarning("webhook not delivered; giving up").pipe(
-                      Effect.annotateLogs({
-                        eventId: event.id,
-                        type: event.type,
-                        attempts,
-                        error: delivery.error,
-                      }),
-                    ),
-              ),
+        Effect.retry({ schedule, times: maxAttempts - 1 }),
+        Effect.match({
+          onSuccess: (): Delivery => ({ event, delivered: true, attempts, error: undefined }),
+          onFailure: (error): Delivery => ({ event, delivered: false, attempts, error: error.reason }),
+        }),
+        Effect.tap((delivery) =>
+          Effect.sync(() => options.onDelivery?.(delivery)).pipe(
+            Effect.andThen(
+              delivery.delivered
+                ? Effect.void
+                : Effect.logWarning("webhook not delivered; giving up").pipe(
+                    Effect.annotateLogs({
+                      eventId: event.id,
+                      type: event.type,
+                      attempts,
+                      error: delivery.error,
+                    }),
+                  ),
             ),
           ),
-          Effect.ensuring(Effect.sync(() => void inFlight--)),
-        )
-      })
+        ),
+        Effect.ensuring(Effect.sync(() => void inFlight--)),
+      )
+    })
 
-    return { deliver, pending: Effect.sync(() => inFlight) }
-  })
+  return { deliver, pending: Effect.sync(() => inFlight) }
+}
 
 /**
  * The sender as a layer: subscribes to the {@link Events.ConnectionEvents} in context when built
@@ -268,7 +276,7 @@ export const make = (options: Options): Effect.Effect<WebhooksShape> =>
  *
  * @since 0.1.0
  */
-export const layer = (options: Options): Layer.Layer<Webhooks, never, Events.ConnectionEvents> =>
+export const layer = (options: Options): Layer.Layer<Webhooks, Errors.ConfigError, Events.ConnectionEvents> =>
   Layer.effect(
     Webhooks,
     Effect.gen(function* () {

@@ -100,6 +100,13 @@ describe("Webhooks", () => {
     assert.isTrue(Webhooks.verify({ ...ok, now: now + 299_000 }))
   })
 
+  it("refuses plain http to a non-loopback host", async () => {
+    const exit = await Effect.runPromiseExit(Webhooks.make({ url: "http://hooks.example/keyway", secret }))
+    assert.isTrue(exit._tag === "Failure")
+    const loopback = await Effect.runPromiseExit(Webhooks.make({ url: "http://127.0.0.1:1/hooks", secret }))
+    assert.isTrue(loopback._tag === "Success")
+  })
+
   it("gives up after maxAttempts and says so", async () => {
     const hook = await receiver([500, 500, 500, 500])
     const deliveries: Array<Webhooks.Delivery> = []
