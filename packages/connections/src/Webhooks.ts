@@ -9,9 +9,10 @@
  *   `` `${timestamp}.${body}` `` (the raw body bytes as sent).
  *
  * A delivery that gets no 2xx (or no answer within `timeout`) is retried with exponential backoff
- * and jitter (default 1 s doubling to 5 min, 12 attempts, about an hour); a 2xx ends it. Events
- * wait in memory while they are retried: delivery is at least once for as long as the process
- * runs (a crash loses the events still waiting).
+ * and jitter (default 1 s doubling to 5 min, 12 attempts, about an hour); a 2xx ends it. With a
+ * listing TokenStore in context (SQLite, Redis) events wait in an outbox in the store until
+ * delivered, and a restarted sender delivers what was left: at least once across restarts.
+ * Without one they wait in memory (at least once while the process runs).
  *
  * **Verifying** (receiver side), with {@link verify} or by hand: recompute the HMAC of
  * `timestamp + "." + rawBody` with the secret, compare it in constant time with the header's hex
@@ -34,8 +35,8 @@
  * @since 0.1.0
  */
 import { createHmac, timingSafeEqual } from "node:crypto"
-import { type Errors, Origin } from "@keyway/core"
-import { Context, Data, Duration, Effect, Layer, Redacted, Schedule, Stream } from "effect"
+import { type Errors, Origin, TokenStore } from "@keyway/core"
+import { Clock, Context, Data, Duration, Effect, Layer, Option, Redacted, Schedule, Stream } from "effect"
 import * as Events from "./Events.ts"
 
 /**
@@ -262,8 +263,30 @@ const sender = (options: Options): WebhooksShape => {
 }
 
 /**
+ * The provider name under which undelivered events wait in the TokenStore (the outbox).
+ *
+ * @example
+ * ```ts
+ * import { Webhooks } from "@keyway/connections"
+ * Webhooks.outboxProvider // "keyway.webhooks"
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const outboxProvider = "keyway.webhooks"
+
+const outboxKey = (event: Events.ConnectionEvent) =>
+  TokenStore.key({ provider: outboxProvider, connection: event.id, scopes: [] })
+
+/**
  * The sender as a layer: subscribes to the {@link Events.ConnectionEvents} in context when built
  * and delivers every event (concurrently, up to `concurrency`) until the layer's scope closes.
+ *
+ * With a TokenStore in context that can list (SQLite, Redis), every event is first written to an
+ * outbox in the store and removed once delivered or given up; when the layer starts it delivers
+ * what a previous process left there (a crash, a restart). So delivery is at least once across
+ * restarts too; receivers deduplicate on `keyway-event-id`. Outbox records hold the event only
+ * (no secret) and expire after a day (Redis drops them; elsewhere they are delivered and removed).
  *
  * @example
  * ```ts
@@ -282,11 +305,51 @@ export const layer = (options: Options): Layer.Layer<Webhooks, Errors.ConfigErro
     Effect.gen(function* () {
       const sender = yield* make(options)
       const events = yield* Events.ConnectionEvents
+      const found = yield* Effect.serviceOption(TokenStore.TokenStore)
+      const store = Option.isSome(found) && found.value.list !== undefined ? found.value : undefined
       const subscription = yield* events.subscribe
       const wanted = options.types === undefined ? undefined : new Set(options.types)
-      yield* Stream.fromSubscription(subscription).pipe(
-        Stream.filter((event) => wanted === undefined || wanted.has(event.type)),
-        Stream.mapEffect(sender.deliver, { concurrency: Math.max(1, options.concurrency ?? 8) }),
+      const keep = (event: Events.ConnectionEvent) =>
+        store === undefined
+          ? Effect.void
+          : Effect.flatMap(Clock.currentTimeMillis, (now) =>
+              store.compareAndSet(outboxKey(event), undefined, {
+                accessToken: Redacted.make(JSON.stringify(event)),
+                obtainedAt: now,
+                expiresAt: now + 86_400_000,
+                revision: TokenStore.newRevision(),
+              }),
+            ).pipe(Effect.ignore)
+      const done = (event: Events.ConnectionEvent) =>
+        store === undefined ? Effect.void : store.delete(outboxKey(event)).pipe(Effect.ignore)
+      const deliver = (event: Events.ConnectionEvent) =>
+        sender.deliver(event).pipe(Effect.tap(() => done(event)))
+      // What a previous process left undelivered.
+      const leftovers =
+        store === undefined
+          ? []
+          : yield* store.list!(outboxProvider).pipe(
+              Effect.map((records) =>
+                records.flatMap(({ token }) => {
+                  try {
+                    return token.accessToken === undefined
+                      ? []
+                      : [JSON.parse(Redacted.value(token.accessToken)) as Events.ConnectionEvent]
+                  } catch {
+                    return []
+                  }
+                }),
+              ),
+              Effect.orElseSucceed(() => []),
+            )
+      yield* Stream.concat(
+        Stream.fromIterable(leftovers),
+        Stream.fromSubscription(subscription).pipe(
+          Stream.filter((event) => wanted === undefined || wanted.has(event.type)),
+          Stream.tap(keep),
+        ),
+      ).pipe(
+        Stream.mapEffect(deliver, { concurrency: Math.max(1, options.concurrency ?? 8) }),
         Stream.runDrain,
         Effect.forkScoped,
       )

@@ -1,6 +1,7 @@
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { assert, describe, it } from "@effect/vitest"
+import { TokenStore } from "@keyway/core"
 import { Effect, Layer, Redacted } from "effect"
 import { Events, Webhooks } from "../src/index.ts"
 
@@ -98,6 +99,61 @@ describe("Webhooks", () => {
     assert.isFalse(Webhooks.verify({ ...ok, timestamp: undefined }))
     assert.isFalse(Webhooks.verify({ ...ok, now: now + 301_000 }))
     assert.isTrue(Webhooks.verify({ ...ok, now: now + 299_000 }))
+  })
+
+  it("an outbox in the token store: what a previous process left is delivered at start, then removed", async () => {
+    const hook = await receiver([])
+    const store = TokenStore.makeMemory()
+    const left: Events.ConnectionEvent = {
+      id: "evt-left-behind",
+      type: "reauthorization_required",
+      provider: "cch",
+      connection: "alice",
+      occurredAt: new Date(0).toISOString(),
+      data: { reason: "invalid_grant" },
+    }
+    await Effect.runPromise(
+      store.compareAndSet(
+        TokenStore.key({ provider: Webhooks.outboxProvider, connection: left.id, scopes: [] }),
+        undefined,
+        {
+          accessToken: Redacted.make(JSON.stringify(left)),
+          obtainedAt: 0,
+          revision: "r1",
+        },
+      ),
+    )
+    const deliveries: Array<Webhooks.Delivery> = []
+    try {
+      await Effect.runPromise(
+        Effect.gen(function* () {
+          const events = yield* Events.ConnectionEvents
+          yield* events.publish({ type: "refreshed", provider: "cch", connection: "bob" })
+          // delivered, and removed from the outbox (or the timeout fails the test)
+          while (deliveries.length < 2 || (yield* store.list!(Webhooks.outboxProvider)).length > 0)
+            yield* Effect.yieldNow
+        }).pipe(
+          Effect.provide(
+            Webhooks.layer({
+              url: hook.url,
+              secret,
+              retryBase: "1 millis",
+              onDelivery: (d) => deliveries.push(d),
+            }).pipe(
+              Layer.provideMerge(Layer.mergeAll(Events.layer, Layer.succeed(TokenStore.TokenStore, store))),
+            ),
+          ),
+          Effect.timeout("10 seconds"),
+        ),
+      )
+      assert.sameMembers(
+        hook.received.map((r) => r.headers["keyway-event-id"]),
+        ["evt-left-behind", deliveries.find((d) => d.event.type === "refreshed")?.event.id],
+      )
+      assert.deepStrictEqual(await Effect.runPromise(store.list!(Webhooks.outboxProvider)), [])
+    } finally {
+      await hook.close()
+    }
   })
 
   it("refuses plain http to a non-loopback host", async () => {
