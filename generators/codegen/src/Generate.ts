@@ -107,6 +107,59 @@ const descriptorModule = (): string | undefined => {
 }
 
 /**
+ * The options schemas of the custom plugins the descriptors under `specs` name (plugins that do
+ * not load are left out here; generating that provider reports them).
+ */
+const customPluginSchemas = async (specs: string, root: string) => {
+  const { parse } = await import("./Source.ts")
+  const references = new Map<
+    string,
+    { readonly package: string; readonly export: string; readonly from: string }
+  >()
+  for (const name of discover(specs)) {
+    const path = join(specs, name, "provider.yaml")
+    let value: unknown
+    try {
+      value = parse(path, readFileSync(path, "utf8")).value
+    } catch {
+      continue
+    }
+    const auth = (value as { auth?: unknown } | null)?.auth
+    for (const strategy of Array.isArray(auth) ? auth : []) {
+      const plugin = (strategy as { type?: unknown; plugin?: { package?: unknown; export?: unknown } }).plugin
+      if ((strategy as { type?: unknown }).type !== "custom") continue
+      if (typeof plugin?.package !== "string" || typeof plugin.export !== "string") continue
+      references.set(JSON.stringify([plugin.package, plugin.export]), {
+        package: plugin.package,
+        export: plugin.export,
+        from: dirname(path),
+      })
+    }
+  }
+  const CustomPlugins = await import("./CustomPlugins.ts")
+  const out: Array<{
+    readonly package: string
+    readonly export: string
+    readonly schema: Record<string, unknown>
+    readonly definitions: Record<string, Record<string, unknown>>
+  }> = []
+  for (const [key, reference] of [...references].sort(([a], [b]) => a.localeCompare(b))) {
+    void key
+    try {
+      const loaded = await CustomPlugins.load(reference, [reference.from, root])
+      out.push({
+        package: reference.package,
+        export: reference.export,
+        ...(await CustomPlugins.optionsJsonSchema(loaded.definition)),
+      })
+    } catch {
+      // reported when that provider is generated
+    }
+  }
+  return out
+}
+
+/**
  * Writes (or checks) the descriptor JSON Schema file; returns whether it differs (check mode) or
  * was rewritten. Skips the work when the file records the same source hash.
  *
@@ -118,10 +171,15 @@ const descriptorModule = (): string | undefined => {
  *
  * @since 0.1.0
  */
-export const emitSchema = async (file: string, check: boolean): Promise<boolean> => {
+export const emitSchema = async (
+  file: string,
+  check: boolean,
+  specs?: { readonly dir: string; readonly root: string },
+): Promise<boolean> => {
   const module = descriptorModule()
+  const custom = specs === undefined ? [] : await customPluginSchemas(specs.dir, specs.root)
   const stamp = Hash.sha256(
-    `${Hash.generatorFingerprint()}\n${module ? readFileSync(module, "utf8") : ""}`,
+    `${Hash.generatorFingerprint()}\n${module ? readFileSync(module, "utf8") : ""}\n${JSON.stringify(custom)}`,
   ).slice(0, 16)
   let current: string | undefined
   try {
@@ -130,8 +188,8 @@ export const emitSchema = async (file: string, check: boolean): Promise<boolean>
     current = undefined
   }
   if (current?.includes(`"x-keyway-source": "${stamp}"`)) return false
-  const { descriptorSchema } = await import("./JsonSchema.ts")
-  const schema = { ...(await descriptorSchema()), "x-keyway-source": stamp }
+  const { descriptorSchema, withCustomPlugins } = await import("./JsonSchema.ts")
+  const schema = { ...withCustomPlugins(await descriptorSchema(), custom), "x-keyway-source": stamp }
   const text = `${formatJson(schema)}\n`
   if (text === current) return false
   if (check) return true
@@ -215,7 +273,10 @@ export const generate = async (options: GenerateOptions): Promise<Outcome> => {
   }
   const differingFiles: Array<string> = []
   if (!options.spec && config.schemaFile) {
-    const changed = await emitSchema(config.schemaFile, options.check)
+    const changed = await emitSchema(config.schemaFile, options.check, {
+      dir: config.specs,
+      root: config.root,
+    })
     if (changed && options.check) differingFiles.push(relative(options.cwd, config.schemaFile))
   }
   if (options.writeDescriptor !== undefined && !options.spec)

@@ -89,13 +89,20 @@ const servable = (why?: string) =>
 export const infer = (name: string, spec: string, doc: Record<string, unknown>): Inferred => {
   const info = (doc.info ?? {}) as { title?: unknown }
   const server = (Array.isArray(doc.servers) ? doc.servers[0] : undefined) as
-    | { url?: unknown; variables?: Record<string, { default?: unknown; description?: unknown }> }
+    | {
+        url?: unknown
+        variables?: Record<string, { default?: unknown; description?: unknown; enum?: unknown }>
+      }
     | undefined
-  const variables: Record<string, { description?: string; default?: string }> = {}
+  const variables: Record<string, { description?: string; default?: string; enum?: ReadonlyArray<string> }> =
+    {}
   for (const [k, v] of Object.entries(server?.variables ?? {})) {
-    const out: { description?: string; default?: string } = {}
+    const out: { description?: string; default?: string; enum?: ReadonlyArray<string> } = {}
     if (typeof v?.description === "string") out.description = v.description
     if (typeof v?.default === "string") out.default = v.default
+    // The spec's own list of values is the variable's allowed set at run time (checkVariable).
+    if (Array.isArray(v?.enum) && v.enum.length > 0 && v.enum.every((e) => typeof e === "string"))
+      out.enum = v.enum as ReadonlyArray<string>
     variables[k] = out
   }
   const schemes = ((doc.components as Record<string, unknown> | undefined)?.securitySchemes ?? {}) as Record<

@@ -58,7 +58,8 @@ environments:
 # correlation: { header: X-Correlation-Id, maxLength: 36 }
 
 # One or more strategies; with several, the client's \`auth\` option picks one by \`type\`.
-# Types: oauth2-client-credentials, oauth2-authorization-code, permanent-token, session-login.
+# Types: oauth2-client-credentials, oauth2-authorization-code, permanent-token, session-login,
+# custom (your own plugin: plugin: { package, export } and its options).
 auth:
   - type: permanent-token
     id: api-token

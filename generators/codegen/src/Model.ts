@@ -11,7 +11,9 @@
  *
  * @since 0.1.0
  */
+
 import type { ProviderDescriptor } from "@keyway/core/Descriptor"
+import type * as CustomPlugins from "./CustomPlugins.ts"
 import type { Source } from "./Source.ts"
 
 /**
@@ -95,6 +97,8 @@ export interface ProviderModel {
   readonly specName: string
   /** PascalCase of the provider name: `Ccw`, `Cultureamp`. */
   readonly typeName: string
+  /** The loaded plugins of `type: custom` strategies, by strategy index. */
+  readonly customPlugins?: ReadonlyMap<number, CustomPlugins.Loaded> | undefined
   /**
    * Header parameters every operation requires (`ClientHeaders.find`): left out of the call types,
    * set once on the client. Absent: none.

@@ -16,11 +16,13 @@
  *
  * @since 0.1.0
  */
+
 import { existsSync, readFileSync } from "node:fs"
 import { dirname, join, relative, resolve } from "node:path"
 import type { ProviderDescriptor } from "@keyway/core/Descriptor"
 import * as ClientHeaders from "./ClientHeaders.ts"
 import { openapiTypescriptFor, packageNameFor, type ResolvedConfig, stableStringify } from "./Config.ts"
+import type * as CustomPlugins from "./CustomPlugins.ts"
 import { DescriptorError, type GenerateError, InferenceError, Problems, SpecError } from "./Errors.ts"
 import * as Hash from "./Hash.ts"
 import { type ProviderInput, type ProviderModel, pascalCase } from "./Model.ts"
@@ -110,6 +112,14 @@ export const builtins = async (): Promise<ReadonlyArray<Plugin>> => {
 const overlayFilesOf = (input: ProviderInput): ReadonlyArray<string> =>
   input.descriptorPath ? Overlay.filesFor(dirname(input.descriptorPath)) : []
 
+// What `--watch` also watches for a provider with a descriptor: its overlays folder appearing, and
+// any file in it (`<folder>/*`), so that a new overlay file regenerates.
+const overlayWatchOf = (input: ProviderInput): ReadonlyArray<string> => {
+  if (!input.descriptorPath) return []
+  const folder = join(dirname(input.descriptorPath), Overlay.DIRECTORY)
+  return [folder, join(folder, "*")]
+}
+
 const extraOf = (input: ProviderInput, config: ResolvedConfig): string =>
   stableStringify({
     name: input.name,
@@ -195,7 +205,7 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
     const record = isUpToDate(input, config)
     if (record) {
       const sources = record.sources.map((s) => resolve(input.outDir, s))
-      options.onSources?.(input.name, sources)
+      options.onSources?.(input.name, [...sources, ...overlayWatchOf(input)])
       return { provider: input.name, status: "unchanged", differing: [], outDir: input.outDir, sources }
     }
   }
@@ -258,11 +268,9 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
     for (const f of bundle.files) if (!sources.includes(f)) sources.push(f)
     options.onSources?.(input.name, sources)
     const overlays = overlayFilesOf(input)
-    if (overlays.length > 0) {
-      for (const f of overlays) if (!sources.includes(f)) sources.push(f)
-      options.onSources?.(input.name, sources)
-      bundle = Overlay.apply(bundle, overlays, input.name)
-    }
+    for (const f of overlays) if (!sources.includes(f)) sources.push(f)
+    options.onSources?.(input.name, [...sources, ...overlayWatchOf(input)])
+    if (overlays.length > 0) bundle = Overlay.apply(bundle, overlays, input.name)
   } else if (input.specPath) {
     throw new SpecError({
       file: Source.displayPath(input.specPath),
@@ -287,6 +295,12 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
     const result = await Validate.descriptor(descriptorSource)
     if ("problems" in result) problems.push(...result.problems)
     else descriptor = result.value
+  }
+  let customPlugins: ReadonlyMap<number, CustomPlugins.Loaded> | undefined
+  if (descriptorSource && descriptor && descriptor.auth.some((s) => s.type === "custom")) {
+    const custom = await Validate.customPlugins(descriptorSource, descriptor, config.root)
+    problems.push(...custom.problems)
+    customPlugins = custom.plugins
   }
   const specResult = bundle ? Validate.spec(bundle) : { operations: [], problems: [] }
   problems.push(...specResult.problems)
@@ -334,6 +348,7 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
     spec: bundle.root,
     specName: specNameOf(config, input, bundle.root.path),
     typeName: pascalCase(input.name),
+    customPlugins,
     clientHeaders: ClientHeaders.find(bundle.document),
     overlays: overlayFilesOf(input).map((f) => specNameOf(config, input, f)),
   }

@@ -13,6 +13,7 @@
 
 export * as Config from "./Config.ts"
 export { defineConfig, type KeywayConfig, type ResolvedConfig } from "./Config.ts"
+export * as CustomPlugins from "./CustomPlugins.ts"
 export * as Args from "./cli/Args.ts"
 export * as Main from "./cli/Main.ts"
 export * as Emit from "./Emit.ts"

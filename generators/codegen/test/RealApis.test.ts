@@ -97,6 +97,8 @@ describe("descriptor and options for real APIs", () => {
     expect(types).not.toMatch(/header\??: \{[^}]*Authorization/)
     const client = readFileSync(join(out, "src", "client.ts"), "utf8")
     expect(client).toContain('requiredHeaders: ["X-Tenant-Id"],')
+    // every pagination field reaches the runtime (crossOrigin of the link style too)
+    expect(client).toContain('{"style":"link","items":"","crossOrigin":"refuse"}')
     copyFileSync(join(fixtures, "typetests", "tenant.ts"), join(out, "src", "typetest.ts"))
     const t = typecheck(join(out, "tsconfig.json"))
     expect(t.output).toBe("")
@@ -157,7 +159,7 @@ describe("descriptor and options for real APIs", () => {
     const r = await run(["generate"], dir)
     expect(r.code).toBe(1)
     expect(r.err).toMatch(
-      /specs\/tenant\/provider\.yaml:\d+:5 \/pagination\/1\/firstPage: wrong field in descriptor: found firstPage with style link, expected only limitParam, pageSize beside/,
+      /specs\/tenant\/provider\.yaml:\d+:5 \/pagination\/1\/firstPage: wrong field in descriptor: found firstPage with style link, expected only limitParam, pageSize, crossOrigin beside/,
     )
   })
 })

@@ -11,7 +11,7 @@ describe("keyway generate --spec (no descriptor: auth inferred from securitySche
     const doc = JSON.parse(readFileSync(join(fixtures, "inferred/openapi.json"), "utf8"))
     const d = Infer.descriptor("inferred", "openapi.json", doc)
     expect(d.baseUrl).toBe("https://{region}.inferred.test/api")
-    expect(d.variables).toEqual({ region: { default: "eu" } })
+    expect(d.variables).toEqual({ region: { default: "eu", enum: ["eu", "us"] } })
     expect(d.auth).toEqual([
       {
         type: "permanent-token",

@@ -248,6 +248,38 @@ export const SessionLoginStrategy = Schema.Struct({
 export type SessionLoginStrategy = typeof SessionLoginStrategy.Type
 
 /**
+ * An auth plugin of your own: `plugin` names a package and the export holding its
+ * `Auth.Definition`, whose `options` schema validates `options` (the generator checks it, and the
+ * descriptor's JSON Schema describes it for editors). The generated client's options type takes
+ * the plugin's credentials type.
+ *
+ * @example
+ * ```yaml
+ * auth:
+ *   - type: custom
+ *     id: hmac
+ *     plugin: { package: "@keyway/example-auth-hmac-signing", export: "definition" }
+ *     options: { keyId: k-2026 }
+ * ```
+ *
+ * @since 0.2.0
+ */
+export const CustomStrategy = Schema.Struct({
+  type: Schema.Literal("custom"),
+  id: Schema.optionalKey(Schema.String),
+  plugin: Schema.Struct({
+    package: Schema.String.annotate({ description: "The npm package of the plugin" }),
+    export: Schema.String.annotate({ description: "The named export holding its Auth.Definition" }),
+  }),
+  options: Schema.optionalKey(
+    Schema.Record(Schema.String, Schema.Unknown).annotate({
+      description: "The plugin's own options, validated by the schema it ships",
+    }),
+  ),
+}).annotate({ identifier: "CustomStrategy" })
+export type CustomStrategy = typeof CustomStrategy.Type
+
+/**
  * One auth strategy of a provider.
  *
  * @since 0.1.0
@@ -257,6 +289,7 @@ export const AuthStrategy = Schema.Union([
   AuthorizationCodeStrategy,
   PermanentTokenStrategy,
   SessionLoginStrategy,
+  CustomStrategy,
 ]).annotate({ identifier: "AuthStrategy" })
 export type AuthStrategy = typeof AuthStrategy.Type
 
@@ -270,6 +303,7 @@ export const strategyTypes = [
   "oauth2-authorization-code",
   "permanent-token",
   "session-login",
+  "custom",
 ] as const
 
 /**
@@ -291,6 +325,43 @@ export const RetrySettings = Schema.Struct({
   ),
 }).annotate({ identifier: "RetrySettings" })
 export type RetrySettings = typeof RetrySettings.Type
+
+/**
+ * The provider's call budget (see `Throttle`): applied before a call is sent, shared by every
+ * process on the same token store backend, adjusted by the provider's rate-limit headers.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { Descriptor } from "@keyway/core"
+ * const budget = Schema.decodeSync(Descriptor.ThrottleSettings)({ rate: 10, burst: 5, concurrency: 4 })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const ThrottleSettings = Schema.Struct({
+  rate: Schema.optionalKey(
+    Schema.Number.pipe(Schema.check(Schema.isGreaterThan(0))).annotate({
+      description: "Calls per second, all processes together; absent: only the provider's headers pace calls",
+    }),
+  ),
+  burst: Schema.optionalKey(
+    Schema.Number.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(1))).annotate({
+      description: "Calls that may go at once after a quiet spell (default 1)",
+    }),
+  ),
+  concurrency: Schema.optionalKey(
+    Schema.Number.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(1))).annotate({
+      description: "Calls in flight at once, per process",
+    }),
+  ),
+  per: Schema.optionalKey(
+    Schema.Literals(["provider", "connection"]).annotate({
+      description: "One budget for the provider (default) or one per connection",
+    }),
+  ),
+}).annotate({ identifier: "ThrottleSettings" })
+export type ThrottleSettings = typeof ThrottleSettings.Type
 
 /**
  * How a list endpoint pages: a `next-url` in the body (Workable's `paging.next`), a `cursor`
@@ -480,6 +551,7 @@ export const ProviderDescriptor = Schema.Struct({
   ),
   auth: Schema.Array(AuthStrategy).pipe(Schema.check(Schema.isMinLength(1))),
   retry: Schema.optionalKey(RetrySettings),
+  throttle: Schema.optionalKey(ThrottleSettings),
   errors: Schema.optionalKey(
     Schema.Struct({
       envelope: Schema.String.annotate({

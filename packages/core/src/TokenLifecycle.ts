@@ -125,6 +125,11 @@ export interface TokenLifecycle {
   /** Forgets the in-process cache and deletes the stored record. */
   readonly clear: (scopes: ReadonlyArray<string>) => Effect.Effect<void, AuthError>
   /**
+   * {@link clear} for every scope set this lifecycle obtained or stored a token for: what a
+   * plugin's `release` calls, so that scoped tokens go too (not only the empty scope set).
+   */
+  readonly clearAll: Effect.Effect<void, AuthError>
+  /**
    * Keeps the token of this scope set fresh in a background fiber that lives as long as the
    * enclosing scope: it wakes `refreshBuffer` before expiry and refreshes. It stops when the
    * grant needs reauthorization; other failures are retried with backoff.
@@ -300,11 +305,15 @@ export const make = Effect.fnUntraced(function* (options: Options) {
     return token
   }
 
+  // Every scope set a token was obtained or stored for, for `clearAll`.
+  const seen = new Map<string, ReadonlyArray<string>>()
+
   /** Obtain a token under the store's lock; `force` = the revision we must not accept as fresh. */
   const obtain = (scopes: ReadonlyArray<string>, force: string | undefined) =>
     Effect.gen(function* () {
       const k = keyOf(scopes)
       const id = TokenStore.keyString(k)
+      seen.set(id, scopes)
       const fresh = (t: TokenStore.StoredToken | undefined, now: number): boolean =>
         usable(id, t, now) && t.revision !== force
       const before = yield* store.get(k)
@@ -476,6 +485,7 @@ export const make = Effect.fnUntraced(function* (options: Options) {
     Effect.gen(function* () {
       const k = keyOf(scopes)
       const id = TokenStore.keyString(k)
+      seen.set(id, scopes)
       const next = toStored(
         { ...obtained, newGrant: obtained.newGrant ?? true },
         undefined,
@@ -498,6 +508,10 @@ export const make = Effect.fnUntraced(function* (options: Options) {
       cache.delete(TokenStore.keyString(k))
       return store.delete(k)
     })
+
+  const clearAll = Effect.suspend(() =>
+    Effect.forEach([[], ...seen.values()], (scopes) => clear(scopes), { discard: true }),
+  )
 
   const refreshAhead = (scopes: ReadonlyArray<string>) =>
     Effect.gen(function* () {
@@ -547,6 +561,7 @@ export const make = Effect.fnUntraced(function* (options: Options) {
     refreshRevision,
     put,
     clear,
+    clearAll,
     refreshAhead,
     keyOf,
   } satisfies TokenLifecycle

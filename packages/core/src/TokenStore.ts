@@ -35,6 +35,7 @@
  */
 import { Context, Effect, Layer, Redacted } from "effect"
 import type { TokenStoreUnavailable } from "./Errors.ts"
+import { type BudgetStore, makeMemoryStore } from "./Throttle.ts"
 
 /**
  * What a record is stored under.
@@ -174,6 +175,13 @@ export interface TokenStoreShape {
   readonly list?:
     | ((provider: string) => Effect.Effect<ReadonlyArray<Listed>, TokenStoreUnavailable>)
     | undefined
+  /**
+   * Where call budgets live when the store's backend can share them across processes (Redis,
+   * SQLite, memory for the clients of one process that share the store): a client with a
+   * throttle and this store reserves its calls there. Without it, the client keeps a budget of
+   * its own in memory.
+   */
+  readonly budgets?: BudgetStore | undefined
 }
 
 /**
@@ -227,6 +235,7 @@ export const makeMemory = (): TokenStoreShape => {
       }),
     delete: (k) => Effect.sync(() => void records.delete(keyString(k))),
     withRefreshLock: (_key, refresh) => refresh,
+    budgets: makeMemoryStore(),
     list: (provider) =>
       Effect.sync(() => {
         const prefix = `${encodeURIComponent(provider)}/`

@@ -350,3 +350,16 @@ describe("Pagination by page number and by Link header", () => {
     )
   })
 })
+
+describe("Link-header pagination keeps credentials on the client's origin", () => {
+  it("a rel=next link to another origin is refused like a next-url link (OriginRefused)", async () => {
+    server.setDefault(
+      Server.json(200, [{ id: 1 }], { link: '<https://elsewhere.example/api/issues?page=2>; rel="next"' }),
+    )
+    const error = await Array.fromAsync(
+      Pagination.iterate(client, "GET", "/issues", undefined, { style: "link", items: "" }),
+    ).catch((e) => e)
+    assert.strictEqual(error._tag, "OriginRefused")
+    assert.strictEqual(server.seen.length, 1)
+  })
+})

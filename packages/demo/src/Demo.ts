@@ -25,6 +25,7 @@ import * as CultureAmpScenario from "./CultureAmpScenario.ts"
 import * as KeeperScenario from "./KeeperScenario.ts"
 import * as SandboxControl from "./SandboxControl.ts"
 import * as Scenario from "./Scenario.ts"
+import * as ThrottleScenario from "./ThrottleScenario.ts"
 import * as WorkableScenario from "./WorkableScenario.ts"
 
 /**
@@ -64,7 +65,9 @@ export interface Report {
   readonly rows: ReadonlyArray<Scenario.Row>
   /** The connection events the keeper row set delivered as signed webhooks. */
   readonly delivered: ReadonlyArray<Events.ConnectionEvent>
-  /** Whether every row is `ok`. */
+  /** The throttle run: a line per provider. */
+  readonly throttle: ReadonlyArray<ThrottleScenario.Line>
+  /** Whether every row (and throttle line) is `ok`. */
   readonly ok: boolean
   readonly elapsedMs: number
 }
@@ -129,6 +132,15 @@ export const run = async (options: Options = {}): Promise<Report> => {
       runProvider(provider, sandboxes[provider] as Sandbox<typeof provider>, options),
     ),
   )
+  const throttle = await Promise.all(
+    providers.map((provider) =>
+      ThrottleScenario.run(
+        provider,
+        sandboxes[provider] as Sandbox<ProviderName>,
+        Scenario.settings({ phase: "clean", verbose: options.verbose }),
+      ),
+    ),
+  )
   // The keeper row set, once the providers' own rows are done (their faults cleared).
   const keeper =
     providers.includes("workable") && providers.includes("cch")
@@ -138,7 +150,8 @@ export const run = async (options: Options = {}): Promise<Report> => {
   return {
     rows,
     delivered: keeper.delivered,
-    ok: rows.every((row) => row.result === "ok"),
+    throttle,
+    ok: rows.every((row) => row.result === "ok") && throttle.every((line) => line.result === "ok"),
     elapsedMs: performance.now() - started,
   }
 }

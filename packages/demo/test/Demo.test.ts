@@ -41,7 +41,9 @@ describe("pnpm demo", () => {
       const row = rows.find((r) => r[0] === provider && r[1] === "keeper" && r[2] === "keeper")
       expect(row?.[8], `${provider} keeper`).toBe("ok")
     }
-    const events = lines.slice(blank + 2).map((line) => line.trim())
+    const heading = lines.findIndex((line) => line.startsWith("keeper events delivered as signed webhooks"))
+    expect(heading).toBeGreaterThan(blank)
+    const events = lines.slice(heading + 1).map((line) => line.trim())
     expect(events).toContain("refreshed workable/demo-expiring")
     expect(events).toContain("refreshed cch/demo-expiring")
     expect(events.some((e) => e.startsWith("reauthorization_required workable/demo-revoked"))).toBe(true)
@@ -62,6 +64,19 @@ describe("pnpm demo", () => {
     }
     const faultRetries = rows.filter((r) => r[2] === "faults").reduce((sum, r) => sum + Number(r[6]), 0)
     expect(faultRetries).toBeGreaterThan(0)
+
+    // The throttle section: a line per provider; the budgets keep the sandboxes from answering 429.
+    const throttle = lines.slice(blank + 1)
+    expect(throttle[0]).toMatch(/^throttle:/)
+    const line = (provider: string) => throttle.find((l) => l.trim().startsWith(`${provider} `))
+    for (const provider of ["ccw", "cultureamp"]) {
+      expect(line(provider)).toMatch(
+        /budget: 10\/s, burst 5.*; 30 calls in .* 0 answered 429 by the sandbox: ok$/,
+      )
+    }
+    expect(line("workable")).toMatch(/budget: paced by rate-limit headers.*; 20 calls in .*: ok$/)
+    for (const provider of ["cca", "cch"])
+      expect(line(provider)).toMatch(/budget: none declared; not throttled$/)
   })
 
   it("refuses bad arguments with exit code 2", async () => {

@@ -40,18 +40,21 @@ const { doc, union } = Emit
 export const header = (model: ProviderModel, plan: ClientPlan): string => {
   const T = model.typeName
   const out: Array<string> = []
-  const pkgs = [...new Map(plan.strategies.map((s) => [s.pkg, s.ns])).entries()].sort(([a], [b]) =>
-    a.localeCompare(b),
-  )
+  const pkgs = [
+    ...new Map(plan.strategies.map((s) => [s.pkg, { ns: s.ns, custom: s.custom !== undefined }])).entries(),
+  ].sort(([a], [b]) => a.localeCompare(b))
+  const custom = plan.strategies.some((s) => s.custom !== undefined)
   const paged = (model.descriptor.pagination?.length ?? 0) > 0
   out.push(`import { Context, Layer, Redacted${paged ? ", type Stream" : ""} } from "effect"`)
   out.push(`import type { HttpMethod } from "openapi-typescript-helpers"`)
   out.push(
-    `import { type Auth, ${paged ? "type Call, " : ""}Client, Descriptor, ${paged ? "type Errors, Pagination, " : ""}type TokenStore } from "@keyway/core"`,
+    `import { ${custom ? "Auth" : "type Auth"}, ${paged ? "type Call, " : ""}Client, Descriptor, ${paged ? "type Errors, Pagination, " : ""}type TokenStore } from "@keyway/core"`,
   )
-  for (const [pkg, ns] of pkgs)
+  for (const [pkg, { ns, custom }] of pkgs)
     out.push(
-      `import { ${ns === "AuthorizationCode" ? "AuthorizationCode, StrategyConfig, WebConsent" : ns} } from ${Emit.string(pkg)}`,
+      custom
+        ? `import * as ${ns} from ${Emit.string(pkg)}`
+        : `import { ${ns === "AuthorizationCode" ? "AuthorizationCode, StrategyConfig, WebConsent" : ns} } from ${Emit.string(pkg)}`,
     )
   out.push(`import { descriptor } from "./descriptor.ts"`)
   out.push(`import type { ${plan.errorTypeExpr ? "components, " : ""}paths } from "./types.ts"`)
@@ -86,6 +89,16 @@ export const header = (model: ProviderModel, plan: ClientPlan): string => {
         `Credentials for the \`${s.strategy.type}\` strategy${s.strategy.id ? ` (\`${s.strategy.id}\`)` : ""}.`,
       ).trimEnd(),
     )
+    if (s.custom !== undefined) {
+      // The plugin's own credentials type, from the definition it exports.
+      out.push(
+        `export type ${s.typeName} = Auth.CredentialsOf<(typeof ${s.ns})[${Emit.string(s.custom.export)}]> & {`,
+      )
+      out.push(`  readonly type${plan.strategies.length === 1 ? "?" : ""}: ${Emit.string(s.key)}`)
+      out.push("}")
+      out.push("")
+      continue
+    }
     out.push(`export interface ${s.typeName} {`)
     out.push(`  readonly type${plan.strategies.length === 1 ? "?" : ""}: ${Emit.string(s.key)}`)
     for (const f of s.fields)
@@ -206,7 +219,7 @@ const strategyLayer = (model: ProviderModel, plan: ClientPlan, s: StrategyPlan):
   for (const k of ["tokenUrl", "authorizeUrl", "revokeUrl"] as const) {
     if (typeof (s.strategy as Record<string, unknown>)[k] === "string")
       urls.push(
-        `${k}: options.${k} ?? Descriptor.resolveUrl(${base}.${k}, settings.variables, settings.baseUrl)`,
+        `${k}: options.${k} ?? Descriptor.resolveUrl(${base}.${k}, settings.variables, settings.baseUrl${model.descriptor.variables ? ", descriptor.variables" : ""})`,
       )
   }
   const withVariables = s.strategy.type === "oauth2-client-credentials"
@@ -237,6 +250,11 @@ const strategyLayer = (model: ProviderModel, plan: ClientPlan, s: StrategyPlan):
       lines.push(`${s.ns}.layer({ ${[...common, ...extra].join(", ")} })`)
       break
     }
+    case "custom":
+      lines.push(
+        `Auth.layerCustom(${s.ns}[${Emit.string(s.custom!.export)}], { provider, options: (${base} as Descriptor.CustomStrategy).options, credentials: auth, baseUrl: settings.baseUrl, variables: settings.variables, connection: options.connection })`,
+      )
+      break
     case "session-login": {
       const extras = s.fields.filter((f) => f.name !== "username" && f.name !== "password")
       const credentials = [
@@ -303,7 +321,10 @@ const runtimeHelpers = (model: ProviderModel, plan: ClientPlan): string => {
     out.push(`  }`)
   }
   out.push(`  const variables = { ...variableDefaults, ...environment, ...given, ...options.variables }`)
-  out.push(`  const baseUrl = options.baseUrl ?? Descriptor.resolveUrl(descriptor.baseUrl, variables)`)
+  // Each variable is checked against its definition (a hostname by default, or its pattern or enum).
+  out.push(
+    `  const baseUrl = options.baseUrl ?? Descriptor.resolveUrl(descriptor.baseUrl, variables${model.descriptor.variables ? ", undefined, descriptor.variables" : ""})`,
+  )
   out.push(`  return { variables, baseUrl }`)
   out.push(`}`)
   out.push("")
@@ -382,13 +403,17 @@ const definition = (model: ProviderModel, error: string): string => {
   const headers = model.descriptor.headers ?? {}
   const required = clientHeaders(model)
   const retry = retryPolicy(model)
+  const throttle = model.descriptor.throttle
   const fields = [
     `provider`,
     `operations: operationTable`,
     ...(retry !== "{}" ? [`retry: ${retry}`] : []),
+    ...(throttle ? [`throttle: ${Emit.json(throttle)}`] : []),
     ...(correlation ? [`correlation: ${Emit.json(correlation)}`] : []),
     ...(Object.keys(headers).length ? [`headers: ${Emit.json(headers)}`] : []),
     ...(required.length ? [`requiredHeaders: ${Emit.json(required)}`] : []),
+    ...(model.descriptor.origins?.length ? [`origins: descriptor.origins`] : []),
+    ...(model.descriptor.limits ? [`limits: descriptor.limits`] : []),
     `resolveSettings`,
     `authLayer`,
   ]

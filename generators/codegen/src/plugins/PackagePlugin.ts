@@ -62,7 +62,8 @@ export const packageJson = (model: ProviderModel, keywayVersion: string): Record
   const plan = makePlan(model)
   const workspace = keywayVersion.startsWith("workspace:")
   const dependencies: Record<string, string> = { "@keyway/core": keywayVersion }
-  for (const pkg of [...new Set(plan.strategies.map((s) => s.pkg))].sort()) dependencies[pkg] = keywayVersion
+  for (const s of [...plan.strategies].sort((a, b) => a.pkg.localeCompare(b.pkg)))
+    dependencies[s.pkg] = s.custom?.version ?? keywayVersion
   dependencies.effect = "4.1.0"
   dependencies["openapi-fetch"] = "^0.17.0"
   dependencies["openapi-typescript-helpers"] = "^0.1.0"
@@ -123,6 +124,11 @@ const strategyDoc = (plan: ClientPlan): string => {
       case "session-login":
         lines.push(
           `A login request (${Emit.markdownCode(`${s.strategy.login.method ?? "POST"} ${s.strategy.login.path}`)}) returns a session token${s.strategy.sessionLifetime ? ` valid ${s.strategy.sessionLifetime} s` : ""}; the client logs in again when it runs out.`,
+        )
+        break
+      case "custom":
+        lines.push(
+          `A custom auth plugin: the export ${Emit.markdownCode(s.strategy.plugin.export)} of ${Emit.markdownCode(s.strategy.plugin.package)}; its credentials type is the plugin's own.`,
         )
         break
     }

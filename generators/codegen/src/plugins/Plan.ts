@@ -55,9 +55,11 @@ export interface StrategyPlan {
   /** The `type` discriminator value of the `auth` option: the strategy's id, or its type. */
   readonly key: string
   readonly strategy: AuthStrategy
-  /** The plugin package and its namespace export. */
+  /** The plugin package and its namespace export (for a custom strategy: the local name of `import * as`). */
   readonly pkg: string
   readonly ns: string
+  /** A custom strategy (`type: custom`): the export holding its `Auth.Definition` and the package's dependency version. */
+  readonly custom?: { readonly export: string; readonly version: string } | undefined
   readonly fields: ReadonlyArray<FieldPlan>
   /** The option type's name, e.g. `CcwClientCredentialsAuth`. */
   readonly typeName: string
@@ -110,12 +112,13 @@ export const reservedOptions = new Set([
   "tokenStore",
   "headers",
   "retry",
+  "throttle",
   "correlation",
   "layer",
 ])
 
 const packages: Record<
-  AuthStrategy["type"],
+  Exclude<AuthStrategy["type"], "custom">,
   { readonly pkg: string; readonly ns: string; readonly suffix: string }
 > = {
   "oauth2-client-credentials": {
@@ -210,8 +213,16 @@ export const make = (model: ProviderModel): ClientPlan => {
     const k = s.id ?? s.type
     keys.set(k, (keys.get(k) ?? 0) + 1)
   }
+  const customPackages = [...new Set(d.auth.flatMap((s) => (s.type === "custom" ? [s.plugin.package] : [])))]
   const strategies = d.auth.map((strategy, index): StrategyPlan => {
-    const info = packages[strategy.type]
+    const info =
+      strategy.type === "custom"
+        ? {
+            pkg: strategy.plugin.package,
+            ns: `Custom${customPackages.indexOf(strategy.plugin.package)}`,
+            suffix: "Custom",
+          }
+        : packages[strategy.type]
     let key = strategy.id ?? strategy.type
     if ((keys.get(key) ?? 0) > 1) key = `${key}-${index + 1}`
     const basic = strategy.type === "permanent-token" && strategy.placement?.scheme?.toLowerCase() === "basic"
@@ -287,6 +298,13 @@ export const make = (model: ProviderModel): ClientPlan => {
       strategy,
       pkg: info.pkg,
       ns: info.ns,
+      custom:
+        strategy.type === "custom"
+          ? {
+              export: strategy.plugin.export,
+              version: model.customPlugins?.get(index)?.version ?? "*",
+            }
+          : undefined,
       fields,
       typeName: `${model.typeName}${pascal(key) || info.suffix}Auth`,
       basic,

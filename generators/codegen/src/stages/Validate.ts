@@ -20,6 +20,8 @@
 import { existsSync } from "node:fs"
 import { dirname, resolve } from "node:path"
 import type { ProviderDescriptor } from "@keyway/core/Descriptor"
+import * as Descriptor from "@keyway/core/Descriptor"
+import * as CustomPlugins from "../CustomPlugins.ts"
 import { DescriptorError, type GenerateError, SpecError, show, UnknownAuthStrategy } from "../Errors.ts"
 import { allowedKeys, descriptorSchema } from "../JsonSchema.ts"
 import { fallbackOperationId, type HttpMethod, identifier, methods, type Operation } from "../Model.ts"
@@ -27,12 +29,7 @@ import * as Rules from "../Rules.ts"
 import * as Source from "../Source.ts"
 import type { Bundle } from "./Load.ts"
 
-const strategyTypes = [
-  "oauth2-client-credentials",
-  "oauth2-authorization-code",
-  "permanent-token",
-  "session-login",
-]
+const strategyTypes: ReadonlyArray<string> = Descriptor.strategyTypes
 
 const descriptorProblem = (
   source: Source.Source,
@@ -183,6 +180,65 @@ export const descriptor = async (
     }
   }
   return { problems }
+}
+
+/**
+ * Loads the plugins of the descriptor's `type: custom` strategies and validates each strategy's
+ * `options` with the schema its plugin ships. Packages are looked up from the descriptor's folder
+ * and from `cwd`.
+ *
+ * @example
+ * ```ts
+ * import { Validate } from "@keyway/codegen"
+ * const { plugins, problems } = await Validate.customPlugins(descriptorSource, descriptor, process.cwd())
+ * ```
+ *
+ * @since 0.2.0
+ */
+export const customPlugins = async (
+  source: Source.Source,
+  descriptor: ProviderDescriptor,
+  cwd: string,
+): Promise<{
+  readonly plugins: ReadonlyMap<number, CustomPlugins.Loaded>
+  readonly problems: ReadonlyArray<GenerateError>
+}> => {
+  const plugins = new Map<number, CustomPlugins.Loaded>()
+  const problems: Array<GenerateError> = []
+  for (const [i, strategy] of descriptor.auth.entries()) {
+    if (strategy.type !== "custom") continue
+    let loaded: CustomPlugins.Loaded
+    try {
+      loaded = await CustomPlugins.load(strategy.plugin, [dirname(source.path), cwd])
+    } catch (error) {
+      problems.push(
+        descriptorProblem(
+          source,
+          ["auth", i, "plugin"],
+          error instanceof CustomPlugins.LoadError
+            ? error.message
+            : `a plugin that failed to load (${show(String(error))})`,
+          "an installed package exporting an Auth.Definition",
+        ),
+      )
+      continue
+    }
+    plugins.set(i, loaded)
+    for (const [path, message] of await CustomPlugins.validateOptions(loaded.definition, strategy.options)) {
+      const full = ["auth", i, "options", ...path]
+      problems.push(
+        descriptorProblem(
+          source,
+          full,
+          message === "Expected no excess property"
+            ? `unknown option "${String(path.at(-1))}"`
+            : show(Source.get(source.value, full)),
+          `${message.replace(/^Expected /, "")} (the options schema of ${loaded.definition.name})`,
+        ),
+      )
+    }
+  }
+  return { plugins, problems }
 }
 
 /**
@@ -593,11 +649,11 @@ export const crossCheck = (
   const ids = new Set(operations.map((o) => o.operationId))
   // Fields a pagination style reads; any other is a mistake (a field of another style).
   const styleFields: Record<string, ReadonlyArray<string>> = {
-    "next-url": ["next", "limitParam", "pageSize"],
+    "next-url": ["next", "limitParam", "pageSize", "crossOrigin"],
     cursor: ["next", "param", "limitParam", "pageSize"],
     offset: ["param", "limitParam", "pageSize", "total"],
     page: ["param", "limitParam", "pageSize", "firstPage", "total", "totalPages"],
-    link: ["limitParam", "pageSize"],
+    link: ["limitParam", "pageSize", "crossOrigin"],
   }
   value.pagination?.forEach((page, i) => {
     const allowed = styleFields[page.style] ?? []

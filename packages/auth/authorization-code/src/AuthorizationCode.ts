@@ -55,8 +55,10 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto"
 import {
   Auth,
+  type ClientAuth,
   type Descriptor,
   Errors,
+  Grant,
   Http,
   Limits,
   Origin,
@@ -89,6 +91,11 @@ export interface Config extends Omit<Descriptor.AuthorizationCodeStrategy, "type
   readonly clientId: string
   /** Absent for a public client (PKCE only). */
   readonly clientSecret?: Redacted.Redacted<string> | undefined
+  /**
+   * How the client authenticates on token and revocation requests (`private_key_jwt`,
+   * `tls_client_auth`, ...); default from `clientAuth` and `clientSecret` (`none` without one).
+   */
+  readonly clientAuthentication?: ClientAuth.Method | undefined
   /** Whose grant this is (a user or account id); default `default`. */
   readonly connection?: string | undefined
   /**
@@ -456,13 +463,13 @@ export const exchange = Effect.fn("AuthorizationCode.exchange")(function* (
   const token = yield* TokenRequest.request({
     endpoint: endpointOf(config),
     client: clientOf(config),
-    kind: "authorization_code",
-    connection: config.connection,
-    params: {
+    clientAuthentication: config.clientAuthentication,
+    grant: Grant.authorizationCode({
       code: Redacted.make(code),
-      redirect_uri: input.redirectUri,
-      code_verifier: input.codeVerifier === undefined ? undefined : Redacted.make(input.codeVerifier),
-    },
+      redirectUri: input.redirectUri,
+      codeVerifier: input.codeVerifier === undefined ? undefined : Redacted.make(input.codeVerifier),
+    }),
+    connection: config.connection,
   })
   const lifecycle = yield* TokenLifecycle.make(
     lifecycleOptions(config, () =>
@@ -583,9 +590,9 @@ export const refresher = (
     const token = yield* TokenRequest.request({
       endpoint,
       client: clientOf(config),
-      kind: "refresh_token",
+      clientAuthentication: config.clientAuthentication,
+      grant: Grant.refreshToken({ refreshToken: current.refreshToken }),
       connection,
-      params: { refresh_token: current.refreshToken },
     })
     yield* Effect.logDebug("access token refreshed").pipe(
       Effect.annotateLogs({
@@ -684,6 +691,7 @@ export const make = Effect.fn("AuthorizationCode.make")(function* (config: Confi
       tokenTypeHint: record.refreshToken !== undefined ? "refresh_token" : "access_token",
       bodyFormat: config.bodyFormat,
       clientAuth: config.clientAuth,
+      clientAuthentication: config.clientAuthentication,
       headers: config.tokenHeaders,
       timeoutMs: limits.tokenTimeoutMs,
       maxResponseBytes: limits.tokenMaxResponseBytes,

@@ -37,6 +37,10 @@ export const descriptor = {
       scopeTemplate: "target-entity:{entityId}:{permissions}",
     },
   ],
+  throttle: {
+    rate: 10,
+    burst: 5,
+  },
   errors: {
     envelope: "#/components/schemas/Error",
   },

@@ -95,7 +95,7 @@ export const resolveSettings = (options: WorkableClientOptions): WorkableSetting
     if (value !== undefined) given[name] = value
   }
   const variables = { ...variableDefaults, ...environment, ...given, ...options.variables }
-  const baseUrl = options.baseUrl ?? Descriptor.resolveUrl(descriptor.baseUrl, variables)
+  const baseUrl = options.baseUrl ?? Descriptor.resolveUrl(descriptor.baseUrl, variables, undefined, descriptor.variables)
   return { variables, baseUrl }
 }
 
@@ -833,6 +833,7 @@ export const bindEffectPaginators = (client: Pagination.PagedClient): WorkableEf
 const api = Client.defineProvider<paths, WorkableErrorEnvelope>()({
   provider,
   operations: operationTable,
+  throttle: {"concurrency":4,"per":"connection"},
   resolveSettings,
   authLayer,
 })

@@ -45,6 +45,10 @@ export const descriptor = {
       expires: true,
     },
   ],
+  throttle: {
+    concurrency: 4,
+    per: "connection",
+  },
   errors: {
     envelope: "#/components/schemas/WorkableError",
   },
