@@ -1,7 +1,9 @@
 /**
  * `pnpm bench` (first part): 20,000 GETs at concurrency 32 against a loopback server in another
  * process, through a Keyway client (static token, retry and correlation on), bare openapi-fetch
- * (global fetch) and plain `fetch`. Five rounds, the three clients alternating inside each round;
+ * (global fetch) and plain `fetch`, plus the Keyway client with a call budget (the throttle on its
+ * hot path: a memory budget it never exhausts, so the figure is its overhead alone). Five rounds,
+ * the clients alternating inside each round;
  * medians and ratios printed and written to bench/results/http.json. Then the heap after 100,000
  * Keyway calls against the heap after 10,000.
  *
@@ -65,10 +67,22 @@ const main = async () => {
     auth: bearer,
     correlation: { header: "X-Correlation-id" },
   })
+  // The same client with a throttle whose budget never binds: a reservation per call.
+  const throttled = Client.make<paths>({
+    provider: "bench-throttled",
+    baseUrl: server.url,
+    auth: bearer,
+    correlation: { header: "X-Correlation-id" },
+    throttle: { rate: 1_000_000_000, burst: 1_000_000_000, concurrency: 1_000 },
+  })
   const bare = createClient<paths>({ baseUrl: server.url, headers: { authorization: "Bearer bench" } })
   const clients: Record<string, () => Promise<unknown>> = {
     keyway: async () => {
       const { data } = await keyway.GET("/pets")
+      if (!data) throw new Error("no data")
+    },
+    "keyway+throttle": async () => {
+      const { data } = await throttled.GET("/pets")
       if (!data) throw new Error("no data")
     },
     "openapi-fetch": async () => {
@@ -85,8 +99,18 @@ const main = async () => {
 
   // Throughput is what the targets name; CPU time per call (client process only) is the steadier
   // figure on a shared machine, so both are reported.
-  const samples: Record<string, Array<number>> = { keyway: [], "openapi-fetch": [], fetch: [] }
-  const cpuSamples: Record<string, Array<number>> = { keyway: [], "openapi-fetch": [], fetch: [] }
+  const samples: Record<string, Array<number>> = {
+    keyway: [],
+    "keyway+throttle": [],
+    "openapi-fetch": [],
+    fetch: [],
+  }
+  const cpuSamples: Record<string, Array<number>> = {
+    keyway: [],
+    "keyway+throttle": [],
+    "openapi-fetch": [],
+    fetch: [],
+  }
   const names = Object.keys(clients)
   for (let round = 0; round < ROUNDS; round++) {
     const order = names.map((_, i) => names[(i + round) % names.length]!)
@@ -108,6 +132,11 @@ const main = async () => {
   }))
   console.log(`\nHTTP: ${CALLS} GETs x ${ROUNDS} rounds, concurrency ${CONCURRENCY}, loopback`)
   console.log(table(rows))
+  const throttleOverhead = 1 - medians["keyway+throttle"]! / medians.keyway!
+  const loadavg = (await import("node:os")).loadavg()
+  console.log(
+    `throttle on the hot path: ${(throttleOverhead * 100).toFixed(1)}% of keyway's median throughput (target <= 5%), CPU ${(((cpuMedians["keyway+throttle"]! - cpuMedians.keyway!) / cpuMedians.keyway!) * 100).toFixed(1)}% per call; load average ${loadavg.map((l) => l.toFixed(2)).join(" ")}`,
+  )
 
   // Heap: after 10,000 calls against after 100,000.
   const gc = (globalThis as { gc?: () => void }).gc
@@ -139,13 +168,16 @@ const main = async () => {
       keywayVsOpenapiFetch: ratio,
       keywayVsFetch: medians.keyway! / medians.fetch!,
       cpuEfficiencyVsOpenapiFetch: cpuMedians["openapi-fetch"]! / cpuMedians.keyway!,
+      throttleOverhead,
     },
+    loadavg,
     heap: { after10k: heap10k, after100k: heap100k, growthMb },
-    targets: { ratioAtLeast: 0.9, heapGrowthMbAtMost: 5 },
+    targets: { ratioAtLeast: 0.9, heapGrowthMbAtMost: 5, throttleOverheadAtMost: 0.05 },
     pass: ratio >= 0.9 && growthMb <= 5,
   })
   console.log(`written ${file}`)
   await keyway.close()
+  await throttled.close()
   server.stop()
 }
 

@@ -42,10 +42,31 @@ export interface KeywayConfig {
   readonly plugins?: ReadonlyArray<Plugin>
   /** Options handed to openapi-typescript (`alphabetize`, `immutable`, `enum`, ...). */
   readonly openapiTypescript?: OpenapiTypescriptOptions
+  /**
+   * Per provider: openapi-typescript options laid over `openapiTypescript` (e.g.
+   * `{ workable: { openapiTypescript: { defaultNonNullable: false } } }`: a vendor spec's `default:`
+   * should not make request fields required).
+   */
+  readonly providerOptions?: Readonly<Record<string, ProviderConfig>>
   /** The version range generated packages use for `@keyway/*` packages. Default `workspace:*`. */
   readonly keywayVersion?: string
   /** Where the descriptor JSON Schema is written; `false` to skip. Default `<specs>/provider.schema.json`. */
   readonly schemaFile?: string | false
+  /**
+   * Folders besides a spec's own folder that its `$ref`s may read (relative to the config file).
+   * Default none: a `$ref` that leaves the spec's folder is refused.
+   */
+  readonly refRoots?: ReadonlyArray<string>
+}
+
+/**
+ * What the configuration may say about one provider.
+ *
+ * @since 0.1.0
+ */
+export interface ProviderConfig {
+  /** openapi-typescript options for this provider, laid over the configuration's. */
+  readonly openapiTypescript?: OpenapiTypescriptOptions
 }
 
 /**
@@ -64,8 +85,11 @@ export interface ResolvedConfig {
   readonly providers: ReadonlyArray<string> | undefined
   readonly plugins: ReadonlyArray<Plugin>
   readonly openapiTypescript: OpenapiTypescriptOptions
+  readonly providerOptions: Readonly<Record<string, ProviderConfig>>
   readonly keywayVersion: string
   readonly schemaFile: string | undefined
+  /** Absolute folders besides a spec's own that its `$ref`s may read. */
+  readonly refRoots: ReadonlyArray<string>
   /** A stable text of everything that shapes the output (file content, options, plugin code). */
   readonly fingerprint: string
 }
@@ -178,8 +202,10 @@ export const resolveConfig = (input: unknown, root: string, file: string | undef
     "providers",
     "plugins",
     "openapiTypescript",
+    "providerOptions",
     "keywayVersion",
     "schemaFile",
+    "refRoots",
   ]
   for (const key of Object.keys(c))
     check(where, known.includes(key), key, c[key], `one of ${known.join(", ")}`)
@@ -219,12 +245,47 @@ export const resolveConfig = (input: unknown, root: string, file: string | undef
     c.openapiTypescript,
     "an object of openapi-typescript options",
   )
+  const isRecord = (u: unknown) => typeof u === "object" && u !== null && !Array.isArray(u)
+  check(
+    where,
+    c.providerOptions === undefined || isRecord(c.providerOptions),
+    "providerOptions",
+    c.providerOptions,
+    "an object: provider name → { openapiTypescript }",
+  )
+  for (const [name, value] of Object.entries((c.providerOptions as Record<string, unknown>) ?? {})) {
+    check(where, isRecord(value), `providerOptions/${name}`, value, "an object with openapiTypescript")
+    for (const key of Object.keys(value as object))
+      check(
+        where,
+        key === "openapiTypescript",
+        `providerOptions/${name}/${key}`,
+        (value as Record<string, unknown>)[key],
+        "openapiTypescript (the only per-provider option)",
+      )
+    const ot = (value as Record<string, unknown>).openapiTypescript
+    check(
+      where,
+      ot === undefined || isRecord(ot),
+      `providerOptions/${name}/openapiTypescript`,
+      ot,
+      "an object of openapi-typescript options",
+    )
+  }
   check(
     where,
     c.schemaFile === undefined || c.schemaFile === false || typeof c.schemaFile === "string",
     "schemaFile",
     c.schemaFile,
     "a path or false",
+  )
+  check(
+    where,
+    c.refRoots === undefined ||
+      (Array.isArray(c.refRoots) && c.refRoots.every((p) => typeof p === "string" && p !== "")),
+    "refRoots",
+    c.refRoots,
+    "an array of folder paths",
   )
   if (c.packageName !== undefined)
     check(
@@ -257,13 +318,16 @@ export const resolveConfig = (input: unknown, root: string, file: string | undef
     providers: c.providers as ReadonlyArray<string> | undefined,
     plugins,
     openapiTypescript: (c.openapiTypescript as OpenapiTypescriptOptions | undefined) ?? {},
+    providerOptions: (c.providerOptions as Readonly<Record<string, ProviderConfig>> | undefined) ?? {},
     keywayVersion: (c.keywayVersion as string | undefined) ?? "workspace:*",
     schemaFile,
+    refRoots: ((c.refRoots as ReadonlyArray<string> | undefined) ?? []).map((p) => resolve(root, p)),
   }
   const fingerprint = stableStringify({
     fileText,
     packageName: resolved.packageName,
     openapiTypescript: resolved.openapiTypescript,
+    providerOptions: resolved.providerOptions,
     keywayVersion: resolved.keywayVersion,
     plugins: plugins.map((p) => describePlugin(p)),
   })
@@ -297,6 +361,23 @@ export const stableStringify = (value: unknown): string =>
     }
     return v
   })
+
+/**
+ * The openapi-typescript options of one provider: the configuration's, with the provider's own
+ * (`providerOptions[name].openapiTypescript`) laid over them.
+ *
+ * @example
+ * ```ts
+ * import { Config } from "@keyway/codegen"
+ * Config.openapiTypescriptFor(config, "workable") // { alphabetize: true, defaultNonNullable: false }
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const openapiTypescriptFor = (config: ResolvedConfig, name: string): OpenapiTypescriptOptions => ({
+  ...config.openapiTypescript,
+  ...config.providerOptions?.[name]?.openapiTypescript,
+})
 
 /**
  * A package name from the pattern.

@@ -122,6 +122,66 @@ export class SpecError extends Data.TaggedError("SpecError")<Located> {
 }
 
 /**
+ * A problem a lint rule of `@redocly/openapi-core` found in the spec (an unknown `in`, a schema
+ * `type` OpenAPI does not know, a `{name}` of a path no parameter declares, a parameter declared
+ * twice, ...). A warning by default; an error with `keyway generate --strict`.
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "@keyway/codegen"
+ * const w = new Errors.LintProblem({ file: "specs/x/openapi.yaml", line: 9, pointer: "/paths/~1a/get/parameters/0/in", rule: "struct", severity: "warning", found: '"querry"', expected: "one of query, header, path, cookie" })
+ * w.message // 'specs/x/openapi.yaml:9 /paths/~1a/get/parameters/0/in: lint (struct): found "querry", expected one of query, header, path, cookie'
+ * ```
+ *
+ * @since 0.1.0
+ */
+export class LintProblem extends Data.TaggedError("LintProblem")<
+  Located & { readonly rule: string; readonly severity: "warning" | "error" }
+> {
+  override get message(): string {
+    return render(this, `${this.severity === "error" ? "lint error" : "lint"} (${this.rule})`)
+  }
+}
+
+/**
+ * An OpenAPI Overlay document that is malformed or does not apply: a target that selects
+ * nothing (so a vendor update that moved things is noticed), an update that does not fit the
+ * selected node.
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "@keyway/codegen"
+ * new Errors.OverlayError({ file: "specs/x/overlays/10-ids.yaml", line: 7, column: 13, pointer: "/actions/2/target", found: "$.paths['/gone'].get (selects nothing in specs/x/openapi.yaml)", expected: "a target that selects at least one node" })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export class OverlayError extends Data.TaggedError("OverlayError")<Located> {
+  override get message(): string {
+    return render(this, "overlay does not apply")
+  }
+}
+
+/**
+ * A security scheme `keyway generate --spec` cannot turn into an auth strategy (an apiKey in a
+ * cookie, mutual TLS, OpenID Connect discovery, ...), or the bearer token it assumed for a
+ * document without schemes: a warning when another scheme is usable, an error when none is.
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "@keyway/codegen"
+ * new Errors.InferenceError({ file: "api.yaml", line: 40, pointer: "/components/securitySchemes/session", found: 'apiKey in cookie "sid"', expected: "a scheme keyway can serve" })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export class InferenceError extends Data.TaggedError("InferenceError")<Located> {
+  override get message(): string {
+    return render(this, "auth not inferred")
+  }
+}
+
+/**
  * The configuration file could not be loaded or holds a wrong value.
  *
  * @example
@@ -250,6 +310,9 @@ export type GenerateError =
   | UnknownAuthStrategy
   | DescriptorError
   | SpecError
+  | LintProblem
+  | OverlayError
+  | InferenceError
   | ConfigError
   | PluginError
   | TypesError
@@ -269,6 +332,9 @@ const tags = new Set([
   "UnknownAuthStrategy",
   "DescriptorError",
   "SpecError",
+  "LintProblem",
+  "OverlayError",
+  "InferenceError",
   "ConfigError",
   "PluginError",
   "TypesError",
@@ -317,16 +383,41 @@ export const problemsOf = (error: KeywayCodegenError): ReadonlyArray<GenerateErr
  * @since 0.1.0
  */
 export const format = (error: unknown): string => {
-  if (isCodegenError(error)) return error.message
-  if (error instanceof Error) return error.message
-  return String(error)
+  if (isCodegenError(error) && error._tag === "Problems") return error.problems.map(format).join("\n")
+  return oneLine(error instanceof Error ? error.message : String(error))
 }
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it escapes
+const unprintable = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g
+
+/**
+ * Text on one line: line breaks, U+2028/U+2029 and other control characters written as escapes
+ * (`\n`, `\u2028`), so that a hostile value in a message cannot start a line of its own.
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "@keyway/codegen"
+ * Errors.oneLine("a\nb") // "a\\nb"
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const oneLine = (text: string): string =>
+  text.replace(unprintable, (c) =>
+    c === "\n"
+      ? "\\n"
+      : c === "\r"
+        ? "\\r"
+        : c === "\t"
+          ? "\\t"
+          : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  )
 
 const render = (e: Located, what: string): string => {
   const where =
     e.line !== undefined ? `${e.file}:${e.line}${e.column !== undefined ? `:${e.column}` : ""}` : e.file
   const pointer = e.pointer !== undefined ? ` ${e.pointer === "" ? "/" : e.pointer}` : ""
-  return `${where}${pointer}: ${what}: found ${e.found}, expected ${e.expected}`
+  return oneLine(`${where}${pointer}: ${what}: found ${e.found}, expected ${e.expected}`)
 }
 
 /**

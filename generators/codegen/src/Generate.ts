@@ -35,12 +35,24 @@ export interface GenerateOptions {
   readonly providers?: ReadonlyArray<string> | undefined
   readonly check: boolean
   readonly force?: boolean | undefined
+  /** `--strict`: lint warnings are errors. */
+  readonly strict?: boolean | undefined
   /** `--spec`: any OpenAPI document, no descriptor. */
-  readonly spec?: { readonly path: string; readonly name: string; readonly out: string } | undefined
+  readonly spec?:
+    | {
+        readonly path: string
+        readonly name: string
+        readonly out: string
+        /** Accept plain `http:` servers to non-loopback hosts (`--allow-insecure-http`). */
+        readonly allowInsecureHttp?: boolean | undefined
+      }
+    | undefined
   readonly reporter?: Reporter | undefined
   /** A loaded configuration to reuse (watch mode). */
   readonly config?: Config.ResolvedConfig | undefined
   readonly onSources?: ((provider: string, sources: ReadonlyArray<string>) => void) | undefined
+  /** `--write-descriptor`: where the descriptor inferred for `spec` is written. */
+  readonly writeDescriptor?: string | undefined
 }
 
 /**
@@ -67,6 +79,8 @@ export interface Outcome {
   readonly changes: ReadonlyArray<Pipeline.Change>
   readonly elapsedMs: number
   readonly config: Config.ResolvedConfig
+  /** Problems that did not stop generation, one line each. */
+  readonly warnings: ReadonlyArray<Failure>
 }
 
 /**
@@ -97,6 +111,59 @@ const descriptorModule = (): string | undefined => {
 }
 
 /**
+ * The options schemas of the custom plugins the descriptors under `specs` name (plugins that do
+ * not load are left out here; generating that provider reports them).
+ */
+const customPluginSchemas = async (specs: string, root: string) => {
+  const { parse } = await import("./Source.ts")
+  const references = new Map<
+    string,
+    { readonly package: string; readonly export: string; readonly from: string }
+  >()
+  for (const name of discover(specs)) {
+    const path = join(specs, name, "provider.yaml")
+    let value: unknown
+    try {
+      value = parse(path, readFileSync(path, "utf8")).value
+    } catch {
+      continue
+    }
+    const auth = (value as { auth?: unknown } | null)?.auth
+    for (const strategy of Array.isArray(auth) ? auth : []) {
+      const plugin = (strategy as { type?: unknown; plugin?: { package?: unknown; export?: unknown } }).plugin
+      if ((strategy as { type?: unknown }).type !== "custom") continue
+      if (typeof plugin?.package !== "string" || typeof plugin.export !== "string") continue
+      references.set(JSON.stringify([plugin.package, plugin.export]), {
+        package: plugin.package,
+        export: plugin.export,
+        from: dirname(path),
+      })
+    }
+  }
+  const CustomPlugins = await import("./CustomPlugins.ts")
+  const out: Array<{
+    readonly package: string
+    readonly export: string
+    readonly schema: Record<string, unknown>
+    readonly definitions: Record<string, Record<string, unknown>>
+  }> = []
+  for (const [key, reference] of [...references].sort(([a], [b]) => a.localeCompare(b))) {
+    void key
+    try {
+      const loaded = await CustomPlugins.load(reference, [reference.from, root])
+      out.push({
+        package: reference.package,
+        export: reference.export,
+        ...(await CustomPlugins.optionsJsonSchema(loaded.definition)),
+      })
+    } catch {
+      // reported when that provider is generated
+    }
+  }
+  return out
+}
+
+/**
  * Writes (or checks) the descriptor JSON Schema file; returns whether it differs (check mode) or
  * was rewritten. Skips the work when the file records the same source hash.
  *
@@ -111,13 +178,15 @@ const descriptorModule = (): string | undefined => {
 export const emitSchema = async (
   file: string,
   check: boolean,
+  specs?: { readonly dir: string; readonly root: string },
   onChange?: (current: string | undefined, next: string) => void,
 ): Promise<boolean> => {
   const module = descriptorModule()
-  const stamp = Hash.sha256(`${Hash.generatorFingerprint()}\n${module ? Hash.sourceOf(module) : ""}`).slice(
-    0,
-    16,
-  )
+  const custom = specs === undefined ? [] : await customPluginSchemas(specs.dir, specs.root)
+  // Hash.sourceOf: the same stamp whether @keyway/core resolved to its sources or to dist/.
+  const stamp = Hash.sha256(
+    `${Hash.generatorFingerprint()}\n${module ? Hash.sourceOf(module) : ""}\n${JSON.stringify(custom)}`,
+  ).slice(0, 16)
   let current: string | undefined
   try {
     current = readFileSync(file, "utf8")
@@ -125,8 +194,8 @@ export const emitSchema = async (
     current = undefined
   }
   if (current?.includes(`"x-keyway-source": "${stamp}"`)) return false
-  const { descriptorSchema } = await import("./JsonSchema.ts")
-  const schema = { ...(await descriptorSchema()), "x-keyway-source": stamp }
+  const { descriptorSchema, withCustomPlugins } = await import("./JsonSchema.ts")
+  const schema = { ...withCustomPlugins(await descriptorSchema(), custom), "x-keyway-source": stamp }
   const text = `${formatJson(schema)}\n`
   if (text === current) return false
   onChange?.(current, text)
@@ -196,6 +265,7 @@ export const generate = async (options: GenerateOptions): Promise<Outcome> => {
         specPath: resolve(options.cwd, options.spec.path),
         outDir: out,
         packageName: Config.packageNameFor(config.packageName, options.spec.name),
+        allowInsecureHttp: options.spec.allowInsecureHttp,
       },
     ]
   } else {
@@ -212,21 +282,37 @@ export const generate = async (options: GenerateOptions): Promise<Outcome> => {
   const changes: Array<Pipeline.Change> = []
   if (!options.spec && config.schemaFile) {
     const schemaFile = config.schemaFile
-    const changed = await emitSchema(schemaFile, options.check, (current, next) =>
-      changes.push({ file: relative(options.cwd, schemaFile), current, next }),
+    const changed = await emitSchema(
+      schemaFile,
+      options.check,
+      { dir: config.specs, root: config.root },
+      (current, next) => changes.push({ file: relative(options.cwd, schemaFile), current, next }),
     )
     if (changed && options.check) differingFiles.push(relative(options.cwd, schemaFile))
   }
+  if (options.writeDescriptor !== undefined && !options.spec)
+    throw new UsageError({
+      reason: "--write-descriptor needs --spec (it writes the descriptor inferred from it)",
+    })
+  if (options.writeDescriptor !== undefined && existsSync(resolve(options.cwd, options.writeDescriptor)))
+    throw new UsageError({
+      reason: `--write-descriptor ${options.writeDescriptor}: the file exists; remove it or choose another path`,
+    })
   const results: Array<Pipeline.Result> = []
   const failures: Array<Failure> = []
+  const warnings: Array<Failure> = []
   for (const input of inputs) {
     try {
       const result = await Pipeline.run(input, {
         config,
         check: options.check,
-        force: options.force,
+        force: options.force || options.writeDescriptor !== undefined,
+        strict: options.strict,
         onStage: options.reporter?.stage,
         onSources: options.onSources,
+        onWarning: (provider, warning) => warnings.push({ provider, error: warning }),
+        writeDescriptor:
+          options.writeDescriptor === undefined ? undefined : resolve(options.cwd, options.writeDescriptor),
       })
       results.push(result)
       options.reporter?.done(input.name, result.status)
@@ -242,5 +328,6 @@ export const generate = async (options: GenerateOptions): Promise<Outcome> => {
     changes: options.check ? changes : [],
     elapsedMs: performance.now() - started,
     config,
+    warnings,
   }
 }

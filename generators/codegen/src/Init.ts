@@ -61,7 +61,8 @@ environments:
 # correlation: { header: X-Correlation-Id, maxLength: 36 }
 
 # One or more strategies; with several, the client's \`auth\` option picks one by \`type\`.
-# Types: oauth2-client-credentials, oauth2-authorization-code, permanent-token, session-login.
+# Types: oauth2-client-credentials, oauth2-authorization-code, permanent-token, session-login,
+# custom (your own plugin: plugin: { package, export } and its options).
 auth:
   - type: permanent-token
     id: api-token
@@ -77,13 +78,23 @@ auth:
 errors:
   envelope: "#/components/schemas/Error"
 
-# Paged list operations (optional): next-url, cursor or offset.
+# Paged list operations (optional): next-url, cursor, offset, page (page/per_page) or link
+# (RFC 8288 Link: <...>; rel="next").
 # pagination:
 #   - operations: [listItems]
 #     style: cursor
 #     items: data
 #     next: meta.nextCursor
 #     param: cursor
+#   - operations: [listUsers]
+#     style: page
+#     items: users
+#     limitParam: per_page
+#     pageSize: 100
+#     total: meta.total
+
+# A vendor's spec you do not own: keep it unchanged and put your changes in overlays/*.yaml
+# (OpenAPI Overlay 1.0, applied in file-name order before generation).
 `
 
 /**

@@ -62,6 +62,51 @@ export const descriptorSchema = async (): Promise<JsonSchemaObject> => {
   return cached
 }
 
+/**
+ * The descriptor schema with the options of the custom plugins the specs use: for each plugin an
+ * `if` (its `package` and `export`) / `then` (its options schema) on `CustomStrategy`, so an
+ * editor completes and checks a custom strategy's `options` too.
+ *
+ * @example
+ * ```ts
+ * import { JsonSchema } from "@keyway/codegen"
+ * const schema = JsonSchema.withCustomPlugins(await JsonSchema.descriptorSchema(), [])
+ * ```
+ *
+ * @since 0.2.0
+ */
+export const withCustomPlugins = (
+  schema: JsonSchemaObject,
+  plugins: ReadonlyArray<{
+    readonly package: string
+    readonly export: string
+    readonly schema: JsonSchemaObject
+    readonly definitions: Record<string, JsonSchemaObject>
+  }>,
+): JsonSchemaObject => {
+  if (plugins.length === 0) return schema
+  const defs = { ...(schema.$defs as Record<string, JsonSchemaObject>) }
+  for (const plugin of plugins)
+    for (const [name, def] of Object.entries(plugin.definitions)) defs[name] = clean(def) as JsonSchemaObject
+  const custom = defs.CustomStrategy
+  if (custom === undefined) return schema
+  defs.CustomStrategy = {
+    ...custom,
+    allOf: plugins.map((plugin) => ({
+      if: {
+        properties: {
+          plugin: {
+            properties: { package: { const: plugin.package }, export: { const: plugin.export } },
+          },
+        },
+      },
+      // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keyword
+      then: { properties: { options: clean(plugin.schema) } },
+    })),
+  }
+  return { ...schema, $defs: defs }
+}
+
 const isNonFiniteNumber = (v: unknown): boolean => {
   if (!v || typeof v !== "object") return false
   const any = (v as { anyOf?: Array<JsonSchemaObject> }).anyOf

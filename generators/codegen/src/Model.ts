@@ -11,7 +11,9 @@
  *
  * @since 0.1.0
  */
+
 import type { ProviderDescriptor } from "@keyway/core/Descriptor"
+import type * as CustomPlugins from "./CustomPlugins.ts"
 import type { Source } from "./Source.ts"
 
 /**
@@ -68,6 +70,8 @@ export interface ProviderInput {
   readonly specPath: string | undefined
   readonly outDir: string
   readonly packageName: string
+  /** `--allow-insecure-http` (with `--spec`): plain `http:` servers to non-loopback hosts are accepted. */
+  readonly allowInsecureHttp?: boolean | undefined
 }
 
 /**
@@ -93,6 +97,15 @@ export interface ProviderModel {
   readonly specName: string
   /** PascalCase of the provider name: `Ccw`, `Cultureamp`. */
   readonly typeName: string
+  /** The loaded plugins of `type: custom` strategies, by strategy index. */
+  readonly customPlugins?: ReadonlyMap<number, CustomPlugins.Loaded> | undefined
+  /**
+   * Header parameters every operation requires (`ClientHeaders.find`): left out of the call types,
+   * set once on the client. Absent: none.
+   */
+  readonly clientHeaders?: ReadonlyArray<string> | undefined
+  /** The overlay files applied to the spec, as generated files name them (posix, project-relative). */
+  readonly overlays?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -172,41 +185,15 @@ export const operationKey = (op: { readonly method: string; readonly path: strin
   `${op.method.toUpperCase()} ${op.path}`
 
 /**
- * A string literal for emitted code (JSON quoting).
+ * The emitting functions, re-exported from {@link Emit} (their one definition) for plugins that
+ * import them from here: `literal` is `Emit.string`.
  *
  * @example
  * ```ts
  * import { Model } from "@keyway/codegen"
- * Model.literal("a\"b") // '"a\\"b"'
+ * Model.literal("a\u2028b") // '"a\\u2028b"'
  * ```
  *
  * @since 0.1.0
  */
-export const literal = (value: string): string => JSON.stringify(value)
-
-/**
- * A property name for emitted code: bare when it is an identifier, quoted otherwise.
- *
- * @example
- * ```ts
- * import { Model } from "@keyway/codegen"
- * Model.propertyName("sandbox-na") // '"sandbox-na"'
- * ```
- *
- * @since 0.1.0
- */
-export const propertyName = (name: string): string =>
-  /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? name : literal(name)
-
-/**
- * Text safe inside a JSDoc comment: the closing token is escaped, whitespace collapsed.
- *
- * @example
- * ```ts
- * import { Model } from "@keyway/codegen"
- * Model.docText("a\n  b") // "a b"
- * ```
- *
- * @since 0.1.0
- */
-export const docText = (text: string): string => text.replaceAll("*/", "*\\/").replace(/\s+/g, " ").trim()
+export { docText, propertyName, string as literal } from "./Emit.ts"

@@ -1,9 +1,9 @@
 /**
- * One provider through the stages: load → validate → types → client → package → write.
+ * One provider through the stages: load → overlay → validate → types → client → package → write.
  *
  * Incremental: a provider whose recorded inputs (generator, configuration, descriptor, every
- * spec file the bundle read) and outputs are unchanged is skipped before any heavy module
- * (openapi-typescript, ts-morph, effect's Schema) is loaded. `check` generates in memory and
+ * spec file the bundle read, every overlay file) and outputs are unchanged is skipped before any
+ * heavy module (openapi-typescript, ts-morph, effect's Schema) is loaded. `check` generates in memory and
  * reports the files that differ from what is on disk instead of writing.
  *
  * @example
@@ -16,16 +16,27 @@
  *
  * @since 0.1.0
  */
+
 import { existsSync, readFileSync } from "node:fs"
 import { dirname, join, relative, resolve, sep } from "node:path"
 import { fileURLToPath } from "node:url"
 import type { ProviderDescriptor } from "@keyway/core/Descriptor"
-import { packageNameFor, type ResolvedConfig, stableStringify } from "./Config.ts"
-import { DescriptorError, type GenerateError, Problems, SpecError } from "./Errors.ts"
+import * as ClientHeaders from "./ClientHeaders.ts"
+import { openapiTypescriptFor, packageNameFor, type ResolvedConfig, stableStringify } from "./Config.ts"
+import type * as CustomPlugins from "./CustomPlugins.ts"
+import {
+  DescriptorError,
+  type GenerateError,
+  InferenceError,
+  LintProblem,
+  Problems,
+  SpecError,
+} from "./Errors.ts"
 import * as Hash from "./Hash.ts"
 import { type ProviderInput, type ProviderModel, pascalCase } from "./Model.ts"
 import { type Files, order, type Plugin, type Problem, type Stage } from "./Plugin.ts"
 import * as Source from "./Source.ts"
+import * as Overlay from "./stages/Overlay.ts"
 
 /**
  * What happened to a provider.
@@ -67,10 +78,16 @@ export interface RunOptions {
   readonly check: boolean
   /** Regenerate even when the inputs are unchanged. */
   readonly force?: boolean | undefined
+  /** Lint warnings are errors (`--strict`); otherwise they go to `onWarning`. */
+  readonly strict?: boolean | undefined
   /** Told when a stage starts. */
   readonly onStage?: ((provider: string, stage: Stage) => void) | undefined
   /** Told which files the load stage read, even when a later stage fails (for `--watch`). */
   readonly onSources?: ((provider: string, sources: ReadonlyArray<string>) => void) | undefined
+  /** Told of a problem that does not stop generation (a security scheme `--spec` cannot serve). */
+  readonly onWarning?: ((provider: string, warning: GenerateError) => void) | undefined
+  /** With `--spec`: write the inferred descriptor there, as an editable provider.yaml. */
+  readonly writeDescriptor?: string | undefined
 }
 
 /**
@@ -115,13 +132,28 @@ export const builtins = async (): Promise<ReadonlyArray<Plugin>> => {
   return [types.plugin, descriptor.plugin, client.plugin, operations.plugin, pagination.plugin, pkg.plugin]
 }
 
+// The overlay files of a provider (beside its descriptor). Their names are part of the inputs, so
+// that an added or removed overlay file regenerates; their content is hashed as a source.
+const overlayFilesOf = (input: ProviderInput): ReadonlyArray<string> =>
+  input.descriptorPath ? Overlay.filesFor(dirname(input.descriptorPath)) : []
+
+// What `--watch` also watches for a provider with a descriptor: its overlays folder appearing, and
+// any file in it (`<folder>/*`), so that a new overlay file regenerates.
+const overlayWatchOf = (input: ProviderInput): ReadonlyArray<string> => {
+  if (!input.descriptorPath) return []
+  const folder = join(dirname(input.descriptorPath), Overlay.DIRECTORY)
+  return [folder, join(folder, "*")]
+}
+
 const extraOf = (input: ProviderInput, config: ResolvedConfig): string =>
   stableStringify({
     name: input.name,
+    overlays: overlayFilesOf(input).map((f) => Hash.relativePosix(input.outDir, f)),
     packageName: input.packageName,
     descriptor: input.descriptorPath ? Hash.relativePosix(input.outDir, input.descriptorPath) : null,
     spec: input.specPath ? Hash.relativePosix(input.outDir, input.specPath) : null,
     keywayVersion: keywayVersionFor(input, config),
+    ...(input.allowInsecureHttp ? { allowInsecureHttp: true } : {}),
   })
 
 const outside = (root: string, dir: string): boolean => {
@@ -235,7 +267,7 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
     const record = isUpToDate(input, config)
     if (record) {
       const sources = record.sources.map((s) => resolve(input.outDir, s))
-      options.onSources?.(input.name, sources)
+      options.onSources?.(input.name, [...sources, ...overlayWatchOf(input)])
       return { provider: input.name, status: "unchanged", differing: [], outDir: input.outDir, sources }
     }
   }
@@ -269,6 +301,22 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
     descriptorSource = Load.read(input.descriptorPath)
   }
   const rawSpec = (descriptorSource?.value as { spec?: unknown } | undefined)?.spec
+  if (descriptorSource && typeof rawSpec === "string") {
+    // Checked before anything is read: the spec named by a descriptor stays in its folder.
+    const { specPath: check } = await import("./Rules.ts")
+    const finding = check(rawSpec)
+    if (finding) {
+      const pos = descriptorSource.locate(finding.path)
+      throw new DescriptorError({
+        file: descriptorSource.display,
+        line: pos?.line,
+        column: pos?.column,
+        pointer: Source.pointer(finding.path),
+        found: finding.found,
+        expected: finding.expected,
+      })
+    }
+  }
   const specPath =
     input.specPath ??
     (descriptorSource && typeof rawSpec === "string"
@@ -278,9 +326,20 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
   if (specPath && existsSync(specPath)) {
     sources.push(specPath)
     options.onSources?.(input.name, sources)
-    bundle = Load.bundle(specPath)
+    bundle = await Load.bundle(specPath, { roots: config.refRoots, provider: input.name })
     for (const f of bundle.files) if (!sources.includes(f)) sources.push(f)
     options.onSources?.(input.name, sources)
+    // lint looked at the files as they are (an overlay may fix what it reports)
+    if (options.strict && bundle.diagnostics.length > 0)
+      throw new Problems({
+        provider: input.name,
+        problems: bundle.diagnostics.map((d) => new LintProblem({ ...d, severity: "error" })),
+      })
+    for (const d of bundle.diagnostics) if (d.severity === "warning") options.onWarning?.(input.name, d)
+    const overlays = overlayFilesOf(input)
+    for (const f of overlays) if (!sources.includes(f)) sources.push(f)
+    options.onSources?.(input.name, [...sources, ...overlayWatchOf(input)])
+    if (overlays.length > 0) bundle = Overlay.apply(bundle, overlays, input.name)
   } else if (input.specPath) {
     throw new SpecError({
       file: Source.displayPath(input.specPath),
@@ -300,19 +359,53 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
   stage("validate")
   const problems: Array<GenerateError> = []
   let descriptor: ProviderDescriptor | undefined
+  let descriptorText: string | undefined
   if (descriptorSource) {
     const result = await Validate.descriptor(descriptorSource)
     if ("problems" in result) problems.push(...result.problems)
     else descriptor = result.value
+  }
+  let customPlugins: ReadonlyMap<number, CustomPlugins.Loaded> | undefined
+  if (descriptorSource && descriptor && descriptor.auth.some((s) => s.type === "custom")) {
+    const custom = await Validate.customPlugins(descriptorSource, descriptor, config.root)
+    problems.push(...custom.problems)
+    customPlugins = custom.plugins
   }
   const specResult = bundle ? Validate.spec(bundle) : { operations: [], problems: [] }
   problems.push(...specResult.problems)
   if (descriptorSource && descriptor && specResult.problems.length === 0)
     problems.push(...Validate.crossCheck(descriptorSource, descriptor, bundle, specResult.operations))
   if (problems.length > 0 || !bundle) throw new Problems({ provider: input.name, problems })
+  const structural = bundle.diagnostics.filter((d) => d.severity === "error")
+  if (structural.length > 0) throw new Problems({ provider: input.name, problems: structural })
   if (!descriptor) {
-    const { descriptor: infer } = await import("./Infer.ts")
-    descriptor = infer(input.name, Hash.relativePosix(input.outDir, bundle.root.path), bundle.document)
+    const { infer } = await import("./Infer.ts")
+    const inferred = infer(input.name, Hash.relativePosix(input.outDir, bundle.root.path), bundle.document)
+    const notes = [...inferred.unsupported, ...(inferred.assumed ? [inferred.assumed] : [])].map(
+      (note) => new InferenceError({ ...bundle.locate(note.at), found: note.found, expected: note.expected }),
+    )
+    if (!inferred.usable && !inferred.assumed) throw new Problems({ provider: input.name, problems: notes })
+    for (const note of notes) options.onWarning?.(input.name, note)
+    descriptor = inferred.descriptor
+    if (input.allowInsecureHttp) descriptor = { ...descriptor, allowInsecureHttp: true }
+    const { descriptor: check } = await import("./Rules.ts")
+    const findings = check(descriptor)
+    if (findings.length > 0)
+      throw new Problems({
+        provider: input.name,
+        problems: findings.map(
+          (f) =>
+            new SpecError({ ...bundle.locate(inferredFrom(f.path)), found: f.found, expected: f.expected }),
+        ),
+      })
+    if (options.writeDescriptor && !options.check) {
+      const { descriptorYaml } = await import("./Infer.ts")
+      descriptorText = await descriptorYaml(inferred, {
+        file: options.writeDescriptor,
+        specPath: bundle.root.path,
+        schemaFile: config.schemaFile && existsSync(config.schemaFile) ? config.schemaFile : undefined,
+      })
+    }
   }
   const model: ProviderModel = {
     input,
@@ -326,6 +419,9 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
     spec: bundle.root,
     specName: specNameOf(config, input, bundle.root.path),
     typeName: pascalCase(input.name),
+    customPlugins,
+    clientHeaders: ClientHeaders.find(bundle.document),
+    overlays: overlayFilesOf(input).map((f) => specNameOf(config, input, f)),
   }
   const reported: Array<GenerateError> = []
   await runHooksSafe(plugins, "validate", {
@@ -362,7 +458,12 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
   // types
   stage("types")
   const { run: runTypes } = await import("./stages/Types.ts")
-  await runTypes(plugins, { provider: input.name, files, model, options: config.openapiTypescript })
+  await runTypes(plugins, {
+    provider: input.name,
+    files,
+    model,
+    options: openapiTypescriptFor(config, input.name),
+  })
 
   // client
   stage("client")
@@ -374,8 +475,8 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
   const { run: runPackage } = await import("./stages/Package.ts")
   const keywayVersion = keywayVersionFor(input, config)
   await runPackage(plugins, model, files, keywayVersion)
-  const Emit = await import("./stages/Emit.ts")
-  if (Emit.isStandalone(keywayVersion)) await Emit.run(model, files)
+  const Compile = await import("./stages/Compile.ts")
+  if (Compile.isStandalone(keywayVersion)) await Compile.run(model, files)
 
   // write
   stage("write")
@@ -410,10 +511,27 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
     }
   }
   Write.commit(input.outDir, final)
+  if (descriptorText !== undefined && options.writeDescriptor)
+    Write.commitFile(options.writeDescriptor, descriptorText)
   if (timing)
     process.stderr.write(`[timing] ${input.name} write ${(performance.now() - timing.last).toFixed(0)} ms\n`)
   await runHooksSafe(plugins, "write", { provider: input.name, files, model, outDir: input.outDir })
-  return { provider: input.name, status: "generated", differing: [], outDir: input.outDir, sources }
+  return {
+    provider: input.name,
+    status: "generated",
+    differing: [],
+    outDir: input.outDir,
+    sources,
+  }
+}
+
+/** Where a value of an inferred descriptor came from in the spec (see `Infer`). */
+const inferredFrom = (path: ReadonlyArray<string | number>): ReadonlyArray<string | number> => {
+  if (path[0] === "baseUrl") return ["servers", 0, "url"]
+  if (path[0] === "variables") return ["servers", 0, "variables", ...path.slice(1)]
+  if (path[0] === "title") return ["info", "title"]
+  if (path[0] === "auth") return ["components", "securitySchemes"]
+  return []
 }
 
 const specNameOf = (config: ResolvedConfig, input: ProviderInput, path: string): string => {

@@ -13,7 +13,7 @@
  *
  * @since 0.1.0
  */
-import { type FSWatcher, watch as fsWatch } from "node:fs"
+import { type FSWatcher, watch as fsWatch, statSync } from "node:fs"
 import { basename, dirname } from "node:path"
 import * as Config from "./Config.ts"
 import { format, type KeywayCodegenError, problemsOf } from "./Errors.ts"
@@ -57,6 +57,8 @@ export const watch = async (options: WatchOptions): Promise<() => void> => {
   // (an edit undone gives the previous output back), so that the error is not the last word.
   const broken = new Set<string>()
   const report = (outcome: Generate.Outcome) => {
+    for (const w of outcome.warnings)
+      for (const p of problemsOf(w.error as KeywayCodegenError)) options.error(`warning: ${format(p)}`)
     const seconds = `${(outcome.elapsedMs / 1000).toFixed(2)} s`
     for (const r of outcome.results) {
       if (broken.delete(r.provider)) options.log(`keyway: ${r.provider} fixed, ${r.status} (${seconds})`)
@@ -83,7 +85,9 @@ export const watch = async (options: WatchOptions): Promise<() => void> => {
       const w = fsWatch(dir, (_event, name) => {
         if (!name) return
         const changed = `${dir}/${basename(String(name))}`
-        for (const [provider, set] of sourcesOf) if (set.has(changed)) pending.add(provider)
+        // `<folder>/*` stands for any file of a folder (a provider's overlays).
+        for (const [provider, set] of sourcesOf)
+          if (set.has(changed) || set.has(`${dir}/*`)) pending.add(provider)
         if (pending.size === 0) return
         if (timer) clearTimeout(timer)
         timer = setTimeout(flush, 60)
@@ -117,7 +121,9 @@ export const watch = async (options: WatchOptions): Promise<() => void> => {
   }
 
   await run(options.providers)
-  options.log(`keyway: watching ${[...sourcesOf.values()].reduce((n, s) => n + s.size, 0)} files`)
+  const isFile = (f: string) => statSync(f, { throwIfNoEntry: false })?.isFile() === true
+  const files = [...sourcesOf.values()].reduce((n, s) => n + [...s].filter(isFile).length, 0)
+  options.log(`keyway: watching ${files} files`)
   return () => {
     if (timer) clearTimeout(timer)
     for (const w of watchers.values()) w.close()

@@ -103,7 +103,7 @@ describe("error messages: one line per problem with file, line, found and expect
     const r = await run(["generate"], dir)
     expectOneProblem(
       r,
-      /specs\/x\/provider\.yaml:(\d+):\d+ \/auth\/0\/type: unknown auth strategy: found "permanent-tokens", expected one of oauth2-client-credentials, oauth2-authorization-code, permanent-token, session-login \(did you mean "permanent-token"\?\)$/,
+      /specs\/x\/provider\.yaml:(\d+):\d+ \/auth\/0\/type: unknown auth strategy: found "permanent-tokens", expected one of oauth2-client-credentials, oauth2-authorization-code, permanent-token, session-login, custom \(did you mean "permanent-token"\?\)$/,
     )
     const line = Number(/provider\.yaml:(\d+)/.exec(r.err)![1])
     expect(goodDescriptor.split("\n")[line - 1]).toContain("type: permanent-token")

@@ -11,7 +11,7 @@ describe("keyway generate --spec (no descriptor: auth inferred from securitySche
     const doc = JSON.parse(readFileSync(join(fixtures, "inferred/openapi.json"), "utf8"))
     const d = Infer.descriptor("inferred", "openapi.json", doc)
     expect(d.baseUrl).toBe("https://{region}.inferred.test/api")
-    expect(d.variables).toEqual({ region: { default: "eu" } })
+    expect(d.variables).toEqual({ region: { default: "eu", enum: ["eu", "us"] } })
     expect(d.auth).toEqual([
       {
         type: "permanent-token",
@@ -64,7 +64,11 @@ describe("keyway generate --spec (no descriptor: auth inferred from securitySche
       ],
       dir,
     )
-    expect(r.err).toBe("")
+    // the fixture's apiKey-in-cookie scheme cannot be served: one warning, not a silent Bearer
+    expect(r.err.trim().split("\n")).toHaveLength(1)
+    expect(r.err).toMatch(
+      /^warning: \S*openapi\.json:\d+:\d+ \/components\/securitySchemes\/cookie: auth not inferred: found apiKey in cookie "sid"/,
+    )
     expect(r.code).toBe(0)
     const out = join(dir, "out", "inferred")
     for (const f of [

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs"
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { project, run, spawnBin } from "./helpers.ts"
@@ -74,6 +74,23 @@ describe("keyway generate --watch", () => {
       expect(readFileSync(join(dir, "packages/petstore/src/descriptor.ts"), "utf8")).toContain(
         'title: "Pet Store"',
       )
+      // A new overlays folder with an overlay file is watched too.
+      mark = out.length
+      mkdirSync(join(dir, "specs/petstore/overlays"))
+      writeFileSync(
+        join(dir, "specs/petstore/overlays/10-owner.yaml"),
+        "overlay: 1.0.0\ninfo: { title: t, version: '1' }\nactions:\n  - target: $.components.schemas.Owner.properties\n    update: { email: { type: string } }\n",
+      )
+      await waitFor(() => out, /petstore generated/, mark, 5_000)
+      expect(readFileSync(join(dir, "packages/petstore/src/types.ts"), "utf8")).toContain("email?: string")
+      // and a second overlay file in it
+      mark = out.length
+      writeFileSync(
+        join(dir, "specs/petstore/overlays/20-owner.yaml"),
+        "overlay: 1.0.0\ninfo: { title: t, version: '1' }\nactions:\n  - target: $.components.schemas.Owner.properties\n    update: { phone2: { type: string } }\n",
+      )
+      await waitFor(() => out, /petstore generated/, mark, 5_000)
+      expect(readFileSync(join(dir, "packages/petstore/src/types.ts"), "utf8")).toContain("phone2?: string")
       void first
     } finally {
       child.kill("SIGTERM")

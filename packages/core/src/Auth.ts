@@ -32,9 +32,10 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer } from "effect"
-import type { AuthError } from "./Errors.ts"
+import { Context, Effect, Layer, Schema } from "effect"
+import { type AuthError, ConfigError } from "./Errors.ts"
 import type { HttpRequest, HttpResponse } from "./Http.ts"
+import type { TokenStore } from "./TokenStore.ts"
 
 /**
  * What a plugin knows about the call it is serving.
@@ -155,3 +156,106 @@ export const layerNone: Layer.Layer<Auth> = Layer.succeed(
  */
 export const isUnauthorized = (plugin: AuthPlugin, response: HttpResponse): boolean =>
   plugin.isUnauthorized ? plugin.isUnauthorized(response) : response.status === 401
+
+/**
+ * What a generated client hands a custom plugin (`type: custom` in `provider.yaml`).
+ *
+ * @since 0.2.0
+ */
+export interface DefinitionInput<Options, Credentials> {
+  /** The provider's name. */
+  readonly provider: string
+  /** The descriptor's `options`, decoded with the definition's schema. */
+  readonly options: Options
+  /** What the caller gave as `auth` (its `type` discriminator included). */
+  readonly credentials: Credentials
+  readonly baseUrl: string
+  readonly variables: Readonly<Record<string, string>>
+  readonly connection?: string | undefined
+}
+
+/**
+ * An auth plugin that a descriptor can name (`type: custom`, `plugin: { package, export }`): the
+ * schema of its descriptor options (the generator validates `options` with it and puts its JSON
+ * Schema into the descriptor's), the type of the credentials a caller gives (`Credentials`, the
+ * generated options type takes it), and how to build the layer.
+ *
+ * @since 0.2.0
+ */
+export interface Definition<Options, Credentials> {
+  readonly name: string
+  /** Decodes the descriptor's `options` (JSON data). */
+  readonly options: Schema.Decoder<Options>
+  readonly layer: (input: DefinitionInput<Options, Credentials>) => Layer.Layer<Auth, unknown, TokenStore>
+  /** Type-level only: the credentials type. */
+  readonly "~credentials"?: Credentials | undefined
+}
+
+/**
+ * The credentials type of a definition (what the generated options type asks for).
+ *
+ * @example
+ * ```ts
+ * import type { Auth } from "@keyway/core"
+ * declare const definition: Auth.Definition<{ header: string }, { key: string }>
+ * type Credentials = Auth.CredentialsOf<typeof definition> // { key: string }
+ * ```
+ *
+ * @since 0.2.0
+ */
+export type CredentialsOf<D> = D extends Definition<any, infer C> ? C : never
+
+/**
+ * Declares a plugin a descriptor can name. `Credentials` is given as a type parameter.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer, Redacted, Schema } from "effect"
+ * import { Auth, Http } from "@keyway/core"
+ *
+ * export const definition = Auth.define<{ readonly header: string }, { readonly key: string }>({
+ *   name: "header-key",
+ *   options: Schema.Struct({ header: Schema.String }),
+ *   layer: ({ options, credentials }) =>
+ *     Layer.succeed(Auth.Auth, Auth.make({
+ *       name: "header-key",
+ *       authenticate: (request) => Effect.succeed(Http.setHeader(request, options.header, credentials.key)),
+ *     })),
+ * })
+ * ```
+ *
+ * @since 0.2.0
+ */
+export const define = <Options, Credentials>(
+  definition: Omit<Definition<Options, Credentials>, "~credentials">,
+): Definition<Options, Credentials> => definition
+
+/**
+ * The layer of a custom strategy: decodes its descriptor options (a `ConfigError` naming the
+ * strategy when they do not fit) and builds the plugin.
+ *
+ * @example
+ * ```ts
+ * import { Auth } from "@keyway/core"
+ * declare const definition: Auth.Definition<{ header: string }, { key: string }>
+ * const layer = Auth.layerCustom(definition, { provider: "acme", options: { header: "x-key" }, credentials: { key: "k" }, baseUrl: "https://x", variables: {} })
+ * ```
+ *
+ * @since 0.2.0
+ */
+export const layerCustom = <Options, Credentials>(
+  definition: Definition<Options, Credentials>,
+  input: Omit<DefinitionInput<unknown, Credentials>, "options"> & { readonly options: unknown },
+): Layer.Layer<Auth, unknown, TokenStore> =>
+  Layer.unwrap(
+    Schema.decodeUnknownEffect(definition.options)(input.options ?? {}).pipe(
+      Effect.mapError(
+        (issue) =>
+          new ConfigError({
+            path: `auth.options (${definition.name})`,
+            message: `the descriptor options do not fit the plugin's schema: ${issue.message}`,
+          }),
+      ),
+      Effect.map((options) => definition.layer({ ...input, options })),
+    ),
+  )

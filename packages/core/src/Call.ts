@@ -35,7 +35,7 @@
  *
  * @since 0.1.0
  */
-import { Effect, Fiber, Random, Tracer } from "effect"
+import { Cause, Effect, Fiber, Random, Tracer } from "effect"
 import * as Auth from "./Auth.ts"
 import * as Correlation from "./Correlation.ts"
 import {
@@ -49,8 +49,11 @@ import {
   TimeoutError,
 } from "./Errors.ts"
 import * as Http from "./Http.ts"
+import * as Instrument from "./internal/instrument.ts"
 import * as Origin from "./Origin.ts"
 import * as Retry from "./Retry.ts"
+import * as Telemetry from "./Telemetry.ts"
+import * as Throttle from "./Throttle.ts"
 import type { TransportShape } from "./Transport.ts"
 
 /**
@@ -72,6 +75,8 @@ export interface Runtime {
   readonly origins?: ReadonlySet<string> | undefined
   /** The largest response body accepted; default `Limits.defaults.maxResponseBytes`. */
   readonly maxResponseBytes?: number | undefined
+  /** The provider's call budget, when it has one (see {@link Throttle}). */
+  readonly throttle?: Throttle.Throttle | undefined
 }
 
 /**
@@ -147,45 +152,84 @@ export const execute = (
     runtime.correlation,
   )
   if (typeof correlationId !== "string") return Effect.fail(correlationId)
-  const call = run(runtime, request, options, correlationId).pipe(
-    Effect.tapError((error) => Effect.logDebug(`call failed: ${error._tag}: ${error.message}`)),
-    Effect.annotateLogs({ correlationId, provider: runtime.provider, method: request.method, route }),
-  )
   return Effect.flatMap(Tracer.Tracer, (tracer) =>
-    // Without a tracing backend nobody can observe a span: skip the cost (about a third of the
-    // pipeline's own CPU time on a fast loopback).
-    tracer === Tracer.nativeTracer
-      ? call
-      : Effect.useSpan(
-          "keyway.call",
-          {
-            kind: "client",
-            attributes: {
-              "http.method": request.method,
-              "http.route": route,
-              "keyway.provider": runtime.provider,
-              "keyway.correlation_id": correlationId,
+    Effect.flatMap(Telemetry.Telemetry, (sink) => {
+      // Without a tracing backend nobody can observe a span: skip the cost (about a third of the
+      // pipeline's own CPU time on a fast loopback). Without a metrics sink, skip the clock reads.
+      const traced = tracer !== Tracer.nativeTracer
+      const plain = run(runtime, request, options, correlationId, route, traced, sink).pipe(
+        Effect.tapError((error) => Effect.logDebug(`call failed: ${error._tag}: ${error.message}`)),
+        Effect.annotateLogs({ correlationId, provider: runtime.provider, method: request.method, route }),
+      )
+      const call = sink === undefined ? plain : measured(runtime, request.method, route, sink, plain)
+      return !traced
+        ? call
+        : Effect.useSpan(
+            "keyway.call",
+            {
+              kind: "internal",
+              attributes: {
+                "http.method": request.method,
+                "http.route": route,
+                "keyway.provider": runtime.provider,
+                "keyway.correlation_id": correlationId,
+              },
             },
-          },
-          (span) =>
-            call.pipe(
-              Effect.withParentSpan(span),
-              Effect.tap((result) =>
-                Effect.sync(() => {
-                  span.attribute("http.status_code", result.response.status)
-                  span.attribute("keyway.attempts", result.attempts)
-                }),
+            (span) =>
+              call.pipe(
+                Effect.withParentSpan(span),
+                Effect.provideService(Telemetry.CurrentCall, span),
+                Effect.tap((result) =>
+                  Effect.sync(() => {
+                    span.attribute("http.status_code", result.response.status)
+                    span.attribute("keyway.attempts", result.attempts)
+                  }),
+                ),
               ),
-            ),
-        ),
+          )
+    }),
   )
 }
+
+const measured = (
+  runtime: Runtime,
+  method: string,
+  route: string,
+  sink: Telemetry.Sink,
+  call: Effect.Effect<CallResult, CallError>,
+): Effect.Effect<CallResult, CallError> =>
+  Effect.clockWith((clock) => {
+    const started = clock.currentTimeMillisUnsafe()
+    return Effect.onExit(call, (exit) =>
+      Effect.sync(() => {
+        const result = exit._tag === "Success" ? exit.value : undefined
+        const error = exit._tag === "Failure" ? Cause.findErrorOption(exit.cause) : undefined
+        const failure = error !== undefined && error._tag === "Some" ? error.value : undefined
+        const status = result?.response.status
+        sink.call({
+          provider: runtime.provider,
+          method,
+          route,
+          status,
+          outcome:
+            exit._tag === "Failure" && failure === undefined
+              ? "interrupted"
+              : Telemetry.outcomeOf(status, failure),
+          attempts: result?.attempts ?? 0,
+          durationMs: clock.currentTimeMillisUnsafe() - started,
+        })
+      }),
+    )
+  })
 
 const run = (
   runtime: Runtime,
   request: Http.HttpRequest,
   options: CallOptions,
   correlationId: string,
+  route: string,
+  traced: boolean,
+  sink: Telemetry.Sink | undefined,
 ): Effect.Effect<CallResult, CallError> =>
   // Written with combinators rather than a generator: this runs on every call, and the happy
   // path (one attempt, no refresh) should cost a handful of Effect steps.
@@ -258,33 +302,58 @@ const run = (
       scopes: options.scopes,
     })
 
-    const sendOnce = (attempt: number): Effect.Effect<Attempt, CallError> =>
-      Effect.flatMap(decorate(attempt), (authed) =>
-        Effect.map(
-          runtime.transport.send(authed, {
-            correlationId,
-            timeoutMs: Math.max(
-              1,
-              Math.min(policy.attemptTimeoutMs, deadline - clock.currentTimeMillisUnsafe()),
-            ),
-            secretQueryParams,
-            maxResponseBytes: runtime.maxResponseBytes,
-          }),
-          (response): Attempt => ({ request: authed, response }),
-        ),
+    const transmit = (authed: Http.HttpRequest): Effect.Effect<Attempt, CallError> =>
+      Effect.map(
+        runtime.transport.send(authed, {
+          correlationId,
+          timeoutMs: Math.max(
+            1,
+            Math.min(policy.attemptTimeoutMs, deadline - clock.currentTimeMillisUnsafe()),
+          ),
+          secretQueryParams,
+          maxResponseBytes: runtime.maxResponseBytes,
+        }),
+        (response): Attempt => ({ request: authed, response }),
       )
+    const throttle = runtime.throttle
+    const throttled =
+      throttle === undefined ? undefined : { method: request.method, url, correlationId, deadline }
 
-    const attemptOnce = (attempt: number): Effect.Effect<CallResult, CallError> =>
-      Effect.matchEffect(sendOnce(attempt), {
+    const sendOnce = (attempt: number, retryReason?: string): Effect.Effect<Attempt, CallError> => {
+      const sent = Effect.flatMap(decorate(attempt), (authed) =>
+        throttled === undefined
+          ? transmit(authed)
+          : Throttle.guard(
+              throttle!,
+              throttled,
+              Effect.suspend(() => transmit(authed)),
+            ),
+      )
+      return traced || sink !== undefined
+        ? Instrument.attempt(
+            sent,
+            { correlationId, provider: runtime.provider, method: request.method, route },
+            attempt,
+            retryReason,
+            traced,
+            sink,
+          )
+        : sent
+    }
+
+    const attemptOnce = (attempt: number, retryReason?: string): Effect.Effect<CallResult, CallError> =>
+      Effect.matchEffect(sendOnce(attempt, retryReason), {
         onFailure: (error) => onError(attempt, error),
         onSuccess: (sent) => onResponse(attempt, sent),
       })
 
-    const wait = (attempt: number, delay: number, why: string) =>
-      Effect.logDebug(`${why}; attempt ${attempt + 1} in ${delay} ms`).pipe(
+    const wait = (attempt: number, delay: number, why: string, reason: string) => {
+      sink?.retry({ provider: runtime.provider, route, reason })
+      return Effect.logDebug(`${why}; attempt ${attempt + 1} in ${delay} ms`).pipe(
         Effect.andThen(Effect.sleep(delay)),
-        Effect.andThen(Effect.suspend(() => attemptOnce(attempt + 1))),
+        Effect.andThen(Effect.suspend(() => attemptOnce(attempt + 1, reason))),
       )
+    }
 
     // One recovery from a 401 per call: the plugin refreshes (or fails typed), we re-send.
     const onResponse = (attempt: number, sent: Attempt): Effect.Effect<CallResult, CallError> => {
@@ -296,8 +365,13 @@ const run = (
         (decision) =>
           decision === "retry"
             ? Effect.logDebug("credential refreshed after 401; sending again").pipe(
+                Effect.tap(() =>
+                  Effect.sync(() =>
+                    sink?.retry({ provider: runtime.provider, route, reason: "unauthorized" }),
+                  ),
+                ),
                 Effect.andThen(
-                  Effect.matchEffect(sendOnce(attempt), {
+                  Effect.matchEffect(sendOnce(attempt, "unauthorized"), {
                     onFailure: (error) => onError(attempt, error),
                     onSuccess: (again) =>
                       runtime.auth.onAccepted === undefined ||
@@ -345,7 +419,7 @@ const run = (
             ? Effect.succeed(done)
             : Effect.fail(rateLimited(Math.max(0, deadline - now)))
         }
-        return wait(attempt, delay, `status ${response.status}`)
+        return wait(attempt, delay, `status ${response.status}`, `status_${response.status}`)
       })
     }
 
@@ -366,7 +440,7 @@ const run = (
       return Effect.flatMap(Random.next, (random) => {
         const delay = Retry.backoff(policy, attempt, random)
         if (clock.currentTimeMillisUnsafe() + delay >= deadline) return Effect.fail(deadlineError())
-        return wait(attempt, delay, error._tag)
+        return wait(attempt, delay, error._tag, error._tag === "NetworkError" ? "network" : "timeout")
       })
     }
 

@@ -30,7 +30,7 @@
  *
  * @since 0.1.0
  */
-import { type Context, Effect, Layer, ManagedRuntime, type Scope } from "effect"
+import { type Context, Effect, Layer, ManagedRuntime, Option, type Scope } from "effect"
 import createFetchClient, { type FetchResponse, type MaybeOptionalInit } from "openapi-fetch"
 import type { HttpMethod, MediaType, PathsWithMethod, RequiredKeysOf } from "openapi-typescript-helpers"
 import * as Auth from "./Auth.ts"
@@ -41,6 +41,7 @@ import type * as Http from "./Http.ts"
 import * as Limits from "./Limits.ts"
 import * as Origin from "./Origin.ts"
 import * as Retry from "./Retry.ts"
+import * as Throttle from "./Throttle.ts"
 import * as TokenStore from "./TokenStore.ts"
 import { Transport } from "./Transport.ts"
 
@@ -101,6 +102,10 @@ export interface Options extends BaseOptions {
   readonly tokenStore?: Layer.Layer<TokenStore.TokenStore, unknown> | undefined
   readonly correlation?: { readonly header: string; readonly maxLength?: number | undefined } | undefined
   readonly retry?: Partial<Retry.Policy> | undefined
+  /** The call budget (see `Throttle`); none by default. */
+  readonly throttle?: Throttle.Budget | undefined
+  /** The connection, for a per-connection budget; default `default`. */
+  readonly connection?: string | undefined
   /** More layers (a Logger, a Tracer, a Transport). */
   readonly layer?: Layer.Layer<never, unknown> | undefined
 }
@@ -594,6 +599,9 @@ const wrapMethods = <Paths extends {}>(
 const captureRuntime = (options: BaseOptions) =>
   Effect.gen(function* () {
     const auth = yield* Auth.Auth
+    const throttle = yield* Throttle.Settings
+    // Budgets live where the tokens do (Redis, SQLite) when the store keeps them.
+    const store = Option.getOrUndefined(yield* Effect.serviceOption(TokenStore.TokenStore))
     const runtime: Call.Runtime = {
       provider: options.provider,
       auth,
@@ -602,6 +610,10 @@ const captureRuntime = (options: BaseOptions) =>
       correlation: yield* Correlation.Correlation,
       origins: Origin.trusted(options.baseUrl, options.origins),
       maxResponseBytes: options.limits?.maxResponseBytes ?? (yield* Limits.Limits).maxResponseBytes,
+      throttle:
+        throttle === undefined
+          ? undefined
+          : Throttle.make({ provider: options.provider, ...throttle, store: store?.budgets }),
     }
     return runtime
   })
@@ -681,6 +693,17 @@ const settingsLayer = (options: Pick<BaseOptions, "allowInsecureHttp" | "limits"
  * Builds a Promise API client. The plugin's layer is built on the first call (so constructing a
  * client never does I/O) and torn down by `close()`.
  *
+ * Throws a `ConfigError` naming the setting, before anything is sent, for a base URL or extra
+ * origin that is not `https:` (plain `http:` only to loopback, unless `allowInsecureHttp`), or a
+ * header `fetch` would refuse.
+ *
+ * @example
+ * ```ts
+ * import { Auth, Client } from "@keyway/core"
+ * import type { paths } from "./types.ts"
+ * const client = Client.make<paths>({ provider: "petstore", baseUrl: "https://pets.example/v1", auth: Auth.layerNone })
+ * ```
+ *
  * @since 0.1.0
  */
 export const make = <Paths extends {}, Media extends MediaType = MediaType>(
@@ -695,11 +718,12 @@ export const make = <Paths extends {}, Media extends MediaType = MediaType>(
   const settings = Layer.mergeAll(
     options.correlation ? Correlation.layer(options.correlation) : Layer.empty,
     options.retry ? Retry.layer(options.retry) : Layer.empty,
+    options.throttle ? Throttle.layer(options.throttle, options.connection) : Layer.empty,
     settingsLayer(options),
     options.layer ?? Layer.empty,
   )
   const layer = options.auth.pipe(
-    Layer.provide(options.tokenStore ?? TokenStore.layerMemory),
+    Layer.provideMerge(options.tokenStore ?? TokenStore.layerMemory),
     Layer.provideMerge(settings),
   ) as Layer.Layer<Auth.Auth, unknown>
   const managed = ManagedRuntime.make(layer)
@@ -853,6 +877,8 @@ export interface ProviderOptions {
   readonly headers?: Readonly<Record<string, string>> | undefined
   /** Retry policy overrides (on top of the descriptor's). */
   readonly retry?: Partial<Retry.Policy> | undefined
+  /** Call budget overrides (on top of the descriptor's `throttle`); `false` turns throttling off. */
+  readonly throttle?: Throttle.Budget | false | undefined
   /** The correlation id header (default from the descriptor). */
   readonly correlation?: CorrelationOptions | undefined
   /** More layers for the runtime (a Logger, a Tracer, a Transport). */
@@ -910,6 +936,8 @@ export interface ProviderDefinition<Options extends ProviderOptions, Settings ex
   readonly operations?: Readonly<Record<string, Operation>> | undefined
   /** The descriptor's retry policy (the options' `retry` overrides it). */
   readonly retry?: Partial<Retry.Policy> | undefined
+  /** The descriptor's call budget (the options' `throttle` overrides it). */
+  readonly throttle?: Throttle.Budget | undefined
   /** The descriptor's correlation id header (the options' `correlation` replaces it). */
   readonly correlation?: CorrelationOptions | undefined
   /** Headers the descriptor requires on every call (the options' `headers` add to them). */
@@ -918,6 +946,11 @@ export interface ProviderDefinition<Options extends ProviderOptions, Settings ex
   readonly origins?: ReadonlyArray<string> | undefined
   /** The descriptor's limits (the options' `limits` override them). */
   readonly limits?: Partial<Limits.Limits> | undefined
+  /**
+   * Headers every operation of the spec requires and the options' `headers` must give (a tenant
+   * id): set once on the client instead of on each call. Names compare case-insensitively.
+   */
+  readonly requiredHeaders?: ReadonlyArray<string> | undefined
   /** Resolves the options: environment, variables, base URL. */
   readonly resolveSettings: (options: Options) => Settings
   /** The auth plugin layer for the options' credentials. */
@@ -960,6 +993,34 @@ export interface Provider<Paths extends {}, E, Options extends ProviderOptions> 
 }
 
 /**
+ * Fails (synchronously, with a one-line message) when the options' `headers` miss a header the
+ * definition requires on every call.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "@keyway/core"
+ * Client.checkRequiredHeaders({ provider: "acme", requiredHeaders: ["X-Tenant-Id"] }, { headers: { "x-tenant-id": "t1" } }) // ok
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const checkRequiredHeaders = (
+  definition: { readonly provider: string; readonly requiredHeaders?: ReadonlyArray<string> | undefined },
+  options: { readonly headers?: Readonly<Record<string, string>> | undefined },
+): void => {
+  const given = new Set(
+    Object.entries(options.headers ?? {})
+      .filter(([, v]) => typeof v === "string" && v !== "")
+      .map(([k]) => k.toLowerCase()),
+  )
+  const missing = (definition.requiredHeaders ?? []).filter((h) => !given.has(h.toLowerCase()))
+  if (missing.length > 0)
+    throw new TypeError(
+      `${definition.provider}: options.headers must set ${missing.join(", ")}: every operation requires ${missing.length > 1 ? "them" : "it"}`,
+    )
+}
+
+/**
  * Builds both APIs of a provider from its definition: what a generated `createClient` and
  * `layer` run. The options' `retry` is laid over the descriptor's, its `headers` added to the
  * descriptor's, its `correlation` used instead of the descriptor's.
@@ -985,6 +1046,7 @@ export const defineProvider =
     definition: ProviderDefinition<Options, Settings>,
   ): Provider<Paths, E, Options> => ({
     make: <X extends object = {}>(options: Options, extend?: (client: Client<Paths>) => X) => {
+      checkRequiredHeaders(definition, options)
       const settings = definition.resolveSettings(options)
       const client = make<Paths>({
         provider: definition.provider,
@@ -993,6 +1055,8 @@ export const defineProvider =
         tokenStore: options.tokenStore,
         correlation: options.correlation ?? definition.correlation,
         retry: { ...definition.retry, ...options.retry },
+        throttle: budgetOf(definition.throttle, options.throttle),
+        connection: options.connection,
         operations: definition.operations,
         headers: { ...definition.headers, ...options.headers },
         layer: options.layer,
@@ -1005,6 +1069,8 @@ export const defineProvider =
       options: Options,
       extend: (client: EffectClient<Paths, E>) => Omit<S, keyof EffectClient<Paths, E>>,
     ): Layer.Layer<I, unknown> => {
+      // A missing required header is a programming error, thrown at once as `make` does.
+      checkRequiredHeaders(definition, options)
       let settings: Settings
       try {
         settings = definition.resolveSettings(options)
@@ -1024,16 +1090,18 @@ export const defineProvider =
         (client) => Object.assign(client, extend(client)) as unknown as S,
       )
       const correlation = options.correlation ?? definition.correlation
+      const budget = budgetOf(definition.throttle, options.throttle)
       return Layer.effect(service, build).pipe(
         Layer.provide(
           definition
             .authLayer(options, settings)
-            .pipe(Layer.provide(options.tokenStore ?? TokenStore.layerMemory)),
+            .pipe(Layer.provideMerge(options.tokenStore ?? TokenStore.layerMemory)),
         ),
         Layer.provide(
           Layer.mergeAll(
             correlation ? Correlation.layer(correlation) : Layer.empty,
             Retry.layer({ ...definition.retry, ...options.retry }),
+            budget ? Throttle.layer(budget, options.connection) : Layer.empty,
             settingsLayer(security),
             options.layer ?? Layer.empty,
           ),
@@ -1041,6 +1109,16 @@ export const defineProvider =
       )
     },
   })
+
+const budgetOf = (
+  declared: Throttle.Budget | undefined,
+  override: Throttle.Budget | false | undefined,
+): Throttle.Budget | undefined =>
+  override === false
+    ? undefined
+    : declared === undefined && override === undefined
+      ? undefined
+      : { ...declared, ...override }
 
 const securityOf = (
   definition: {

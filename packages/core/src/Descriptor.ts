@@ -7,7 +7,9 @@
  * (a plugin can be configured from a descriptor or by hand), and because the generator validates
  * descriptors with it and emits its JSON Schema to `specs/provider.schema.json`.
  *
- * Durations are whole seconds, as providers print them (`expires_in`).
+ * Units: token and session lifetimes and buffers are seconds, as providers print them
+ * (`expires_in`); retry delays, deadlines and timeouts are milliseconds, as the runtime's
+ * `Retry.Policy` takes them. Each field's JSON Schema description names its unit.
  *
  * @example
  * ```yaml
@@ -35,9 +37,26 @@
 import * as Schema from "effect/Schema"
 import { ConfigError } from "./Errors.ts"
 
-const Seconds = Schema.Number.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0))).annotate({
-  description: "A duration in whole seconds",
+// Finite (not Number) so that the JSON Schema keeps the description and the minimum.
+const Seconds = Schema.Finite.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0))).annotate({
+  description: "A duration in seconds",
 })
+
+/** A duration in seconds, described with its unit. */
+const seconds = (description: string) => Seconds.annotate({ description: `${description} (seconds)` })
+
+/** A duration in milliseconds, described with its unit. */
+const milliseconds = (description: string) =>
+  Schema.Finite.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0))).annotate({
+    description: `${description} (milliseconds)`,
+  })
+
+/** A whole number of at least `min`, described. */
+const count = (description: string, min = 0) =>
+  Schema.Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(min))).annotate({ description })
+
+/** An HTTP status code (100 to 599). */
+const Status = Schema.Int.pipe(Schema.check(Schema.isBetween({ minimum: 100, maximum: 599 })))
 
 /**
  * A URL that may hold `{variable}` placeholders, filled from the connection's variables or
@@ -113,9 +132,9 @@ const TokenEndpointSettings = {
     }),
   ),
   defaultTokenLifetime: Schema.optionalKey(
-    Seconds.annotate({ description: "Used when a token response has no expires_in and the token is no JWT" }),
+    seconds("Token lifetime used when a token response has no expires_in and the token is no JWT"),
   ),
-  refreshBuffer: Schema.optionalKey(Seconds.annotate({ description: "Refresh this long before expiry" })),
+  refreshBuffer: Schema.optionalKey(seconds("Refresh this long before the token expires")),
 }
 
 /**
@@ -163,15 +182,13 @@ export const AuthorizationCodeStrategy = Schema.Struct({
   revokeUrl: Schema.optionalKey(UrlTemplate),
   revokeStyle: Schema.optionalKey(RevokeStyle),
   refreshTokenLifetime: Schema.optionalKey(
-    Seconds.annotate({
-      description: "Past this age a refresh token is dead: reauthorize without a network call",
-    }),
+    seconds("Past this age a refresh token is dead: reauthorize without a network call"),
   ),
   rotation: Schema.optionalKey(
     Schema.Boolean.annotate({ description: "The provider rotates refresh tokens" }),
   ),
   expiredTokenStatus: Schema.optionalKey(
-    Schema.Number.annotate({ description: "Status of an expired-token answer; default 401" }),
+    Status.annotate({ description: "Status of an expired-token answer; default 401" }),
   ),
   ...TokenEndpointSettings,
   ...ScopeSettings,
@@ -222,15 +239,45 @@ export const SessionLoginStrategy = Schema.Struct({
     Schema.Struct({ header: Schema.String }),
   ]),
   placement: Schema.optionalKey(Placement),
-  sessionLifetime: Schema.optionalKey(
-    Seconds.annotate({ description: "How long a session lives; CCA default 60" }),
-  ),
-  refreshBuffer: Schema.optionalKey(Seconds),
+  sessionLifetime: Schema.optionalKey(seconds("How long a session lives; CCA default 60")),
+  refreshBuffer: Schema.optionalKey(seconds("Log in again this long before the session expires")),
   logout: Schema.optionalKey(
     Schema.Struct({ method: Schema.optionalKey(Schema.Literals(["POST", "DELETE"])), path: Schema.String }),
   ),
 }).annotate({ identifier: "SessionLoginStrategy" })
 export type SessionLoginStrategy = typeof SessionLoginStrategy.Type
+
+/**
+ * An auth plugin of your own: `plugin` names a package and the export holding its
+ * `Auth.Definition`, whose `options` schema validates `options` (the generator checks it, and the
+ * descriptor's JSON Schema describes it for editors). The generated client's options type takes
+ * the plugin's credentials type.
+ *
+ * @example
+ * ```yaml
+ * auth:
+ *   - type: custom
+ *     id: hmac
+ *     plugin: { package: "@keyway/example-auth-hmac-signing", export: "definition" }
+ *     options: { keyId: k-2026 }
+ * ```
+ *
+ * @since 0.2.0
+ */
+export const CustomStrategy = Schema.Struct({
+  type: Schema.Literal("custom"),
+  id: Schema.optionalKey(Schema.String),
+  plugin: Schema.Struct({
+    package: Schema.String.annotate({ description: "The npm package of the plugin" }),
+    export: Schema.String.annotate({ description: "The named export holding its Auth.Definition" }),
+  }),
+  options: Schema.optionalKey(
+    Schema.Record(Schema.String, Schema.Unknown).annotate({
+      description: "The plugin's own options, validated by the schema it ships",
+    }),
+  ),
+}).annotate({ identifier: "CustomStrategy" })
+export type CustomStrategy = typeof CustomStrategy.Type
 
 /**
  * One auth strategy of a provider.
@@ -242,6 +289,7 @@ export const AuthStrategy = Schema.Union([
   AuthorizationCodeStrategy,
   PermanentTokenStrategy,
   SessionLoginStrategy,
+  CustomStrategy,
 ]).annotate({ identifier: "AuthStrategy" })
 export type AuthStrategy = typeof AuthStrategy.Type
 
@@ -255,6 +303,7 @@ export const strategyTypes = [
   "oauth2-authorization-code",
   "permanent-token",
   "session-login",
+  "custom",
 ] as const
 
 /**
@@ -263,38 +312,102 @@ export const strategyTypes = [
  * @since 0.1.0
  */
 export const RetrySettings = Schema.Struct({
-  maxAttempts: Schema.optionalKey(Schema.Number),
-  baseDelay: Schema.optionalKey(Schema.Number.annotate({ description: "Milliseconds" })),
-  maxDelay: Schema.optionalKey(Schema.Number.annotate({ description: "Milliseconds" })),
+  maxAttempts: Schema.optionalKey(count("Attempts of a call, the first one included; default 4", 1)),
+  baseDelay: Schema.optionalKey(milliseconds("Base of the full-jitter exponential backoff; default 200")),
+  maxDelay: Schema.optionalKey(milliseconds("Cap of one backoff delay; default 10000")),
   maxRetryAfter: Schema.optionalKey(
-    Schema.Number.annotate({ description: "Milliseconds; a longer Retry-After fails fast" }),
+    milliseconds("Longest Retry-After waited for; a longer one fails fast with RateLimited; default 60000"),
   ),
-  deadline: Schema.optionalKey(
-    Schema.Number.annotate({ description: "Milliseconds for all attempts of a call" }),
+  deadline: Schema.optionalKey(milliseconds("Budget for all attempts of a call; default 120000")),
+  attemptTimeout: Schema.optionalKey(milliseconds("Timeout of one attempt; default 30000")),
+  retryOn: Schema.optionalKey(
+    Schema.Array(Status).annotate({ description: "HTTP statuses that are retried" }),
   ),
-  attemptTimeout: Schema.optionalKey(Schema.Number.annotate({ description: "Milliseconds for one attempt" })),
-  retryOn: Schema.optionalKey(Schema.Array(Schema.Number)),
 }).annotate({ identifier: "RetrySettings" })
 export type RetrySettings = typeof RetrySettings.Type
 
 /**
+ * The provider's call budget (see `Throttle`): applied before a call is sent, shared by every
+ * process on the same token store backend, adjusted by the provider's rate-limit headers.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { Descriptor } from "@keyway/core"
+ * const budget = Schema.decodeSync(Descriptor.ThrottleSettings)({ rate: 10, burst: 5, concurrency: 4 })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const ThrottleSettings = Schema.Struct({
+  rate: Schema.optionalKey(
+    Schema.Number.pipe(Schema.check(Schema.isGreaterThan(0))).annotate({
+      description: "Calls per second, all processes together; absent: only the provider's headers pace calls",
+    }),
+  ),
+  burst: Schema.optionalKey(
+    Schema.Number.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(1))).annotate({
+      description: "Calls that may go at once after a quiet spell (default 1)",
+    }),
+  ),
+  concurrency: Schema.optionalKey(
+    Schema.Number.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(1))).annotate({
+      description: "Calls in flight at once, per process",
+    }),
+  ),
+  per: Schema.optionalKey(
+    Schema.Literals(["provider", "connection"]).annotate({
+      description: "One budget for the provider (default) or one per connection",
+    }),
+  ),
+}).annotate({ identifier: "ThrottleSettings" })
+export type ThrottleSettings = typeof ThrottleSettings.Type
+
+/**
  * How a list endpoint pages: a `next-url` in the body (Workable's `paging.next`), a `cursor`
- * (Culture Amp), or `offset`/`limit` (CCW's `meta`).
+ * (Culture Amp), `offset`/`limit` (CCW's `meta`), a `page` number (`page`/`per_page`, ending
+ * with an empty page or at a `total`), or an RFC 8288 `link` header (`Link: <...>; rel="next"`).
+ *
+ * @example
+ * ```yaml
+ * pagination:
+ *   - { operations: [listIssues], style: link, items: "", limitParam: per_page, pageSize: 100 }
+ *   - { operations: [listUsers], style: page, items: users, param: page, limitParam: per_page, total: meta.total }
+ * ```
  *
  * @since 0.1.0
  */
 export const Pagination = Schema.Struct({
   operations: Schema.Array(Schema.String).annotate({ description: "operationIds that page this way" }),
-  style: Schema.Literals(["next-url", "cursor", "offset"]),
-  items: Schema.String.annotate({ description: "Dotted path to the items array in a response" }),
+  style: Schema.Literals(["next-url", "cursor", "offset", "page", "link"]).annotate({
+    description:
+      "next-url: URL in the body; cursor: token in the body sent back as `param`; offset: offset and limit; page: page number and page size; link: RFC 8288 Link header rel=next",
+  }),
+  items: Schema.String.annotate({
+    description: "Dotted path to the items array in a response; empty when the body is the array",
+  }),
   next: Schema.optionalKey(Schema.String.annotate({ description: "Dotted path to the next URL or cursor" })),
   param: Schema.optionalKey(
     Schema.String.annotate({
-      description: "Where the cursor or offset goes: a query name or a dotted body path",
+      description:
+        "Where the cursor, offset or page number goes: a query name or a dotted body path; default cursor, offset, page",
     }),
   ),
-  limitParam: Schema.optionalKey(Schema.String),
-  pageSize: Schema.optionalKey(Schema.Number),
+  limitParam: Schema.optionalKey(
+    Schema.String.annotate({ description: "Query name or dotted body path of the page size, e.g. per_page" }),
+  ),
+  pageSize: Schema.optionalKey(count("Items per page sent in limitParam when the caller gives none", 1)),
+  firstPage: Schema.optionalKey(count("page: the number of the first page; default 1")),
+  total: Schema.optionalKey(
+    Schema.String.annotate({
+      description: "offset, page: dotted path to the total number of items; paging stops once it is reached",
+    }),
+  ),
+  totalPages: Schema.optionalKey(
+    Schema.String.annotate({
+      description: "page: dotted path to the number of pages; paging stops at the last one",
+    }),
+  ),
   crossOrigin: Schema.optionalKey(
     Schema.Literals(["refuse", "follow-without-credentials"]).annotate({
       description:
@@ -427,7 +540,7 @@ export const ProviderDescriptor = Schema.Struct({
   correlation: Schema.optionalKey(
     Schema.Struct({
       header: Schema.String,
-      maxLength: Schema.optionalKey(Schema.Number),
+      maxLength: Schema.optionalKey(count("Longest correlation id accepted from a caller", 1)),
     }),
   ),
   headers: Schema.optionalKey(
@@ -438,6 +551,7 @@ export const ProviderDescriptor = Schema.Struct({
   ),
   auth: Schema.Array(AuthStrategy).pipe(Schema.check(Schema.isMinLength(1))),
   retry: Schema.optionalKey(RetrySettings),
+  throttle: Schema.optionalKey(ThrottleSettings),
   errors: Schema.optionalKey(
     Schema.Struct({
       envelope: Schema.String.annotate({
@@ -454,15 +568,17 @@ export const ProviderDescriptor = Schema.Struct({
   ),
   limits: Schema.optionalKey(
     Schema.Struct({
-      maxResponseBytes: Schema.optionalKey(
-        Schema.Number.annotate({ description: "Largest API response body; default 32 MiB" }),
-      ),
+      maxResponseBytes: Schema.optionalKey(count("Largest API response body in bytes; default 32 MiB", 1)),
       tokenMaxResponseBytes: Schema.optionalKey(
-        Schema.Number.annotate({ description: "Largest token endpoint response; default 256 KiB" }),
+        count("Largest token endpoint response in bytes; default 256 KiB", 1),
       ),
-      tokenTimeoutMs: Schema.optionalKey(
-        Schema.Number.annotate({ description: "Milliseconds for one token request; default 10000" }),
-      ),
+      tokenTimeoutMs: Schema.optionalKey(milliseconds("Timeout of one token request; default 10000")),
+    }),
+  ),
+  allowInsecureHttp: Schema.optionalKey(
+    Schema.Boolean.annotate({
+      description:
+        "The generator accepts plain http: URLs to hosts other than loopback (credentials then cross the network unencrypted); default false",
     }),
   ),
 }).annotate({ identifier: "ProviderDescriptor" })

@@ -170,6 +170,33 @@ export class InvalidClient extends Data.TaggedError("InvalidClient")<{
 }
 
 /**
+ * The token endpoint refused what the user or the grant presented: a wrong username or password
+ * (password grant, `invalid_grant`), a refused JWT bearer assertion or subject token. Retrying
+ * with the same credentials cannot help; unlike {@link InvalidClient}, the client itself was
+ * accepted.
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "@keyway/core"
+ * new Errors.InvalidCredentials({ provider: "acme", status: 400, grant: "password", oauthError: "invalid_grant" })
+ * ```
+ *
+ * @since 0.2.0
+ */
+export class InvalidCredentials extends Data.TaggedError("InvalidCredentials")<{
+  readonly provider: string
+  readonly status: number
+  /** The grant whose credentials were refused (`password`, `jwt_bearer`, `token_exchange`). */
+  readonly grant: string
+  readonly correlationId?: string | undefined
+  readonly oauthError?: string | undefined
+}> {
+  override get message(): string {
+    return `${this.provider}: the token endpoint refused the ${this.grant} credentials (status ${this.status}${this.oauthError ? `, ${this.oauthError}` : ""})`
+  }
+}
+
+/**
  * The user must authorize again: the refresh token expired, was revoked (Workable answers 401),
  * was already used (`invalid_grant`), or there is no grant for this connection at all. The stored
  * grant is kept and marked, not silently deleted, so an app can prompt its user.
@@ -350,6 +377,7 @@ export class ResponseTooLarge extends Data.TaggedError("ResponseTooLarge")<
  */
 export type AuthError =
   | InvalidClient
+  | InvalidCredentials
   | ReauthorizationRequired
   | TokenEndpointError
   | CredentialsExpired
@@ -401,6 +429,7 @@ const tags = new Set([
   "TimeoutError",
   "RateLimited",
   "InvalidClient",
+  "InvalidCredentials",
   "ReauthorizationRequired",
   "TokenEndpointError",
   "CredentialsExpired",

@@ -1,5 +1,5 @@
 /**
- * Async iteration over paged list endpoints, in the three styles providers use:
+ * Async iteration over paged list endpoints, in the styles providers use:
  *
  * - `next-url`: the body holds the next page's URL (Workable's `paging.next`, absolute; Culture
  *   Amp's `pagination.nextPath`, relative to the host).
@@ -8,6 +8,12 @@
  * - `offset`: an offset and a limit, in the query (`?offset=&limit=`) or in the body at a dotted
  *   path (CCW's `meta.offset`/`meta.limit`); pages end when one comes back short or the offset
  *   passes a declared total.
+ * - `page`: a page number and a page size in the query (`?page=2&per_page=50`); pages end with an
+ *   empty page, or when the items seen reach the total at `total` (or the page number reaches
+ *   the page count at `totalPages`).
+ * - `link`: the next page's URL is the `rel="next"` target of the RFC 8288 `Link` response
+ *   header (`Link: <https://api.example/items?page=2>; rel="next"`, GitHub-style); pages end
+ *   when there is none.
  *
  * Every page is an ordinary call through the client: same auth, retries and correlation rules,
  * each page with its own correlation id. A page that fails throws the call's typed error.
@@ -32,6 +38,7 @@ import type { HttpMethod } from "openapi-typescript-helpers"
 import type { CallError } from "./Call.ts"
 import { callInfo, type OperationArgs, type OperationData, type OperationInit } from "./Client.ts"
 import { HttpError, isKeywayError, OriginRefused, redactUrl, UnexpectedResponse } from "./Errors.ts"
+import * as LinkHeader from "./internal/linkHeader.ts"
 import * as Origin from "./Origin.ts"
 
 /**
@@ -40,8 +47,8 @@ import * as Origin from "./Origin.ts"
  * @since 0.1.0
  */
 export interface Spec {
-  readonly style: "next-url" | "cursor" | "offset"
-  /** Dotted path to the items array in a page. */
+  readonly style: "next-url" | "cursor" | "offset" | "page" | "link"
+  /** Dotted path to the items array in a page; empty when the page body is the array itself. */
   readonly items: string
   /** Dotted path to the next URL (next-url) or cursor (cursor). */
   readonly next?: string | undefined
@@ -56,6 +63,12 @@ export interface Spec {
    * https to http is always refused.
    */
   readonly crossOrigin?: "refuse" | "follow-without-credentials" | undefined
+  /** `page`: the number of the first page (default 1). */
+  readonly firstPage?: number | undefined
+  /** `offset`, `page`: dotted path to the total number of items in a page's body. */
+  readonly total?: string | undefined
+  /** `page`: dotted path to the number of pages in a page's body. */
+  readonly totalPages?: string | undefined
 }
 
 type Init = {
@@ -79,17 +92,19 @@ type AnyMethod = (
 export type PagedClient = { readonly [M in "GET" | "POST" | "PUT" | "PATCH" | "DELETE"]?: unknown }
 
 /**
- * Reads a dotted path (`paging.next`) from a value.
+ * Reads a dotted path (`paging.next`) from a value; the empty path is the value itself.
  *
  * @example
  * ```ts
  * import { Pagination } from "@keyway/core"
  * Pagination.at({ paging: { next: "u" } }, "paging.next") // "u"
+ * Pagination.at([1, 2], "") // [1, 2]
  * ```
  *
  * @since 0.1.0
  */
 export const at = (value: unknown, path: string): unknown => {
+  if (path === "") return value
   let current = value
   for (const part of path.split(".")) {
     if (current === null || typeof current !== "object") return undefined
@@ -136,6 +151,17 @@ export async function* pages(
     else if (limit !== undefined) request = withParam(request, method, spec.limitParam, limit)
   }
   let offset = 0
+  let pageNumber = 0
+  let seen = 0
+  if (spec.style === "page") {
+    const param = spec.param ?? "page"
+    const given = isBodyPath(param, method) ? at(request.body, param) : request.params?.query?.[param]
+    const first = spec.firstPage ?? 1
+    pageNumber = given !== undefined && Number.isFinite(Number(given)) ? Number(given) : first
+    if (given === undefined) request = withParam(request, method, param, pageNumber)
+    // Starting later than the first page: the items before it count towards the total.
+    seen = Math.max(0, pageNumber - first) * (limit ?? 0)
+  }
   if (spec.style === "offset") {
     const param = spec.param ?? "offset"
     const given = isBodyPath(param, method) ? at(request.body, param) : request.params?.query?.[param]
@@ -163,39 +189,62 @@ export async function* pages(
     const items = at(data, spec.items)
     const count = Array.isArray(items) ? items.length : 0
     if (count === 0) return
+    // The next URL (next-url, link) carries every query parameter itself: call it as the base
+    // URL, keeping the route template for scopes and spans. Credentials go only to the first
+    // page's origin: another origin is refused or called without any credential, and a link from
+    // https to http is always refused.
+    const follow = (next: string) => {
+      let url: URL
+      try {
+        url = new URL(next, response.url || undefined)
+      } catch {
+        throw refusal(method, next, response, "the next link is not a URL")
+      }
+      const target = Origin.of(url)
+      if (target === undefined) throw refusal(method, url, response, "the next link is not an http(s) URL")
+      if (
+        Origin.relation(response.url, url.href) === "downgrade" ||
+        (home?.startsWith("https:") && url.protocol === "http:")
+      ) {
+        throw refusal(method, url, response, "the next link downgrades https to http")
+      }
+      const foreign = home !== undefined && target !== home
+      if (foreign && spec.crossOrigin !== "follow-without-credentials") {
+        throw refusal(method, url, response, `the next link leaves ${home} for ${target}`)
+      }
+      const query = Object.fromEntries(url.searchParams)
+      url.search = ""
+      request = {
+        ...request,
+        baseUrl: url.toString(),
+        params: { ...request.params, path: {}, query },
+        keyway: { ...request.keyway, route: path, anonymous: foreign },
+      }
+      path = ""
+    }
     switch (spec.style) {
+      case "link": {
+        const next = LinkHeader.find(response.headers.get("link"), "next")
+        if (next === undefined || next === "") return
+        follow(next)
+        break
+      }
+      case "page": {
+        seen += count
+        const total = spec.total === undefined ? undefined : Number(at(data, spec.total))
+        if (total !== undefined && Number.isFinite(total) && seen >= total) return
+        const pagesTotal = spec.totalPages === undefined ? undefined : Number(at(data, spec.totalPages))
+        const first = spec.firstPage ?? 1
+        if (pagesTotal !== undefined && Number.isFinite(pagesTotal) && pageNumber - first + 1 >= pagesTotal)
+          return
+        pageNumber += 1
+        request = withParam(request, method, spec.param ?? "page", pageNumber)
+        break
+      }
       case "next-url": {
         const next = at(data, spec.next ?? "paging.next")
         if (typeof next !== "string" || next === "") return
-        // The next URL carries every query parameter itself: call it as the base URL, keeping the
-        // route template for scopes and spans.
-        let url: URL
-        try {
-          url = new URL(next, response.url || undefined)
-        } catch {
-          throw refusal(method, next, response, "the next link is not a URL")
-        }
-        const target = Origin.of(url)
-        if (target === undefined) throw refusal(method, url, response, "the next link is not an http(s) URL")
-        if (
-          Origin.relation(response.url, url.href) === "downgrade" ||
-          (home?.startsWith("https:") && url.protocol === "http:")
-        ) {
-          throw refusal(method, url, response, "the next link downgrades https to http")
-        }
-        const foreign = home !== undefined && target !== home
-        if (foreign && spec.crossOrigin !== "follow-without-credentials") {
-          throw refusal(method, url, response, `the next link leaves ${home} for ${target}`)
-        }
-        const query = Object.fromEntries(url.searchParams)
-        url.search = ""
-        request = {
-          ...request,
-          baseUrl: url.toString(),
-          params: { ...request.params, path: {}, query },
-          keyway: { ...request.keyway, route: path, anonymous: foreign },
-        }
-        path = ""
+        follow(next)
         break
       }
       case "cursor": {
@@ -208,7 +257,10 @@ export async function* pages(
         const pageLimit = limit ?? count
         if (count < pageLimit) return
         offset += count
-        const total = at(data, "meta.total") ?? at(data, "total") ?? at(data, "totalCount")
+        const total =
+          spec.total !== undefined
+            ? at(data, spec.total)
+            : (at(data, "meta.total") ?? at(data, "total") ?? at(data, "totalCount"))
         if (typeof total === "number" && offset >= total) return
         request = withParam(request, method, spec.param ?? "offset", offset)
         break
@@ -252,9 +304,11 @@ export async function* iterate<Item = unknown>(
   }
 }
 
-type At<T, Path extends string> = Path extends `${infer Head}.${infer Rest}`
-  ? At<NonNullable<T>[Head & keyof NonNullable<T>], Rest>
-  : NonNullable<T>[Path & keyof NonNullable<T>]
+type At<T, Path extends string> = Path extends ""
+  ? T
+  : Path extends `${infer Head}.${infer Rest}`
+    ? At<NonNullable<T>[Head & keyof NonNullable<T>], Rest>
+    : NonNullable<T>[Path & keyof NonNullable<T>]
 
 /**
  * The element type of the array at a dotted path (`Spec.items`) of a page: the type

@@ -108,6 +108,15 @@ export interface TokenLifecycle {
   readonly accepted: (scopes: ReadonlyArray<string>) => Effect.Effect<void>
   /** Refreshes now, whatever the expiry says (single flight with concurrent `get`s). */
   readonly refresh: (scopes: ReadonlyArray<string>) => Effect.Effect<TokenStore.StoredToken, AuthError>
+  /**
+   * Refreshes unless the stored record is no longer the one of `revision` (someone else refreshed
+   * meanwhile: that record is returned, no token request). Under the store's refresh lock, like
+   * every refresh: N processes asking for the same revision cause one token request.
+   */
+  readonly refreshRevision: (
+    scopes: ReadonlyArray<string>,
+    revision: string,
+  ) => Effect.Effect<TokenStore.StoredToken, AuthError>
   /** Stores a token set obtained outside `fetch` (an authorization code exchange). */
   readonly put: (
     scopes: ReadonlyArray<string>,
@@ -115,6 +124,11 @@ export interface TokenLifecycle {
   ) => Effect.Effect<TokenStore.StoredToken, AuthError>
   /** Forgets the in-process cache and deletes the stored record. */
   readonly clear: (scopes: ReadonlyArray<string>) => Effect.Effect<void, AuthError>
+  /**
+   * {@link clear} for every scope set this lifecycle obtained or stored a token for: what a
+   * plugin's `release` calls, so that scoped tokens go too (not only the empty scope set).
+   */
+  readonly clearAll: Effect.Effect<void, AuthError>
   /**
    * Keeps the token of this scope set fresh in a background fiber that lives as long as the
    * enclosing scope: it wakes `refreshBuffer` before expiry and refreshes. It stops when the
@@ -291,11 +305,15 @@ export const make = Effect.fnUntraced(function* (options: Options) {
     return token
   }
 
+  // Every scope set a token was obtained or stored for, for `clearAll`.
+  const seen = new Map<string, ReadonlyArray<string>>()
+
   /** Obtain a token under the store's lock; `force` = the revision we must not accept as fresh. */
   const obtain = (scopes: ReadonlyArray<string>, force: string | undefined) =>
     Effect.gen(function* () {
       const k = keyOf(scopes)
       const id = TokenStore.keyString(k)
+      seen.set(id, scopes)
       const fresh = (t: TokenStore.StoredToken | undefined, now: number): boolean =>
         usable(id, t, now) && t.revision !== force
       const before = yield* store.get(k)
@@ -331,9 +349,11 @@ export const make = Effect.fnUntraced(function* (options: Options) {
               .fetch(current, k.scopes)
               .pipe(
                 Effect.tapError((error) =>
-                  error._tag === "ReauthorizationRequired" && current !== undefined
-                    ? markReauthorization(k, current, error.reason)
-                    : Effect.void,
+                  current === undefined
+                    ? Effect.void
+                    : error._tag === "ReauthorizationRequired"
+                      ? markReauthorization(k, current, error.reason)
+                      : markFailure(k, current, error),
                 ),
               )
             const next = toStored(obtained, current, yield* Clock.currentTimeMillis)
@@ -361,6 +381,23 @@ export const make = Effect.fnUntraced(function* (options: Options) {
         revision: TokenStore.newRevision(),
       })
       .pipe(Effect.ignore)
+
+  /** Records a transient refresh failure on the grant (the connection's `failing` status). */
+  const markFailure = (k: TokenStore.TokenKey, current: TokenStore.StoredToken, error: AuthError) =>
+    Effect.gen(function* () {
+      const now = yield* Clock.currentTimeMillis
+      const previous = current.failure
+      yield* store.compareAndSet(k, current, {
+        ...current,
+        failure: {
+          error: `${error._tag}: ${error.message}`.slice(0, 300),
+          since: previous?.since ?? now,
+          attempts: (previous?.attempts ?? 0) + 1,
+          lastAttemptAt: now,
+        },
+        revision: TokenStore.newRevision(),
+      })
+    }).pipe(Effect.ignore)
 
   /** Runs `obtain` once per key at a time, detached from any single caller. */
   const singleFlight = (scopes: ReadonlyArray<string>, force: string | undefined) =>
@@ -405,6 +442,8 @@ export const make = Effect.fnUntraced(function* (options: Options) {
       return singleFlight(scopes, cache.get(id)?.revision)
     })
 
+  const refreshRevision = (scopes: ReadonlyArray<string>, revision: string) => singleFlight(scopes, revision)
+
   const invalidate = (scopes: ReadonlyArray<string>, accessToken: Redacted.Redacted<string>) =>
     Effect.clockWith((clock) =>
       Effect.sync(() => {
@@ -446,6 +485,7 @@ export const make = Effect.fnUntraced(function* (options: Options) {
     Effect.gen(function* () {
       const k = keyOf(scopes)
       const id = TokenStore.keyString(k)
+      seen.set(id, scopes)
       const next = toStored(
         { ...obtained, newGrant: obtained.newGrant ?? true },
         undefined,
@@ -468,6 +508,10 @@ export const make = Effect.fnUntraced(function* (options: Options) {
       cache.delete(TokenStore.keyString(k))
       return store.delete(k)
     })
+
+  const clearAll = Effect.suspend(() =>
+    Effect.forEach([[], ...seen.values()], (scopes) => clear(scopes), { discard: true }),
+  )
 
   const refreshAhead = (scopes: ReadonlyArray<string>) =>
     Effect.gen(function* () {
@@ -514,8 +558,10 @@ export const make = Effect.fnUntraced(function* (options: Options) {
     invalidate,
     accepted,
     refresh,
+    refreshRevision,
     put,
     clear,
+    clearAll,
     refreshAhead,
     keyOf,
   } satisfies TokenLifecycle

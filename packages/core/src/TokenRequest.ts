@@ -4,16 +4,22 @@
  *
  * - **Body formats**: `form` (`application/x-www-form-urlencoded`), `json` (CCW, CCH) or
  *   `multipart` (Workable's docs use `curl -F`).
- * - **Client authentication** in the body (`client_id`, `client_secret`) or as
- *   `Authorization: Basic base64(urlencode(id):urlencode(secret))` (RFC 6749 §2.3.1).
+ * - **Client authentication** as data ({@link ClientAuth.Method}): `client_secret_post`,
+ *   `client_secret_basic` (RFC 6749 §2.3.1), `client_secret_jwt`, `private_key_jwt` (signed with
+ *   `jose`), `none`, `tls_client_auth` (a client certificate on the transport), or your own. The
+ *   descriptor's `clientAuth: body | basic` still works.
+ * - **Grants** as data ({@link Grant.Grant}): client credentials, authorization code, refresh
+ *   token, password, JWT bearer (RFC 7523), token exchange (RFC 8693), or your own; parameters may
+ *   be a function evaluated for every attempt (assertions, nonces).
  * - **Grant type literal** configurable (CCW documents `client_credential`, singular).
  * - **Scopes** joined with a separator, or built from a template with variables
  *   (Culture Amp: `target-entity:{entityId}:{permissions}`, `{permissions}` = scopes joined by `,`).
  * - **Response parsing**: `access_token`, `token_type` (any case), `expires_in` (number or numeric
  *   string), `refresh_token`, `scope`, `created_at`, into a {@link TokenLifecycle.Obtained}.
- * - **Failure mapping** by status and RFC 6749 `error` code, never by body text alone:
+ * - **Failure mapping** by status and RFC 6749 `error` code, never by body text alone, per grant:
  *   `invalid_client` (400/401), or 401 on a client credentials request, is `InvalidClient`;
- *   `invalid_grant`, or 401 on a refresh, is `ReauthorizationRequired`; 5xx, network failures,
+ *   `invalid_grant`, or 401 on a refresh or code exchange, is `ReauthorizationRequired`; a refused
+ *   password, JWT bearer assertion or subject token is `InvalidCredentials`; 5xx, network failures,
  *   unparseable bodies and bodies without `access_token` are `TokenEndpointError`. No error
  *   carries a secret, a token or the response body.
  *
@@ -36,22 +42,26 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Effect, Random, Redacted } from "effect"
+import { Cause, Clock, Context, Effect, Option, Random, Redacted, Tracer } from "effect"
+import * as ClientAuthentication from "./ClientAuth.ts"
 import type { BodyFormat, ClientAuth, RevokeStyle } from "./Descriptor.ts"
 import {
   type AuthError,
   ConfigError,
   CredentialsExpired,
   InvalidClient,
+  InvalidCredentials,
   ReauthorizationRequired,
   redactUrl,
   TokenEndpointError,
 } from "./Errors.ts"
+import * as Grant from "./Grant.ts"
 import * as Http from "./Http.ts"
 import * as Limits from "./Limits.ts"
 import * as Retry from "./Retry.ts"
+import * as Telemetry from "./Telemetry.ts"
 import { maxLifetimeSeconds, type Obtained } from "./TokenLifecycle.ts"
-import { type SendError, Transport } from "./Transport.ts"
+import { type ClientCertificate, type SendError, Transport } from "./Transport.ts"
 
 /**
  * The correlation id token requests are sent with: the id of the call that needed the token.
@@ -108,18 +118,26 @@ export interface ClientCredentials {
 }
 
 /**
- * What a token request is for; decides how failures map to errors.
+ * What a token request is for; decides how failures map to errors (see {@link Grant}). Open:
+ * any other name is a grant with the defaults of {@link Grant.fromKind}.
  *
  * @since 0.1.0
  */
-export type Kind = "client_credentials" | "authorization_code" | "refresh_token"
+export type Kind =
+  | "client_credentials"
+  | "authorization_code"
+  | "refresh_token"
+  | "password"
+  | "jwt_bearer"
+  | "token_exchange"
+  | (string & {})
 
 /**
  * A parameter value; `Redacted` values are unwrapped only when the body is encoded.
  *
  * @since 0.1.0
  */
-export type ParamValue = string | Redacted.Redacted<string> | undefined
+export type ParamValue = ClientAuthentication.ParamValue
 
 /**
  * One token request.
@@ -129,14 +147,66 @@ export type ParamValue = string | Redacted.Redacted<string> | undefined
 export interface Input {
   readonly endpoint: Endpoint
   readonly client: ClientCredentials
-  readonly kind: Kind
-  /** The `grant_type` literal; defaults to `kind`. */
+  /** The grant as data; when absent, it is made from `kind`, `grantType` and `params`. */
+  readonly grant?: Grant.Grant | undefined
+  /** What the request is for, when no `grant` is given. */
+  readonly kind?: Kind | undefined
+  /** The `grant_type` literal; defaults to the grant's. */
   readonly grantType?: string | undefined
-  /** Grant parameters (`scope`, `code`, `refresh_token`, `redirect_uri`, ...). */
-  readonly params?: Readonly<Record<string, ParamValue>> | undefined
+  /**
+   * Grant parameters (`scope`, `code`, `refresh_token`, `redirect_uri`, ...), or a function
+   * computing them for every attempt (assertions, nonces); merged over the grant's own.
+   */
+  readonly params?: Grant.Params | undefined
+  /**
+   * How the client authenticates; default from `endpoint.clientAuth` and `client.clientSecret`
+   * (`body` → `client_secret_post`, or `none` without a secret; `basic` → `client_secret_basic`).
+   */
+  readonly clientAuthentication?: ClientAuthentication.Method | undefined
   /** The connection, for `ReauthorizationRequired`; default `default`. */
   readonly connection?: string | undefined
 }
+
+/**
+ * The grant of an input: its `grant` (with `grantType` and `params` applied), or the one made
+ * from `kind`.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import { TokenRequest } from "@keyway/core"
+ * TokenRequest.grantOf({
+ *   endpoint: { provider: "p", tokenUrl: "https://x/token" }, client: { clientId: "id" }, kind: "password",
+ * }).refused // "credentials"
+ * ```
+ *
+ * @since 0.2.0
+ */
+export const grantOf = (input: Input): Grant.Grant => {
+  if (input.grant === undefined)
+    return Grant.fromKind(input.kind ?? "client_credentials", input.grantType, input.params)
+  const grant = input.grantType === undefined ? input.grant : { ...input.grant, grantType: input.grantType }
+  return Grant.withParams(grant, input.params)
+}
+
+/**
+ * The client-authentication method of an input.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import { TokenRequest } from "@keyway/core"
+ * TokenRequest.clientAuthenticationOf({
+ *   endpoint: { provider: "p", tokenUrl: "https://x/token", clientAuth: "basic" },
+ *   client: { clientId: "id", clientSecret: Redacted.make("s") },
+ * }).name // "client_secret_basic"
+ * ```
+ *
+ * @since 0.2.0
+ */
+export const clientAuthenticationOf = (input: Pick<Input, "endpoint" | "client" | "clientAuthentication">) =>
+  input.clientAuthentication ??
+  ClientAuthentication.fromSetting(input.endpoint.clientAuth, input.client.clientSecret)
 
 /**
  * A parsed token response: what the lifecycle stores, plus the provider's `created_at` (epoch ms)
@@ -217,13 +287,10 @@ export const encodeBody = (
  *
  * @since 0.1.0
  */
-export const basicAuthorization = (
+export const basicAuthorization: (
   clientId: string,
   clientSecret: Redacted.Redacted<string> | undefined,
-): Redacted.Redacted<string> =>
-  Redacted.make(
-    `Basic ${Buffer.from(`${formEncode(clientId)}:${formEncode(clientSecret === undefined ? "" : Redacted.value(clientSecret))}`).toString("base64")}`,
-  )
+) => Redacted.Redacted<string> = ClientAuthentication.basicAuthorization
 
 /**
  * How scopes become the `scope` parameter.
@@ -307,8 +374,78 @@ export const formatScopes = (
 }
 
 /**
- * Builds the HTTP request of a token request (the secrets are in its body or `Authorization`
- * header: never log it).
+ * A token request ready to send: the HTTP request (its body or `Authorization` header holds
+ * secrets: never log it) and the client certificate for its connection, if any.
+ *
+ * @since 0.2.0
+ */
+export interface Prepared {
+  readonly request: Http.HttpRequest
+  readonly certificate?: ClientCertificate | undefined
+}
+
+/**
+ * Builds one attempt of a token request: the grant's parameters for this attempt, the endpoint's
+ * extra parameters and headers, and the client authentication (a fresh assertion each time).
+ *
+ * @example
+ * ```ts
+ * import { Effect, Redacted } from "effect"
+ * import { ClientAuth, Grant, TokenRequest } from "@keyway/core"
+ * const prepared = TokenRequest.prepare({
+ *   endpoint: { provider: "acme", tokenUrl: "https://auth.acme.example/token" },
+ *   client: { clientId: "id" },
+ *   grant: Grant.clientCredentials(),
+ *   clientAuthentication: ClientAuth.clientSecretJwt(Redacted.make("a-shared-secret-of-at-least-32-bytes")),
+ * })
+ * ```
+ *
+ * @since 0.2.0
+ */
+export const prepare = (
+  input: Input,
+  attempt: { readonly attempt?: number; readonly correlationId?: string } = {},
+): Effect.Effect<Prepared, AuthError> =>
+  Effect.gen(function* () {
+    const endpoint = input.endpoint
+    const grant = grantOf(input)
+    const now = yield* Clock.currentTimeMillis
+    const params = yield* Grant.paramsOf(grant, {
+      tokenUrl: endpoint.tokenUrl,
+      clientId: input.client.clientId,
+      now,
+      attempt: attempt.attempt ?? 1,
+      correlationId: attempt.correlationId ?? "",
+    })
+    const applied = yield* clientAuthenticationOf(input).apply({
+      clientId: input.client.clientId,
+      tokenUrl: endpoint.tokenUrl,
+      now,
+    })
+    const fields: Record<string, ParamValue> = {
+      grant_type: grant.grantType,
+      ...endpoint.tokenParams,
+      ...params,
+      ...applied.fields,
+    }
+    const headers: Record<string, string> = {
+      accept: "application/json",
+      ...lowerKeys(endpoint.tokenHeaders),
+    }
+    for (const name in applied.headers) headers[name.toLowerCase()] = Redacted.value(applied.headers[name]!)
+    const { contentType, body } = encodeBody(endpoint.bodyFormat ?? "form", fields)
+    headers["content-type"] = contentType
+    return {
+      request: Http.makeRequest("POST", endpoint.tokenUrl, headers, body),
+      certificate: applied.certificate,
+    }
+  })
+
+/**
+ * Builds the HTTP request of a token request whose parameters and client authentication need no
+ * asynchronous work (static parameters; `client_secret_post`, `client_secret_basic`, `none`).
+ * Use {@link prepare} for the others. The secrets are in its body or `Authorization` header:
+ * never log it.
  *
  * @example
  * ```ts
@@ -324,38 +461,12 @@ export const formatScopes = (
  *
  * @since 0.1.0
  */
-export const build = (input: Input): Http.HttpRequest => {
-  const endpoint = input.endpoint
-  const fields: Record<string, ParamValue> = {
-    grant_type: input.grantType ?? input.kind,
-    ...endpoint.tokenParams,
-    ...input.params,
-  }
-  const headers: Record<string, string> = { accept: "application/json", ...lowerKeys(endpoint.tokenHeaders) }
-  addClientAuth(fields, headers, endpoint.clientAuth ?? "body", input.client)
-  const { contentType, body } = encodeBody(endpoint.bodyFormat ?? "form", fields)
-  headers["content-type"] = contentType
-  return Http.makeRequest("POST", endpoint.tokenUrl, headers, body)
-}
+export const build = (input: Input): Http.HttpRequest => Effect.runSync(prepare(input)).request
 
 const lowerKeys = (headers: Readonly<Record<string, string>> | undefined): Record<string, string> => {
   const out: Record<string, string> = {}
   for (const name in headers) out[name.toLowerCase()] = headers[name]!
   return out
-}
-
-const addClientAuth = (
-  fields: Record<string, ParamValue>,
-  headers: Record<string, string>,
-  clientAuth: ClientAuth,
-  client: ClientCredentials,
-) => {
-  if (clientAuth === "basic") {
-    headers.authorization = Redacted.value(basicAuthorization(client.clientId, client.clientSecret))
-  } else {
-    fields.client_id = client.clientId
-    if (client.clientSecret !== undefined) fields.client_secret = client.clientSecret
-  }
 }
 
 const RFC_ERROR = /^[\w.-]{1,64}$/
@@ -398,6 +509,8 @@ export interface ResponseContext {
   readonly provider: string
   readonly url: string
   readonly kind: Kind
+  /** How refusals of this grant map to errors; default from `kind` ({@link Grant.fromKind}). */
+  readonly grant?: Pick<Grant.Grant, "refused" | "unauthorized" | "refusedWhat"> | undefined
   readonly connection?: string | undefined
   readonly correlationId?: string | undefined
 }
@@ -421,30 +534,43 @@ export const classify = (response: Http.HttpResponse, context: ResponseContext):
   const status = response.status
   const code = oauthError(response)
   const correlationId = context.correlationId
-  if (
-    (code === "invalid_client" && (status === 400 || status === 401)) ||
-    (status === 401 && context.kind === "client_credentials")
-  ) {
-    return new InvalidClient({ provider: context.provider, status, correlationId, oauthError: code })
+  const grant = context.grant ?? Grant.fromKind(context.kind, undefined, undefined)
+  const refusal: Grant.Refusal | undefined =
+    code === "invalid_client" && (status === 400 || status === 401)
+      ? "client"
+      : code === "invalid_grant"
+        ? grant.refused
+        : status === 401
+          ? grant.unauthorized
+          : undefined
+  const detail = `status ${status}${code ? `, ${code}` : ""}`
+  switch (refusal) {
+    case "client":
+      return new InvalidClient({ provider: context.provider, status, correlationId, oauthError: code })
+    case "credentials":
+      return new InvalidCredentials({
+        provider: context.provider,
+        status,
+        grant: context.kind,
+        correlationId,
+        oauthError: code,
+      })
+    case "reauthorize":
+      return new ReauthorizationRequired({
+        provider: context.provider,
+        connection: context.connection ?? "default",
+        correlationId,
+        reason: `the token endpoint refused ${grant.refusedWhat ?? `the ${context.kind} grant`} (${detail})`,
+      })
+    default:
+      return new TokenEndpointError({
+        provider: context.provider,
+        url: redactUrl(context.url),
+        status,
+        correlationId,
+        reason: `status ${status}${code ? ` (${code})` : ""}`,
+      })
   }
-  if (context.kind !== "client_credentials" && (code === "invalid_grant" || status === 401)) {
-    return new ReauthorizationRequired({
-      provider: context.provider,
-      connection: context.connection ?? "default",
-      correlationId,
-      reason:
-        context.kind === "refresh_token"
-          ? `the token endpoint refused the refresh token (status ${status}${code ? `, ${code}` : ""})`
-          : `the token endpoint refused the authorization code (status ${status}${code ? `, ${code}` : ""})`,
-    })
-  }
-  return new TokenEndpointError({
-    provider: context.provider,
-    url: redactUrl(context.url),
-    status,
-    correlationId,
-    reason: `status ${status}${code ? ` (${code})` : ""}`,
-  })
 }
 
 const asNumber = (value: unknown): number | undefined => {
@@ -565,6 +691,11 @@ const currentCorrelationId = Effect.map(CorrelationId, (id) => id ?? crypto.rand
 /**
  * Sends a token request and parses the answer, mapping failures to typed errors.
  *
+ * When a tracer is installed the request is a root span of its own, `keyway.token_request`
+ * (provider, grant, correlation id, outcome), linked to the `keyway.call` span of the call that
+ * needed the token: one token request may serve many calls, so it is not any single call's child. With a
+ * {@link Telemetry.Sink} installed it is counted by grant and outcome.
+ *
  * @example
  * ```ts
  * import { Effect, Redacted } from "effect"
@@ -579,18 +710,90 @@ const currentCorrelationId = Effect.map(CorrelationId, (id) => id ?? crypto.rand
  *
  * @since 0.1.0
  */
-export const request: (input: Input) => Effect.Effect<TokenResponse, AuthError> = Effect.fn(
-  "TokenRequest.request",
-)(function* (input: Input) {
+export const request = (input: Input): Effect.Effect<TokenResponse, AuthError> =>
+  observe({ provider: input.endpoint.provider, grant: grantOf(input).kind }, send(input))
+
+/**
+ * Makes any effect that obtains a credential a token request as the runtime reports them: a
+ * root span `keyway.token_request` linked to the call that caused it (when a tracer is
+ * installed), counted by grant and outcome (when a `Telemetry` sink is). {@link request} runs
+ * through it; a plugin with a login of its own (session login) wraps its login with it.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { TokenRequest } from "@keyway/core"
+ * const login = TokenRequest.observe({ provider: "cca", grant: "session_login" }, Effect.succeed({ token: "t" }))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const observe = <A, E extends { readonly _tag: string }, R>(
+  labels: { readonly provider: string; readonly grant: string },
+  effect: Effect.Effect<A, E, R>,
+): Effect.Effect<A, E, R> =>
+  Effect.flatMap(Tracer.Tracer, (tracer) =>
+    Effect.flatMap(Telemetry.Telemetry, (sink) => {
+      const measured = sink === undefined ? effect : counted(sink, labels, effect)
+      if (tracer === Tracer.nativeTracer) return measured
+      return Effect.flatMap(Telemetry.CurrentCall, (call) =>
+        Effect.flatMap(Effect.option(Effect.currentParentSpan), (parent) => {
+          const caller = call !== undefined ? Option.some(call) : parent
+          return Effect.flatMap(currentCorrelationId, (correlationId) =>
+            Effect.provideService(measured, CorrelationId, correlationId).pipe(
+              Effect.tap(() => Effect.annotateCurrentSpan("keyway.outcome", "success")),
+              Effect.tapError((error) => Effect.annotateCurrentSpan("keyway.outcome", error._tag)),
+              Effect.withSpan("keyway.token_request", {
+                kind: "client",
+                root: true,
+                links: Option.isSome(caller)
+                  ? [{ span: caller.value, attributes: { "keyway.link": "caused_by_call" } }]
+                  : [],
+                attributes: {
+                  "keyway.provider": labels.provider,
+                  "keyway.grant": labels.grant,
+                  "keyway.correlation_id": correlationId,
+                },
+              }),
+            ),
+          )
+        }),
+      )
+    }),
+  )
+
+const counted = <A, E extends { readonly _tag: string }, R>(
+  sink: Telemetry.Sink,
+  labels: { readonly provider: string; readonly grant: string },
+  effect: Effect.Effect<A, E, R>,
+): Effect.Effect<A, E, R> =>
+  Effect.clockWith((clock) => {
+    const started = clock.currentTimeMillisUnsafe()
+    return Effect.onExit(effect, (exit) =>
+      Effect.sync(() => {
+        const error = exit._tag === "Failure" ? Cause.findErrorOption(exit.cause) : Option.none()
+        sink.tokenRequest({
+          provider: labels.provider,
+          grant: labels.grant,
+          outcome:
+            exit._tag === "Success" ? "success" : Option.isSome(error) ? error.value._tag : "interrupted",
+          durationMs: clock.currentTimeMillisUnsafe() - started,
+        })
+      }),
+    )
+  })
+
+const send = Effect.fnUntraced(function* (input: Input) {
   const correlationId = yield* currentCorrelationId
+  const grant = grantOf(input)
   const context: ResponseContext = {
     provider: input.endpoint.provider,
     url: input.endpoint.tokenUrl,
-    kind: input.kind,
+    kind: grant.kind,
+    grant,
     connection: input.connection,
     correlationId,
   }
-  yield* Effect.annotateCurrentSpan({ "keyway.provider": context.provider, "keyway.grant": input.kind })
   const transport = yield* Transport
   // Token requests are retried under the provider's policy (at most 3 attempts), but only when it
   // is safe: a client credentials request can always be repeated; a code exchange or a refresh
@@ -599,16 +802,20 @@ export const request: (input: Input) => Effect.Effect<TokenResponse, AuthError> 
   const policy = Retry.merge(yield* Retry.Retry, {
     maxAttempts: Math.min(3, (yield* Retry.Retry).maxAttempts),
   })
-  const repeatable = input.kind === "client_credentials"
-  const request = build(input)
+  const repeatable = grant.repeatable
+  const prepared: Input = { ...input, grant, grantType: undefined, params: undefined }
   const limits = yield* Limits.Limits
-  const sendOptions = {
-    correlationId,
-    timeoutMs: input.endpoint.timeoutMs ?? limits.tokenTimeoutMs,
-    maxResponseBytes: input.endpoint.maxResponseBytes ?? limits.tokenMaxResponseBytes,
-  }
   for (let attempt = 1; ; attempt++) {
-    const sent = yield* Effect.result(transport.send(request, sendOptions))
+    // Built for every attempt: an assertion or a nonce is never sent twice.
+    const { request, certificate } = yield* prepare(prepared, { attempt, correlationId })
+    const sent = yield* Effect.result(
+      transport.send(request, {
+        correlationId,
+        timeoutMs: input.endpoint.timeoutMs ?? limits.tokenTimeoutMs,
+        maxResponseBytes: input.endpoint.maxResponseBytes ?? limits.tokenMaxResponseBytes,
+        clientCertificate: certificate,
+      }),
+    )
     if (sent._tag === "Failure" && sent.failure._tag === "ResponseTooLarge") {
       return yield* Effect.fail(transportFailure(sent.failure, context))
     }
@@ -663,6 +870,8 @@ export interface RevokeInput {
   readonly tokenTypeHint?: "refresh_token" | "access_token" | undefined
   readonly bodyFormat?: BodyFormat | undefined
   readonly clientAuth?: ClientAuth | undefined
+  /** How the client authenticates (RFC 7009 style only); default from `clientAuth`. */
+  readonly clientAuthentication?: ClientAuthentication.Method | undefined
   readonly headers?: Readonly<Record<string, string>> | undefined
   /** Default `Limits.tokenTimeoutMs`. */
   readonly timeoutMs?: number | undefined
@@ -685,19 +894,48 @@ export interface RevokeInput {
  *
  * @since 0.1.0
  */
-export const buildRevoke = (input: RevokeInput): Http.HttpRequest => {
-  const headers: Record<string, string> = { accept: "application/json", ...lowerKeys(input.headers) }
-  const fields: Record<string, ParamValue> = { token: input.token }
-  if (input.style === "workable") {
-    addClientAuth(fields, headers, "body", input.client)
-  } else {
-    fields.token_type_hint = input.tokenTypeHint ?? "refresh_token"
-    addClientAuth(fields, headers, input.clientAuth ?? "body", input.client)
-  }
-  const { contentType, body } = encodeBody(input.bodyFormat ?? "form", fields)
-  headers["content-type"] = contentType
-  return Http.makeRequest("POST", input.revokeUrl, headers, body)
-}
+export const buildRevoke = (input: RevokeInput): Http.HttpRequest =>
+  Effect.runSync(prepareRevoke(input)).request
+
+/**
+ * Builds a revocation request, with any client-authentication method (a fresh assertion each time).
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import { TokenRequest } from "@keyway/core"
+ * const prepared = TokenRequest.prepareRevoke({
+ *   provider: "example", revokeUrl: "https://auth.example/token/revocation", style: "rfc7009",
+ *   client: { clientId: "id", clientSecret: Redacted.make("s") }, token: Redacted.make("r1"),
+ * })
+ * ```
+ *
+ * @since 0.2.0
+ */
+export const prepareRevoke = (input: RevokeInput): Effect.Effect<Prepared, ConfigError> =>
+  Effect.gen(function* () {
+    const headers: Record<string, string> = { accept: "application/json", ...lowerKeys(input.headers) }
+    const fields: Record<string, ParamValue> = { token: input.token }
+    const method =
+      input.style === "workable"
+        ? ClientAuthentication.fromSetting("body", input.client.clientSecret)
+        : (input.clientAuthentication ??
+          ClientAuthentication.fromSetting(input.clientAuth, input.client.clientSecret))
+    if (input.style !== "workable") fields.token_type_hint = input.tokenTypeHint ?? "refresh_token"
+    const applied = yield* method.apply({
+      clientId: input.client.clientId,
+      tokenUrl: input.revokeUrl,
+      now: yield* Clock.currentTimeMillis,
+    })
+    Object.assign(fields, applied.fields)
+    for (const name in applied.headers) headers[name.toLowerCase()] = Redacted.value(applied.headers[name]!)
+    const { contentType, body } = encodeBody(input.bodyFormat ?? "form", fields)
+    headers["content-type"] = contentType
+    return {
+      request: Http.makeRequest("POST", input.revokeUrl, headers, body),
+      certificate: applied.certificate,
+    }
+  })
 
 /**
  * Revokes a token. A 2xx answer, or an answer saying the token is already dead (`invalid_grant`,
@@ -726,12 +964,24 @@ export const revoke: (input: RevokeInput) => Effect.Effect<void, InvalidClient |
       correlationId,
     }
     const transport = yield* Transport
+    const { request, certificate } = yield* prepareRevoke(input).pipe(
+      Effect.mapError(
+        (error) =>
+          new TokenEndpointError({
+            provider: input.provider,
+            url: redactUrl(input.revokeUrl),
+            correlationId,
+            reason: error.message,
+          }),
+      ),
+    )
     const limits = yield* Limits.Limits
     const response = yield* transport
-      .send(buildRevoke(input), {
+      .send(request, {
         correlationId,
         timeoutMs: input.timeoutMs ?? limits.tokenTimeoutMs,
         maxResponseBytes: input.maxResponseBytes ?? limits.tokenMaxResponseBytes,
+        clientCertificate: certificate,
       })
       .pipe(Effect.mapError((error) => transportFailure(error, context)))
     if (response.status >= 200 && response.status < 300) return
@@ -781,6 +1031,10 @@ export const withCorrelationId =
       case "InvalidClient":
         return new InvalidClient({ ...fieldsOf(error), correlationId } as ConstructorParameters<
           typeof InvalidClient
+        >[0])
+      case "InvalidCredentials":
+        return new InvalidCredentials({ ...fieldsOf(error), correlationId } as ConstructorParameters<
+          typeof InvalidCredentials
         >[0])
       case "ReauthorizationRequired":
         return new ReauthorizationRequired({

@@ -21,11 +21,37 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer } from "effect"
+import { Context, Effect, Layer, Redacted } from "effect"
 import { Agent, request as undiciRequest } from "undici"
 import { NetworkError, ResponseTooLarge, redactUrl, TimeoutError } from "./Errors.ts"
 import type { HttpRequest, HttpResponse } from "./Http.ts"
 import { defaults as limitDefaults } from "./Limits.ts"
+
+/**
+ * A TLS client certificate to present on the connection (mutual TLS, RFC 8705 `tls_client_auth`).
+ * Sends that carry one go over a connection pool of their own.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import type { Transport } from "@keyway/core"
+ * const identity: Transport.ClientCertificate = {
+ *   certificate: process.env.CLIENT_CERT_PEM ?? "",
+ *   privateKey: Redacted.make(process.env.CLIENT_KEY_PEM ?? ""),
+ * }
+ * ```
+ *
+ * @since 0.2.0
+ */
+export interface ClientCertificate {
+  /** The certificate chain, PEM. */
+  readonly certificate: string
+  /** Its private key, PEM. */
+  readonly privateKey: Redacted.Redacted<string>
+  /** Certificate authorities to trust for the server (PEM); default the system's. */
+  readonly ca?: string | ReadonlyArray<string> | undefined
+  readonly passphrase?: Redacted.Redacted<string> | undefined
+}
 
 /**
  * Options of one send.
@@ -34,6 +60,8 @@ import { defaults as limitDefaults } from "./Limits.ts"
  */
 export interface SendOptions {
   readonly correlationId: string
+  /** A client certificate for this send's TLS connection. */
+  readonly clientCertificate?: ClientCertificate | undefined
   /** Time allowed for the attempt, body included. */
   readonly timeoutMs?: number | undefined
   /** Query parameter names to remove from URLs in errors. */
@@ -142,6 +170,26 @@ export const makeUndici = (
     connections: options.connections ?? 128,
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 10_000,
   })
+  // One pool per client certificate: a TLS session is bound to the identity it presented.
+  const identities = new WeakMap<ClientCertificate, Agent>()
+  const dispatcherFor = (identity: ClientCertificate | undefined): Agent => {
+    if (identity === undefined) return dispatcher
+    let agent = identities.get(identity)
+    if (agent === undefined) {
+      agent = new Agent({
+        connections: 8,
+        keepAliveTimeout: options.keepAliveTimeoutMs ?? 10_000,
+        connect: {
+          cert: identity.certificate,
+          key: Redacted.value(identity.privateKey),
+          ...(identity.ca === undefined ? {} : { ca: identity.ca as string | Array<string> }),
+          ...(identity.passphrase === undefined ? {} : { passphrase: Redacted.value(identity.passphrase) }),
+        },
+      })
+      identities.set(identity, agent)
+    }
+    return agent
+  }
   return {
     // One callback per attempt: a single timer and AbortController cover both the per-attempt
     // timeout and interruption, without forking a fiber to race a sleep.
@@ -165,7 +213,7 @@ export const makeUndici = (
           method: request.method as "GET",
           headers: request.headers as Record<string, string>,
           body: request.body,
-          dispatcher,
+          dispatcher: dispatcherFor(sendOptions.clientCertificate),
           signal: controller.signal,
         })
           .then(async (response) => {

@@ -215,3 +215,151 @@ describe("Pagination.stream", () => {
     assert.strictEqual(Array.from(all).length, 8)
   })
 })
+
+describe("Pagination by page number and by Link header", () => {
+  it("page: sends page and per_page, stops at an empty page", async () => {
+    server.setDefault((req, res) => {
+      const url = new URL(req.url!, server.url)
+      const page = Number(url.searchParams.get("page"))
+      const per = Number(url.searchParams.get("per_page"))
+      Server.json(200, { users: ids((page - 1) * per, Math.min(page * per, 5)) })(req, res, "")
+    })
+    const all = await Array.fromAsync(
+      Pagination.iterate(client, "GET", "/users", undefined, {
+        style: "page",
+        items: "users",
+        limitParam: "per_page",
+        pageSize: 2,
+      }),
+    )
+    assert.deepStrictEqual(all, ids(0, 5))
+    assert.deepStrictEqual(
+      server.seen.map((s) => s.url),
+      [
+        "/api/users?per_page=2&page=1",
+        "/api/users?per_page=2&page=2",
+        "/api/users?per_page=2&page=3",
+        "/api/users?per_page=2&page=4",
+      ],
+    )
+  })
+
+  it("page: stops when the items seen reach the total, or at the last of totalPages; firstPage 0", async () => {
+    server.setDefault((req, res) => {
+      const page = Number(new URL(req.url!, server.url).searchParams.get("p"))
+      Server.json(200, { data: ids(page * 3, Math.min(page * 3 + 3, 7)), meta: { total: 7, pages: 3 } })(
+        req,
+        res,
+        "",
+      )
+    })
+    const byTotal = await Array.fromAsync(
+      Pagination.iterate(client, "GET", "/users", undefined, {
+        style: "page",
+        items: "data",
+        param: "p",
+        firstPage: 0,
+        total: "meta.total",
+      }),
+    )
+    assert.deepStrictEqual(byTotal, ids(0, 7))
+    assert.deepStrictEqual(
+      server.seen.map((s) => s.url),
+      ["/api/users?p=0", "/api/users?p=1", "/api/users?p=2"],
+    )
+    server.seen.length = 0
+    const byPages = await Array.fromAsync(
+      Pagination.iterate(
+        client,
+        "GET",
+        "/users",
+        { params: { query: { p: 1 } } },
+        { style: "page", items: "data", param: "p", firstPage: 0, totalPages: "meta.pages" },
+      ),
+    )
+    assert.deepStrictEqual(byPages, ids(3, 7))
+    assert.deepStrictEqual(
+      server.seen.map((s) => s.url),
+      ["/api/users?p=1", "/api/users?p=2"],
+    )
+    // starting at a later page, the pages before it count towards the total: no extra request
+    server.seen.length = 0
+    const later = await Array.fromAsync(
+      Pagination.iterate(
+        client,
+        "GET",
+        "/users",
+        { params: { query: { p: 1 } } },
+        {
+          style: "page",
+          items: "data",
+          param: "p",
+          firstPage: 0,
+          limitParam: "n",
+          pageSize: 3,
+          total: "meta.total",
+        },
+      ),
+    )
+    assert.deepStrictEqual(later, ids(3, 7))
+    assert.strictEqual(server.seen.length, 2)
+  })
+
+  it('link: follows the rel="next" target of the Link header until there is none; body is the array', async () => {
+    server.setDefault((req, res) => {
+      const page = Number(new URL(req.url!, server.url).searchParams.get("page") ?? 1)
+      const links = [
+        `<${server.url}/api/issues?page=1&per_page=2>; rel="first"`,
+        ...(page < 3 ? [`<${server.url}/api/issues?page=${page + 1}&per_page=2>; rel="next last"`] : []),
+        `<${server.url}/api/issues?page=${page - 1};x,y>; title="a, b; c"; rel=prev`,
+      ]
+      Server.json(200, ids((page - 1) * 2, Math.min(page * 2, 5)), { link: links.join(", ") })(req, res, "")
+    })
+    const all = await Array.fromAsync(
+      Pagination.iterate(
+        client,
+        "GET",
+        "/issues",
+        { params: { query: { per_page: 2 } } },
+        { style: "link", items: "" },
+      ),
+    )
+    assert.deepStrictEqual(all, ids(0, 5))
+    assert.deepStrictEqual(
+      server.seen.map((s) => s.url),
+      ["/api/issues?per_page=2", "/api/issues?page=2&per_page=2", "/api/issues?page=3&per_page=2"],
+    )
+  })
+
+  it("link: resolves a relative target against the page's URL; ignores rel values that only contain next", async () => {
+    server.setDefault((req, res) => {
+      const page = Number(new URL(req.url!, server.url).searchParams.get("page") ?? 1)
+      const link =
+        page === 1
+          ? '</api/issues?page=2>; rel="NEXT"'
+          : '</api/issues?page=9>; rel="nextpage", </api/issues?page=9>; rel="prev"; rel="next"'
+      Server.json(200, ids(page, page + 1), { link })(req, res, "")
+    })
+    const all = await Array.fromAsync(
+      Pagination.iterate(client, "GET", "/issues", undefined, { style: "link", items: "" }),
+    )
+    assert.deepStrictEqual(all, [{ id: 1 }, { id: 2 }])
+    assert.deepStrictEqual(
+      server.seen.map((s) => s.url),
+      ["/api/issues", "/api/issues?page=2"],
+    )
+  })
+})
+
+describe("Link-header pagination keeps credentials on the client's origin", () => {
+  it("a rel=next link to another origin is refused like a next-url link (OriginRefused)", async () => {
+    server.setDefault(
+      Server.json(200, [{ id: 1 }], { link: '<https://elsewhere.example/api/issues?page=2>; rel="next"' }),
+    )
+    const error = await Array.fromAsync(
+      Pagination.iterate(client, "GET", "/issues", undefined, { style: "link", items: "" }),
+    ).catch((e) => e)
+    assert.strictEqual(error._tag, "OriginRefused")
+    assert.strictEqual(server.seen.length, 1)
+  })
+})

@@ -166,3 +166,22 @@ describe("Client.defineProvider", () => {
     )
   })
 })
+
+describe("Client.checkRequiredHeaders", () => {
+  const definition = { provider: "acme", requiredHeaders: ["X-Tenant-Id", "X-Region"] }
+
+  it("accepts the headers in any case; an empty value or a missing one throws, naming it", () => {
+    assert.doesNotThrow(() =>
+      Client.checkRequiredHeaders(definition, { headers: { "x-tenant-id": "t1", "X-REGION": "eu" } }),
+    )
+    assert.throws(
+      () => Client.checkRequiredHeaders(definition, { headers: { "X-Tenant-Id": "", "X-Region": "eu" } }),
+      /acme: options.headers must set X-Tenant-Id: every operation requires it/,
+    )
+    assert.throws(
+      () => Client.checkRequiredHeaders(definition, {}),
+      /acme: options.headers must set X-Tenant-Id, X-Region: every operation requires them/,
+    )
+    assert.doesNotThrow(() => Client.checkRequiredHeaders({ provider: "acme" }, {}))
+  })
+})

@@ -16,13 +16,16 @@
  *
  * @since 0.1.0
  */
+import type { Events } from "@keyway/connections"
 import { PROVIDERS, type ProviderName, type Sandbox, startAll } from "@keyway/sandbox"
 import * as CcaScenario from "./CcaScenario.ts"
 import * as CchScenario from "./CchScenario.ts"
 import * as CcwScenario from "./CcwScenario.ts"
 import * as CultureAmpScenario from "./CultureAmpScenario.ts"
+import * as KeeperScenario from "./KeeperScenario.ts"
 import * as SandboxControl from "./SandboxControl.ts"
 import * as Scenario from "./Scenario.ts"
+import * as ThrottleScenario from "./ThrottleScenario.ts"
 import * as WorkableScenario from "./WorkableScenario.ts"
 
 /**
@@ -60,7 +63,11 @@ export interface Options {
  */
 export interface Report {
   readonly rows: ReadonlyArray<Scenario.Row>
-  /** Whether every row is `ok`. */
+  /** The connection events the keeper row set delivered as signed webhooks. */
+  readonly delivered: ReadonlyArray<Events.ConnectionEvent>
+  /** The throttle run: a line per provider. */
+  readonly throttle: ReadonlyArray<ThrottleScenario.Line>
+  /** Whether every row (and throttle line) is `ok`. */
   readonly ok: boolean
   readonly elapsedMs: number
 }
@@ -125,6 +132,26 @@ export const run = async (options: Options = {}): Promise<Report> => {
       runProvider(provider, sandboxes[provider] as Sandbox<typeof provider>, options),
     ),
   )
-  const rows = results.flat()
-  return { rows, ok: rows.every((row) => row.result === "ok"), elapsedMs: performance.now() - started }
+  const throttle = await Promise.all(
+    providers.map((provider) =>
+      ThrottleScenario.run(
+        provider,
+        sandboxes[provider] as Sandbox<ProviderName>,
+        Scenario.settings({ phase: "clean", verbose: options.verbose }),
+      ),
+    ),
+  )
+  // The keeper row set, once the providers' own rows are done (their faults cleared).
+  const keeper =
+    providers.includes("workable") && providers.includes("cch")
+      ? await KeeperScenario.run({ workable: sandboxes.workable, cch: sandboxes.cch })
+      : { rows: [], delivered: [] }
+  const rows = [...results.flat(), ...keeper.rows]
+  return {
+    rows,
+    delivered: keeper.delivered,
+    throttle,
+    ok: rows.every((row) => row.result === "ok") && throttle.every((line) => line.result === "ok"),
+    elapsedMs: performance.now() - started,
+  }
 }

@@ -18,6 +18,7 @@ import { parseArgs } from "node:util"
 import { PROVIDERS, type ProviderName } from "@keyway/sandbox"
 import * as Demo from "./Demo.ts"
 import * as Table from "./Table.ts"
+import * as ThrottleScenario from "./ThrottleScenario.ts"
 
 const usage = "usage: pnpm demo [--rate 0..1] [--seed n] [--provider name]... [--verbose]"
 
@@ -57,6 +58,16 @@ export const main = async (
   if (unknown !== undefined) return fail(err, `unknown provider ${unknown} (${PROVIDERS.join(", ")})`)
   const report = await Demo.run({ rate, seed, providers, verbose: values.verbose })
   out(Table.render(report.rows))
+  out("")
+  out(ThrottleScenario.render(report.throttle))
+  if (report.delivered.length > 0) {
+    out("")
+    out(`keeper events delivered as signed webhooks (${report.delivered.length}, signatures verified):`)
+    for (const event of report.delivered)
+      out(
+        `  ${event.type} ${event.provider}/${event.connection}${event.data.reason ? `: ${event.data.reason}` : ""}`,
+      )
+  }
   if (!report.ok) err(Table.failures(report.rows))
   return report.ok ? 0 : 1
 }

@@ -76,7 +76,7 @@ export const counters = async (urls: ControlUrls): Promise<CountersSnapshot> => 
  * @example
  * ```ts
  * import * as SandboxControl from "@keyway/demo/SandboxControl"
- * const zero = { tokenRequests: 0, refreshes: 0, logins: 0, calls: 0, faults: 0, revocations: 0 }
+ * const zero = { tokenRequests: 0, refreshes: 0, logins: 0, calls: 0, faults: 0, revocations: 0, rateLimited: 0 }
  * SandboxControl.delta(zero, { ...zero, calls: 3 }).calls // 3
  * ```
  *
@@ -89,6 +89,7 @@ export const delta = (before: CounterValues, after: CounterValues): CounterValue
   calls: after.calls - before.calls,
   faults: after.faults - before.faults,
   revocations: after.revocations - before.revocations,
+  rateLimited: after.rateLimited - before.rateLimited,
 })
 
 /**

@@ -25,7 +25,8 @@ describe("pnpm demo", () => {
     expect(lines[0]).toMatch(
       /^provider\s+strategy\s+phase\s+calls\s+token requests\s+refreshes\s+retries\s+last correlation id\s+result$/,
     )
-    const rows = lines.slice(2).map((line) => line.split(/\s{2,}/))
+    const blank = lines.indexOf("")
+    const rows = lines.slice(2, blank < 0 ? undefined : blank).map((line) => line.split(/\s{2,}/))
     const expected = [
       ["ccw", "client-credentials"],
       ["cca", "permanent-token"],
@@ -34,7 +35,18 @@ describe("pnpm demo", () => {
       ["cultureamp", "client-credentials"],
       ["workable", "authorization-code"],
     ]
-    expect(rows).toHaveLength(expected.length * 2)
+    expect(rows).toHaveLength(expected.length * 2 + 2)
+    // the keeper row set: one revoked connection, expiring ones refreshed, events delivered
+    for (const provider of ["workable", "cch"]) {
+      const row = rows.find((r) => r[0] === provider && r[1] === "keeper" && r[2] === "keeper")
+      expect(row?.[8], `${provider} keeper`).toBe("ok")
+    }
+    const heading = lines.findIndex((line) => line.startsWith("keeper events delivered as signed webhooks"))
+    expect(heading).toBeGreaterThan(blank)
+    const events = lines.slice(heading + 1).map((line) => line.trim())
+    expect(events).toContain("refreshed workable/demo-expiring")
+    expect(events).toContain("refreshed cch/demo-expiring")
+    expect(events.some((e) => e.startsWith("reauthorization_required workable/demo-revoked"))).toBe(true)
     for (const [provider, strategy] of expected) {
       for (const phase of ["clean", "faults"]) {
         const row = rows.find((r) => r[0] === provider && r[1] === strategy && r[2] === phase)
@@ -52,6 +64,19 @@ describe("pnpm demo", () => {
     }
     const faultRetries = rows.filter((r) => r[2] === "faults").reduce((sum, r) => sum + Number(r[6]), 0)
     expect(faultRetries).toBeGreaterThan(0)
+
+    // The throttle section: a line per provider; the budgets keep the sandboxes from answering 429.
+    const throttle = lines.slice(blank + 1)
+    expect(throttle[0]).toMatch(/^throttle:/)
+    const line = (provider: string) => throttle.find((l) => l.trim().startsWith(`${provider} `))
+    for (const provider of ["ccw", "cultureamp"]) {
+      expect(line(provider)).toMatch(
+        /budget: 10\/s, burst 5.*; 30 calls in .* 0 answered 429 by the sandbox: ok$/,
+      )
+    }
+    expect(line("workable")).toMatch(/budget: paced by rate-limit headers.*; 20 calls in .*: ok$/)
+    for (const provider of ["cca", "cch"])
+      expect(line(provider)).toMatch(/budget: none declared; not throttled$/)
   })
 
   it("refuses bad arguments with exit code 2", async () => {

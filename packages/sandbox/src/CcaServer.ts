@@ -1,6 +1,8 @@
 /**
  * The CCA (contact-center Web API) sandbox: `POST /CcaAPI/session` logins that give short-lived
- * session tokens (60 s by default), `DELETE /CcaAPI/session` logouts, permanent `A-…` tokens
+ * session tokens (60 s by default), `DELETE /CcaAPI/session` logouts, the same login as an OAuth
+ * 2.0 password grant (`POST /CcaAPI/oauth/token`: form body, public client `cca-integrations`,
+ * the module as `scope`; a wrong password is `400 invalid_grant`), permanent `A-…` tokens
  * with optional expiration dates, and a representative set of resources (agents, queues and
  * their statistics, campaigns, contacts, interactions).
  *
@@ -91,6 +93,8 @@ export interface CcaCredentials {
   readonly username: string
   readonly password: string
   readonly module: string
+  /** The public OAuth client of the password grant endpoint (`POST /CcaAPI/oauth/token`). */
+  readonly oauthClientId: string
   /** A permanent token that never expires (unless `permanentTokens` was given without one). */
   readonly permanentToken: string
   /** A permanent token whose expiration date has passed. */
@@ -223,6 +227,7 @@ export function startCcaSandbox(options?: CcaOptions): Promise<CcaSandbox> {
     username,
     password,
     module,
+    oauthClientId: "cca-integrations",
     permanentToken: live?.token ?? "",
     expiredPermanentToken: dead?.token ?? "",
     users,
@@ -264,6 +269,32 @@ export function startCcaSandbox(options?: CcaOptions): Promise<CcaSandbox> {
         token: `S-${randomUUID()}`,
       })
       sendJson(ctx.res, 200, { token: record.token, expiresIn: Math.round(lifetime) })
+    })
+
+    // The OAuth 2.0 password grant (RFC 6749 §4.3), as contact-center platforms offer it beside
+    // their own login: a form body, a public client, and the CCA module as the `scope`.
+    router.add("POST", "/CcaAPI/oauth/token", "login", (ctx) => {
+      const body = ctx.fields() ?? {}
+      const oauthError = (status: number, error: string) => sendJson(ctx.res, status, { error })
+      if (str(body, "client_id") !== credentials.oauthClientId) return oauthError(401, "invalid_client")
+      if (str(body, "grant_type") !== "password") return oauthError(400, "unsupported_grant_type")
+      const user = str(body, "username")
+      const pass = str(body, "password")
+      const mod = str(body, "scope") ?? module
+      if (!user || pass === undefined) return oauthError(400, "invalid_request")
+      const known = users.find((u) => u.username === user)
+      if (!known || known.password !== pass) return oauthError(400, "invalid_grant")
+      if (!(known.modules ?? [module]).includes(mod)) return oauthError(400, "invalid_scope")
+      const lifetime = rt.lifetimes.session
+      const record = rt.store.issue("session", grantFor(user, mod), lifetime, rt.clock.now(), {
+        token: `S-${randomUUID()}`,
+      })
+      sendJson(ctx.res, 200, {
+        access_token: record.token,
+        token_type: "Bearer",
+        expires_in: Math.round(lifetime),
+        scope: mod,
+      })
     })
 
     /** The bearer's record, or undefined after answering 401. */
@@ -377,13 +408,16 @@ export function startCcaSandbox(options?: CcaOptions): Promise<CcaSandbox> {
       correlationHeader: "X-Correlation-Id",
       credentials,
       router,
-      urls: (origin) => ({ sessionUrl: `${origin}/CcaAPI/session` }),
+      urls: (origin) => ({
+        sessionUrl: `${origin}/CcaAPI/session`,
+        tokenUrl: `${origin}/CcaAPI/oauth/token`,
+      }),
       errorBody: (_status, text) => ({ message: text }),
       identify: (ctx, kind) => {
         if (kind === "login") {
           const body = ctx.fields()
           const user = str(body, "username")
-          const mod = str(body, "module")
+          const mod = str(body, "module") ?? str(body, "scope")
           return { connection: user && mod ? `${mod}|${user}` : undefined }
         }
         const token = bearerToken(ctx.req)

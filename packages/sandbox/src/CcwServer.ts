@@ -433,6 +433,10 @@ export function startCcwSandbox(options?: CcwOptions): Promise<CcwSandbox> {
       credentials,
       router,
       urls: (origin) => ({ tokenUrl: `${origin}/auth/realms/${realm}/protocol/openid-connect/token` }),
+      // CCW documents no limit but asks for polite throttling: the sandbox holds callers to
+      // Keyway's polite rate for CCW (10 calls/s, bursts of 10; the descriptor's `throttle`),
+      // answering 429 without Retry-After above it.
+      budget: { limit: 10, window: 1, burst: 10, status: 429, retryAfter: false },
       errorBody: (status, message) => ccwError(`E${status}0000`, message, [[`E${status}0001`, message]]),
       identify: (ctx, kind) => {
         if (kind === "api") {

@@ -13,8 +13,8 @@
  */
 import { PROVIDERS, type ProviderName, type Sandbox, startSandbox } from "./Sandbox.ts"
 
-const USAGE = `usage: keyway-sandbox [all | ${PROVIDERS.join(" | ")} ...] [--port N] [--host H] [--seed N]
-Starts the sandboxes, prints one JSON line per sandbox, runs until SIGINT/SIGTERM.`
+const USAGE = `usage: keyway-sandbox [all | ${PROVIDERS.join(" | ")} ...] [--port N] [--host H] [--seed N] [--budget]
+Starts the sandboxes (--budget: each enforcing its provider's rate limit), prints one JSON line per sandbox, runs until SIGINT/SIGTERM.`
 
 /**
  * Runs the command with its arguments (without `node` and the script); resolves once the
@@ -33,6 +33,7 @@ export async function runCli(
   let port: number | undefined
   let host: string | undefined
   let seed: number | undefined
+  let budget = false
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string
     if (arg === "--help" || arg === "-h") {
@@ -42,6 +43,7 @@ export async function runCli(
     if (arg === "--port") port = Number(args[++i])
     else if (arg === "--host") host = args[++i]
     else if (arg === "--seed") seed = Number(args[++i])
+    else if (arg === "--budget") budget = true
     else if (arg === "all") names.push(...PROVIDERS)
     else if ((PROVIDERS as readonly string[]).includes(arg)) names.push(arg as ProviderName)
     else throw new TypeError(`unknown argument ${arg}\n${USAGE}`)
@@ -55,6 +57,7 @@ export async function runCli(
         ...(port !== undefined ? { port } : {}),
         ...(host !== undefined ? { host } : {}),
         ...(seed !== undefined ? { seed } : {}),
+        ...(budget ? { budget: true } : {}),
       }
       sandboxes.push(await startSandbox(name, options))
     }

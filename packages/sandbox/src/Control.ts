@@ -16,6 +16,7 @@
  *
  * @since 0.1.0
  */
+import { type BudgetSpec, validateBudget } from "./Budget.ts"
 import type { Clock } from "./Clock.ts"
 import type { Counters } from "./Counters.ts"
 import { type FaultInfo, type FaultInjector, type FaultSpec, validateFault } from "./Faults.ts"
@@ -82,6 +83,8 @@ export interface ControlRequest {
   readonly faults?: readonly FaultSpec[]
   readonly revoke?: RevokeRequest
   readonly resetCounters?: boolean
+  /** Sets the rate-limit budget of the API routes (`true`: the provider's own); `null` turns it off. */
+  readonly budget?: BudgetSpec | boolean | null
 }
 
 /**
@@ -100,6 +103,8 @@ export interface ControlState {
   readonly lifetimes: Lifetimes
   readonly tokenLatencyMs: number
   readonly faults: FaultInfo[]
+  /** The API routes' rate-limit budget, when there is one. */
+  readonly budget: BudgetSpec | undefined
 }
 
 /**
@@ -142,7 +147,9 @@ export interface SandboxControl {
   listFaults(): FaultInfo[]
   setTokenLatency(ms: number): void
   resetCounters(): void
-  /** Clock, lifetimes, faults, token latency and counters back to the start state. */
+  /** Sets (`true`: the provider's own; `undefined`/`null`/`false`: none) the API routes' rate-limit budget. */
+  setBudget(spec: BudgetSpec | boolean | null | undefined): void
+  /** Clock, lifetimes, faults, token latency, budget and counters back to the start state. */
   reset(): void
   state(): ControlState
   /** Applies a batch, as `POST /__sandbox/control` does. Throws a `TypeError` on a bad request. */
@@ -171,6 +178,11 @@ export interface ControlTarget {
   }
   readonly initialFaults: readonly FaultSpec[]
   revoke(request: RevokeRequest): number
+  /** The API routes' rate-limit budget (undefined: none). */
+  budget: BudgetSpec | undefined
+  readonly initialBudget: BudgetSpec | undefined
+  /** The provider's own budget (what `budget: true` enforces). */
+  readonly providerBudget: BudgetSpec | undefined
 }
 
 function seconds(value: unknown, name: string): number {
@@ -223,7 +235,16 @@ export function createControl(target: ControlTarget): SandboxControl {
       target.tokenLatencyMs = Math.max(0, seconds(ms, "tokenLatencyMs"))
     },
     resetCounters: () => target.counters.reset(),
+    setBudget: (spec) => {
+      target.budget =
+        spec === true
+          ? target.providerBudget
+          : spec === undefined || spec === null || spec === false
+            ? undefined
+            : validateBudget(spec)
+    },
     reset: () => {
+      target.budget = target.initialBudget
       target.clock.offset = target.initial.clockOffset
       target.lifetimes = { ...target.initial.lifetimes }
       target.tokenLatencyMs = target.initial.tokenLatencyMs
@@ -238,6 +259,7 @@ export function createControl(target: ControlTarget): SandboxControl {
       lifetimes: { ...target.lifetimes },
       tokenLatencyMs: target.tokenLatencyMs,
       faults: target.faults.list(),
+      budget: target.budget,
     }),
     apply: (request) => {
       if (request === null || typeof request !== "object" || Array.isArray(request))
@@ -249,6 +271,7 @@ export function createControl(target: ControlTarget): SandboxControl {
         for (const spec of request.faults) validateFault(spec)
       }
       if (request.lifetimes !== undefined) checkLifetimes(request.lifetimes)
+      if (typeof request.budget === "object" && request.budget !== null) validateBudget(request.budget)
       for (const key of ["clockOffset", "advanceClock", "tokenLatencyMs"] as const)
         if (request[key] !== undefined) seconds(request[key], key)
       const faultIds: string[] = []
@@ -264,6 +287,7 @@ export function createControl(target: ControlTarget): SandboxControl {
         for (const spec of request.faults) faultIds.push(control.injectFault(spec))
       if (request.revoke !== undefined) revoked = control.revoke(request.revoke)
       if (request.resetCounters) control.resetCounters()
+      if (request.budget !== undefined) control.setBudget(request.budget)
       return { ok: true, state: control.state(), faultIds, revoked }
     },
   }

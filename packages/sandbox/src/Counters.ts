@@ -33,6 +33,8 @@ export interface CounterValues {
   calls: number
   faults: number
   revocations: number
+  /** API calls refused by the sandbox's rate-limit budget (429/503). */
+  rateLimited: number
 }
 
 /**
@@ -57,7 +59,7 @@ export interface CountersSnapshot {
  * ```
  */
 export function emptyCounters(): CounterValues {
-  return { tokenRequests: 0, refreshes: 0, logins: 0, calls: 0, faults: 0, revocations: 0 }
+  return { tokenRequests: 0, refreshes: 0, logins: 0, calls: 0, faults: 0, revocations: 0, rateLimited: 0 }
 }
 
 /**

@@ -706,6 +706,9 @@ export function startCultureAmpSandbox(options?: CultureAmpOptions): Promise<Cul
       credentials,
       router,
       urls: (origin) => ({ tokenUrl: `${origin}/v1/oauth2/token` }),
+      // Culture Amp throttles with 429/503 (its docs name no figure): 10 calls/s, bursts of 10,
+      // 429 with Retry-After by default; `budget: { status: 503, retryAfter: false }` etc. vary it.
+      budget: { limit: 10, window: 1, burst: 10, status: 429, retryAfter: true },
       errorBody: (status, message) => ({ code: status, message }),
       identify: (ctx, kind) => {
         if (kind === "api") {

@@ -20,6 +20,7 @@
  */
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
+import { Budget, type BudgetSpec, validateBudget } from "./Budget.ts"
 import { Clock } from "./Clock.ts"
 import {
   type ControlRequest,
@@ -60,6 +61,11 @@ export interface SandboxOptions {
   readonly seed?: number
   /** Correlation header to echo, or `null` for none (each provider has its default). */
   readonly correlationHeader?: string | null
+  /**
+   * The API routes' rate-limit budget: `true` for the provider's own (see {@link ProviderDefinition.budget}),
+   * a spec of your own, or none (the default, so that tests firing raw requests are not throttled).
+   */
+  readonly budget?: BudgetSpec | boolean | null
 }
 
 /**
@@ -195,6 +201,8 @@ export interface ProviderDefinition<C> {
   identify(ctx: RequestContext, kind: RouteKind): Identity
   /** Extra headers on an injected 429 (Workable's `x-rate-limit-*`); `wallNow` is real time in seconds. */
   rateLimitHeaders?(retryAfter: number, wallNow: number): OutgoingHttpHeaders
+  /** The provider's rate-limit budget on API routes, enforced when the options say `budget: true`. */
+  readonly budget?: BudgetSpec
   /** Revocation beyond the generic one (static tokens, …). Returns how many were revoked. */
   revokeExtra?(request: RevokeRequest): number
 }
@@ -238,6 +246,13 @@ export async function startServer<P extends string, C>(
     options?.correlationHeader === null ? undefined : (options?.correlationHeader ?? def.correlationHeader)
   const correlationKey = correlation?.toLowerCase()
   let tokenLatencyMs = options?.tokenLatencyMs ?? 0
+  const initialBudget =
+    options?.budget === true
+      ? def.budget
+      : options?.budget === false || options?.budget === null
+        ? undefined
+        : validateOptional(options?.budget)
+  let budget = initialBudget === undefined ? undefined : new Budget(initialBudget)
 
   const revoke = (request: RevokeRequest): number => {
     let n = 0
@@ -281,6 +296,14 @@ export async function startServer<P extends string, C>(
     },
     initial: { clockOffset: clock.offset, lifetimes: initialLifetimes, tokenLatencyMs },
     initialFaults: options?.faults ?? [],
+    get budget() {
+      return budget?.spec
+    },
+    set budget(spec: BudgetSpec | undefined) {
+      budget = spec === undefined ? undefined : new Budget(spec)
+    },
+    initialBudget,
+    providerBudget: def.budget,
     revoke,
   }
   const control = createControl(target)
@@ -377,6 +400,18 @@ export async function startServer<P extends string, C>(
       default:
         counters.bump(connection, "revocations")
     }
+    if (kind === "api" && budget !== undefined) {
+      const verdict = budget.take(performance.now())
+      for (const [name, value] of Object.entries(verdict.headers)) res.setHeader(name, value as string)
+      if (!verdict.allowed) {
+        counters.bump(connection, "rateLimited")
+        req.resume()
+        const status = budget.spec.status ?? 429
+        return sendJson(res, status, def.errorBody(status, "Too many requests"), {
+          ...(budget.spec.retryAfter === false ? {} : { "retry-after": String(verdict.retryAfter) }),
+        })
+      }
+    }
     const decision = faults.decide(method, path, kind, basePath)
     for (let i = 0; i < decision.fired; i++) counters.bump(connection, "faults")
     const delay = decision.delayMs + (kind === "token" || kind === "login" ? tokenLatencyMs : 0)
@@ -468,3 +503,6 @@ export async function startServer<P extends string, C>(
     [Symbol.asyncDispose]: stop,
   }
 }
+
+const validateOptional = (spec: BudgetSpec | undefined): BudgetSpec | undefined =>
+  spec === undefined ? undefined : validateBudget(spec)

@@ -1128,6 +1128,16 @@ export function startWorkableSandbox(options?: WorkableOptions): Promise<Workabl
         tokenUrl: `${origin}/oauth/token`,
         revokeUrl: `${origin}/oauth/revoke`,
       }),
+      // Workable: 50 requests per 10-second interval for OAuth and partner tokens, every response
+      // with X-Rate-Limit-Limit/Remaining/Reset (a Unix time), 429 above it.
+      budget: {
+        limit: 50,
+        window: 10,
+        kind: "interval",
+        status: 429,
+        retryAfter: true,
+        headers: "x-rate-limit",
+      },
       errorBody: (status, message) => ({ error: status === 404 ? "Not found" : message }),
       rateLimitHeaders: (retryAfter, wallNow) => ({
         "x-rate-limit-limit": "10",

@@ -13,6 +13,7 @@
  * @since 0.1.0
  */
 
+export { Budget, type BudgetSpec, type HeaderStyle, type Verdict, validateBudget } from "./Budget.ts"
 export {
   type CcaCredentials,
   type CcaOptions,

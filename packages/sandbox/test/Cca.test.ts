@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type CcaSandbox, startCcaSandbox } from "../src/index.ts"
-import { bearer, call, postJson } from "./Helpers.ts"
+import { bearer, call, postForm, postJson } from "./Helpers.ts"
 
 let sb: CcaSandbox
 beforeAll(async () => {
@@ -187,5 +187,37 @@ describe("CCA resources", () => {
     expect((await get("/interactions")).body).toHaveLength(100)
     expect((await get("/interactions?from=yesterday")).status).toBe(400)
     expect((await get("/interactions?limit=0")).status).toBe(400)
+  })
+})
+
+describe("CCA password grant", () => {
+  const grant = (fields: Record<string, string>) =>
+    postForm(sb.urls.tokenUrl as string, {
+      grant_type: "password",
+      client_id: sb.credentials.oauthClientId,
+      username: sb.credentials.username,
+      password: sb.credentials.password,
+      ...fields,
+    })
+
+  it("answers an OAuth token for the user's module; the token opens the API", async () => {
+    const r = await grant({ scope: sb.credentials.module })
+    expect(r.status).toBe(200)
+    const body = r.body as { access_token: string; token_type: string; expires_in: number; scope: string }
+    expect(body).toMatchObject({ token_type: "Bearer", expires_in: 60, scope: sb.credentials.module })
+    expect((await call(`${sb.baseUrl}/agents`, { headers: bearer(body.access_token) })).status).toBe(200)
+  })
+
+  it("refuses a wrong password with invalid_grant, another client with invalid_client, another grant", async () => {
+    const wrong = await grant({ password: "nope" })
+    expect(wrong.status).toBe(400)
+    expect(wrong.body).toEqual({ error: "invalid_grant" })
+    const client = await grant({ client_id: "someone-else" })
+    expect(client.status).toBe(401)
+    expect(client.body).toEqual({ error: "invalid_client" })
+    const other = await grant({ grant_type: "client_credentials" })
+    expect(other.body).toEqual({ error: "unsupported_grant_type" })
+    const module = await grant({ scope: "NotMyModule" })
+    expect(module.body).toEqual({ error: "invalid_scope" })
   })
 })

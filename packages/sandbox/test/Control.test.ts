@@ -135,6 +135,7 @@ describe("counters", () => {
       calls: 4,
       faults: 1,
       revocations: 0,
+      rateLimited: 0,
     })
     expect(counters.connections[`api-token|${sb.credentials.userId}`]?.calls).toBe(1)
     expect(counters.totals).toMatchObject({ tokenRequests: 2, refreshes: 1, logins: 1, calls: 5, faults: 1 })

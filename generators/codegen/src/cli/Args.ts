@@ -25,18 +25,30 @@ export interface Parsed {
     readonly check: boolean
     readonly watch: boolean
     readonly force: boolean
+    readonly strict: boolean
     readonly debug: boolean
     readonly help: boolean
     readonly version: boolean
+    readonly allowInsecureHttp: boolean
     readonly spec?: string | undefined
     readonly name?: string | undefined
     readonly out?: string | undefined
     readonly config?: string | undefined
+    readonly writeDescriptor?: string | undefined
   }
 }
 
-const valued = new Set(["provider", "spec", "name", "out", "config"])
-const switches = new Set(["check", "watch", "force", "debug", "help", "version"])
+const valued = new Set(["provider", "spec", "name", "out", "config", "write-descriptor"])
+const switches = new Set([
+  "check",
+  "watch",
+  "force",
+  "strict",
+  "debug",
+  "help",
+  "version",
+  "allow-insecure-http",
+])
 
 /**
  * Parses `argv` (without node and the script).
@@ -87,13 +99,16 @@ export const parse = (argv: ReadonlyArray<string>): Parsed => {
       check: on.check === true,
       watch: on.watch === true,
       force: on.force === true,
+      strict: on.strict === true,
       debug: on.debug === true,
       help: on.help === true,
       version: on.version === true,
+      allowInsecureHttp: on["allow-insecure-http"] === true,
       spec: values.spec,
       name: values.name,
       out: values.out,
       config: values.config,
+      writeDescriptor: values["write-descriptor"],
     },
   }
 }

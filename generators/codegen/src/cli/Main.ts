@@ -2,8 +2,8 @@
  * The `keyway` command line.
  *
  * ```
- * keyway generate [--provider <name>]... [--check] [--watch] [--force] [--config <file>] [--debug]
- * keyway generate --spec <file> --name <name> --out <dir> [--check] [--watch]
+ * keyway generate [--provider <name>]... [--check] [--watch] [--force] [--strict] [--config <file>] [--debug]
+ * keyway generate --spec <file> --name <name> --out <dir> [--write-descriptor <file>] [--check] [--watch] [--strict]
  * keyway init <provider>
  * keyway connect <provider> [...]    (from @keyway/connect)
  * ```
@@ -37,19 +37,27 @@ import { parse } from "./Args.ts"
 export const help = `keyway: typed clients from OpenAPI specs and provider descriptors
 
 Usage:
-  keyway generate [--provider <name>]... [--check] [--watch] [--force]
-  keyway generate --spec <file> --name <name> --out <dir> [--check] [--watch]
+  keyway generate [--provider <name>]... [--check] [--watch] [--force] [--strict]
+  keyway generate --spec <file> --name <name> --out <dir> [--write-descriptor <file>] [--allow-insecure-http] [--check] [--watch] [--strict]
   keyway init <provider>
   keyway connect <provider> [--help]   connect a real account (authorization code): @keyway/connect
+  keyway serve [--sandbox] [--help]    a local page of connections (Connect/Reconnect/Disconnect): @keyway/connections
+  keyway keeper --provider <name>      refresh every stored connection ahead of expiry: @keyway/connections
 
 Options:
   --provider <name>  only this provider (repeatable, or comma separated)
   --check            write nothing; exit 1 and print a unified diff of each file that differs
   --watch            regenerate on every change of a spec or descriptor
   --force            regenerate even when the inputs are unchanged
+  --strict           lint warnings (unknown parameter \`in\`, schema type, undeclared {path} names,
+                     duplicate parameters, ...) are errors
   --spec <file>      any OpenAPI 3.0/3.1 document; auth inferred from securitySchemes
+                     (schemes keyway cannot serve are warnings, or an error when none is usable)
   --name <name>      the provider name for --spec
   --out <dir>        the package folder for --spec
+  --write-descriptor <file>
+                     with --spec: also write the inferred descriptor there, an editable provider.yaml
+  --allow-insecure-http  with --spec: accept plain http: servers to hosts other than loopback
   --config <file>    the configuration file (default: found from the working directory)
   --debug            print stack traces
 `
@@ -82,10 +90,34 @@ const printError = (io: Io, error: unknown, debug: boolean) => {
       if (cause instanceof Error && cause.stack) io.err(`caused by: ${cause.stack}\n`)
     }
   } else {
-    io.err(`keyway: ${error instanceof Error ? error.message : String(error)}\n`)
+    io.err(`keyway: ${format(error)}\n`)
     if (debug && error instanceof Error && error.stack) io.err(`${error.stack}\n`)
     else io.err("(run with --debug for the stack trace)\n")
   }
+}
+
+/** At most this many lint warnings of a provider are printed; a count stands for the rest. */
+const shownLintWarnings = 20
+
+const printWarnings = (
+  io: Io,
+  warnings: ReadonlyArray<{ readonly provider: string; readonly error: unknown }>,
+) => {
+  const lint = new Map<string, number>()
+  for (const warning of warnings)
+    for (const p of problemsOf(warning.error as KeywayCodegenError)) {
+      if (p._tag === "LintProblem") {
+        const n = (lint.get(warning.provider) ?? 0) + 1
+        lint.set(warning.provider, n)
+        if (n > shownLintWarnings) continue
+      }
+      io.err(`warning: ${format(p)}\n`)
+    }
+  for (const [provider, n] of lint)
+    if (n > shownLintWarnings)
+      io.err(
+        `warning: ${provider}: ${n - shownLintWarnings} more lint warnings (keyway generate --strict lists them all, as errors)\n`,
+      )
 }
 
 /**
@@ -102,6 +134,7 @@ const printError = (io: Io, error: unknown, debug: boolean) => {
 export const main = async (argv: ReadonlyArray<string>, io: Io = defaultIo()): Promise<number> => {
   let debug = argv.includes("--debug")
   if (argv[0] === "connect") return connectCommand(argv.slice(1), io)
+  if (argv[0] === "serve" || argv[0] === "keeper") return connectionsCommand(argv[0], argv.slice(1), io)
   try {
     const args = parse(argv)
     debug = args.flags.debug
@@ -148,7 +181,11 @@ export const main = async (argv: ReadonlyArray<string>, io: Io = defaultIo()): P
     if (args.command !== "generate")
       throw new UsageError({ reason: `unknown command "${args.command}" (see keyway --help)` })
     const f = args.flags
-    let spec: { path: string; name: string; out: string } | undefined
+    let spec: { path: string; name: string; out: string; allowInsecureHttp: boolean } | undefined
+    if (f.allowInsecureHttp && f.spec === undefined)
+      throw new UsageError({
+        reason: "--allow-insecure-http goes with --spec (a descriptor sets allowInsecureHttp: true)",
+      })
     if (f.spec !== undefined || f.name !== undefined || f.out !== undefined) {
       if (!f.spec || !f.name || !f.out) throw new UsageError({ reason: "--spec needs --name and --out" })
       if (f.provider.length) throw new UsageError({ reason: "--spec and --provider cannot be combined" })
@@ -156,7 +193,7 @@ export const main = async (argv: ReadonlyArray<string>, io: Io = defaultIo()): P
         throw new UsageError({
           reason: `--name "${f.name}": expected lower-case letters, digits and dashes, starting with a letter`,
         })
-      spec = { path: f.spec, name: f.name, out: f.out }
+      spec = { path: f.spec, name: f.name, out: f.out, allowInsecureHttp: f.allowInsecureHttp }
     }
     if (f.watch) {
       if (f.check) throw new UsageError({ reason: "--watch and --check cannot be combined" })
@@ -188,9 +225,12 @@ export const main = async (argv: ReadonlyArray<string>, io: Io = defaultIo()): P
       providers: f.provider,
       check: f.check,
       force: f.force,
+      strict: f.strict,
       spec,
       reporter,
+      writeDescriptor: f.writeDescriptor,
     })
+    printWarnings(io, outcome.warnings)
     for (const failure of outcome.failures) printError(io, failure.error, debug)
     const differing: Array<string> = [...outcome.differingFiles]
     for (const r of outcome.results)
@@ -236,4 +276,40 @@ const connectCommand = async (argv: ReadonlyArray<string>, io: Io): Promise<numb
     return 1
   }
   return module.runConnectCli([...argv])
+}
+
+/**
+ * `keyway serve` and `keyway keeper` live in `@keyway/connections` (stores, plugins, sandboxes):
+ * loaded only when asked for.
+ */
+const connectionsCommand = async (
+  command: "serve" | "keeper",
+  argv: ReadonlyArray<string>,
+  io: Io,
+): Promise<number> => {
+  const name = "@keyway/connections"
+  let module: {
+    readonly Cli: {
+      readonly runServeCli: (argv: ReadonlyArray<string>, io?: unknown) => Promise<number>
+      readonly runKeeperCli: (argv: ReadonlyArray<string>, io?: unknown) => Promise<number>
+    }
+  }
+  try {
+    module = await import(name)
+  } catch {
+    io.err(`keyway ${command} needs the ${name} package: add it to your project (npm i -D ${name})\n`)
+    return 1
+  }
+  const controller = new AbortController()
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => controller.abort())
+  const cliIo = {
+    out: (line: string) => process.stdout.write(line),
+    err: (line: string) => process.stderr.write(line),
+    env: process.env,
+    cwd: io.cwd,
+    signal: controller.signal,
+  }
+  return command === "serve"
+    ? module.Cli.runServeCli([...argv], cliIo)
+    : module.Cli.runKeeperCli([...argv], cliIo)
 }

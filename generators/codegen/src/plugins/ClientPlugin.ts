@@ -16,16 +16,15 @@
  *
  * @since 0.1.0
  */
+
+import * as Emit from "../Emit.ts"
 import type { ProviderModel } from "../Model.ts"
-import { docText, literal, operationKey, propertyName } from "../Model.ts"
+import { operationKey } from "../Model.ts"
 import type { ClientContext, Plugin } from "../Plugin.ts"
+import * as ConsentHelpers from "./ConsentHelpers.ts"
 import { type ClientPlan, make as makePlan, type StrategyPlan } from "./Plan.ts"
 
-const union = (items: ReadonlyArray<string>): string =>
-  items.length === 0 ? "never" : items.map(literal).join(" | ")
-
-const doc = (text: string | undefined, indent = ""): string =>
-  text ? `${indent}/** ${docText(text)} */\n` : ""
+const { doc, union } = Emit
 
 /**
  * The statements that open `client.ts` (imports, names, types, auth).
@@ -41,25 +40,33 @@ const doc = (text: string | undefined, indent = ""): string =>
 export const header = (model: ProviderModel, plan: ClientPlan): string => {
   const T = model.typeName
   const out: Array<string> = []
-  const pkgs = [...new Map(plan.strategies.map((s) => [s.pkg, s.ns])).entries()].sort(([a], [b]) =>
-    a.localeCompare(b),
-  )
+  const pkgs = [
+    ...new Map(plan.strategies.map((s) => [s.pkg, { ns: s.ns, custom: s.custom !== undefined }])).entries(),
+  ].sort(([a], [b]) => a.localeCompare(b))
+  const custom = plan.strategies.some((s) => s.custom !== undefined)
   const paged = (model.descriptor.pagination?.length ?? 0) > 0
   out.push(`import { Context, Layer, Redacted${paged ? ", type Stream" : ""} } from "effect"`)
   out.push(`import type { HttpMethod } from "openapi-typescript-helpers"`)
   out.push(
-    `import { type Auth, ${paged ? "type Call, " : ""}Client, Descriptor, ${paged ? "type Errors, Pagination, " : ""}type TokenStore } from "@keyway/core"`,
+    `import { ${custom ? "Auth" : "type Auth"}, ${paged ? "type Call, " : ""}Client, Descriptor, ${paged ? "type Errors, Pagination, " : ""}type TokenStore } from "@keyway/core"`,
   )
-  for (const [pkg, ns] of pkgs) out.push(`import { ${ns} } from ${literal(pkg)}`)
+  for (const [pkg, { ns, custom }] of pkgs)
+    out.push(
+      custom
+        ? `import * as ${ns} from ${Emit.string(pkg)}`
+        : `import { ${ns === "AuthorizationCode" ? "AuthorizationCode, StrategyConfig, WebConsent" : ns} } from ${Emit.string(pkg)}`,
+    )
   out.push(`import { descriptor } from "./descriptor.ts"`)
   out.push(`import type { ${plan.errorTypeExpr ? "components, " : ""}paths } from "./types.ts"`)
   out.push("")
   out.push(`/** The provider's name: token store keys, logs and spans use it. */`)
-  out.push(`export const provider = ${literal(model.name)}`)
+  out.push(`export const provider = ${Emit.string(model.name)}`)
   out.push("")
   if (plan.errorType) {
     out.push(
-      `/** The error body ${docText(model.descriptor.title)} answers with (\`${model.descriptor.errors!.envelope}\`). */`,
+      Emit.doc(
+        `The error body ${model.descriptor.title} answers with (\`${model.descriptor.errors!.envelope}\`).`,
+      ).trimEnd(),
     )
     out.push(`export type ${plan.errorType} = ${plan.errorTypeExpr}`)
   } else {
@@ -78,12 +85,24 @@ export const header = (model: ProviderModel, plan: ClientPlan): string => {
   out.push("")
   for (const s of plan.strategies) {
     out.push(
-      `/** Credentials for the \`${s.strategy.type}\` strategy${s.strategy.id ? ` (\`${s.strategy.id}\`)` : ""}. */`,
+      Emit.doc(
+        `Credentials for the \`${s.strategy.type}\` strategy${s.strategy.id ? ` (\`${s.strategy.id}\`)` : ""}.`,
+      ).trimEnd(),
     )
+    if (s.custom !== undefined) {
+      // The plugin's own credentials type, from the definition it exports.
+      out.push(
+        `export type ${s.typeName} = Auth.CredentialsOf<(typeof ${s.ns})[${Emit.string(s.custom.export)}]> & {`,
+      )
+      out.push(`  readonly type${plan.strategies.length === 1 ? "?" : ""}: ${Emit.string(s.key)}`)
+      out.push("}")
+      out.push("")
+      continue
+    }
     out.push(`export interface ${s.typeName} {`)
-    out.push(`  readonly type${plan.strategies.length === 1 ? "?" : ""}: ${literal(s.key)}`)
+    out.push(`  readonly type${plan.strategies.length === 1 ? "?" : ""}: ${Emit.string(s.key)}`)
     for (const f of s.fields)
-      out.push(`${doc(f.doc, "  ")}  readonly ${f.name}${f.optional ? "?" : ""}: ${f.type}`)
+      out.push(`${doc(f.doc, "  ")}  readonly ${Emit.identifier(f.name)}${f.optional ? "?" : ""}: ${f.type}`)
     out.push("}")
     out.push("")
   }
@@ -102,6 +121,15 @@ export const header = (model: ProviderModel, plan: ClientPlan): string => {
     out.push(`  /** Overrides the strategy's \`${k}\`. */`)
     out.push(`  readonly ${k}?: string | undefined`)
   }
+  const required = clientHeaders(model)
+  if (required.length > 0) {
+    out.push(
+      `  /** ${Emit.docText(`Headers sent on every call; every operation requires ${required.join(", ")}, set here once.`)} */`,
+    )
+    out.push(
+      `  readonly headers: { ${required.map((h) => `readonly ${Emit.string(h)}: string`).join("; ")} } & Readonly<Record<string, string>>`,
+    )
+  }
   out.push("}")
   out.push("")
   out.push(locationType(model, plan))
@@ -114,7 +142,7 @@ export const header = (model: ProviderModel, plan: ClientPlan): string => {
 }
 
 const varField = (v: ClientPlan["variables"][number], optional: boolean): string =>
-  `${doc(`${(v.description ?? `The \`{${v.name}}\` placeholder`).replace(/\.?$/, ".")}${v.default !== undefined ? ` Default \`${v.default}\`.` : ""}`, "  ")}  readonly ${v.name}${optional ? "?" : ""}: string${optional ? " | undefined" : ""}`
+  `${doc(`${(v.description ?? `The \`{${v.name}}\` placeholder`).replace(/\.?$/, ".")}${v.default !== undefined ? ` Default \`${v.default}\`.` : ""}`, "  ")}  readonly ${Emit.identifier(v.name)}${optional ? "?" : ""}: string${optional ? " | undefined" : ""}`
 
 const locationType = (model: ProviderModel, plan: ClientPlan): string => {
   const T = model.typeName
@@ -180,7 +208,7 @@ const retryPolicy = (model: ProviderModel): string => {
     ["attemptTimeoutMs", r.attemptTimeout],
     ["retryOn", r.retryOn],
   ]
-  const fields = map.filter(([, v]) => v !== undefined).map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
+  const fields = map.filter(([, v]) => v !== undefined).map(([k, v]) => `${k}: ${Emit.json(v)}`)
   return `{ ${fields.join(", ")} }`
 }
 
@@ -191,7 +219,7 @@ const strategyLayer = (model: ProviderModel, plan: ClientPlan, s: StrategyPlan):
   for (const k of ["tokenUrl", "authorizeUrl", "revokeUrl"] as const) {
     if (typeof (s.strategy as Record<string, unknown>)[k] === "string")
       urls.push(
-        `${k}: options.${k} ?? Descriptor.resolveUrl(${base}.${k}, settings.variables, settings.baseUrl)`,
+        `${k}: options.${k} ?? Descriptor.resolveUrl(${base}.${k}, settings.variables, settings.baseUrl${model.descriptor.variables ? ", descriptor.variables" : ""})`,
       )
   }
   const withVariables = s.strategy.type === "oauth2-client-credentials"
@@ -210,9 +238,8 @@ const strategyLayer = (model: ProviderModel, plan: ClientPlan, s: StrategyPlan):
       )
       break
     case "oauth2-authorization-code":
-      lines.push(
-        `${s.ns}.layer({ ${[...common, `clientId: auth.clientId`, `clientSecret: auth.clientSecret === undefined ? undefined : secret(auth.clientSecret)`, `requestScopes: auth.scopes`, `refreshAhead: auth.refreshAhead`].join(", ")} })`,
-      )
+      // One way to build the config from the descriptor: the plugin's StrategyConfig (ConsentHelpers).
+      lines.push(`${s.ns}.layer(${ConsentHelpers.layerConfig(plan)})`)
       break
     case "permanent-token": {
       const token = s.basic
@@ -223,12 +250,17 @@ const strategyLayer = (model: ProviderModel, plan: ClientPlan, s: StrategyPlan):
       lines.push(`${s.ns}.layer({ ${[...common, ...extra].join(", ")} })`)
       break
     }
+    case "custom":
+      lines.push(
+        `Auth.layerCustom(${s.ns}[${Emit.string(s.custom!.export)}], { provider, options: (${base} as Descriptor.CustomStrategy).options, credentials: auth, baseUrl: settings.baseUrl, variables: settings.variables, connection: options.connection })`,
+      )
+      break
     case "session-login": {
       const extras = s.fields.filter((f) => f.name !== "username" && f.name !== "password")
       const credentials = [
         `username: auth.username`,
         `password: secret(auth.password)`,
-        ...extras.map((f) => `${propertyName(f.name)}: auth.${f.name}`),
+        ...extras.map((f) => `${Emit.propertyName(f.name)}: auth.${Emit.identifier(f.name)}`),
       ]
       lines.push(
         `${s.ns}.layer({ ${[...common.filter((c) => !c.startsWith("variables")), `baseUrl: settings.baseUrl`, `credentials: { ${credentials.join(", ")} }`].join(", ")} })`,
@@ -252,7 +284,7 @@ const runtimeHelpers = (model: ProviderModel, plan: ClientPlan): string => {
     `const secret = (value: Secret): Redacted.Redacted<string> => (Redacted.isRedacted(value) ? value : Redacted.make(value))`,
   )
   out.push("")
-  out.push(`const variableDefaults: Readonly<Record<string, string>> = ${JSON.stringify(defaults)}`)
+  out.push(`const variableDefaults: Readonly<Record<string, string>> = ${Emit.json(defaults)}`)
   out.push("")
   out.push(`/** The variables, base URL and settings a client is built with. */`)
   out.push(`export interface ${T}Settings {`)
@@ -277,19 +309,22 @@ const runtimeHelpers = (model: ProviderModel, plan: ClientPlan): string => {
       `  const environment = options.environment === undefined ? {} : environments[options.environment]`,
     )
     out.push(
-      `  if (environment === undefined) throw new Error(\`${model.name}: unknown environment "\${options.environment}"\`)`,
+      `  if (environment === undefined) throw new Error(\`${Emit.templateText(model.name)}: unknown environment "\${options.environment}"\`)`,
     )
   } else out.push(`  const environment = {}`)
   out.push(`  const given: Record<string, string> = {}`)
   if (exposed.length) {
     out.push(`  const named = options as unknown as Readonly<Record<string, string | undefined>>`)
-    out.push(`  for (const name of ${JSON.stringify(exposed)}) {`)
+    out.push(`  for (const name of ${Emit.json(exposed)}) {`)
     out.push(`    const value = named[name]`)
     out.push(`    if (value !== undefined) given[name] = value`)
     out.push(`  }`)
   }
   out.push(`  const variables = { ...variableDefaults, ...environment, ...given, ...options.variables }`)
-  out.push(`  const baseUrl = options.baseUrl ?? Descriptor.resolveUrl(descriptor.baseUrl, variables)`)
+  // Each variable is checked against its definition (a hostname by default, or its pattern or enum).
+  out.push(
+    `  const baseUrl = options.baseUrl ?? Descriptor.resolveUrl(descriptor.baseUrl, variables${model.descriptor.variables ? ", undefined, descriptor.variables" : ""})`,
+  )
   out.push(`  return { variables, baseUrl }`)
   out.push(`}`)
   out.push("")
@@ -313,7 +348,7 @@ const runtimeHelpers = (model: ProviderModel, plan: ClientPlan): string => {
   } else {
     out.push(`  switch (auth.type) {`)
     for (const s of plan.strategies) {
-      out.push(`    case ${literal(s.key)}: {`)
+      out.push(`    case ${Emit.string(s.key)}: {`)
       out.push(`      const auth = options.auth as ${s.typeName}`)
       out.push(`      return ${strategyLayer(model, plan, s)}`)
       out.push(`    }`)
@@ -321,6 +356,8 @@ const runtimeHelpers = (model: ProviderModel, plan: ClientPlan): string => {
     out.push(`  }`)
   }
   out.push(`}`)
+  const consent = ConsentHelpers.emit(model, plan)
+  if (consent !== "") out.push(consent)
   return out.join("\n")
 }
 
@@ -338,7 +375,7 @@ const runtimeHelpers = (model: ProviderModel, plan: ClientPlan): string => {
 export const operationTable = (model: ProviderModel): string => {
   const rows = model.operations.map(
     (op) =>
-      `  ${literal(operationKey(op))}: { operationId: ${literal(op.operationId)}${op.scopes.length ? `, scopes: ${JSON.stringify(op.scopes)}` : ""} },`,
+      `  ${Emit.string(operationKey(op))}: { operationId: ${Emit.string(op.operationId)}${op.scopes.length ? `, scopes: ${Emit.json(op.scopes)}` : ""} },`,
   )
   return `/** Every operation of the spec: \`"METHOD /path"\` → its operationId and the scopes its \`security\` asks for. */
 export const operationTable = {
@@ -346,16 +383,37 @@ ${rows.join("\n")}
 } as const satisfies Readonly<Record<string, Client.Operation>>`
 }
 
+// The headers every operation requires that nothing else sets: the client's options must give
+// them. The descriptor's fixed headers, the correlation header, the auth strategies' headers and
+// Content-Type (set per body) are only dropped from the call types.
+const clientHeaders = (model: ProviderModel): ReadonlyArray<string> => {
+  const d = model.descriptor
+  const set = [
+    ...Object.keys(d.headers ?? {}),
+    ...(d.correlation ? [d.correlation.header] : []),
+    "Content-Type",
+    ...d.auth.map((a) => ("placement" in a && a.placement ? a.placement.name : "Authorization")),
+  ]
+  const fixed = new Set(set.map((h) => h.toLowerCase()))
+  return (model.clientHeaders ?? []).filter((h) => !fixed.has(h.toLowerCase()))
+}
+
 const definition = (model: ProviderModel, error: string): string => {
   const correlation = model.descriptor.correlation
   const headers = model.descriptor.headers ?? {}
+  const required = clientHeaders(model)
   const retry = retryPolicy(model)
+  const throttle = model.descriptor.throttle
   const fields = [
     `provider`,
     `operations: operationTable`,
     ...(retry !== "{}" ? [`retry: ${retry}`] : []),
-    ...(correlation ? [`correlation: ${JSON.stringify(correlation)}`] : []),
-    ...(Object.keys(headers).length ? [`headers: ${JSON.stringify(headers)}`] : []),
+    ...(throttle ? [`throttle: ${Emit.json(throttle)}`] : []),
+    ...(correlation ? [`correlation: ${Emit.json(correlation)}`] : []),
+    ...(Object.keys(headers).length ? [`headers: ${Emit.json(headers)}`] : []),
+    ...(required.length ? [`requiredHeaders: ${Emit.json(required)}`] : []),
+    ...(model.descriptor.origins?.length ? [`origins: descriptor.origins`] : []),
+    ...(model.descriptor.limits ? [`limits: descriptor.limits`] : []),
     `resolveSettings`,
     `authLayer`,
   ]
@@ -405,7 +463,7 @@ ${effectExt}
 }
 
 /**
- * The ${docText(model.descriptor.title)} client as an Effect service.
+ * The ${Emit.docText(model.descriptor.title)} client as an Effect service.
  *
  * @example
  * \`\`\`ts
@@ -414,7 +472,7 @@ ${effectExt}
  * }).pipe(Effect.provide(layer(options)))
  * \`\`\`
  */
-export class ${T}Client extends Context.Service<${T}Client, ${T}EffectClient>()(${literal(`${model.packageName}/${T}Client`)}) {}
+export class ${T}Client extends Context.Service<${T}Client, ${T}EffectClient>()(${Emit.string(`${model.packageName}/${T}Client`)}) {}
 
 /**
  * The layer of {@link ${T}Client}: the auth plugin, the token store, retry and correlation settings.

@@ -10,27 +10,10 @@
  *
  * @since 0.1.0
  */
-import type { ProviderModel } from "../Model.ts"
-import { docText } from "../Model.ts"
-import type { Plugin } from "../Plugin.ts"
 
-const value = (v: unknown, indent: string): string => {
-  if (Array.isArray(v)) {
-    if (v.every((x) => typeof x !== "object" || x === null)) return JSON.stringify(v).replaceAll(",", ", ")
-    return `[\n${v.map((x) => `${indent}  ${value(x, `${indent}  `)},`).join("\n")}\n${indent}]`
-  }
-  if (v && typeof v === "object") {
-    const entries = Object.entries(v as Record<string, unknown>)
-    if (entries.length === 0) return "{}"
-    return `{\n${entries
-      .map(
-        ([k, x]) =>
-          `${indent}  ${/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(k) ? k : JSON.stringify(k)}: ${value(x, `${indent}  `)},`,
-      )
-      .join("\n")}\n${indent}}`
-  }
-  return JSON.stringify(v)
-}
+import * as Emit from "../Emit.ts"
+import type { ProviderModel } from "../Model.ts"
+import type { Plugin } from "../Plugin.ts"
 
 /**
  * The module text.
@@ -50,8 +33,8 @@ export const render = (model: ProviderModel): string => {
     : `from ${model.input.descriptorPath ? "provider.yaml" : "the spec"}`
   return `import type { Descriptor } from "@keyway/core"
 
-/** The ${docText(model.descriptor.title)} descriptor (${origin}), validated. */
-export const descriptor = ${value(descriptor, "")} as const satisfies Descriptor.ProviderDescriptor
+${Emit.doc(`The ${model.descriptor.title} descriptor (${origin}), validated.`).trimEnd()}
+export const descriptor = ${Emit.value(descriptor)} as const satisfies Descriptor.ProviderDescriptor
 `
 }
 

@@ -12,7 +12,8 @@
  *
  * @since 0.1.0
  */
-import { docText, literal, operationKey, propertyName } from "../Model.ts"
+import * as Emit from "../Emit.ts"
+import { operationKey } from "../Model.ts"
 import type { Plugin } from "../Plugin.ts"
 
 /**
@@ -36,11 +37,14 @@ export const plugin: Plugin = {
       ops
         .map((op) => {
           const summary = `${operationKey(op)}${op.summary ? ` — ${op.summary}` : ""}`
-          return `  /** ${docText(summary)}${op.deprecated ? " @deprecated" : ""} */\n  readonly ${propertyName(op.name)}: ${effect ? "EffectOperation" : "Operation"}<${literal(op.path)}, ${literal(op.method)}>`
+          return `  /** ${Emit.docText(summary)}${op.deprecated ? " @deprecated" : ""} */\n  readonly ${Emit.propertyName(op.name)}: ${effect ? "EffectOperation" : "Operation"}<${Emit.string(op.path)}, ${Emit.string(op.method)}>`
         })
         .join("\n")
     const list = ops
-      .map((op) => `  [${literal(op.name)}, ${literal(op.method.toUpperCase())}, ${literal(op.path)}],`)
+      .map(
+        (op) =>
+          `  [${Emit.string(op.name)}, ${Emit.string(op.method.toUpperCase())}, ${Emit.string(op.path)}],`,
+      )
       .join("\n")
     ctx.addStatements(
       `\n${[

@@ -12,7 +12,8 @@
  *
  * @since 0.1.0
  */
-import { type ProviderModel, propertyName } from "../Model.ts"
+import * as Emit from "../Emit.ts"
+import type { ProviderModel } from "../Model.ts"
 import type { Plugin } from "../Plugin.ts"
 import { type ClientPlan, make as makePlan } from "./Plan.ts"
 
@@ -61,11 +62,12 @@ export const packageJson = (model: ProviderModel, keywayVersion: string): Record
   const plan = makePlan(model)
   const workspace = keywayVersion.startsWith("workspace:")
   const dependencies: Record<string, string> = { "@keyway/core": keywayVersion }
-  for (const pkg of [...new Set(plan.strategies.map((s) => s.pkg))].sort()) dependencies[pkg] = keywayVersion
+  for (const s of [...plan.strategies].sort((a, b) => a.pkg.localeCompare(b.pkg)))
+    dependencies[s.pkg] = s.custom?.version ?? keywayVersion
   dependencies.effect = "4.1.0"
   dependencies["openapi-fetch"] = "^0.17.0"
   dependencies["openapi-typescript-helpers"] = "^0.1.0"
-  // Outside the workspace, dist/ is written by the generator itself (stages/Emit.ts) and the
+  // Outside the workspace, dist/ is written by the generator itself (stages/Compile.ts) and the
   // exports need no custom condition; inside, `@keyway/source` points the workspace at src/.
   const entry = (name: string) => ({
     ...(workspace ? { "@keyway/source": `./src/${name}.ts` } : {}),
@@ -101,39 +103,46 @@ const strategyDoc = (plan: ClientPlan): string => {
   const lines: Array<string> = []
   for (const s of plan.strategies) {
     const st = s.strategy as Record<string, unknown>
-    lines.push(`### \`${s.key}\` — ${s.strategy.type}`)
+    lines.push(`### ${Emit.markdownCode(s.key)} — ${s.strategy.type}`)
     lines.push("")
     switch (s.strategy.type) {
       case "oauth2-client-credentials":
         lines.push(
-          `OAuth 2.0 client credentials: the client asks \`${String(st.tokenUrl)}\` for tokens, one per scope set, and refreshes them before they expire.`,
+          `OAuth 2.0 client credentials: the client asks ${Emit.markdownCode(String(st.tokenUrl))} for tokens, one per scope set, and refreshes them before they expire.`,
         )
         break
       case "oauth2-authorization-code":
         lines.push(
-          `OAuth 2.0 authorization code: a user authorizes your app at \`${String(st.authorizeUrl)}\`; the grant is kept in the token store (per \`connection\`) and refreshed at \`${String(st.tokenUrl)}\`${st.rotation ? " (refresh tokens rotate: the new one is stored before use)" : ""}. Complete the consent flow with \`@keyway/auth-authorization-code\`.`,
+          `OAuth 2.0 authorization code: a user authorizes your app at ${Emit.markdownCode(String(st.authorizeUrl))}; the grant is kept in the token store (per \`connection\`) and refreshed at ${Emit.markdownCode(String(st.tokenUrl))}${st.rotation ? " (refresh tokens rotate: the new one is stored before use)" : ""}. Connect users with \`consent({ clientId, clientSecret, redirectUri, tokenStore })\`: web consent handlers (\`start\`, \`callback\`: \`Request → Response\`) bound to this descriptor, storing the grant where \`createClient\` with the same \`connection\` and \`tokenStore\` finds it.`,
         )
         break
       case "permanent-token": {
         const p = s.strategy.placement
         lines.push(
-          `A long-lived token${p ? `, sent as ${p.in === "header" ? `header \`${p.name}: ${p.scheme ? `${p.scheme} ` : ""}<token>\`` : `query parameter \`${p.name}\``}` : ""}${s.strategy.expires ? "; it may expire, after which calls fail with `CredentialsExpired`" : ""}.`,
+          `A long-lived token${p ? `, sent as ${p.in === "header" ? `header ${Emit.markdownCode(`${p.name}: ${p.scheme ? `${p.scheme} ` : ""}<token>`)}` : `query parameter ${Emit.markdownCode(p.name)}`}` : ""}${s.strategy.expires ? "; it may expire, after which calls fail with `CredentialsExpired`" : ""}.`,
         )
         break
       }
       case "session-login":
         lines.push(
-          `A login request (\`${s.strategy.login.method ?? "POST"} ${s.strategy.login.path}\`) returns a session token${s.strategy.sessionLifetime ? ` valid ${s.strategy.sessionLifetime} s` : ""}; the client logs in again when it runs out.`,
+          `A login request (${Emit.markdownCode(`${s.strategy.login.method ?? "POST"} ${s.strategy.login.path}`)}) returns a session token${s.strategy.sessionLifetime ? ` valid ${s.strategy.sessionLifetime} s` : ""}; the client logs in again when it runs out.`,
+        )
+        break
+      case "custom":
+        lines.push(
+          `A custom auth plugin: the export ${Emit.markdownCode(s.strategy.plugin.export)} of ${Emit.markdownCode(s.strategy.plugin.package)}; its credentials type is the plugin's own.`,
         )
         break
     }
     lines.push("")
     lines.push("| option | type | |")
     lines.push("| --- | --- | --- |")
-    lines.push(`| \`type\` | \`"${s.key}"\` | ${plan.strategies.length === 1 ? "optional" : "required"} |`)
+    lines.push(
+      `| \`type\` | ${Emit.markdownCode(Emit.string(s.key))} | ${plan.strategies.length === 1 ? "optional" : "required"} |`,
+    )
     for (const f of s.fields)
       lines.push(
-        `| \`${f.name}\` | \`${f.type.replaceAll("|", "\\|")}\` | ${f.optional ? "optional" : "required"}: ${f.doc} |`,
+        `| ${Emit.markdownCode(f.name)} | ${Emit.markdownCode(f.type)} | ${f.optional ? "optional" : "required"}: ${f.doc} |`,
       )
     lines.push("")
   }
@@ -194,7 +203,7 @@ export const placeholder = (document: Json, schema: unknown, depth = 0): string 
       const required = Array.isArray(s.required) ? (s.required as Array<string>) : []
       const props = (s.properties ?? {}) as Json
       if (!required.every((r) => r in props)) return loose
-      return `{ ${required.map((r) => `${propertyName(r)}: ${placeholder(document, props[r], depth + 1)}`).join(", ")} }`
+      return `{ ${required.map((r) => `${Emit.propertyName(r)}: ${placeholder(document, props[r], depth + 1)}`).join(", ")} }`
     }
     default:
       return loose
@@ -238,7 +247,7 @@ export const exampleCall = (model: ProviderModel): ExampleCall | undefined => {
     for (const p of byKey.values()) {
       if (p.in !== "path" && p.required !== true) continue
       const list = groups.get(p.in as string) ?? []
-      list.push(`${propertyName(p.name as string)}: ${placeholder(document, p.schema)}`)
+      list.push(`${Emit.propertyName(p.name as string)}: ${placeholder(document, p.schema)}`)
       groups.set(p.in as string, list)
     }
     const parts: Array<string> = []
@@ -263,24 +272,25 @@ export const exampleCall = (model: ProviderModel): ExampleCall | undefined => {
 const example = (model: ProviderModel, plan: ClientPlan): string => {
   const s = plan.strategies[0]!
   const auth = [
-    ...(plan.strategies.length > 1 ? [`type: "${s.key}"`] : []),
+    ...(plan.strategies.length > 1 ? [`type: ${Emit.string(s.key)}`] : []),
     ...s.fields
       .filter((f) => !f.optional)
       .map(
         (f) =>
-          `${f.name}: process.env.${model.name.toUpperCase().replace(/-/g, "_")}_${f.name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}!`,
+          `${Emit.identifier(f.name)}: process.env.${model.name.toUpperCase().replace(/-/g, "_")}_${f.name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}!`,
       ),
   ]
   const location: Array<string> = []
-  if (plan.environments.length) location.push(`environment: "${plan.environments[0]}"`)
-  for (const v of plan.variables) if (v.exposed && v.required) location.push(`${v.name}: "..."`)
+  if (plan.environments.length) location.push(`environment: ${Emit.string(plan.environments[0]!)}`)
+  for (const v of plan.variables)
+    if (v.exposed && v.required) location.push(`${Emit.identifier(v.name)}: "..."`)
   if (plan.baseUrlRequired) location.push(`baseUrl: "https://api.example.com"`)
   const options = `const options: ${model.typeName}ClientOptions = {
   ${[...location, `auth: { ${auth.join(", ")} }`].join(",\n  ")},
 }`
   const op = exampleCall(model)
   return `\`\`\`ts
-import { createClient, type ${model.typeName}ClientOptions } from "${model.packageName}"
+import { createClient, type ${model.typeName}ClientOptions } from ${Emit.string(model.packageName)}
 
 ${options}
 const client = createClient(options)
@@ -292,7 +302,7 @@ With Effect:
 
 \`\`\`ts
 import { Effect } from "effect"
-import { ${model.typeName}Client, type ${model.typeName}ClientOptions, layer } from "${model.packageName}"
+import { ${model.typeName}Client, type ${model.typeName}ClientOptions, layer } from ${Emit.string(model.packageName)}
 
 ${options}
 const program = Effect.gen(function* () {
@@ -319,16 +329,18 @@ export const readme = (model: ProviderModel): Array<string> => {
   const d = model.descriptor
   const vars = plan.variables.map(
     (v) =>
-      `| \`${v.name}\` | ${v.required ? "required" : v.envCovered ? "from the environment" : v.default !== undefined ? `default \`${v.default}\`` : "optional"} | ${(v.description ?? "").replaceAll("|", "\\|")} |`,
+      `| ${Emit.markdownCode(v.name)} | ${v.required ? "required" : v.envCovered ? "from the environment" : v.default !== undefined ? `default ${Emit.markdownCode(v.default)}` : "optional"} | ${Emit.markdownText(v.description ?? "")} |`,
   )
-  const paged = (d.pagination ?? []).flatMap((p) => p.operations.map((id) => `\`${id}\` (${p.style})`))
+  const paged = (d.pagination ?? []).flatMap((p) =>
+    p.operations.map((id) => `${Emit.markdownCode(id)} (${p.style})`),
+  )
   return [
     `# ${model.packageName}`,
-    `A typed client for **${d.title}**, generated by keyway from \`${model.specName}\`${model.inferred ? " (auth inferred from its securitySchemes)" : " and its `provider.yaml`"}. Calls run through \`@keyway/core\`: auth, token refresh, retries, correlation ids and typed errors.`,
-    `## Where the servers are\n\nBase URL: \`${d.baseUrl}\`.${plan.environments.length ? ` Environments: ${plan.environments.map((e) => `\`${e}\``).join(", ")}.` : ""} Override with \`baseUrl\`${plan.urlOptions.map((u) => `, \`${u}\``).join("")} (e.g. a loopback sandbox in tests).${vars.length ? `\n\n| variable | | |\n| --- | --- | --- |\n${vars.join("\n")}` : ""}`,
+    `A typed client for **${Emit.markdownText(d.title)}**, generated by keyway from ${Emit.markdownCode(model.specName)}${model.overlays?.length ? ` with its ${model.overlays.length === 1 ? "overlay" : `${model.overlays.length} overlays`} (${Emit.markdownCode(model.overlays[0]!.replace(/[^/]*$/, ""))})` : ""}${model.inferred ? " (auth inferred from its securitySchemes)" : " and its `provider.yaml`"}. Calls run through \`@keyway/core\`: auth, token refresh, retries, correlation ids and typed errors.`,
+    `## Where the servers are\n\nBase URL: ${Emit.markdownCode(d.baseUrl)}.${plan.environments.length ? ` Environments: ${plan.environments.map(Emit.markdownCode).join(", ")}.` : ""} Override with \`baseUrl\`${plan.urlOptions.map((u) => `, \`${u}\``).join("")} (e.g. a loopback sandbox in tests).${vars.length ? `\n\n| variable | | |\n| --- | --- | --- |\n${vars.join("\n")}` : ""}`,
     `## Auth setup\n\n${strategyDoc(plan)}`,
     `## Example\n\n${example(model, plan)}`,
-    `## What is in the package\n\n- \`createClient(options)\`: the Promise API (openapi-fetch's \`GET\`/\`POST\`/... plus \`client.op.<operationId>\`${paged.length ? " and `client.paginate`" : ""}).\n- \`${model.typeName}Client\` and \`layer(options)\`: the Effect API.\n- \`operationTable\`: ${model.operations.length} operations with their scopes.\n- \`${plan.errorType ?? `${model.typeName}ErrorEnvelope`}\`: the error body${d.errors ? ` (\`${d.errors.envelope}\`)` : ""}.${paged.length ? `\n- Pagination: ${paged.join(", ")}.` : ""}\n- \`paths\`, \`components\`: the openapi-typescript types.`,
+    `## What is in the package\n\n- \`createClient(options)\`: the Promise API (openapi-fetch's \`GET\`/\`POST\`/... plus \`client.op.<operationId>\`${paged.length ? " and `client.paginate`" : ""}).\n- \`${model.typeName}Client\` and \`layer(options)\`: the Effect API.\n- \`operationTable\`: ${model.operations.length} operations with their scopes.\n- \`${plan.errorType ?? `${model.typeName}ErrorEnvelope`}\`: the error body${d.errors ? ` (${Emit.markdownCode(d.errors.envelope)})` : ""}.${paged.length ? `\n- Pagination: ${paged.join(", ")}.` : ""}\n- \`paths\`, \`components\`: the openapi-typescript types.`,
   ]
 }
 
@@ -366,11 +378,11 @@ export const plugin: Plugin = {
     ctx.files.set(
       "src/index.ts",
       `/**
- * ${ctx.model.packageName}: the typed ${ctx.model.descriptor.title} client.
+ * ${Emit.docText(`${ctx.model.packageName}: the typed ${ctx.model.descriptor.title} client.`)}
  *
  * @example
  * \`\`\`ts
- * import { createClient } from "${ctx.model.packageName}"
+ * import { createClient } from ${Emit.docText(Emit.string(ctx.model.packageName))}
  * \`\`\`
  */
 export * from "./client.ts"

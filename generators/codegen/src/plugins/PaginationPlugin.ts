@@ -1,7 +1,7 @@
 /**
  * `keyway:pagination`, the built-in plugin that adds `client.paginate.<operation>(init)` for the
  * operations the descriptor's `pagination` names, paging in the descriptor's style (`next-url`,
- * `cursor`, `offset`): on the Promise API an async iterator over the items of every page
+ * `cursor`, `offset`, `page`, `link`): on the Promise API an async iterator over the items of every page
  * (`Pagination.iterate` of `@keyway/core`, typed by `<Provider>Paginators`), on the Effect API an
  * Effect `Stream` of them (`Pagination.stream`, typed by `<Provider>EffectPaginators`) failing with
  * the typed `HttpError` of a failing page or another Keyway error. The item type is the element
@@ -15,7 +15,8 @@
  *
  * @since 0.1.0
  */
-import { docText, literal, operationKey, propertyName } from "../Model.ts"
+import * as Emit from "../Emit.ts"
+import { operationKey } from "../Model.ts"
 import type { Plugin } from "../Plugin.ts"
 
 const runtime = (T: string) => `/** The element type of the array at a dotted path of a page. */
@@ -61,22 +62,16 @@ export const plugin: Plugin = {
       for (const id of p.operations) {
         const op = byId.get(id)
         if (!op) continue
-        const style = {
-          style: p.style,
-          items: p.items,
-          ...(p.next ? { next: p.next } : {}),
-          ...(p.param ? { param: p.param } : {}),
-          ...(p.limitParam ? { limitParam: p.limitParam } : {}),
-          ...(p.pageSize !== undefined ? { pageSize: p.pageSize } : {}),
-        }
+        // Every field of the descriptor's entry but the operation list is the runtime's spec.
+        const { operations: _operations, ...style } = p
         entries.push(
-          `  [${literal(op.name)}, ${literal(op.method.toUpperCase())}, ${literal(op.path)}, ${JSON.stringify(style)}],`,
+          `  [${Emit.string(op.name)}, ${Emit.string(op.method.toUpperCase())}, ${Emit.string(op.path)}, ${Emit.json(style)}],`,
         )
         fields.push(
-          `  /** ${docText(`Every item of ${operationKey(op)}, page after page (${p.style})`)} */\n  readonly ${propertyName(op.name)}: Pagination.Paginator<paths, ${literal(op.path)}, ${literal(op.method)}, ${literal(p.items)}>`,
+          `  /** ${Emit.docText(`Every item of ${operationKey(op)}, page after page (${p.style})`)} */\n  readonly ${Emit.propertyName(op.name)}: Pagination.Paginator<paths, ${Emit.string(op.path)}, ${Emit.string(op.method)}, ${Emit.string(p.items)}>`,
         )
         effectFields.push(
-          `  /** ${docText(`Every item of ${operationKey(op)}, page after page (${p.style}), as a stream`)} */\n  readonly ${propertyName(op.name)}: EffectPaginator<${literal(op.path)}, ${literal(op.method)}, ${literal(p.items)}>`,
+          `  /** ${Emit.docText(`Every item of ${operationKey(op)}, page after page (${p.style}), as a stream`)} */\n  readonly ${Emit.propertyName(op.name)}: EffectPaginator<${Emit.string(op.path)}, ${Emit.string(op.method)}, ${Emit.string(p.items)}>`,
         )
       }
     }

@@ -13,6 +13,7 @@
  * @since 0.1.0
  */
 import type { AuthStrategy, ProviderDescriptor } from "@keyway/core/Descriptor"
+import * as Emit from "../Emit.ts"
 import type { ProviderModel } from "../Model.ts"
 
 /**
@@ -54,9 +55,11 @@ export interface StrategyPlan {
   /** The `type` discriminator value of the `auth` option: the strategy's id, or its type. */
   readonly key: string
   readonly strategy: AuthStrategy
-  /** The plugin package and its namespace export. */
+  /** The plugin package and its namespace export (for a custom strategy: the local name of `import * as`). */
   readonly pkg: string
   readonly ns: string
+  /** A custom strategy (`type: custom`): the export holding its `Auth.Definition` and the package's dependency version. */
+  readonly custom?: { readonly export: string; readonly version: string } | undefined
   readonly fields: ReadonlyArray<FieldPlan>
   /** The option type's name, e.g. `CcwClientCredentialsAuth`. */
   readonly typeName: string
@@ -109,12 +112,13 @@ export const reservedOptions = new Set([
   "tokenStore",
   "headers",
   "retry",
+  "throttle",
   "correlation",
   "layer",
 ])
 
 const packages: Record<
-  AuthStrategy["type"],
+  Exclude<AuthStrategy["type"], "custom">,
   { readonly pkg: string; readonly ns: string; readonly suffix: string }
 > = {
   "oauth2-client-credentials": {
@@ -182,7 +186,7 @@ export const make = (model: ProviderModel): ClientPlan => {
       default: decl?.default,
       envCovered,
       required: decl?.default === undefined && !envCovered && used.has(name),
-      exposed: !reservedOptions.has(name) && /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name),
+      exposed: !reservedOptions.has(name) && Emit.isIdentifierName(name),
     }
   })
   const needsValue = (v: string) => {
@@ -209,8 +213,16 @@ export const make = (model: ProviderModel): ClientPlan => {
     const k = s.id ?? s.type
     keys.set(k, (keys.get(k) ?? 0) + 1)
   }
+  const customPackages = [...new Set(d.auth.flatMap((s) => (s.type === "custom" ? [s.plugin.package] : [])))]
   const strategies = d.auth.map((strategy, index): StrategyPlan => {
-    const info = packages[strategy.type]
+    const info =
+      strategy.type === "custom"
+        ? {
+            pkg: strategy.plugin.package,
+            ns: `Custom${customPackages.indexOf(strategy.plugin.package)}`,
+            suffix: "Custom",
+          }
+        : packages[strategy.type]
     let key = strategy.id ?? strategy.type
     if ((keys.get(key) ?? 0) > 1) key = `${key}-${index + 1}`
     const basic = strategy.type === "permanent-token" && strategy.placement?.scheme?.toLowerCase() === "basic"
@@ -286,6 +298,13 @@ export const make = (model: ProviderModel): ClientPlan => {
       strategy,
       pkg: info.pkg,
       ns: info.ns,
+      custom:
+        strategy.type === "custom"
+          ? {
+              export: strategy.plugin.export,
+              version: model.customPlugins?.get(index)?.version ?? "*",
+            }
+          : undefined,
       fields,
       typeName: `${model.typeName}${pascal(key) || info.suffix}Auth`,
       basic,
@@ -301,7 +320,7 @@ export const make = (model: ProviderModel): ClientPlan => {
     if (segs[0] === "components" && segs.length >= 3)
       errorTypeExpr = `components${segs
         .slice(1)
-        .map((s) => `[${JSON.stringify(s)}]`)
+        .map((s) => `[${Emit.string(s)}]`)
         .join("")}`
   }
   return {

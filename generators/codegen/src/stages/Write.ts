@@ -12,7 +12,7 @@
  *
  * @since 0.1.0
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { basename, dirname, join } from "node:path"
 import { WriteError } from "../Errors.ts"
 import * as Hash from "../Hash.ts"
@@ -141,5 +141,34 @@ export const commit = (outDir: string, files: ReadonlyMap<string, string>): void
     })
   } finally {
     rmSync(tmp, { recursive: true, force: true })
+  }
+}
+
+/**
+ * Writes one file whole or not at all: a temporary file beside it, then a rename. Refuses to
+ * replace an existing file (it may hold a user's edits).
+ *
+ * @example
+ * ```ts
+ * import { Write } from "@keyway/codegen"
+ * Write.commitFile("/tmp/acme/provider.yaml", "name: acme\n")
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const commitFile = (file: string, content: string): void => {
+  const tmp = join(dirname(file), `.${basename(file)}.keyway-tmp-${process.pid}`)
+  try {
+    if (existsSync(file)) throw new Error("the file exists; remove it or choose another path")
+    mkdirSync(dirname(file), { recursive: true })
+    writeFileSync(tmp, content)
+    renameSync(tmp, file)
+  } catch (error) {
+    rmSync(tmp, { force: true })
+    throw new WriteError({
+      file: displayPath(file),
+      reason: error instanceof Error ? error.message : String(error),
+      cause: error,
+    })
   }
 }

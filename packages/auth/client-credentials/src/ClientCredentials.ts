@@ -13,6 +13,10 @@
  * - Expiry from `expires_in`, else the JWT `exp`, else `defaultTokenLifetime` (seconds).
  * - A 401 invalidates the rejected token and answers `"retry"`: the runtime re-authenticates once
  *   with a new token.
+ * - A thin configuration of core's token requests: any client-authentication method
+ *   (`clientAuthentication`: `private_key_jwt`, `client_secret_jwt`, `tls_client_auth`, ...; then
+ *   no `clientSecret` is needed), per-request token parameters (`requestParams`, a function for
+ *   nonces), and any grant that needs no user (`grant`: JWT bearer, token exchange, password).
  *
  * @example
  * ```ts
@@ -35,9 +39,12 @@
  */
 import {
   Auth,
+  ClientAuth,
   type Descriptor,
   Errors,
+  Grant,
   Http,
+  Limits,
   Origin,
   TokenLifecycle,
   TokenRequest,
@@ -67,7 +74,27 @@ export interface Config extends Omit<Descriptor.ClientCredentialsStrategy, "type
   /** The provider's name, for errors, logs and store keys. */
   readonly provider: string
   readonly clientId: string
-  readonly clientSecret: Redacted.Redacted<string>
+  /** The client secret; required unless `clientAuthentication` says otherwise. */
+  readonly clientSecret?: Redacted.Redacted<string> | undefined
+  /**
+   * How the client authenticates; default from `clientAuth` and `clientSecret`
+   * (`client_secret_post` or `client_secret_basic`).
+   *
+   * @example
+   * ```ts
+   * import { Redacted } from "effect"
+   * import { ClientAuth } from "@keyway/core"
+   * const clientAuthentication = ClientAuth.privateKeyJwt({ privateKey: Redacted.make(process.env.KEY_PEM ?? "") })
+   * ```
+   */
+  readonly clientAuthentication?: ClientAuth.Method | undefined
+  /**
+   * The grant sent for a scope string; default `client_credentials` with `grantType`. Use it for
+   * grants that need no user interaction: `Grant.jwtBearer`, `Grant.tokenExchange`, `Grant.password`.
+   */
+  readonly grant?: ((scope: string | undefined) => Grant.Grant) | undefined
+  /** Extra token parameters computed for every token request attempt (nonces, assertions). */
+  readonly requestParams?: Grant.Params | undefined
   /** Values for the scope template's placeholders (Culture Amp: `entityId`). */
   readonly variables?: Readonly<Record<string, string>> | undefined
   /** The connection id in the store; default `default`. */
@@ -119,6 +146,12 @@ const checkConfig = (config: Config): Effect.Effect<void, Errors.ConfigError> =>
     if (config.clientId.length === 0) {
       return yield* new Errors.ConfigError({ path: "clientId", message: "the client id is empty" })
     }
+    if (config.clientSecret === undefined && config.clientAuthentication === undefined) {
+      return yield* new Errors.ConfigError({
+        path: "clientSecret",
+        message: "a client secret is needed unless clientAuthentication names another method",
+      })
+    }
     if (config.scopeTemplate !== undefined) {
       const missing = TokenRequest.missingVariables(config.scopeTemplate, config.variables)
       if (missing.length > 0) {
@@ -158,9 +191,14 @@ export const make = Effect.fn("ClientCredentials.make")(function* (config: Confi
       Effect.annotateLogs({ provider: config.provider, scopes: unknown.join(" ") }),
     )
   }
+  // The limits of the client this plugin is built for (token requests may run in a caller's
+  // context that does not carry them, e.g. the Effect API).
+  const limits = yield* Limits.Limits
   const endpoint: TokenRequest.Endpoint = {
     provider: config.provider,
     tokenUrl: config.tokenUrl,
+    timeoutMs: limits.tokenTimeoutMs,
+    maxResponseBytes: limits.tokenMaxResponseBytes,
     bodyFormat: config.bodyFormat,
     clientAuth: config.clientAuth,
     tokenHeaders: config.tokenHeaders,
@@ -170,7 +208,11 @@ export const make = Effect.fn("ClientCredentials.make")(function* (config: Confi
     clientId: config.clientId,
     clientSecret: config.clientSecret,
   }
-  const used = new Map<string, ReadonlyArray<string>>()
+  const clientAuthentication =
+    config.clientAuthentication ?? ClientAuth.fromSetting(config.clientAuth, config.clientSecret)
+  const grantFor =
+    config.grant ??
+    ((scope: string | undefined) => Grant.clientCredentials({ scope, grantType: config.grantType }))
 
   const fetchToken = Effect.fn("ClientCredentials.fetchToken")(function* (scopes: ReadonlyArray<string>) {
     const scope = yield* TokenRequest.formatScopes(scopes, {
@@ -181,9 +223,9 @@ export const make = Effect.fn("ClientCredentials.make")(function* (config: Confi
     const token = yield* TokenRequest.request({
       endpoint,
       client,
-      kind: "client_credentials",
-      grantType: config.grantType,
-      params: { scope },
+      clientAuthentication,
+      grant: grantFor(scope),
+      params: config.requestParams,
       connection: config.connection,
     })
     yield* Effect.logDebug("client credentials token obtained").pipe(
@@ -201,11 +243,8 @@ export const make = Effect.fn("ClientCredentials.make")(function* (config: Confi
     refreshBuffer: config.refreshBuffer === undefined ? undefined : Duration.seconds(config.refreshBuffer),
   })
 
-  const scopesOf = (call: Auth.CallInfo): ReadonlyArray<string> => {
-    const scopes = call.scopes !== undefined && call.scopes.length > 0 ? call.scopes : defaultScopes
-    used.set([...scopes].sort().join(" "), scopes)
-    return scopes
-  }
+  const scopesOf = (call: Auth.CallInfo): ReadonlyArray<string> =>
+    call.scopes !== undefined && call.scopes.length > 0 ? call.scopes : defaultScopes
 
   return Auth.make({
     name: "oauth2-client-credentials",
@@ -233,11 +272,7 @@ export const make = Effect.fn("ClientCredentials.make")(function* (config: Confi
     }),
     // The new token worked: a run of refused tokens is over.
     onAccepted: (_accepted, call) => lifecycle.accepted(scopesOf(call)),
-    release: Effect.suspend(() =>
-      Effect.forEach([defaultScopes, ...used.values()], (scopes) => lifecycle.clear(scopes), {
-        discard: true,
-      }),
-    ).pipe(Effect.withSpan("ClientCredentials.release")),
+    release: lifecycle.clearAll.pipe(Effect.withSpan("ClientCredentials.release")),
   })
 })
 

@@ -3,8 +3,9 @@
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { describe, expect, it } from "@effect/vitest"
+import { LoopbackServer } from "@keyway/auth-testkit"
 import { Client, Origin, TokenStore, Transport } from "@keyway/core"
-import { Effect, Redacted } from "effect"
+import { Context, Effect, Redacted } from "effect"
 import { afterEach } from "vitest"
 import * as ClientCredentials from "../src/ClientCredentials.ts"
 
@@ -93,4 +94,37 @@ describe("the call's deadline covers the token request", () => {
     expect(token.requests).toEqual(["/token"])
     await client.close()
   })
+})
+
+describe("a client's limits reach its token requests, in both APIs", () => {
+  it.effect("tokenMaxResponseBytes from the client's options bounds the token response", () =>
+    Effect.gen(function* () {
+      const token = yield* LoopbackServer.make(() => ({
+        body: { access_token: "x".repeat(500), expires_in: 3600 },
+      }))
+      const provider = Client.defineProvider<any>()({
+        provider: "p",
+        resolveSettings: () => ({ baseUrl: "http://127.0.0.1:1" }),
+        authLayer: () => ClientCredentials.layer(config(`${token.url}/token`)),
+      })
+      class Api extends Context.Service<Api, Client.EffectClient<any>>()("Api") {}
+      const program = Effect.gen(function* () {
+        const api = yield* Api
+        return yield* api.GET("/x" as never, {} as never)
+      })
+      const error = yield* Effect.flip(
+        program.pipe(
+          Effect.provide(provider.layer(Api, { limits: { tokenMaxResponseBytes: 100 } }, () => ({}))),
+        ),
+      )
+      expect(error).toMatchObject({ _tag: "TokenEndpointError" })
+      expect((error as Error).message).toContain("larger than 100 bytes")
+      const promise = provider.make({ limits: { tokenMaxResponseBytes: 100 } })
+      const rejected = yield* Effect.promise(() =>
+        promise.GET("/x" as never, {} as never).catch((e: unknown) => e),
+      )
+      expect(rejected).toMatchObject({ _tag: "TokenEndpointError" })
+      yield* Effect.promise(() => promise.close())
+    }).pipe(Effect.scoped),
+  )
 })

@@ -193,7 +193,9 @@ export const make = Effect.fn("SessionLogin.make")(function* (config: Config) {
     )
   }
 
-  const login = Effect.fn("SessionLogin.login")(function* () {
+  const login = () =>
+    TokenRequest.observe({ provider: config.provider, grant: "session_login" }, openSession())
+  const openSession = Effect.fn("SessionLogin.login")(function* () {
     const correlationId = (yield* TokenRequest.CorrelationId) ?? crypto.randomUUID()
     const url = Errors.redactUrl(loginUrl)
     const failure = (reason: string, status?: number) =>

@@ -5,18 +5,21 @@
  * | check | what it proves | skipped when |
  * | --- | --- | --- |
  * | authenticates | a decorated request is accepted by the resource | never |
+ * | varied requests | every method, bodies of several types (JSON, form, bytes, multipart, text), queries, and a retry of each signed afresh later are accepted | never |
+ * | signature coverage | for a plugin that declares what it `signs`: the same request at the same instant (same `Clock`, same seeded `Random`) gets the same credential, and changing each declared part (method, path, query, each header, body, time) changes it | no `signs` |
  * | single flight | 100 concurrent `authenticate` calls on a cold credential cause exactly one credential request | `credentialEndpoint: false` |
  * | refresh on expiry | past the credential's lifetime (TestClock, no sleeping) the next `authenticate` obtains a new one | `credentialEndpoint` or `expires` false |
  * | one recovery from 401 | `onUnauthorized` answers `"retry"` once and the re-authenticated attempt uses a new credential; when that one is refused too, the call ends with one extra credential request, no loop. Plugins that cannot recover must not answer `"retry"` | never (the check flips with `refreshOn401`) |
  * | rotation persisted | a rotated refresh token is in the TokenStore, never only in memory | `rotation: false` |
  * | bad credentials | a typed error (`InvalidClient`, `CredentialsExpired`, ...) carrying the call's correlation id | never |
  * | token endpoint down | 503 and connection refused are `TokenEndpointError` | `credentialEndpoint: false` |
- * | release | afterwards the store holds nothing | never |
+ * | release | after calls with several scope sets, `release` leaves nothing in the store | never |
  * | no secret leaks | no secret in logs (all levels), error messages, `JSON.stringify` or `util.inspect` | never |
  *
  * The kit drives the plugin like the runtime does (authenticate, send, at most one
  * `onUnauthorized` per call, re-authenticate once), against a loopback {@link FakeCredentialServer}
- * it can count and control, with a fresh in-memory TokenStore per check.
+ * it can count and control, with a fresh in-memory TokenStore per check and a `TestClock` set to
+ * {@link kitEpoch} (not epoch 0). A check whose server's handler threw fails with that stack.
  *
  * @example
  * ```ts
@@ -41,7 +44,18 @@
 import { inspect } from "node:util"
 import { describe, expect, it } from "@effect/vitest"
 import { Auth, type Errors, Http, Retry, TokenStore, Transport } from "@keyway/core"
-import { Cause, Context, Effect, Layer, Logger, Redacted, References, type Scope } from "effect"
+import {
+  Cause,
+  Clock,
+  Context,
+  Effect,
+  Layer,
+  Logger,
+  Random,
+  Redacted,
+  References,
+  type Scope,
+} from "effect"
 import { TestClock } from "effect/testing"
 import * as FakeCredentialServer from "./FakeCredentialServer.ts"
 import * as LoopbackServer from "./LoopbackServer.ts"
@@ -63,6 +77,38 @@ export interface Capabilities {
   /** The error tags acceptable for rejected credentials. Default `["InvalidClient"]`. */
   readonly badCredentials: ReadonlyArray<Errors.AuthError["_tag"]>
 }
+
+/**
+ * What a request-signing plugin declares its signature covers. The kit changes each declared part
+ * of a request and expects a different credential; an undeclared part is not checked (declare
+ * honestly: a signature that covers less than the provider verifies is a bug the provider finds).
+ *
+ * @since 0.2.0
+ */
+export interface Signs {
+  readonly method?: boolean | undefined
+  readonly path?: boolean | undefined
+  readonly query?: boolean | undefined
+  /** Header names (lower case) covered, e.g. `["content-type", "x-date"]`. */
+  readonly headers?: ReadonlyArray<string> | undefined
+  readonly body?: boolean | undefined
+  /** A timestamp is signed: the same request a second later (a retry) gets a new credential. */
+  readonly time?: boolean | undefined
+}
+
+/**
+ * The time the kit's `TestClock` starts at in every check: 2026-03-14T15:09:26Z, so a plugin that
+ * signs timestamps or checks expiry is tested at a realistic time, not at epoch 0.
+ *
+ * @example
+ * ```ts
+ * import { Conformance } from "@keyway/auth-testkit"
+ * new Date(Conformance.kitEpoch).toISOString() // "2026-03-14T15:09:26.000Z"
+ * ```
+ *
+ * @since 0.2.0
+ */
+export const kitEpoch = Date.UTC(2026, 2, 14, 15, 9, 26)
 
 /**
  * Options of {@link runAuthConformance}.
@@ -87,6 +133,13 @@ export interface Options<
   readonly prepare?: ((server: S) => Effect.Effect<void, unknown, TokenStore.TokenStore>) | undefined
   /** The scopes of the kit's calls (`CallInfo.scopes`). */
   readonly scopes?: ReadonlyArray<string> | undefined
+  /**
+   * Other scope sets the release check calls with before `release` (default two of its own), so
+   * that a plugin keeping one token per scope set must give them all up.
+   */
+  readonly releaseScopes?: ReadonlyArray<ReadonlyArray<string>> | undefined
+  /** For request-signing plugins: what the signature covers (enables the coverage check). */
+  readonly signs?: Signs | undefined
   readonly capabilities?: Partial<Capabilities> | undefined
   /**
    * For testing the kit itself: checks registered as expected to fail (a deliberately broken
@@ -102,6 +155,8 @@ export interface Options<
  */
 export type CheckName =
   | "authenticates"
+  | "varied-requests"
+  | "signature-coverage"
   | "single-flight"
   | "expiry"
   | "unauthorized"
@@ -188,14 +243,15 @@ export interface CallOutcome {
  */
 export const call = (
   plugin: Auth.AuthPlugin,
-  url: string,
+  target: string | Http.HttpRequest,
   scopes?: ReadonlyArray<string>,
   correlationId: string = crypto.randomUUID(),
 ): Effect.Effect<CallOutcome, Errors.AuthError> =>
   Effect.gen(function* () {
     const transport = yield* Transport.Transport
     const info: Auth.CallInfo = { correlationId, attempt: 1, scopes }
-    const base = Http.makeRequest("GET", url, { accept: "application/json" })
+    const base =
+      typeof target === "string" ? Http.makeRequest("GET", target, { accept: "application/json" }) : target
     const send = (request: Http.HttpRequest) =>
       transport
         .send(request, { correlationId, timeoutMs: 10_000, secretQueryParams: plugin.secretQueryParams })
@@ -219,6 +275,131 @@ export const call = (
 
 const credentialOf = (request: Http.HttpRequest) =>
   JSON.stringify({ url: request.url, headers: request.headers })
+
+/**
+ * What a plugin added to or changed on a request: headers, query parameters and the body. The
+ * unit the signing checks compare.
+ *
+ * @example
+ * ```ts
+ * import { Http } from "@keyway/core"
+ * import { Conformance } from "@keyway/auth-testkit"
+ * const base = Http.makeRequest("GET", "http://127.0.0.1/x?a=1")
+ * Conformance.addedBy(base, Http.setHeader(base, "x-signature", "s")) // '{"headers":{"x-signature":"s"},"query":[],"body":null}'
+ * ```
+ *
+ * @since 0.2.0
+ */
+export const addedBy = (base: Http.HttpRequest, signed: Http.HttpRequest): string => {
+  const headers: Record<string, string> = {}
+  for (const name of Object.keys(signed.headers).sort()) {
+    if (base.headers[name] !== signed.headers[name]) headers[name] = signed.headers[name]!
+  }
+  const before = new URL(base.url).searchParams
+  const query = [...new URL(signed.url).searchParams].filter(
+    ([name, value]) => !before.getAll(name).includes(value),
+  )
+  const same =
+    base.body === signed.body ||
+    (base.body !== undefined &&
+      signed.body !== undefined &&
+      Buffer.from(base.body).equals(Buffer.from(signed.body)))
+  return JSON.stringify({
+    headers,
+    query,
+    body: same ? null : Buffer.from(signed.body ?? new Uint8Array()).toString("base64"),
+  })
+}
+
+const text = (value: string) => new TextEncoder().encode(value)
+
+/**
+ * The kit's varied requests under a resource URL: every method, JSON, form, bytes, multipart and
+ * text bodies, queries with repeated, encoded and unicode values.
+ *
+ * @example
+ * ```ts
+ * import { Conformance } from "@keyway/auth-testkit"
+ * Conformance.variedRequests("http://127.0.0.1:8080/resource").map((r) => r.method)
+ * ```
+ *
+ * @since 0.2.0
+ */
+export const variedRequests = (resourceUrl: string): ReadonlyArray<Http.HttpRequest> => {
+  const boundary = "kitboundary7MA4YWxk"
+  return [
+    Http.makeRequest("GET", `${resourceUrl}/items?b=2&a=1&a=0&q=caf%C3%A9%20au+lait`, {
+      accept: "application/json",
+    }),
+    Http.makeRequest(
+      "POST",
+      `${resourceUrl}/items`,
+      { "content-type": "application/json" },
+      text('{"name":"Ada","n":1,"tags":["a","b"]}'),
+    ),
+    Http.makeRequest(
+      "PUT",
+      `${resourceUrl}/items/42?dry=true`,
+      { "content-type": "application/x-www-form-urlencoded" },
+      text("a=1&b=x+y&c=%26"),
+    ),
+    Http.makeRequest(
+      "PATCH",
+      `${resourceUrl}/items/42`,
+      { "content-type": "application/octet-stream" },
+      new Uint8Array([0, 1, 2, 254, 255]),
+    ),
+    Http.makeRequest(
+      "POST",
+      `${resourceUrl}/uploads`,
+      { "content-type": `multipart/form-data; boundary=${boundary}` },
+      text(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nhello\r\n--${boundary}--\r\n`,
+      ),
+    ),
+    Http.makeRequest(
+      "POST",
+      `${resourceUrl}/notes?lang=fr`,
+      { "content-type": "text/plain; charset=utf-8" },
+      text("héllo ✓ — 10 €"),
+    ),
+    Http.makeRequest("DELETE", `${resourceUrl}/items/42?force=1`),
+    Http.makeRequest("HEAD", `${resourceUrl}/items`),
+    Http.makeRequest("OPTIONS", `${resourceUrl}/items`),
+  ]
+}
+
+/** The request the coverage check varies, one part at a time. */
+const coverageBase = (resourceUrl: string, signs: Signs) =>
+  Http.makeRequest(
+    "POST",
+    `${resourceUrl}/items?a=1&b=two`,
+    {
+      "content-type": "application/json",
+      ...Object.fromEntries((signs.headers ?? []).map((name) => [name, `kit-${name}-1`])),
+    },
+    text('{"n":1}'),
+  )
+
+const variantsOf = (
+  base: Http.HttpRequest,
+  signs: Signs,
+): ReadonlyArray<readonly [part: string, request: Http.HttpRequest]> => {
+  const url = new URL(base.url)
+  const out: Array<readonly [string, Http.HttpRequest]> = []
+  if (signs.method) out.push(["the method", { ...base, method: "PUT" }])
+  if (signs.path) out.push(["the path", { ...base, url: `${url.origin}${url.pathname}-other${url.search}` }])
+  if (signs.query) {
+    const changed = new URL(base.url)
+    changed.searchParams.set("a", "2")
+    out.push(["the query", { ...base, url: changed.toString() }])
+  }
+  for (const name of signs.headers ?? []) {
+    out.push([`the ${name} header`, Http.setHeader(base, name, `kit-${name}-2`)])
+  }
+  if (signs.body) out.push(["the body", { ...base, body: text('{"n":2}') }])
+  return out
+}
 
 /**
  * Registers the conformance checks for one plugin (call it at the top level of a test file).
@@ -259,9 +440,15 @@ export const runAuthConformance = <
       ? options.server()
       : (FakeCredentialServer.make(options.server) as unknown as Effect.Effect<S, never, Scope.Scope>)
 
+  // Servers started by the running check, to fail it when one of their handlers threw.
+  const started: Array<S> = []
   const setup = (settings: { readonly dead?: boolean } = {}) =>
     Effect.gen(function* () {
+      yield* TestClock.setTime(kitEpoch)
+      const clock = yield* Clock.Clock
       const server = yield* startServer()
+      started.push(server)
+      server.useClock?.(() => clock.currentTimeMillisUnsafe())
       const store = makeRecordingStore()
       if (options.prepare) {
         yield* options.prepare(server).pipe(Effect.provideService(TokenStore.TokenStore, store), Effect.orDie)
@@ -291,7 +478,23 @@ export const runAuthConformance = <
         ? it.effect.fails
         : it.effect
     return <A, E, R>(title: string, body: () => Effect.Effect<A, E, R>) =>
-      runner(title, () => body().pipe(Effect.provideService(Retry.Retry, oneAttempt)) as never)
+      runner(
+        title,
+        () =>
+          Effect.gen(function* () {
+            started.length = 0
+            const exit = yield* Effect.exit(body())
+            const failures = started.flatMap((server) => server.failures?.() ?? [])
+            if (failures.length > 0) {
+              return yield* Effect.die(
+                new Error(
+                  `a handler of the kit's server threw:\n${failures.map((f) => `${f.request.method} ${f.request.path}: ${f.stack}`).join("\n")}`,
+                ),
+              )
+            }
+            return yield* exit
+          }).pipe(Effect.provideService(Retry.Retry, oneAttempt)) as never,
+      )
   }
 
   describe(`auth conformance: ${options.name}`, () => {
@@ -302,6 +505,82 @@ export const runAuthConformance = <
         expect(outcome.status).toBe(200)
         expect(outcome.attempts).toBe(1)
       }),
+    )
+
+    check("varied-requests")(
+      "varied requests (every method, several body types, queries) and a later retry of each are accepted",
+      () =>
+        Effect.gen(function* () {
+          const { server, plugin } = yield* setup()
+          const transport = yield* Transport.Transport
+          for (const [i, base] of variedRequests(server.resourceUrl).entries()) {
+            const correlationId = `kit-varied-${i}`
+            const what = `${base.method} ${new URL(base.url).pathname}${new URL(base.url).search}`
+            const send = (request: Http.HttpRequest) =>
+              transport
+                .send(request, {
+                  correlationId,
+                  timeoutMs: 10_000,
+                  secretQueryParams: plugin.secretQueryParams,
+                })
+                .pipe(Effect.orDie)
+            const first = yield* plugin.authenticate(base, {
+              correlationId,
+              attempt: 1,
+              scopes: options.scopes,
+            })
+            expect((yield* send(first)).status, `${what} was refused`).toBe(200)
+            // The runtime re-authenticates a fresh copy for every retry (after a 503, a timeout).
+            yield* TestClock.adjust("2 seconds")
+            const retry = yield* plugin.authenticate(base, {
+              correlationId,
+              attempt: 2,
+              scopes: options.scopes,
+            })
+            expect((yield* send(retry)).status, `the retry of ${what} was refused`).toBe(200)
+            if (options.signs?.time) {
+              expect(addedBy(base, retry), `the retry of ${what} was not signed afresh`).not.toBe(
+                addedBy(base, first),
+              )
+            }
+          }
+        }),
+    )
+
+    check("signature-coverage", options.signs !== undefined)(
+      "the signature covers every declared part: changing one changes the credential",
+      () =>
+        Effect.gen(function* () {
+          const { server, plugin } = yield* setup()
+          const signs = options.signs ?? {}
+          const base = coverageBase(server.resourceUrl, signs)
+          const sign = (request: Http.HttpRequest) =>
+            plugin
+              .authenticate(request, { correlationId: "kit-coverage", attempt: 1, scopes: options.scopes })
+              .pipe(
+                Random.withSeed("keyway-kit"),
+                Effect.map((signed) => addedBy(request, signed)),
+              )
+          const reference = yield* sign(base)
+          expect(
+            yield* sign(base),
+            "the same request at the same instant got another credential: take time and nonces from Effect's Clock and Random so signing is reproducible",
+          ).toBe(reference)
+          expect(JSON.parse(reference).headers, "the plugin added no credential").not.toEqual({})
+          for (const [part, variant] of variantsOf(base, signs)) {
+            expect(
+              yield* sign(variant),
+              `changing ${part} did not change the credential: the signature does not cover it`,
+            ).not.toBe(reference)
+          }
+          if (signs.time) {
+            yield* TestClock.adjust("1 second")
+            expect(
+              yield* sign(base),
+              "a second later the credential is the same: the timestamp is not signed",
+            ).not.toBe(reference)
+          }
+        }),
     )
 
     check("single-flight", caps.credentialEndpoint)(
@@ -439,8 +718,16 @@ export const runAuthConformance = <
 
     check("release")("release leaves nothing in the store", () =>
       Effect.gen(function* () {
-        const { store, plugin, call } = yield* setup()
+        const { server, store, plugin, call } = yield* setup()
         expect((yield* call()).status).toBe(200)
+        // Tokens of other scope sets too: a plugin keeps one per scope set.
+        for (const scopes of options.releaseScopes ?? [
+          ["kit.release-a"],
+          ["kit.release-b", "kit.release-c"],
+        ]) {
+          const base = Http.makeRequest("GET", server.resourceUrl)
+          yield* plugin.authenticate(base, { correlationId: "kit-release", attempt: 1, scopes })
+        }
         yield* plugin.release
         const left = (yield* store.records()).filter(
           (r) => r.accessToken !== undefined || r.refreshToken !== undefined,

@@ -4,6 +4,13 @@
  * quirk servers of the auth plugin tests and the conformance kit's fake are all built on it, so
  * no test carries its own copy of server plumbing.
  *
+ * A handler that throws (or rejects) is answered with a 500 whose body is the error's stack, the
+ * stack is printed to stderr, and the error is kept in `failures()`: the conformance kit fails a
+ * check whose server threw, with that stack, instead of a bare `TokenEndpointError … status 500`.
+ *
+ * With `tls` it serves HTTPS and asks for a client certificate (mutual TLS); the handler sees the
+ * certificate's subject and whether it chains to the given CA, and decides.
+ *
  * @example
  * ```ts
  * import { Effect } from "effect"
@@ -20,8 +27,10 @@
  *
  * @since 0.1.0
  */
-import { createServer, type IncomingHttpHeaders } from "node:http"
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http"
+import { createServer as createHttpsServer } from "node:https"
 import type { AddressInfo } from "node:net"
+import type { TLSSocket } from "node:tls"
 import { Effect, type Scope } from "effect"
 
 /**
@@ -38,12 +47,45 @@ export interface RecordedRequest {
   readonly headers: IncomingHttpHeaders
   /** The raw body as text. */
   readonly body: string
+  /** The raw body as bytes. */
+  readonly rawBody: Uint8Array
   /** Body parameters decoded from a form, JSON object or multipart body (string values only). */
   readonly params: Readonly<Record<string, string>>
   /** The body parsed as JSON, when it is JSON. */
   readonly json: unknown
   /** Client credentials from an `Authorization: Basic` header, URL-decoded per RFC 6749 §2.3.1. */
   readonly basic: { readonly id: string; readonly secret: string } | undefined
+  /** The TLS client certificate presented (HTTPS servers only). */
+  readonly clientCertificate?:
+    | {
+        /** Subject DN, e.g. `CN=kit-client`. */
+        readonly subject: string
+        /** Whether it chains to the server's CA. */
+        readonly authorized: boolean
+      }
+    | undefined
+}
+
+/**
+ * A handler failure, with the request that caused it.
+ *
+ * @since 0.2.0
+ */
+export interface HandlerFailure {
+  readonly request: RecordedRequest
+  readonly error: unknown
+  /** The error's stack (or its text). */
+  readonly stack: string
+}
+
+/**
+ * Options of a server.
+ *
+ * @since 0.2.0
+ */
+export interface StartOptions {
+  /** Serve HTTPS with this key and certificate, asking clients for a certificate signed by `ca`. */
+  readonly tls?: { readonly key: string; readonly cert: string; readonly ca: string } | undefined
 }
 
 /**
@@ -78,6 +120,8 @@ export interface LoopbackServer {
   readonly count: (path?: string) => number
   /** Replaces the handler (to change the server's behaviour mid-test). */
   readonly setHandler: (handler: Handler) => void
+  /** Every exception a handler threw, with its stack. */
+  readonly failures: () => ReadonlyArray<HandlerFailure>
   readonly close: () => Promise<void>
 }
 
@@ -127,6 +171,17 @@ const basicOf = (header: string | undefined): RecordedRequest["basic"] => {
   return { id: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) }
 }
 
+const peerOf = (req: IncomingMessage): RecordedRequest["clientCertificate"] => {
+  const socket = req.socket as Partial<TLSSocket>
+  if (typeof socket.getPeerCertificate !== "function") return undefined
+  const peer = socket.getPeerCertificate()
+  if (peer === null || peer === undefined || Object.keys(peer).length === 0) return undefined
+  const subject = Object.entries(peer.subject ?? {})
+    .map(([name, value]) => `${name}=${Array.isArray(value) ? value.join("+") : value}`)
+    .join(",")
+  return { subject, authorized: socket.authorized === true }
+}
+
 /**
  * Starts a server (Promise API).
  *
@@ -139,15 +194,17 @@ const basicOf = (header: string | undefined): RecordedRequest["basic"] => {
  *
  * @since 0.1.0
  */
-export const start = async (handler: Handler): Promise<LoopbackServer> => {
+export const start = async (handler: Handler, options: StartOptions = {}): Promise<LoopbackServer> => {
   let current = handler
   const requests: Array<RecordedRequest> = []
-  const server = createServer((req, res) => {
+  const failures: Array<HandlerFailure> = []
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Array<Buffer> = []
     req.on("data", (chunk: Buffer) => chunks.push(chunk))
     req.on("end", () => {
       const url = new URL(req.url ?? "/", "http://127.0.0.1")
-      const body = Buffer.concat(chunks).toString("utf8")
+      const raw = Buffer.concat(chunks)
+      const body = raw.toString("utf8")
       let json: unknown
       try {
         json = body.length > 0 ? JSON.parse(body) : undefined
@@ -160,9 +217,11 @@ export const start = async (handler: Handler): Promise<LoopbackServer> => {
         query: url.searchParams,
         headers: req.headers,
         body,
+        rawBody: new Uint8Array(raw),
         params: decodeParams(body, req.headers["content-type"]),
         json,
         basic: basicOf(req.headers.authorization),
+        clientCertificate: peerOf(req),
       }
       requests.push(recorded)
       Promise.resolve()
@@ -180,17 +239,27 @@ export const start = async (handler: Handler): Promise<LoopbackServer> => {
             res.writeHead(reply.status ?? 200, headers)
             res.end(payload)
           },
-          () => {
-            res.writeHead(500)
-            res.end()
+          (error: unknown) => {
+            const stack = error instanceof Error ? (error.stack ?? String(error)) : String(error)
+            failures.push({ request: recorded, error, stack })
+            console.error(
+              `LoopbackServer: the handler of ${recorded.method} ${recorded.path} threw\n${stack}`,
+            )
+            res.writeHead(500, { "content-type": "text/plain", "x-loopback-handler-error": "1" })
+            res.end(stack)
           },
         )
     })
-  })
+  }
+  const server =
+    options.tls === undefined
+      ? createServer(listener)
+      : createHttpsServer({ ...options.tls, requestCert: true, rejectUnauthorized: false }, listener)
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   const port = (server.address() as AddressInfo).port
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls === undefined ? "http" : "https"}://127.0.0.1:${port}`,
+    failures: () => [...failures],
     requests,
     count: (path) => (path === undefined ? requests.length : requests.filter((r) => r.path === path).length),
     setHandler: (next) => {
@@ -219,9 +288,12 @@ export const start = async (handler: Handler): Promise<LoopbackServer> => {
  *
  * @since 0.1.0
  */
-export const make = (handler: Handler): Effect.Effect<LoopbackServer, never, Scope.Scope> =>
+export const make = (
+  handler: Handler,
+  options: StartOptions = {},
+): Effect.Effect<LoopbackServer, never, Scope.Scope> =>
   Effect.acquireRelease(
-    Effect.promise(() => start(handler)),
+    Effect.promise(() => start(handler, options)),
     (server) => Effect.promise(() => server.close()),
   )
 

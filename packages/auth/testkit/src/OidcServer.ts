@@ -1,10 +1,14 @@
 /**
  * A real OAuth 2.0 authorization server for tests: `oidc-provider` 9, in-process on 127.0.0.1,
  * with client credentials, authorization code + PKCE, rotating refresh tokens and RFC 7009
- * revocation, and a browserless consent driver (plain HTTP with a cookie jar and
+ * revocation, clients for `client_secret_post`, `client_secret_basic`, `client_secret_jwt` and
+ * `private_key_jwt` (a key pair made per run), and with `tls: true` an HTTPS server with mutual
+ * TLS and a `tls_client_auth` client (certificates from {@link Certificates}); and a browserless
+ * consent driver (plain HTTP with a cookie jar and
  * `redirect: "manual"`). Every plugin test that wants a real server uses this one fixture.
  *
  * Needs the optional peer dependency `oidc-provider` (a dev dependency of your tests).
+ * oidc-provider 9 has no token exchange (RFC 8693) grant, so there is none here.
  *
  * @example
  * ```ts
@@ -21,10 +25,14 @@
  *
  * @since 0.1.0
  */
+import { generateKeyPairSync, X509Certificate } from "node:crypto"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
+import { createServer as createHttpsServer } from "node:https"
 import type { AddressInfo } from "node:net"
+import type { TLSSocket } from "node:tls"
 import { Effect, type Scope } from "effect"
 import Provider, { type ClientMetadata, type Configuration } from "oidc-provider"
+import * as Certificates from "./Certificates.ts"
 
 /**
  * A registered client.
@@ -51,6 +59,30 @@ export interface Options {
     | undefined
   /** Extra scopes besides `openid`, `offline_access`, `api:read`, `api:write`. */
   readonly scopes?: ReadonlyArray<string> | undefined
+  /** Serve HTTPS with mutual TLS and register a `tls_client_auth` client. */
+  readonly tls?: boolean | undefined
+}
+
+/**
+ * A `private_key_jwt` client: its private key (PKCS#8 PEM, ES256, made per run) and `kid`.
+ *
+ * @since 0.2.0
+ */
+export interface KeyClient extends Client {
+  readonly privateKey: string
+  readonly keyId: string
+}
+
+/**
+ * A `tls_client_auth` client: its certificate (subject `CN=<clientId>`), key, and the CA that
+ * signed the server's certificate.
+ *
+ * @since 0.2.0
+ */
+export interface TlsClient extends Client {
+  readonly certificate: string
+  readonly privateKey: string
+  readonly ca: string
 }
 
 /**
@@ -63,8 +95,14 @@ export interface OidcServer {
   readonly authorizeUrl: string
   readonly tokenUrl: string
   readonly revocationUrl: string
-  /** Clients by their authentication method: `client_secret_post` and `client_secret_basic`. */
-  readonly clients: { readonly post: Client; readonly basic: Client }
+  /** Clients by their authentication method. `tls` only with `tls: true`. */
+  readonly clients: {
+    readonly post: Client
+    readonly basic: Client
+    readonly secretJwt: Client
+    readonly privateKeyJwt: KeyClient
+    readonly tls?: TlsClient | undefined
+  }
   /** Requests received, all or for one path (`/token`, `/token/revocation`). */
   readonly count: (path?: string) => number
   /**
@@ -95,25 +133,62 @@ const REDIRECT = "http://127.0.0.1/keyway/callback"
 export const start = async (options: Options = {}): Promise<OidcServer> => {
   const counts = new Map<string, number>()
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? "/", "http://127.0.0.1").pathname
     counts.set(path, (counts.get(path) ?? 0) + 1)
     handler!(req, res)
-  })
+  }
+  const pki = options.tls ? Certificates.make({ clientId: "keyway-tls" }) : undefined
+  const server =
+    pki === undefined
+      ? createServer(listener)
+      : createHttpsServer(
+          {
+            key: pki.server.key,
+            cert: pki.server.cert,
+            ca: pki.ca,
+            requestCert: true,
+            rejectUnauthorized: false,
+          },
+          listener,
+        )
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const issuer = `${pki ? "https" : "http"}://127.0.0.1:${(server.address() as AddressInfo).port}`
   const secret = () => `oidc-secret-${crypto.randomUUID()}`
+  const keys = generateKeyPairSync("ec", { namedCurve: "P-256" })
+  const keyId = `keyway-key-${crypto.randomUUID().slice(0, 8)}`
   const clients = {
     post: { clientId: "keyway-post", clientSecret: secret(), redirectUri: REDIRECT },
     basic: { clientId: "keyway-basic", clientSecret: secret(), redirectUri: REDIRECT },
+    secretJwt: { clientId: "keyway-secret-jwt", clientSecret: secret(), redirectUri: REDIRECT },
+    privateKeyJwt: {
+      clientId: "keyway-private-key-jwt",
+      clientSecret: "",
+      redirectUri: REDIRECT,
+      privateKey: keys.privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+      keyId,
+    },
+    tls:
+      pki === undefined
+        ? undefined
+        : {
+            clientId: "keyway-tls",
+            clientSecret: "",
+            redirectUri: REDIRECT,
+            certificate: pki.client.cert,
+            privateKey: pki.client.key,
+            ca: pki.ca,
+          },
   }
   const scopes = ["openid", "offline_access", "api:read", "api:write", ...(options.scopes ?? [])]
   const metadata = (
     client: Client,
-    method: "client_secret_post" | "client_secret_basic",
+    method: ClientMetadata["token_endpoint_auth_method"],
+    extra: Partial<ClientMetadata> = {},
   ): ClientMetadata => ({
+    ...extra,
     client_id: client.clientId,
-    client_secret: client.clientSecret,
+    ...(client.clientSecret === "" ? {} : { client_secret: client.clientSecret }),
     grant_types: ["authorization_code", "refresh_token", "client_credentials"],
     redirect_uris: [client.redirectUri],
     response_types: ["code"],
@@ -121,9 +196,47 @@ export const start = async (options: Options = {}): Promise<OidcServer> => {
     scope: scopes.join(" "),
   })
   const configuration: Configuration = {
-    clients: [metadata(clients.post, "client_secret_post"), metadata(clients.basic, "client_secret_basic")],
+    clients: [
+      metadata(clients.post, "client_secret_post"),
+      metadata(clients.basic, "client_secret_basic"),
+      metadata(clients.secretJwt, "client_secret_jwt"),
+      metadata(clients.privateKeyJwt, "private_key_jwt", {
+        jwks: {
+          keys: [{ ...keys.publicKey.export({ format: "jwk" }), kid: keyId, alg: "ES256", use: "sig" }],
+        },
+      }),
+      ...(clients.tls === undefined
+        ? []
+        : [metadata(clients.tls, "tls_client_auth", { tls_client_auth_subject_dn: pki!.clientSubject })]),
+    ],
+    clientAuthMethods: [
+      "client_secret_basic",
+      "client_secret_jwt",
+      "client_secret_post",
+      "private_key_jwt",
+      "none",
+      ...(pki === undefined ? [] : ["tls_client_auth" as const]),
+    ],
     features: {
       clientCredentials: { enabled: true },
+      ...(pki === undefined
+        ? {}
+        : {
+            mTLS: {
+              enabled: true,
+              tlsClientAuth: true,
+              getCertificate: (ctx) => {
+                const peer = (ctx.req.socket as TLSSocket).getPeerCertificate(false)
+                return peer?.raw === undefined ? undefined : new X509Certificate(peer.raw).toString()
+              },
+              certificateAuthorized: (ctx) => (ctx.req.socket as TLSSocket).authorized === true,
+              certificateSubjectMatches: (ctx, property, expected) => {
+                if (property !== "tls_client_auth_subject_dn") return false
+                const peer = (ctx.req.socket as TLSSocket).getPeerCertificate(false)
+                return peer?.subject !== undefined && `CN=${peer.subject.CN}` === expected
+              },
+            },
+          }),
       revocation: {
         enabled: true,
         allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,

@@ -5,6 +5,7 @@
  *
  * @since 0.1.0
  */
+export * as Certificates from "./Certificates.ts"
 export * as Conformance from "./Conformance.ts"
 export { runAuthConformance } from "./Conformance.ts"
 export * as FakeCredentialServer from "./FakeCredentialServer.ts"

@@ -2,7 +2,7 @@
  * The kit must catch broken plugins: each plugin here breaks one rule, and the checks that
  * guard that rule are expected to fail.
  */
-import { Auth, Http, TokenRequest } from "@keyway/core"
+import { Auth, Http, TokenLifecycle, TokenRequest } from "@keyway/core"
 import { Effect, Layer, Redacted } from "effect"
 import { type FakeCredentialServer, runAuthConformance } from "../src/index.ts"
 
@@ -54,6 +54,46 @@ const stubborn = (server: FakeCredentialServer.FakeCredentialServer) => {
   )
 }
 
+/**
+ * The guide's token plugin as it was first printed: `release: lifecycle.clear([])` forgets only
+ * the token of the empty scope set, so scoped tokens stay in the store.
+ */
+const releasesOnlyUnscoped = (server: FakeCredentialServer.FakeCredentialServer) =>
+  Layer.effect(
+    Auth.Auth,
+    Effect.gen(function* () {
+      const lifecycle = yield* TokenLifecycle.make({
+        provider: "kit",
+        fetch: (_current, scopes) =>
+          TokenRequest.request({
+            endpoint: { provider: "kit", tokenUrl: `${server.url}/token` },
+            client: { clientId: server.clientId, clientSecret: Redacted.make(server.clientSecret) },
+            kind: "client_credentials",
+            params: { scope: scopes.join(" ") },
+          }),
+      })
+      return Auth.make({
+        name: "guide-sample",
+        authenticate: (request, call) =>
+          lifecycle.get(call.scopes ?? []).pipe(
+            Effect.provideService(TokenRequest.CorrelationId, call.correlationId),
+            Effect.mapError(TokenRequest.withCorrelationId(call.correlationId)),
+            Effect.map((token) => bearer(request, token.accessToken!)),
+          ),
+        onUnauthorized: (failed, call) => {
+          const refused = Http.placed(failed.request, Http.bearer)
+          const forget =
+            refused === undefined
+              ? Effect.void
+              : lifecycle.invalidate(call.scopes ?? [], Redacted.make(refused))
+          return forget.pipe(Effect.as("retry" as const))
+        },
+        onAccepted: (_accepted, call) => lifecycle.accepted(call.scopes ?? []),
+        release: lifecycle.clear([]),
+      })
+    }),
+  )
+
 /** A static key that logs itself at debug level. */
 const leaky = (server: FakeCredentialServer.FakeCredentialServer) => {
   const key = server.issueStaticToken()
@@ -92,4 +132,37 @@ runAuthConformance({
   },
   // Rejected, it answers "pass": the caller gets a 401, not a typed error.
   expectFailures: ["no-leaks", "bad-credentials"],
+})
+
+runAuthConformance({
+  name: "kit self-test: the guide's first release sample (clear([])) with scoped tokens",
+  makeLayer: releasesOnlyUnscoped,
+  secrets: (server) => [server.clientSecret],
+  expectFailures: ["release"],
+})
+
+runAuthConformance({
+  name: "kit self-test: a credential server whose quirk hook throws",
+  // The kit fails the checks that reached the throwing handler, with the handler's stack (not a
+  // bare "TokenEndpointError status 500").
+  server: {
+    quirk: (request, standard) => {
+      if (request.path === "/token") throw new Error("a bug in the quirk hook")
+      return standard(request)
+    },
+  },
+  makeLayer: releasesOnlyUnscoped,
+  secrets: (server) => [server.clientSecret],
+  capabilities: { badCredentials: ["InvalidClient", "TokenEndpointError"] },
+  expectFailures: [
+    "authenticates",
+    "varied-requests",
+    "single-flight",
+    "expiry",
+    "unauthorized",
+    "bad-credentials",
+    "endpoint-unavailable",
+    "release",
+    "no-leaks",
+  ],
 })

@@ -87,7 +87,7 @@ export const resolveSettings = (options: CcaClientOptions): CcaSettings => {
     if (value !== undefined) given[name] = value
   }
   const variables = { ...variableDefaults, ...environment, ...given, ...options.variables }
-  const baseUrl = options.baseUrl ?? Descriptor.resolveUrl(descriptor.baseUrl, variables)
+  const baseUrl = options.baseUrl ?? Descriptor.resolveUrl(descriptor.baseUrl, variables, undefined, descriptor.variables)
   return { variables, baseUrl }
 }
 

@@ -110,7 +110,7 @@ export const resolveSettings = (options: CcwClientOptions): CcwSettings => {
     if (value !== undefined) given[name] = value
   }
   const variables = { ...variableDefaults, ...environment, ...given, ...options.variables }
-  const baseUrl = options.baseUrl ?? Descriptor.resolveUrl(descriptor.baseUrl, variables)
+  const baseUrl = options.baseUrl ?? Descriptor.resolveUrl(descriptor.baseUrl, variables, undefined, descriptor.variables)
   return { variables, baseUrl }
 }
 
@@ -125,7 +125,7 @@ export const resolveSettings = (options: CcwClientOptions): CcwSettings => {
 export const authLayer = (options: CcwClientOptions, settings: CcwSettings = resolveSettings(options)): Layer.Layer<Auth.Auth, unknown, TokenStore.TokenStore> => {
   if (Layer.isLayer(options.auth)) return options.auth as Layer.Layer<Auth.Auth, unknown, TokenStore.TokenStore>
   const auth = options.auth as CcwAuth
-  return ClientCredentials.layer({ ...descriptor.auth[0], provider, tokenUrl: options.tokenUrl ?? Descriptor.resolveUrl(descriptor.auth[0].tokenUrl, settings.variables, settings.baseUrl), variables: settings.variables, connection: options.connection, clientId: auth.clientId, clientSecret: secret(auth.clientSecret), requestScopes: auth.scopes })
+  return ClientCredentials.layer({ ...descriptor.auth[0], provider, tokenUrl: options.tokenUrl ?? Descriptor.resolveUrl(descriptor.auth[0].tokenUrl, settings.variables, settings.baseUrl, descriptor.variables), variables: settings.variables, connection: options.connection, clientId: auth.clientId, clientSecret: secret(auth.clientSecret), requestScopes: auth.scopes })
 }
 
 /** Every operation of the spec: `"METHOD /path"` → its operationId and the scopes its `security` asks for. */
@@ -253,6 +253,7 @@ export const bindEffectPaginators = (client: Pagination.PagedClient): CcwEffectP
 const api = Client.defineProvider<paths, CcwErrorEnvelope>()({
   provider,
   operations: operationTable,
+  throttle: {"rate":10,"burst":5,"concurrency":4},
   correlation: {"header":"X-Correlation-id","maxLength":36},
   headers: {"Content-Type":"application/json"},
   resolveSettings,

@@ -61,6 +61,11 @@ export const descriptor = {
       scopes: ["ccw.candidate", "ccw.contingent_workers"],
     },
   ],
+  throttle: {
+    rate: 10,
+    burst: 5,
+    concurrency: 4,
+  },
   errors: {
     envelope: "#/components/schemas/CcwError",
   },

@@ -102,7 +102,7 @@ export const resolveSettings = (options: CultureampClientOptions): CultureampSet
     if (value !== undefined) given[name] = value
   }
   const variables = { ...variableDefaults, ...environment, ...given, ...options.variables }
-  const baseUrl = options.baseUrl ?? Descriptor.resolveUrl(descriptor.baseUrl, variables)
+  const baseUrl = options.baseUrl ?? Descriptor.resolveUrl(descriptor.baseUrl, variables, undefined, descriptor.variables)
   return { variables, baseUrl }
 }
 
@@ -117,7 +117,7 @@ export const resolveSettings = (options: CultureampClientOptions): CultureampSet
 export const authLayer = (options: CultureampClientOptions, settings: CultureampSettings = resolveSettings(options)): Layer.Layer<Auth.Auth, unknown, TokenStore.TokenStore> => {
   if (Layer.isLayer(options.auth)) return options.auth as Layer.Layer<Auth.Auth, unknown, TokenStore.TokenStore>
   const auth = options.auth as CultureampAuth
-  return ClientCredentials.layer({ ...descriptor.auth[0], provider, tokenUrl: options.tokenUrl ?? Descriptor.resolveUrl(descriptor.auth[0].tokenUrl, settings.variables, settings.baseUrl), variables: settings.variables, connection: options.connection, clientId: auth.clientId, clientSecret: secret(auth.clientSecret), requestScopes: auth.scopes })
+  return ClientCredentials.layer({ ...descriptor.auth[0], provider, tokenUrl: options.tokenUrl ?? Descriptor.resolveUrl(descriptor.auth[0].tokenUrl, settings.variables, settings.baseUrl, descriptor.variables), variables: settings.variables, connection: options.connection, clientId: auth.clientId, clientSecret: secret(auth.clientSecret), requestScopes: auth.scopes })
 }
 
 /** Every operation of the spec: `"METHOD /path"` → its operationId and the scopes its `security` asks for. */
@@ -381,6 +381,7 @@ export const bindEffectPaginators = (client: Pagination.PagedClient): Cultureamp
 const api = Client.defineProvider<paths, CultureampErrorEnvelope>()({
   provider,
   operations: operationTable,
+  throttle: {"rate":10,"burst":5},
   resolveSettings,
   authLayer,
 })

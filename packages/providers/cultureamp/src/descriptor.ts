@@ -5,8 +5,8 @@ import type { Descriptor } from "@keyway/core"
 export const descriptor = {
   name: "cultureamp",
   title: "Culture Amp Public API",
-  spec: "openapi.yaml",
-  source: "Culture Amp's published OpenAPI 3.0.1 spec (api.cultureamp.com/spec) via api-evangelist/culture-amp@215a2301cd290067281d795f1819534b51d177f3, with Keyway fixes",
+  spec: "openapi.upstream.yml",
+  source: "Culture Amp's published OpenAPI 3.0.1 spec (api.cultureamp.com/spec) via api-evangelist/culture-amp@215a2301cd290067281d795f1819534b51d177f3, unchanged, with Keyway's overlays (overlays/)",
   baseUrl: "https://{host}/v1",
   variables: {
     host: {
@@ -37,6 +37,10 @@ export const descriptor = {
       scopeTemplate: "target-entity:{entityId}:{permissions}",
     },
   ],
+  throttle: {
+    rate: 10,
+    burst: 5,
+  },
   errors: {
     envelope: "#/components/schemas/Error",
   },

@@ -5,8 +5,8 @@ import type { Descriptor } from "@keyway/core"
 export const descriptor = {
   name: "workable",
   title: "Workable",
-  spec: "openapi.yaml",
-  source: "Endpoint list of api-evangelist/workable@69e1f16c063793152edd096c0e56ee6a8c1bf23a (third-party, hand-made), verbs and schemas corrected from seed 004 and Workable's API reference",
+  spec: "openapi.upstream.yml",
+  source: "Endpoint list of api-evangelist/workable@69e1f16c063793152edd096c0e56ee6a8c1bf23a (third-party, hand-made), unchanged; verbs and schemas corrected from seed 004 and Workable's API reference in overlays/",
   baseUrl: "https://{subdomain}.workable.com/spi/v3",
   variables: {
     subdomain: {
@@ -45,6 +45,10 @@ export const descriptor = {
       expires: true,
     },
   ],
+  throttle: {
+    concurrency: 4,
+    per: "connection",
+  },
   errors: {
     envelope: "#/components/schemas/WorkableError",
   },

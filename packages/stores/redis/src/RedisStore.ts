@@ -20,6 +20,11 @@
  *   compare-and-set; invalidated by other processes' writes through a pub/sub message; never used
  *   while this process holds the key's refresh lock, nor while the invalidation channel is down).
  * - **Encryption at rest** (optional): AES-256-GCM with a keyring (see {@link Keyring}).
+ * - **Call budgets** (`budgets`, for core's `Throttle`): `{prefix}:budget:{provider}[/{connection}]`
+ *   holds a GCRA theoretical arrival time; one Lua script reserves a slot or holds the budget
+ *   until a provider's reset, so every process on this Redis shares one budget; the budget's
+ *   concurrency is a sorted set of expiring leases (`.../inflight`). Times come from the callers'
+ *   clocks (keep hosts in NTP sync).
  * - **Redis unreachable**: every operation fails with `TokenStoreUnavailable` within the command
  *   timeout (no offline queue); the client reconnects in the background.
  *
@@ -41,7 +46,7 @@
  * @since 0.1.0
  */
 import { createHash } from "node:crypto"
-import { Errors, KeyedMutex, Keyring, TokenStore } from "@keyway/core"
+import { Errors, KeyedMutex, Keyring, type Throttle, TokenStore } from "@keyway/core"
 import { Clock, Duration, Effect, Fiber, Layer, Schedule, type Scope } from "effect"
 import { Redis, type RedisOptions } from "ioredis"
 
@@ -156,6 +161,43 @@ end
 return 0
 `
 
+// GCRA for call budgets (see core's Throttle.decide / Throttle.held): the key holds the
+// theoretical arrival time in ms. ARGV: mode, now, interval, burst, maxWait (reserve) or until
+// (hold). A reservation answers {granted 0|1, wait as a string: Lua numbers may be fractional}.
+const BUDGET_SCRIPT = `
+local tat = tonumber(redis.call('GET', KEYS[1]))
+local now = tonumber(ARGV[2])
+local interval = tonumber(ARGV[3])
+local tolerance = math.max(0, tonumber(ARGV[4]) - 1) * interval
+if ARGV[1] == 'hold' then
+  local at = tonumber(ARGV[5]) + tolerance
+  if tat == nil or tat < at then tat = at end
+  redis.call('SET', KEYS[1], tostring(tat), 'PX', math.max(1000, math.ceil(tat - now + 1000)))
+  return {1, '0'}
+end
+local start = now
+if tat ~= nil and tat > now then start = tat end
+local wait = math.max(0, start - tolerance - now)
+if wait > tonumber(ARGV[5]) then return {0, tostring(wait)} end
+local nxt = start + interval
+redis.call('SET', KEYS[1], tostring(nxt), 'PX', math.max(1000, math.ceil(nxt - now + 1000)))
+return {1, tostring(wait)}
+`
+
+// Cross-process concurrency of a budget: a sorted set of leases scored by their expiry.
+// ARGV: now, limit, leaseMs, id. Answers {1, '0'} when taken, else {0, ms until the first expires}.
+const LEASE_SCRIPT = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
+  redis.call('ZADD', KEYS[1], tonumber(ARGV[1]) + tonumber(ARGV[3]), ARGV[4])
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+  return {1, '0'}
+end
+local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return {0, tostring(math.max(0, tonumber(first[2]) - tonumber(ARGV[1])))}
+`
+
 interface Script {
   readonly source: string
   readonly sha: string
@@ -169,6 +211,8 @@ const SCRIPTS = {
   acquire: script(ACQUIRE_SCRIPT),
   renew: script(RENEW_SCRIPT),
   release: script(RELEASE_SCRIPT),
+  budget: script(BUDGET_SCRIPT),
+  lease: script(LEASE_SCRIPT),
 }
 
 const millis = (input: Duration.Input | undefined, fallback: Duration.Input): number =>
@@ -286,6 +330,7 @@ const surelyFresh = (token: TokenStore.StoredToken | undefined, now: number): bo
   token !== undefined &&
   token.accessToken !== undefined &&
   token.needsReauthorization === undefined &&
+  token.failure === undefined &&
   (token.expiresAt === undefined || now < token.obtainedAt + (token.expiresAt - token.obtainedAt) / 2)
 
 /**
@@ -738,8 +783,90 @@ export const make = (
       )
     }
 
+    // One provider's records: SCAN over `{prefix}:{provider}:*` (lock and fence keys live under
+    // `{prefix}:lock:` and `{prefix}:fence:`), then one pipelined HMGET per page.
+    const list = (provider: string) =>
+      Effect.tryPromise({
+        try: async () => {
+          const match = `${prefix}:${encodeURIComponent(provider).replace(/[*?[\]\\]/g, "\\$&")}:*`
+          const out: Array<TokenStore.Listed> = []
+          let cursor = "0"
+          do {
+            const [next, keys] = await client.scan(cursor, "MATCH", match, "COUNT", 1000)
+            cursor = next
+            if (keys.length === 0) continue
+            const pipeline = client.pipeline()
+            for (const rkey of keys) pipeline.hmget(rkey, "rev", "fmt", "val")
+            const replies = (await pipeline.exec()) ?? []
+            keys.forEach((rkey, i) => {
+              const [error, fields] = replies[i] ?? [null, null]
+              if (error) throw error
+              const [rev, fmt, val] = (fields ?? []) as Array<string | null>
+              if (rev == null || val == null) return
+              const parts = rkey.slice(prefix.length + 1).split(":")
+              if (parts.length !== 3) return
+              const joined = decodeURIComponent(parts[2]!)
+              out.push({
+                key: {
+                  provider: decodeURIComponent(parts[0]!),
+                  connection: decodeURIComponent(parts[1]!),
+                  scopes: joined === "" ? [] : joined.split(" "),
+                },
+                token: decode(rkey, rev, fmt ?? null, val),
+              })
+            })
+          } while (cursor !== "0")
+          return out
+        },
+        catch: (cause) => unavailable("list", cause),
+      })
+
+    // Call budgets (core's Throttle), shared by every process on this Redis: one GCRA script per
+    // reservation, so N processes never send more than the budget between them.
+    const budgetKey = (key: string) => `${prefix}:budget:${key}`
+    const budgets: Throttle.BudgetStore = {
+      name: "redis",
+      reserve: (key, request) =>
+        evalScript(
+          "throttle.reserve",
+          SCRIPTS.budget,
+          [budgetKey(key)],
+          ["reserve", request.now, request.intervalMs, request.burst, request.maxWaitMs],
+        ).pipe(
+          Effect.map((reply) => {
+            const [granted, wait] = reply as [number, string]
+            return { granted: granted === 1, waitMs: Number(wait) }
+          }),
+        ),
+      hold: (key, until, request) =>
+        evalScript(
+          "throttle.hold",
+          SCRIPTS.budget,
+          [budgetKey(key)],
+          ["hold", request.now, request.intervalMs, request.burst, until],
+        ).pipe(Effect.asVoid),
+      lease: (key, request) =>
+        evalScript(
+          "throttle.lease",
+          SCRIPTS.lease,
+          [budgetKey(key)],
+          [request.now, request.limit, Math.ceil(request.leaseMs), request.id],
+        ).pipe(
+          Effect.map((reply) => {
+            const [acquired, retryIn] = reply as [number, string]
+            return { acquired: acquired === 1, retryInMs: Number(retryIn) }
+          }),
+        ),
+      release: (key, id) =>
+        Effect.tryPromise({
+          try: () => client.zrem(budgetKey(key), id),
+          catch: (cause) => unavailable("throttle.release", cause),
+        }).pipe(Effect.asVoid),
+    }
+
     return {
       name: "redis",
+      list,
       prefix,
       redisKey: (key: TokenStore.TokenKey) => redisKey(prefix, key),
       client,
@@ -747,6 +874,7 @@ export const make = (
       compareAndSet,
       delete: del,
       withRefreshLock,
+      budgets,
     } satisfies RedisTokenStore
   })
 

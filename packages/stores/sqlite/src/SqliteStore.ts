@@ -12,6 +12,10 @@
  *   re-reads the store and returns the record another process just wrote instead of refreshing
  *   again); when the lock is free or expired and nothing fresh was stored, they take it in turn
  *   and their refresh re-reads the store under it.
+ * - **Call budgets** (`budgets`, for core's `Throttle`): a row per budget in `keyway_budgets`
+ *   with its GCRA theoretical arrival time, read and written in one `BEGIN IMMEDIATE`
+ *   transaction, so the processes of one host share a budget; its concurrency is a row per
+ *   expiring lease in `keyway_budget_leases`.
  * - WAL journal, `synchronous=FULL` (a rotated refresh token survives a power cut once written),
  *   `busy_timeout` for writers that meet each other.
  * - **Tokens at rest**: the database, its `-wal` and `-shm` files are `0600` (an existing file's
@@ -44,7 +48,7 @@
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { DatabaseSync, type StatementSync } from "node:sqlite"
-import { Errors, KeyedMutex, Keyring, TokenStore } from "@keyway/core"
+import { Errors, KeyedMutex, Keyring, Throttle, TokenStore } from "@keyway/core"
 import { Clock, Duration, Effect, Fiber, Layer, type Scope } from "effect"
 
 /**
@@ -126,6 +130,7 @@ const surelyFresh = (token: TokenStore.StoredToken | undefined, now: number): bo
   token !== undefined &&
   token.accessToken !== undefined &&
   token.needsReauthorization === undefined &&
+  token.failure === undefined &&
   (token.expiresAt === undefined || now < token.obtainedAt + (token.expiresAt - token.obtainedAt) / 2)
 
 const SCHEMA = `
@@ -134,6 +139,16 @@ CREATE TABLE IF NOT EXISTS keyway_tokens (
   revision TEXT NOT NULL,
   value TEXT NOT NULL,
   updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS keyway_budgets (
+  key TEXT PRIMARY KEY,
+  tat REAL NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS keyway_budget_leases (
+  key TEXT NOT NULL,
+  id TEXT NOT NULL,
+  expires_at REAL NOT NULL,
+  PRIMARY KEY (key, id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS keyway_locks (
   key TEXT PRIMARY KEY,
@@ -463,13 +478,75 @@ export const make = (
       )
     }
 
+    // Keys are `provider/connection/scopes` with each part URI-encoded: one provider's records
+    // are the key range [`provider/`, `provider0`) ("0" follows "/").
+    const list = (provider: string) =>
+      run("list", () => {
+        const from = `${encodeURIComponent(provider)}/`
+        const to = `${encodeURIComponent(provider)}0`
+        return sql("SELECT key, revision, value FROM keyway_tokens WHERE key >= ? AND key < ? ORDER BY key")
+          .all(from, to)
+          .map((row) => ({
+            key: TokenStore.parseKeyString(row.key as string),
+            token: decode(row.key as string, row.revision as string, row.value as string),
+          }))
+      })
+
+    const tatOf = (key: string): number | undefined => {
+      const row = sql("SELECT tat FROM keyway_budgets WHERE key = ?").get(key)
+      return row === undefined ? undefined : Number(row.tat)
+    }
+    const setTat = (key: string, tat: number) =>
+      sql(
+        "INSERT INTO keyway_budgets (key, tat) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET tat = excluded.tat",
+      ).run(key, tat)
+    const budgets: Throttle.BudgetStore = {
+      name: "sqlite",
+      reserve: (key, request) =>
+        run("throttle.reserve", () =>
+          transaction(() => {
+            const out = Throttle.decide(tatOf(key), request)
+            if (out.tat !== undefined) setTat(key, out.tat)
+            return { granted: out.granted, waitMs: out.waitMs }
+          }),
+        ),
+      hold: (key, until, request) =>
+        run("throttle.hold", () =>
+          transaction(() => void setTat(key, Throttle.held(tatOf(key), until, request))),
+        ),
+      lease: (key, request) =>
+        run("throttle.lease", () =>
+          transaction(() => {
+            sql("DELETE FROM keyway_budget_leases WHERE key = ? AND expires_at <= ?").run(key, request.now)
+            const row = sql(
+              "SELECT COUNT(*) AS n, MIN(expires_at) AS first FROM keyway_budget_leases WHERE key = ?",
+            ).get(key)
+            if (Number(row?.n ?? 0) < request.limit) {
+              sql("INSERT INTO keyway_budget_leases (key, id, expires_at) VALUES (?, ?, ?)").run(
+                key,
+                request.id,
+                request.now + request.leaseMs,
+              )
+              return { acquired: true, retryInMs: 0 }
+            }
+            return { acquired: false, retryInMs: Math.max(0, Number(row?.first) - request.now) }
+          }),
+        ),
+      release: (key, id) =>
+        run("throttle.release", () => {
+          sql("DELETE FROM keyway_budget_leases WHERE key = ? AND id = ?").run(key, id)
+        }),
+    }
+
     return {
       name: "sqlite",
       path: options.path,
+      budgets,
       get,
       compareAndSet,
       delete: del,
       withRefreshLock,
+      list,
     } satisfies SqliteTokenStore
   })
 

@@ -110,7 +110,7 @@ export const resolveSettings = (options: PetstoreClientOptions): PetstoreSetting
     if (value !== undefined) given[name] = value
   }
   const variables = { ...variableDefaults, ...environment, ...given, ...options.variables }
-  const baseUrl = options.baseUrl ?? Descriptor.resolveUrl(descriptor.baseUrl, variables)
+  const baseUrl = options.baseUrl ?? Descriptor.resolveUrl(descriptor.baseUrl, variables, undefined, descriptor.variables)
   return { variables, baseUrl }
 }
 
@@ -128,7 +128,7 @@ export const authLayer = (options: PetstoreClientOptions, settings: PetstoreSett
   switch (auth.type) {
     case "client-credentials": {
       const auth = options.auth as PetstoreClientCredentialsAuth
-      return ClientCredentials.layer({ ...descriptor.auth[0], provider, tokenUrl: options.tokenUrl ?? Descriptor.resolveUrl(descriptor.auth[0].tokenUrl, settings.variables, settings.baseUrl), variables: settings.variables, connection: options.connection, clientId: auth.clientId, clientSecret: secret(auth.clientSecret), requestScopes: auth.scopes })
+      return ClientCredentials.layer({ ...descriptor.auth[0], provider, tokenUrl: options.tokenUrl ?? Descriptor.resolveUrl(descriptor.auth[0].tokenUrl, settings.variables, settings.baseUrl, descriptor.variables), variables: settings.variables, connection: options.connection, clientId: auth.clientId, clientSecret: secret(auth.clientSecret), requestScopes: auth.scopes })
     }
     case "api-key": {
       const auth = options.auth as PetstoreApiKeyAuth

@@ -1,5 +1,5 @@
 /**
- * Stage 5b, emit: a package that leaves the workspace (`--out` outside the project, or a
+ * Stage 5b, compile: a package that leaves the workspace (`--out` outside the project, or a
  * configuration whose `keywayVersion` is a registry range) is compiled here, in memory, with the
  * TypeScript compiler the generator already uses: `dist/*.js` and `dist/*.d.ts` next to `src/`,
  * so that plain `node` imports it and `tsc` (node16/nodenext or bundler resolution) type-checks
@@ -13,8 +13,8 @@
  *
  * @example
  * ```ts
- * import { Emit } from "@keyway/codegen"
- * await Emit.run(model, files) // files now has dist/index.js, dist/index.d.ts, ...
+ * import { Compile } from "@keyway/codegen"
+ * await Compile.run(model, files) // files now has dist/index.js, dist/index.d.ts, ...
  * ```
  *
  * @since 0.1.0
@@ -33,9 +33,9 @@ import { compilerOptions } from "../plugins/PackagePlugin.ts"
  *
  * @example
  * ```ts
- * import { Emit } from "@keyway/codegen"
- * Emit.isStandalone("workspace:*") // false
- * Emit.isStandalone("^0.1.0") // true
+ * import { Compile } from "@keyway/codegen"
+ * Compile.isStandalone("workspace:*") // false
+ * Compile.isStandalone("^0.1.0") // true
  * ```
  *
  * @since 0.1.0
@@ -50,8 +50,8 @@ const generatorDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..")
  *
  * @example
  * ```ts
- * import { Emit } from "@keyway/codegen"
- * await Emit.run(model, files)
+ * import { Compile } from "@keyway/codegen"
+ * await Compile.run(model, files)
  * files.has("dist/client.d.ts") // true
  * ```
  *

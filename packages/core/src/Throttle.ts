@@ -1,0 +1,651 @@
+/**
+ * Polite throttling: a call budget per provider (or per connection) applied before a call is
+ * sent, shared by every process that uses the same token store backend.
+ *
+ * - **Budget** (`rate` calls per second, `burst`, `concurrency`): declared in the provider's
+ *   descriptor (`throttle:`), overridable per client (`throttle` option, `false` turns it off).
+ * - **Algorithm**: GCRA (the generic cell rate algorithm, a token bucket kept as one number, the
+ *   "theoretical arrival time"). Each call *reserves* its slot atomically in the budget store and
+ *   sleeps until it, so N processes sharing a budget send at most `rate` calls per second in
+ *   all, `burst` at once, without polling.
+ * - **Where the budget lives**: in the token store's backend (`budgets` of a
+ *   `TokenStore.TokenStoreShape`): Redis = many hosts, a Lua script; SQLite = one host, a
+ *   transaction; memory = the clients of one process that share the store's layer. A store
+ *   without budgets leaves each client a budget of its own in memory.
+ * - **Deadline**: a reservation whose wait is longer than what is left of the call's deadline
+ *   is refused and the call fails fast with `RateLimited` (`status: 0`: nothing was sent).
+ * - **Rate-limit headers**: every response is read for `Retry-After` (on 429/503),
+ *   `X-RateLimit-Limit/Remaining/Reset` (also spelled `X-Rate-Limit-*`), the IETF draft's
+ *   `RateLimit-Policy`/`RateLimit` (and its older `RateLimit-Limit/Remaining/Reset`). An empty
+ *   budget (`remaining: 0`) or a `Retry-After` holds the shared budget until the reset, and a
+ *   declared policy slower than the configured rate slows this process's reservations to it.
+ * - **Why not `rate-limiter-flexible`**: its limiters consume points in fixed windows and answer
+ *   "retry in N ms", so waiting callers poll and bunch at window edges; it keeps time its own way
+ *   (`Date.now`, Redis TTLs: no TestClock) and its SQLite limiter drives `sqlite3` or
+ *   `better-sqlite3`, not `node:sqlite`. One GCRA script per store (the Redis store's Lua
+ *   conventions) reserves exact slots in one round trip instead.
+ * - **Concurrency**: at most `concurrency` calls of the budget in flight (or waiting for their
+ *   slot) in this process, and across processes when the store leases (Redis, SQLite: leases that
+ *   expire, so a crashed holder frees its share). A response's `remaining` counts the calls still in flight beside it,
+ *   so a process holds the budget before its own calls would empty it.
+ *
+ * @example
+ * ```ts
+ * import { Throttle } from "@keyway/core"
+ *
+ * // 5 calls per second, bursts of 10, at most 4 in flight: as a descriptor's `throttle:` says.
+ * const layer = Throttle.layer({ rate: 5, burst: 10, concurrency: 4 })
+ * Throttle.parseHeaders({ "x-ratelimit-remaining": "0", "x-ratelimit-reset": "3" }, 0) // { remaining: 0, resetMs: 3000, ... }
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { Context, Effect, Layer, Semaphore } from "effect"
+import { RateLimited, type TokenStoreUnavailable } from "./Errors.ts"
+import * as Http from "./Http.ts"
+import * as Retry from "./Retry.ts"
+import * as Telemetry from "./Telemetry.ts"
+
+/**
+ * A call budget. `rate` absent: no pacing of its own, only what the provider's headers say.
+ *
+ * @example
+ * ```ts
+ * import type { Throttle } from "@keyway/core"
+ * const budget: Throttle.Budget = { rate: 10, burst: 10, concurrency: 8, per: "connection" }
+ * ```
+ *
+ * @since 0.1.0
+ */
+export interface Budget {
+  /** Calls per second, all processes together. */
+  readonly rate?: number | undefined
+  /** Calls that may go at once after a quiet spell; default 1. */
+  readonly burst?: number | undefined
+  /** Calls in flight at once in one process; default unlimited. */
+  readonly concurrency?: number | undefined
+  /** One budget for the provider (default), or one per connection (end user, tenant). */
+  readonly per?: "provider" | "connection" | undefined
+}
+
+/**
+ * The budget a client is built with (`undefined`: no throttle), and its connection.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Throttle } from "@keyway/core"
+ * const budget = Effect.map(Throttle.Settings, (settings) => settings?.budget.rate)
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const Settings = Context.Reference<
+  { readonly budget: Budget; readonly connection: string } | undefined
+>("@keyway/core/Throttle/Settings", { defaultValue: () => undefined })
+
+/**
+ * A layer that sets the client's budget (`connection` names the per-connection budget).
+ *
+ * @example
+ * ```ts
+ * import { Throttle } from "@keyway/core"
+ * const layer = Throttle.layer({ rate: 5, burst: 5 }, "tenant-7")
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const layer = (budget: Budget, connection = "default"): Layer.Layer<never> =>
+  Layer.succeed(Settings, { budget, connection }) as Layer.Layer<never>
+
+/**
+ * The answer to a reservation: wait `waitMs` then send, or (not granted) the wait it would take.
+ *
+ * @example
+ * ```ts
+ * import type { Throttle } from "@keyway/core"
+ * const reservation: Throttle.Reservation = { granted: true, waitMs: 200 }
+ * ```
+ *
+ * @since 0.1.0
+ */
+export interface Reservation {
+  readonly granted: boolean
+  readonly waitMs: number
+}
+
+/**
+ * What a reservation asks of a budget store: the spacing between calls, the burst, the caller's
+ * clock and how long the caller can wait.
+ *
+ * @example
+ * ```ts
+ * import type { Throttle } from "@keyway/core"
+ * const request: Throttle.ReserveRequest = { intervalMs: 100, burst: 5, now: Date.now(), maxWaitMs: 30_000 }
+ * ```
+ *
+ * @since 0.1.0
+ */
+export interface ReserveRequest {
+  readonly intervalMs: number
+  readonly burst: number
+  readonly now: number
+  readonly maxWaitMs: number
+}
+
+/**
+ * Where budgets live: memory, SQLite, Redis. `reserve` and `hold` must be atomic per key.
+ *
+ * @example
+ * ```ts
+ * import { Throttle } from "@keyway/core"
+ * const store: Throttle.BudgetStore = Throttle.makeMemoryStore()
+ * ```
+ *
+ * @since 0.1.0
+ */
+export interface BudgetStore {
+  readonly name: string
+  /** Takes the next slot of `key` unless its wait exceeds `maxWaitMs` (then changes nothing). */
+  readonly reserve: (
+    key: string,
+    request: ReserveRequest,
+  ) => Effect.Effect<Reservation, TokenStoreUnavailable>
+  /** No slot of `key` before `until` (epoch ms). */
+  readonly hold: (
+    key: string,
+    until: number,
+    request: Omit<ReserveRequest, "maxWaitMs">,
+  ) => Effect.Effect<void, TokenStoreUnavailable>
+  /**
+   * Stores shared by processes: takes one of `limit` leases of `key` for `leaseMs` (a holder that
+   * crashes frees it when it expires), or says when the earliest lease runs out. Without it,
+   * `concurrency` holds per process only.
+   */
+  readonly lease?: (key: string, request: LeaseRequest) => Effect.Effect<Lease, TokenStoreUnavailable>
+  /** Gives a lease back. */
+  readonly release?: (key: string, id: string) => Effect.Effect<void, TokenStoreUnavailable>
+}
+
+/**
+ * A lease request: `id` names the lease, `now` is the caller's clock.
+ *
+ * @example
+ * ```ts
+ * import type { Throttle } from "@keyway/core"
+ * const request: Throttle.LeaseRequest = { id: crypto.randomUUID(), limit: 4, leaseMs: 31_000, now: Date.now() }
+ * ```
+ *
+ * @since 0.1.0
+ */
+export interface LeaseRequest {
+  readonly id: string
+  readonly limit: number
+  readonly leaseMs: number
+  readonly now: number
+}
+
+/**
+ * The answer to a lease request: taken, or the ms until the earliest lease expires.
+ *
+ * @example
+ * ```ts
+ * import type { Throttle } from "@keyway/core"
+ * const lease: Throttle.Lease = { acquired: false, retryInMs: 120 }
+ * ```
+ *
+ * @since 0.1.0
+ */
+export interface Lease {
+  readonly acquired: boolean
+  readonly retryInMs: number
+}
+
+/**
+ * The GCRA step every store runs atomically: from the stored theoretical arrival time (`tat`,
+ * epoch ms; `undefined` when absent), the reservation and the new `tat` to store (`undefined`:
+ * leave it).
+ *
+ * @example
+ * ```ts
+ * import { Throttle } from "@keyway/core"
+ * const request = { intervalMs: 100, burst: 1, now: 1_000, maxWaitMs: 500 }
+ * Throttle.decide(undefined, request) // { granted: true, waitMs: 0, tat: 1_100 }
+ * Throttle.decide(1_100, request) // { granted: true, waitMs: 100, tat: 1_200 }
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const decide = (
+  tat: number | undefined,
+  request: ReserveRequest,
+): Reservation & { readonly tat: number | undefined } => {
+  const tolerance = Math.max(0, request.burst - 1) * request.intervalMs
+  const start = Math.max(tat ?? request.now, request.now)
+  const waitMs = Math.max(0, start - tolerance - request.now)
+  if (waitMs > request.maxWaitMs) return { granted: false, waitMs, tat: undefined }
+  return { granted: true, waitMs, tat: start + request.intervalMs }
+}
+
+/**
+ * The `tat` after a {@link BudgetStore.hold}: the first slot is at `until` at the earliest.
+ *
+ * @example
+ * ```ts
+ * import { Throttle } from "@keyway/core"
+ * Throttle.held(undefined, 5_000, { intervalMs: 100, burst: 3, now: 0 }) // 5_200
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const held = (
+  tat: number | undefined,
+  until: number,
+  request: Omit<ReserveRequest, "maxWaitMs">,
+): number => Math.max(tat ?? 0, until + Math.max(0, request.burst - 1) * request.intervalMs)
+
+/**
+ * A budget store in this process's memory.
+ *
+ * @example
+ * ```ts
+ * import { Throttle } from "@keyway/core"
+ * const store = Throttle.makeMemoryStore()
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const makeMemoryStore = (): BudgetStore => {
+  const tats = new Map<string, number>()
+  const leases = new Map<string, Map<string, number>>()
+  return {
+    name: "memory",
+    reserve: (key, request) =>
+      Effect.sync(() => {
+        const out = decide(tats.get(key), request)
+        if (out.tat !== undefined) tats.set(key, out.tat)
+        return { granted: out.granted, waitMs: out.waitMs }
+      }),
+    hold: (key, until, request) => Effect.sync(() => void tats.set(key, held(tats.get(key), until, request))),
+    lease: (key, request) =>
+      Effect.sync(() => {
+        const held = leases.get(key) ?? new Map<string, number>()
+        leases.set(key, held)
+        let first = Number.POSITIVE_INFINITY
+        for (const [id, expiresAt] of held) {
+          if (expiresAt <= request.now) held.delete(id)
+          else first = Math.min(first, expiresAt)
+        }
+        if (held.size < request.limit) {
+          held.set(request.id, request.now + request.leaseMs)
+          return { acquired: true, retryInMs: 0 }
+        }
+        return { acquired: false, retryInMs: first - request.now }
+      }),
+    release: (key, id) => Effect.sync(() => void leases.get(key)?.delete(id)),
+  }
+}
+
+/**
+ * What a provider's rate-limit headers say. Times are milliseconds from `now`.
+ *
+ * @example
+ * ```ts
+ * import type { Throttle } from "@keyway/core"
+ * const info: Throttle.RateLimitInfo = { limit: 50, remaining: 0, resetMs: 4_000 }
+ * ```
+ *
+ * @since 0.1.0
+ */
+export interface RateLimitInfo {
+  readonly limit?: number | undefined
+  readonly remaining?: number | undefined
+  readonly resetMs?: number | undefined
+  /** The window of `limit` (`RateLimit-Policy`'s `w`), when declared. */
+  readonly windowMs?: number | undefined
+}
+
+const first = (headers: Http.HttpResponse["headers"], names: ReadonlyArray<string>): string | undefined => {
+  for (const name of names) {
+    const value = headers[name]
+    if (typeof value === "string") return value
+    if (Array.isArray(value) && value.length > 0) return value[0]
+  }
+  return undefined
+}
+
+const num = (text: string | undefined): number | undefined => {
+  if (text === undefined) return undefined
+  const match = /-?\d+(\.\d+)?/.exec(text)
+  return match === null ? undefined : Number(match[0])
+}
+
+// A reset that looks like a Unix time (seconds) rather than a delay.
+const resetToMs = (seconds: number | undefined, now: number): number | undefined => {
+  if (seconds === undefined) return undefined
+  return seconds > 1_000_000_000 ? Math.max(0, seconds * 1000 - now) : Math.max(0, seconds * 1000)
+}
+
+const param = (text: string | undefined, names: ReadonlyArray<string>): number | undefined => {
+  if (text === undefined) return undefined
+  for (const name of names) {
+    const match = new RegExp(`(?:^|[;,\\s])${name}=(\\d+(?:\\.\\d+)?)`).exec(text)
+    if (match !== null) return Number(match[1])
+  }
+  return undefined
+}
+
+/**
+ * Reads the rate-limit headers of a response (lower-case names): `X-RateLimit-*` and
+ * `X-Rate-Limit-*` (a reset above 10⁹ is a Unix time), the IETF draft's `RateLimit` (`limit=`,
+ * `remaining=`/`r=`, `reset=`/`t=`) with `RateLimit-Policy` (`10;w=1` or `"p";q=10;w=1`), and the
+ * draft's older `RateLimit-Limit/Remaining/Reset`. `undefined` when none is present.
+ *
+ * @example
+ * ```ts
+ * import { Throttle } from "@keyway/core"
+ * Throttle.parseHeaders({ ratelimit: '"default";r=0;t=2', "ratelimit-policy": '"default";q=10;w=1' }, 0)
+ * // { limit: 10, remaining: 0, resetMs: 2000, windowMs: 1000 }
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const parseHeaders = (
+  headers: Http.HttpResponse["headers"],
+  now: number,
+): RateLimitInfo | undefined => {
+  const combined = first(headers, ["ratelimit"])
+  const policy = first(headers, ["ratelimit-policy", "x-ratelimit-policy"])
+  const limit =
+    num(first(headers, ["x-ratelimit-limit", "x-rate-limit-limit", "ratelimit-limit"])) ??
+    param(combined, ["limit"]) ??
+    param(policy, ["q"]) ??
+    (policy !== undefined && /^\s*\d/.test(policy) ? num(policy) : undefined)
+  const remaining =
+    num(first(headers, ["x-ratelimit-remaining", "x-rate-limit-remaining", "ratelimit-remaining"])) ??
+    param(combined, ["remaining", "r"])
+  const resetSeconds =
+    num(first(headers, ["x-ratelimit-reset", "x-rate-limit-reset", "ratelimit-reset"])) ??
+    param(combined, ["reset", "t"])
+  const windowSeconds = param(policy, ["w"])
+  if (limit === undefined && remaining === undefined && resetSeconds === undefined) return undefined
+  return {
+    limit,
+    remaining,
+    resetMs: resetToMs(resetSeconds, now),
+    windowMs: windowSeconds === undefined ? undefined : windowSeconds * 1000,
+  }
+}
+
+/**
+ * A client's throttle: its budget, key and store, with what the headers taught it.
+ *
+ * @example
+ * ```ts
+ * import { Throttle } from "@keyway/core"
+ * const throttle: Throttle.Throttle = Throttle.make({ provider: "ccw", budget: { rate: 10, burst: 5 } })
+ * throttle.key // "ccw"
+ * ```
+ *
+ * @since 0.1.0
+ */
+export interface Throttle {
+  readonly provider: string
+  /** The budget's key in the store: `provider` or `provider/connection`. */
+  readonly key: string
+  readonly budget: Budget
+  readonly store: BudgetStore
+  /** The spacing between two calls this process uses now (the budget's, or slower if a policy said so). */
+  intervalMs: number
+  readonly burst: number
+  readonly permits: Semaphore.Semaphore | undefined
+  /** Attempts of this throttle sent and not yet answered, in this process. */
+  inFlight: number
+  /** Lease ids: unique per throttle (a random prefix), then a counter. */
+  readonly leaseIds: { readonly prefix: string; next: number }
+}
+
+/**
+ * Builds a throttle for a provider's budget.
+ *
+ * @example
+ * ```ts
+ * import { Throttle } from "@keyway/core"
+ * const throttle = Throttle.make({ provider: "ccw", budget: { rate: 5, burst: 5 } })
+ * throttle.intervalMs // 200
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const make = (options: {
+  readonly provider: string
+  readonly budget: Budget
+  readonly connection?: string | undefined
+  readonly store?: BudgetStore | undefined
+}): Throttle => {
+  const { budget } = options
+  const per = budget.per ?? "provider"
+  const key =
+    per === "connection"
+      ? `${encodeURIComponent(options.provider)}/${encodeURIComponent(options.connection ?? "default")}`
+      : encodeURIComponent(options.provider)
+  return {
+    provider: options.provider,
+    key,
+    budget,
+    store: options.store ?? makeMemoryStore(),
+    intervalMs: budget.rate === undefined || budget.rate <= 0 ? 0 : 1000 / budget.rate,
+    burst: Math.max(1, Math.floor(budget.burst ?? 1)),
+    permits:
+      budget.concurrency === undefined || budget.concurrency <= 0
+        ? undefined
+        : Semaphore.makeUnsafe(Math.floor(budget.concurrency)),
+    inFlight: 0,
+    leaseIds: { prefix: crypto.randomUUID(), next: 0 },
+  }
+}
+
+/**
+ * What {@link guard} needs of the call: for `RateLimited` and the deadline.
+ *
+ * @example
+ * ```ts
+ * import type { Throttle } from "@keyway/core"
+ * const call: Throttle.CallContext = { method: "GET", url: () => "https://api.example/items", correlationId: "c-1", deadline: Date.now() + 120_000 }
+ * ```
+ *
+ * @since 0.1.0
+ */
+export interface CallContext {
+  readonly method: string
+  /** The URL with its secrets redacted. */
+  readonly url: () => string
+  readonly correlationId: string
+  /** Epoch ms after which the call must not wait any more. */
+  readonly deadline: number
+}
+
+/**
+ * Runs one attempt under the throttle: takes a concurrency permit, reserves a slot (failing
+ * fast with `RateLimited` when the wait would pass the call's deadline), sleeps until it, sends,
+ * and learns from the response's rate-limit headers. A budget store that cannot be reached does
+ * not stop calls: the attempt goes unthrottled, with a warning in the log.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Throttle } from "@keyway/core"
+ * const throttle = Throttle.make({ provider: "ccw", budget: { rate: 5 } })
+ * const call = { method: "GET", url: () => "http://127.0.0.1/x", correlationId: "c", deadline: Date.now() + 1000 }
+ * const sent = Throttle.guard(throttle, call, Effect.succeed({ response: { status: 200, headers: {}, body: new Uint8Array() } }))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const guard = <A extends { readonly response: Http.HttpResponse }, E, R>(
+  throttle: Throttle,
+  call: CallContext,
+  send: Effect.Effect<A, E, R>,
+): Effect.Effect<A, E | RateLimited, R> => {
+  const sent = Effect.suspend(() => {
+    throttle.inFlight++
+    return Effect.tap(send, (attempt) => observe(throttle, attempt.response))
+  }).pipe(Effect.ensuring(Effect.sync(() => void throttle.inFlight--)))
+  // The permit comes first: a reservation made after it sees every hold that the responses of
+  // the calls in flight before it have set.
+  const reserved = Effect.clockWith((clock) => {
+    const now = clock.currentTimeMillisUnsafe()
+    const maxWaitMs = Math.max(0, call.deadline - now)
+    return throttle.store
+      .reserve(throttle.key, { intervalMs: throttle.intervalMs, burst: throttle.burst, now, maxWaitMs })
+      .pipe(
+        Effect.catch((error) =>
+          Effect.as(Effect.logWarning(`throttle store unavailable, sending unthrottled: ${error.message}`), {
+            granted: true,
+            waitMs: 0,
+          }),
+        ),
+        Effect.flatMap(
+          (reservation): Effect.Effect<A, E | RateLimited, R> =>
+            Effect.flatMap(Telemetry.Telemetry, (sink): Effect.Effect<A, E | RateLimited, R> => {
+              sink?.throttle({
+                provider: throttle.provider,
+                outcome: !reservation.granted ? "rejected" : reservation.waitMs > 0 ? "waited" : "immediate",
+                waitMs: reservation.waitMs,
+              })
+              if (!reservation.granted) {
+                return Effect.fail(
+                  new RateLimited({
+                    method: call.method,
+                    url: call.url(),
+                    correlationId: call.correlationId,
+                    status: 0,
+                    retryAfterMs: Math.ceil(reservation.waitMs),
+                    maxWaitMs,
+                  }),
+                )
+              }
+              if (reservation.waitMs <= 0) return sent
+              const waitMs = Math.ceil(reservation.waitMs)
+              // On the attempt's span, when traced: how long the budget held it back.
+              return Effect.annotateCurrentSpan("keyway.throttle.wait_ms", waitMs).pipe(
+                Effect.andThen(Effect.sleep(waitMs)),
+                Effect.andThen(sent),
+              )
+            }),
+        ),
+      )
+  })
+  const leased =
+    throttle.permits === undefined || throttle.store.lease === undefined
+      ? reserved
+      : withLease(throttle, call, reserved)
+  return throttle.permits === undefined ? leased : throttle.permits.withPermit(leased)
+}
+
+// A lease of the budget's cross-process concurrency, polled for (a few ms, doubling, at most
+// 50 ms or the earliest expiry) until taken or the call's deadline; released when the attempt ends.
+const withLease = <A, E, R>(
+  throttle: Throttle,
+  call: CallContext,
+  effect: Effect.Effect<A, E | RateLimited, R>,
+): Effect.Effect<A, E | RateLimited, R> =>
+  Effect.clockWith((clock) => {
+    const store = throttle.store
+    const id = `${throttle.leaseIds.prefix}:${throttle.leaseIds.next++}`
+    const key = `${throttle.key}/inflight`
+    const limit = throttle.permits === undefined ? 1 : Math.floor(throttle.budget.concurrency ?? 1)
+    const take = (pause: number): Effect.Effect<boolean, RateLimited> => {
+      const now = clock.currentTimeMillisUnsafe()
+      return store.lease!(key, {
+        id,
+        limit,
+        leaseMs: Math.max(1_000, call.deadline - now + 1_000),
+        now,
+      }).pipe(
+        Effect.catch((error) =>
+          Effect.as(Effect.logWarning(`throttle store unavailable, no concurrency lease: ${error.message}`), {
+            acquired: false,
+            retryInMs: -1,
+          }),
+        ),
+        Effect.flatMap((lease) => {
+          if (lease.acquired) return Effect.succeed(true)
+          if (lease.retryInMs < 0) return Effect.succeed(false)
+          const wait = Math.max(1, Math.min(pause, lease.retryInMs, 50))
+          if (now + wait > call.deadline) {
+            return Effect.fail(
+              new RateLimited({
+                method: call.method,
+                url: call.url(),
+                correlationId: call.correlationId,
+                status: 0,
+                retryAfterMs: wait,
+                maxWaitMs: Math.max(0, call.deadline - now),
+              }),
+            )
+          }
+          return Effect.andThen(
+            Effect.sleep(wait),
+            Effect.suspend(() => take(pause * 2)),
+          )
+        }),
+      )
+    }
+    // Not acquireUseRelease: its acquisition is uninterruptible, and this one waits. A lease
+    // lost to an interruption between taking and `ensuring` expires on its own.
+    return Effect.flatMap(take(2), (taken) =>
+      taken ? Effect.ensuring(effect, store.release!(key, id).pipe(Effect.ignore)) : effect,
+    )
+  })
+
+/**
+ * Learns from a response: `Retry-After` on a 429/503 and an exhausted `remaining` hold the shared
+ * budget until the reset; a declared policy (limit per window) slower than the budget slows this
+ * process's spacing to it.
+ *
+ * @example
+ * ```ts
+ * import { Throttle } from "@keyway/core"
+ * const throttle = Throttle.make({ provider: "workable", budget: {} })
+ * const learn = Throttle.observe(throttle, { status: 429, headers: { "retry-after": "2" }, body: new Uint8Array() })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const observe = (throttle: Throttle, response: Http.HttpResponse): Effect.Effect<void> => {
+  const headers = response.headers
+  const limited = response.status === 429 || response.status === 503
+  // Most responses say nothing about the budget: no clock read, no parsing for them.
+  const hasInfo =
+    headers["retry-after"] !== undefined ||
+    headers["x-ratelimit-remaining"] !== undefined ||
+    headers["x-rate-limit-remaining"] !== undefined ||
+    headers.ratelimit !== undefined ||
+    headers["ratelimit-remaining"] !== undefined ||
+    headers["ratelimit-policy"] !== undefined
+  if (!hasInfo) return Effect.void
+  return Effect.clockWith((clock) => {
+    const now = clock.currentTimeMillisUnsafe()
+    const info = parseHeaders(headers, now)
+    if (info?.limit !== undefined && info.limit > 0 && info.windowMs !== undefined) {
+      const declared = info.windowMs / info.limit
+      const own = throttle.budget.rate === undefined ? 0 : 1000 / throttle.budget.rate
+      throttle.intervalMs = Math.max(own, declared)
+    }
+    const retryAfterMs = limited
+      ? Retry.parseRetryAfter(Http.header(response, "retry-after"), now)
+      : undefined
+    // The calls in flight beside this one will spend from `remaining` too: when they would
+    // empty it, hold until the reset now rather than after their 429s.
+    const exhaustedMs =
+      info?.remaining !== undefined && info.remaining - Math.max(0, throttle.inFlight - 1) <= 0
+        ? info.resetMs
+        : undefined
+    const holdMs = Math.max(retryAfterMs ?? 0, exhaustedMs ?? 0)
+    if (holdMs <= 0) return Effect.void
+    return throttle.store
+      .hold(throttle.key, now + holdMs, { intervalMs: throttle.intervalMs, burst: throttle.burst, now })
+      .pipe(Effect.catch((error) => Effect.logWarning(`throttle store unavailable: ${error.message}`)))
+  })
+}
