@@ -5,7 +5,9 @@
 import { spawnSync } from "node:child_process"
 import * as Fs from "node:fs"
 
-const benches = ["http.ts", "token-stores.ts"].filter((f) => Fs.existsSync(new URL(f, import.meta.url)))
+const benches = ["http.ts", "token-stores.ts", "keeper.ts"].filter((f) =>
+  Fs.existsSync(new URL(f, import.meta.url)),
+)
 let failed = 0
 for (const file of benches) {
   const result = spawnSync(process.execPath, ["--conditions=@keyway/source", "--expose-gc", file], {

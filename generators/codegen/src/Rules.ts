@@ -2,7 +2,9 @@
  * The rules a descriptor must follow beyond its schema, because its values become generated code,
  * request headers and the URLs credentials are sent to:
  *
- * - no `__proto__` key anywhere (it would set a prototype in the emitted object literals);
+ * - no `__proto__` key anywhere (it would set a prototype in the emitted object literals), no
+ *   non-finite number (YAML `.nan`, which JSON would turn into `null`);
+ * - a custom strategy's `plugin.package` is an npm package name;
  * - URLs (`baseUrl`, `tokenUrl`, `authorizeUrl`, `revokeUrl`) of RFC 3986 characters with
  *   balanced `{name}` placeholders, `http:` or `https:` only (no `javascript:`, `file:`), not
  *   protocol-relative, and plain `http:` only to a loopback host unless `allowInsecureHttp`;
@@ -209,15 +211,20 @@ const headers = (
   for (const [name, value] of Object.entries(record ?? {})) header([...path, name], name, value, findings)
 }
 
-const protoKeys = (value: unknown, path: Array<string | number>, findings: Array<Finding>) => {
+/** Values no literal can hold faithfully: a `__proto__` key, a non-finite number (YAML `.nan`). */
+const unwritable = (value: unknown, path: Array<string | number>, findings: Array<Finding>) => {
+  if (typeof value === "number" && !Number.isFinite(value))
+    findings.push({ path, found: String(value), expected: "a finite number" })
   if (value === null || typeof value !== "object") return
   for (const [key, child] of Object.entries(value)) {
     const next = [...path, Array.isArray(value) ? Number(key) : key]
     if (key === "__proto__")
       findings.push({ path: next, found: 'the key "__proto__"', expected: "another name" })
-    else protoKeys(child, next, findings)
+    else unwritable(child, next, findings)
   }
 }
+
+const npmName = /^(?:@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/
 
 const loginPath = (path: ReadonlyArray<string | number>, value: string, findings: Array<Finding>) => {
   if (!value.startsWith("/") || value.startsWith("//") || !urlCharacters.test(value))
@@ -288,7 +295,7 @@ export const specPath = (value: string): Finding | undefined => {
  */
 export const descriptor = (d: ProviderDescriptor): Array<Finding> => {
   const findings: Array<Finding> = []
-  protoKeys(d, [], findings)
+  unwritable(d, [], findings)
   if (findings.length > 0) return findings
   const allowInsecureHttp = d.allowInsecureHttp === true
   findings.push(...url(["baseUrl"], d.baseUrl, { relative: true, allowInsecureHttp }))
@@ -360,6 +367,12 @@ export const descriptor = (d: ProviderDescriptor): Array<Finding> => {
         })
       if (p.scheme !== undefined) header(["auth", i, "placement", "scheme"], p.scheme, undefined, findings)
     }
+    if (s.type === "custom" && (!npmName.test(s.plugin.package) || s.plugin.package.length > 214))
+      findings.push({
+        path: ["auth", i, "plugin", "package"],
+        found: show(s.plugin.package),
+        expected: "an npm package name, e.g. @acme/keyway-auth",
+      })
     if (s.type === "session-login") {
       loginPath(["auth", i, "login", "path"], s.login.path, findings)
       if (s.logout) loginPath(["auth", i, "logout", "path"], s.logout.path, findings)

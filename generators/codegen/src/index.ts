@@ -41,6 +41,7 @@ export {
   type WriteContext,
 } from "./Plugin.ts"
 export * as ClientPlugin from "./plugins/ClientPlugin.ts"
+export * as ConsentHelpers from "./plugins/ConsentHelpers.ts"
 export * as DescriptorPlugin from "./plugins/DescriptorPlugin.ts"
 export * as OperationsPlugin from "./plugins/OperationsPlugin.ts"
 export * as PackagePlugin from "./plugins/PackagePlugin.ts"

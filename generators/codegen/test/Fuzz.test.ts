@@ -1225,6 +1225,40 @@ describe("generator refusals and kept values", () => {
     ])
   })
 
+  it.each([
+    [
+      "a non-finite number in custom options (YAML .nan)",
+      '{ package: "@keyway/example-auth-hmac-signing", export: definition }',
+      "{ weight: .nan }",
+      /provider\.yaml:8:\d+ \/auth\/0\/options\/weight: wrong field in descriptor: found NaN, expected a finite number$/,
+    ],
+    [
+      "a custom plugin that is no package name",
+      '{ package: "../../evil.js", export: definition }',
+      "{}",
+      /provider\.yaml:7:\d+ \/auth\/0\/plugin\/package: .*found "\.\.\/\.\.\/evil\.js", expected an npm package name, e\.g\. @acme\/keyway-auth$/,
+    ],
+  ])("refuses %s, before any plugin is loaded", async (name, plugin, options, line) => {
+    const dir = await setup(`yaml-${name.split(" ")[1]}`, "descriptor", baseDescriptor(), baseSpec())
+    const yaml = [
+      "name: fz",
+      "title: Fuzz API",
+      "spec: openapi.json",
+      'baseUrl: "https://api.fuzz.test"',
+      "auth:",
+      "  - type: custom",
+      `    plugin: ${plugin}`,
+      `    options: ${options}`,
+      "",
+    ].join("\n")
+    writeFileSync(join(dir, "specs/fz/provider.yaml"), yaml)
+    const out = join(dir, "packages", "fz")
+    const before = snapshot(out)
+    const r = await generate("descriptor", dir)
+    expectRefusal(r, before, snapshot(out))
+    expect(problemLines(r.err)).toEqual([expect.stringMatching(line)])
+  })
+
   it("--allow-insecure-http goes with --spec only", async () => {
     const dir = await setup("flag", "descriptor", baseDescriptor(), baseSpec())
     const r = await generate("descriptor", dir, ["--allow-insecure-http"])

@@ -35,10 +35,10 @@
  */
 import * as Fs from "node:fs"
 import * as Path from "node:path"
-import { AuthorizationCode } from "@keyway/auth-authorization-code"
-import { Descriptor, Errors, Origin, type TokenStore } from "@keyway/core"
+import { AuthorizationCode, StrategyConfig } from "@keyway/auth-authorization-code"
+import { type Descriptor, Errors, Origin, type TokenStore } from "@keyway/core"
 import { SqliteStore } from "@keyway/store-sqlite"
-import { Effect, type Layer, Redacted, References } from "effect"
+import { Effect, type Layer, type Redacted, References } from "effect"
 import * as Browser from "./Browser.ts"
 import { ConnectError } from "./ConnectError.ts"
 import * as Loopback from "./Loopback.ts"
@@ -152,17 +152,6 @@ export interface ConnectResult {
  */
 export type ConnectFailure = ConnectError | AuthorizationCode.CallbackRejected | Errors.AuthError
 
-const resolveUrl = (name: string, template: string, variables: Readonly<Record<string, string>>) => {
-  try {
-    return Descriptor.resolveUrl(template, variables)
-  } catch (error) {
-    throw new ConnectError({
-      reason: "config",
-      detail: `${error instanceof Error ? error.message : String(error)}: pass --${name} (or the variable)`,
-    })
-  }
-}
-
 /**
  * The authorization-code plugin's settings for a strategy, with overrides applied.
  *
@@ -178,26 +167,26 @@ export const pluginConfig = (
   strategy: Descriptor.AuthorizationCodeStrategy,
   options: ConnectOptions,
 ): AuthorizationCode.Config => {
-  const variables = options.variables ?? {}
-  const secret = options.clientSecret
-  return {
-    ...strategy,
-    provider: options.provider,
-    connection: options.connection ?? "default",
-    // The descriptor's `scopes` (every scope the provider knows) stays as spread; the scopes of
-    // the grant, asked for at consent, are the plugin's `requestScopes`.
-    requestScopes: options.scopes ?? strategy.defaultScopes ?? [],
-    authorizeUrl: options.authorizeUrl ?? resolveUrl("authorize-url", strategy.authorizeUrl, variables),
-    tokenUrl: options.tokenUrl ?? resolveUrl("token-url", strategy.tokenUrl, variables),
-    revokeUrl:
-      options.revokeUrl ??
-      (strategy.revokeUrl === undefined
-        ? undefined
-        : resolveUrl("revoke-url", strategy.revokeUrl, variables)),
-    clientId: options.clientId,
-    clientSecret:
-      secret === undefined ? undefined : Redacted.isRedacted(secret) ? secret : Redacted.make(secret),
-    allowInsecureHttp: options.allowInsecureHttp,
+  // The one way every Keyway tool builds the config from a descriptor (the generated
+  // `authLayer` too), so the grant lands where the generated client looks for it.
+  try {
+    return StrategyConfig.make(strategy, {
+      provider: options.provider,
+      clientId: options.clientId,
+      clientSecret: options.clientSecret,
+      connection: options.connection,
+      scopes: options.scopes,
+      variables: options.variables,
+      authorizeUrl: options.authorizeUrl,
+      tokenUrl: options.tokenUrl,
+      revokeUrl: options.revokeUrl,
+      allowInsecureHttp: options.allowInsecureHttp,
+    })
+  } catch (error) {
+    throw new ConnectError({
+      reason: "config",
+      detail: `${error instanceof Error ? error.message : String(error)}: pass --authorize-url, --token-url or --revoke-url (or the variable)`,
+    })
   }
 }
 

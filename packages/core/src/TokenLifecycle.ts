@@ -108,6 +108,15 @@ export interface TokenLifecycle {
   readonly accepted: (scopes: ReadonlyArray<string>) => Effect.Effect<void>
   /** Refreshes now, whatever the expiry says (single flight with concurrent `get`s). */
   readonly refresh: (scopes: ReadonlyArray<string>) => Effect.Effect<TokenStore.StoredToken, AuthError>
+  /**
+   * Refreshes unless the stored record is no longer the one of `revision` (someone else refreshed
+   * meanwhile: that record is returned, no token request). Under the store's refresh lock, like
+   * every refresh: N processes asking for the same revision cause one token request.
+   */
+  readonly refreshRevision: (
+    scopes: ReadonlyArray<string>,
+    revision: string,
+  ) => Effect.Effect<TokenStore.StoredToken, AuthError>
   /** Stores a token set obtained outside `fetch` (an authorization code exchange). */
   readonly put: (
     scopes: ReadonlyArray<string>,
@@ -340,9 +349,11 @@ export const make = Effect.fnUntraced(function* (options: Options) {
               .fetch(current, k.scopes)
               .pipe(
                 Effect.tapError((error) =>
-                  error._tag === "ReauthorizationRequired" && current !== undefined
-                    ? markReauthorization(k, current, error.reason)
-                    : Effect.void,
+                  current === undefined
+                    ? Effect.void
+                    : error._tag === "ReauthorizationRequired"
+                      ? markReauthorization(k, current, error.reason)
+                      : markFailure(k, current, error),
                 ),
               )
             const next = toStored(obtained, current, yield* Clock.currentTimeMillis)
@@ -370,6 +381,23 @@ export const make = Effect.fnUntraced(function* (options: Options) {
         revision: TokenStore.newRevision(),
       })
       .pipe(Effect.ignore)
+
+  /** Records a transient refresh failure on the grant (the connection's `failing` status). */
+  const markFailure = (k: TokenStore.TokenKey, current: TokenStore.StoredToken, error: AuthError) =>
+    Effect.gen(function* () {
+      const now = yield* Clock.currentTimeMillis
+      const previous = current.failure
+      yield* store.compareAndSet(k, current, {
+        ...current,
+        failure: {
+          error: `${error._tag}: ${error.message}`.slice(0, 300),
+          since: previous?.since ?? now,
+          attempts: (previous?.attempts ?? 0) + 1,
+          lastAttemptAt: now,
+        },
+        revision: TokenStore.newRevision(),
+      })
+    }).pipe(Effect.ignore)
 
   /** Runs `obtain` once per key at a time, detached from any single caller. */
   const singleFlight = (scopes: ReadonlyArray<string>, force: string | undefined) =>
@@ -413,6 +441,8 @@ export const make = Effect.fnUntraced(function* (options: Options) {
       const id = TokenStore.keyString(keyOf(scopes))
       return singleFlight(scopes, cache.get(id)?.revision)
     })
+
+  const refreshRevision = (scopes: ReadonlyArray<string>, revision: string) => singleFlight(scopes, revision)
 
   const invalidate = (scopes: ReadonlyArray<string>, accessToken: Redacted.Redacted<string>) =>
     Effect.clockWith((clock) =>
@@ -528,6 +558,7 @@ export const make = Effect.fnUntraced(function* (options: Options) {
     invalidate,
     accepted,
     refresh,
+    refreshRevision,
     put,
     clear,
     clearAll,

@@ -102,6 +102,39 @@ export interface StoredToken {
   readonly revision: string
   /** Set when a refresh was refused: the grant is kept but the user must authorize again. */
   readonly needsReauthorization?: string | undefined
+  /**
+   * Set by the runtime when a refresh failed for a reason that may pass (network, timeout, 5xx),
+   * cleared by the next successful refresh (a record written by a refresh has none).
+   */
+  readonly failure?: RefreshFailure | undefined
+  /** Set when the grant was revoked (by `disconnect`, or a provider that said so), epoch ms. */
+  readonly revokedAt?: number | undefined
+}
+
+/**
+ * What the runtime records on a grant whose refresh failed transiently.
+ *
+ * @since 0.1.0
+ */
+export interface RefreshFailure {
+  /** The error's tag and message (errors never carry secrets). */
+  readonly error: string
+  /** When the failures began, epoch ms. */
+  readonly since: number
+  /** Failed attempts in a row. */
+  readonly attempts: number
+  /** The last failed attempt, epoch ms. */
+  readonly lastAttemptAt: number
+}
+
+/**
+ * One record of {@link TokenStoreShape.list}: its key and the record.
+ *
+ * @since 0.1.0
+ */
+export interface Listed {
+  readonly key: TokenKey
+  readonly token: StoredToken
 }
 
 /**
@@ -126,7 +159,7 @@ export interface TokenStoreShape {
    * others for longer than that.
    *
    * A waiter that sees the record change while it waited, to one that is clearly fresh (an
-   * access token, no reauthorization mark, within the first half of its lifetime), may run
+   * access token, no reauthorization or failure mark, within the first half of its lifetime), may run
    * `refresh` without taking the lock: `refresh` re-reads the store first and returns a fresh
    * record without any token request, and `compareAndSet` still guards every write. This keeps
    * the wait of N callers close to one token request instead of N lock hand-overs.
@@ -135,6 +168,13 @@ export interface TokenStoreShape {
     key: TokenKey,
     refresh: Effect.Effect<A, E, R>,
   ) => Effect.Effect<A, E | TokenStoreUnavailable, R>
+  /**
+   * Every record of one provider (connection listing, the keeper). Optional: a store without it
+   * cannot be listed, and `@keyway/connections` says so.
+   */
+  readonly list?:
+    | ((provider: string) => Effect.Effect<ReadonlyArray<Listed>, TokenStoreUnavailable>)
+    | undefined
   /**
    * Where call budgets live when the store's backend can share them across processes (Redis,
    * SQLite, memory for the clients of one process that share the store): a client with a
@@ -196,6 +236,35 @@ export const makeMemory = (): TokenStoreShape => {
     delete: (k) => Effect.sync(() => void records.delete(keyString(k))),
     withRefreshLock: (_key, refresh) => refresh,
     budgets: makeMemoryStore(),
+    list: (provider) =>
+      Effect.sync(() => {
+        const prefix = `${encodeURIComponent(provider)}/`
+        const out: Array<Listed> = []
+        for (const [id, token] of records)
+          if (id.startsWith(prefix)) out.push({ key: parseKeyString(id), token })
+        return out
+      }),
+  }
+}
+
+/**
+ * The key a {@link keyString} names.
+ *
+ * @example
+ * ```ts
+ * import { TokenStore } from "@keyway/core"
+ * TokenStore.parseKeyString("ccw/default/a%20b") // { provider: "ccw", connection: "default", scopes: ["a", "b"] }
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const parseKeyString = (id: string): TokenKey => {
+  const [provider = "", connection = "", scopes = ""] = id.split("/")
+  const joined = decodeURIComponent(scopes)
+  return {
+    provider: decodeURIComponent(provider),
+    connection: decodeURIComponent(connection),
+    scopes: joined === "" ? [] : joined.split(" "),
   }
 }
 

@@ -15,7 +15,7 @@
  *
  * @since 0.1.0
  */
-import { AuthorizationCode } from "@keyway/auth-authorization-code"
+import { AuthorizationCode, StrategyConfig } from "@keyway/auth-authorization-code"
 import { type Descriptor, TokenStore } from "@keyway/core"
 import { Effect, Redacted, References } from "effect"
 import * as UserAgent from "./UserAgent.ts"
@@ -58,19 +58,18 @@ export const config = (
   strategy: Descriptor.AuthorizationCodeStrategy,
   sandbox: AuthorizationCodeSandbox,
   options: { readonly connection?: string | undefined; readonly scopes?: ReadonlyArray<string> } = {},
-): AuthorizationCode.Config => ({
-  ...strategy,
-  provider,
-  // The descriptor's `scopes` (every scope the provider knows) stays as spread; the scopes asked
-  // for at consent, and the grant's key, are `requestScopes`.
-  requestScopes: options.scopes ?? strategy.defaultScopes ?? [],
-  connection: options.connection,
-  authorizeUrl: sandbox.urls.authorizeUrl ?? strategy.authorizeUrl,
-  tokenUrl: sandbox.urls.tokenUrl ?? strategy.tokenUrl,
-  revokeUrl: sandbox.urls.revokeUrl ?? strategy.revokeUrl,
-  clientId: sandbox.credentials.clientId,
-  clientSecret: Redacted.make(sandbox.credentials.clientSecret),
-})
+): AuthorizationCode.Config =>
+  // The one way every Keyway tool builds the config from a descriptor (the generated `authLayer` too).
+  StrategyConfig.make(strategy, {
+    provider,
+    clientId: sandbox.credentials.clientId,
+    clientSecret: sandbox.credentials.clientSecret,
+    connection: options.connection,
+    scopes: options.scopes,
+    authorizeUrl: sandbox.urls.authorizeUrl,
+    tokenUrl: sandbox.urls.tokenUrl,
+    revokeUrl: sandbox.urls.revokeUrl,
+  })
 
 /**
  * Runs the consent and stores the grant; returns the stored record.

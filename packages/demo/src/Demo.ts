@@ -16,11 +16,13 @@
  *
  * @since 0.1.0
  */
+import type { Events } from "@keyway/connections"
 import { PROVIDERS, type ProviderName, type Sandbox, startAll } from "@keyway/sandbox"
 import * as CcaScenario from "./CcaScenario.ts"
 import * as CchScenario from "./CchScenario.ts"
 import * as CcwScenario from "./CcwScenario.ts"
 import * as CultureAmpScenario from "./CultureAmpScenario.ts"
+import * as KeeperScenario from "./KeeperScenario.ts"
 import * as SandboxControl from "./SandboxControl.ts"
 import * as Scenario from "./Scenario.ts"
 import * as ThrottleScenario from "./ThrottleScenario.ts"
@@ -61,6 +63,8 @@ export interface Options {
  */
 export interface Report {
   readonly rows: ReadonlyArray<Scenario.Row>
+  /** The connection events the keeper row set delivered as signed webhooks. */
+  readonly delivered: ReadonlyArray<Events.ConnectionEvent>
   /** The throttle run: a line per provider. */
   readonly throttle: ReadonlyArray<ThrottleScenario.Line>
   /** Whether every row (and throttle line) is `ok`. */
@@ -128,7 +132,6 @@ export const run = async (options: Options = {}): Promise<Report> => {
       runProvider(provider, sandboxes[provider] as Sandbox<typeof provider>, options),
     ),
   )
-  const rows = results.flat()
   const throttle = await Promise.all(
     providers.map((provider) =>
       ThrottleScenario.run(
@@ -138,8 +141,15 @@ export const run = async (options: Options = {}): Promise<Report> => {
       ),
     ),
   )
+  // The keeper row set, once the providers' own rows are done (their faults cleared).
+  const keeper =
+    providers.includes("workable") && providers.includes("cch")
+      ? await KeeperScenario.run({ workable: sandboxes.workable, cch: sandboxes.cch })
+      : { rows: [], delivered: [] }
+  const rows = [...results.flat(), ...keeper.rows]
   return {
     rows,
+    delivered: keeper.delivered,
     throttle,
     ok: rows.every((row) => row.result === "ok") && throttle.every((line) => line.result === "ok"),
     elapsedMs: performance.now() - started,

@@ -60,6 +60,14 @@ export const main = async (
   out(Table.render(report.rows))
   out("")
   out(ThrottleScenario.render(report.throttle))
+  if (report.delivered.length > 0) {
+    out("")
+    out(`keeper events delivered as signed webhooks (${report.delivered.length}, signatures verified):`)
+    for (const event of report.delivered)
+      out(
+        `  ${event.type} ${event.provider}/${event.connection}${event.data.reason ? `: ${event.data.reason}` : ""}`,
+      )
+  }
   if (!report.ok) err(Table.failures(report.rows))
   return report.ok ? 0 : 1
 }

@@ -28,7 +28,7 @@ import * as SandboxControl from "./SandboxControl.ts"
  *
  * @since 0.1.0
  */
-export type Phase = "clean" | "faults"
+export type Phase = "clean" | "faults" | "keeper"
 
 /**
  * One line of the demo's table.

@@ -26,7 +26,7 @@ describe("pnpm demo", () => {
       /^provider\s+strategy\s+phase\s+calls\s+token requests\s+refreshes\s+retries\s+last correlation id\s+result$/,
     )
     const blank = lines.indexOf("")
-    const rows = lines.slice(2, blank).map((line) => line.split(/\s{2,}/))
+    const rows = lines.slice(2, blank < 0 ? undefined : blank).map((line) => line.split(/\s{2,}/))
     const expected = [
       ["ccw", "client-credentials"],
       ["cca", "permanent-token"],
@@ -35,7 +35,18 @@ describe("pnpm demo", () => {
       ["cultureamp", "client-credentials"],
       ["workable", "authorization-code"],
     ]
-    expect(rows).toHaveLength(expected.length * 2)
+    expect(rows).toHaveLength(expected.length * 2 + 2)
+    // the keeper row set: one revoked connection, expiring ones refreshed, events delivered
+    for (const provider of ["workable", "cch"]) {
+      const row = rows.find((r) => r[0] === provider && r[1] === "keeper" && r[2] === "keeper")
+      expect(row?.[8], `${provider} keeper`).toBe("ok")
+    }
+    const heading = lines.findIndex((line) => line.startsWith("keeper events delivered as signed webhooks"))
+    expect(heading).toBeGreaterThan(blank)
+    const events = lines.slice(heading + 1).map((line) => line.trim())
+    expect(events).toContain("refreshed workable/demo-expiring")
+    expect(events).toContain("refreshed cch/demo-expiring")
+    expect(events.some((e) => e.startsWith("reauthorization_required workable/demo-revoked"))).toBe(true)
     for (const [provider, strategy] of expected) {
       for (const phase of ["clean", "faults"]) {
         const row = rows.find((r) => r[0] === provider && r[1] === strategy && r[2] === phase)

@@ -41,6 +41,8 @@ Usage:
   keyway generate --spec <file> --name <name> --out <dir> [--write-descriptor <file>] [--allow-insecure-http] [--check] [--watch] [--strict]
   keyway init <provider>
   keyway connect <provider> [--help]   connect a real account (authorization code): @keyway/connect
+  keyway serve [--sandbox] [--help]    a local page of connections (Connect/Reconnect/Disconnect): @keyway/connections
+  keyway keeper --provider <name>      refresh every stored connection ahead of expiry: @keyway/connections
 
 Options:
   --provider <name>  only this provider (repeatable, or comma separated)
@@ -132,6 +134,7 @@ const printWarnings = (
 export const main = async (argv: ReadonlyArray<string>, io: Io = defaultIo()): Promise<number> => {
   let debug = argv.includes("--debug")
   if (argv[0] === "connect") return connectCommand(argv.slice(1), io)
+  if (argv[0] === "serve" || argv[0] === "keeper") return connectionsCommand(argv[0], argv.slice(1), io)
   try {
     const args = parse(argv)
     debug = args.flags.debug
@@ -244,4 +247,40 @@ const connectCommand = async (argv: ReadonlyArray<string>, io: Io): Promise<numb
     return 1
   }
   return module.runConnectCli([...argv])
+}
+
+/**
+ * `keyway serve` and `keyway keeper` live in `@keyway/connections` (stores, plugins, sandboxes):
+ * loaded only when asked for.
+ */
+const connectionsCommand = async (
+  command: "serve" | "keeper",
+  argv: ReadonlyArray<string>,
+  io: Io,
+): Promise<number> => {
+  const name = "@keyway/connections"
+  let module: {
+    readonly Cli: {
+      readonly runServeCli: (argv: ReadonlyArray<string>, io?: unknown) => Promise<number>
+      readonly runKeeperCli: (argv: ReadonlyArray<string>, io?: unknown) => Promise<number>
+    }
+  }
+  try {
+    module = await import(name)
+  } catch {
+    io.err(`keyway ${command} needs the ${name} package: add it to your project (npm i -D ${name})\n`)
+    return 1
+  }
+  const controller = new AbortController()
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => controller.abort())
+  const cliIo = {
+    out: (line: string) => process.stdout.write(line),
+    err: (line: string) => process.stderr.write(line),
+    env: process.env,
+    cwd: io.cwd,
+    signal: controller.signal,
+  }
+  return command === "serve"
+    ? module.Cli.runServeCli([...argv], cliIo)
+    : module.Cli.runKeeperCli([...argv], cliIo)
 }

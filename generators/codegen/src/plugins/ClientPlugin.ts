@@ -21,6 +21,7 @@ import * as Emit from "../Emit.ts"
 import type { ProviderModel } from "../Model.ts"
 import { operationKey } from "../Model.ts"
 import type { ClientContext, Plugin } from "../Plugin.ts"
+import * as ConsentHelpers from "./ConsentHelpers.ts"
 import { type ClientPlan, make as makePlan, type StrategyPlan } from "./Plan.ts"
 
 const { doc, union } = Emit
@@ -51,7 +52,9 @@ export const header = (model: ProviderModel, plan: ClientPlan): string => {
   )
   for (const [pkg, { ns, custom }] of pkgs)
     out.push(
-      custom ? `import * as ${ns} from ${Emit.string(pkg)}` : `import { ${ns} } from ${Emit.string(pkg)}`,
+      custom
+        ? `import * as ${ns} from ${Emit.string(pkg)}`
+        : `import { ${ns === "AuthorizationCode" ? "AuthorizationCode, StrategyConfig, WebConsent" : ns} } from ${Emit.string(pkg)}`,
     )
   out.push(`import { descriptor } from "./descriptor.ts"`)
   out.push(`import type { ${plan.errorTypeExpr ? "components, " : ""}paths } from "./types.ts"`)
@@ -235,9 +238,8 @@ const strategyLayer = (model: ProviderModel, plan: ClientPlan, s: StrategyPlan):
       )
       break
     case "oauth2-authorization-code":
-      lines.push(
-        `${s.ns}.layer({ ${[...common, `clientId: auth.clientId`, `clientSecret: auth.clientSecret === undefined ? undefined : secret(auth.clientSecret)`, `requestScopes: auth.scopes`, `refreshAhead: auth.refreshAhead`].join(", ")} })`,
-      )
+      // One way to build the config from the descriptor: the plugin's StrategyConfig (ConsentHelpers).
+      lines.push(`${s.ns}.layer(${ConsentHelpers.layerConfig(plan)})`)
       break
     case "permanent-token": {
       const token = s.basic
@@ -354,6 +356,8 @@ const runtimeHelpers = (model: ProviderModel, plan: ClientPlan): string => {
     out.push(`  }`)
   }
   out.push(`}`)
+  const consent = ConsentHelpers.emit(model, plan)
+  if (consent !== "") out.push(consent)
   return out.join("\n")
 }
 

@@ -111,7 +111,7 @@ const strategyDoc = (plan: ClientPlan): string => {
         break
       case "oauth2-authorization-code":
         lines.push(
-          `OAuth 2.0 authorization code: a user authorizes your app at ${Emit.markdownCode(String(st.authorizeUrl))}; the grant is kept in the token store (per \`connection\`) and refreshed at ${Emit.markdownCode(String(st.tokenUrl))}${st.rotation ? " (refresh tokens rotate: the new one is stored before use)" : ""}. Complete the consent flow with \`@keyway/auth-authorization-code\`.`,
+          `OAuth 2.0 authorization code: a user authorizes your app at ${Emit.markdownCode(String(st.authorizeUrl))}; the grant is kept in the token store (per \`connection\`) and refreshed at ${Emit.markdownCode(String(st.tokenUrl))}${st.rotation ? " (refresh tokens rotate: the new one is stored before use)" : ""}. Connect users with \`consent({ clientId, clientSecret, redirectUri, tokenStore })\`: web consent handlers (\`start\`, \`callback\`: \`Request → Response\`) bound to this descriptor, storing the grant where \`createClient\` with the same \`connection\` and \`tokenStore\` finds it.`,
         )
         break
       case "permanent-token": {

@@ -249,7 +249,18 @@ const clientOf = (config: Config): TokenRequest.ClientCredentials => ({
   clientSecret: config.clientSecret,
 })
 
-const lifecycleOptions = (
+/**
+ * The `TokenLifecycle` options of a config (lifetimes, buffer, connection) with `fetch`.
+ *
+ * @example
+ * ```ts
+ * import { AuthorizationCode } from "@keyway/auth-authorization-code"
+ * // const lifecycle = yield* TokenLifecycle.make(AuthorizationCode.lifecycleOptions(config, AuthorizationCode.refresher(config)))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const lifecycleOptions = (
   config: Config,
   fetch: TokenLifecycle.Options["fetch"],
 ): TokenLifecycle.Options => ({
@@ -395,54 +406,93 @@ export const consent = (config: Config): Consent => {
       if (now >= expiresAt) {
         return yield* new CallbackRejected({ provider: config.provider, reason: "state-expired" })
       }
-      yield* requireSecureUrls(config)
-      const error = query.get("error")
-      if (error !== null) {
-        return yield* new CallbackRejected({
-          provider: config.provider,
-          reason: "provider-error",
-          oauthError: /^[\w.-]{1,64}$/.test(error) ? error : undefined,
-        })
-      }
-      const code = query.get("code")
-      if (code === null || code.length === 0) {
-        return yield* new CallbackRejected({ provider: config.provider, reason: "missing-code" })
-      }
-      const token = yield* TokenRequest.request({
-        endpoint: endpointOf(config),
-        client: clientOf(config),
-        clientAuthentication: config.clientAuthentication,
-        grant: Grant.authorizationCode({
-          code: Redacted.make(code),
-          redirectUri: input.redirectUri,
-          codeVerifier: input.codeVerifier === undefined ? undefined : Redacted.make(input.codeVerifier),
-        }),
-        connection: config.connection,
+      return yield* exchange(config, {
+        query,
+        codeVerifier: input.codeVerifier,
+        redirectUri: input.redirectUri,
       })
-      const lifecycle = yield* TokenLifecycle.make(
-        lifecycleOptions(config, () =>
-          Effect.fail(
-            new Errors.ReauthorizationRequired({
-              provider: config.provider,
-              connection: config.connection ?? "default",
-              reason: "not used: this lifecycle only stores the new grant",
-            }),
-          ),
-        ),
-      )
-      yield* logUnknownScopes(config, grantScopesOf(config))
-      const stored = yield* lifecycle.put(grantScopesOf(config), { ...token, newGrant: true })
-      yield* Effect.logInfo("authorization code exchanged; grant stored").pipe(
-        Effect.annotateLogs({
-          provider: config.provider,
-          connection: lifecycle.connection,
-          scope: token.scope,
-        }),
-      )
-      return stored
     }),
   }
 }
+
+/**
+ * What {@link exchange} takes.
+ *
+ * @since 0.1.0
+ */
+export interface ExchangeInput {
+  /** The callback's query parameters (`code`, or `error`). */
+  readonly query: URLSearchParams
+  /** The PKCE verifier kept from `authorizeUrl`. */
+  readonly codeVerifier?: string | undefined
+  /** The same redirect URI as in `authorizeUrl`. */
+  readonly redirectUri: string
+}
+
+/**
+ * The exchange half of a callback, for a caller that has checked the callback's `state` itself
+ * (single use, expiry): `handleCallback` checks it in memory, `WebConsent` in the TokenStore.
+ * Refuses a provider error or a missing code, exchanges the code and stores the grant.
+ *
+ * @example
+ * ```ts
+ * import { AuthorizationCode } from "@keyway/auth-authorization-code"
+ * // const stored = yield* AuthorizationCode.exchange(config, { query: url.searchParams, codeVerifier, redirectUri })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const exchange = Effect.fn("AuthorizationCode.exchange")(function* (
+  config: Config,
+  input: ExchangeInput,
+) {
+  const query = input.query
+  yield* requireSecureUrls(config)
+  const error = query.get("error")
+  if (error !== null) {
+    return yield* new CallbackRejected({
+      provider: config.provider,
+      reason: "provider-error",
+      oauthError: /^[\w.-]{1,64}$/.test(error) ? error : undefined,
+    })
+  }
+  const code = query.get("code")
+  if (code === null || code.length === 0) {
+    return yield* new CallbackRejected({ provider: config.provider, reason: "missing-code" })
+  }
+  const token = yield* TokenRequest.request({
+    endpoint: endpointOf(config),
+    client: clientOf(config),
+    clientAuthentication: config.clientAuthentication,
+    grant: Grant.authorizationCode({
+      code: Redacted.make(code),
+      redirectUri: input.redirectUri,
+      codeVerifier: input.codeVerifier === undefined ? undefined : Redacted.make(input.codeVerifier),
+    }),
+    connection: config.connection,
+  })
+  const lifecycle = yield* TokenLifecycle.make(
+    lifecycleOptions(config, () =>
+      Effect.fail(
+        new Errors.ReauthorizationRequired({
+          provider: config.provider,
+          connection: config.connection ?? "default",
+          reason: "not used: this lifecycle only stores the new grant",
+        }),
+      ),
+    ),
+  )
+  yield* logUnknownScopes(config, grantScopesOf(config))
+  const stored = yield* lifecycle.put(grantScopesOf(config), { ...token, newGrant: true })
+  yield* Effect.logInfo("authorization code exchanged; grant stored").pipe(
+    Effect.annotateLogs({
+      provider: config.provider,
+      connection: lifecycle.connection,
+      scope: token.scope,
+    }),
+  )
+  return stored
+})
 
 /**
  * A grant obtained outside Keyway (a migration, a test): what {@link importGrant} stores.
@@ -508,6 +558,54 @@ export const importGrant = Effect.fn("AuthorizationCode.importGrant")(function* 
 })
 
 /**
+ * The refresh of one config's grant: what the plugin's lifecycle calls when a token is stale, and
+ * what the keeper calls on a schedule. Fails with `ReauthorizationRequired` when there is no
+ * grant, no refresh token, a refresh token past its lifetime, or a refusal (`invalid_grant`).
+ * `endpoint` carries a client's limits (`make` passes its own); default the config's endpoint.
+ *
+ * @example
+ * ```ts
+ * import { AuthorizationCode } from "@keyway/auth-authorization-code"
+ * // const refresh = AuthorizationCode.refresher(config)
+ * // const options = AuthorizationCode.lifecycleOptions(config, refresh)
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const refresher = (
+  config: Config,
+  endpoint: TokenRequest.Endpoint = endpointOf(config),
+): TokenLifecycle.Options["fetch"] => {
+  const connection = config.connection ?? "default"
+  return Effect.fn("AuthorizationCode.refresh")(function* (current: TokenStore.StoredToken | undefined) {
+    const reauthorize = (reason: string) =>
+      new Errors.ReauthorizationRequired({ provider: config.provider, connection, reason })
+    if (current === undefined)
+      return yield* reauthorize("no authorized grant for this connection: run the consent flow")
+    if (current.refreshToken === undefined) return yield* reauthorize("the grant has no refresh token")
+    const now = yield* Clock.currentTimeMillis
+    if (current.refreshExpiresAt !== undefined && now >= current.refreshExpiresAt) {
+      return yield* reauthorize("the refresh token is past its lifetime")
+    }
+    const token = yield* TokenRequest.request({
+      endpoint,
+      client: clientOf(config),
+      clientAuthentication: config.clientAuthentication,
+      grant: Grant.refreshToken({ refreshToken: current.refreshToken }),
+      connection,
+    })
+    yield* Effect.logDebug("access token refreshed").pipe(
+      Effect.annotateLogs({
+        provider: config.provider,
+        connection,
+        rotated: token.refreshToken !== undefined,
+      }),
+    )
+    return token
+  })
+}
+
+/**
  * Builds the plugin on the `TokenStore` in context; the scope bounds the `refreshAhead` fiber.
  *
  * @example
@@ -542,36 +640,7 @@ export const make = Effect.fn("AuthorizationCode.make")(function* (config: Confi
   const store = yield* TokenStore.TokenStore
   const layerScope = yield* Effect.scope
 
-  const refreshGrant = Effect.fn("AuthorizationCode.refresh")(function* (
-    current: TokenStore.StoredToken | undefined,
-  ) {
-    const reauthorize = (reason: string) =>
-      new Errors.ReauthorizationRequired({ provider: config.provider, connection, reason })
-    if (current === undefined)
-      return yield* reauthorize("no authorized grant for this connection: run the consent flow")
-    if (current.refreshToken === undefined) return yield* reauthorize("the grant has no refresh token")
-    const now = yield* Clock.currentTimeMillis
-    if (current.refreshExpiresAt !== undefined && now >= current.refreshExpiresAt) {
-      return yield* reauthorize("the refresh token is past its lifetime")
-    }
-    const token = yield* TokenRequest.request({
-      endpoint,
-      client: clientOf(config),
-      clientAuthentication: config.clientAuthentication,
-      grant: Grant.refreshToken({ refreshToken: current.refreshToken }),
-      connection,
-    })
-    yield* Effect.logDebug("access token refreshed").pipe(
-      Effect.annotateLogs({
-        provider: config.provider,
-        connection,
-        rotated: token.refreshToken !== undefined,
-      }),
-    )
-    return token
-  })
-
-  const lifecycle = yield* TokenLifecycle.make(lifecycleOptions(config, (current) => refreshGrant(current)))
+  const lifecycle = yield* TokenLifecycle.make(lifecycleOptions(config, refresher(config, endpoint)))
 
   // Refresh ahead: one background fiber in the layer's scope, (re)started once a grant works.
   let ahead: Fiber.Fiber<unknown> | undefined

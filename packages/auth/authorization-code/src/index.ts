@@ -4,3 +4,5 @@
  * @since 0.1.0
  */
 export * as AuthorizationCode from "./AuthorizationCode.ts"
+export * as StrategyConfig from "./StrategyConfig.ts"
+export * as WebConsent from "./WebConsent.ts"

@@ -2,7 +2,7 @@
 import { Context, Layer, Redacted, type Stream } from "effect"
 import type { HttpMethod } from "openapi-typescript-helpers"
 import { type Auth, type Call, Client, Descriptor, type Errors, Pagination, type TokenStore } from "@keyway/core"
-import { AuthorizationCode } from "@keyway/auth-authorization-code"
+import { AuthorizationCode, StrategyConfig, WebConsent } from "@keyway/auth-authorization-code"
 import { PermanentToken } from "@keyway/auth-permanent-token"
 import { descriptor } from "./descriptor.ts"
 import type { components, paths } from "./types.ts"
@@ -113,7 +113,7 @@ export const authLayer = (options: WorkableClientOptions, settings: WorkableSett
   switch (auth.type) {
     case "oauth": {
       const auth = options.auth as WorkableOauthAuth
-      return AuthorizationCode.layer({ ...descriptor.auth[0], provider, tokenUrl: options.tokenUrl ?? Descriptor.resolveUrl(descriptor.auth[0].tokenUrl, settings.variables, settings.baseUrl, descriptor.variables), authorizeUrl: options.authorizeUrl ?? Descriptor.resolveUrl(descriptor.auth[0].authorizeUrl, settings.variables, settings.baseUrl, descriptor.variables), revokeUrl: options.revokeUrl ?? Descriptor.resolveUrl(descriptor.auth[0].revokeUrl, settings.variables, settings.baseUrl, descriptor.variables), connection: options.connection, clientId: auth.clientId, clientSecret: auth.clientSecret === undefined ? undefined : secret(auth.clientSecret), requestScopes: auth.scopes, refreshAhead: auth.refreshAhead })
+      return AuthorizationCode.layer(authorizationCodeConfig({ ...auth, connection: options.connection, tokenUrl: options.tokenUrl, authorizeUrl: options.authorizeUrl, revokeUrl: options.revokeUrl }, settings))
     }
     case "api-token": {
       const auth = options.auth as WorkableApiTokenAuth
@@ -121,6 +121,77 @@ export const authLayer = (options: WorkableClientOptions, settings: WorkableSett
     }
   }
 }
+
+/** What {@link authorizationCodeConfig} takes: the authorization code credentials, the connection and URL overrides. */
+export interface WorkableAuthorizationCodeInput {
+  readonly clientId: string
+  readonly clientSecret?: Secret | undefined
+  readonly scopes?: ReadonlyArray<WorkableScope> | undefined
+  readonly refreshAhead?: boolean | undefined
+  readonly connection?: string | undefined
+  readonly tokenUrl?: string | undefined
+  readonly authorizeUrl?: string | undefined
+  readonly revokeUrl?: string | undefined
+}
+
+/**
+ * The authorization-code plugin's config for the authorization code strategy: `StrategyConfig.make` of the
+ * descriptor's strategy, the URLs resolved with the settings. `authLayer` and {@link consent} both
+ * build it here, so a grant stored by `consent` is found by `createClient` (same provider,
+ * connection and scope set).
+ *
+ * @example
+ * ```ts
+ * const config = authorizationCodeConfig({ clientId: "id", clientSecret: "secret" }, resolveSettings(options))
+ * ```
+ */
+export const authorizationCodeConfig = (input: WorkableAuthorizationCodeInput, settings: WorkableSettings): AuthorizationCode.Config =>
+  StrategyConfig.make(descriptor.auth[0], { provider, clientId: input.clientId, clientSecret: input.clientSecret, connection: input.connection, scopes: input.scopes, refreshAhead: input.refreshAhead, variables: settings.variables, baseUrl: settings.baseUrl, tokenUrl: input.tokenUrl, authorizeUrl: input.authorizeUrl, revokeUrl: input.revokeUrl })
+
+/** Options of {@link consent}: the app's OAuth client, its registered callback URL and the token store `createClient` reads. */
+export type WorkableConsentOptions = {
+  readonly clientId: string
+  readonly clientSecret?: Secret | undefined
+  /** The callback's absolute URL, as registered with the provider. */
+  readonly redirectUri: string
+  /** The store the grants go to: the same one the clients are given. */
+  readonly tokenStore: TokenStore.TokenStoreShape | Layer.Layer<TokenStore.TokenStore, unknown>
+  /** The grant's scopes (default: the descriptor's defaultScopes). */
+  readonly scopes?: ReadonlyArray<WorkableScope> | undefined
+  /** How long a started consent may be completed (default 10 minutes). */
+  readonly stateTtl?: WebConsent.Options["stateTtl"]
+  readonly defaultReturnTo?: string | undefined
+  readonly allowReturnTo?: WebConsent.Options["allowReturnTo"]
+  readonly onConnected?: WebConsent.Options["onConnected"]
+  readonly variables?: Readonly<Record<string, string>> | undefined
+  readonly tokenUrl?: string | undefined
+  readonly authorizeUrl?: string | undefined
+  readonly revokeUrl?: string | undefined
+} & WorkableLocation
+
+/**
+ * The web consent handlers bound to this provider's descriptor: `start(request, { connection, returnTo })`
+ * redirects to the provider's consent (state and PKCE verifier kept in `tokenStore`, single use,
+ * short TTL); `callback(request)` exchanges the code and stores the grant where `createClient`
+ * with the same `connection` and `tokenStore` finds it. Reconnect = `start` again.
+ *
+ * @example
+ * ```ts
+ * const handlers = consent({ clientId, clientSecret, redirectUri: "https://app.example/oauth/callback", tokenStore })
+ * // GET /connect:  return handlers.start(request, { connection: session.accountId, returnTo: "/settings" })
+ * // GET /oauth/callback:  return handlers.callback(request)
+ * ```
+ */
+export const consent = (options: WorkableConsentOptions): WebConsent.Handlers =>
+  WebConsent.make({
+    config: authorizationCodeConfig(options, resolveSettings(options as unknown as WorkableClientOptions)),
+    redirectUri: options.redirectUri,
+    tokenStore: options.tokenStore,
+    stateTtl: options.stateTtl,
+    defaultReturnTo: options.defaultReturnTo,
+    allowReturnTo: options.allowReturnTo,
+    onConnected: options.onConnected,
+  })
 
 /** Every operation of the spec: `"METHOD /path"` → its operationId and the scopes its `security` asks for. */
 export const operationTable = {

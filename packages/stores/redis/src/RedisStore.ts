@@ -330,6 +330,7 @@ const surelyFresh = (token: TokenStore.StoredToken | undefined, now: number): bo
   token !== undefined &&
   token.accessToken !== undefined &&
   token.needsReauthorization === undefined &&
+  token.failure === undefined &&
   (token.expiresAt === undefined || now < token.obtainedAt + (token.expiresAt - token.obtainedAt) / 2)
 
 /**
@@ -782,6 +783,44 @@ export const make = (
       )
     }
 
+    // One provider's records: SCAN over `{prefix}:{provider}:*` (lock and fence keys live under
+    // `{prefix}:lock:` and `{prefix}:fence:`), then one pipelined HMGET per page.
+    const list = (provider: string) =>
+      Effect.tryPromise({
+        try: async () => {
+          const match = `${prefix}:${encodeURIComponent(provider).replace(/[*?[\]\\]/g, "\\$&")}:*`
+          const out: Array<TokenStore.Listed> = []
+          let cursor = "0"
+          do {
+            const [next, keys] = await client.scan(cursor, "MATCH", match, "COUNT", 1000)
+            cursor = next
+            if (keys.length === 0) continue
+            const pipeline = client.pipeline()
+            for (const rkey of keys) pipeline.hmget(rkey, "rev", "fmt", "val")
+            const replies = (await pipeline.exec()) ?? []
+            keys.forEach((rkey, i) => {
+              const [error, fields] = replies[i] ?? [null, null]
+              if (error) throw error
+              const [rev, fmt, val] = (fields ?? []) as Array<string | null>
+              if (rev == null || val == null) return
+              const parts = rkey.slice(prefix.length + 1).split(":")
+              if (parts.length !== 3) return
+              const joined = decodeURIComponent(parts[2]!)
+              out.push({
+                key: {
+                  provider: decodeURIComponent(parts[0]!),
+                  connection: decodeURIComponent(parts[1]!),
+                  scopes: joined === "" ? [] : joined.split(" "),
+                },
+                token: decode(rkey, rev, fmt ?? null, val),
+              })
+            })
+          } while (cursor !== "0")
+          return out
+        },
+        catch: (cause) => unavailable("list", cause),
+      })
+
     // Call budgets (core's Throttle), shared by every process on this Redis: one GCRA script per
     // reservation, so N processes never send more than the budget between them.
     const budgetKey = (key: string) => `${prefix}:budget:${key}`
@@ -827,6 +866,7 @@ export const make = (
 
     return {
       name: "redis",
+      list,
       prefix,
       redisKey: (key: TokenStore.TokenKey) => redisKey(prefix, key),
       client,

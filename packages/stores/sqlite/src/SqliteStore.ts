@@ -130,6 +130,7 @@ const surelyFresh = (token: TokenStore.StoredToken | undefined, now: number): bo
   token !== undefined &&
   token.accessToken !== undefined &&
   token.needsReauthorization === undefined &&
+  token.failure === undefined &&
   (token.expiresAt === undefined || now < token.obtainedAt + (token.expiresAt - token.obtainedAt) / 2)
 
 const SCHEMA = `
@@ -477,6 +478,20 @@ export const make = (
       )
     }
 
+    // Keys are `provider/connection/scopes` with each part URI-encoded: one provider's records
+    // are the key range [`provider/`, `provider0`) ("0" follows "/").
+    const list = (provider: string) =>
+      run("list", () => {
+        const from = `${encodeURIComponent(provider)}/`
+        const to = `${encodeURIComponent(provider)}0`
+        return sql("SELECT key, revision, value FROM keyway_tokens WHERE key >= ? AND key < ? ORDER BY key")
+          .all(from, to)
+          .map((row) => ({
+            key: TokenStore.parseKeyString(row.key as string),
+            token: decode(row.key as string, row.revision as string, row.value as string),
+          }))
+      })
+
     const tatOf = (key: string): number | undefined => {
       const row = sql("SELECT tat FROM keyway_budgets WHERE key = ?").get(key)
       return row === undefined ? undefined : Number(row.tat)
@@ -531,6 +546,7 @@ export const make = (
       compareAndSet,
       delete: del,
       withRefreshLock,
+      list,
     } satisfies SqliteTokenStore
   })
 

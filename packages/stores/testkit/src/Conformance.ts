@@ -166,6 +166,7 @@ export interface Options<S extends TokenStore.TokenStoreShape> {
  */
 export type CheckName =
   | "compare-and-set"
+  | "list"
   | "retry-write"
   | "delete"
   | "durable"
@@ -350,6 +351,31 @@ export const runStoreConformance = <S extends TokenStore.TokenStoreShape>(option
               const read = yield* store.get(KEY)
               expect(read?.revision).toBe(second.revision)
               expect(reveal(read?.refreshToken)).toBe(REFRESH)
+            }),
+          ),
+      )
+
+      check("list")(
+        "list gives every record of one provider with its key, and only that provider's (when the store lists)",
+        () =>
+          run(
+            Effect.gen(function* () {
+              const store = yield* open()
+              if (store.list === undefined) return
+              const other = TokenStore.key({ provider: "workable-2", connection: "acme", scopes: SCOPES })
+              const spaced = TokenStore.key({
+                provider: "workable",
+                connection: "a:b c/d",
+                scopes: ["x y", "z"],
+              })
+              for (const k of [KEY, other, spaced])
+                expect(yield* store.compareAndSet(k, undefined, record())).toBe(true)
+              const listed = yield* store.list("workable")
+              const keys = listed.map((l) => TokenStore.keyString(l.key)).sort()
+              expect(keys).toEqual([KEY, spaced].map((k) => TokenStore.keyString(k)).sort())
+              expect(reveal(listed[0]?.token.refreshToken)).toBe(REFRESH)
+              yield* store.delete(spaced)
+              expect((yield* store.list("workable")).length).toBe(1)
             }),
           ),
       )

@@ -1,0 +1,138 @@
+/**
+ * The consent helpers of a generated package with an `oauth2-authorization-code` strategy:
+ *
+ * - `authorizationCodeConfig(options, settings)`: the plugin config, built by the plugin's
+ *   `StrategyConfig.make` from the descriptor (the one way every Keyway tool builds it). The
+ *   generated `authLayer` uses it, so a grant stored by `consent` is the one `createClient` reads.
+ * - `consent({ clientId, clientSecret, redirectUri, tokenStore })`: the plugin's `WebConsent`
+ *   handlers (`start`, `callback`: web-standard `Request → Response`) bound to the descriptor
+ *   (URLs, `authorizeParams`, scope separator, PKCE).
+ *
+ * No descriptor text goes into the emitted code (not even a comment): it is read from
+ * `descriptor.ts` at run time; the strategy is named by its index.
+ *
+ * @example
+ * ```ts
+ * import { ConsentHelpers } from "@keyway/codegen"
+ * // ConsentHelpers.emit(model, plan) // "" when the provider has no authorization code strategy
+ * ```
+ *
+ * @since 0.1.0
+ */
+import type { ProviderModel } from "../Model.ts"
+import type { ClientPlan, StrategyPlan } from "./Plan.ts"
+
+/**
+ * The provider's first authorization code strategy, if any.
+ *
+ * @example
+ * ```ts
+ * import { ConsentHelpers } from "@keyway/codegen"
+ * // ConsentHelpers.strategyOf(plan)?.index // 0
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const strategyOf = (plan: ClientPlan): StrategyPlan | undefined =>
+  plan.strategies.find((s) => s.strategy.type === "oauth2-authorization-code")
+
+/**
+ * The `authorizationCodeConfig(...)` call `authLayer` makes for strategy `s` (`auth` holds the
+ * strategy's credentials).
+ *
+ * @example
+ * ```ts
+ * import { ConsentHelpers } from "@keyway/codegen"
+ * // ConsentHelpers.layerConfig(plan) // "authorizationCodeConfig({ ...auth, connection: options.connection, ... }, settings)"
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const layerConfig = (plan: ClientPlan): string =>
+  `authorizationCodeConfig({ ...auth, connection: options.connection${plan.urlOptions.map((k) => `, ${k}: options.${k}`).join("")} }, settings)`
+
+/**
+ * The statements: the config builder and `consent` (empty without an authorization code strategy).
+ *
+ * @example
+ * ```ts
+ * import { ConsentHelpers } from "@keyway/codegen"
+ * // ConsentHelpers.emit(model, plan).includes("export const consent") // true for Workable
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const emit = (model: ProviderModel, plan: ClientPlan): string => {
+  const s = strategyOf(plan)
+  if (s === undefined) return ""
+  const T = model.typeName
+  const scopeType = `${T}Scope`
+  const urls = (["tokenUrl", "authorizeUrl", "revokeUrl"] as const).filter((k) => plan.urlOptions.includes(k))
+  return `
+/** What {@link authorizationCodeConfig} takes: the authorization code credentials, the connection and URL overrides. */
+export interface ${T}AuthorizationCodeInput {
+  readonly clientId: string
+  readonly clientSecret?: Secret | undefined
+  readonly scopes?: ReadonlyArray<${scopeType}> | undefined
+  readonly refreshAhead?: boolean | undefined
+  readonly connection?: string | undefined
+${urls.map((k) => `  readonly ${k}?: string | undefined`).join("\n")}
+}
+
+/**
+ * The authorization-code plugin's config for the authorization code strategy: \`StrategyConfig.make\` of the
+ * descriptor's strategy, the URLs resolved with the settings. \`authLayer\` and {@link consent} both
+ * build it here, so a grant stored by \`consent\` is found by \`createClient\` (same provider,
+ * connection and scope set).
+ *
+ * @example
+ * \`\`\`ts
+ * const config = authorizationCodeConfig({ clientId: "id", clientSecret: "secret" }, resolveSettings(options))
+ * \`\`\`
+ */
+export const authorizationCodeConfig = (input: ${T}AuthorizationCodeInput, settings: ${T}Settings): AuthorizationCode.Config =>
+  StrategyConfig.make(descriptor.auth[${s.index}], { provider, clientId: input.clientId, clientSecret: input.clientSecret, connection: input.connection, scopes: input.scopes, refreshAhead: input.refreshAhead, variables: settings.variables, baseUrl: settings.baseUrl${urls.map((k) => `, ${k}: input.${k}`).join("")} })
+
+/** Options of {@link consent}: the app's OAuth client, its registered callback URL and the token store \`createClient\` reads. */
+export type ${T}ConsentOptions = {
+  readonly clientId: string
+  readonly clientSecret?: Secret | undefined
+  /** The callback's absolute URL, as registered with the provider. */
+  readonly redirectUri: string
+  /** The store the grants go to: the same one the clients are given. */
+  readonly tokenStore: TokenStore.TokenStoreShape | Layer.Layer<TokenStore.TokenStore, unknown>
+  /** The grant's scopes (default: the descriptor's defaultScopes). */
+  readonly scopes?: ReadonlyArray<${scopeType}> | undefined
+  /** How long a started consent may be completed (default 10 minutes). */
+  readonly stateTtl?: WebConsent.Options["stateTtl"]
+  readonly defaultReturnTo?: string | undefined
+  readonly allowReturnTo?: WebConsent.Options["allowReturnTo"]
+  readonly onConnected?: WebConsent.Options["onConnected"]
+  readonly variables?: Readonly<Record<string, string>> | undefined
+${urls.map((k) => `  readonly ${k}?: string | undefined`).join("\n")}
+} & ${T}Location
+
+/**
+ * The web consent handlers bound to this provider's descriptor: \`start(request, { connection, returnTo })\`
+ * redirects to the provider's consent (state and PKCE verifier kept in \`tokenStore\`, single use,
+ * short TTL); \`callback(request)\` exchanges the code and stores the grant where \`createClient\`
+ * with the same \`connection\` and \`tokenStore\` finds it. Reconnect = \`start\` again.
+ *
+ * @example
+ * \`\`\`ts
+ * const handlers = consent({ clientId, clientSecret, redirectUri: "https://app.example/oauth/callback", tokenStore })
+ * // GET /connect:  return handlers.start(request, { connection: session.accountId, returnTo: "/settings" })
+ * // GET /oauth/callback:  return handlers.callback(request)
+ * \`\`\`
+ */
+export const consent = (options: ${T}ConsentOptions): WebConsent.Handlers =>
+  WebConsent.make({
+    config: authorizationCodeConfig(options, resolveSettings(options as unknown as ${T}ClientOptions)),
+    redirectUri: options.redirectUri,
+    tokenStore: options.tokenStore,
+    stateTtl: options.stateTtl,
+    defaultReturnTo: options.defaultReturnTo,
+    allowReturnTo: options.allowReturnTo,
+    onConnected: options.onConnected,
+  })`
+}
