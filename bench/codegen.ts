@@ -2,10 +2,13 @@
  * `pnpm bench:codegen`: the generator against the bare openapi-typescript CLI, and its own
  * cold / no-change runs.
  *
- * 1. GitHub's REST spec (`@octokit/openapi`, 13 MB JSON): `keyway generate --spec` (types, client,
- *    package) and `openapi-typescript <file> -o <out>` (types only), alternating, N rounds
- *    (`BENCH_ROUNDS`, default 3): median wall time of each, their ratio, and the peak memory
- *    (max RSS, reported by the child process itself at exit) of each.
+ * 1. GitHub's REST spec (`@octokit/openapi`, 13 MB JSON): `keyway generate --spec` (lint, bundle,
+ *    types, client, package) into a folder that does not exist yet (a cold generation, never an
+ *    incremental skip), then the same command again with nothing changed (skipped by its content
+ *    hashes), and `openapi-typescript <file> -o <out>` (types only), alternating which goes
+ *    first, N rounds (`BENCH_ROUNDS`, default 3): median wall time of each, both ratios to the
+ *    bare CLI (cold, no-change), the peak memory (max RSS, reported by the child process itself at
+ *    exit) of each, and the load average before and after each round.
  * 2. The five providers of `specs/`, cold: a new process, an empty output folder.
  * 3. The same command again with nothing changed (every provider skipped by its content hashes).
  *
@@ -41,6 +44,7 @@ const reporter = (file: string) =>
 interface Sample {
   readonly ms: number
   readonly maxRssMb: number
+  readonly stdout: string
 }
 
 let n = 0
@@ -56,7 +60,7 @@ const measure = (args: ReadonlyArray<string>, cwd: string): Sample => {
   const ms = performance.now() - started
   if (r.status !== 0) throw new Error(`${args.join(" ")} failed (${r.status}):\n${r.stdout}\n${r.stderr}`)
   const rusage = JSON.parse(readFileSync(usage, "utf8")) as { maxRSS: number }
-  return { ms, maxRssMb: rusage.maxRSS / 1024 }
+  return { ms, maxRssMb: rusage.maxRSS / 1024, stdout: r.stdout }
 }
 
 const median = (xs: ReadonlyArray<number>): number => {
@@ -65,15 +69,25 @@ const median = (xs: ReadonlyArray<number>): number => {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
 }
 
+const { loadavg } = await import("node:os")
 const keywaySamples: Array<Sample> = []
+const noChangeSamples: Array<Sample> = []
 const otsSamples: Array<Sample> = []
+const loads: Array<{ round: number; before: Array<number>; after: Array<number> }> = []
 for (let i = 0; i < rounds; i++) {
   const out = join(work, `github-${i}`)
+  const before = loadavg()
   // Alternate which one goes first, so that neither always gets the warmer file cache.
-  const runKeyway = () =>
-    keywaySamples.push(
-      measure([keywayBin, "generate", "--spec", githubSpec, "--name", "github", "--out", out], work),
-    )
+  const runKeyway = () => {
+    rmSync(out, { recursive: true, force: true })
+    const args = [keywayBin, "generate", "--spec", githubSpec, "--name", "github", "--out", out]
+    const cold = measure(args, work)
+    if (!cold.stdout.includes("1 generated")) throw new Error(`not a cold generation:\n${cold.stdout}`)
+    keywaySamples.push(cold)
+    const again = measure(args, work)
+    if (!again.stdout.includes("1 unchanged")) throw new Error(`not skipped:\n${again.stdout}`)
+    noChangeSamples.push(again)
+  }
   const runOts = () =>
     otsSamples.push(measure([otsCli, githubSpec, "-o", join(work, `github-${i}.ts`)], work))
   if (i % 2 === 0) {
@@ -83,8 +97,9 @@ for (let i = 0; i < rounds; i++) {
     runOts()
     runKeyway()
   }
+  loads.push({ round: i + 1, before, after: loadavg() })
   process.stderr.write(
-    `round ${i + 1}/${rounds}: keyway ${(keywaySamples.at(-1)!.ms / 1000).toFixed(2)} s, openapi-typescript ${(otsSamples.at(-1)!.ms / 1000).toFixed(2)} s\n`,
+    `round ${i + 1}/${rounds}: keyway ${(keywaySamples.at(-1)!.ms / 1000).toFixed(2)} s (no change ${(noChangeSamples.at(-1)!.ms / 1000).toFixed(2)} s), openapi-typescript ${(otsSamples.at(-1)!.ms / 1000).toFixed(2)} s, load ${before[0]!.toFixed(2)} -> ${loadavg()[0]!.toFixed(2)}\n`,
   )
   rmSync(out, { recursive: true, force: true })
 }
@@ -105,28 +120,37 @@ for (let i = 0; i < rounds; i++) {
 }
 
 const k = { ms: median(keywaySamples.map((s) => s.ms)), mb: median(keywaySamples.map((s) => s.maxRssMb)) }
+const kNoChange = median(noChangeSamples.map((s) => s.ms))
+const strip = (samples: ReadonlyArray<Sample>) => samples.map(({ ms, maxRssMb }) => ({ ms, maxRssMb }))
 const o = { ms: median(otsSamples.map((s) => s.ms)), mb: median(otsSamples.map((s) => s.maxRssMb)) }
 const results = {
   date: new Date().toISOString(),
   machine: {
     node: process.version,
     cpus: (await import("node:os")).cpus().length,
-    loadavg: (await import("node:os")).loadavg(),
+    loadavg: loadavg(),
   },
+  loadavgPerRound: loads,
   rounds,
   command: "pnpm bench:codegen",
   github: {
     spec: "@octokit/openapi generated/api.github.com.json",
-    keyway: { medianMs: Math.round(k.ms), medianMaxRssMb: Math.round(k.mb), samples: keywaySamples },
-    openapiTypescript: { medianMs: Math.round(o.ms), medianMaxRssMb: Math.round(o.mb), samples: otsSamples },
+    keyway: { medianMs: Math.round(k.ms), medianMaxRssMb: Math.round(k.mb), samples: strip(keywaySamples) },
+    keywayNoChange: { medianMs: Math.round(kNoChange), samples: strip(noChangeSamples) },
+    openapiTypescript: {
+      medianMs: Math.round(o.ms),
+      medianMaxRssMb: Math.round(o.mb),
+      samples: strip(otsSamples),
+    },
     timeRatio: Number((k.ms / o.ms).toFixed(3)),
+    noChangeRatio: Number((kNoChange / o.ms).toFixed(3)),
     memoryRatio: Number((k.mb / o.mb).toFixed(3)),
   },
   providers: {
     coldMedianMs: Math.round(median(cold.map((s) => s.ms))),
     unchangedMedianMs: Math.round(median(unchanged.map((s) => s.ms))),
-    cold,
-    unchanged,
+    cold: strip(cold),
+    unchanged: strip(unchanged),
   },
   targets: {
     timeRatio: { max: 1.1, ok: k.ms / o.ms <= 1.1 },
@@ -144,14 +168,18 @@ const row = (name: string, value: string, target: string, ok: boolean) =>
 console.log(`| ${"measure".padEnd(44)} | ${"value".padStart(18)} | ${"target".padEnd(10)} |    |`)
 console.log(`| ${"-".repeat(44)} | ${"-".repeat(18)} | ${"-".repeat(10)} | -- |`)
 console.log(row("GitHub spec: keyway generate --spec (median)", `${(k.ms / 1000).toFixed(2)} s`, "", true))
+console.log(row("GitHub spec: keyway, no change (median)", `${(kNoChange / 1000).toFixed(2)} s`, "", true))
 console.log(row("GitHub spec: openapi-typescript (median)", `${(o.ms / 1000).toFixed(2)} s`, "", true))
 console.log(
   row(
-    "time ratio keyway / openapi-typescript",
+    "time ratio keyway cold / openapi-typescript",
     results.github.timeRatio.toFixed(3),
     "<= 1.1",
     results.targets.timeRatio.ok,
   ),
+)
+console.log(
+  row("time ratio keyway no change / openapi-typescript", results.github.noChangeRatio.toFixed(3), "", true),
 )
 console.log(row("peak memory keyway", `${Math.round(k.mb)} MB`, "", true))
 console.log(row("peak memory openapi-typescript", `${Math.round(o.mb)} MB`, "", true))

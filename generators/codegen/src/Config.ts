@@ -52,6 +52,11 @@ export interface KeywayConfig {
   readonly keywayVersion?: string
   /** Where the descriptor JSON Schema is written; `false` to skip. Default `<specs>/provider.schema.json`. */
   readonly schemaFile?: string | false
+  /**
+   * Folders besides a spec's own folder that its `$ref`s may read (relative to the config file).
+   * Default none: a `$ref` that leaves the spec's folder is refused.
+   */
+  readonly refRoots?: ReadonlyArray<string>
 }
 
 /**
@@ -83,6 +88,8 @@ export interface ResolvedConfig {
   readonly providerOptions: Readonly<Record<string, ProviderConfig>>
   readonly keywayVersion: string
   readonly schemaFile: string | undefined
+  /** Absolute folders besides a spec's own that its `$ref`s may read. */
+  readonly refRoots: ReadonlyArray<string>
   /** A stable text of everything that shapes the output (file content, options, plugin code). */
   readonly fingerprint: string
 }
@@ -198,6 +205,7 @@ export const resolveConfig = (input: unknown, root: string, file: string | undef
     "providerOptions",
     "keywayVersion",
     "schemaFile",
+    "refRoots",
   ]
   for (const key of Object.keys(c))
     check(where, known.includes(key), key, c[key], `one of ${known.join(", ")}`)
@@ -271,6 +279,14 @@ export const resolveConfig = (input: unknown, root: string, file: string | undef
     c.schemaFile,
     "a path or false",
   )
+  check(
+    where,
+    c.refRoots === undefined ||
+      (Array.isArray(c.refRoots) && c.refRoots.every((p) => typeof p === "string" && p !== "")),
+    "refRoots",
+    c.refRoots,
+    "an array of folder paths",
+  )
   if (c.packageName !== undefined)
     check(
       where,
@@ -305,6 +321,7 @@ export const resolveConfig = (input: unknown, root: string, file: string | undef
     providerOptions: (c.providerOptions as Readonly<Record<string, ProviderConfig>> | undefined) ?? {},
     keywayVersion: (c.keywayVersion as string | undefined) ?? "workspace:*",
     schemaFile,
+    refRoots: ((c.refRoots as ReadonlyArray<string> | undefined) ?? []).map((p) => resolve(root, p)),
   }
   const fingerprint = stableStringify({
     fileText,

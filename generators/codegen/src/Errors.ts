@@ -122,6 +122,28 @@ export class SpecError extends Data.TaggedError("SpecError")<Located> {
 }
 
 /**
+ * A problem a lint rule of `@redocly/openapi-core` found in the spec (an unknown `in`, a schema
+ * `type` OpenAPI does not know, a `{name}` of a path no parameter declares, a parameter declared
+ * twice, ...). A warning by default; an error with `keyway generate --strict`.
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "@keyway/codegen"
+ * const w = new Errors.LintProblem({ file: "specs/x/openapi.yaml", line: 9, pointer: "/paths/~1a/get/parameters/0/in", rule: "struct", severity: "warning", found: '"querry"', expected: "one of query, header, path, cookie" })
+ * w.message // 'specs/x/openapi.yaml:9 /paths/~1a/get/parameters/0/in: lint (struct): found "querry", expected one of query, header, path, cookie'
+ * ```
+ *
+ * @since 0.1.0
+ */
+export class LintProblem extends Data.TaggedError("LintProblem")<
+  Located & { readonly rule: string; readonly severity: "warning" | "error" }
+> {
+  override get message(): string {
+    return render(this, `${this.severity === "error" ? "lint error" : "lint"} (${this.rule})`)
+  }
+}
+
+/**
  * An OpenAPI Overlay document that is malformed or does not apply: a target that selects
  * nothing (so a vendor update that moved things is noticed), an update that does not fit the
  * selected node.
@@ -288,6 +310,7 @@ export type GenerateError =
   | UnknownAuthStrategy
   | DescriptorError
   | SpecError
+  | LintProblem
   | OverlayError
   | InferenceError
   | ConfigError
@@ -309,6 +332,7 @@ const tags = new Set([
   "UnknownAuthStrategy",
   "DescriptorError",
   "SpecError",
+  "LintProblem",
   "OverlayError",
   "InferenceError",
   "ConfigError",

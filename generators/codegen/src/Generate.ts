@@ -35,6 +35,8 @@ export interface GenerateOptions {
   readonly providers?: ReadonlyArray<string> | undefined
   readonly check: boolean
   readonly force?: boolean | undefined
+  /** `--strict`: lint warnings are errors. */
+  readonly strict?: boolean | undefined
   /** `--spec`: any OpenAPI document, no descriptor. */
   readonly spec?:
     | {
@@ -296,6 +298,7 @@ export const generate = async (options: GenerateOptions): Promise<Outcome> => {
         config,
         check: options.check,
         force: options.force || options.writeDescriptor !== undefined,
+        strict: options.strict,
         onStage: options.reporter?.stage,
         onSources: options.onSources,
         onWarning: (provider, warning) => warnings.push({ provider, error: warning }),

@@ -23,7 +23,14 @@ import type { ProviderDescriptor } from "@keyway/core/Descriptor"
 import * as ClientHeaders from "./ClientHeaders.ts"
 import { openapiTypescriptFor, packageNameFor, type ResolvedConfig, stableStringify } from "./Config.ts"
 import type * as CustomPlugins from "./CustomPlugins.ts"
-import { DescriptorError, type GenerateError, InferenceError, Problems, SpecError } from "./Errors.ts"
+import {
+  DescriptorError,
+  type GenerateError,
+  InferenceError,
+  LintProblem,
+  Problems,
+  SpecError,
+} from "./Errors.ts"
 import * as Hash from "./Hash.ts"
 import { type ProviderInput, type ProviderModel, pascalCase } from "./Model.ts"
 import { type Files, order, type Plugin, type Problem, type Stage } from "./Plugin.ts"
@@ -55,6 +62,8 @@ export interface RunOptions {
   readonly check: boolean
   /** Regenerate even when the inputs are unchanged. */
   readonly force?: boolean | undefined
+  /** Lint warnings are errors (`--strict`); otherwise they go to `onWarning`. */
+  readonly strict?: boolean | undefined
   /** Told when a stage starts. */
   readonly onStage?: ((provider: string, stage: Stage) => void) | undefined
   /** Told which files the load stage read, even when a later stage fails (for `--watch`). */
@@ -264,9 +273,16 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
   if (specPath && existsSync(specPath)) {
     sources.push(specPath)
     options.onSources?.(input.name, sources)
-    bundle = Load.bundle(specPath)
+    bundle = await Load.bundle(specPath, { roots: config.refRoots, provider: input.name })
     for (const f of bundle.files) if (!sources.includes(f)) sources.push(f)
     options.onSources?.(input.name, sources)
+    // lint looked at the files as they are (an overlay may fix what it reports)
+    if (options.strict && bundle.diagnostics.length > 0)
+      throw new Problems({
+        provider: input.name,
+        problems: bundle.diagnostics.map((d) => new LintProblem({ ...d, severity: "error" })),
+      })
+    for (const d of bundle.diagnostics) if (d.severity === "warning") options.onWarning?.(input.name, d)
     const overlays = overlayFilesOf(input)
     for (const f of overlays) if (!sources.includes(f)) sources.push(f)
     options.onSources?.(input.name, [...sources, ...overlayWatchOf(input)])
@@ -307,6 +323,8 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
   if (descriptorSource && descriptor && specResult.problems.length === 0)
     problems.push(...Validate.crossCheck(descriptorSource, descriptor, bundle, specResult.operations))
   if (problems.length > 0 || !bundle) throw new Problems({ provider: input.name, problems })
+  const structural = bundle.diagnostics.filter((d) => d.severity === "error")
+  if (structural.length > 0) throw new Problems({ provider: input.name, problems: structural })
   if (!descriptor) {
     const { infer } = await import("./Infer.ts")
     const inferred = infer(input.name, Hash.relativePosix(input.outDir, bundle.root.path), bundle.document)
@@ -432,7 +450,13 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
   if (timing)
     process.stderr.write(`[timing] ${input.name} write ${(performance.now() - timing.last).toFixed(0)} ms\n`)
   await runHooksSafe(plugins, "write", { provider: input.name, files, model, outDir: input.outDir })
-  return { provider: input.name, status: "generated", differing: [], outDir: input.outDir, sources }
+  return {
+    provider: input.name,
+    status: "generated",
+    differing: [],
+    outDir: input.outDir,
+    sources,
+  }
 }
 
 /** Where a value of an inferred descriptor came from in the spec (see `Infer`). */

@@ -15,7 +15,17 @@
  */
 import { relative } from "node:path"
 import jsyaml from "js-yaml"
-import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml"
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseDocument,
+} from "yaml"
 import { ParseError } from "./Errors.ts"
 
 /**
@@ -42,6 +52,10 @@ export interface Source {
   readonly value: unknown
   /** The position of the value (or of its key) at `segments`, or of the deepest existing parent. */
   readonly locate: (segments: ReadonlyArray<string | number>) => Position | undefined
+  /** {@link Source.locate} of many places at once (one pass over a JSON text). */
+  readonly locateMany: (
+    paths: ReadonlyArray<ReadonlyArray<string | number>>,
+  ) => ReadonlyArray<Position | undefined>
 }
 
 /**
@@ -60,6 +74,30 @@ export const displayPath = (path: string): string => {
   return rel.startsWith("..") || rel === "" ? path : rel
 }
 
+/**
+ * The largest document the generator reads: 64 MiB (GitHub's REST spec, one of the largest
+ * public ones, is 13 MB).
+ *
+ * @since 0.1.0
+ */
+export const maxDocumentBytes = 64 * 1024 * 1024
+
+/**
+ * The most nodes a YAML document may hold once its aliases are expanded: a spec that a reader
+ * expands into more values than this (a "billion laughs" alias bomb) is refused.
+ *
+ * @since 0.1.0
+ */
+export const maxExpandedNodes = 2_000_000
+
+/**
+ * The deepest nesting of arrays and objects a document may have: 256 levels (real specs stay
+ * under 30); deeper ones would overflow the stack of the recursive walks that read them.
+ *
+ * @since 0.1.0
+ */
+export const maxDepth = 256
+
 const isJson = (path: string, text: string): boolean => path.endsWith(".json") || /^\s*[{[]/.test(text)
 
 /**
@@ -76,6 +114,12 @@ const isJson = (path: string, text: string): boolean => path.endsWith(".json") |
  */
 export const parse = (path: string, text: string): Source => {
   const display = displayPath(path)
+  if (text.length > maxDocumentBytes)
+    throw new ParseError({
+      file: display,
+      found: `${(text.length / 1024 / 1024).toFixed(1)} MiB of text`,
+      expected: `a document of at most ${maxDocumentBytes / 1024 / 1024} MiB`,
+    })
   if (isJson(path, text)) {
     let value: unknown
     try {
@@ -83,19 +127,32 @@ export const parse = (path: string, text: string): Source => {
     } catch (error) {
       throw jsonError(display, text, error)
     }
-    let document: { doc: Document; counter: LineCounter } | undefined
+    const deep = tooDeepAt(text)
+    if (deep !== undefined) {
+      const pos = positionOf(lineStarts(text.slice(0, deep + 1)), deep)
+      throw new ParseError({
+        file: display,
+        line: pos.line,
+        column: pos.column,
+        found: `values nested more than ${maxDepth} levels deep`,
+        expected: `at most ${maxDepth} levels`,
+      })
+    }
+    let lines: Array<number> | undefined
+    const locateMany = (paths: ReadonlyArray<ReadonlyArray<string | number>>) => {
+      lines ??= lineStarts(text)
+      const starts = lines
+      return locateJson(text, paths).map((offset) =>
+        offset === undefined ? undefined : positionOf(starts, offset),
+      )
+    }
     return {
       path,
       display,
       text,
       value,
-      locate: (segments) => {
-        if (!document) {
-          const counter = new LineCounter()
-          document = { doc: parseDocument(text, { lineCounter: counter, uniqueKeys: false }), counter }
-        }
-        return locateIn(document.doc, document.counter, segments)
-      },
+      locate: (segments) => locateMany([segments])[0],
+      locateMany,
     }
   }
   // js-yaml (core schema: no timestamps) parses ten times faster than \`yaml\`'s document API;
@@ -106,20 +163,245 @@ export const parse = (path: string, text: string): Source => {
   } catch (error) {
     throw yamlError(display, text, error)
   }
+  if (mayHoldAliases(text)) checkAliases(display, text)
   let document: { doc: Document; counter: LineCounter } | undefined
+  const locate = (segments: ReadonlyArray<string | number>) => {
+    if (!document) {
+      const counter = new LineCounter()
+      document = { doc: parseDocument(text, { lineCounter: counter, uniqueKeys: false }), counter }
+    }
+    return locateIn(document.doc, document.counter, segments)
+  }
   return {
     path,
     display,
     text,
     value,
-    locate: (segments) => {
-      if (!document) {
-        const counter = new LineCounter()
-        document = { doc: parseDocument(text, { lineCounter: counter, uniqueKeys: false }), counter }
-      }
-      return locateIn(document.doc, document.counter, segments)
-    },
+    locate,
+    locateMany: (paths) => paths.map(locate),
   }
+}
+
+const lineStarts = (text: string): Array<number> => {
+  const starts = [0]
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) starts.push(i + 1)
+  return starts
+}
+
+const positionOf = (starts: ReadonlyArray<number>, offset: number): Position => {
+  let lo = 0
+  let hi = starts.length - 1
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1
+    if (starts[mid]! <= offset) lo = mid
+    else hi = mid - 1
+  }
+  return { line: lo + 1, column: offset - starts[lo]! + 1 }
+}
+
+interface Trie {
+  readonly children: Map<string, Trie>
+  offset?: number
+}
+
+/**
+ * Offsets in a JSON text of many paths, in one pass that descends only where a path goes and
+ * skips every other value without parsing it (GitHub's 13 MB spec: tens of milliseconds). Each
+ * offset is that of the deepest existing segment's key (or array item), as `locateIn` does for
+ * YAML.
+ */
+const locateJson = (
+  text: string,
+  paths: ReadonlyArray<ReadonlyArray<string | number>>,
+): Array<number | undefined> => {
+  const root: Trie = { children: new Map() }
+  for (const path of paths) {
+    let node = root
+    for (const segment of path) {
+      const key = String(segment)
+      let next = node.children.get(key)
+      if (!next) {
+        next = { children: new Map() }
+        node.children.set(key, next)
+      }
+      node = next
+    }
+  }
+  let i = 0
+  const ws = () => {
+    for (let c = text.charCodeAt(i); c === 32 || c === 10 || c === 13 || c === 9; c = text.charCodeAt(++i));
+  }
+  const stringEnd = (start: number): number => {
+    let j = start + 1
+    for (;;) {
+      const q = text.indexOf('"', j)
+      if (q === -1) return text.length
+      let b = q - 1
+      while (text.charCodeAt(b) === 92) b--
+      if ((q - 1 - b) % 2 === 0) return q + 1
+      j = q + 1
+    }
+  }
+  const skip = () => {
+    let depth = 0
+    for (;;) {
+      ws()
+      const c = text.charCodeAt(i)
+      if (Number.isNaN(c)) return
+      if (c === 34) i = stringEnd(i)
+      else if (c === 123 || c === 91) {
+        depth++
+        i++
+      } else if (c === 125 || c === 93) {
+        depth--
+        i++
+      } else if (c === 44 || c === 58) {
+        if (depth === 0) return
+        i++
+      } else {
+        while (i < text.length && !/[\s,:\]}]/.test(text[i]!)) i++
+      }
+      if (depth === 0) {
+        ws()
+        return
+      }
+    }
+  }
+  const value = (node: Trie) => {
+    ws()
+    node.offset ??= i
+    if (node.children.size === 0) return skip()
+    const c = text.charCodeAt(i)
+    if (c === 123) {
+      i++
+      for (;;) {
+        ws()
+        if (text.charCodeAt(i) !== 34) break
+        const at = i
+        const end = stringEnd(i)
+        const raw = text.slice(i + 1, end - 1)
+        const key = raw.includes("\\") ? (JSON.parse(text.slice(i, end)) as string) : raw
+        i = end
+        ws()
+        if (text.charCodeAt(i) === 58) i++
+        const child = node.children.get(key)
+        if (child) {
+          child.offset ??= at
+          value(child)
+        } else skip()
+        ws()
+        if (text.charCodeAt(i) === 44) i++
+        else break
+      }
+      if (text.charCodeAt(i) === 125) i++
+    } else if (c === 91) {
+      i++
+      for (let n = 0; ; n++) {
+        ws()
+        if (text.charCodeAt(i) === 93 || i >= text.length) break
+        const child = node.children.get(String(n))
+        if (child) value(child)
+        else skip()
+        ws()
+        if (text.charCodeAt(i) === 44) i++
+        else break
+      }
+      if (text.charCodeAt(i) === 93) i++
+    } else skip()
+  }
+  value(root)
+  return paths.map((path) => {
+    let node = root
+    let offset = root.offset
+    for (const segment of path) {
+      const next = node.children.get(String(segment))
+      if (!next || next.offset === undefined) break
+      node = next
+      offset = next.offset
+    }
+    return offset
+  })
+}
+
+// An alias is `*name` where a value starts; a quick scan lets alias-free specs (nearly all) skip
+// the document-level check below.
+const mayHoldAliases = (text: string): boolean => /(?:^|[\s[{,:-])\*[^\s,[\]{}]/m.test(text)
+
+/**
+ * Counts the nodes of the document with its aliases expanded, each anchored node once
+ * (memoized), so an alias bomb costs no more than its text; refuses more than
+ * {@link maxExpandedNodes}, located at the alias that expands the most.
+ */
+const checkAliases = (display: string, text: string): void => {
+  const counter = new LineCounter()
+  const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: false })
+  const sizes = new Map<unknown, number>()
+  let worst: { node: Node; size: number } | undefined
+  const visiting = new Set<unknown>()
+  const size = (node: unknown): number => {
+    if (node === null || typeof node !== "object") return 1
+    const known = sizes.get(node)
+    if (known !== undefined) return known
+    if (visiting.has(node)) return 1
+    visiting.add(node)
+    let n = 1
+    if (isAlias(node)) {
+      const target = node.resolve(doc)
+      if (target && visiting.has(target)) {
+        const pos = node.range ? counter.linePos(node.range[0]) : undefined
+        throw new ParseError({
+          file: display,
+          line: pos?.line,
+          column: pos?.col,
+          found: `the alias *${node.source} inside the value it names (a cycle)`,
+          expected: "aliases to values outside themselves",
+        })
+      }
+      n = target ? size(target) : 1
+      if (!worst || n > worst.size) worst = { node, size: n }
+    } else if (isMap(node) || isSeq(node)) {
+      for (const item of node.items as Array<unknown>) {
+        n += isPair(item) ? size(item.key) + size(item.value) : size(item)
+        if (n > maxExpandedNodes) break
+      }
+    }
+    visiting.delete(node)
+    sizes.set(node, n)
+    return n
+  }
+  const total = size(doc.contents)
+  if (total <= maxExpandedNodes || !worst) return
+  const pos = worst.node.range ? counter.linePos(worst.node.range[0]) : undefined
+  throw new ParseError({
+    file: display,
+    line: pos?.line,
+    column: pos?.col,
+    found: `aliases that expand to more than ${maxExpandedNodes.toLocaleString("en-US")} values (the largest here)`,
+    expected: "a document without an alias bomb",
+  })
+}
+
+/** The offset in a JSON text where nesting first goes deeper than {@link maxDepth}, if it does. */
+const tooDeepAt = (text: string): number | undefined => {
+  const token = /["{}[\]]/g
+  let depth = 0
+  for (let m = token.exec(text); m !== null; m = token.exec(text)) {
+    const c = m[0]
+    if (c === '"') {
+      let end = text.indexOf('"', m.index + 1)
+      while (end !== -1) {
+        let b = end - 1
+        while (text.charCodeAt(b) === 92) b--
+        if ((end - 1 - b) % 2 === 0) break
+        end = text.indexOf('"', end + 1)
+      }
+      if (end === -1) return undefined
+      token.lastIndex = end + 1
+    } else if (c === "{" || c === "[") {
+      if (++depth > maxDepth) return m.index
+    } else depth--
+  }
+  return undefined
 }
 
 const yamlError = (display: string, text: string, error: unknown): ParseError => {

@@ -54,6 +54,8 @@ export const watch = async (options: WatchOptions): Promise<() => void> => {
   let running: Promise<void> = Promise.resolve()
 
   const report = (outcome: Generate.Outcome) => {
+    for (const w of outcome.warnings)
+      for (const p of problemsOf(w.error as KeywayCodegenError)) options.error(`warning: ${format(p)}`)
     for (const r of outcome.results)
       if (r.status !== "unchanged")
         options.log(`keyway: ${r.provider} ${r.status} (${(outcome.elapsedMs / 1000).toFixed(2)} s)`)

@@ -32,12 +32,12 @@ components:
 `
 
 // A folder with openapi.yaml and the given overlays (name → text); returns the paths.
-const setup = (name: string, overlays: Record<string, string>) => {
+const setup = async (name: string, overlays: Record<string, string>) => {
   const dir = join(outRoot, "overlay", name)
   mkdirSync(join(dir, "overlays"), { recursive: true })
   writeFileSync(join(dir, "openapi.yaml"), spec)
   for (const [file, text] of Object.entries(overlays)) writeFileSync(join(dir, "overlays", file), text)
-  return { dir, bundle: Load.bundle(join(dir, "openapi.yaml")), files: Overlay.filesFor(dir) }
+  return { dir, bundle: await Load.bundle(join(dir, "openapi.yaml")), files: Overlay.filesFor(dir) }
 }
 
 const header = "overlay: 1.0.0\ninfo: { title: t, version: '1' }\nactions:\n"
@@ -52,8 +52,8 @@ const problemsOf = (f: () => unknown): ReadonlyArray<string> => {
 }
 
 describe("Overlay 1.0: update merges, remove removes, in file order", () => {
-  it("merges objects, replaces primitives, appends to arrays, concatenates arrays, removes nodes", () => {
-    const { bundle, files } = setup("merge", {
+  it("merges objects, replaces primitives, appends to arrays, concatenates arrays, removes nodes", async () => {
+    const { bundle, files } = await setup("merge", {
       "20-second.yaml": `${header}  - target: $.paths['/pets'].get
     update: { operationId: listPetsAgain }
 `,
@@ -91,8 +91,8 @@ describe("Overlay 1.0: update merges, remove removes, in file order", () => {
     )
   })
 
-  it("locates a value an overlay wrote in the overlay file, others in the spec", () => {
-    const { bundle, files } = setup("locate", {
+  it("locates a value an overlay wrote in the overlay file, others in the spec", async () => {
+    const { bundle, files } = await setup("locate", {
       "10.yaml": `${header}  - target: $.paths['/pets'].get
     update:
       operationId: listPets
@@ -111,8 +111,8 @@ describe("Overlay 1.0: update merges, remove removes, in file order", () => {
     expect(tags.line).toBe(7)
   })
 
-  it("a target that selects nothing is an error at the action: file, line, index, target", () => {
-    const { bundle, files } = setup("nothing", {
+  it("a target that selects nothing is an error at the action: file, line, index, target", async () => {
+    const { bundle, files } = await setup("nothing", {
       "10.yaml": `${header}  - target: $.paths['/pets'].get
     update: { summary: ok }
   - target: $.paths['/gone'].get
@@ -129,8 +129,8 @@ describe("Overlay 1.0: update merges, remove removes, in file order", () => {
     expect(lines[1]).toMatch(/overlays\/10\.yaml:8:5 \/actions\/2\/target: .*'nope'/)
   })
 
-  it("malformed documents, bad JSONPath, primitive targets and incompatible merges are located errors", () => {
-    const { bundle, files } = setup("bad", {
+  it("malformed documents, bad JSONPath, primitive targets and incompatible merges are located errors", async () => {
+    const { bundle, files } = await setup("bad", {
       "10.yaml":
         "overlay: 2.0.0\ninfo: { title: t, version: '1' }\nactions:\n  - { target: $, update: {} }\n",
       "15.yaml": "overlay: 1.0.0\ninfo: { title: t }\nactions: []\n",

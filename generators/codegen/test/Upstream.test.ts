@@ -44,21 +44,21 @@ describe("vendor specs are stored untouched; Keyway's changes are overlays", () 
       if (existsSync(copy)) expect(bytes.equals(readFileSync(copy))).toBe(true)
     })
 
-    it(`${u.provider}: the overlays apply, every target selects something, names are camelCase`, () => {
+    it(`${u.provider}: the overlays apply, every target selects something, names are camelCase`, async () => {
       const dir = join(repo, "specs", u.provider)
       const files = Overlay.filesFor(dir)
       expect(files.length).toBeGreaterThan(0)
-      const { document } = Overlay.apply(Load.bundle(stored), files, u.provider)
+      const { document } = Overlay.apply(await Load.bundle(stored), files, u.provider)
       const ids = operationIds(document)
       expect(ids).toHaveLength(u.operations)
       for (const id of ids) expect(id).toMatch(/^[a-z][A-Za-z0-9]*$/)
     })
   }
 
-  it("cultureamp: token URL absolute, surveys-read declared, ManagerReview.required fixed", () => {
+  it("cultureamp: token URL absolute, surveys-read declared, ManagerReview.required fixed", async () => {
     const dir = join(repo, "specs", "cultureamp")
     const { document } = Overlay.apply(
-      Load.bundle(join(dir, "openapi.upstream.yml")),
+      await Load.bundle(join(dir, "openapi.upstream.yml")),
       Overlay.filesFor(dir),
     ) as { document: any }
     const flow = document.components.securitySchemes.Oauth2.flows.clientCredentials
@@ -74,10 +74,10 @@ describe("vendor specs are stored untouched; Keyway's changes are overlays", () 
     ])
   })
 
-  it("workable: corrected verbs and listJobCandidates", () => {
+  it("workable: corrected verbs and listJobCandidates", async () => {
     const dir = join(repo, "specs", "workable")
     const { document } = Overlay.apply(
-      Load.bundle(join(dir, "openapi.upstream.yml")),
+      await Load.bundle(join(dir, "openapi.upstream.yml")),
       Overlay.filesFor(dir),
     ) as { document: any }
     const p = document.paths

@@ -25,6 +25,7 @@ export interface Parsed {
     readonly check: boolean
     readonly watch: boolean
     readonly force: boolean
+    readonly strict: boolean
     readonly debug: boolean
     readonly help: boolean
     readonly version: boolean
@@ -38,7 +39,16 @@ export interface Parsed {
 }
 
 const valued = new Set(["provider", "spec", "name", "out", "config", "write-descriptor"])
-const switches = new Set(["check", "watch", "force", "debug", "help", "version", "allow-insecure-http"])
+const switches = new Set([
+  "check",
+  "watch",
+  "force",
+  "strict",
+  "debug",
+  "help",
+  "version",
+  "allow-insecure-http",
+])
 
 /**
  * Parses `argv` (without node and the script).
@@ -89,6 +99,7 @@ export const parse = (argv: ReadonlyArray<string>): Parsed => {
       check: on.check === true,
       watch: on.watch === true,
       force: on.force === true,
+      strict: on.strict === true,
       debug: on.debug === true,
       help: on.help === true,
       version: on.version === true,

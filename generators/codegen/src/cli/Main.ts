@@ -2,8 +2,8 @@
  * The `keyway` command line.
  *
  * ```
- * keyway generate [--provider <name>]... [--check] [--watch] [--force] [--config <file>] [--debug]
- * keyway generate --spec <file> --name <name> --out <dir> [--write-descriptor <file>] [--check] [--watch]
+ * keyway generate [--provider <name>]... [--check] [--watch] [--force] [--strict] [--config <file>] [--debug]
+ * keyway generate --spec <file> --name <name> --out <dir> [--write-descriptor <file>] [--check] [--watch] [--strict]
  * keyway init <provider>
  * keyway connect <provider> [...]    (from @keyway/connect)
  * ```
@@ -37,8 +37,8 @@ import { parse } from "./Args.ts"
 export const help = `keyway: typed clients from OpenAPI specs and provider descriptors
 
 Usage:
-  keyway generate [--provider <name>]... [--check] [--watch] [--force]
-  keyway generate --spec <file> --name <name> --out <dir> [--write-descriptor <file>] [--allow-insecure-http] [--check] [--watch]
+  keyway generate [--provider <name>]... [--check] [--watch] [--force] [--strict]
+  keyway generate --spec <file> --name <name> --out <dir> [--write-descriptor <file>] [--allow-insecure-http] [--check] [--watch] [--strict]
   keyway init <provider>
   keyway connect <provider> [--help]   connect a real account (authorization code): @keyway/connect
 
@@ -47,6 +47,8 @@ Options:
   --check            write nothing; exit 1 and list each file that differs
   --watch            regenerate on every change of a spec or descriptor
   --force            regenerate even when the inputs are unchanged
+  --strict           lint warnings (unknown parameter \`in\`, schema type, undeclared {path} names,
+                     duplicate parameters, ...) are errors
   --spec <file>      any OpenAPI 3.0/3.1 document; auth inferred from securitySchemes
                      (schemes keyway cannot serve are warnings, or an error when none is usable)
   --name <name>      the provider name for --spec
@@ -90,6 +92,30 @@ const printError = (io: Io, error: unknown, debug: boolean) => {
     if (debug && error instanceof Error && error.stack) io.err(`${error.stack}\n`)
     else io.err("(run with --debug for the stack trace)\n")
   }
+}
+
+/** At most this many lint warnings of a provider are printed; a count stands for the rest. */
+const shownLintWarnings = 20
+
+const printWarnings = (
+  io: Io,
+  warnings: ReadonlyArray<{ readonly provider: string; readonly error: unknown }>,
+) => {
+  const lint = new Map<string, number>()
+  for (const warning of warnings)
+    for (const p of problemsOf(warning.error as KeywayCodegenError)) {
+      if (p._tag === "LintProblem") {
+        const n = (lint.get(warning.provider) ?? 0) + 1
+        lint.set(warning.provider, n)
+        if (n > shownLintWarnings) continue
+      }
+      io.err(`warning: ${format(p)}\n`)
+    }
+  for (const [provider, n] of lint)
+    if (n > shownLintWarnings)
+      io.err(
+        `warning: ${provider}: ${n - shownLintWarnings} more lint warnings (keyway generate --strict lists them all, as errors)\n`,
+      )
 }
 
 /**
@@ -175,12 +201,12 @@ export const main = async (argv: ReadonlyArray<string>, io: Io = defaultIo()): P
       providers: f.provider,
       check: f.check,
       force: f.force,
+      strict: f.strict,
       spec,
       reporter,
       writeDescriptor: f.writeDescriptor,
     })
-    for (const warning of outcome.warnings)
-      for (const p of problemsOf(warning.error as KeywayCodegenError)) io.err(`warning: ${format(p)}\n`)
+    printWarnings(io, outcome.warnings)
     for (const failure of outcome.failures) printError(io, failure.error, debug)
     const differing: Array<string> = [...outcome.differingFiles]
     for (const r of outcome.results)

@@ -16,7 +16,7 @@
  * @example
  * ```ts
  * import { Load, Overlay } from "@keyway/codegen"
- * const bundle = Load.bundle("/repo/specs/x/openapi.yaml")
+ * const bundle = await Load.bundle("/repo/specs/x/openapi.yaml")
  * const files = Overlay.filesFor("/repo/specs/x") // ["/repo/specs/x/overlays/10-operation-ids.yaml"]
  * const overlaid = Overlay.apply(bundle, files)
  * overlaid.document // the vendor document with the overlays applied
@@ -91,7 +91,7 @@ const displayTarget = (segments: Segments): string =>
  * @example
  * ```ts
  * import { Load, Overlay } from "@keyway/codegen"
- * const overlaid = Overlay.apply(Load.bundle("specs/x/openapi.yaml"), ["specs/x/overlays/10-fix.yaml"])
+ * const overlaid = Overlay.apply(await Load.bundle("specs/x/openapi.yaml"), ["specs/x/overlays/10-fix.yaml"])
  * overlaid.locate(["paths", "/a", "get", "operationId"]).file // "specs/x/overlays/10-fix.yaml"
  * ```
  *
