@@ -8,6 +8,8 @@
 
 KEYWAY_NEEDS=(
   "redis-server|redis-server|the Redis token store's tests (@keyway/store-redis)"
+  "chromium|chromium|the browser test of keyway serve (@keyway/connections, driven by playwright-core)"
+  "openssl|openssl|throwaway certificates of the mTLS tests (@keyway/auth-testkit)"
 )
 
 # Prints a line on stderr, prefixed so that it reads as set-up, not as a test.

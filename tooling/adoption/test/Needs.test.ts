@@ -35,7 +35,10 @@ const script = (path: string, body: string) => {
 }
 
 /** Runs `keyway_install_needs` on the fake machine; returns its exit code, stderr and the calls. */
-const runOn = (machine: Machine, rows?: ReadonlyArray<string>) => {
+// The row these cases are written for; the real table (a row a program) is checked below.
+const redisRow = "redis-server|redis-server|the Redis token store's tests (@keyway/store-redis)"
+
+const runOn = (machine: Machine, rows: ReadonlyArray<string> = [redisRow]) => {
   const bin = mkdtempSync(join(tmpdir(), "keyway-needs-"))
   dirs.push(bin)
   const log = join(bin, "calls.log")
@@ -61,7 +64,7 @@ if [ "$1" = "install" ]; then
 fi
 exit 0`,
     )
-  const extra = rows ? `KEYWAY_NEEDS=(${rows.map((r) => `"${r}"`).join(" ")})\n` : ""
+  const extra = rows.length ? `KEYWAY_NEEDS=(${rows.map((r) => `"${r}"`).join(" ")})\n` : ""
   const r = spawnSync(bash, ["-c", `source "$1"\n${extra}keyway_install_needs`, "needs", needs], {
     env: { PATH: bin, HOME: bin },
     encoding: "utf8",
@@ -142,5 +145,13 @@ describe("scripts/needs.sh: install what the tests need", () => {
       "apt-get install -y -qq --no-install-recommends chromium DEBIAN_FRONTEND=noninteractive",
     )
     expect(r.installed("chromium")).toBe(true)
+  })
+
+  it("the real table installs everything the suites need from the machine", () => {
+    const r = runOn({ uid: 0 }, [])
+    expect(r.code).toBe(0)
+    expect(r.calls[1]).toBe(
+      "apt-get install -y -qq --no-install-recommends redis-server chromium openssl DEBIAN_FRONTEND=noninteractive",
+    )
   })
 })
