@@ -1293,6 +1293,37 @@ describe("generator refusals and kept values", () => {
   })
 })
 
+/** `$ref`s the Load stage must refuse (never followed out of the spec's folder, never a crash). */
+const badRefs: ReadonlyArray<readonly [string, (s: Json) => void]> = [
+  ["$ref: 42", (s) => void (s.components.schemas.Thing = { $ref: 42 })],
+  ["$ref: ./ (a folder)", (s) => void (s.components.schemas.Thing = { $ref: "./" })],
+  ["$ref out of the spec's folder", (s) => void (s.components.schemas.Thing = { $ref: "../outside.json" })],
+  ["$ref to an absolute path", (s) => void (s.components.schemas.Thing = { $ref: "/etc/passwd" })],
+  ["$ref to a device", (s) => void (s.components.schemas.Thing = { $ref: "/dev/zero" })],
+  ["$ref to /proc", (s) => void (s.components.schemas.Thing = { $ref: "/proc/self/environ" })],
+  ["$ref to a pointer that does not exist", (s) => void (s.components.schemas.Thing = { $ref: "#/nowhere" })],
+  [
+    "a cycle of $refs",
+    (s) => {
+      s.components.schemas.A = { $ref: "#/components/schemas/B" }
+      s.components.schemas.B = { $ref: "#/components/schemas/A" }
+      s.components.schemas.Thing = { $ref: "#/components/schemas/A" }
+    },
+  ],
+]
+
+describe("generator fuzz: $refs that must be refused", () => {
+  it.each(badRefs)("%s: refused with located lines, nothing written", async (name, change) => {
+    const s = baseSpec()
+    change(s)
+    const dir = await setup(`ref-${badRefs.findIndex(([n]) => n === name)}`, "spec", baseDescriptor(), s)
+    const out = join(dir, "packages", "fz")
+    const before = snapshot(out)
+    const r = await generate("spec", dir)
+    expectRefusal(r, before, snapshot(out))
+  })
+})
+
 /**
  * Malformed shapes of a spec (a value of the wrong type where openapi-typescript or the
  * generator reads it). Each must generate or be refused with located lines, never crash.
