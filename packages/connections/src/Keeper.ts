@@ -37,7 +37,7 @@
  * @since 0.1.0
  */
 import { AuthorizationCode, StrategyConfig, WebConsent } from "@keyway/auth-authorization-code"
-import { type Errors, Origin, TokenLifecycle, TokenStore } from "@keyway/core"
+import { type Errors, Origin, Telemetry, TokenLifecycle, TokenStore } from "@keyway/core"
 import { Cause, Clock, Context, Duration, Effect, Layer, Schedule } from "effect"
 import * as Connections from "./Connections.ts"
 import * as Events from "./Events.ts"
@@ -341,6 +341,8 @@ export const make = Effect.fn("Keeper.make")(function* (options: Options) {
     // Housekeeping: consents started and never completed (Redis drops them by itself).
     yield* WebConsent.purgeExpired.pipe(Effect.ignore)
     yield* Effect.logDebug("keeper sweep").pipe(Effect.annotateLogs({ ...report }))
+    const sink = yield* Telemetry.Telemetry
+    sink?.keeperSweep?.({ provider: options.providers.map((c) => c.provider).join(","), ...report })
     return report
   }).pipe(Effect.provide(context), Effect.withSpan("Keeper.sweep"))
 

@@ -5,7 +5,7 @@ import * as Path from "node:path"
 import { promisify } from "node:util"
 import { assert, describe, it } from "@effect/vitest"
 import { AuthorizationCode, WebConsent } from "@keyway/auth-authorization-code"
-import { TokenStore } from "@keyway/core"
+import { Telemetry, TokenStore } from "@keyway/core"
 import * as Workable from "@keyway/provider-workable"
 import { type Sandbox, startSandbox } from "@keyway/sandbox"
 import { SqliteStore } from "@keyway/store-sqlite"
@@ -118,6 +118,19 @@ describe("Keeper", () => {
     )
     const text = JSON.stringify([...swept.events, ...again.events])
     for (const secret of secrets) assert.notInclude(text, secret)
+  })
+
+  it("reports each sweep to the installed telemetry sink (keeper sweep metrics)", async () => {
+    const store = TokenStore.makeMemory()
+    for (const c of ["s1", "s2"]) await connect(store, c)
+    const sweeps: Array<Telemetry.SweepEvent> = []
+    const sink: Telemetry.Sink = { ...Telemetry.noop, keeperSweep: (e) => void sweeps.push(e) }
+    const report = await withKeeper(store, { maxAge: "0 millis" }, (k) =>
+      Effect.provideService(k.sweep, Telemetry.Telemetry, sink),
+    )
+    assert.strictEqual(sweeps.length, 1)
+    assert.deepStrictEqual(sweeps[0], { provider: "workable", ...report.value })
+    assert.strictEqual(sweeps[0]!.refreshed, 2)
   })
 
   it("refreshes a grant older than maxAge even when its access token is still good", async () => {

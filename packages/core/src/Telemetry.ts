@@ -123,6 +123,31 @@ export interface ThrottleEvent {
 }
 
 /**
+ * One sweep of a connections keeper (`@keyway/connections`): how many connections it saw, and
+ * what became of those that were due.
+ *
+ * @example
+ * ```ts
+ * import type { Telemetry } from "@keyway/core"
+ * const event: Telemetry.SweepEvent = { provider: "workable", connections: 10, due: 2, refreshed: 1, alreadyFresh: 0, failed: 1, reauthorizationRequired: 0, skipped: 8, durationMs: 35 }
+ * ```
+ *
+ * @since 0.1.0
+ */
+export interface SweepEvent {
+  /** The providers swept, comma-separated in the keeper's order. */
+  readonly provider: string
+  readonly connections: number
+  readonly due: number
+  readonly refreshed: number
+  readonly alreadyFresh: number
+  readonly failed: number
+  readonly reauthorizationRequired: number
+  readonly skipped: number
+  readonly durationMs: number
+}
+
+/**
  * Where the runtime reports. Implementations must not throw and should be cheap (they run on
  * the call's path).
  *
@@ -147,6 +172,8 @@ export interface Sink {
   readonly retry: (event: RetryEvent) => void
   readonly tokenRequest: (event: TokenEvent) => void
   readonly throttle: (event: ThrottleEvent) => void
+  /** A keeper sweep (optional: sinks written before keepers existed stay valid). */
+  readonly keeperSweep?: ((event: SweepEvent) => void) | undefined
 }
 
 /**

@@ -17,7 +17,9 @@
  * `keyway.client.calls`, `keyway.client.call.duration` (ms, by provider and route),
  * `keyway.client.attempts`, `keyway.client.retries` (by reason), `keyway.token.requests` and
  * `keyway.token.refreshes` (by outcome), `keyway.token.request.duration`,
- * `keyway.throttle.decisions` (immediate, waited, rejected) and `keyway.throttle.wait.duration`.
+ * `keyway.throttle.decisions` (immediate, waited, rejected) and `keyway.throttle.wait.duration`;
+ * a connections keeper's `keyway.keeper.sweeps`, `keyway.keeper.sweep.duration` and
+ * `keyway.keeper.connections` (refreshed, already_fresh, failed, reauthorization_required, skipped).
  *
  * No attribute ever holds a URL, a header, a token or a secret: only names, templates, statuses,
  * counts and the correlation id (on spans; metrics have no correlation id, it would be a label
@@ -99,6 +101,11 @@ export const makeSink = (meter: Api.Meter): Telemetry.Sink => {
     description: "Throttle decisions before a call: immediate, waited, rejected",
   })
   const throttleWait = ms("keyway.throttle.wait.duration", "Time a call waited for its budget slot")
+  const sweeps = meter.createCounter("keyway.keeper.sweeps", { description: "Keeper sweeps" })
+  const sweepDuration = ms("keyway.keeper.sweep.duration", "One keeper sweep, every connection included")
+  const swept = meter.createCounter("keyway.keeper.connections", {
+    description: "Connections a keeper sweep saw, by what became of them",
+  })
   return {
     call: (e) => {
       const attributes: Api.Attributes = {
@@ -143,6 +150,20 @@ export const makeSink = (meter: Api.Meter): Telemetry.Sink => {
       const attributes = { "keyway.provider": e.provider, "keyway.outcome": e.outcome }
       throttle.add(1, attributes)
       if (e.outcome === "waited") throttleWait.record(e.waitMs, attributes)
+    },
+    keeperSweep: (e) => {
+      const attributes = { "keyway.provider": e.provider }
+      sweeps.add(1, attributes)
+      sweepDuration.record(e.durationMs, attributes)
+      const outcomes = {
+        refreshed: e.refreshed,
+        already_fresh: e.alreadyFresh,
+        failed: e.failed,
+        reauthorization_required: e.reauthorizationRequired,
+        skipped: e.skipped,
+      }
+      for (const [outcome, count] of Object.entries(outcomes))
+        if (count > 0) swept.add(count, { ...attributes, "keyway.outcome": outcome })
     },
   }
 }

@@ -173,4 +173,32 @@ describe("Otel.layer() (the one-liner)", () => {
       await meterProvider.shutdown()
     }
   })
+
+  it("turns a keeper sweep into the keeper metrics", async () => {
+    const metrics = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE)
+    const reader = new PeriodicExportingMetricReader({ exporter: metrics, exportIntervalMillis: 3_600_000 })
+    const meterProvider = new MeterProvider({ readers: [reader] })
+    const sink = Otel.makeSink(meterProvider.getMeter("test"))
+    sink.keeperSweep?.({
+      provider: "workable",
+      connections: 5,
+      due: 3,
+      refreshed: 2,
+      alreadyFresh: 0,
+      failed: 1,
+      reauthorizationRequired: 0,
+      skipped: 2,
+      durationMs: 40,
+    })
+    await reader.forceFlush()
+    const scope = metrics.getMetrics().at(-1).scopeMetrics[0]!
+    const metric = (name: string) => scope.metrics.find((m) => m.descriptor.name === name)!
+    expect(metric("keyway.keeper.sweeps").dataPoints[0]!.value).toBe(1)
+    expect(metric("keyway.keeper.sweep.duration").descriptor.unit).toBe("ms")
+    const byOutcome = Object.fromEntries(
+      metric("keyway.keeper.connections").dataPoints.map((p) => [p.attributes["keyway.outcome"], p.value]),
+    )
+    expect(byOutcome).toEqual({ refreshed: 2, failed: 1, skipped: 2 })
+    await meterProvider.shutdown()
+  })
 })
