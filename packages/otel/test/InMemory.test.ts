@@ -191,7 +191,9 @@ describe("Otel.layer() (the one-liner)", () => {
       durationMs: 40,
     })
     await reader.forceFlush()
-    const scope = metrics.getMetrics().at(-1).scopeMetrics[0]!
+    const last = metrics.getMetrics().at(-1)
+    if (last === undefined) throw new Error("no metrics were exported")
+    const scope = last.scopeMetrics[0]!
     const metric = (name: string) => scope.metrics.find((m) => m.descriptor.name === name)!
     expect(metric("keyway.keeper.sweeps").dataPoints[0]!.value).toBe(1)
     expect(metric("keyway.keeper.sweep.duration").descriptor.unit).toBe("ms")
