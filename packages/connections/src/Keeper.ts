@@ -71,21 +71,7 @@ export interface Options {
  *
  * @since 0.1.0
  */
-export interface SweepReport {
-  /** Connections listed. */
-  readonly connections: number
-  /** Connections due (refresh attempted). */
-  readonly due: number
-  /** Refreshes this keeper made (a token request that succeeded). */
-  readonly refreshed: number
-  /** Due connections another process had refreshed meanwhile (no token request). */
-  readonly alreadyFresh: number
-  readonly failed: number
-  readonly reauthorizationRequired: number
-  /** Connections skipped: needing reauthorization, revoked, expired, without refresh token, or in backoff. */
-  readonly skipped: number
-  readonly durationMs: number
-}
+export type SweepReport = Omit<Telemetry.SweepEvent, "provider">
 
 /**
  * A keeper: one sweep on demand, or the loop.

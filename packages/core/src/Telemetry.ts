@@ -137,12 +137,17 @@ export interface ThrottleEvent {
 export interface SweepEvent {
   /** The providers swept, comma-separated in the keeper's order. */
   readonly provider: string
+  /** Connections listed. */
   readonly connections: number
+  /** Connections due (refresh attempted). */
   readonly due: number
+  /** Refreshes this keeper made (a token request that succeeded). */
   readonly refreshed: number
+  /** Due connections another process had refreshed meanwhile (no token request). */
   readonly alreadyFresh: number
   readonly failed: number
   readonly reauthorizationRequired: number
+  /** Connections skipped: needing reauthorization, revoked, expired, without refresh token, or in backoff. */
   readonly skipped: number
   readonly durationMs: number
 }

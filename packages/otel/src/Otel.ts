@@ -64,6 +64,15 @@ export interface Options {
   readonly metrics?: boolean | undefined
 }
 
+/** The labels of a call or an attempt: provider, route template, method, outcome, status. */
+const requestAttributes = (e: Telemetry.CallEvent | Telemetry.AttemptEvent): Api.Attributes => ({
+  "keyway.provider": e.provider,
+  "http.route": e.route,
+  "http.request.method": e.method,
+  "keyway.outcome": e.outcome,
+  ...(e.status === undefined ? {} : { "http.response.status_code": e.status }),
+})
+
 const DURATION_BOUNDARIES = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000]
 
 /**
@@ -108,24 +117,12 @@ export const makeSink = (meter: Api.Meter): Telemetry.Sink => {
   })
   return {
     call: (e) => {
-      const attributes: Api.Attributes = {
-        "keyway.provider": e.provider,
-        "http.route": e.route,
-        "http.request.method": e.method,
-        "keyway.outcome": e.outcome,
-        ...(e.status === undefined ? {} : { "http.response.status_code": e.status }),
-      }
+      const attributes = requestAttributes(e)
       calls.add(1, attributes)
       callDuration.record(e.durationMs, attributes)
     },
     attempt: (e) => {
-      const attributes: Api.Attributes = {
-        "keyway.provider": e.provider,
-        "http.route": e.route,
-        "http.request.method": e.method,
-        "keyway.outcome": e.outcome,
-        ...(e.status === undefined ? {} : { "http.response.status_code": e.status }),
-      }
+      const attributes = requestAttributes(e)
       attempts.add(1, attributes)
       attemptDuration.record(e.durationMs, attributes)
     },
