@@ -165,6 +165,29 @@ export interface BudgetStore {
   readonly lease?: (key: string, request: LeaseRequest) => Effect.Effect<Lease, TokenStoreUnavailable>
   /** Gives a lease back. */
   readonly release?: (key: string, id: string) => Effect.Effect<void, TokenStoreUnavailable>
+  /**
+   * The same operations run at once, for a store that neither fails nor waits (memory): the
+   * throttle then takes its lease and reserves its slot in one step on the hot path.
+   */
+  readonly sync?: SyncBudgetStore | undefined
+}
+
+/**
+ * The synchronous operations of an in-process budget store (see {@link BudgetStore.sync}).
+ *
+ * @example
+ * ```ts
+ * import { Throttle } from "@keyway/core"
+ * const sync = Throttle.makeMemoryStore().sync
+ * sync?.reserve("acme", { intervalMs: 100, burst: 1, now: 0, maxWaitMs: 1_000 }) // { granted: true, waitMs: 0 }
+ * ```
+ *
+ * @since 0.1.0
+ */
+export interface SyncBudgetStore {
+  readonly reserve: (key: string, request: ReserveRequest) => Reservation
+  readonly lease: (key: string, request: LeaseRequest) => Lease
+  readonly release: (key: string, id: string) => void
 }
 
 /**
@@ -258,31 +281,35 @@ export const held = (
 export const makeMemoryStore = (): BudgetStore => {
   const tats = new Map<string, number>()
   const leases = new Map<string, Map<string, number>>()
+  const sync: SyncBudgetStore = {
+    reserve: (key, request) => {
+      const out = decide(tats.get(key), request)
+      if (out.tat !== undefined) tats.set(key, out.tat)
+      return { granted: out.granted, waitMs: out.waitMs }
+    },
+    lease: (key, request) => {
+      const held = leases.get(key) ?? new Map<string, number>()
+      leases.set(key, held)
+      let first = Number.POSITIVE_INFINITY
+      for (const [id, expiresAt] of held) {
+        if (expiresAt <= request.now) held.delete(id)
+        else first = Math.min(first, expiresAt)
+      }
+      if (held.size < request.limit) {
+        held.set(request.id, request.now + request.leaseMs)
+        return { acquired: true, retryInMs: 0 }
+      }
+      return { acquired: false, retryInMs: first - request.now }
+    },
+    release: (key, id) => void leases.get(key)?.delete(id),
+  }
   return {
     name: "memory",
-    reserve: (key, request) =>
-      Effect.sync(() => {
-        const out = decide(tats.get(key), request)
-        if (out.tat !== undefined) tats.set(key, out.tat)
-        return { granted: out.granted, waitMs: out.waitMs }
-      }),
+    reserve: (key, request) => Effect.sync(() => sync.reserve(key, request)),
     hold: (key, until, request) => Effect.sync(() => void tats.set(key, held(tats.get(key), until, request))),
-    lease: (key, request) =>
-      Effect.sync(() => {
-        const held = leases.get(key) ?? new Map<string, number>()
-        leases.set(key, held)
-        let first = Number.POSITIVE_INFINITY
-        for (const [id, expiresAt] of held) {
-          if (expiresAt <= request.now) held.delete(id)
-          else first = Math.min(first, expiresAt)
-        }
-        if (held.size < request.limit) {
-          held.set(request.id, request.now + request.leaseMs)
-          return { acquired: true, retryInMs: 0 }
-        }
-        return { acquired: false, retryInMs: first - request.now }
-      }),
-    release: (key, id) => Effect.sync(() => void leases.get(key)?.delete(id)),
+    lease: (key, request) => Effect.sync(() => sync.lease(key, request)),
+    release: (key, id) => Effect.sync(() => sync.release(key, id)),
+    sync,
   }
 }
 
@@ -393,6 +420,8 @@ export interface Throttle {
   readonly provider: string
   /** The budget's key in the store: `provider` or `provider/connection`. */
   readonly key: string
+  /** The key of its concurrency leases: `<key>/inflight`. */
+  readonly leaseKey: string
   readonly budget: Budget
   readonly store: BudgetStore
   /** The spacing between two calls this process uses now (the budget's, or slower if a policy said so). */
@@ -432,6 +461,7 @@ export const make = (options: {
   return {
     provider: options.provider,
     key,
+    leaseKey: `${key}/inflight`,
     budget,
     store: options.store ?? makeMemoryStore(),
     intervalMs: budget.rate === undefined || budget.rate <= 0 ? 0 : 1000 / budget.rate,
@@ -491,6 +521,7 @@ export const guard = <A extends { readonly response: Http.HttpResponse }, E, R>(
     throttle.inFlight++
     return Effect.tap(send, (attempt) => observe(throttle, attempt.response))
   }).pipe(Effect.ensuring(Effect.sync(() => void throttle.inFlight--)))
+  const leases = throttle.permits !== undefined && throttle.store.lease !== undefined
   // The permit comes first: a reservation made after it sees every hold that the responses of
   // the calls in flight before it have set.
   const reserved = Effect.clockWith((clock) => {
@@ -505,43 +536,85 @@ export const guard = <A extends { readonly response: Http.HttpResponse }, E, R>(
             waitMs: 0,
           }),
         ),
-        Effect.flatMap(
-          (reservation): Effect.Effect<A, E | RateLimited, R> =>
-            Effect.flatMap(Telemetry.Telemetry, (sink): Effect.Effect<A, E | RateLimited, R> => {
-              sink?.throttle({
-                provider: throttle.provider,
-                outcome: !reservation.granted ? "rejected" : reservation.waitMs > 0 ? "waited" : "immediate",
-                waitMs: reservation.waitMs,
-              })
-              if (!reservation.granted) {
-                return Effect.fail(
-                  new RateLimited({
-                    method: call.method,
-                    url: call.url(),
-                    correlationId: call.correlationId,
-                    status: 0,
-                    retryAfterMs: Math.ceil(reservation.waitMs),
-                    maxWaitMs,
-                  }),
-                )
-              }
-              if (reservation.waitMs <= 0) return sent
-              const waitMs = Math.ceil(reservation.waitMs)
-              // On the attempt's span, when traced: how long the budget held it back.
-              return Effect.annotateCurrentSpan("keyway.throttle.wait_ms", waitMs).pipe(
-                Effect.andThen(Effect.sleep(waitMs)),
-                Effect.andThen(sent),
-              )
-            }),
-        ),
+        Effect.flatMap((reservation) => afterReservation(throttle, call, sent, reservation, maxWaitMs)),
       )
   })
-  const leased =
-    throttle.permits === undefined || throttle.store.lease === undefined
-      ? reserved
-      : withLease(throttle, call, reserved)
-  return throttle.permits === undefined ? leased : throttle.permits.withPermit(leased)
+  const general = leases ? withLease(throttle, call, reserved) : reserved
+  // An in-process store: the lease and the reservation in one synchronous step; only a lease
+  // that is not free at once takes the general path (which polls for it).
+  const sync = throttle.store.sync
+  const guarded =
+    sync === undefined
+      ? general
+      : Effect.clockWith((clock) => {
+          const now = clock.currentTimeMillisUnsafe()
+          let id: string | undefined
+          if (leases) {
+            id = `${throttle.leaseIds.prefix}:${throttle.leaseIds.next++}`
+            const lease = sync.lease(throttle.leaseKey, {
+              id,
+              limit: leaseLimit(throttle),
+              leaseMs: Math.max(1_000, call.deadline - now + 1_000),
+              now,
+            })
+            if (!lease.acquired) return general
+          }
+          const maxWaitMs = Math.max(0, call.deadline - now)
+          const reservation = sync.reserve(throttle.key, {
+            intervalMs: throttle.intervalMs,
+            burst: throttle.burst,
+            now,
+            maxWaitMs,
+          })
+          const next = afterReservation(throttle, call, sent, reservation, maxWaitMs)
+          if (id === undefined) return next
+          const leaseId = id
+          return Effect.ensuring(
+            next,
+            Effect.sync(() => sync.release(throttle.leaseKey, leaseId)),
+          )
+        })
+  return throttle.permits === undefined ? guarded : throttle.permits.withPermit(guarded)
 }
+
+const leaseLimit = (throttle: Throttle) =>
+  throttle.permits === undefined ? 1 : Math.floor(throttle.budget.concurrency ?? 1)
+
+// What a reservation means for the attempt: refused (the wait passes the deadline), sent at
+// once, or sent after sleeping until its slot. Reported to the telemetry sink either way.
+const afterReservation = <A, E, R>(
+  throttle: Throttle,
+  call: CallContext,
+  sent: Effect.Effect<A, E, R>,
+  reservation: Reservation,
+  maxWaitMs: number,
+): Effect.Effect<A, E | RateLimited, R> =>
+  Effect.flatMap(Telemetry.Telemetry, (sink): Effect.Effect<A, E | RateLimited, R> => {
+    sink?.throttle({
+      provider: throttle.provider,
+      outcome: !reservation.granted ? "rejected" : reservation.waitMs > 0 ? "waited" : "immediate",
+      waitMs: reservation.waitMs,
+    })
+    if (!reservation.granted) {
+      return Effect.fail(
+        new RateLimited({
+          method: call.method,
+          url: call.url(),
+          correlationId: call.correlationId,
+          status: 0,
+          retryAfterMs: Math.ceil(reservation.waitMs),
+          maxWaitMs,
+        }),
+      )
+    }
+    if (reservation.waitMs <= 0) return sent
+    const waitMs = Math.ceil(reservation.waitMs)
+    // On the attempt's span, when traced: how long the budget held it back.
+    return Effect.annotateCurrentSpan("keyway.throttle.wait_ms", waitMs).pipe(
+      Effect.andThen(Effect.sleep(waitMs)),
+      Effect.andThen(sent),
+    )
+  })
 
 // A lease of the budget's cross-process concurrency, polled for (a few ms, doubling, at most
 // 50 ms or the earliest expiry) until taken or the call's deadline; released when the attempt ends.
@@ -553,8 +626,8 @@ const withLease = <A, E, R>(
   Effect.clockWith((clock) => {
     const store = throttle.store
     const id = `${throttle.leaseIds.prefix}:${throttle.leaseIds.next++}`
-    const key = `${throttle.key}/inflight`
-    const limit = throttle.permits === undefined ? 1 : Math.floor(throttle.budget.concurrency ?? 1)
+    const key = throttle.leaseKey
+    const limit = leaseLimit(throttle)
     const take = (pause: number): Effect.Effect<boolean, RateLimited> => {
       const now = clock.currentTimeMillisUnsafe()
       return store.lease!(key, {
