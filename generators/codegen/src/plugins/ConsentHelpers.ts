@@ -68,6 +68,7 @@ export const emit = (model: ProviderModel, plan: ClientPlan): string => {
   const T = model.typeName
   const scopeType = `${T}Scope`
   const urls = (["tokenUrl", "authorizeUrl", "revokeUrl"] as const).filter((k) => plan.urlOptions.includes(k))
+  const fixedUrls = (["tokenUrl", "authorizeUrl", "revokeUrl"] as const).filter((k) => !urls.includes(k))
   return `
 /** What {@link authorizationCodeConfig} takes: the authorization code credentials, the connection and URL overrides. */
 export interface ${T}AuthorizationCodeInput {
@@ -94,23 +95,7 @@ export const authorizationCodeConfig = (input: ${T}AuthorizationCodeInput, setti
   StrategyConfig.make(descriptor.auth[${s.index}], { provider, clientId: input.clientId, clientSecret: input.clientSecret, connection: input.connection, scopes: input.scopes, refreshAhead: input.refreshAhead, variables: settings.variables, baseUrl: settings.baseUrl${urls.map((k) => `, ${k}: input.${k}`).join("")} })
 
 /** Options of {@link consent}: the app's OAuth client, its registered callback URL and the token store \`createClient\` reads. */
-export type ${T}ConsentOptions = {
-  readonly clientId: string
-  readonly clientSecret?: Secret | undefined
-  /** The callback's absolute URL, as registered with the provider. */
-  readonly redirectUri: string
-  /** The store the grants go to: the same one the clients are given. */
-  readonly tokenStore: TokenStore.TokenStoreShape | Layer.Layer<TokenStore.TokenStore, unknown>
-  /** The grant's scopes (default: the descriptor's defaultScopes). */
-  readonly scopes?: ReadonlyArray<${scopeType}> | undefined
-  /** How long a started consent may be completed (default 10 minutes). */
-  readonly stateTtl?: WebConsent.Options["stateTtl"]
-  readonly defaultReturnTo?: string | undefined
-  readonly allowReturnTo?: WebConsent.Options["allowReturnTo"]
-  readonly onConnected?: WebConsent.Options["onConnected"]
-  readonly variables?: Readonly<Record<string, string>> | undefined
-${urls.map((k) => `  readonly ${k}?: string | undefined`).join("\n")}
-} & ${T}Location
+export type ${T}ConsentOptions = ${fixedUrls.length ? `Omit<WebConsent.ProviderConsentOptions<${scopeType}>, ${fixedUrls.map((k) => `"${k}"`).join(" | ")}>` : `WebConsent.ProviderConsentOptions<${scopeType}>`} & ${T}Location
 
 /**
  * The web consent handlers bound to this provider's descriptor: \`start(request, { connection, returnTo })\`
@@ -126,13 +111,5 @@ ${urls.map((k) => `  readonly ${k}?: string | undefined`).join("\n")}
  * \`\`\`
  */
 export const consent = (options: ${T}ConsentOptions): WebConsent.Handlers =>
-  WebConsent.make({
-    config: authorizationCodeConfig(options, resolveSettings(options as unknown as ${T}ClientOptions)),
-    redirectUri: options.redirectUri,
-    tokenStore: options.tokenStore,
-    stateTtl: options.stateTtl,
-    defaultReturnTo: options.defaultReturnTo,
-    allowReturnTo: options.allowReturnTo,
-    onConnected: options.onConnected,
-  })`
+  WebConsent.bind(authorizationCodeConfig(options, resolveSettings(options as unknown as ${T}ClientOptions)), options)`
 }

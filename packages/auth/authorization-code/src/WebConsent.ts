@@ -100,6 +100,62 @@ export interface Options {
 }
 
 /**
+ * What a generated provider package's `consent(...)` takes (besides where the provider's servers
+ * are): the app's OAuth client, its callback URL, the token store `createClient` reads, and the
+ * handlers' options. `Scope` is the provider's scope union.
+ *
+ * @example
+ * ```ts
+ * import { TokenStore } from "@keyway/core"
+ * import type { WebConsent } from "@keyway/auth-authorization-code"
+ * const options: WebConsent.ProviderConsentOptions<"r_jobs"> = { clientId: "id", clientSecret: "secret", redirectUri: "https://app.example/oauth/callback", tokenStore: TokenStore.makeMemory(), scopes: ["r_jobs"] }
+ * ```
+ *
+ * @since 0.1.0
+ */
+export interface ProviderConsentOptions<Scope extends string = string>
+  extends Omit<Options, "config" | "tokenStore" | "redirectUri"> {
+  readonly clientId: string
+  readonly clientSecret?: string | Redacted.Redacted<string> | undefined
+  /** The callback's absolute URL, as registered with the provider. */
+  readonly redirectUri: string
+  /** The store the grants go to: the same one the clients are given. */
+  readonly tokenStore: TokenStore.TokenStoreShape | Layer.Layer<TokenStore.TokenStore, unknown>
+  /** The grant's scopes (default: the descriptor's defaultScopes). */
+  readonly scopes?: ReadonlyArray<Scope> | undefined
+  readonly variables?: Readonly<Record<string, string>> | undefined
+  /** Overrides of the strategy's URLs, where the provider's options allow them. */
+  readonly tokenUrl?: string | undefined
+  readonly authorizeUrl?: string | undefined
+  readonly revokeUrl?: string | undefined
+}
+
+/**
+ * The handlers for a generated package's `consent(...)`: {@link make} with the config the package
+ * built from its descriptor and the handlers' options of `options`.
+ *
+ * @example
+ * ```ts
+ * import { TokenStore } from "@keyway/core"
+ * import { type AuthorizationCode, WebConsent } from "@keyway/auth-authorization-code"
+ * declare const config: AuthorizationCode.Config
+ * const handlers = WebConsent.bind(config, { clientId: "id", redirectUri: "https://app.example/cb", tokenStore: TokenStore.makeMemory() })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const bind = (config: AuthorizationCode.Config, options: ProviderConsentOptions): Handlers =>
+  make({
+    config,
+    redirectUri: options.redirectUri,
+    tokenStore: options.tokenStore,
+    stateTtl: options.stateTtl,
+    defaultReturnTo: options.defaultReturnTo,
+    allowReturnTo: options.allowReturnTo,
+    onConnected: options.onConnected,
+  })
+
+/**
  * What `start` takes besides the request.
  *
  * @since 0.1.0

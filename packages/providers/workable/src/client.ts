@@ -149,25 +149,7 @@ export const authorizationCodeConfig = (input: WorkableAuthorizationCodeInput, s
   StrategyConfig.make(descriptor.auth[0], { provider, clientId: input.clientId, clientSecret: input.clientSecret, connection: input.connection, scopes: input.scopes, refreshAhead: input.refreshAhead, variables: settings.variables, baseUrl: settings.baseUrl, tokenUrl: input.tokenUrl, authorizeUrl: input.authorizeUrl, revokeUrl: input.revokeUrl })
 
 /** Options of {@link consent}: the app's OAuth client, its registered callback URL and the token store `createClient` reads. */
-export type WorkableConsentOptions = {
-  readonly clientId: string
-  readonly clientSecret?: Secret | undefined
-  /** The callback's absolute URL, as registered with the provider. */
-  readonly redirectUri: string
-  /** The store the grants go to: the same one the clients are given. */
-  readonly tokenStore: TokenStore.TokenStoreShape | Layer.Layer<TokenStore.TokenStore, unknown>
-  /** The grant's scopes (default: the descriptor's defaultScopes). */
-  readonly scopes?: ReadonlyArray<WorkableScope> | undefined
-  /** How long a started consent may be completed (default 10 minutes). */
-  readonly stateTtl?: WebConsent.Options["stateTtl"]
-  readonly defaultReturnTo?: string | undefined
-  readonly allowReturnTo?: WebConsent.Options["allowReturnTo"]
-  readonly onConnected?: WebConsent.Options["onConnected"]
-  readonly variables?: Readonly<Record<string, string>> | undefined
-  readonly tokenUrl?: string | undefined
-  readonly authorizeUrl?: string | undefined
-  readonly revokeUrl?: string | undefined
-} & WorkableLocation
+export type WorkableConsentOptions = WebConsent.ProviderConsentOptions<WorkableScope> & WorkableLocation
 
 /**
  * The web consent handlers bound to this provider's descriptor: `start(request, { connection, returnTo })`
@@ -183,15 +165,7 @@ export type WorkableConsentOptions = {
  * ```
  */
 export const consent = (options: WorkableConsentOptions): WebConsent.Handlers =>
-  WebConsent.make({
-    config: authorizationCodeConfig(options, resolveSettings(options as unknown as WorkableClientOptions)),
-    redirectUri: options.redirectUri,
-    tokenStore: options.tokenStore,
-    stateTtl: options.stateTtl,
-    defaultReturnTo: options.defaultReturnTo,
-    allowReturnTo: options.allowReturnTo,
-    onConnected: options.onConnected,
-  })
+  WebConsent.bind(authorizationCodeConfig(options, resolveSettings(options as unknown as WorkableClientOptions)), options)
 
 /** Every operation of the spec: `"METHOD /path"` → its operationId and the scopes its `security` asks for. */
 export const operationTable = {
