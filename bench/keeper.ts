@@ -12,26 +12,11 @@
  * Memory: RSS and heap of this process, sampled during the sweeps (peak) and after. Writes
  * `bench/results/keeper.json`.
  */
-import { spawnSync } from "node:child_process"
+import "./Source.ts"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { fileURLToPath } from "node:url"
-
-if (!`${process.execArgv.join(" ")} ${process.env.NODE_OPTIONS ?? ""}`.includes("@keyway/source")) {
-  const again = spawnSync(
-    process.execPath,
-    [
-      "--conditions=@keyway/source",
-      ...process.execArgv,
-      fileURLToPath(import.meta.url),
-      ...process.argv.slice(2),
-    ],
-    { stdio: "inherit" },
-  )
-  process.exit(again.status ?? 1)
-}
 
 const { Effect, Redacted, References } = await import("effect")
 const { TokenStore } = await import("@keyway/core")

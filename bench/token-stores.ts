@@ -11,26 +11,11 @@
  * Redis is a private redis-server on loopback (`KEYWAY_REDIS_URL` to use another). Writes
  * `bench/results/token-stores.json`.
  */
-import { spawnSync } from "node:child_process"
+import "./Source.ts"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
-
-// The workspace packages resolve to their TypeScript sources under this export condition.
-if (!`${process.execArgv.join(" ")} ${process.env.NODE_OPTIONS ?? ""}`.includes("@keyway/source")) {
-  const again = spawnSync(
-    process.execPath,
-    [
-      "--conditions=@keyway/source",
-      ...process.execArgv,
-      fileURLToPath(import.meta.url),
-      ...process.argv.slice(2),
-    ],
-    { stdio: "inherit" },
-  )
-  process.exit(again.status ?? 1)
-}
 
 const { TokenStore } = await import("@keyway/core")
 const { SqliteStore } = await import("@keyway/store-sqlite")

@@ -289,8 +289,9 @@ export const bundle = async (rootPath: string, options: LoadOptions = {}): Promi
       problem.ruleId === "struct"
         ? /^Expected type `([A-Z]\w*)` \((object|array)\) but got `(\w+)`$/.exec(message)
         : null
-    if (structure && !(structure[1] === "Schema" && structure[3] === "boolean")) {
-      pending.push({
+    // One lint line at this place, located once every place of the document is known.
+    const lint = (fields: Pick<LintProblem, "found" | "expected" | "rule" | "severity">): void =>
+      void pending.push({
         source,
         place: segments,
         make: (pos) =>
@@ -300,34 +301,26 @@ export const bundle = async (rootPath: string, options: LoadOptions = {}): Promi
               line: pos?.line,
               column: pos?.column,
               pointer: Source.pointer(segments),
-              found: show(value),
-              expected: `${structure[2] === "array" ? "a list" : "an object"} (${structure[1]})`,
-              rule: "struct",
-              severity: "error",
+              ...fields,
             }),
           ),
       })
-      return
+    if (structure && !(structure[1] === "Schema" && structure[3] === "boolean")) {
+      return lint({
+        found: show(value),
+        expected: `${structure[2] === "array" ? "a list" : "an object"} (${structure[1]})`,
+        rule: "struct",
+        severity: "error",
+      })
     }
     const known = Object.hasOwn(Lint.rules, problem.ruleId)
-    pending.push({
-      source,
-      place: segments,
-      make: (pos) =>
-        diagnostics.push(
-          new LintProblem({
-            file: source.display,
-            line: pos?.line,
-            column: pos?.column,
-            pointer: Source.pointer(segments),
-            found: expected === undefined && known ? show(value) : message,
-            expected:
-              expected ??
-              (known ? message : problem.ruleId === "bundler" ? Lint.bundleExpected : "no such problem"),
-            rule: problem.ruleId === "bundler" ? "bundle" : problem.ruleId,
-            severity: "warning",
-          }),
-        ),
+    lint({
+      found: expected === undefined && known ? show(value) : message,
+      expected:
+        expected ??
+        (known ? message : problem.ruleId === "bundler" ? Lint.bundleExpected : "no such problem"),
+      rule: problem.ruleId === "bundler" ? "bundle" : problem.ruleId,
+      severity: "warning",
     })
   }
   for (const problem of lintProblems) report(problem)
