@@ -140,6 +140,31 @@ describe("item 2: credentials stay on their origin", () => {
   })
 })
 
+describe("item 2: Origin.guard decides as the URL parser does", () => {
+  const origins = new Set(["https://api.example", "http://127.0.0.1:8080"])
+  const request = (url: string): Http.HttpRequest => ({ method: "GET", url, headers: {}, body: undefined })
+  const cases: ReadonlyArray<readonly [string, boolean]> = [
+    ["https://api.example", true],
+    ["https://api.example/jobs?page=2", true],
+    ["https://api.example?x=1", true],
+    ["https://api.example#top", true],
+    ["http://127.0.0.1:8080/x", true],
+    ["https://API.example/jobs", true], // parsed: same origin once lower-cased
+    ["https://api.example:443/jobs", true], // parsed: the default port is no port
+    ["https://api.example.evil.test/jobs", false],
+    ["https://api.example@evil.test/jobs", false],
+    ["https://api.example:8443/jobs", false],
+    ["http://api.example/jobs", false],
+    ["http://127.0.0.1:80800/x", false],
+    ["http://127.0.0.1:8080.evil.test/x", false],
+  ]
+  it.each(cases)("%s → allowed %s", (url, allowed) => {
+    const refused = Origin.guard(origins, request(url), "c-1")
+    assert.strictEqual(refused === undefined, allowed)
+    assert.strictEqual(refused === undefined, Origin.of(url) !== undefined && origins.has(Origin.of(url)!))
+  })
+})
+
 describe("item 3 and 12: URL variables", () => {
   it("a variable that would change the host is a ConfigError naming it", () => {
     const error = (() => {
