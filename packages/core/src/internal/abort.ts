@@ -1,0 +1,42 @@
+/**
+ * Cancellation as `fetch` users expect it: a call aborted through its `AbortSignal` rejects with
+ * the signal's reason, which is a `DOMException` named `AbortError` unless the caller aborted with
+ * a reason of their own (`controller.abort(reason)`, or `TimeoutError` from `AbortSignal.timeout`),
+ * exactly as `fetch` does. Effect's own rejection of an interrupted run ("All fibers interrupted
+ * without error") never reaches the caller.
+ *
+ * @internal
+ */
+
+/**
+ * The error an aborted call rejects with: the signal's reason, or a fresh `AbortError`.
+ *
+ * @internal
+ */
+export const reasonOf = (signal: AbortSignal): unknown =>
+  signal.reason ?? new DOMException("This operation was aborted", "AbortError")
+
+/**
+ * Runs `start` with the signal: rejects at once when it is already aborted (nothing is sent),
+ * and replaces the rejection of a run the signal interrupted by the signal's reason.
+ *
+ * @internal
+ */
+export const abortable = <A>(
+  signal: AbortSignal | null | undefined,
+  start: (signal: AbortSignal | undefined) => Promise<A>,
+): Promise<A> => {
+  if (signal == null) return start(undefined)
+  if (signal.aborted) return Promise.reject(reasonOf(signal))
+  return start(signal).catch((error: unknown) => {
+    throw signal.aborted ? reasonOf(signal) : error
+  })
+}
+
+/**
+ * Whether an error is an abort (`AbortError` or `TimeoutError` `DOMException`, as `fetch` rejects).
+ *
+ * @internal
+ */
+export const isAbort = (error: unknown): boolean =>
+  error instanceof DOMException && (error.name === "AbortError" || error.name === "TimeoutError")
