@@ -98,6 +98,11 @@ export interface CallOptions {
   /** The OpenAPI path template; set by typed clients. */
   readonly route?: string | undefined
   /**
+   * The transport for this call instead of the runtime's (e.g. `Transport.fromFetch` of a
+   * per-call `fetch` option): auth, correlation, retries and redirects still apply above it.
+   */
+  readonly transport?: TransportShape | undefined
+  /**
    * Send without credentials: `auth.authenticate` is not run and the origin guard does not apply
    * (pagination follows a provider's cross-origin `next` link this way when it opts in).
    */
@@ -304,7 +309,7 @@ const run = (
 
     const transmit = (authed: Http.HttpRequest): Effect.Effect<Attempt, CallError> =>
       Effect.map(
-        runtime.transport.send(authed, {
+        (options.transport ?? runtime.transport).send(authed, {
           correlationId,
           timeoutMs: Math.max(
             1,
