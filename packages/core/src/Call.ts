@@ -35,7 +35,7 @@
  *
  * @since 0.1.0
  */
-import { Cause, Effect, Fiber, Random, Tracer } from "effect"
+import { Cause, Effect, Fiber, Result, Tracer } from "effect"
 import * as Auth from "./Auth.ts"
 import * as Correlation from "./Correlation.ts"
 import {
@@ -85,7 +85,13 @@ export interface Runtime {
  *
  * @since 0.1.0
  */
-export interface CallOptions extends Options.CallOptions {}
+export interface CallOptions extends Options.CallOptions {
+  /**
+   * The transport for this call instead of the runtime's (e.g. `Transport.fromFetch` of a
+   * per-call `fetch` option): auth, correlation, retries and redirects still apply above it.
+   */
+  readonly transport?: TransportShape | undefined
+}
 
 /**
  * The outcome of a call that got a response.
@@ -287,7 +293,7 @@ const run = (
 
     const transmit = (authed: Http.HttpRequest): Effect.Effect<Attempt, CallError> =>
       Effect.map(
-        runtime.transport.send(authed, {
+        (options.transport ?? runtime.transport).send(authed, {
           correlationId,
           timeoutMs: Math.max(
             1,
@@ -324,24 +330,10 @@ const run = (
         : sent
     }
 
-    const attemptOnce = (attempt: number, retryReason?: string): Effect.Effect<CallResult, CallError> =>
-      Effect.matchEffect(sendOnce(attempt, retryReason), {
-        onFailure: (error) => onError(attempt, error),
-        onSuccess: (sent) => onResponse(attempt, sent),
-      })
-
-    const wait = (attempt: number, delay: number, why: string, reason: string) => {
-      sink?.retry({ provider: runtime.provider, route, reason })
-      return Effect.logDebug(`${why}; attempt ${attempt + 1} in ${delay} ms`).pipe(
-        Effect.andThen(Effect.sleep(delay)),
-        Effect.andThen(Effect.suspend(() => attemptOnce(attempt + 1, reason))),
-      )
-    }
-
     // One recovery from a 401 per call: the plugin refreshes (or fails typed), we re-send.
-    const onResponse = (attempt: number, sent: Attempt): Effect.Effect<CallResult, CallError> => {
+    const onResponse = (attempt: number, sent: Attempt): Effect.Effect<Attempt, CallError> => {
       if (options.anonymous || refreshed || !Auth.isUnauthorized(runtime.auth, sent.response))
-        return classify(attempt, sent.response)
+        return Effect.succeed(sent)
       refreshed = true
       return Effect.flatMap(
         withinDeadline(runtime.auth.onUnauthorized(sent, callInfo(attempt))),
@@ -353,79 +345,72 @@ const run = (
                     sink?.retry({ provider: runtime.provider, route, reason: "unauthorized" }),
                   ),
                 ),
-                Effect.andThen(
-                  Effect.matchEffect(sendOnce(attempt, "unauthorized"), {
-                    onFailure: (error) => onError(attempt, error),
-                    onSuccess: (again) =>
-                      runtime.auth.onAccepted === undefined ||
-                      Auth.isUnauthorized(runtime.auth, again.response)
-                        ? classify(attempt, again.response)
-                        : Effect.andThen(
-                            runtime.auth.onAccepted(again, callInfo(attempt)),
-                            Effect.suspend(() => classify(attempt, again.response)),
-                          ),
-                  }),
+                Effect.andThen(sendOnce(attempt, "unauthorized")),
+                Effect.flatMap((again) =>
+                  runtime.auth.onAccepted === undefined || Auth.isUnauthorized(runtime.auth, again.response)
+                    ? Effect.succeed(again)
+                    : Effect.as(runtime.auth.onAccepted(again, callInfo(attempt)), again),
                 ),
               )
-            : classify(attempt, sent.response),
+            : Effect.succeed(sent),
       )
     }
 
-    const classify = (attempt: number, response: Http.HttpResponse): Effect.Effect<CallResult, CallError> => {
-      const done: CallResult = { response, attempts: attempt, correlationId, refreshed }
-      if (!policy.retryOn.includes(response.status)) return Effect.succeed(done)
-      const now = clock.currentTimeMillisUnsafe()
-      const retryAfterMs = Retry.parseRetryAfter(Http.header(response, "retry-after"), now)
-      const rateLimited = (maxWaitMs: number) =>
-        new RateLimited({
-          method: request.method,
-          url: url(),
-          correlationId,
+    let attempts = 1
+    const outcomeOf = (result: Result.Result<Attempt, CallError>): Retry.Outcome | undefined => {
+      if (Result.isSuccess(result)) {
+        const response = result.success.response
+        if (!policy.retryOn.includes(response.status)) return undefined
+        return {
+          _tag: "Status",
           status: response.status,
-          retryAfterMs: retryAfterMs!,
-          maxWaitMs,
-        })
-      if (retryAfterMs !== undefined && retryAfterMs > policy.maxRetryAfterMs) {
-        return Effect.fail(rateLimited(policy.maxRetryAfterMs))
-      }
-      const outcome: Retry.Outcome = { _tag: "Status", status: response.status, retryAfterMs }
-      if (
-        attempt >= policy.maxAttempts ||
-        !Retry.isRetryable(policy, request.method, outcome, hasIdempotencyKey)
-      ) {
-        return Effect.succeed(done)
-      }
-      return Effect.flatMap(Random.next, (random) => {
-        const delay = Math.max(Retry.backoff(policy, attempt, random), retryAfterMs ?? 0)
-        if (now + delay > deadline) {
-          return retryAfterMs === undefined
-            ? Effect.succeed(done)
-            : Effect.fail(rateLimited(Math.max(0, deadline - now)))
+          retryAfterMs: Retry.parseRetryAfter(
+            Http.header(response, "retry-after"),
+            clock.currentTimeMillisUnsafe(),
+          ),
         }
-        return wait(attempt, delay, `status ${response.status}`, `status_${response.status}`)
-      })
-    }
-
-    const onError = (attempt: number, error: CallError): Effect.Effect<CallResult, CallError> => {
-      const outcome: Retry.Outcome | undefined =
-        error._tag === "NetworkError"
-          ? { _tag: "Network", reachedServer: error.reachedServer }
-          : error._tag === "TimeoutError"
-            ? { _tag: "Timeout" }
-            : undefined
-      if (
-        outcome === undefined ||
-        attempt >= policy.maxAttempts ||
-        !Retry.isRetryable(policy, request.method, outcome, hasIdempotencyKey)
-      ) {
-        return Effect.fail(error)
       }
-      return Effect.flatMap(Random.next, (random) => {
-        const delay = Retry.backoff(policy, attempt, random)
-        if (clock.currentTimeMillisUnsafe() + delay >= deadline) return Effect.fail(deadlineError())
-        return wait(attempt, delay, error._tag, error._tag === "NetworkError" ? "network" : "timeout")
-      })
+      const error = result.failure
+      return error._tag === "NetworkError"
+        ? { _tag: "Network", reachedServer: error.reachedServer }
+        : error._tag === "TimeoutError"
+          ? { _tag: "Timeout" }
+          : undefined
     }
+    const refuse = (refusal: Retry.Refusal, last: Result.Result<Attempt, CallError>): CallError =>
+      refusal._tag === "Deadline" || Result.isFailure(last)
+        ? deadlineError()
+        : new RateLimited({
+            method: request.method,
+            url: url(),
+            correlationId,
+            status: last.success.response.status,
+            retryAfterMs: refusal.retryAfterMs,
+            maxWaitMs: refusal.maxWaitMs,
+          })
 
-    return attemptOnce(1)
+    return Effect.map(
+      Retry.run<Attempt, CallError, never>({
+        policy,
+        target: { method: request.method, repeatable: hasIdempotencyKey, deadline },
+        attempt: (attempt, reason) => {
+          attempts = attempt
+          return Effect.flatMap(sendOnce(attempt, reason), (sent) => onResponse(attempt, sent))
+        },
+        outcomeOf,
+        refuse,
+        onRetry: (attempt, delay, outcome) => {
+          const reason = Retry.reasonOf(outcome)
+          sink?.retry({ provider: runtime.provider, route, reason })
+          const why =
+            outcome._tag === "Status"
+              ? `status ${outcome.status}`
+              : outcome._tag === "Network"
+                ? "NetworkError"
+                : "TimeoutError"
+          return Effect.logDebug(`${why}; attempt ${attempt + 1} in ${delay} ms`)
+        },
+      }),
+      (sent): CallResult => ({ response: sent.response, attempts, correlationId, refreshed }),
+    )
   })
