@@ -7,6 +7,7 @@
  *
  * @internal
  */
+import { Effect } from "effect"
 
 /**
  * The error an aborted call rejects with: the signal's reason, or a fresh `AbortError`.
@@ -40,3 +41,24 @@ export const abortable = <A>(
  */
 export const isAbort = (error: unknown): boolean =>
   error instanceof DOMException && (error.name === "AbortError" || error.name === "TimeoutError")
+
+/**
+ * The Effect API's form: the effect, interrupted when the signal aborts (at once when it already
+ * has), so an Effect caller sees interruption, as with the fiber's own.
+ *
+ * @internal
+ */
+export const interruptOn = <A, E, R>(
+  effect: Effect.Effect<A, E, R>,
+  signal: AbortSignal,
+): Effect.Effect<A, E, R> =>
+  signal.aborted
+    ? Effect.interrupt
+    : Effect.raceFirst(
+        effect,
+        Effect.callback<never>((resume) => {
+          const onAbort = () => resume(Effect.interrupt)
+          signal.addEventListener("abort", onAbort, { once: true })
+          return Effect.sync(() => signal.removeEventListener("abort", onAbort))
+        }),
+      )

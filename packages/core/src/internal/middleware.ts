@@ -15,12 +15,7 @@
  *
  * @internal
  */
-import type {
-  MergedOptions,
-  Middleware,
-  MiddlewareCallbackParams,
-  MiddlewareRequestParams,
-} from "openapi-fetch"
+import type { MergedOptions, Middleware, MiddlewareRequestParams } from "openapi-fetch"
 
 /**
  * The client-level middleware list behind `use` and `eject`.
@@ -96,31 +91,32 @@ export interface Context {
 }
 
 /**
- * The outcome of a chain: the last request (as the hooks left it) and the response, and whether
- * `send` was called with `request` unchanged (the caller may then reuse what it built it from).
+ * The outcome of a chain: the last request (as the hooks left it), and either what `send`
+ * gave (`sent`, when no hook needed a `Response`: the caller reads it the fast way) or the
+ * `Response` the hooks ended with.
  *
  * @internal
  */
-export interface Outcome {
-  readonly request: Request
-  readonly response: Response
-}
+export type Outcome<T> =
+  | { readonly request: Request; readonly sent: T; readonly response?: undefined }
+  | { readonly request: Request; readonly sent?: undefined; readonly response: Response }
 
 /**
  * Runs a chain around `send`, exactly as openapi-fetch's `coreFetch` does around `fetch`
- * (including its error messages for a hook returning something else than it may).
+ * (including its error messages for a hook returning something else than it may). What `send`
+ * gives becomes a `Response` (`toResponse`) only when an `onResponse` hook is there to see it.
  *
  * @internal
  */
-export const run = async (
+export const run = async <T>(
   middleware: ReadonlyArray<Middleware>,
   context: Context,
-  send: (request: Request) => Promise<Response>,
-): Promise<Outcome> => {
+  send: (request: Request) => Promise<T>,
+  toResponse: (sent: T) => Response,
+): Promise<Outcome<T>> => {
   const id = randomId()
   const { schemaPath, params, options } = context
   let request = context.request
-  let response: Response | undefined
   for (const m of middleware) {
     if (m && typeof m === "object" && typeof m.onRequest === "function") {
       const result = await m.onRequest({ request, schemaPath, params, options, id })
@@ -135,8 +131,10 @@ export const run = async (
       }
     }
   }
+  let sent: T | undefined
+  let response: Response | undefined
   try {
-    response = await send(request)
+    sent = await send(request)
   } catch (error) {
     let after: unknown = error
     for (let i = middleware.length - 1; i >= 0; i--) {
@@ -162,15 +160,8 @@ export const run = async (
   for (let i = middleware.length - 1; i >= 0; i--) {
     const m = middleware[i]
     if (m && typeof m === "object" && typeof m.onResponse === "function") {
-      const params_: MiddlewareCallbackParams & { response: Response } = {
-        request,
-        response: response!,
-        schemaPath,
-        params,
-        options,
-        id,
-      }
-      const result = await m.onResponse(params_)
+      response ??= toResponse(sent as T)
+      const result = await m.onResponse({ request, response, schemaPath, params, options, id })
       if (result) {
         if (!(result instanceof Response)) {
           throw new Error("onResponse: must return new Response() when modifying the response")
@@ -179,5 +170,5 @@ export const run = async (
       }
     }
   }
-  return { request, response: response! }
+  return response === undefined ? { request, sent: sent as T } : { request, response }
 }
