@@ -29,6 +29,8 @@ export interface Engine {
   readonly options: Options.Common
   /** Middleware, the `Request` class and the `fetch` transport (openapi-fetch's options). */
   readonly compat: Compat.Compat
+  /** The `options` middleware sees on a call that overrides none of them (built once). */
+  readonly merged: { current?: MergedOptions | undefined }
 }
 
 /** The engine of a client's options. */
@@ -38,7 +40,7 @@ export const makeEngine = (
     readonly bodySerializer?: Request.BodySerializer | undefined
     readonly pathSerializer?: Request.PathSerializer | undefined
   } & FetchOptions,
-): Engine => ({ config: Request.makeConfig(options), options, compat: Compat.make(options) })
+): Engine => ({ config: Request.makeConfig(options), options, compat: Compat.make(options), merged: {} })
 
 /** What a call reads from its `init` besides the request itself. */
 export interface Init extends Request.Init, Compat.Init {
@@ -160,7 +162,7 @@ export const promiseMethods = (
         )
       const middleware = Compat.middlewareOf(engine.compat, init)
       if (middleware.length > 0) {
-        return Promise.all([source.start(), built]).then(([ready, request]) =>
+        const through = (ready: Ready, request: Http.HttpRequest) =>
           Compat.callThrough<Sent, FetchResult>({
             compat: engine.compat,
             middleware,
@@ -180,8 +182,10 @@ export const promiseMethods = (
               ),
             read: ({ result, request, runtime }) => toFetchResult(result, request, parseAs, runtime),
             parse: (response, method) => parseResponse(response, method, parseAs),
-          }),
-        )
+          })
+        const ready = source.current()
+        if (ready !== undefined && !(built instanceof Promise)) return through(ready, built)
+        return Promise.all([source.start(), built]).then(([r, request]) => through(r, request))
       }
       const send = (ready: Ready, request: Http.HttpRequest) =>
         Abort.abortable(signal, (signal) =>
@@ -213,12 +217,25 @@ export const promiseSurface = (engine: Engine, source: Source) => {
 }
 
 /** The `options` middleware sees: openapi-fetch's merged options of the call (frozen). */
-const mergedOptions = (engine: Engine, init: Init | undefined, parseAs: Response_.ParseAs): MergedOptions =>
-  Object.freeze({
+const mergedOptions = (engine: Engine, init: Init | undefined, parseAs: Response_.ParseAs): MergedOptions => {
+  const plain =
+    init === undefined ||
+    (init.baseUrl === undefined &&
+      init.querySerializer === undefined &&
+      init.bodySerializer === undefined &&
+      init.pathSerializer === undefined &&
+      init.fetch === undefined &&
+      parseAs === "json")
+  if (plain && engine.merged.current !== undefined) return engine.merged.current
+  const merged = Object.freeze({
     ...Request.serializersOf(engine.config, init),
     parseAs,
     fetch: (init?.fetch ?? engine.compat.fetch ?? globalThis.fetch) as typeof globalThis.fetch,
   }) as MergedOptions
+  // The client's own options, the same for every call that overrides none of them.
+  if (plain) engine.merged.current = merged
+  return merged
+}
 
 /** The Effect API's failure for a call that could not be made (a serializer threw, say). */
 const unexpected = (error: unknown, method: string, engine: Engine, url: string) =>
