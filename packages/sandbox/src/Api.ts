@@ -105,3 +105,21 @@ export const slicePage = <T>(
   items: items.slice(offset, offset + limit),
   next: offset + limit < items.length ? offset + limit : undefined,
 })
+
+/**
+ * The registered client with this id and secret, `undefined` when the id is unknown or the
+ * secret is not its own.
+ *
+ * @example
+ * ```ts
+ * findClient([{ clientId: "a", clientSecret: "s" }], "a", "s") // { clientId: "a", clientSecret: "s" }
+ * ```
+ */
+export const findClient = <C extends { readonly clientId: string; readonly clientSecret: string }>(
+  clients: readonly C[],
+  id: string | undefined,
+  secret: string | undefined,
+): C | undefined => {
+  const client = clients.find((c) => c.clientId === id)
+  return client && client.clientSecret === secret ? client : undefined
+}

@@ -14,6 +14,8 @@
  *
  * @since 0.1.0
  */
+
+import { checkBearer, refuseBearer, sendOAuthError } from "./Api.ts"
 import {
   authenticateClient,
   authorizeHandler,
@@ -25,7 +27,7 @@ import {
   redeemCode,
   registeredClients,
 } from "./AuthorizationCode.ts"
-import { basicCredentials, bearerToken, sendEmpty, sendJson, str } from "./Http.ts"
+import { basicCredentials, sendEmpty, sendJson, str } from "./Http.ts"
 import { Router } from "./Router.ts"
 import { emailFor, isoAt, personName } from "./SampleData.ts"
 import {
@@ -273,7 +275,7 @@ export function startCchSandbox(options?: CchOptions): Promise<CchSandbox> {
     const reply = (ctx: RequestContext, status: number, body: unknown, headers?: Record<string, string>) =>
       sendJson(ctx.res, status, body, headers, accessFor(ctx))
     const oauthError = (ctx: RequestContext, status: number, error: string, description: string) =>
-      reply(ctx, status, { error, error_description: description })
+      sendOAuthError(ctx, status, error, description, accessFor(ctx))
 
     const router = new Router<Handler>()
 
@@ -386,18 +388,13 @@ export function startCchSandbox(options?: CchOptions): Promise<CchSandbox> {
     issueStatic(rt, "api-key", String(userId), ["read"], apiKeys)
 
     const auth = (ctx: RequestContext): TokenRecord | undefined => {
-      const check = rt.store.check(bearerToken(ctx.req), rt.clock.now(), "access", "static")
+      const check = checkBearer(ctx, "access", "static")
       if (check.ok) return check.record
       const message =
         check.reason === "expired"
           ? "The access token provided has expired"
           : "The access token provided is invalid"
-      reply(
-        ctx,
-        401,
-        { message },
-        { "www-authenticate": `Bearer error="invalid_token", error_description="${message}"` },
-      )
+      refuseBearer(ctx, { message }, message, { contentType: accessFor(ctx) })
       return undefined
     }
     const notFound = (ctx: RequestContext) => reply(ctx, 404, { message: "Not found" })
