@@ -114,14 +114,7 @@ export const makeCultureAmpContext = (
     return true
   }
 
-  const list = (
-    ctx: RequestContext,
-    collection: string,
-    permissions: readonly string[],
-    readFilters: ReadFilters | undefined,
-    rows: (filters: Record<string, string>) => Item[] | undefined,
-    withAfterKey: boolean,
-  ) => {
+  const list: CultureAmpContext["list"] = (ctx, collection, permissions, readFilters, rows, withAfterKey) => {
     if (!guard(ctx, permissions)) return
     const cursorText = ctx.query.get("cursor") ?? ctx.query.get("after_key")
     let start = 0
