@@ -17,6 +17,8 @@ import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import type { TokenStore as TokenStoreT } from "@keyway/core"
+import type { Effect as EffectT } from "effect"
 
 const { Effect, Redacted, References } = await import("effect")
 const { TokenStore } = await import("@keyway/core")
@@ -117,7 +119,7 @@ const sweepOnce = Effect.flatMap(
   Keeper.make({ providers: [config], concurrency: CONCURRENCY }),
   (k) => k.sweep,
 )
-const run = <A>(effect: Effect.Effect<A, unknown, TokenStore.TokenStore>) =>
+const run = <A>(effect: EffectT.Effect<A, unknown, TokenStoreT.TokenStore>) =>
   Effect.runPromise(
     effect.pipe(Effect.provide(storeLayer), Effect.provideService(References.MinimumLogLevel, "Warn")),
   )
