@@ -1,6 +1,6 @@
 /**
  * `node bench/keeper.ts`: the keeper over 10,000 connections in Redis (`KEYWAY_BENCH_CONNECTIONS`
- * to change the count).
+ * to change the count; `--quick`: 2,000).
  *
  * 1. A sweep where every connection is due (access tokens expiring within the keeper's 10-minute
  *    horizon): time, requests to the token endpoint (a loopback endpoint answering in
@@ -28,7 +28,9 @@ const { RedisServer } = await import("@keyway/store-testkit")
 const { Keeper } = await import("@keyway/connections")
 const { table, writeResults } = await import("./Stats.ts")
 
-const CONNECTIONS = Number(process.env.KEYWAY_BENCH_CONNECTIONS ?? 10_000)
+const CONNECTIONS = Number(
+  process.env.KEYWAY_BENCH_CONNECTIONS ?? (process.argv.includes("--quick") ? 2_000 : 10_000),
+)
 const ENDPOINT_MS = 5
 const CONCURRENCY = 64
 const log = (line: string) => console.log(line)
