@@ -54,6 +54,7 @@ export const groupOf = (url: string): string => {
   if (url.includes("/node_modules/openapi-fetch/") || url.includes("/openapi-fetch@")) return "openapi-fetch"
   if (url.includes("/node_modules/undici/") || url.includes("/undici@")) return "undici"
   if (url.includes("/node_modules/effect/") || url.includes("/effect@")) return "effect"
+  if (url.includes("/node_modules/@keyway/")) return "keyway-core"
   if (url.includes("/node_modules/")) return "other"
   if (url.includes("/packages/") || url.includes("/generators/")) return "keyway-core"
   if (url.includes("/bench/")) return "bench"

@@ -27,7 +27,7 @@ import { fileURLToPath } from "node:url"
 import { loadavg, median, table, target, writeResults } from "./Stats.ts"
 
 const quick = process.argv.includes("--quick")
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (quick ? 3 : 5))
+const ROUNDS = Number(process.env.BENCH_TYPES_ROUNDS ?? (quick ? 3 : 7))
 const root = Path.join(Path.dirname(fileURLToPath(import.meta.url)), "..")
 const workable = Path.join(root, "packages", "providers", "workable")
 const codegen = Path.join(root, "generators", "codegen")
