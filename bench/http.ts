@@ -389,7 +389,7 @@ const tokenRows: Record<string, () => { one: () => Promise<unknown>; close: () =
 }
 const tokenSamples: Record<
   string,
-  Array<{ tokenRequests: number; expired: number; p50: number; p99: number; max: number }>
+  Array<{ tokenRequests: number; expired: number; p50: number; p99: number; max: number; waited: number }>
 > = Object.fromEntries(Object.keys(tokenRows).map((n) => [n, []]))
 for (let round = 0; round < TOKEN_ROUNDS; round++) {
   const names = Object.keys(tokenRows)
@@ -405,6 +405,7 @@ for (let round = 0; round < TOKEN_ROUNDS; round++) {
         p50: percentile(latencies, 50),
         p99: percentile(latencies, 99),
         max: Math.max(...latencies),
+        waited: latencies.filter((ms) => ms >= TOKEN_DELAY_MS / 2).length,
       })
     })
   }
@@ -418,6 +419,7 @@ const tokenFigures = Object.fromEntries(
       p50: median(s.map((x) => x.p50)),
       p99: median(s.map((x) => x.p99)),
       max: median(s.map((x) => x.max)),
+      waited: median(s.map((x) => x.waited)),
     },
   ]),
 )
@@ -437,6 +439,7 @@ console.log(
               "p50 ms": f.p50,
               "p99 ms": f.p99,
               "max ms": f.max,
+              [`calls >= ${TOKEN_DELAY_MS / 2} ms`]: f.waited,
               "rounds (tokens)": tokenSamples[name]!.map((x) => x.tokenRequests).join(" "),
             },
     ),
