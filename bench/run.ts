@@ -13,12 +13,17 @@ const benches = (
 ).filter((f) => Fs.existsSync(new URL(f, import.meta.url)))
 let failed = 0
 const started = performance.now()
+const times: Array<string> = []
 for (const file of benches) {
+  const begun = performance.now()
   const result = spawnSync(process.execPath, ["--conditions=@keyway/source", "--expose-gc", file, ...flags], {
     cwd: import.meta.dirname,
     stdio: "inherit",
   })
   if (result.status !== 0) failed++
+  times.push(
+    `${file} ${((performance.now() - begun) / 1000).toFixed(0)} s${result.status === 0 ? "" : " (failed)"}`,
+  )
 }
 console.log(
   `\npnpm bench: ${benches.length} benchmarks in ${((performance.now() - started) / 1000).toFixed(0)} s`,
