@@ -108,6 +108,9 @@ describe("@example blocks", () => {
     )
   }
   const known = readList()
+  const report = Path.join(out, "report.txt")
+  Fs.writeFileSync(report, [...failures.values()].flat().join("\n") + "\n")
+  console.log(`every failing line, listed or not: ${Path.relative(process.cwd(), report)}`)
 
   it("finds the blocks (a floor, so that it cannot pass on an empty scan)", () => {
     expect(packages.length).toBeGreaterThanOrEqual(15)
