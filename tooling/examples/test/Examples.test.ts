@@ -1,6 +1,7 @@
 /**
- * Docs that cannot rot (issue 9): every `@example` block of the public packages' sources compiles
- * as a module of its own, and every public export has an example.
+ * Docs that cannot rot (issue 9): every `@example` block of the public packages' sources, and
+ * every ts block of their READMEs, compiles as a module of its own, and every public export has an
+ * example.
  *
  * The blocks are written under `test/fixtures/out/` (inside the workspace, so that `@keyway/*`
  * resolve to their sources through the `@keyway/source` condition and `effect` from this
@@ -12,7 +13,7 @@
  */
 import * as Fs from "node:fs"
 import * as Path from "node:path"
-import { checkModules } from "@keyway/tsc7/Blocks"
+import { checkedLanguages, checkModules, tsBlocks } from "@keyway/tsc7/Blocks"
 import { describe, expect, it } from "vitest"
 import { publicPackages } from "../../../scripts/packages.ts"
 import { type Example, scan, syntaxErrors, unfenced } from "../src/Examples.ts"
@@ -27,10 +28,20 @@ const generated = (file: string) => file.startsWith("packages/providers/")
 
 const packages = publicPackages()
 const { examples, exports } = scan(root, packages)
-const checked = examples.filter((e) => e.lang === "ts" || e.lang === "typescript")
+/**
+ * The README's ts blocks of every public package the generator does not write (its READMEs are
+ * checked by `generators/codegen/test/Readme.test.ts`), one entry per README.
+ */
+const readmes: Array<Example> = packages.flatMap((p) => {
+  const file = Path.join(p.path, "README.md")
+  const rel = Path.relative(root, file).split(Path.sep).join("/")
+  if (generated(rel) || !Fs.existsSync(file)) return []
+  return tsBlocks(Fs.readFileSync(file, "utf8")).map((b) => ({ file: rel, symbol: "README", ...b }))
+})
+const checked = [...examples.filter((e) => checkedLanguages.includes(e.lang)), ...readmes]
 
 /** `packages/core/src/Client.ts:19` → the module name of the block. */
-const moduleName = (e: Example) => `${e.file.replace(/\.ts$/, "")}.L${e.line}.ts`
+const moduleName = (e: Example) => `${e.file.replace(/\.(ts|md)$/, "")}.L${e.line}.ts`
 
 const compile = () => {
   const failures = new Map<string, Array<string>>()
@@ -94,10 +105,11 @@ describe("@example blocks", () => {
   const missing = exports
     .filter((e) => !e.hasExample && !generated(e.file))
     .map((e) => `${e.file}: ${e.symbol}`)
-  const prose = examples.filter((e) => e.lang !== unfenced).length - checked.length
+  const prose = examples.filter((e) => e.lang !== unfenced).length - (checked.length - readmes.length)
   console.log(
-    `${checked.length} @example blocks type-checked (${prose} in other fences not checked, ` +
-      `${examples.length - checked.length - prose} unfenced), ` +
+    `${checked.length - readmes.length} @example blocks and ${readmes.length} README blocks type-checked ` +
+      `(${prose} @example blocks in other fences not checked, ` +
+      `${examples.length - (checked.length - readmes.length) - prose} unfenced), ` +
       `${failures.size} failing; ${exports.length} public exports, ${missing.length} without an @example`,
   )
 
