@@ -113,6 +113,25 @@ describe("@example blocks", () => {
       `${failures.size} failing; ${exports.length} public exports, ${missing.length} without an @example`,
   )
 
+  // per package: blocks checked / failing (keys) / exports without an example
+  const folders = packages.map((p) => Path.relative(root, p.path).split(Path.sep).join("/"))
+  const folderOf = (file: string) => folders.find((f) => file.startsWith(`${f}/`)) ?? "?"
+  const rows = new Map<string, [number, number, number]>()
+  const row = (file: string) => {
+    const key = folderOf(file)
+    if (!rows.has(key)) rows.set(key, [0, 0, 0])
+    return rows.get(key)!
+  }
+  for (const e of checked) row(e.file)[0]++
+  for (const key of failures.keys()) row(key)[1]++
+  for (const m of missing) row(m)[2]++
+  console.log(
+    [...rows]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([f, [n, failing, bare]]) => `  ${f}: ${n} blocks, ${failing} failing (symbols), ${bare} exports without an example`)
+      .join("\n"),
+  )
+
   if (process.env["KEYWAY_EXAMPLES_WRITE"] === "1") {
     Fs.writeFileSync(
       listFile,
