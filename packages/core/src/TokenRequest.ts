@@ -1031,7 +1031,8 @@ export const revoke: (input: RevokeInput) => Effect.Effect<void, InvalidClient |
 
 /**
  * Returns the error with the given correlation id: a token obtained once (single flight) for many
- * calls fails each of them with its own id.
+ * calls fails each of them with its own id. Errors without a correlation id field (`ConfigError`,
+ * `TokenStoreUnavailable`) are returned as they are. Plugins use {@link forCall}.
  *
  * @example
  * ```ts
@@ -1045,39 +1046,37 @@ export const revoke: (input: RevokeInput) => Effect.Effect<void, InvalidClient |
  */
 export const withCorrelationId =
   (correlationId: string) =>
-  (error: AuthError): AuthError => {
-    switch (error._tag) {
-      case "InvalidClient":
-        return new InvalidClient({ ...fieldsOf(error), correlationId } as ConstructorParameters<
-          typeof InvalidClient
-        >[0])
-      case "InvalidCredentials":
-        return new InvalidCredentials({ ...fieldsOf(error), correlationId } as ConstructorParameters<
-          typeof InvalidCredentials
-        >[0])
-      case "ReauthorizationRequired":
-        return new ReauthorizationRequired({
-          ...fieldsOf(error),
-          correlationId,
-        } as ConstructorParameters<typeof ReauthorizationRequired>[0])
-      case "TokenEndpointError":
-        return new TokenEndpointError({
-          ...fieldsOf(error),
-          correlationId,
-        } as ConstructorParameters<typeof TokenEndpointError>[0])
-      case "CredentialsExpired":
-        return new CredentialsExpired({
-          ...fieldsOf(error),
-          correlationId,
-        } as ConstructorParameters<typeof CredentialsExpired>[0])
-      default:
-        return error
-    }
+  <E extends AuthError>(error: E): E => {
+    if (error._tag === "ConfigError" || error._tag === "TokenStoreUnavailable") return error
+    if ((error as { readonly correlationId?: string }).correlationId === correlationId) return error
+    const fields: Record<string, unknown> = {}
+    for (const name of Object.keys(error))
+      if (name !== "stack" && name !== "_tag") fields[name] = (error as never)[name]
+    // The same class, built again with the call's id: its tag, TypeId and message come with it.
+    const Class = error.constructor as new (args: Record<string, unknown>) => E
+    return new Class({ ...fields, correlationId })
   }
 
-const fieldsOf = (error: object): Record<string, unknown> => {
-  const out: Record<string, unknown> = {}
-  for (const name of Object.keys(error))
-    if (name !== "_tag" && name !== "stack") out[name] = (error as Record<string, unknown>)[name]
-  return out
-}
+/**
+ * The one route of a call's correlation id into what a plugin obtains for it (a token, a
+ * session): the token requests it causes are sent with the id (see {@link CorrelationId}), and
+ * every auth error it fails with carries the id, even when the token was obtained once for many
+ * calls (single flight) by another call's request.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Errors, TokenRequest } from "@keyway/core"
+ * const token = Effect.fail(new Errors.InvalidClient({ provider: "p", status: 401 }))
+ * const forThisCall = token.pipe(TokenRequest.forCall("c-1"))
+ * ```
+ *
+ * @since 0.2.0
+ */
+export const forCall =
+  (correlationId: string) =>
+  <A, E extends AuthError, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    effect.pipe(
+      Effect.provideService(CorrelationId, correlationId),
+      Effect.mapError(withCorrelationId(correlationId)),
+    )
