@@ -40,6 +40,7 @@ import { ConfigError, HttpError, isKeywayError, redactUrl, UnexpectedResponse } 
 import type * as Http from "./Http.ts"
 import * as Limits from "./Limits.ts"
 import * as Origin from "./Origin.ts"
+import type * as Redirect from "./Redirect.ts"
 import * as Retry from "./Retry.ts"
 import * as Throttle from "./Throttle.ts"
 import * as TokenStore from "./TokenStore.ts"
@@ -88,6 +89,8 @@ export interface BaseOptions {
   readonly allowInsecureHttp?: boolean | undefined
   /** Response size and token request limits (see `Limits`). */
   readonly limits?: Partial<Limits.Limits> | undefined
+  /** How calls follow redirects (see `Redirect`; the descriptor's `redirects`). */
+  readonly redirects?: Partial<Redirect.Policy> | undefined
 }
 
 /**
@@ -610,6 +613,7 @@ const captureRuntime = (options: BaseOptions) =>
       correlation: yield* Correlation.Correlation,
       origins: Origin.trusted(options.baseUrl, options.origins),
       maxResponseBytes: options.limits?.maxResponseBytes ?? (yield* Limits.Limits).maxResponseBytes,
+      redirects: options.redirects,
       throttle:
         throttle === undefined
           ? undefined
@@ -889,6 +893,8 @@ export interface ProviderOptions {
   readonly allowInsecureHttp?: boolean | undefined
   /** Response size and token request limits (over the descriptor's; see `Limits`). */
   readonly limits?: Partial<Limits.Limits> | undefined
+  /** Redirect policy (over the descriptor's `redirects`; see `Redirect`). */
+  readonly redirects?: Partial<Redirect.Policy> | undefined
 }
 
 /**
@@ -946,6 +952,8 @@ export interface ProviderDefinition<Options extends ProviderOptions, Settings ex
   readonly origins?: ReadonlyArray<string> | undefined
   /** The descriptor's limits (the options' `limits` override them). */
   readonly limits?: Partial<Limits.Limits> | undefined
+  /** The descriptor's redirect policy (the options' `redirects` override it). */
+  readonly redirects?: Partial<Redirect.Policy> | undefined
   /**
    * Headers every operation of the spec requires and the options' `headers` must give (a tenant
    * id): set once on the client instead of on each call. Names compare case-insensitively.
@@ -1124,10 +1132,13 @@ const securityOf = (
   definition: {
     readonly origins?: ReadonlyArray<string> | undefined
     readonly limits?: Partial<Limits.Limits> | undefined
+    readonly redirects?: Partial<Redirect.Policy> | undefined
   },
   options: ProviderOptions,
-): Pick<BaseOptions, "origins" | "allowInsecureHttp" | "limits"> => ({
+): Pick<BaseOptions, "origins" | "allowInsecureHttp" | "limits" | "redirects"> => ({
   origins: [...(definition.origins ?? []), ...(options.origins ?? [])],
   allowInsecureHttp: options.allowInsecureHttp,
   limits: definition.limits || options.limits ? { ...definition.limits, ...options.limits } : undefined,
+  redirects:
+    definition.redirects || options.redirects ? { ...definition.redirects, ...options.redirects } : undefined,
 })
