@@ -79,24 +79,25 @@ export const toFetchResult = (
   runtime: Call.Runtime,
 ): FetchResult => {
   const raw = result.response
-  const info = Response_.infoOf(result, request, runtime.auth.secretQueryParams)
+  // What `callInfo` tells is only put together when somebody reads `response`.
+  const info = () => Response_.infoOf(result, request, runtime.auth.secretQueryParams)
   let response: Response | undefined
   if (Response_.ok(raw)) {
     let read: Response_.Read
     try {
       read = Response_.readData(raw, request.method, parseAs)
     } catch (error) {
-      throw Response_.unreadable(raw.status, info, error)
+      throw Response_.unreadable(raw.status, info(), error)
     }
     if (parseAs === "stream" && read.value === undefined && raw.body.byteLength > 0) {
-      response = Response_.toResponse(raw, request.url, info, false)
+      response = Response_.toResponse(raw, request.url, info(), false)
       return { data: response.body, response }
     }
     const consumed = read.consumed
     return {
       data: read.value,
       get response() {
-        return (response ??= Response_.toResponse(raw, request.url, info, consumed))
+        return (response ??= Response_.toResponse(raw, request.url, info(), consumed))
       },
     }
   }
@@ -104,7 +105,7 @@ export const toFetchResult = (
   return {
     error: read.value,
     get response() {
-      return (response ??= Response_.toResponse(raw, request.url, info, read.consumed))
+      return (response ??= Response_.toResponse(raw, request.url, info(), read.consumed))
     },
   }
 }
