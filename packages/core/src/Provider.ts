@@ -78,6 +78,8 @@ export interface Options {
   readonly allowInsecureHttp?: boolean | undefined
   /** Response size and token request limits (over the descriptor's; see `Limits`). */
   readonly limits?: Partial<Options_.Limits> | undefined
+  /** Redirect policy (over the descriptor's `redirects`; see `Redirect`). */
+  readonly redirects?: Partial<Options_.RedirectPolicy> | undefined
 }
 
 /**
@@ -134,6 +136,8 @@ export interface Definition<O extends Options, S extends Settings> {
   readonly origins?: ReadonlyArray<string> | undefined
   /** The descriptor's limits (the options' `limits` override them). */
   readonly limits?: Partial<Options_.Limits> | undefined
+  /** The descriptor's redirect policy (the options' `redirects` override it). */
+  readonly redirects?: Partial<Options_.RedirectPolicy> | undefined
   /**
    * Headers every operation of the spec requires and the options' `headers` must give (a tenant
    * id): set once on the client instead of on each call. Names compare case-insensitively.

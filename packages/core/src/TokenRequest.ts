@@ -42,7 +42,7 @@
  *
  * @since 0.1.0
  */
-import { Cause, Clock, Context, Effect, Option, Random, Redacted, Tracer } from "effect"
+import { Cause, Clock, Context, Effect, Option, Redacted, Result, Tracer } from "effect"
 import * as ClientAuthentication from "./ClientAuth.ts"
 import type { BodyFormat, ClientAuth, RevokeStyle } from "./Descriptor.ts"
 import {
@@ -795,62 +795,81 @@ const send = Effect.fnUntraced(function* (input: Input) {
     correlationId,
   }
   const transport = yield* Transport
-  // Token requests are retried under the provider's policy (at most 3 attempts), but only when it
-  // is safe: a client credentials request can always be repeated; a code exchange or a refresh
-  // only if it never reached the server (or the server said 429/503 with Retry-After), because a
-  // code is single use and a refresh may already have rotated the refresh token.
-  const policy = Retry.merge(yield* Retry.Retry, {
-    maxAttempts: Math.min(3, (yield* Retry.Retry).maxAttempts),
-  })
-  const repeatable = grant.repeatable
+  // Token requests run on the one retry engine (Retry.run) under the provider's policy, at most 3
+  // attempts, with the same jitter, Retry-After and deadline rules as calls; but only when it is
+  // safe: a client credentials request can always be repeated; a code exchange or a refresh only if
+  // it never reached the server (or the server said 429/503 with Retry-After), because a code is
+  // single use and a refresh may already have rotated the refresh token.
+  const provided = yield* Retry.Retry
+  const policy = Retry.merge(provided, { maxAttempts: Math.min(3, provided.maxAttempts) })
   const prepared: Input = { ...input, grant, grantType: undefined, params: undefined }
   const limits = yield* Limits.Limits
-  for (let attempt = 1; ; attempt++) {
-    // Built for every attempt: an assertion or a nonce is never sent twice.
-    const { request, certificate } = yield* prepare(prepared, { attempt, correlationId })
-    const sent = yield* Effect.result(
-      transport.send(request, {
-        correlationId,
-        timeoutMs: input.endpoint.timeoutMs ?? limits.tokenTimeoutMs,
-        maxResponseBytes: input.endpoint.maxResponseBytes ?? limits.tokenMaxResponseBytes,
-        clientCertificate: certificate,
-      }),
-    )
-    if (sent._tag === "Failure" && sent.failure._tag === "ResponseTooLarge") {
-      return yield* Effect.fail(transportFailure(sent.failure, context))
-    }
-    const now = yield* Clock.currentTimeMillis
-    const outcome: Retry.Outcome =
-      sent._tag === "Success"
-        ? {
+  const clock = yield* Clock.Clock
+  const sent = yield* Effect.result(
+    Retry.run<Http.HttpResponse, SendError | AuthError, never>({
+      policy,
+      target: {
+        method: "POST",
+        repeatable: grant.repeatable,
+        deadline: clock.currentTimeMillisUnsafe() + policy.deadlineMs,
+      },
+      attempt: (attempt) =>
+        // Built for every attempt: an assertion or a nonce is never sent twice.
+        Effect.flatMap(prepare(prepared, { attempt, correlationId }), ({ request, certificate }) =>
+          transport.send(request, {
+            correlationId,
+            timeoutMs: input.endpoint.timeoutMs ?? limits.tokenTimeoutMs,
+            maxResponseBytes: input.endpoint.maxResponseBytes ?? limits.tokenMaxResponseBytes,
+            clientCertificate: certificate,
+          }),
+        ),
+      outcomeOf: (result) => {
+        if (Result.isSuccess(result)) {
+          const response = result.success
+          if (response.status >= 200 && response.status < 300) return undefined
+          return {
             _tag: "Status",
-            status: sent.success.status,
-            retryAfterMs: Retry.parseRetryAfter(Http.header(sent.success, "retry-after"), now),
+            status: response.status,
+            retryAfterMs: Retry.parseRetryAfter(
+              Http.header(response, "retry-after"),
+              clock.currentTimeMillisUnsafe(),
+            ),
           }
-        : sent.failure._tag === "NetworkError"
-          ? { _tag: "Network", reachedServer: sent.failure.reachedServer }
-          : { _tag: "Timeout" }
-    const retryAfterMs = outcome._tag === "Status" ? (outcome.retryAfterMs ?? 0) : 0
-    const again =
-      attempt < policy.maxAttempts &&
-      (outcome._tag !== "Status" || policy.retryOn.includes(outcome.status)) &&
-      retryAfterMs <= policy.maxRetryAfterMs &&
-      Retry.isRetryable(policy, "POST", outcome, repeatable)
-    if (again) {
-      const delay = Math.max(Retry.backoff(policy, attempt, yield* Random.next), retryAfterMs)
-      yield* Effect.logDebug(`token endpoint: attempt ${attempt + 1} in ${delay} ms`)
-      yield* Effect.sleep(delay)
-      continue
-    }
-    if (sent._tag === "Failure") return yield* Effect.fail(transportFailure(sent.failure, context))
-    const response = sent.success
-    if (response.status < 200 || response.status >= 300)
-      return yield* Effect.fail(classify(response, context))
-    const anomaly = sanitizeExpiresIn(parseBody(response)?.expires_in).anomaly
-    if (anomaly !== undefined) yield* warnOnce(context.provider, anomaly)
-    return yield* parse(response, context)
+        }
+        const error = result.failure
+        return error._tag === "NetworkError"
+          ? { _tag: "Network", reachedServer: error.reachedServer }
+          : error._tag === "TimeoutError"
+            ? { _tag: "Timeout" }
+            : undefined
+      },
+      refuse: (refusal, last) =>
+        new TokenEndpointError({
+          provider: context.provider,
+          url: redactUrl(context.url),
+          status: Result.isSuccess(last) ? last.success.status : undefined,
+          correlationId,
+          reason:
+            refusal._tag === "RateLimited"
+              ? `rate limited: the token endpoint asked to wait ${refusal.retryAfterMs} ms, more than the ${refusal.maxWaitMs} ms allowed`
+              : `${Result.isFailure(last) && isSendError(last.failure) ? transportFailure(last.failure, context).reason : "no answer"}; no time left before the ${policy.deadlineMs} ms deadline`,
+        }),
+      onRetry: (attempt, delay) => Effect.logDebug(`token endpoint: attempt ${attempt + 1} in ${delay} ms`),
+    }),
+  )
+  if (Result.isFailure(sent)) {
+    const failure = sent.failure
+    return yield* Effect.fail(isSendError(failure) ? transportFailure(failure, context) : failure)
   }
+  const response = sent.success
+  if (response.status < 200 || response.status >= 300) return yield* Effect.fail(classify(response, context))
+  const anomaly = sanitizeExpiresIn(parseBody(response)?.expires_in).anomaly
+  if (anomaly !== undefined) yield* warnOnce(context.provider, anomaly)
+  return yield* parse(response, context)
 })
+
+const isSendError = (error: SendError | AuthError): error is SendError =>
+  error._tag === "NetworkError" || error._tag === "TimeoutError" || error._tag === "ResponseTooLarge"
 
 /**
  * One revocation request.

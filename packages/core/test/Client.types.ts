@@ -7,7 +7,9 @@ import {
   Auth,
   type Call,
   Client,
+  type Descriptor,
   type Errors,
+  type Options,
   type Pagination,
   type Secret,
   TokenStore,
@@ -174,3 +176,7 @@ export const layerBrandTests = () => {
   const notString: Secret.Secret = Redacted.make(42)
   return [secrets, notSecret, notString]
 }
+
+// Options.RedirectPolicy spells the descriptor's CrossOrigin literals without effect: the same set.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+export const crossOriginPinned: Same<Descriptor.CrossOrigin, Options.RedirectPolicy["crossOrigin"]> = true

@@ -53,6 +53,7 @@ describe("the response", () => {
     assert.strictEqual(result.response, response, "the same Response every time")
     assert.instanceOf(response, Response)
     assert.strictEqual(response.status, 200)
+    assert.strictEqual(response.statusText, "OK")
     assert.strictEqual(response.headers.get("content-type"), "application/json")
     assert.strictEqual(response.url, `${server.url}/pets`)
     assert.isTrue(response.bodyUsed, "the body was read into data, as openapi-fetch leaves it")

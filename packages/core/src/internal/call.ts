@@ -9,7 +9,7 @@
  */
 import { type Context, Effect } from "effect"
 import * as Call from "../Call.ts"
-import { HttpError, isKeywayError, redactUrl, UnexpectedResponse } from "../Errors.ts"
+import { HttpError, orUnexpected, type UnexpectedResponse } from "../Errors.ts"
 import type * as Http from "../Http.ts"
 import type * as Options from "../Options.ts"
 import * as Request from "./request.ts"
@@ -87,7 +87,7 @@ export const toFetchResult = (
     try {
       read = Response_.readData(raw, request.method, parseAs)
     } catch (error) {
-      throw Response_.unreadable(raw.status, info(), error)
+      throw Response_.unreadable(result, request, runtime.auth.secretQueryParams, error)
     }
     if (parseAs === "stream" && read.value === undefined && raw.body.byteLength > 0) {
       response = Response_.toResponse(raw, request.url, info(), false)
@@ -143,14 +143,9 @@ export const promiseMethods = (
 
 /** The Effect API's failure for a call that could not be made (a serializer threw, say). */
 const unexpected = (error: unknown, method: string, engine: Engine, url: string) =>
-  isKeywayError(error)
-    ? (error as Call.CallError)
-    : new UnexpectedResponse({
-        method,
-        url: redactUrl(`${engine.config.baseUrl}${url}`),
-        correlationId: "",
-        reason: error instanceof Error ? error.message : String(error),
-      })
+  orUnexpected(error, { method, url: `${engine.config.baseUrl}${url}` }) as
+    | Call.CallError
+    | UnexpectedResponse
 
 /** The Effect API's outcome of a call: the data, or `HttpError` for a non-2xx answer. */
 const toData = (
@@ -168,7 +163,7 @@ const toData = (
         return Effect.succeed(Response_.toResponse(raw, request.url, info, false).body)
       return Effect.succeed(read.value)
     } catch (error) {
-      return Effect.fail(Response_.unreadable(raw.status, info, error))
+      return Effect.fail(Response_.unreadable(result, request, runtime.auth.secretQueryParams, error))
     }
   }
   return Effect.fail(
