@@ -7,7 +7,7 @@
  * @example
  * ```ts
  * import { Auth, Operation, Provider } from "@keyway/core"
- * import type { paths } from "./types.ts"
+ * import type { paths } from "@keyway/provider-cca/types"
  *
  * interface PetsOptions extends Provider.Options {
  *   readonly auth: Provider.AuthLayer
@@ -18,7 +18,7 @@
  *   authLayer: (options) => options.auth,
  * }
  * const client = Provider.makeClient<paths, PetsOptions>(definition, { auth: Auth.layerNone }, (client) => ({
- *   op: Operation.bind(client, [["listPets", "GET", "/pets"]]),
+ *   op: Operation.bind(client, [["listAgents", "GET", "/agents"]]),
  * }))
  * ```
  *
@@ -186,7 +186,7 @@ export const checkRequiredHeaders = (
  * @example
  * ```ts
  * import { Auth, Provider } from "@keyway/core"
- * import type { paths } from "./types.ts"
+ * import type { paths } from "@keyway/provider-cca/types"
  *
  * const definition: Provider.Definition<Provider.Options, Provider.Settings> = {
  *   provider: "petstore",
