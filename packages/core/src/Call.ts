@@ -47,11 +47,13 @@ import {
   type ResponseTooLarge,
   redactUrl,
   TimeoutError,
+  type TooManyRedirects,
 } from "./Errors.ts"
 import * as Http from "./Http.ts"
 import * as Instrument from "./internal/instrument.ts"
 import type * as Options from "./Options.ts"
 import * as Origin from "./Origin.ts"
+import * as Redirect from "./Redirect.ts"
 import * as Retry from "./Retry.ts"
 import * as Telemetry from "./Telemetry.ts"
 import * as Throttle from "./Throttle.ts"
@@ -74,6 +76,8 @@ export interface Runtime {
    * `auth.authenticate` runs. Clients always set it; absent, no origin is checked.
    */
   readonly origins?: ReadonlySet<string> | undefined
+  /** How redirects are followed (see {@link Redirect}); default `Redirect.defaults`. */
+  readonly redirects?: Partial<Redirect.Policy> | undefined
   /** The largest response body accepted; default `Limits.defaults.maxResponseBytes`. */
   readonly maxResponseBytes?: number | undefined
   /** The provider's call budget, when it has one (see {@link Throttle}). */
@@ -104,6 +108,10 @@ export interface CallResult {
   readonly correlationId: string
   /** Whether a 401 made the plugin refresh its credential during this call. */
   readonly refreshed: boolean
+  /** Redirects followed (absent when none). */
+  readonly redirects?: number | undefined
+  /** The URL of the last hop, when redirects were followed (without credentials in it). */
+  readonly finalUrl?: string | undefined
 }
 
 /**
@@ -118,6 +126,7 @@ export type CallError =
   | RateLimited
   | OriginRefused
   | ResponseTooLarge
+  | TooManyRedirects
 
 // A header value fit for an idempotency key: visible ASCII, inner spaces allowed, no CR/LF.
 const IDEMPOTENCY_KEY = /^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$/
@@ -219,6 +228,7 @@ const run = (
   route: string,
   traced: boolean,
   sink: Telemetry.Sink | undefined,
+  hop?: Hop,
 ): Effect.Effect<CallResult, CallError> =>
   // Written with combinators rather than a generator: this runs on every call, and the happy
   // path (one attempt, no refresh) should cost a handful of Effect steps.
@@ -248,7 +258,7 @@ const run = (
     const hasIdempotencyKey = headers["idempotency-key"] !== undefined
     const secretQueryParams = runtime.auth.secretQueryParams
     const url = () => redactUrl(request.url, secretQueryParams)
-    const deadline = clock.currentTimeMillisUnsafe() + policy.deadlineMs
+    const deadline = hop?.deadline ?? clock.currentTimeMillisUnsafe() + policy.deadlineMs
     let refreshed = false
     const deadlineError = () =>
       new TimeoutError({
@@ -389,7 +399,7 @@ const run = (
             maxWaitMs: refusal.maxWaitMs,
           })
 
-    return Effect.map(
+    return Effect.flatMap(
       Retry.run<Attempt, CallError, never>({
         policy,
         target: { method: request.method, repeatable: hasIdempotencyKey, deadline },
@@ -411,6 +421,58 @@ const run = (
           return Effect.logDebug(`${why}; attempt ${attempt + 1} in ${delay} ms`)
         },
       }),
-      (sent): CallResult => ({ response: sent.response, attempts, correlationId, refreshed }),
+      (sent): Effect.Effect<CallResult, CallError> => {
+        const answer = (): Effect.Effect<CallResult> =>
+          Effect.succeed(
+            hop === undefined
+              ? { response: sent.response, attempts, correlationId, refreshed }
+              : {
+                  response: sent.response,
+                  attempts: attempts + hop.attempts,
+                  correlationId,
+                  refreshed: refreshed || hop.refreshed,
+                  redirects: hop.hops,
+                  finalUrl: request.url,
+                },
+          )
+        if (!Redirect.statuses.has(sent.response.status)) return answer()
+        const hops = hop?.hops ?? 0
+        const decision = Redirect.decide(
+          Redirect.merge(Redirect.merge(Redirect.defaults, runtime.redirects), options.redirects),
+          request,
+          sent.response,
+          { hops, anonymous: options.anonymous ?? false, correlationId, secretQueryParams },
+        )
+        if (decision._tag === "Answer") return answer()
+        if (decision._tag === "Refuse") return Effect.fail(decision.error)
+        return Effect.andThen(
+          Effect.logDebug(
+            `status ${sent.response.status}: redirect ${hops + 1}${decision.anonymous ? " without credentials" : ""}`,
+          ),
+          run(
+            runtime,
+            decision.request,
+            { ...options, anonymous: decision.anonymous },
+            correlationId,
+            route,
+            traced,
+            sink,
+            {
+              hops: hops + 1,
+              deadline,
+              attempts: attempts + (hop?.attempts ?? 0),
+              refreshed: refreshed || (hop?.refreshed ?? false),
+            },
+          ),
+        )
+      },
     )
   })
+
+/** Where a call is in its redirects: hops so far, the call's deadline, attempts so far. */
+interface Hop {
+  readonly hops: number
+  readonly deadline: number
+  readonly attempts: number
+  readonly refreshed: boolean
+}

@@ -17,7 +17,7 @@
  * import { Redacted } from "effect"
  * import { Client } from "@keyway/core"
  * import { PermanentToken } from "@keyway/auth-permanent-token"
- * import type { paths } from "./types.ts"
+ * import type { paths } from "@keyway/provider-cca/types"
  *
  * const client = Client.make<paths>({
  *   provider: "cca",
@@ -137,9 +137,9 @@ declare global {
  * @example
  * ```ts
  * import type { Client } from "@keyway/core"
- * import type { paths } from "./types.ts"
+ * import type { paths } from "@keyway/provider-cca/types"
  * declare const get: Client.Method<paths, "get">
- * const { data } = await get("/pets/{petId}", { params: { path: { petId: "1" } } })
+ * const { data } = await get("/agents/{agentId}", { params: { path: { agentId: "7" } } })
  * ```
  *
  * @since 0.1.0
@@ -158,9 +158,9 @@ export type Method<Paths extends {}, M extends HttpMethod, Media extends MediaTy
  * @example
  * ```ts
  * import type { Client } from "@keyway/core"
- * import type { paths } from "./types.ts"
+ * import type { paths } from "@keyway/provider-cca/types"
  * declare const client: Client.Client<paths>
- * const { data, error, response } = await client.GET("/pets")
+ * const { data, error, response } = await client.GET("/agents")
  * ```
  *
  * @since 0.1.0
@@ -219,9 +219,9 @@ export interface ResponseInfo {
  * @example
  * ```ts
  * import { Client } from "@keyway/core"
- * import type { paths } from "./types.ts"
+ * import type { paths } from "@keyway/provider-cca/types"
  * declare const client: Client.Client<paths>
- * const { response } = await client.GET("/pets")
+ * const { response } = await client.GET("/agents")
  * Client.callInfo(response)?.correlationId
  * ```
  *
@@ -240,7 +240,7 @@ export const callInfo = (response: Response): ResponseInfo | undefined => infos.
  * @example
  * ```ts
  * import { Auth, Client } from "@keyway/core"
- * import type { paths } from "./types.ts"
+ * import type { paths } from "@keyway/provider-cca/types"
  * const client = Client.make<paths>({ provider: "petstore", baseUrl: "https://pets.example/v1", auth: Auth.layerNone })
  * ```
  *

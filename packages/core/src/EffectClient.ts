@@ -9,7 +9,7 @@
  * ```ts
  * import { Context, Effect, Layer } from "effect"
  * import { Auth, EffectClient } from "@keyway/core"
- * import type { paths } from "./types.ts"
+ * import type { paths } from "@keyway/provider-cca/types"
  *
  * class Pets extends Context.Service<Pets, EffectClient.EffectClient<paths, { message: string }>>()("Pets") {}
  * const PetsLive = Layer.effect(Pets, EffectClient.make<paths, { message: string }>({ provider: "petstore", baseUrl: "https://pets.example/v1" })).pipe(
@@ -17,8 +17,8 @@
  * )
  * const names = Effect.gen(function* () {
  *   const pets = yield* Pets
- *   const list = yield* pets.GET("/pets")
- *   return list.map((pet) => pet.name)
+ *   const list = yield* pets.GET("/agents")
+ *   return list.map((agent) => agent.id)
  * }).pipe(Effect.provide(PetsLive))
  * ```
  *
@@ -70,9 +70,9 @@ export type Failure<E> = HttpError<E> | Call.CallError | UnexpectedResponse
  * @example
  * ```ts
  * import type { EffectClient } from "@keyway/core"
- * import type { paths } from "./types.ts"
+ * import type { paths } from "@keyway/provider-cca/types"
  * declare const get: EffectClient.Method<paths, "get", { message: string }>
- * const pet = get("/pets/{petId}", { params: { path: { petId: "1" } } })
+ * const pet = get("/agents/{agentId}", { params: { path: { agentId: "7" } } })
  * ```
  *
  * @since 0.1.0
@@ -97,9 +97,9 @@ export type Method<Paths extends {}, M extends HttpMethod, E, Media extends Medi
  * ```ts
  * import { Effect } from "effect"
  * import type { EffectClient } from "@keyway/core"
- * import type { paths } from "./types.ts"
+ * import type { paths } from "@keyway/provider-cca/types"
  * declare const client: EffectClient.EffectClient<paths, { message: string }>
- * const count = Effect.map(client.GET("/pets"), (pets) => pets.length)
+ * const count = Effect.map(client.GET("/agents"), (agents) => agents.length)
  * ```
  *
  * @since 0.1.0
@@ -125,10 +125,10 @@ export interface EffectClient<Paths extends {}, E = unknown, Media extends Media
  * ```ts
  * import { Effect } from "effect"
  * import type { EffectClient } from "@keyway/core"
- * import type { paths } from "./types.ts"
+ * import type { paths } from "@keyway/provider-cca/types"
  *
- * declare const getPet: EffectClient.Operation<paths, "/pets/{petId}", "get", { message: string }>
- * const name = Effect.map(getPet({ params: { path: { petId: "1" } } }), (pet) => pet.name)
+ * declare const getAgent: EffectClient.Operation<paths, "/agents/{agentId}", "get", { message: string }>
+ * const name = Effect.map(getAgent({ params: { path: { agentId: "7" } } }), (agent) => agent.id)
  * ```
  *
  * @since 0.1.0
@@ -152,7 +152,7 @@ export type Operation<
  * ```ts
  * import { Context, Layer } from "effect"
  * import { EffectClient } from "@keyway/core"
- * import type { paths } from "./types.ts"
+ * import type { paths } from "@keyway/provider-cca/types"
  *
  * class Api extends Context.Service<Api, EffectClient.EffectClient<paths>>()("Api") {}
  * const ApiLive = Layer.effect(Api, EffectClient.make<paths>({ provider: "x", baseUrl: "https://x.example" }))

@@ -7,7 +7,7 @@
  * ```ts
  * import { Context } from "effect"
  * import { Auth, EffectProvider, type EffectClient, type Provider } from "@keyway/core"
- * import type { paths } from "./types.ts"
+ * import type { paths } from "@keyway/provider-cca/types"
  *
  * const definition: Provider.Definition<Provider.Options, Provider.Settings> = {
  *   provider: "petstore",
@@ -34,7 +34,7 @@ import * as ProviderApi from "./Provider.ts"
  * @example
  * ```ts
  * import type { EffectProvider, Provider } from "@keyway/core"
- * import type { paths } from "./types.ts"
+ * import type { paths } from "@keyway/provider-cca/types"
  *
  * declare const petstore: EffectProvider.Provider<paths, { message: string }, Provider.Options>
  * type PromiseClient = ReturnType<typeof petstore.make>
@@ -71,7 +71,7 @@ export interface Provider<Paths extends {}, E, O extends ProviderApi.Options> {
  * ```ts
  * import { Context } from "effect"
  * import { Auth, EffectProvider, type EffectClient, type Provider } from "@keyway/core"
- * import type { paths } from "./types.ts"
+ * import type { paths } from "@keyway/provider-cca/types"
  *
  * declare const definition: Provider.Definition<Provider.Options, Provider.Settings>
  * class Pets extends Context.Service<Pets, EffectClient.EffectClient<paths>>()("Pets") {}
@@ -141,14 +141,14 @@ export const layer =
  * ```ts
  * import { Context } from "effect"
  * import { Auth, EffectProvider, Operation, type EffectClient, type Provider } from "@keyway/core"
- * import type { paths } from "./types.ts"
+ * import type { paths } from "@keyway/provider-cca/types"
  *
  * const petstore = EffectProvider.define<paths, { message: string }>()({
  *   provider: "petstore",
  *   resolveSettings: (options: Provider.Options) => ({ baseUrl: options.baseUrl ?? "https://pets.example/v1" }),
  *   authLayer: () => Auth.layerNone,
  * })
- * const client = petstore.make({}, (client) => ({ op: Operation.bind(client, [["listPets", "GET", "/pets"]]) }))
+ * const client = petstore.make({}, (client) => ({ op: Operation.bind(client, [["listAgents", "GET", "/agents"]]) }))
  * class Pets extends Context.Service<Pets, EffectClient.EffectClient<paths, { message: string }>>()("Pets") {}
  * const PetsLive = petstore.layer(Pets, {}, () => ({}))
  * ```

@@ -6,10 +6,10 @@
  * @example
  * ```ts
  * import type { Operation } from "@keyway/core"
- * import type { paths } from "./types.ts"
+ * import type { paths } from "@keyway/provider-cca/types"
  *
- * declare const getPet: Operation.Bound<paths, "/pets/{petId}", "get">
- * const { data } = await getPet({ params: { path: { petId: "1" } } })
+ * declare const getAgent: Operation.Bound<paths, "/agents/{agentId}", "get">
+ * const { data } = await getAgent({ params: { path: { agentId: "7" } } })
  * ```
  *
  * @since 0.1.0
@@ -51,8 +51,8 @@ export type CallOptions = Omit<Options.CallOptions, "route">
  * @example
  * ```ts
  * import type { Operation } from "@keyway/core"
- * import type { paths } from "./types.ts"
- * type GetPet = Operation.OfPathItem<paths["/pets/{petId}"], "get">
+ * import type { paths } from "@keyway/provider-cca/types"
+ * type GetAgent = Operation.OfPathItem<paths["/agents/{agentId}"], "get">
  * ```
  *
  * @since 0.1.0
@@ -71,9 +71,9 @@ export type OfPathItem<PathItem, M extends string> = PathItem extends { readonly
  * ```ts
  * import type { MaybeOptionalInit } from "openapi-fetch"
  * import type { Operation } from "@keyway/core"
- * import type { paths } from "./types.ts"
+ * import type { paths } from "@keyway/provider-cca/types"
  *
- * type Init = MaybeOptionalInit<paths["/pets/{petId}"], "get">
+ * type Init = MaybeOptionalInit<paths["/agents/{agentId}"], "get">
  * type Args = Operation.Args<Init> // [Init & { keyway?: Operation.CallOptions }]
  * ```
  *
@@ -90,10 +90,10 @@ export type Args<Init> =
  * @example
  * ```ts
  * import type { Operation } from "@keyway/core"
- * import type { paths } from "./types.ts"
+ * import type { paths } from "@keyway/provider-cca/types"
  *
- * type GetPet = Operation.Of<paths, "/pets/{petId}", "get">
- * type Params = GetPet["parameters"]
+ * type GetAgent = Operation.Of<paths, "/agents/{agentId}", "get">
+ * type Params = GetAgent["parameters"]
  * ```
  *
  * @since 0.1.0
@@ -106,9 +106,9 @@ export type Of<Paths extends {}, P extends keyof Paths, M extends HttpMethod> = 
  * @example
  * ```ts
  * import type { Operation } from "@keyway/core"
- * import type { paths } from "./types.ts"
+ * import type { paths } from "@keyway/provider-cca/types"
  *
- * type Init = Operation.Init<paths, "/pets", "post"> // { body: …; params?: … }
+ * type Init = Operation.Init<paths, "/contacts", "post"> // { body: …; params?: … }
  * ```
  *
  * @since 0.1.0
@@ -126,10 +126,10 @@ export type Init<Paths extends {}, P extends keyof Paths, M extends HttpMethod> 
  * @example
  * ```ts
  * import type { Operation } from "@keyway/core"
- * import type { paths } from "./types.ts"
+ * import type { paths } from "@keyway/provider-cca/types"
  *
- * declare const getPet: Operation.Bound<paths, "/pets/{petId}", "get">
- * const { data } = await getPet({ params: { path: { petId: "1" } } })
+ * declare const getAgent: Operation.Bound<paths, "/agents/{agentId}", "get">
+ * const { data } = await getAgent({ params: { path: { agentId: "7" } } })
  * ```
  *
  * @since 0.1.0
@@ -147,9 +147,9 @@ export type Bound<
  * @example
  * ```ts
  * import type { Operation } from "@keyway/core"
- * import type { paths } from "./types.ts"
+ * import type { paths } from "@keyway/provider-cca/types"
  *
- * type Pet = Operation.Data<paths, "/pets/{petId}", "get"> // { id: string; name: string }
+ * type Agent = Operation.Data<paths, "/agents/{agentId}", "get"> // { id: string; login?: string; … }
  * ```
  *
  * @since 0.1.0
@@ -168,7 +168,7 @@ export type Data<
  * @example
  * ```ts
  * import type { Operation } from "@keyway/core"
- * const list: Operation.List = [["getPet", "GET", "/pets/{petId}"]]
+ * const list: Operation.List = [["getAgent", "GET", "/agents/{agentId}"]]
  * ```
  *
  * @since 0.1.0
@@ -184,8 +184,8 @@ export type List = ReadonlyArray<readonly [name: string, method: string, path: s
  * ```ts
  * import { Operation } from "@keyway/core"
  * declare const client: { readonly GET: (path: string, ...init: Array<unknown>) => unknown }
- * const op = Operation.bind(client, [["getPet", "GET", "/pets/{petId}"]])
- * op.getPet!({ params: { path: { petId: "1" } } })
+ * const op = Operation.bind(client, [["getAgent", "GET", "/agents/{agentId}"]])
+ * op.getAgent!({ params: { path: { agentId: "7" } } })
  * ```
  *
  * @since 0.1.0

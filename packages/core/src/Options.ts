@@ -4,8 +4,8 @@
  * budget, the limits, the per-call options, the correlation header, the options both APIs share,
  * and the opaque types of what a plugin or a store hands a client (its layer).
  *
- * `Retry.Policy`, `Throttle.Budget`, `Limits.Limits` and `Call.CallOptions` are these same types
- * (one definition each, re-exported there).
+ * `Retry.Policy`, `Redirect.Policy`, `Throttle.Budget`, `Limits.Limits` and `Call.CallOptions`
+ * extend these (one definition of their fields, here).
  *
  * The layer types are structural brands: an effect `Layer` of the right service satisfies them
  * (its variance marker names the service key), so `Client.make({ auth: PermanentToken.layer(…) })`
@@ -47,6 +47,29 @@ export interface RetryPolicy {
   readonly attemptTimeoutMs: number
   /** Statuses worth another attempt. */
   readonly retryOn: ReadonlyArray<number>
+}
+
+/**
+ * How a provider's calls treat redirects (see `Redirect`).
+ *
+ * @example
+ * ```ts
+ * import type { Options } from "@keyway/core"
+ * const redirects: Partial<Options.RedirectPolicy> = { crossOrigin: "follow-without-credentials", maxHops: 3 }
+ * ```
+ *
+ * @since 0.2.0
+ */
+export interface RedirectPolicy {
+  /** Follow redirects (default); `false` returns the 3xx response as it is. */
+  readonly follow: boolean
+  /**
+   * A redirect to another origin: refused with `OriginRefused` (default) or followed without
+   * credentials (`Descriptor.CrossOrigin`, the same literals; a type test pins them together).
+   */
+  readonly crossOrigin: "refuse" | "follow-without-credentials"
+  /** Redirects followed at most in one call (default 5); past it, `TooManyRedirects`. */
+  readonly maxHops: number
 }
 
 /**
@@ -112,6 +135,8 @@ export interface CallOptions {
   readonly timeoutMs?: number | undefined
   /** The OpenAPI path template; set by typed clients. */
   readonly route?: string | undefined
+  /** Redirect policy overrides for this call (`{ follow: false }`: fetch's `redirect: "manual"`). */
+  readonly redirects?: Partial<RedirectPolicy> | undefined
   /**
    * Send without credentials: `auth.authenticate` is not run and the origin guard does not apply
    * (pagination follows a provider's cross-origin `next` link this way when it opts in).
@@ -183,6 +208,8 @@ export interface Common {
   readonly allowInsecureHttp?: boolean | undefined
   /** Response size and token request limits (see `Limits`). */
   readonly limits?: Partial<Limits> | undefined
+  /** How calls follow redirects (see `Redirect`; the descriptor's `redirects`). */
+  readonly redirects?: Partial<RedirectPolicy> | undefined
 }
 
 /** What an effect `Layer<ROut, E, RIn>` carries under its type id, spelled without effect. */

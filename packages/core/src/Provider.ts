@@ -7,7 +7,7 @@
  * @example
  * ```ts
  * import { Auth, Operation, Provider } from "@keyway/core"
- * import type { paths } from "./types.ts"
+ * import type { paths } from "@keyway/provider-cca/types"
  *
  * interface PetsOptions extends Provider.Options {
  *   readonly auth: Provider.AuthLayer
@@ -18,7 +18,7 @@
  *   authLayer: (options) => options.auth,
  * }
  * const client = Provider.makeClient<paths, PetsOptions>(definition, { auth: Auth.layerNone }, (client) => ({
- *   op: Operation.bind(client, [["listPets", "GET", "/pets"]]),
+ *   op: Operation.bind(client, [["listAgents", "GET", "/agents"]]),
  * }))
  * ```
  *
@@ -79,6 +79,8 @@ export interface Options extends Client.FetchOptions {
   readonly allowInsecureHttp?: boolean | undefined
   /** Response size and token request limits (over the descriptor's; see `Limits`). */
   readonly limits?: Partial<Options_.Limits> | undefined
+  /** Redirect policy (over the descriptor's `redirects`; see `Redirect`). */
+  readonly redirects?: Partial<Options_.RedirectPolicy> | undefined
 }
 
 /**
@@ -135,6 +137,8 @@ export interface Definition<O extends Options, S extends Settings> {
   readonly origins?: ReadonlyArray<string> | undefined
   /** The descriptor's limits (the options' `limits` override them). */
   readonly limits?: Partial<Options_.Limits> | undefined
+  /** The descriptor's redirect policy (the options' `redirects` override it). */
+  readonly redirects?: Partial<Options_.RedirectPolicy> | undefined
   /**
    * Headers every operation of the spec requires and the options' `headers` must give (a tenant
    * id): set once on the client instead of on each call. Names compare case-insensitively.
@@ -183,7 +187,7 @@ export const checkRequiredHeaders = (
  * @example
  * ```ts
  * import { Auth, Provider } from "@keyway/core"
- * import type { paths } from "./types.ts"
+ * import type { paths } from "@keyway/provider-cca/types"
  *
  * const definition: Provider.Definition<Provider.Options, Provider.Settings> = {
  *   provider: "petstore",

@@ -11,7 +11,13 @@ import { type Context, Effect } from "effect"
 import type { MergedOptions } from "openapi-fetch"
 import * as Call from "../Call.ts"
 import type { FetchOptions } from "../Client.ts"
-import { HttpError, isKeywayError, redactUrl, UnexpectedResponse } from "../Errors.ts"
+import {
+  HttpError,
+  isKeywayError,
+  orUnexpected,
+  type UnexpectedResponse,
+  unexpectedResponse,
+} from "../Errors.ts"
 import type * as Http from "../Http.ts"
 import type * as Options from "../Options.ts"
 import * as Abort from "./abort.ts"
@@ -88,24 +94,25 @@ export const toFetchResult = (
   runtime: Call.Runtime,
 ): FetchResult => {
   const raw = result.response
-  const info = Response_.infoOf(result, request, runtime.auth.secretQueryParams)
+  // What `callInfo` tells is only put together when somebody reads `response`.
+  const info = () => Response_.infoOf(result, request, runtime.auth.secretQueryParams)
   let response: Response | undefined
   if (Response_.ok(raw)) {
     let read: Response_.Read
     try {
       read = Response_.readData(raw, request.method, parseAs)
     } catch (error) {
-      throw Response_.unreadable(raw.status, info, error)
+      throw Response_.unreadable(result, request, runtime.auth.secretQueryParams, error)
     }
     if (parseAs === "stream" && read.value === undefined && raw.body.byteLength > 0) {
-      response = Response_.toResponse(raw, request.url, info, false)
+      response = Response_.toResponse(raw, request.url, info(), false)
       return { data: response.body, response }
     }
     const consumed = read.consumed
     return {
       data: read.value,
       get response() {
-        return (response ??= Response_.toResponse(raw, request.url, info, consumed))
+        return (response ??= Response_.toResponse(raw, request.url, info(), consumed))
       },
     }
   }
@@ -113,7 +120,7 @@ export const toFetchResult = (
   return {
     error: read.value,
     get response() {
-      return (response ??= Response_.toResponse(raw, request.url, info, read.consumed))
+      return (response ??= Response_.toResponse(raw, request.url, info(), read.consumed))
     },
   }
 }
@@ -131,7 +138,12 @@ const parseResponse = (response: globalThis.Response, method: string, parseAs: R
     const info = Response_.infos.get(response)
     throw info === undefined || isKeywayError(error)
       ? error
-      : Response_.unreadable(response.status, info, error)
+      : unexpectedResponse(error, {
+          method: info.method,
+          url: info.url,
+          correlationId: info.correlationId,
+          context: `status ${response.status} with a body that could not be read`,
+        })
   }) as Promise<FetchResult>
 
 /** The Promise API's methods over a runtime source. */
@@ -239,14 +251,9 @@ const mergedOptions = (engine: Engine, init: Init | undefined, parseAs: Response
 
 /** The Effect API's failure for a call that could not be made (a serializer threw, say). */
 const unexpected = (error: unknown, method: string, engine: Engine, url: string) =>
-  isKeywayError(error)
-    ? (error as Call.CallError)
-    : new UnexpectedResponse({
-        method,
-        url: redactUrl(`${engine.config.baseUrl}${url}`),
-        correlationId: "",
-        reason: error instanceof Error ? error.message : String(error),
-      })
+  orUnexpected(error, { method, url: `${engine.config.baseUrl}${url}` }) as
+    | Call.CallError
+    | UnexpectedResponse
 
 /** The Effect API's outcome of a call: the data, or `HttpError` for a non-2xx answer. */
 const toData = (
@@ -264,7 +271,7 @@ const toData = (
         return Effect.succeed(Response_.toResponse(raw, request.url, info, false).body)
       return Effect.succeed(read.value)
     } catch (error) {
-      return Effect.fail(Response_.unreadable(raw.status, info, error))
+      return Effect.fail(Response_.unreadable(result, request, runtime.auth.secretQueryParams, error))
     }
   }
   return Effect.fail(

@@ -79,7 +79,7 @@ const none: ReadonlyArray<Middleware> = []
 // per process and a counter, as unique and a sixth of the cost on every call with middleware.
 const idPrefix = Math.random().toString(36).slice(2, 7)
 let idCounter = 0
-const randomId = () => `${idPrefix}${(idCounter = (idCounter + 1) % 0x7fffffff).toString(36)}`
+const randomId = () => `${idPrefix}${((idCounter = (idCounter + 1) % 0x7fffffff)).toString(36)}`
 
 /**
  * What a middleware chain runs with.

@@ -9,8 +9,8 @@
  * @since 0.1.0
  */
 import type * as Call from "../Call.ts"
-import { redactUrl, UnexpectedResponse } from "../Errors.ts"
-import type * as Http from "../Http.ts"
+import { redactUrl, type UnexpectedResponse, unexpectedResponse } from "../Errors.ts"
+import * as Http from "../Http.ts"
 
 /** What `callInfo` gives back about the call behind a response. */
 export interface Info {
@@ -148,7 +148,7 @@ export const toResponse = (response: Http.HttpResponse, url: string, info: Info,
   }
   const init = {
     status: response.status,
-    statusText: (response as { readonly statusText?: string }).statusText ?? "",
+    statusText: Http.statusText(response),
     headers,
   }
   const out = NULL_BODY.has(response.status)
@@ -221,10 +221,16 @@ export const readError = (response: Http.HttpResponse, method: string): Read => 
 }
 
 /** A 2xx body the parser could not read, as a typed error naming the call. */
-export const unreadable = (status: number, info: Info, error: unknown): UnexpectedResponse =>
-  new UnexpectedResponse({
-    method: info.method,
-    url: info.url,
-    correlationId: info.correlationId,
-    reason: `status ${status} with a body that could not be read: ${error instanceof Error ? error.message : String(error)}`,
+export const unreadable = (
+  result: Call.CallResult,
+  request: Http.HttpRequest,
+  secretQueryParams: ReadonlyArray<string> | undefined,
+  error: unknown,
+): UnexpectedResponse =>
+  unexpectedResponse(error, {
+    method: request.method,
+    url: request.url,
+    correlationId: result.correlationId,
+    secretQueryParams,
+    context: `status ${result.response.status} with a body that could not be read`,
   })

@@ -32,6 +32,7 @@ export const capture = (options: Options.Common) =>
       correlation: yield* Correlation.Correlation,
       origins: Origin.trusted(options.baseUrl, options.origins),
       maxResponseBytes: options.limits?.maxResponseBytes ?? (yield* Limits.Limits).maxResponseBytes,
+      redirects: options.redirects,
       throttle:
         throttle === undefined
           ? undefined
@@ -91,14 +92,18 @@ export const securityOf = (
   definition: {
     readonly origins?: ReadonlyArray<string> | undefined
     readonly limits?: Partial<Options.Limits> | undefined
+    readonly redirects?: Partial<Options.RedirectPolicy> | undefined
   },
   options: {
     readonly origins?: ReadonlyArray<string> | undefined
     readonly allowInsecureHttp?: boolean | undefined
     readonly limits?: Partial<Options.Limits> | undefined
+    readonly redirects?: Partial<Options.RedirectPolicy> | undefined
   },
-): Pick<Options.Common, "origins" | "allowInsecureHttp" | "limits"> => ({
+): Pick<Options.Common, "origins" | "allowInsecureHttp" | "limits" | "redirects"> => ({
   origins: [...(definition.origins ?? []), ...(options.origins ?? [])],
   allowInsecureHttp: options.allowInsecureHttp,
   limits: definition.limits || options.limits ? { ...definition.limits, ...options.limits } : undefined,
+  redirects:
+    definition.redirects || options.redirects ? { ...definition.redirects, ...options.redirects } : undefined,
 })
