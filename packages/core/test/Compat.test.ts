@@ -473,3 +473,79 @@ describe("responses", () => {
     assert.strictEqual(response.statusText, "Short and Stout")
   })
 })
+
+describe("redirects", () => {
+  const redirect =
+    (status: number, location: string): Server.Handler =>
+    (_req, res) => {
+      res.writeHead(status, { location })
+      res.end()
+    }
+
+  it("a same-origin redirect is followed, the credential written again", async () => {
+    server.queue.push(redirect(302, "/pets/7"))
+    server.setDefault(Server.json(200, { id: 7, name: "Rex" }))
+    const { data } = await client.GET("/pets")
+    assert.deepStrictEqual(data as unknown, { id: 7, name: "Rex" })
+    assert.deepStrictEqual(
+      server.seen.map((s) => [s.url, s.headers.authorization]),
+      [
+        ["/pets", "Bearer t0ken"],
+        ["/pets/7", "Bearer t0ken"],
+      ],
+    )
+  })
+
+  it("a redirect to another origin is refused by default, followed without credentials when allowed", async () => {
+    const other = await Server.start(Server.json(200, [{ id: 3, name: "Elsewhere" }]))
+    server.setDefault(redirect(307, `${other.url}/pets`))
+    const refused = await client.GET("/pets").catch((e) => e)
+    assert.strictEqual(refused._tag, "OriginRefused")
+    assert.strictEqual(other.seen.length, 0)
+    const c = Client.make<paths>(options({ redirects: { crossOrigin: "follow-without-credentials" } }))
+    const { data } = await c.GET("/pets")
+    await c.close()
+    await other.close()
+    assert.deepStrictEqual(data, [{ id: 3, name: "Elsewhere" }])
+    assert.isUndefined(other.seen[0]!.headers.authorization)
+  })
+
+  it('fetch\'s redirect: "manual" gives the 3xx; "error" rejects', async () => {
+    server.setDefault(redirect(302, "/pets/7"))
+    const { response } = await client.GET("/pets", { redirect: "manual" })
+    assert.strictEqual(response.status, 302)
+    assert.strictEqual(response.headers.get("location"), "/pets/7")
+    const error = await client.GET("/pets", { redirect: "error" }).catch((e) => e)
+    assert.strictEqual(error._tag, "TooManyRedirects")
+    assert.strictEqual(server.seen.length, 2)
+  })
+
+  it("middleware sees the call once, and the final response of its redirects", async () => {
+    const seen: Array<string> = []
+    client.use({
+      onRequest: ({ request }) => {
+        seen.push(`request ${new URL(request.url).pathname}`)
+      },
+      onResponse: ({ response }) => {
+        seen.push(`response ${response.status}`)
+      },
+    })
+    server.queue.push(redirect(301, "/pets/7"))
+    server.setDefault(Server.json(200, { id: 7, name: "Rex" }))
+    await client.GET("/pets")
+    assert.deepStrictEqual(seen, ["request /pets", "response 200"])
+  })
+})
+
+describe("a body openapi-fetch cannot parse, after middleware", () => {
+  it("is a typed UnexpectedResponse naming the call", async () => {
+    server.setDefault((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" })
+      res.end("<html>")
+    })
+    client.use({ onResponse: ({ response }) => response })
+    const error = await client.GET("/pets", { keyway: { correlationId: "odd-2" } }).catch((e) => e)
+    assert.strictEqual(error._tag, "UnexpectedResponse")
+    assert.strictEqual(error.correlationId, "odd-2")
+  })
+})

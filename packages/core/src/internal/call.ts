@@ -50,6 +50,8 @@ export const makeEngine = (
 
 /** What a call reads from its `init` besides the request itself. */
 export interface Init extends Request.Init, Compat.Init {
+  /** fetch's redirect mode: `"manual"` and `"error"` become Keyway's redirect policy. */
+  readonly redirect?: string | undefined
   readonly keyway?: Options.CallOptions | undefined
   readonly parseAs?: Response_.ParseAs | undefined
   readonly signal?: AbortSignal | null | undefined
@@ -164,9 +166,7 @@ export const promiseMethods = (
       // Only a caller's own signal can abort.
       const signal = init?.signal ?? undefined
       // A `fetch` (the call's or the client's) is the transport beneath the pipeline.
-      const transport = Compat.transportOf(engine.compat, init)
-      const base = callOptions(engine, method, url, init)
-      const options = transport === undefined ? base : { ...base, transport }
+      const options = Compat.callOptionsOf(engine.compat, init, callOptions(engine, method, url, init))
       const execute = (ready: Ready, request: Http.HttpRequest, signal: AbortSignal | undefined) =>
         Effect.runPromiseWith(ready.context)(
           Call.execute(ready.runtime, request, options),
@@ -314,9 +314,7 @@ export const effectMethods = (
           return Effect.fail(unexpected(error, method, engine, url))
         }
         // A `fetch` (the call's or the client's) is the transport beneath the pipeline.
-        const transport = Compat.transportOf(engine.compat, init)
-        const base = callOptions(engine, method, url, init)
-        const options = transport === undefined ? base : { ...base, transport }
+        const options = Compat.callOptionsOf(engine.compat, init, callOptions(engine, method, url, init))
         const parseAs = init?.parseAs ?? "json"
         const send = (request: Http.HttpRequest) =>
           Effect.flatMap(Call.execute(runtime, request, options), (result) =>

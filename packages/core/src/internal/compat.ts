@@ -8,6 +8,7 @@
  * @internal
  */
 import type { MergedOptions, Middleware as OpenapiFetchMiddleware } from "openapi-fetch"
+import type * as Call from "../Call.ts"
 import type { FetchOptions } from "../Client.ts"
 import type * as Http from "../Http.ts"
 import * as Transport from "../Transport.ts"
@@ -101,6 +102,31 @@ export const transportOf = (compat: Compat, init: Init | undefined): Transport.T
     RequestClass,
     extrasOf(RequestClass, init as Readonly<Record<string, unknown>>),
   )
+}
+
+/**
+ * A call's pipeline options with what its `init` says as openapi-fetch options: the transport
+ * of its `fetch` ({@link transportOf}), and fetch's `redirect` as Keyway's redirect policy
+ * (`"manual"`: the 3xx is the answer; `"error"`: any redirect fails with `TooManyRedirects`;
+ * `keyway.redirects` wins over it). The options as they are when the init says neither.
+ *
+ * @internal
+ */
+export const callOptionsOf = (
+  compat: Compat,
+  init: (Init & { readonly redirect?: unknown }) | undefined,
+  options: Call.CallOptions,
+): Call.CallOptions => {
+  const transport = transportOf(compat, init)
+  const redirect = init?.redirect
+  const redirects =
+    redirect === "manual" ? { follow: false } : redirect === "error" ? { maxHops: 0 } : undefined
+  if (transport === undefined && redirects === undefined) return options
+  return {
+    ...options,
+    ...(transport === undefined ? {} : { transport }),
+    ...(redirects === undefined ? {} : { redirects: { ...redirects, ...options.redirects } }),
+  }
 }
 
 /** Keys of a call's `init` that a `Request` does not have (openapi-fetch copies them onto it). */
