@@ -549,3 +549,38 @@ describe("a body openapi-fetch cannot parse, after middleware", () => {
     assert.strictEqual(error.correlationId, "odd-2")
   })
 })
+
+describe("the Effect API", () => {
+  it.live("runs a call's own middleware; a non-2xx it leaves is an HttpError", () =>
+    Effect.gen(function* () {
+      const api = yield* Client.makeEffect<paths, { error: string }>({
+        provider: "petstore",
+        baseUrl: server.url,
+      })
+      const seen: Array<string> = []
+      const middleware: Array<Middleware> = [
+        {
+          onRequest: ({ request }) => {
+            seen.push(request.method)
+            request.headers.set("x-from", "effect")
+          },
+        },
+      ]
+      const pets = yield* api.GET("/pets", { middleware })
+      assert.deepStrictEqual(pets, [{ id: 1, name: "Rex" }])
+      assert.strictEqual(server.seen[0]!.headers["x-from"], "effect")
+      assert.strictEqual(server.seen[0]!.headers.authorization, "Bearer abc")
+      server.setDefault(Server.json(404, { error: "Not found" }))
+      const error = yield* Effect.flip(
+        api.GET("/pets/{petId}", { params: { path: { petId: "1" } }, middleware }),
+      )
+      assert.strictEqual(error._tag, "HttpError")
+      if (error._tag === "HttpError") {
+        assert.strictEqual(error.status, 404)
+        assert.deepStrictEqual(error.body, { error: "Not found" })
+        assert.strictEqual(error.correlationId, server.seen[1]!.headers["x-correlation-id"])
+      }
+      assert.deepStrictEqual(seen, ["GET", "GET"])
+    }).pipe(Effect.provide(bearer("abc")), Effect.scoped),
+  )
+})
