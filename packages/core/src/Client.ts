@@ -285,7 +285,14 @@ export const make = <Paths extends {}, Media extends MediaType = MediaType>(
  * @example
  * ```ts
  * import type { Client } from "@keyway/core"
- * import type { paths } from "./types.ts"
+ * interface paths {
+ *   "/pets/{petId}": {
+ *     get: {
+ *       parameters: { path: { petId: string } }
+ *       responses: { 200: { content: { "application/json": { name: string } } } }
+ *     }
+ *   }
+ * }
  * declare const pets: Client.PathBasedClient<paths>
  * const { data } = await pets["/pets/{petId}"].GET({ params: { path: { petId: "1" } } })
  * ```
@@ -304,10 +311,17 @@ export type PathBasedClient<
  * @example
  * ```ts
  * import { Auth, Client } from "@keyway/core"
- * import type { paths } from "./types.ts"
+ * interface paths {
+ *   "/pets/{petId}": {
+ *     get: {
+ *       parameters: { path: { petId: string } }
+ *       responses: { 200: { content: { "application/json": { name: string } } } }
+ *     }
+ *   }
+ * }
  * const client = Client.make<paths>({ provider: "petstore", baseUrl: "https://pets.example/v1", auth: Auth.layerNone })
  * const pets = Client.wrapAsPathBased(client)
- * const { data } = await pets["/pets"].GET()
+ * const { data } = await pets["/pets/{petId}"].GET({ params: { path: { petId: "1" } } })
  * ```
  *
  * @since 0.2.0
@@ -323,7 +337,14 @@ export const wrapAsPathBased = <Paths extends {}, Media extends MediaType = Medi
  * @example
  * ```ts
  * import { Auth, Client } from "@keyway/core"
- * import type { paths } from "./types.ts"
+ * interface paths {
+ *   "/pets/{petId}": {
+ *     get: {
+ *       parameters: { path: { petId: string } }
+ *       responses: { 200: { content: { "application/json": { name: string } } } }
+ *     }
+ *   }
+ * }
  * const pets = Client.makePathBased<paths>({ provider: "petstore", baseUrl: "https://pets.example/v1", auth: Auth.layerNone })
  * const { data } = await pets["/pets/{petId}"].GET({ params: { path: { petId: "1" } } })
  * await pets.close()
