@@ -6,7 +6,10 @@
  *
  * @example
  * ```ts
- * authRoutes(rt, router, { clients, userId: 2001, apiKeys: ["cch-api-key"], rotate: true })
+ * import { startCchSandbox } from "@keyway/sandbox"
+ * await using sb = await startCchSandbox()
+ * const redirect = await fetch(`${sb.urls.authorizeUrl}?client_id=${sb.credentials.clientId}&response_type=code&state=s&scope=read&redirect_uri=http://127.0.0.1/cb`, { redirect: "manual" })
+ * const code = new URL(redirect.headers.get("location")!).searchParams.get("code")
  * ```
  *
  * @since 0.1.0
@@ -29,7 +32,10 @@ import { oauthError, reply } from "./Reply.ts"
  *
  * @example
  * ```ts
- * authRoutes(rt, router, { clients, userId, apiKeys, rotate })
+ * import { startCchSandbox } from "@keyway/sandbox"
+ * await using sb = await startCchSandbox()
+ * const redirect = await fetch(`${sb.urls.authorizeUrl}?client_id=${sb.credentials.clientId}&response_type=code&state=s&scope=read&redirect_uri=http://127.0.0.1/cb`, { redirect: "manual" })
+ * const code = new URL(redirect.headers.get("location")!).searchParams.get("code")
  * ```
  */
 export const authRoutes = (

@@ -6,8 +6,11 @@
  *
  * @example
  * ```ts
- * authRoutes(rt, router, { clients, userId, apiTokens })
- * const guard = spiGuard((ctx, status, error, extra) => sendJson(ctx.res, status, { error, ...extra }))
+ * import { startWorkableSandbox } from "@keyway/sandbox"
+ * await using sb = await startWorkableSandbox()
+ * const consent = new URL(sb.urls.authorizeUrl!)
+ * consent.search = new URLSearchParams({ client_id: sb.credentials.clientId, response_type: "code", resource: "user", scope: "r_jobs+r_candidates", redirect_uri: "http://127.0.0.1/cb" }).toString()
+ * const redirect = await fetch(consent, { redirect: "manual" }) // 302 to the redirect URI with a code
  * ```
  *
  * @since 0.1.0
@@ -56,7 +59,11 @@ export interface WorkableAuthSettings {
  *
  * @example
  * ```ts
- * authRoutes(rt, router, { clients, userId, apiTokens })
+ * import { startWorkableSandbox } from "@keyway/sandbox"
+ * await using sb = await startWorkableSandbox()
+ * const consent = new URL(sb.urls.authorizeUrl!)
+ * consent.search = new URLSearchParams({ client_id: sb.credentials.clientId, response_type: "code", resource: "user", scope: "r_jobs+r_candidates", redirect_uri: "http://127.0.0.1/cb" }).toString()
+ * const redirect = await fetch(consent, { redirect: "manual" }) // 302 to the redirect URI with a code
  * ```
  */
 export const authRoutes = (rt: Runtime, router: Router<Handler>, settings: WorkableAuthSettings): void => {
