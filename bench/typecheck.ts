@@ -176,6 +176,43 @@ for (let round = 0; round < ROUNDS; round++) {
   const order = round % 2 === 0 ? projects : [...projects].reverse()
   for (const p of order) runs.get(p.project)!.push(check(p.project))
 }
+// Where the files come from: the package of each file tsc loads (`--listFiles`).
+const names = new Map<string, string>()
+/** The name in the nearest package.json above a file (a package without a name: its folder). */
+const packageOf = (file: string): string => {
+  for (let dir = Path.dirname(file); Path.dirname(dir) !== dir; dir = Path.dirname(dir)) {
+    const known = names.get(dir)
+    if (known !== undefined) return known
+    const manifest = Path.join(dir, "package.json")
+    if (!Fs.existsSync(manifest)) continue
+    const name =
+      (JSON.parse(Fs.readFileSync(manifest, "utf8")) as { name?: string }).name ?? Path.basename(dir)
+    names.set(dir, name)
+    return name
+  }
+  return "(none)"
+}
+const filesByPackage = (project: string): Map<string, number> => {
+  const r = spawnSync(process.execPath, [tsc7, "-p", project, "--listFiles"], { cwd: work, encoding: "utf8" })
+  const counts = new Map<string, number>()
+  for (const line of r.stdout.split("\n")) {
+    if (!line.startsWith("/")) continue
+    const name = packageOf(Fs.realpathSync(line))
+    counts.set(name, (counts.get(name) ?? 0) + 1)
+  }
+  return counts
+}
+const extraFiles: Record<string, Record<string, number>> = {}
+for (const spec of Object.keys(consumers)) {
+  const keyway = filesByPackage(`tsconfig.${spec.toLowerCase()}-keyway.json`)
+  const bare = filesByPackage(`tsconfig.${spec.toLowerCase()}-openapi-fetch.json`)
+  extraFiles[spec] = Object.fromEntries(
+    [...keyway.entries()]
+      .map(([name, count]) => [name, count - (bare.get(name) ?? 0)] as const)
+      .filter(([, extra]) => extra !== 0)
+      .sort((a, b) => b[1] - a[1]),
+  )
+}
 Fs.rmSync(work, { recursive: true, force: true })
 
 const summary = (project: string) => {
@@ -239,6 +276,15 @@ for (const [spec, r] of Object.entries(results)) {
       console.log(`${spec} ${client}: the consumer file does not compile:\n  ${s.errors.join("\n  ")}`)
   }
 }
+for (const [spec, extra] of Object.entries(extraFiles)) {
+  console.log(
+    `${spec}: files the keyway consumer loads beyond bare openapi-fetch's, by package: ${
+      Object.entries(extra)
+        .map(([name, count]) => `${name} ${count > 0 ? "+" : ""}${count}`)
+        .join(", ") || "none"
+    }`,
+  )
+}
 console.log(`\ntargets (the benchmark does not fail on them)`)
 console.log(table(targets.map((t) => ({ ...t }))))
 const file = writeResults("typecheck", {
@@ -250,6 +296,7 @@ const file = writeResults("typecheck", {
   compilerOptions,
   consumers,
   results,
+  extraFilesByPackage: extraFiles,
   targets,
 })
 console.log(`written ${Path.relative(root, file)}`)
