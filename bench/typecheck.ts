@@ -90,7 +90,10 @@ for (const name of new Set([...dependenciesOf(workable), ...dependenciesOf(githu
   if (!name.startsWith("@keyway/provider-")) link(name, fromWorkspace(name))
 }
 
-Fs.writeFileSync(Path.join(work, "package.json"), JSON.stringify({ type: "module", private: true }))
+Fs.writeFileSync(
+  Path.join(work, "package.json"),
+  JSON.stringify({ name: "consumer", type: "module", private: true }),
+)
 const compilerOptions = {
   target: "es2023",
   module: "nodenext",
@@ -192,25 +195,44 @@ const packageOf = (file: string): string => {
   }
   return "(none)"
 }
-const filesByPackage = (project: string): Map<string, number> => {
-  const r = spawnSync(process.execPath, [tsc7, "-p", project, "--listFiles"], { cwd: work, encoding: "utf8" })
+/** Files per package, and for each package the files of other packages that import it (`--explainFiles`). */
+const explain = (project: string) => {
+  const r = spawnSync(process.execPath, [tsc7, "-p", project, "--explainFiles"], {
+    cwd: work,
+    encoding: "utf8",
+  })
   const counts = new Map<string, number>()
+  const importers = new Map<string, Set<string>>()
+  let current = ""
   for (const line of r.stdout.split("\n")) {
-    if (!line.startsWith("/")) continue
-    const name = packageOf(Fs.realpathSync(line))
-    counts.set(name, (counts.get(name) ?? 0) + 1)
+    if (line.trim() === "" || line.includes("error TS")) continue
+    if (!line.startsWith(" ")) {
+      const file = Fs.realpathSync(Path.resolve(work, line.trim()))
+      current = packageOf(file)
+      counts.set(current, (counts.get(current) ?? 0) + 1)
+      continue
+    }
+    const from = / from file '([^']+)'/.exec(line)?.[1]
+    if (from === undefined) continue
+    const file = Fs.realpathSync(Path.resolve(work, from))
+    const by = packageOf(file)
+    if (by === current) continue
+    const set = importers.get(current) ?? new Set<string>()
+    set.add(`${by}/${Path.basename(file)}`)
+    importers.set(current, set)
   }
-  return counts
+  return { counts, importers }
 }
-const extraFiles: Record<string, Record<string, number>> = {}
+const extraFiles: Record<string, Record<string, { files: number; importedBy: Array<string> }>> = {}
 for (const spec of Object.keys(consumers)) {
-  const keyway = filesByPackage(`tsconfig.${spec.toLowerCase()}-keyway.json`)
-  const bare = filesByPackage(`tsconfig.${spec.toLowerCase()}-openapi-fetch.json`)
+  const keyway = explain(`tsconfig.${spec.toLowerCase()}-keyway.json`)
+  const bare = explain(`tsconfig.${spec.toLowerCase()}-openapi-fetch.json`).counts
   extraFiles[spec] = Object.fromEntries(
-    [...keyway.entries()]
+    [...keyway.counts.entries()]
       .map(([name, count]) => [name, count - (bare.get(name) ?? 0)] as const)
       .filter(([, extra]) => extra !== 0)
-      .sort((a, b) => b[1] - a[1]),
+      .sort((a, b) => b[1] - a[1])
+      .map(([name, files]) => [name, { files, importedBy: [...(keyway.importers.get(name) ?? [])] }]),
   )
 }
 Fs.rmSync(work, { recursive: true, force: true })
@@ -277,12 +299,18 @@ for (const [spec, r] of Object.entries(results)) {
   }
 }
 for (const [spec, extra] of Object.entries(extraFiles)) {
+  console.log(`\n${spec}: files the keyway consumer loads beyond bare openapi-fetch's, by package`)
   console.log(
-    `${spec}: files the keyway consumer loads beyond bare openapi-fetch's, by package: ${
-      Object.entries(extra)
-        .map(([name, count]) => `${name} ${count > 0 ? "+" : ""}${count}`)
-        .join(", ") || "none"
-    }`,
+    table(
+      Object.entries(extra).map(([name, { files, importedBy }]) => ({
+        package: name,
+        files: files > 0 ? `+${files}` : String(files),
+        "imported by":
+          importedBy.length > 4
+            ? `${importedBy.slice(0, 4).join(", ")}, ... (${importedBy.length})`
+            : importedBy.join(", "),
+      })),
+    ),
   )
 }
 console.log(`\ntargets (the benchmark does not fail on them)`)
