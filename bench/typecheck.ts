@@ -11,8 +11,8 @@
  * - GitHub: a package generated from `@octokit/openapi`'s spec (`keyway generate --spec`, which
  *   builds its `dist/`), one `GET /repos/{owner}/{repo}/issues` the same two ways.
  *
- * Files, types, memory and tsc's total time (medians of ROUNDS runs, the two consumers alternating)
- * and the ratios; target ≤ 1.2× bare openapi-fetch on files, types and time. The consumer's
+ * Files, types, memory, tsc's total time, wall time and the CPU time of the tsc7 process tree
+ * (steadier on a shared machine; medians of 7 runs, the consumers alternating) and the ratios; target ≤ 1.2× bare openapi-fetch on files, types and time. The consumer's
  * tsconfig: nodenext, strict, `skipLibCheck` (as `tsc --init` writes it), `types: ["node"]`.
  * Writes `bench/results/typecheck.json`.
  *
@@ -24,7 +24,7 @@ import { createRequire } from "node:module"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
-import { loadavg, median, table, target, writeResults } from "./Stats.ts"
+import { childrenCpuMs, loadavg, median, table, target, writeResults } from "./Stats.ts"
 
 const quick = process.argv.includes("--quick")
 const ROUNDS = Number(process.env.BENCH_TYPES_ROUNDS ?? (quick ? 3 : 7))
@@ -137,15 +137,19 @@ interface Diagnostics {
   readonly memoryMb: number
   readonly totalS: number
   readonly wallS: number
+  /** CPU time of the tsc7 process tree (user + system). */
+  readonly cpuS: number
   readonly errors: ReadonlyArray<string>
 }
 const check = (project: string): Diagnostics => {
   const started = performance.now()
+  const cpuBefore = childrenCpuMs() ?? Number.NaN
   const r = spawnSync(process.execPath, [tsc7, "-p", project, "--extendedDiagnostics"], {
     cwd: work,
     encoding: "utf8",
   })
   const wallS = (performance.now() - started) / 1000
+  const cpuS = ((childrenCpuMs() ?? Number.NaN) - cpuBefore) / 1000
   const field = (name: string) => {
     const m = new RegExp(`^${name}:\\s+([\\d.]+)`, "m").exec(r.stdout)
     if (m === null) throw new Error(`tsc7 printed no ${name}:\n${r.stdout}\n${r.stderr}`)
@@ -157,6 +161,7 @@ const check = (project: string): Diagnostics => {
     memoryMb: field("Memory used") / 1024,
     totalS: field("Total time"),
     wallS,
+    cpuS,
     errors: r.stdout.split("\n").filter((line) => line.includes("error TS")),
   }
 }
@@ -245,6 +250,7 @@ const summary = (project: string) => {
     memoryMb: median(r.map((x) => x.memoryMb)),
     totalS: median(r.map((x) => x.totalS)),
     wallS: median(r.map((x) => x.wallS)),
+    cpuS: median(r.map((x) => x.cpuS)),
     errors: r[0]!.errors,
   }
 }
@@ -267,6 +273,7 @@ for (const spec of Object.keys(consumers)) {
       "memory MB": s.memoryMb,
       "tsc time s": s.totalS,
       "wall s": s.wallS,
+      "CPU s": s.cpuS,
       errors: s.errors.length,
     })
   }
@@ -278,12 +285,14 @@ for (const spec of Object.keys(consumers)) {
     "memory MB": keyway.memoryMb / bare.memoryMb,
     "tsc time s": keyway.totalS / bare.totalS,
     "wall s": keyway.wallS / bare.wallS,
+    "CPU s": keyway.cpuS / bare.cpuS,
     errors: "",
   })
   for (const [name, k, b] of [
     ["files", keyway.files, bare.files],
     ["types", keyway.types, bare.types],
     ["tsc time", keyway.totalS, bare.totalS],
+    ["CPU time (tsc7 process tree)", keyway.cpuS, bare.cpuS],
   ] as const) {
     targets.push(target(`${spec}: ${name} keyway / openapi-fetch`, k / b, "at most", 1.2, "x"))
   }
