@@ -51,6 +51,7 @@ import {
 } from "./Errors.ts"
 import * as Http from "./Http.ts"
 import * as Instrument from "./internal/instrument.ts"
+import type * as Options from "./Options.ts"
 import * as Origin from "./Origin.ts"
 import * as Redirect from "./Redirect.ts"
 import * as Retry from "./Retry.ts"
@@ -88,31 +89,12 @@ export interface Runtime {
  *
  * @since 0.1.0
  */
-export interface CallOptions {
-  /** Use this correlation id instead of a fresh UUID. */
-  readonly correlationId?: string | undefined
-  /** Sent as `Idempotency-Key`; makes POST/PATCH retryable. */
-  readonly idempotencyKey?: string | undefined
-  /** Retry overrides for this call. */
-  readonly retry?: Partial<Retry.Policy> | undefined
-  /** The scopes this call needs (overrides the operation's). */
-  readonly scopes?: ReadonlyArray<string> | undefined
-  /** Per-attempt timeout for this call, in ms. */
-  readonly timeoutMs?: number | undefined
-  /** The OpenAPI path template; set by typed clients. */
-  readonly route?: string | undefined
-  /** Redirect policy overrides for this call (`{ follow: false }`: fetch's `redirect: "manual"`). */
-  readonly redirects?: Partial<Redirect.Policy> | undefined
+export interface CallOptions extends Options.CallOptions {
   /**
    * The transport for this call instead of the runtime's (e.g. `Transport.fromFetch` of a
    * per-call `fetch` option): auth, correlation, retries and redirects still apply above it.
    */
   readonly transport?: TransportShape | undefined
-  /**
-   * Send without credentials: `auth.authenticate` is not run and the origin guard does not apply
-   * (pagination follows a provider's cross-origin `next` link this way when it opts in).
-   */
-  readonly anonymous?: boolean | undefined
 }
 
 /**

@@ -36,9 +36,10 @@
 import { type Context, Effect, Stream } from "effect"
 import type { HttpMethod } from "openapi-typescript-helpers"
 import type { CallError } from "./Call.ts"
-import { callInfo, type OperationArgs, type OperationData, type OperationInit } from "./Client.ts"
+import { callInfo } from "./Client.ts"
 import { HttpError, OriginRefused, orUnexpected, redactUrl, type UnexpectedResponse } from "./Errors.ts"
 import * as LinkHeader from "./internal/linkHeader.ts"
+import type { Args as OperationArgs, Data as OperationData, Init as OperationInit } from "./Operation.ts"
 import * as Origin from "./Origin.ts"
 
 /**

@@ -31,9 +31,9 @@
  *
  * @since 0.2.0
  */
-import type { CrossOrigin } from "./Descriptor.ts"
 import { OriginRefused, redactUrl, TooManyRedirects } from "./Errors.ts"
 import type { HttpRequest } from "./Http.ts"
+import type * as Options from "./Options.ts"
 import * as Origin from "./Origin.ts"
 
 /**
@@ -41,14 +41,7 @@ import * as Origin from "./Origin.ts"
  *
  * @since 0.2.0
  */
-export interface Policy {
-  /** Follow redirects (default); `false` returns the 3xx response as it is. */
-  readonly follow: boolean
-  /** A redirect to another origin: refused with `OriginRefused` (default) or followed without credentials. */
-  readonly crossOrigin: CrossOrigin
-  /** Redirects followed at most in one call (default 5); past it, `TooManyRedirects`. */
-  readonly maxHops: number
-}
+export interface Policy extends Options.RedirectPolicy {}
 
 /**
  * The defaults: follow, refuse another origin, 5 hops.

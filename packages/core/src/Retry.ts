@@ -29,28 +29,14 @@
  */
 import { Cause, Context, Duration, Effect, Layer, Pull, Random, Result, Schedule } from "effect"
 import { idempotentMethods } from "./Http.ts"
+import type * as Options from "./Options.ts"
 
 /**
  * A retry policy. All times are milliseconds.
  *
  * @since 0.1.0
  */
-export interface Policy {
-  /** Attempts in all, the first included. 1 disables retries. */
-  readonly maxAttempts: number
-  /** The first backoff's upper bound. */
-  readonly baseDelayMs: number
-  /** The cap of any single backoff. */
-  readonly maxDelayMs: number
-  /** A `Retry-After` longer than this fails with `RateLimited`. */
-  readonly maxRetryAfterMs: number
-  /** Time for all attempts of a call, waits included. */
-  readonly deadlineMs: number
-  /** Time for one attempt, the body included. */
-  readonly attemptTimeoutMs: number
-  /** Statuses worth another attempt. */
-  readonly retryOn: ReadonlyArray<number>
-}
+export interface Policy extends Options.RetryPolicy {}
 
 /**
  * The defaults: 4 attempts, 200 ms base, 10 s cap, 60 s for a Retry-After, 2 min deadline,
