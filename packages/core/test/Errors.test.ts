@@ -37,3 +37,14 @@ describe("Errors", () => {
     assert.strictEqual(Errors.orUnexpected(kept, { method: "GET", url: "" }), kept)
   })
 })
+
+describe("Scopes (one definition for every token plugin)", () => {
+  it("requested: requestScopes, else defaultScopes, else none; unknown: not in a non-empty list", async () => {
+    const { Scopes } = await import("../src/index.ts")
+    assert.deepStrictEqual(Scopes.requested({ scopes: ["a", "b"], defaultScopes: ["a"] }), ["a"])
+    assert.deepStrictEqual(Scopes.requested({ requestScopes: ["b"], defaultScopes: ["a"] }), ["b"])
+    assert.deepStrictEqual(Scopes.requested({ scopes: ["a", "b"] }), [])
+    assert.deepStrictEqual(Scopes.unknown({ scopes: ["a"] }, ["a", "z"]), ["z"])
+    assert.deepStrictEqual(Scopes.unknown({ scopes: [] }, ["z"]), [])
+  })
+})

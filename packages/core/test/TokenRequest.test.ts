@@ -161,3 +161,24 @@ describe("TokenRequest on the one retry engine (TestClock)", () => {
     }),
   )
 })
+
+describe("TokenRequest.forCall: the one route of a call's correlation id", () => {
+  it.effect("the token request is sent with the call's id and its errors carry it", () =>
+    Effect.gen(function* () {
+      const seen: Array<string | undefined> = []
+      const shared = Effect.flatMap(TokenRequest.CorrelationId, (id) => {
+        seen.push(id)
+        // obtained by another call's request (single flight): its error holds that call's id
+        return Effect.fail(new Errors.InvalidClient({ provider: "p", status: 401, correlationId: "c-first" }))
+      })
+      const error = yield* Effect.flip(shared.pipe(TokenRequest.forCall("c-mine")))
+      assert.deepStrictEqual(seen, ["c-mine"])
+      assert.strictEqual(error.correlationId, "c-mine")
+      assert.instanceOf(error, Errors.InvalidClient)
+      assert.isTrue(Errors.isKeywayError(error))
+      assert.strictEqual(error.status, 401)
+      const config = new Errors.ConfigError({ path: "x", message: "y" })
+      assert.strictEqual(TokenRequest.withCorrelationId("c")(config), config)
+    }),
+  )
+})
