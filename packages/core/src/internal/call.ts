@@ -33,9 +33,17 @@ export const makeEngine = (
   },
 ): Engine => ({ config: Request.makeConfig(options), options })
 
+/**
+ * Keyway's `init.keyway` as a client reads it: the call options, and (from an Effect paginator
+ * running a page on an Effect client's `promise`) the caller's fiber context to run the call in.
+ */
+export interface KeywayInit extends Options.CallOptions {
+  readonly context?: Context.Context<never> | undefined
+}
+
 /** What a call reads from its `init` besides the request itself. */
 export interface Init extends Request.Init {
-  readonly keyway?: Options.CallOptions | undefined
+  readonly keyway?: KeywayInit | undefined
   readonly parseAs?: Response_.ParseAs | undefined
   readonly signal?: AbortSignal | null | undefined
 }
@@ -128,8 +136,10 @@ export const promiseMethods = (
       const parseAs = init?.parseAs ?? "json"
       // Only a caller's own signal can abort.
       const signal = init?.signal ?? undefined
+      // A page of an Effect paginator runs in its caller's fiber context (clock, tracer, logger).
+      const caller = init?.keyway?.context
       const send = (ready: Ready, request: Http.HttpRequest) =>
-        Effect.runPromiseWith(ready.context)(
+        Effect.runPromiseWith(caller ?? ready.context)(
           Call.execute(ready.runtime, request, options),
           signal && { signal },
         ).then((result) => toFetchResult(result, request, parseAs, ready.runtime))
