@@ -48,11 +48,19 @@ export const makeEngine = (
   } & FetchOptions,
 ): Engine => ({ config: Request.makeConfig(options), options, compat: Compat.make(options), merged: {} })
 
+/**
+ * Keyway's `init.keyway` as a client reads it: the call options, and (from an Effect paginator
+ * running a page on an Effect client's `promise`) the caller's fiber context to run the call in.
+ */
+export interface KeywayInit extends Options.CallOptions {
+  readonly context?: Context.Context<never> | undefined
+}
+
 /** What a call reads from its `init` besides the request itself. */
 export interface Init extends Request.Init, Compat.Init {
   /** fetch's redirect mode: `"manual"` and `"error"` become Keyway's redirect policy. */
   readonly redirect?: string | undefined
-  readonly keyway?: Options.CallOptions | undefined
+  readonly keyway?: KeywayInit | undefined
   readonly parseAs?: Response_.ParseAs | undefined
   readonly signal?: AbortSignal | null | undefined
 }
@@ -212,19 +220,23 @@ export const promiseMethods = (
       const parseAs = init?.parseAs ?? "json"
       // Only a caller's own signal can abort.
       const signal = init?.signal ?? undefined
+      // A page of an Effect paginator runs in its caller's fiber context (clock, tracer, logger).
+      const caller = init?.keyway?.context
       // A `fetch` (the call's or the client's) is the transport beneath the pipeline.
       const options = Compat.callOptionsOf(engine.compat, init, callOptions(engine, method, url, init))
+      const at = (ready: Ready): Ready =>
+        caller === undefined ? ready : { runtime: ready.runtime, context: caller }
       const middleware = Compat.middlewareOf(engine.compat, init)
       if (middleware.length > 0) {
         const through = (ready: Ready, request: Http.HttpRequest) =>
-          throughMiddleware(engine, ready, middleware, request, url, init, options, signal)
+          throughMiddleware(engine, at(ready), middleware, request, url, init, options, signal)
         const ready = source.current()
         if (ready !== undefined && !(built instanceof Promise)) return through(ready, built)
         return Promise.all([source.start(), built]).then(([r, request]) => through(r, request))
       }
       const send = (ready: Ready, request: Http.HttpRequest) =>
         Abort.abortable(signal, (signal) =>
-          execute(ready, request, options, signal).then((result) =>
+          execute(at(ready), request, options, signal).then((result) =>
             toFetchResult(result, request, parseAs, ready.runtime),
           ),
         )
