@@ -285,6 +285,18 @@ describe("serializers and defaults given to make", () => {
     assert.isUndefined(server.seen[0]!.headers["x-drop"])
   })
 
+  it("the client's headers as openapi-fetch takes them: numbers, arrays, null leaves the default content type out", async () => {
+    const c = Client.make<paths>(
+      options({ headers: { "x-version": 2, "x-tags": ["a", "b"], "content-type": null } }),
+    )
+    server.setDefault(Server.json(201, { id: 1, name: "x" }))
+    await c.POST("/pets", { body: { name: "Rex" }, bodySerializer: (body) => body.name })
+    await c.close()
+    assert.strictEqual(server.seen[0]!.headers["x-version"], "2")
+    assert.strictEqual(server.seen[0]!.headers["x-tags"], "a, b")
+    assert.notStrictEqual(server.seen[0]!.headers["content-type"], "application/json")
+  })
+
   it("a call's baseUrl is used when its origin is trusted, refused otherwise", async () => {
     const other = await Server.start(Server.json(200, [{ id: 2, name: "Other" }]))
     const c = Client.make<paths>(options({ origins: [other.url] }))
