@@ -386,6 +386,26 @@ describe("Request and fetch options", () => {
     assert.strictEqual(server.seen[0]!.headers.authorization, "Bearer t0ken")
   })
 
+  it("no Request is built for a call without middleware or fetch; one per call with a middleware", async () => {
+    let built = 0
+    class CountingRequest extends Request {
+      constructor(...args: ConstructorParameters<typeof Request>) {
+        super(...args)
+        built++
+      }
+    }
+    const c = Client.make<paths>(options({ Request: CountingRequest }))
+    await c.GET("/pets")
+    await c.POST("/pets", { body: { name: "Rex" } })
+    assert.strictEqual(built, 0)
+    c.use({ onRequest: ({ request }) => request })
+    server.queue.push(Server.json(503, { error: "busy" }, { "retry-after": "0" }))
+    await c.GET("/pets")
+    await c.close()
+    assert.strictEqual(built, 1, "one Request for the call, none for its retry")
+    assert.strictEqual(server.seen.length, 4)
+  })
+
   it("the Request class given to make is what middleware and fetch receive, with the init's own properties", async () => {
     class TracedRequest extends Request {}
     const seen: Array<string> = []
