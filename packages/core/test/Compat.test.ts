@@ -386,6 +386,23 @@ describe("Request and fetch options", () => {
     assert.strictEqual(server.seen[0]!.headers.authorization, "Bearer t0ken")
   })
 
+  it("a call's Request class is what the client's fetch receives for that call", async () => {
+    class CallRequest extends Request {}
+    const classes: Array<boolean> = []
+    const c = Client.make<paths>(
+      options({
+        fetch: (request: Request) => {
+          classes.push(request instanceof CallRequest)
+          return globalThis.fetch(request)
+        },
+      }),
+    )
+    await c.GET("/pets", { Request: CallRequest })
+    await c.GET("/pets")
+    await c.close()
+    assert.deepStrictEqual(classes, [true, false])
+  })
+
   it("no Request is built for a call without middleware or fetch; one per call with a middleware", async () => {
     let built = 0
     class CountingRequest extends Request {
