@@ -311,6 +311,13 @@ export const strategyTypes = [
  * sent to (a redirect's `Location`, a `next` link): refuse it with `OriginRefused` (the default),
  * or follow it without credentials. An https→http move is refused either way.
  *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { Descriptor } from "@keyway/core"
+ * Schema.decodeUnknownSync(Descriptor.CrossOrigin)("follow-without-credentials")
+ * ```
+ *
  * @since 0.2.0
  */
 export const CrossOrigin = Schema.Literals(["refuse", "follow-without-credentials"])
