@@ -37,40 +37,25 @@ import { type Context, Effect, Stream } from "effect"
 import type { HttpMethod } from "openapi-typescript-helpers"
 import type { CallError } from "./Call.ts"
 import { callInfo } from "./Client.ts"
+import type * as Descriptor from "./Descriptor.ts"
 import { HttpError, OriginRefused, orUnexpected, redactUrl, type UnexpectedResponse } from "./Errors.ts"
 import * as LinkHeader from "./internal/linkHeader.ts"
 import type { Args as OperationArgs, Data as OperationData, Init as OperationInit } from "./Operation.ts"
 import * as Origin from "./Origin.ts"
 
 /**
- * How an endpoint pages (the descriptor's `pagination` entry).
+ * How an endpoint pages: the descriptor's `pagination` entry without its `operations`
+ * (`Descriptor.Pagination`, the one definition: its schema describes every field).
+ *
+ * @example
+ * ```ts
+ * import type { Pagination } from "@keyway/core"
+ * const spec: Pagination.Spec = { style: "next-url", items: "jobs", next: "paging.next" }
+ * ```
  *
  * @since 0.1.0
  */
-export interface Spec {
-  readonly style: "next-url" | "cursor" | "offset" | "page" | "link"
-  /** Dotted path to the items array in a page; empty when the page body is the array itself. */
-  readonly items: string
-  /** Dotted path to the next URL (next-url) or cursor (cursor). */
-  readonly next?: string | undefined
-  /** Query parameter for the cursor or offset, or a dotted body path (`meta.offset`). */
-  readonly param?: string | undefined
-  /** Query parameter or dotted body path for the page size. */
-  readonly limitParam?: string | undefined
-  readonly pageSize?: number | undefined
-  /**
-   * A `next` link to another origin than the first page's: `refuse` (default) fails with
-   * `OriginRefused`; `follow-without-credentials` calls it with no credential at all. A link from
-   * https to http is always refused.
-   */
-  readonly crossOrigin?: "refuse" | "follow-without-credentials" | undefined
-  /** `page`: the number of the first page (default 1). */
-  readonly firstPage?: number | undefined
-  /** `offset`, `page`: dotted path to the total number of items in a page's body. */
-  readonly total?: string | undefined
-  /** `page`: dotted path to the number of pages in a page's body. */
-  readonly totalPages?: string | undefined
-}
+export type Spec = Omit<Descriptor.Pagination, "operations">
 
 type Init = {
   readonly params?: { readonly query?: Record<string, unknown>; readonly path?: Record<string, unknown> }

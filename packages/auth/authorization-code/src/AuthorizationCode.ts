@@ -166,7 +166,7 @@ export const make = Effect.fn("AuthorizationCode.make")(function* (config: Confi
       failed: { readonly request: Http.HttpRequest },
       call: Auth.CallInfo,
     ) {
-      const rejected = Http.placed(failed.request, Http.bearer)
+      const rejected = Http.credentialOf(failed.request, Http.bearer)
       if (rejected !== undefined) yield* lifecycle.invalidate(grantScopes, Redacted.make(rejected))
       yield* Effect.logDebug("access token refused: refreshing").pipe(
         Effect.annotateLogs({ provider: config.provider, connection, correlationId: call.correlationId }),

@@ -12,6 +12,12 @@ import { CallbackRejected, exchange } from "./grants.ts"
 /**
  * What `authorizeUrl` gives: the URL to send the user to and the values to keep for the callback.
  *
+ * @example
+ * ```ts
+ * import type { AuthorizationCode } from "@keyway/auth-authorization-code"
+ * const keep = (start: AuthorizationCode.AuthorizeRequest) => ({ state: start.state, verifier: start.codeVerifier })
+ * ```
+ *
  * @since 0.1.0
  */
 export interface AuthorizeRequest {
@@ -23,6 +29,14 @@ export interface AuthorizeRequest {
 
 /**
  * What `handleCallback` takes.
+ *
+ * @example
+ * ```ts
+ * import type { AuthorizationCode } from "@keyway/auth-authorization-code"
+ * const input: AuthorizationCode.CallbackInput = {
+ *   callbackUrl: "https://app.example/cb?code=abc&state=s1", expectedState: "s1", redirectUri: "https://app.example/cb",
+ * }
+ * ```
  *
  * @since 0.1.0
  */
@@ -41,6 +55,12 @@ export interface CallbackInput {
 
 /**
  * The consent helpers of one configuration.
+ *
+ * @example
+ * ```ts
+ * import type { AuthorizationCode } from "@keyway/auth-authorization-code"
+ * const start = (consent: AuthorizationCode.Consent) => consent.authorizeUrl({ redirectUri: "https://app.example/cb" }).url
+ * ```
  *
  * @since 0.1.0
  */

@@ -40,6 +40,12 @@ export class CallbackRejected extends Data.TaggedError("CallbackRejected")<{
 /**
  * What {@link exchange} takes.
  *
+ * @example
+ * ```ts
+ * import type { AuthorizationCode } from "@keyway/auth-authorization-code"
+ * const input: AuthorizationCode.ExchangeInput = { query: new URLSearchParams("code=abc"), redirectUri: "https://app.example/cb" }
+ * ```
+ *
  * @since 0.1.0
  */
 export interface ExchangeInput {
@@ -118,6 +124,13 @@ export const exchange = Effect.fn("AuthorizationCode.exchange")(function* (
 
 /**
  * A grant obtained outside Keyway (a migration, a test): what {@link importGrant} stores.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import type { AuthorizationCode } from "@keyway/auth-authorization-code"
+ * const grant: AuthorizationCode.ImportedGrant = { refreshToken: Redacted.make("r1") }
+ * ```
  *
  * @since 0.1.0
  */
