@@ -15,7 +15,7 @@
  * @since 0.1.0
  */
 import { STATUS_CODES } from "node:http"
-import type * as Descriptor from "./Descriptor.ts"
+import type * as Shapes from "./internal/shapes.ts"
 
 /**
  * An outgoing request. Header names are lower case. Plugins return a new value (`setHeader`,
@@ -186,7 +186,8 @@ export const idempotentMethods: ReadonlySet<string> = new Set([
 
 /**
  * Where a credential goes: a header (with an optional scheme such as `Bearer`) or a query
- * parameter. The descriptor's `placement` schema is its one definition (`Descriptor.Placement`).
+ * parameter: the descriptor's `placement`. A plain type (the Promise entry loads no effect) whose
+ * agreement with the schema (`Descriptor.Placement`) `Descriptor.ts` checks at compile time.
  *
  * @example
  * ```ts
@@ -196,7 +197,11 @@ export const idempotentMethods: ReadonlySet<string> = new Set([
  *
  * @since 0.1.0
  */
-export type Placement = Descriptor.Placement
+export interface Placement {
+  readonly in: (typeof Shapes.placements)[number]
+  readonly name: string
+  readonly scheme?: string | undefined
+}
 
 /**
  * `Authorization: Bearer <token>`, the placement most providers use.

@@ -25,6 +25,7 @@
  * @since 0.1.0
  */
 import * as Client from "./Client.ts"
+import * as Compat from "./internal/compat.ts"
 import * as Runtime from "./internal/runtime.ts"
 import type * as Options_ from "./Options.ts"
 
@@ -53,7 +54,7 @@ export type AuthLayer = Options_.AuthLayer
  *
  * @since 0.1.0
  */
-export interface Options {
+export interface Options extends Client.FetchOptions {
   /** Overrides the base URL (e.g. a loopback sandbox in tests). */
   readonly baseUrl?: string | undefined
   /** More values for URL and scope template placeholders. */
@@ -223,6 +224,7 @@ export const makeClient = <
     headers: { ...definition.headers, ...options.headers },
     layer: options.layer,
     ...Runtime.securityOf(definition, options),
+    ...Compat.fetchOptionsOf(options),
   })
   return Object.assign(client, extend?.(client))
 }

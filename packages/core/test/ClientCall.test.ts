@@ -5,10 +5,10 @@
  * TestClock).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Layer } from "effect"
+import { Clock, Effect, Fiber, Layer, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import { afterEach, beforeEach } from "vitest"
-import { Auth, Client, EffectClient, Http } from "../src/index.ts"
+import { Auth, Client, EffectClient, Http, Pagination } from "../src/index.ts"
 import type { paths } from "./fixtures/petstore.ts"
 import * as Server from "./fixtures/Server.ts"
 
@@ -168,6 +168,26 @@ describe("the Effect API, end to end in the caller's fiber", () => {
       assert.deepStrictEqual(pets, [{ id: 1, name: "Rex" }])
       assert.strictEqual(server.seen.length, 2)
     }).pipe(Effect.provide(bearer)),
+  )
+
+  it.effect(
+    "an Effect paginator's pages run on the caller's TestClock too (through the client's promise)",
+    () =>
+      Effect.gen(function* () {
+        server.queue.push(Server.json(503, { error: "busy" }, { "retry-after": "30" }))
+        server.setDefault(Server.json(200, { items: [{ id: 1 }, { id: 2 }], pagination: {} }))
+        // Built on the live clock: only the caller's context has the TestClock.
+        const api = yield* EffectClient.make<paths>({ provider: "petstore", baseUrl: server.url }).pipe(
+          Effect.provideService(Clock.Clock, Clock.Clock.defaultValue()),
+        )
+        const items = Pagination.stream(api.promise, "GET", "/pets", {}, { style: "cursor", items: "items" })
+        const fiber = yield* Effect.forkChild(Stream.runCollect(items))
+        yield* Effect.promise(() => waitFor(() => server.seen.length === 1))
+        yield* TestClock.adjust("30 seconds")
+        const collected = yield* Fiber.join(fiber)
+        assert.deepStrictEqual(Array.from(collected), [{ id: 1 }, { id: 2 }])
+        assert.strictEqual(server.seen.length, 2)
+      }).pipe(Effect.provide(bearer)),
   )
 
   it.live("an interrupted call stops its request", () =>

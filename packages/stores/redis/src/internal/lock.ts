@@ -10,9 +10,15 @@
  *
  * @example
  * ```ts
- * const signals = makeSignals()
- * const withRefreshLock = makeRefreshLock({ settings, cache, codec, signals, run })
- * const token = yield* withRefreshLock(key, refresh)
+ * import { Effect } from "effect"
+ * import { TokenStore } from "@keyway/core"
+ * import { RedisStore } from "@keyway/store-redis"
+ *
+ * const key = TokenStore.key({ provider: "ccw", connection: "default", scopes: [] })
+ * const program = Effect.scoped(Effect.gen(function* () {
+ *   const store = yield* RedisStore.make({ url: "redis://127.0.0.1:6379" })
+ *   return yield* store.withRefreshLock(key, Effect.succeed("refreshed under the lock"))
+ * }))
  * ```
  *
  * @since 0.1.0

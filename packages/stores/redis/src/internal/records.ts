@@ -6,8 +6,15 @@
  *
  * @example
  * ```ts
- * const records = makeRecords({ settings, connection, cache, codec, run })
- * const token = yield* records.get(TokenStore.key({ provider: "ccw", connection: "default", scopes: [] }))
+ * import { Effect } from "effect"
+ * import { TokenStore } from "@keyway/core"
+ * import { RedisStore } from "@keyway/store-redis"
+ *
+ * const key = TokenStore.key({ provider: "ccw", connection: "default", scopes: [] })
+ * const program = Effect.scoped(Effect.gen(function* () {
+ *   const store = yield* RedisStore.make({ url: "redis://127.0.0.1:6379" })
+ *   return yield* store.get(key)
+ * }))
  * ```
  *
  * @since 0.1.0

@@ -10,8 +10,15 @@
  *
  * @example
  * ```ts
- * const withRefreshLock = makeRefreshLock(db, codec, { lockTtlMs: 10_000, maxPollMs: 20, waitTimeoutMs: 60_000 })
- * const token = yield* withRefreshLock(key, refresh)
+ * import { Effect } from "effect"
+ * import { TokenStore } from "@keyway/core"
+ * import { SqliteStore } from "@keyway/store-sqlite"
+ *
+ * const key = TokenStore.key({ provider: "ccw", connection: "default", scopes: [] })
+ * const program = Effect.scoped(Effect.gen(function* () {
+ *   const store = yield* SqliteStore.make({ path: "/tmp/keyway-tokens.db" })
+ *   return yield* store.withRefreshLock(key, Effect.succeed("refreshed under the lock"))
+ * }))
  * ```
  *
  * @since 0.1.0

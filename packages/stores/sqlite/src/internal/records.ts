@@ -5,8 +5,15 @@
  *
  * @example
  * ```ts
- * const records = makeRecords(db, codec)
- * const token = yield* records.get(TokenStore.key({ provider: "ccw", connection: "default", scopes: [] }))
+ * import { Effect } from "effect"
+ * import { TokenStore } from "@keyway/core"
+ * import { SqliteStore } from "@keyway/store-sqlite"
+ *
+ * const key = TokenStore.key({ provider: "ccw", connection: "default", scopes: [] })
+ * const program = Effect.scoped(Effect.gen(function* () {
+ *   const store = yield* SqliteStore.make({ path: "/tmp/keyway-tokens.db" })
+ *   return yield* store.get(key)
+ * }))
  * ```
  *
  * @since 0.1.0
