@@ -7,34 +7,31 @@
  *
  * @example
  * ```ts
- * import { Client } from "@keyway/codegen"
- * await Client.run(plugins, model, files)
- * files.get("src/client.ts")
+ * import { ClientModule } from "@keyway/codegen"
+ * await ClientModule.run(stage, model)
+ * stage.files.get("src/client.ts")
  * ```
  *
  * @since 0.1.0
  */
 import type { Project, SourceFile } from "ts-morph"
 import type { ProviderModel } from "../Model.ts"
-import type { ClientContext, ClientExtension, Files, Plugin } from "../Plugin.ts"
-import { runHooks } from "./Hooks.ts"
+import type { ClientContext, ClientExtension } from "../Plugin.ts"
+import * as Hooks from "./Hooks.ts"
 
 /**
  * Runs the stage and stores `src/client.ts` in `files`.
  *
  * @example
  * ```ts
- * import { Client } from "@keyway/codegen"
- * await Client.run(plugins, model, new Map())
+ * import { ClientModule } from "@keyway/codegen"
+ * await ClientModule.run({ input, config, plugins, files: new Map() }, model)
  * ```
  *
  * @since 0.1.0
  */
-export const run = async (
-  plugins: ReadonlyArray<Plugin>,
-  model: ProviderModel,
-  files: Files,
-): Promise<void> => {
+export const run = async (stage: Hooks.StageInput, model: ProviderModel): Promise<void> => {
+  const { files } = stage
   const { Project } = await import("ts-morph")
   let project: Project | undefined
   let sourceFile: SourceFile | undefined
@@ -68,7 +65,7 @@ export const run = async (
     extensions,
     defer: (f) => void deferred.push(f),
   }
-  await runHooks(plugins, "client", ctx)
+  await Hooks.run(stage.plugins, "client", ctx)
   for (const f of deferred) await f()
   const text = materialize().getFullText()
   if (text.trim().length > 0) files.set("src/client.ts", normalize(text))
