@@ -22,7 +22,7 @@ import type { ProviderModel } from "../Model.ts"
 import { operationKey } from "../Model.ts"
 import type { ClientContext, Plugin } from "../Plugin.ts"
 import * as ConsentHelpers from "./ConsentHelpers.ts"
-import { type ClientPlan, make as makePlan, type StrategyPlan } from "./Plan.ts"
+import { type ClientPlan, make as makePlan, type StrategyPlan } from "./ProviderPlan.ts"
 
 const { doc, union } = Emit
 

@@ -20,7 +20,7 @@
  * @since 0.1.0
  */
 import type { ProviderModel } from "../Model.ts"
-import type { ClientPlan, StrategyPlan } from "./Plan.ts"
+import type { ClientPlan, StrategyPlan } from "./ProviderPlan.ts"
 
 /**
  * The provider's first authorization code strategy, if any.

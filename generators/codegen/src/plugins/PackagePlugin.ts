@@ -15,7 +15,7 @@
 import * as Emit from "../Emit.ts"
 import type { ProviderModel } from "../Model.ts"
 import type { Plugin } from "../Plugin.ts"
-import { type ClientPlan, make as makePlan } from "./Plan.ts"
+import { type ClientPlan, make as makePlan } from "./ProviderPlan.ts"
 
 /**
  * The compiler options of generated packages.

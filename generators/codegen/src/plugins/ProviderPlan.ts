@@ -5,8 +5,8 @@
  *
  * @example
  * ```ts
- * import { Plan } from "@keyway/codegen"
- * const plan = Plan.make(model)
+ * import { ProviderPlan } from "@keyway/codegen"
+ * const plan = ProviderPlan.make(model)
  * plan.variables.filter((v) => v.required).map((v) => v.name) // ["subdomain"]
  * ```
  *
@@ -94,8 +94,8 @@ export interface ClientPlan {
  *
  * @example
  * ```ts
- * import { Plan } from "@keyway/codegen"
- * Plan.reservedOptions.has("baseUrl") // true
+ * import { ProviderPlan } from "@keyway/codegen"
+ * ProviderPlan.reservedOptions.has("baseUrl") // true
  * ```
  *
  * @since 0.1.0
@@ -152,8 +152,8 @@ const pascal = (s: string) =>
  *
  * @example
  * ```ts
- * import { Plan } from "@keyway/codegen"
- * Plan.make(model).strategies[0]?.key // "client-credentials"
+ * import { ProviderPlan } from "@keyway/codegen"
+ * ProviderPlan.make(model).strategies[0]?.key // "client-credentials"
  * ```
  *
  * @since 0.1.0
