@@ -26,7 +26,13 @@ const checkReadme = (packageDir: string, name: string) => {
     join(dir, "tsconfig.json"),
     JSON.stringify({
       extends: join(packageDir, "tsconfig.json"),
-      compilerOptions: { noEmit: true, paths: { [pkg.name]: [join(packageDir, "src", "index.ts")] } },
+      compilerOptions: {
+        noEmit: true,
+        paths: {
+          [pkg.name]: [join(packageDir, "src", "index.ts")],
+          [`${pkg.name}/effect`]: [join(packageDir, "src", "effect.ts")],
+        },
+      },
       include: ["block-*.ts"],
     }),
   )

@@ -1,26 +1,86 @@
 /**
- * Stage 4, client: `src/client.ts`, handed to every plugin's `client` hook (the built-in
+ * Stage 4, client: the generated code modules, `src/client.ts` (the Promise API) and
+ * `src/effect.ts` (the Effect API), handed to every plugin's `client` hook (the built-in
  * `keyway:client`, `keyway:operations` and `keyway:pagination` first), then the deferred steps
- * (the client factories, which see every extension). Statements are buffered as text and parsed
- * into a ts-morph `SourceFile` once (or when a plugin first asks for `ctx.sourceFile`), so a spec
- * with a thousand operations costs one parse, not one per statement.
+ * (the client factories, which see every extension).
+ *
+ * Plugins add ts-morph structures (interfaces, type aliases, variable statements with their JSDoc
+ * structures) and imports; the stage buffers them and prints each module once with ts-morph
+ * (`createSourceFile` from the structures: one print and one parse, however many operations),
+ * two-space indentation, double quotes, trailing commas. A plugin that asks for `ctx.sourceFile`
+ * gets the module as a ts-morph `SourceFile` for AST work.
  *
  * @example
  * ```ts
  * import { ClientModule } from "@keyway/codegen"
  * await ClientModule.run(stage, model)
  * stage.files.get("src/client.ts")
+ * stage.files.get("src/effect.ts")
  * ```
  *
  * @since 0.1.0
  */
-import type { Project, SourceFile } from "ts-morph"
+import type {
+  ImportDeclarationStructure,
+  OptionalKind,
+  Project,
+  SourceFile,
+  StatementStructures,
+  WriterFunction,
+} from "ts-morph"
 import type { ProviderModel } from "../Model.ts"
-import type { ClientContext, ClientExtension } from "../Plugin.ts"
+import type { ClientContext, ClientExtension, ModuleImport, ModuleName, Statements } from "../Plugin.ts"
 import * as Hooks from "./Hooks.ts"
 
 /**
- * Runs the stage and stores `src/client.ts` in `files`.
+ * The file of each module in the package.
+ *
+ * @example
+ * ```ts
+ * import { ClientModule } from "@keyway/codegen"
+ * ClientModule.files.effect // "src/effect.ts"
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const files: Readonly<Record<ModuleName, string>> = {
+  client: "src/client.ts",
+  effect: "src/effect.ts",
+}
+
+type Statement = string | WriterFunction | StatementStructures
+
+interface Module {
+  readonly imports: Map<string, { values: Set<string>; types: Set<string>; namespace?: string | undefined }>
+  readonly buffer: Array<Statement>
+  sourceFile?: SourceFile | undefined
+}
+
+// Packages first (in code point order, as biome sorts them), then the package's own modules.
+const importOrder = (a: string, b: string): number =>
+  Number(a.startsWith(".")) - Number(b.startsWith(".")) || (a < b ? -1 : a > b ? 1 : 0)
+
+const importStructures = (module: Module): Array<OptionalKind<ImportDeclarationStructure>> => {
+  const out: Array<OptionalKind<ImportDeclarationStructure>> = []
+  for (const [from, { values, types, namespace }] of [...module.imports].sort(([a], [b]) =>
+    importOrder(a, b),
+  )) {
+    if (namespace !== undefined) out.push({ moduleSpecifier: from, namespaceImport: namespace })
+    if (values.size === 0 && types.size === 0) continue
+    const typeOnly = values.size === 0
+    const names = [...new Set([...values, ...types])].sort((a, b) => a.localeCompare(b))
+    out.push({
+      moduleSpecifier: from,
+      isTypeOnly: typeOnly,
+      namedImports: names.map((name) => ({ name, isTypeOnly: !typeOnly && !values.has(name) })),
+    })
+  }
+  return out
+}
+
+/**
+ * Runs the stage and stores the modules in `files` (a module nothing was added to is not
+ * written).
  *
  * @example
  * ```ts
@@ -31,31 +91,76 @@ import * as Hooks from "./Hooks.ts"
  * @since 0.1.0
  */
 export const run = async (stage: Hooks.StageInput, model: ProviderModel): Promise<void> => {
-  const { files } = stage
-  const { Project } = await import("ts-morph")
+  const tsMorph = await import("ts-morph")
   let project: Project | undefined
-  let sourceFile: SourceFile | undefined
-  const buffer: Array<string> = []
-  const materialize = (): SourceFile => {
-    if (!sourceFile) {
-      project = new Project({ useInMemoryFileSystem: true, skipLoadingLibFiles: true })
-      sourceFile = project.createSourceFile("/client.ts", buffer.join("\n\n"), { overwrite: true })
-      buffer.length = 0
+  const modules: Record<ModuleName, Module> = {
+    client: { imports: new Map(), buffer: [] },
+    effect: { imports: new Map(), buffer: [] },
+  }
+  const projectOf = (): Project =>
+    (project ??= new tsMorph.Project({
+      useInMemoryFileSystem: true,
+      skipLoadingLibFiles: true,
+      manipulationSettings: {
+        indentationText: tsMorph.IndentationText.TwoSpaces,
+        quoteKind: tsMorph.QuoteKind.Double,
+        newLineKind: tsMorph.NewLineKind.LineFeed,
+        useTrailingCommas: true,
+      },
+    }))
+  const materialize = (name: ModuleName): SourceFile => {
+    const module = modules[name]
+    if (!module.sourceFile) {
+      module.sourceFile = projectOf().createSourceFile(
+        `/${name}.ts`,
+        {
+          statements: [
+            ...importStructures(module).map(
+              (i) => ({ ...i, kind: tsMorph.StructureKind.ImportDeclaration }) as const,
+            ),
+            ...module.buffer,
+          ],
+        },
+        { overwrite: true },
+      )
+      module.buffer.length = 0
     }
-    return sourceFile
+    return module.sourceFile
   }
   const extensions: Array<ClientExtension> = []
   const deferred: Array<() => void | Promise<void>> = []
   const ctx: ClientContext = {
     provider: model.name,
-    files,
+    files: stage.files,
     model,
-    addStatements: (text) => {
-      if (sourceFile) sourceFile.addStatements(text)
-      else buffer.push(text.trim())
+    addStatements: (statements: Statements, name: ModuleName = "client") => {
+      const list: ReadonlyArray<Statement> = Array.isArray(statements)
+        ? statements
+        : [statements as Statement]
+      const module = modules[name]
+      if (module.sourceFile) module.sourceFile.addStatements([...list])
+      else module.buffer.push(...list)
+    },
+    addImport: (imports: ModuleImport, name: ModuleName = "client") => {
+      const module = modules[name]
+      if (module.sourceFile) {
+        mergeImport(module.sourceFile, imports)
+        return
+      }
+      const entry = module.imports.get(imports.from) ?? {
+        values: new Set<string>(),
+        types: new Set<string>(),
+      }
+      for (const v of imports.values ?? []) entry.values.add(v)
+      for (const t of imports.types ?? []) entry.types.add(t)
+      if (imports.namespace !== undefined) entry.namespace = imports.namespace
+      module.imports.set(imports.from, entry)
     },
     get sourceFile() {
-      return materialize()
+      return materialize("client")
+    },
+    get effectSourceFile() {
+      return materialize("effect")
     },
     extend: (extension) => {
       if (extensions.some((e) => e.name === extension.name))
@@ -67,12 +172,79 @@ export const run = async (stage: Hooks.StageInput, model: ProviderModel): Promis
   }
   await Hooks.run(stage.plugins, "client", ctx)
   for (const f of deferred) await f()
-  const text = materialize().getFullText()
-  if (text.trim().length > 0) files.set("src/client.ts", normalize(text))
+  for (const name of ["client", "effect"] as const) {
+    const module = modules[name]
+    if (!module.sourceFile && module.buffer.length === 0) continue
+    const text = layout(materialize(name), tsMorph)
+    if (text.trim().length > 0) stage.files.set(files[name], text)
+  }
 }
 
-const normalize = (text: string): string =>
-  `${text
+// An import added once the module is a SourceFile: merged into the declaration of the same module.
+const mergeImport = (sourceFile: SourceFile, imports: ModuleImport): void => {
+  if (imports.namespace !== undefined)
+    sourceFile.addImportDeclaration({ moduleSpecifier: imports.from, namespaceImport: imports.namespace })
+  const values = imports.values ?? []
+  const types = (imports.types ?? []).filter((t) => !values.includes(t))
+  if (values.length === 0 && types.length === 0) return
+  const existing = sourceFile
+    .getImportDeclarations()
+    .find((d) => d.getModuleSpecifierValue() === imports.from && d.getNamespaceImport() === undefined)
+  if (!existing) {
+    sourceFile.addImportDeclaration({
+      moduleSpecifier: imports.from,
+      isTypeOnly: values.length === 0,
+      namedImports: [
+        ...values.map((name) => ({ name })),
+        ...types.map((name) => ({ name, isTypeOnly: values.length > 0 })),
+      ],
+    })
+    return
+  }
+  if (values.length > 0 && existing.isTypeOnly()) {
+    existing.setIsTypeOnly(false)
+    for (const n of existing.getNamedImports()) n.setIsTypeOnly(true)
+  }
+  const named = new Map(existing.getNamedImports().map((n) => [n.getName(), n]))
+  for (const name of values) {
+    const n = named.get(name)
+    if (n) n.setIsTypeOnly(false)
+    else existing.addNamedImport({ name })
+  }
+  for (const name of types)
+    if (!named.has(name)) existing.addNamedImport({ name, isTypeOnly: !existing.isTypeOnly() })
+}
+
+/**
+ * The module as a formatter would leave it: TypeScript's formatter re-indents (two spaces) and
+ * drops the semicolons (the packages read like the rest of Keyway, biome's `asNeeded`); then one
+ * blank line between top-level statements, none between imports.
+ */
+const layout = (sourceFile: SourceFile, tsMorph: typeof import("ts-morph")): string => {
+  sourceFile.formatText({
+    indentSize: 2,
+    tabSize: 2,
+    convertTabsToSpaces: true,
+    semicolons: tsMorph.ts.SemicolonPreference.Remove,
+  })
+  const statements = sourceFile.getStatementsWithComments()
+  const out: Array<string> = []
+  statements.forEach((statement, i) => {
+    const text = statement
+      .getFullText()
+      .replace(/^\s*\n/, "")
+      .trimEnd()
+    const previous = statements[i - 1]
+    const imports =
+      previous !== undefined &&
+      tsMorph.Node.isImportDeclaration(previous) &&
+      tsMorph.Node.isImportDeclaration(statement)
+    out.push(i === 0 ? text : `${imports ? "\n" : "\n\n"}${text}`)
+  })
+  // an empty class body, as a formatter writes it
+  return `${out
+    .join("")
     .replace(/\r\n/g, "\n")
-    .replace(/\n{3,}/g, "\n\n")
+    .replace(/ \{\n\}$/gm, " {}")
     .trimEnd()}\n`
+}
