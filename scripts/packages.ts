@@ -88,7 +88,10 @@ const pack = (dir: string): number => {
 }
 
 /** Entry points attw cannot discover itself: the modules behind a `./*` export pattern. */
-const wildcardEntrypoints = (p: Workspace, manifest: Manifest): Array<string> => {
+export const wildcardEntrypoints = (
+  p: Pick<Workspace, "path">,
+  manifest: Pick<Manifest, "exports">,
+): Array<string> => {
   if (!manifest.exports || !("./*" in manifest.exports)) return []
   const src = Path.join(p.path, "src")
   return Fs.readdirSync(src)
@@ -132,7 +135,9 @@ const check = (dir: string): number => {
 }
 
 const [command, dir] = process.argv.slice(2)
-if (command === "list") {
+if (!import.meta.main) {
+  // imported (tooling/examples walks the public packages): no command
+} else if (command === "list") {
   for (const p of publicPackages()) console.log(Path.relative(root, p.path))
 } else if ((command === "pack" || command === "check") && dir) {
   process.exitCode = command === "pack" ? pack(Path.resolve(dir)) : check(Path.resolve(dir))

@@ -61,8 +61,5 @@ export const spawnBin = (args: ReadonlyArray<string>, cwd: string) =>
     stdio: ["ignore", "pipe", "pipe"],
   })
 
-/** Type-checks a folder's tsconfig with TypeScript 7. */
-export const typecheck = (tsconfig: string) => {
-  const r = spawnSync(process.execPath, [tsc7, "-p", tsconfig, "--noEmit"], { encoding: "utf8" })
-  return { code: r.status, output: `${r.stdout}${r.stderr}` }
-}
+/** Type-checks a folder's tsconfig with TypeScript 7 (the one definition, shared with `tooling/examples`). */
+export { typecheck } from "@keyway/tsc7/Blocks"

@@ -38,6 +38,14 @@ import * as Webhooks from "./Webhooks.ts"
 /**
  * Where the CLI writes and what it reads.
  *
+ * @example
+ * ```ts
+ * import { Cli } from "@keyway/connections"
+ * const lines: Array<string> = []
+ * const io: Cli.Io = { out: (l) => lines.push(l), err: (l) => lines.push(l), env: {}, cwd: process.cwd() }
+ * const code = await Cli.runKeeperCli(["--help"], io) // 0, the help in `lines`
+ * ```
+ *
  * @since 0.1.0
  */
 export interface Io {

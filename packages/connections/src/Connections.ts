@@ -17,12 +17,12 @@
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { type Errors, TokenStore } from "@keyway/core"
+ * import { TokenStore } from "@keyway/core"
  * import { Connections } from "@keyway/connections"
  *
  * const program = Effect.gen(function*() {
  *   const connections = yield* Connections.list("workable")
- *   for (const c of connections) console.log(c.connection, c.status, c.lastError)
+ *   for (const c of connections) console.log(c.connection, c.status, c.reason)
  * }).pipe(Effect.provide(TokenStore.layerMemory))
  * ```
  *
@@ -36,12 +36,24 @@ import * as Events from "./Events.ts"
 /**
  * A connection's status.
  *
+ * @example
+ * ```ts
+ * import type { Connections } from "@keyway/connections"
+ * const mustConsentAgain = (s: Connections.Status) => s === "needs_reauthorization" || s === "expired"
+ * ```
+ *
  * @since 0.1.0
  */
 export type Status = "active" | "failing" | "needs_reauthorization" | "expired" | "revoked"
 
 /**
  * One connection, as listed (no secret in it).
+ *
+ * @example
+ * ```ts
+ * import type { Connections } from "@keyway/connections"
+ * const line = (c: Connections.Connection) => `${c.connection}: ${c.status}${c.reason ? ` (${c.reason})` : ""}`
+ * ```
  *
  * @since 0.1.0
  */
@@ -227,6 +239,18 @@ export const get = Effect.fn("Connections.get")(function* (
 
 /**
  * What {@link disconnect} did.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import type { AuthorizationCode } from "@keyway/auth-authorization-code"
+ * import { Connections } from "@keyway/connections"
+ * declare const config: AuthorizationCode.Config
+ * const program = Effect.gen(function* () {
+ *   const done: Connections.Disconnected = yield* Connections.disconnect(config, "alice")
+ *   if (!done.revoked) console.log("revocation failed:", done.revokeError)
+ * })
+ * ```
  *
  * @since 0.1.0
  */

@@ -30,6 +30,12 @@ import { Clock, Context, Effect, Layer, Option, PubSub, type Scope, Stream } fro
 /**
  * The types of connection events.
  *
+ * @example
+ * ```ts
+ * import type { Events } from "@keyway/connections"
+ * const needsUser = (type: Events.EventType) => type === "reauthorization_required"
+ * ```
+ *
  * @since 0.1.0
  */
 export type EventType =
@@ -65,6 +71,12 @@ export const eventTypes: ReadonlyArray<EventType> = [
 /**
  * What an event says beyond its type (never a token).
  *
+ * @example
+ * ```ts
+ * import type { Events } from "@keyway/connections"
+ * const data: Events.EventData = { reason: "invalid_grant", attempts: 3 }
+ * ```
+ *
  * @since 0.1.0
  */
 export interface EventData {
@@ -85,6 +97,14 @@ export interface EventData {
 /**
  * A connection event.
  *
+ * @example
+ * ```ts
+ * import type { Events } from "@keyway/connections"
+ * const seen = new Set<string>()
+ * // webhook receivers deduplicate on the id (delivery is at least once)
+ * const firstTime = (event: Events.ConnectionEvent) => !seen.has(event.id) && seen.add(event.id) !== undefined
+ * ```
+ *
  * @since 0.1.0
  */
 export interface ConnectionEvent {
@@ -101,6 +121,13 @@ export interface ConnectionEvent {
 /**
  * What {@link publish} takes: an event without its id and time.
  *
+ * @example
+ * ```ts
+ * import { Events } from "@keyway/connections"
+ * const event: Events.NewEvent = { type: "refreshed", provider: "workable", connection: "acme" }
+ * const published = Events.publish(event)
+ * ```
+ *
  * @since 0.1.0
  */
 export interface NewEvent {
@@ -112,6 +139,16 @@ export interface NewEvent {
 
 /**
  * The service: publish, and read as a stream (each `stream` run is its own subscription).
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { Events } from "@keyway/connections"
+ * const firstTwo = Effect.gen(function* () {
+ *   const events: Events.ConnectionEventsShape = yield* Events.ConnectionEvents
+ *   return yield* events.stream.pipe(Stream.take(2), Stream.runCollect)
+ * })
+ * ```
  *
  * @since 0.1.0
  */
@@ -125,6 +162,16 @@ export interface ConnectionEventsShape {
 
 /**
  * The connection events service.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { Events } from "@keyway/connections"
+ * const logged = Effect.gen(function* () {
+ *   const events = yield* Events.ConnectionEvents
+ *   yield* events.stream.pipe(Stream.runForEach((e) => Effect.log(e.type, e.provider, e.connection)))
+ * }).pipe(Effect.provide(Events.layer))
+ * ```
  *
  * @since 0.1.0
  */

@@ -45,6 +45,12 @@ import * as Events from "./Events.ts"
 /**
  * Options of a keeper.
  *
+ * @example
+ * ```ts
+ * import type { Keeper } from "@keyway/connections"
+ * const options: Keeper.Options = { providers: [], refreshAhead: "15 minutes", interval: "30 seconds" }
+ * ```
+ *
  * @since 0.1.0
  */
 export interface Options {
@@ -69,12 +75,33 @@ export interface Options {
 /**
  * What one sweep did.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Keeper } from "@keyway/connections"
+ * const once = Effect.gen(function* () {
+ *   const keeper = yield* Keeper.Keeper
+ *   const report: Keeper.SweepReport = yield* keeper.sweep
+ *   yield* Effect.log(`refreshed ${report.refreshed}, failed ${report.failed}`)
+ * })
+ * ```
+ *
  * @since 0.1.0
  */
 export type SweepReport = Omit<Telemetry.SweepEvent, "provider">
 
 /**
  * A keeper: one sweep on demand, or the loop.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Keeper } from "@keyway/connections"
+ * const refresh = Effect.gen(function* () {
+ *   const keeper: Keeper.KeeperShape = yield* Keeper.Keeper
+ *   return yield* keeper.refreshNow("workable", "acme") // "refreshed", "failed", ...
+ * })
+ * ```
  *
  * @since 0.1.0
  */
@@ -92,12 +119,28 @@ export interface KeeperShape {
 /**
  * The keeper service.
  *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { TokenStore } from "@keyway/core"
+ * import { Events, Keeper } from "@keyway/connections"
+ * const report = Keeper.Keeper.use((keeper) => keeper.sweep).pipe(
+ *   Effect.provide(Keeper.layer({ providers: [] }).pipe(Layer.provide([TokenStore.layerMemory, Events.layer]))),
+ * )
+ * ```
+ *
  * @since 0.1.0
  */
 export class Keeper extends Context.Service<Keeper, KeeperShape>()("@keyway/connections/Keeper") {}
 
 /**
  * What happened to one connection.
+ *
+ * @example
+ * ```ts
+ * import type { Keeper } from "@keyway/connections"
+ * const worked = (outcome: Keeper.Outcome) => outcome === "refreshed" || outcome === "already-fresh"
+ * ```
  *
  * @since 0.1.0
  */

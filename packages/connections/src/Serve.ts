@@ -39,6 +39,14 @@ import * as Keeper from "./Keeper.ts"
 /**
  * A provider on the page.
  *
+ * @example
+ * ```ts
+ * import type { AuthorizationCode } from "@keyway/auth-authorization-code"
+ * import type { Serve } from "@keyway/connections"
+ * declare const config: AuthorizationCode.Config
+ * const entry: Serve.ProviderEntry = { config, title: "Workable" }
+ * ```
+ *
  * @since 0.1.0
  */
 export interface ProviderEntry {
@@ -50,6 +58,12 @@ export interface ProviderEntry {
 
 /**
  * Options of the page.
+ *
+ * @example
+ * ```ts
+ * import type { Serve } from "@keyway/connections"
+ * const options: Serve.Options = { providers: [], origin: "http://127.0.0.1:4300", recentEvents: 50 }
+ * ```
  *
  * @since 0.1.0
  */
@@ -63,6 +77,18 @@ export interface Options {
 
 /**
  * A running page: its request handler and what it showed.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { TokenStore } from "@keyway/core"
+ * import { Serve } from "@keyway/connections"
+ * const status = Effect.gen(function* () {
+ *   const page: Serve.Page = yield* Serve.make({ providers: [], origin: "http://127.0.0.1:4300" })
+ *   const response = yield* Effect.promise(() => page.handle(new Request("http://127.0.0.1:4300/")))
+ *   return response.status
+ * }).pipe(Effect.provide(TokenStore.layerMemory), Effect.scoped)
+ * ```
  *
  * @since 0.1.0
  */

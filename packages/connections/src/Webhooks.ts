@@ -42,6 +42,17 @@ import * as Events from "./Events.ts"
 /**
  * Options of the webhook sender.
  *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import type { Webhooks } from "@keyway/connections"
+ * const options: Webhooks.Options = {
+ *   url: "https://hooks.example/keyway",
+ *   secret: Redacted.make(process.env.WEBHOOK_SECRET!),
+ *   types: ["reauthorization_required", "disconnected"],
+ * }
+ * ```
+ *
  * @since 0.1.0
  */
 export interface Options {
@@ -69,6 +80,19 @@ export interface Options {
 
 /**
  * The outcome of one event's delivery.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import { Webhooks } from "@keyway/connections"
+ * const live = Webhooks.layer({
+ *   url: "https://hooks.example/keyway",
+ *   secret: Redacted.make(process.env.WEBHOOK_SECRET!),
+ *   onDelivery: (d: Webhooks.Delivery) => {
+ *     if (!d.delivered) console.error(`event ${d.event.id} not delivered after ${d.attempts}: ${d.error}`)
+ *   },
+ * })
+ * ```
  *
  * @since 0.1.0
  */
@@ -150,6 +174,16 @@ export const verify = (input: {
 /**
  * The sender service: deliveries waiting or being retried.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Webhooks } from "@keyway/connections"
+ * const waiting = Effect.gen(function* () {
+ *   const sender: Webhooks.WebhooksShape = yield* Webhooks.Webhooks
+ *   return yield* sender.pending
+ * })
+ * ```
+ *
  * @since 0.1.0
  */
 export interface WebhooksShape {
@@ -161,6 +195,19 @@ export interface WebhooksShape {
 
 /**
  * The webhook sender service.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer, Redacted } from "effect"
+ * import { Events, Webhooks } from "@keyway/connections"
+ * const pending = Webhooks.Webhooks.use((sender) => sender.pending).pipe(
+ *   Effect.provide(
+ *     Webhooks.layer({ url: "https://hooks.example/keyway", secret: Redacted.make("s") }).pipe(
+ *       Layer.provideMerge(Events.layer),
+ *     ),
+ *   ),
+ * )
+ * ```
  *
  * @since 0.1.0
  */

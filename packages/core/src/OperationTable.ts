@@ -3,7 +3,8 @@
  * scopes its `security` asks for and, for a paged operation, its pagination spec. Everything a
  * client needs about its operations is derived from it: the `"METHOD /path"` routes the call
  * pipeline looks scopes up in ({@link routes}), `client.op.<name>` ({@link bind}) and
- * `client.paginate.<name>` ({@link paginators}, {@link streams}).
+ * `client.paginate.<name>` ({@link paginators}; `EffectOperationTable.streams` for the Effect API).
+ * Its types import nothing from `effect` (a generated package's Promise entry uses it).
  *
  * The binders return what the generated client declares (its `<Provider>Operations` interface,
  * one typed function per name): the table is the spec's, the interface is typed from the same
@@ -97,13 +98,24 @@ export const bind = <Operations extends object>(client: object, table: Table): O
   return out as Operations
 }
 
-type PagedMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
-
-const paged = (table: Table): Array<readonly [string, PagedMethod, string, Pagination.Spec]> => {
-  const out: Array<readonly [string, PagedMethod, string, Pagination.Spec]> = []
+/**
+ * The paged operations of a table, `[name, METHOD, path, spec]` each: what `Pagination.bind` and
+ * `EffectPagination.bindStreams` take.
+ *
+ * @example
+ * ```ts
+ * import { OperationTable } from "@keyway/core"
+ * OperationTable.paged({ listJobs: { method: "GET", path: "/jobs", operationId: "listJobs", pagination: { style: "next-url", items: "jobs" } } })
+ * // [["listJobs", "GET", "/jobs", { style: "next-url", items: "jobs" }]]
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const paged = (table: Table): Array<Pagination.PagedOperation> => {
+  const out: Array<Pagination.PagedOperation> = []
   for (const [name, entry] of Object.entries(table))
     if (entry.pagination !== undefined)
-      out.push([name, entry.method as PagedMethod, entry.path, entry.pagination])
+      out.push([name, entry.method as Pagination.PagedOperation[1], entry.path, entry.pagination])
   return out
 }
 
@@ -114,7 +126,7 @@ const paged = (table: Table): Array<readonly [string, PagedMethod, string, Pagin
  * @example
  * ```ts
  * import { OperationTable } from "@keyway/core"
- * // for await (const job of OperationTable.paginators<WorkablePaginators>(client, operations).listJobs()) console.log(job)
+ * // for await (const job of OperationTable.paginators<WorkablePaginators>(client, operationTable).listJobs()) console.log(job)
  * ```
  *
  * @since 0.1.0
@@ -123,18 +135,3 @@ export const paginators = <Paginators extends object>(
   client: Pagination.PagedClient,
   table: Table,
 ): Paginators => Pagination.bind(client, paged(table)) as Paginators
-
-/**
- * One Effect `Stream` per paged operation (`Pagination.stream`), from an Effect API client's
- * `promise`: `Streams` is the client's Effect paginators interface.
- *
- * @example
- * ```ts
- * import { OperationTable } from "@keyway/core"
- * // const jobs = yield* Stream.runCollect(OperationTable.streams<WorkableEffectPaginators>(client.promise, operations).listJobs())
- * ```
- *
- * @since 0.1.0
- */
-export const streams = <Streams extends object>(client: Pagination.PagedClient, table: Table): Streams =>
-  Pagination.bindStreams(client, paged(table)) as Streams

@@ -31,7 +31,11 @@
  * import { Otel } from "@keyway/otel"
  *
  * // In a Node app whose OpenTelemetry SDK is started (e.g. `new NodeSDK({...}).start()`):
- * const ccw = createClient({ ...options, layer: Otel.layer() })
+ * const ccw = createClient({
+ *   environment: "sandbox-na",
+ *   auth: { clientId: process.env.CCW_CLIENT_ID!, clientSecret: process.env.CCW_CLIENT_SECRET! },
+ *   layer: Otel.layer(),
+ * })
  * ```
  *
  * @since 0.1.0
@@ -174,7 +178,10 @@ export const makeSink = (meter: Api.Meter): Telemetry.Sink => {
  * ```ts
  * import { createClient } from "@keyway/provider-workable"
  * import { Otel } from "@keyway/otel"
- * const workable = createClient({ ...options, layer: Otel.layer() })
+ * const workable = createClient({
+ *   auth: { type: "oauth", clientId: process.env.WORKABLE_CLIENT_ID! },
+ *   layer: Otel.layer(),
+ * })
  * ```
  *
  * @since 0.1.0

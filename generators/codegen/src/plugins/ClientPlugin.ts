@@ -155,6 +155,7 @@ const factories = (ctx: ClientContext, plan: ClientPlan): void => {
     ...(required.length ? [`requiredHeaders: ${inline(required)}`] : []),
     ...(d.origins?.length ? ["origins: descriptor.origins"] : []),
     ...(d.limits ? ["limits: descriptor.limits"] : []),
+    ...(d.redirects ? ["redirects: descriptor.redirects"] : []),
     "resolveSettings",
     "authLayer",
   ]

@@ -77,7 +77,7 @@ export const plugin: Plugin = {
         { exported: false },
       ),
     ])
-    ctx.addImport({ from: "@keyway/core", types: ["Pagination"] }, "effect")
+    ctx.addImport({ from: "@keyway/core", values: ["EffectOperationTable"], types: ["Pagination"] }, "effect")
     ctx.addStatements(
       [
         typeAlias(`${T}EffectPaginator`, `Pagination.StreamPaginator<paths, P, M, Items, ${error}>`, {
@@ -92,7 +92,7 @@ export const plugin: Plugin = {
           "bindEffectPaginators",
           "client: Pagination.PagedClient",
           `${T}EffectPaginators`,
-          `OperationTable.streams<${T}EffectPaginators>(client, operationTable)`,
+          `EffectOperationTable.streams<${T}EffectPaginators>(client, operationTable)`,
           { exported: false },
         ),
       ],
