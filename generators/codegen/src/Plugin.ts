@@ -133,13 +133,15 @@ export interface TypesContext extends BaseContext {
 }
 
 /**
- * The generated modules the client stage writes: `client` (`src/client.ts`, the Promise API:
- * `createClient`, the option, auth and operation types) and `effect` (`src/effect.ts`, the Effect
- * API: the service, `layer`, the Effect operation and paginator types).
+ * The generated modules the client stage writes: `client` (`src/client.ts`, the package's root
+ * entry, the Promise API: `createClient`, the option, auth and operation types; its types import
+ * nothing from `effect`), `auth` (`src/auth.ts`, internal: the auth plugin layers and the consent
+ * helpers, which the plugins' Effect types come with) and `effect` (`src/effect.ts`, the `./effect`
+ * entry: the service, `layer`, the Effect operation and paginator types, `authLayer`, `consent`).
  *
  * @since 0.1.0
  */
-export type ModuleName = "client" | "effect"
+export type ModuleName = "client" | "auth" | "effect"
 
 /**
  * What a module may hold: ts-morph statement structures (interfaces, type aliases, variable
@@ -208,6 +210,8 @@ export interface ModuleImport {
   readonly types?: ReadonlyArray<string> | undefined
   /** `import * as <namespace> from`. */
   readonly namespace?: string | undefined
+  /** With `namespace`: `import type * as <namespace> from` (the module's types only). */
+  readonly typeOnly?: boolean | undefined
 }
 
 /**
@@ -232,6 +236,8 @@ export interface ClientContext extends BaseContext {
   readonly sourceFile: SourceFile
   /** The `effect` module as a ts-morph `SourceFile` (see {@link sourceFile}). */
   readonly effectSourceFile: SourceFile
+  /** Re-exports names of one module from another (`export { a, type B } from "./auth.ts"`). */
+  readonly addExport: (exports: ModuleImport, module: ModuleName) => void
   /** Adds a property to the client objects (see {@link ClientExtension}). */
   readonly extend: (extension: ClientExtension) => void
   /** The extensions registered so far. */

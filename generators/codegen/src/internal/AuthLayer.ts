@@ -1,8 +1,10 @@
 /**
- * `authLayer` of a generated client, as a ts-morph structure: the auth plugin layer for the
- * options' `auth` (a layer given as `auth` is used as is), one plugin call per strategy, built
- * from the descriptor's strategy (read from `descriptor.ts` at run time, named by its index) and
- * the options. Part of `keyway:client` (`plugins/ClientPlugin.ts`).
+ * `authLayer` of a generated client, as a ts-morph structure in the package's `src/auth.ts`: the
+ * auth plugin layer for the options' `auth` (a layer given as `auth` is used as is), one plugin
+ * call per strategy, built from the descriptor's strategy (read from `descriptor.ts` at run time,
+ * named by its index) and the options. The plugins' types come with Effect's, so this module is
+ * not part of the Promise entry: `client.ts` calls it, `effect.ts` re-exports it. Part of
+ * `keyway:client` (`plugins/ClientPlugin.ts`).
  *
  * @since 0.1.0
  */
@@ -106,12 +108,26 @@ export const add = (ctx: ClientContext, plan: ClientPlan): void => {
   const pkgs = [...new Map(plan.strategies.map((s) => [s.pkg, s])).values()].sort((a, b) =>
     a.pkg.localeCompare(b.pkg),
   )
+  const to = "auth"
   for (const s of pkgs)
-    if (s.custom !== undefined) ctx.addImport({ from: s.pkg, namespace: Emit.identifier(s.ns) })
+    if (s.custom !== undefined) ctx.addImport({ from: s.pkg, namespace: Emit.identifier(s.ns) }, to)
     else if (s.strategy.type === "oauth2-authorization-code")
-      ctx.addImport({ from: s.pkg, values: ["AuthorizationCode", "StrategyConfig", "WebConsent"] })
-    else ctx.addImport({ from: s.pkg, values: [Emit.identifier(s.ns)] })
-  ctx.addImport({ from: "effect", values: ["Layer", "Redacted"] })
+      ctx.addImport({ from: s.pkg, values: ["AuthorizationCode", "StrategyConfig", "WebConsent"] }, to)
+    else ctx.addImport({ from: s.pkg, values: [Emit.identifier(s.ns)] }, to)
+  if (plan.strategies.some((s) => s.custom !== undefined))
+    ctx.addImport({ from: "@keyway/core/Auth", namespace: "Auth" }, to)
+  ctx.addImport({ from: "@keyway/core/Descriptor", namespace: "Descriptor" }, to)
+  ctx.addImport({ from: "@keyway/core/Provider", namespace: "Provider", typeOnly: true }, to)
+  ctx.addImport({ from: "effect", values: ["Layer", "Redacted"] }, to)
+  ctx.addImport({ from: "./descriptor.ts", values: ["descriptor"] }, to)
+  ctx.addImport(
+    {
+      from: "./client.ts",
+      values: ["provider", "resolveSettings"],
+      types: [`${T}Auth`, `${T}ClientOptions`, `${T}CommonOptions`, `${T}Secret`, `${T}Settings`],
+    },
+    to,
+  )
   const body =
     plan.strategies.length === 1
       ? [`return ${strategyLayer(model, plan, plan.strategies[0]!)}`]
@@ -125,10 +141,18 @@ export const add = (ctx: ClientContext, plan: ClientPlan): void => {
         ]
   const statements: Array<StatementStructures> = [
     arrow(
+      "isRedacted",
+      "value: unknown",
+      "value is Redacted.Redacted<string>",
+      "Redacted.isRedacted(value)",
+      { exported: false },
+    ),
+    // A secret as the plugins take it: a `Redacted` (the options' type is structural, `Secret.Secret`).
+    arrow(
       "secret",
       `value: ${T}Secret`,
       "Redacted.Redacted<string>",
-      "Redacted.isRedacted(value) ? value : Redacted.make(value)",
+      "isRedacted(value) ? value : Redacted.make(String(value))",
       { exported: false },
     ),
     arrow("isCredentials", `auth: ${T}CommonOptions["auth"]`, `auth is ${T}Auth`, "!Layer.isLayer(auth)", {
@@ -137,7 +161,7 @@ export const add = (ctx: ClientContext, plan: ClientPlan): void => {
     arrow(
       "authLayer",
       `options: ${T}ClientOptions, settings: ${T}Settings = resolveSettings(options)`,
-      "Layer.Layer<Auth.Auth, unknown, TokenStore.TokenStore>",
+      "Provider.AuthLayer",
       `{\n${indent(["const auth = options.auth", "if (!isCredentials(auth)) return auth", ...body].join("\n"))}\n}`,
       {
         doc: "The auth plugin layer for the options' `auth` (a layer given as `auth` is used as is).",
@@ -145,6 +169,6 @@ export const add = (ctx: ClientContext, plan: ClientPlan): void => {
       },
     ),
   ]
-  ctx.addStatements(statements)
+  ctx.addStatements(statements, to)
   ConsentHelpers.add(ctx, plan)
 }

@@ -190,11 +190,19 @@ export const add = (ctx: ClientContext, plan: ClientPlan): void => {
   const T = model.typeName
   const d = model.descriptor
   const custom = plan.strategies.some((s) => s.custom !== undefined)
-  ctx.addImport({ from: "@keyway/core", values: ["Client", "Descriptor"], types: ["Auth", "TokenStore"] })
-  ctx.addImport({ from: "effect", types: ["Layer", "Redacted"] })
+  // The Promise entry's types come from core's Effect-free modules only.
+  ctx.addImport({ from: "@keyway/core/Descriptor", namespace: "Descriptor" })
+  ctx.addImport({ from: "@keyway/core/Provider", namespace: "Provider", typeOnly: true })
+  ctx.addImport({ from: "@keyway/core/Secret", namespace: "Secret", typeOnly: true })
   ctx.addImport({ from: "./descriptor.ts", values: ["descriptor"] })
   ctx.addImport({ from: "./types.ts", types: plan.errorTypeExpr ? ["components", "paths"] : ["paths"] })
-  if (custom) ctx.addImport({ from: "@keyway/core", values: ["Auth"] })
+  if (custom) {
+    // a custom plugin's credentials type comes with its definition (and its Effect types)
+    ctx.addImport({ from: "@keyway/core/Auth", namespace: "Auth", typeOnly: true })
+    for (const s of plan.strategies)
+      if (s.custom !== undefined)
+        ctx.addImport({ from: s.pkg, namespace: Emit.identifier(s.ns), typeOnly: true })
+  }
   const required = clientHeaders(model)
   const statements: Array<StatementStructures> = [
     constant("provider", Emit.string(model.name), {
@@ -213,8 +221,8 @@ export const add = (ctx: ClientContext, plan: ClientPlan): void => {
     typeAlias(`${T}Scope`, Emit.literalUnion(plan.scopes), {
       doc: "The scopes the provider knows (from the descriptor and the operations' `security`).",
     }),
-    typeAlias(`${T}Secret`, "string | Redacted.Redacted<string>", {
-      doc: "A secret: a plain string, or an `effect` `Redacted` that never prints.",
+    typeAlias(`${T}Secret`, "Secret.Secret", {
+      doc: "A secret: a plain string, or an `effect` `Redacted` that never prints (typed without importing effect).",
     }),
     ...credentials(model, plan),
     typeAlias(`${T}Auth`, Emit.unionType(plan.strategies.map((s) => s.typeName)), {
@@ -225,7 +233,7 @@ export const add = (ctx: ClientContext, plan: ClientPlan): void => {
       [
         field(
           "auth",
-          `${T}Auth | Layer.Layer<Auth.Auth, unknown, TokenStore.TokenStore>`,
+          `${T}Auth | Provider.AuthLayer`,
           "Credentials for one of the descriptor's strategies, or any auth plugin layer.",
         ),
         ...plan.urlOptions.map((k) =>
@@ -245,8 +253,8 @@ export const add = (ctx: ClientContext, plan: ClientPlan): void => {
           : []),
       ],
       {
-        doc: "Options of both APIs, besides where the servers are (the shared ones: `Client.ProviderOptions`).",
-        extends: ["Client.ProviderOptions"],
+        doc: "Options of both APIs, besides where the servers are (the shared ones: `Provider.Options`).",
+        extends: ["Provider.Options"],
       },
     ),
     location(model, plan),

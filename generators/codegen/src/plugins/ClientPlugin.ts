@@ -28,6 +28,7 @@ import * as ClientTypes from "../internal/ClientTypes.ts"
 import { arrow, block, constant, iface, typeAlias } from "../internal/Structures.ts"
 import type { ProviderModel } from "../Model.ts"
 import type { ClientContext, ExtensionValue, Plugin } from "../Plugin.ts"
+import * as ConsentHelpers from "./ConsentHelpers.ts"
 import { type ClientPlan, make as makePlan, operationEntries } from "./ProviderPlan.ts"
 
 /**
@@ -85,19 +86,19 @@ export const operationTypes = (model: ProviderModel) => {
   const P = { name: "P", constraint: "keyof paths" }
   const M = { name: "M", constraint: "HttpMethod" }
   return [
-    typeAlias(`${T}OperationArgs`, "Client.OperationArgs<I>", {
+    typeAlias(`${T}OperationArgs`, "Operation.Args<I>", {
       typeParameters: ["I"],
       doc: "The `init` argument of an operation: openapi-fetch's, plus Keyway's per-call options.",
     }),
-    typeAlias(`${T}OperationOf`, "Client.OperationOf<paths, P, M>", {
+    typeAlias(`${T}OperationOf`, "Operation.Of<paths, P, M>", {
       typeParameters: [P, M],
       doc: "The operation object of a path and method.",
     }),
-    typeAlias(`${T}Operation`, "Client.PromiseOperation<paths, P, M>", {
+    typeAlias(`${T}Operation`, "Operation.Bound<paths, P, M>", {
       typeParameters: [P, M],
       doc: "An operation of the Promise API: `client.op.x(init)` is `client.METHOD(path, init)`.",
     }),
-    typeAlias(`${T}OperationData`, "Client.OperationData<paths, P, M, I>", {
+    typeAlias(`${T}OperationData`, "Operation.Data<paths, P, M, I>", {
       typeParameters: [P, M, { name: "I", default: "{}" }],
       doc: "The typed success data of an operation.",
     }),
@@ -157,13 +158,20 @@ const factories = (ctx: ClientContext, plan: ClientPlan): void => {
     ...(d.limits ? ["limits: descriptor.limits"] : []),
     ...(d.redirects ? ["redirects: descriptor.redirects"] : []),
     "resolveSettings",
-    "authLayer",
+    // called, not referenced: `auth.ts` imports this module (a cycle read only inside functions)
+    "authLayer: (options, settings) => authLayer(options, settings)",
   ]
   const definition = `${T.charAt(0).toLowerCase()}${T.slice(1)}Provider`
-  ctx.addImport({ from: "@keyway/core", values: ["OperationTable"] })
+  ctx.addImport({ from: "@keyway/core/Client", namespace: "Client", typeOnly: true })
+  ctx.addImport({ from: "@keyway/core/Provider", namespace: "Provider" })
+  ctx.addImport({ from: "./auth.ts", values: ["authLayer"] })
+  const extensionType = ext.length
+    ? `Pick<${T}PromiseClient, ${ext.map((e) => Emit.string(e.name)).join(" | ")}>`
+    : "{}"
   const promise: Array<StatementStructures> = [
-    constant(definition, `Client.defineProvider<paths, ${error}>()(${block("{", fields, "}", 40)})`, {
-      doc: "Both APIs of the provider (`Client.defineProvider` of @keyway/core): the descriptor's retry policy, correlation header and headers, the operation table's routes, `resolveSettings`, `authLayer`.",
+    constant(definition, block("{", fields, "}", 40), {
+      type: `Provider.Definition<${T}ClientOptions, ${T}Settings>`,
+      doc: "The provider as both APIs build it (`Provider.makeClient`, `EffectProvider.layer` of @keyway/core): the descriptor's retry policy, correlation header and headers, the operation table's routes, `resolveSettings`, `authLayer`.",
     }),
     iface(
       `${T}PromiseClient`,
@@ -177,7 +185,7 @@ const factories = (ctx: ClientContext, plan: ClientPlan): void => {
       "createClient",
       `options: ${T}ClientOptions`,
       `${T}PromiseClient`,
-      `${definition}.make(options${ext.length ? `, ${extender(ext.map((e) => `${Emit.identifier(e.name)}: ${call(e.make, "client")}`))}` : ""})`,
+      `Provider.makeClient<paths, ${T}ClientOptions, ${T}Settings, ${extensionType}>(${definition}, options${ext.length ? `, ${extender(ext.map((e) => `${Emit.identifier(e.name)}: ${call(e.make, "client")}`))}` : ""})`,
       {
         doc: "Creates a Promise API client. Constructing it does no I/O; call `close()` when done.",
         example:
@@ -188,9 +196,19 @@ const factories = (ctx: ClientContext, plan: ClientPlan): void => {
   ctx.addStatements(promise)
   const effectExt = ext.filter((e) => e.effectType !== undefined && e.effectMake !== undefined)
   ctx.addImport({ from: "effect", values: ["Context"], types: ["Layer"] }, "effect")
-  ctx.addImport({ from: "@keyway/core", types: ["Client"] }, "effect")
+  ctx.addImport({ from: "@keyway/core/EffectClient", namespace: "EffectClient", typeOnly: true }, "effect")
+  ctx.addImport({ from: "@keyway/core/EffectProvider", namespace: "EffectProvider" }, "effect")
   ctx.addImport({ from: "./types.ts", types: ["paths"] }, "effect")
   ctx.addImport({ from: "./client.ts", values: [definition], types: [error, `${T}ClientOptions`] }, "effect")
+  const consent = ConsentHelpers.strategyOf(plan) !== undefined
+  ctx.addExport(
+    {
+      from: "./auth.ts",
+      values: ["authLayer", ...(consent ? ["authorizationCodeConfig", "consent"] : [])],
+      types: consent ? [`${T}AuthorizationCodeInput`, `${T}ConsentOptions`] : [],
+    },
+    "effect",
+  )
   const effect: Array<StatementStructures> = [
     iface(
       `${T}EffectClient`,
@@ -199,7 +217,7 @@ const factories = (ctx: ClientContext, plan: ClientPlan): void => {
       ),
       {
         doc: `The Effect API client: methods return an \`Effect\` of the typed data, failing with \`HttpError<${error}>\` or another tagged error.`,
-        extends: [`Client.EffectClient<paths, ${error}>`],
+        extends: [`EffectClient.EffectClient<paths, ${error}>`],
       },
     ),
   ]
@@ -220,7 +238,7 @@ const factories = (ctx: ClientContext, plan: ClientPlan): void => {
         "layer",
         `options: ${T}ClientOptions`,
         `Layer.Layer<${T}Client, unknown>`,
-        `${definition}.layer(${T}Client, options, ${extender(effectExt.map((e) => `${Emit.identifier(e.name)}: ${call(e.effectMake!, "client")}`))})`,
+        `EffectProvider.layer<paths, ${error}>()(${definition}, ${T}Client, options, ${extender(effectExt.map((e) => `${Emit.identifier(e.name)}: ${call(e.effectMake!, "client")}`))})`,
         {
           doc: `The layer of {@link ${T}Client}: the auth plugin, the token store, retry and correlation settings.`,
           example: "Effect.provide(program, layer(options))",
@@ -248,7 +266,8 @@ export const plugin: Plugin = {
     const plan = makePlan(ctx.model)
     ClientTypes.add(ctx, plan)
     AuthLayer.add(ctx, plan)
-    ctx.addImport({ from: "@keyway/core", values: ["OperationTable"] })
+    ctx.addImport({ from: "@keyway/core/OperationTable", namespace: "OperationTable" })
+    ctx.addImport({ from: "@keyway/core/Operation", namespace: "Operation", typeOnly: true })
     ctx.addImport({ from: "openapi-typescript-helpers", types: ["HttpMethod"] })
     ctx.addStatements([operationTable(ctx.model), ...operationTypes(ctx.model)])
     ctx.defer(() => factories(ctx, plan))

@@ -91,7 +91,7 @@ export const add = (ctx: ClientContext, plan: ClientPlan): void => {
     [
       "provider",
       "clientId: input.clientId",
-      "clientSecret: input.clientSecret",
+      "clientSecret: input.clientSecret === undefined ? undefined : secret(input.clientSecret)",
       "connection: input.connection",
       "scopes: input.scopes",
       "refreshAhead: input.refreshAhead",
@@ -101,55 +101,67 @@ export const add = (ctx: ClientContext, plan: ClientPlan): void => {
     ],
     "})",
   )
-  ctx.addStatements([
-    iface(
-      `${T}AuthorizationCodeInput`,
-      [
-        Emit.property("clientId", "string", { doc: "The OAuth client id." }),
-        optional("clientSecret", `${T}Secret`, "The OAuth client secret (absent for a public PKCE client)."),
-        optional("scopes", `ReadonlyArray<${scopeType}>`, "The scopes of the grant."),
-        optional("refreshAhead", "boolean", "Refresh the access token in the background before it expires."),
-        optional("connection", "string", "The connection id in the token store."),
-        ...urls.map((k) => optional(k, "string", `Overrides the strategy's \`${k}\`.`)),
-      ],
-      {
-        doc: "What {@link authorizationCodeConfig} takes: the authorization code credentials, the connection and URL overrides.",
-      },
-    ),
-    arrow(
-      "authorizationCodeConfig",
-      `input: ${T}AuthorizationCodeInput, settings: ${T}Settings`,
-      "AuthorizationCode.Config",
-      config,
-      {
-        doc: `The authorization-code plugin's config for the authorization code strategy: \`StrategyConfig.make\` of the
+  ctx.addImport({ from: "./client.ts", types: [`${T}Location`, `${T}Scope`] }, "auth")
+  ctx.addStatements(
+    [
+      iface(
+        `${T}AuthorizationCodeInput`,
+        [
+          Emit.property("clientId", "string", { doc: "The OAuth client id." }),
+          optional(
+            "clientSecret",
+            `${T}Secret`,
+            "The OAuth client secret (absent for a public PKCE client).",
+          ),
+          optional("scopes", `ReadonlyArray<${scopeType}>`, "The scopes of the grant."),
+          optional(
+            "refreshAhead",
+            "boolean",
+            "Refresh the access token in the background before it expires.",
+          ),
+          optional("connection", "string", "The connection id in the token store."),
+          ...urls.map((k) => optional(k, "string", `Overrides the strategy's \`${k}\`.`)),
+        ],
+        {
+          doc: "What {@link authorizationCodeConfig} takes: the authorization code credentials, the connection and URL overrides.",
+        },
+      ),
+      arrow(
+        "authorizationCodeConfig",
+        `input: ${T}AuthorizationCodeInput, settings: ${T}Settings`,
+        "AuthorizationCode.Config",
+        config,
+        {
+          doc: `The authorization-code plugin's config for the authorization code strategy: \`StrategyConfig.make\` of the
 descriptor's strategy, the URLs resolved with the settings. \`authLayer\` and {@link consent} both
 build it here, so a grant stored by \`consent\` is found by \`createClient\` (same provider,
 connection and scope set).`,
-        example: `const config = authorizationCodeConfig({ clientId: "id", clientSecret: "secret" }, resolveSettings(options))`,
-      },
-    ),
-    typeAlias(
-      `${T}ConsentOptions`,
-      `${fixedUrls.length ? `Omit<WebConsent.ProviderConsentOptions<${scopeType}>, ${fixedUrls.map((k) => Emit.string(k)).join(" | ")}>` : `WebConsent.ProviderConsentOptions<${scopeType}>`} & ${T}Location`,
-      {
-        doc: "Options of {@link consent}: the app's OAuth client, its registered callback URL and the token store `createClient` reads.",
-      },
-    ),
-    arrow(
-      "consent",
-      `options: ${T}ConsentOptions`,
-      "WebConsent.Handlers",
-      "WebConsent.bind(authorizationCodeConfig(options, resolveSettings(options)), options)",
-      {
-        doc: `The web consent handlers bound to this provider's descriptor: \`start(request, { connection, returnTo })\`
+          example: `const config = authorizationCodeConfig({ clientId: "id", clientSecret: "secret" }, resolveSettings(options))`,
+        },
+      ),
+      typeAlias(
+        `${T}ConsentOptions`,
+        `${fixedUrls.length ? `Omit<WebConsent.ProviderConsentOptions<${scopeType}>, ${fixedUrls.map((k) => Emit.string(k)).join(" | ")}>` : `WebConsent.ProviderConsentOptions<${scopeType}>`} & ${T}Location`,
+        {
+          doc: "Options of {@link consent}: the app's OAuth client, its registered callback URL and the token store `createClient` reads.",
+        },
+      ),
+      arrow(
+        "consent",
+        `options: ${T}ConsentOptions`,
+        "WebConsent.Handlers",
+        "WebConsent.bind(authorizationCodeConfig(options, resolveSettings(options)), options)",
+        {
+          doc: `The web consent handlers bound to this provider's descriptor: \`start(request, { connection, returnTo })\`
 redirects to the provider's consent (state and PKCE verifier kept in \`tokenStore\`, single use,
 short TTL); \`callback(request)\` exchanges the code and stores the grant where \`createClient\`
 with the same \`connection\` and \`tokenStore\` finds it. Reconnect = \`start\` again.`,
-        example: `const handlers = consent({ clientId, clientSecret, redirectUri: "https://app.example/oauth/callback", tokenStore })
+          example: `const handlers = consent({ clientId, clientSecret, redirectUri: "https://app.example/oauth/callback", tokenStore })
 // GET /connect:  return handlers.start(request, { connection: session.accountId, returnTo: "/settings" })
 // GET /oauth/callback:  return handlers.callback(request)`,
-      },
-    ),
-  ])
+        },
+      ),
+    ],
+    "auth",
+  )
 }

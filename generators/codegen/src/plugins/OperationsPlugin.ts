@@ -58,11 +58,11 @@ export const plugin: Plugin = {
       ),
     ])
     ctx.addImport({ from: "openapi-typescript-helpers", types: ["HttpMethod"] }, "effect")
-    ctx.addImport({ from: "@keyway/core", values: ["OperationTable"] }, "effect")
+    ctx.addImport({ from: "@keyway/core/OperationTable", namespace: "OperationTable" }, "effect")
     ctx.addImport({ from: "./client.ts", values: ["operationTable"] }, "effect")
     ctx.addStatements(
       [
-        typeAlias(`${T}EffectOperation`, `Client.EffectOperation<paths, P, M, ${error}>`, {
+        typeAlias(`${T}EffectOperation`, `EffectClient.Operation<paths, P, M, ${error}>`, {
           typeParameters: [
             { name: "P", constraint: "keyof paths" },
             { name: "M", constraint: "HttpMethod" },

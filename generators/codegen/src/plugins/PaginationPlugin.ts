@@ -60,7 +60,7 @@ export const plugin: Plugin = {
     const P = { name: "P", constraint: "keyof paths" }
     const M = { name: "M", constraint: "HttpMethod" }
     const Items = { name: "Items", constraint: "string" }
-    ctx.addImport({ from: "@keyway/core", values: ["Pagination"] })
+    ctx.addImport({ from: "@keyway/core/Pagination", namespace: "Pagination", typeOnly: true })
     ctx.addStatements([
       typeAlias(`${T}PageItem`, "Pagination.PageItem<T, P>", {
         typeParameters: ["T", { name: "P", constraint: "string" }],
@@ -77,10 +77,15 @@ export const plugin: Plugin = {
         { exported: false },
       ),
     ])
-    ctx.addImport({ from: "@keyway/core", values: ["EffectOperationTable"], types: ["Pagination"] }, "effect")
+    ctx.addImport({ from: "@keyway/core/EffectOperationTable", namespace: "EffectOperationTable" }, "effect")
+    ctx.addImport(
+      { from: "@keyway/core/EffectPagination", namespace: "EffectPagination", typeOnly: true },
+      "effect",
+    )
+    ctx.addImport({ from: "@keyway/core/Pagination", namespace: "Pagination", typeOnly: true }, "effect")
     ctx.addStatements(
       [
-        typeAlias(`${T}EffectPaginator`, `Pagination.StreamPaginator<paths, P, M, Items, ${error}>`, {
+        typeAlias(`${T}EffectPaginator`, `EffectPagination.StreamPaginator<paths, P, M, Items, ${error}>`, {
           typeParameters: [P, M, Items],
           doc: "A paged operation of the Effect API: an Effect `Stream` of the items of every page (`Pagination.stream` of @keyway/core), failing with the typed error of a failing page.",
           example: "const items = Stream.runCollect(client.paginate.someOperation())",

@@ -1,6 +1,7 @@
 /**
- * Stage 4, client: the generated code modules, `src/client.ts` (the Promise API) and
- * `src/effect.ts` (the Effect API), handed to every plugin's `client` hook (the built-in
+ * Stage 4, client: the generated code modules, `src/client.ts` (the Promise API, the package's
+ * root entry, whose types import nothing from `effect`), `src/auth.ts` (the auth plugin layers)
+ * and `src/effect.ts` (the Effect API, the `./effect` entry), handed to every plugin's `client` hook (the built-in
  * `keyway:client`, `keyway:operations` and `keyway:pagination` first), then the deferred steps
  * (the client factories, which see every extension).
  *
@@ -21,6 +22,7 @@
  * @since 0.1.0
  */
 import type {
+  ExportDeclarationStructure,
   ImportDeclarationStructure,
   OptionalKind,
   Project,
@@ -45,13 +47,23 @@ import * as Hooks from "./Hooks.ts"
  */
 export const files: Readonly<Record<ModuleName, string>> = {
   client: "src/client.ts",
+  auth: "src/auth.ts",
   effect: "src/effect.ts",
 }
 
 type Statement = string | WriterFunction | StatementStructures
 
 interface Module {
-  readonly imports: Map<string, { values: Set<string>; types: Set<string>; namespace?: string | undefined }>
+  readonly imports: Map<
+    string,
+    {
+      values: Set<string>
+      types: Set<string>
+      namespace?: string | undefined
+      typeOnly?: boolean | undefined
+    }
+  >
+  readonly exports: Array<ModuleImport>
   readonly buffer: Array<Statement>
   sourceFile?: SourceFile | undefined
 }
@@ -62,10 +74,10 @@ const importOrder = (a: string, b: string): number =>
 
 const importStructures = (module: Module): Array<OptionalKind<ImportDeclarationStructure>> => {
   const out: Array<OptionalKind<ImportDeclarationStructure>> = []
-  for (const [from, { values, types, namespace }] of [...module.imports].sort(([a], [b]) =>
-    importOrder(a, b),
-  )) {
-    if (namespace !== undefined) out.push({ moduleSpecifier: from, namespaceImport: namespace })
+  for (const [from, entry] of [...module.imports].sort(([a], [b]) => importOrder(a, b))) {
+    const { values, types, namespace } = entry
+    if (namespace !== undefined)
+      out.push({ moduleSpecifier: from, namespaceImport: namespace, isTypeOnly: entry.typeOnly === true })
     if (values.size === 0 && types.size === 0) continue
     const typeOnly = values.size === 0
     const names = [...new Set([...values, ...types])].sort((a, b) => a.localeCompare(b))
@@ -94,8 +106,9 @@ export const run = async (stage: Hooks.StageInput, model: ProviderModel): Promis
   const tsMorph = await import("ts-morph")
   let project: Project | undefined
   const modules: Record<ModuleName, Module> = {
-    client: { imports: new Map(), buffer: [] },
-    effect: { imports: new Map(), buffer: [] },
+    client: { imports: new Map(), exports: [], buffer: [] },
+    auth: { imports: new Map(), exports: [], buffer: [] },
+    effect: { imports: new Map(), exports: [], buffer: [] },
   }
   const projectOf = (): Project =>
     (project ??= new tsMorph.Project({
@@ -117,6 +130,13 @@ export const run = async (stage: Hooks.StageInput, model: ProviderModel): Promis
           statements: [
             ...importStructures(module).map(
               (i) => ({ ...i, kind: tsMorph.StructureKind.ImportDeclaration }) as const,
+            ),
+            ...module.exports.map(
+              (e): ExportDeclarationStructure => ({
+                kind: tsMorph.StructureKind.ExportDeclaration,
+                moduleSpecifier: e.from,
+                namedExports: [...(e.values ?? []), ...(e.types ?? []).map((t) => `type ${t}`)],
+              }),
             ),
             ...module.buffer,
           ],
@@ -153,7 +173,14 @@ export const run = async (stage: Hooks.StageInput, model: ProviderModel): Promis
       }
       for (const v of imports.values ?? []) entry.values.add(v)
       for (const t of imports.types ?? []) entry.types.add(t)
-      if (imports.namespace !== undefined) entry.namespace = imports.namespace
+      if (imports.namespace !== undefined) {
+        // a namespace imported as a value by one emitter stays a value import
+        entry.typeOnly =
+          entry.namespace === undefined
+            ? imports.typeOnly === true
+            : entry.typeOnly === true && imports.typeOnly === true
+        entry.namespace = imports.namespace
+      }
       module.imports.set(imports.from, entry)
     },
     get sourceFile() {
@@ -161,6 +188,15 @@ export const run = async (stage: Hooks.StageInput, model: ProviderModel): Promis
     },
     get effectSourceFile() {
       return materialize("effect")
+    },
+    addExport: (exports: ModuleImport, name: ModuleName) => {
+      const module = modules[name]
+      if (module.sourceFile)
+        module.sourceFile.addExportDeclaration({
+          moduleSpecifier: exports.from,
+          namedExports: [...(exports.values ?? []), ...(exports.types ?? []).map((t) => `type ${t}`)],
+        })
+      else module.exports.push(exports)
     },
     extend: (extension) => {
       if (extensions.some((e) => e.name === extension.name))
@@ -172,9 +208,9 @@ export const run = async (stage: Hooks.StageInput, model: ProviderModel): Promis
   }
   await Hooks.run(stage.plugins, "client", ctx)
   for (const f of deferred) await f()
-  for (const name of ["client", "effect"] as const) {
+  for (const name of ["client", "auth", "effect"] as const) {
     const module = modules[name]
-    if (!module.sourceFile && module.buffer.length === 0) continue
+    if (!module.sourceFile && module.buffer.length === 0 && module.exports.length === 0) continue
     const text = layout(materialize(name), tsMorph)
     if (text.trim().length > 0) stage.files.set(files[name], text)
   }
@@ -183,7 +219,11 @@ export const run = async (stage: Hooks.StageInput, model: ProviderModel): Promis
 // An import added once the module is a SourceFile: merged into the declaration of the same module.
 const mergeImport = (sourceFile: SourceFile, imports: ModuleImport): void => {
   if (imports.namespace !== undefined)
-    sourceFile.addImportDeclaration({ moduleSpecifier: imports.from, namespaceImport: imports.namespace })
+    sourceFile.addImportDeclaration({
+      moduleSpecifier: imports.from,
+      namespaceImport: imports.namespace,
+      isTypeOnly: imports.typeOnly === true,
+    })
   const values = imports.values ?? []
   const types = (imports.types ?? []).filter((t) => !values.includes(t))
   if (values.length === 0 && types.length === 0) return
