@@ -285,16 +285,9 @@ export const make = <Paths extends {}, Media extends MediaType = MediaType>(
  * @example
  * ```ts
  * import type { Client } from "@keyway/core"
- * interface paths {
- *   "/pets/{petId}": {
- *     get: {
- *       parameters: { path: { petId: string } }
- *       responses: { 200: { content: { "application/json": { name: string } } } }
- *     }
- *   }
- * }
+ * import type { paths } from "@keyway/provider-cca/types"
  * declare const pets: Client.PathBasedClient<paths>
- * const { data } = await pets["/pets/{petId}"].GET({ params: { path: { petId: "1" } } })
+ * const { data } = await pets["/agents/{agentId}"].GET({ params: { path: { agentId: "7" } } })
  * ```
  *
  * @since 0.2.0
@@ -311,17 +304,10 @@ export type PathBasedClient<
  * @example
  * ```ts
  * import { Auth, Client } from "@keyway/core"
- * interface paths {
- *   "/pets/{petId}": {
- *     get: {
- *       parameters: { path: { petId: string } }
- *       responses: { 200: { content: { "application/json": { name: string } } } }
- *     }
- *   }
- * }
+ * import type { paths } from "@keyway/provider-cca/types"
  * const client = Client.make<paths>({ provider: "petstore", baseUrl: "https://pets.example/v1", auth: Auth.layerNone })
  * const pets = Client.wrapAsPathBased(client)
- * const { data } = await pets["/pets/{petId}"].GET({ params: { path: { petId: "1" } } })
+ * const { data } = await pets["/agents"].GET()
  * ```
  *
  * @since 0.2.0
@@ -337,16 +323,9 @@ export const wrapAsPathBased = <Paths extends {}, Media extends MediaType = Medi
  * @example
  * ```ts
  * import { Auth, Client } from "@keyway/core"
- * interface paths {
- *   "/pets/{petId}": {
- *     get: {
- *       parameters: { path: { petId: string } }
- *       responses: { 200: { content: { "application/json": { name: string } } } }
- *     }
- *   }
- * }
+ * import type { paths } from "@keyway/provider-cca/types"
  * const pets = Client.makePathBased<paths>({ provider: "petstore", baseUrl: "https://pets.example/v1", auth: Auth.layerNone })
- * const { data } = await pets["/pets/{petId}"].GET({ params: { path: { petId: "1" } } })
+ * const { data } = await pets["/agents/{agentId}"].GET({ params: { path: { agentId: "7" } } })
  * await pets.close()
  * ```
  *

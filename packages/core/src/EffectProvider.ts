@@ -160,6 +160,6 @@ export const define =
   <O extends ProviderApi.Options, Settings extends ProviderApi.Settings>(
     definition: ProviderApi.Definition<O, Settings>,
   ): Provider<Paths, E, O> => ({
-    make: (options, extend) => ProviderApi.makeClient(definition, options, extend),
+    make: (options, extend) => ProviderApi.makeClient<Paths>()(definition, options, extend),
     layer: (service, options, extend) => layer<Paths, E>()(definition, service, options, extend),
   })

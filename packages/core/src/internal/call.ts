@@ -298,12 +298,13 @@ const toData = (
   runtime: Call.Runtime,
 ): Effect.Effect<unknown, HttpError<unknown> | UnexpectedResponse> => {
   const raw = result.response
-  const info = Response_.infoOf(result, request, runtime.auth.secretQueryParams)
+  // What `callInfo` tells is only put together when a Response or an error needs it.
+  const info = () => Response_.infoOf(result, request, runtime.auth.secretQueryParams)
   if (Response_.ok(raw)) {
     try {
       const read = Response_.readData(raw, request.method, parseAs)
       if (parseAs === "stream" && read.value === undefined && raw.body.byteLength > 0)
-        return Effect.succeed(Response_.toResponse(raw, request.url, info, false).body)
+        return Effect.succeed(Response_.toResponse(raw, request.url, info(), false).body)
       return Effect.succeed(read.value)
     } catch (error) {
       return Effect.fail(Response_.unreadable(result, request, runtime.auth.secretQueryParams, error))
@@ -313,7 +314,7 @@ const toData = (
     new HttpError({
       status: raw.status,
       method: request.method,
-      url: info.url,
+      url: info().url,
       correlationId: result.correlationId,
       body: Response_.readError(raw, request.method).value,
       attempts: result.attempts,
