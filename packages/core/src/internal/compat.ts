@@ -200,13 +200,14 @@ export const callThrough = async <T, R>(args: {
         {}) as Middleware.Context["params"],
       options: args.options,
     },
-    async (current) => {
+    (current) => {
       const own = current === request
       // A replaced request carries its own signal (`new Request(url, request)` keeps the old one).
       const signal = own ? args.signal : current.signal
-      return Abort.abortable(signal, async () =>
-        args.send(await WhatWg.fromRequest(current, { from: args.built, request }), signal),
-      )
+      return Abort.abortable(signal, () => {
+        const http = WhatWg.fromRequest(current, { from: args.built, request })
+        return http instanceof Promise ? http.then((h) => args.send(h, signal)) : args.send(http, signal)
+      })
     },
     args.toResponse,
   )
