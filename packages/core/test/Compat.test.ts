@@ -600,6 +600,24 @@ describe("a body openapi-fetch cannot parse, after middleware", () => {
 })
 
 describe("the Effect API", () => {
+  it.live("takes openapi-fetch's options too: fetch as the transport, the client's serializers", () =>
+    Effect.gen(function* () {
+      const sent: Array<string | null> = []
+      const api = yield* Client.makeEffect<paths>({
+        provider: "petstore",
+        baseUrl: server.url,
+        querySerializer: { array: { style: "pipeDelimited", explode: false } },
+        fetch: (request) => {
+          sent.push(request.headers.get("authorization"))
+          return globalThis.fetch(request)
+        },
+      })
+      yield* api.GET("/search", { params: { query: { tags: ["a", "b"] } } })
+      assert.deepStrictEqual(sent, ["Bearer abc"])
+      assert.strictEqual(server.seen[0]!.url, "/search?tags=a|b")
+    }).pipe(Effect.provide(bearer("abc")), Effect.scoped),
+  )
+
   it.live("runs a call's own middleware; a non-2xx it leaves is an HttpError", () =>
     Effect.gen(function* () {
       const api = yield* Client.makeEffect<paths, { error: string }>({
