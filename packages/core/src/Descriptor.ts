@@ -7,6 +7,11 @@
  * (a plugin can be configured from a descriptor or by hand), and because the generator validates
  * descriptors with it and emits its JSON Schema to `specs/provider.schema.json`.
  *
+ * Why one file of ~700 lines: it is one concept, the descriptor's schema, read top to bottom as
+ * the file format's reference (each section's schema with its annotations, then the document that
+ * combines them and the URL template helpers). Split by section, a reader would chase the format
+ * through a dozen modules.
+ *
  * Units: token and session lifetimes and buffers are seconds, as providers print them
  * (`expires_in`); retry delays, deadlines and timeouts are milliseconds, as the runtime's
  * `Retry.Policy` takes them. Each field's JSON Schema description names its unit.
@@ -36,6 +41,10 @@
  */
 import * as Schema from "effect/Schema"
 import { ConfigError } from "./Errors.ts"
+import type * as Http from "./Http.ts"
+import * as Shapes from "./internal/shapes.ts"
+import type * as PaginationModule from "./Pagination.ts"
+import type * as Redirect from "./Redirect.ts"
 
 // Finite (not Number) so that the JSON Schema keeps the description and the minimum.
 const Seconds = Schema.Finite.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0))).annotate({
@@ -81,7 +90,7 @@ export const UrlTemplate = Schema.String.annotate({
  * @since 0.1.0
  */
 export const Placement = Schema.Struct({
-  in: Schema.Literals(["header", "query"]),
+  in: Schema.Literals(Shapes.placements),
   name: Schema.String,
   scheme: Schema.optionalKey(Schema.String.annotate({ description: "Prefix before the token, e.g. Bearer" })),
 }).annotate({ identifier: "Placement" })
@@ -320,7 +329,7 @@ export const strategyTypes = [
  *
  * @since 0.2.0
  */
-export const CrossOrigin = Schema.Literals(["refuse", "follow-without-credentials"])
+export const CrossOrigin = Schema.Literals(Shapes.crossOrigins)
 export type CrossOrigin = typeof CrossOrigin.Type
 
 /**
@@ -426,7 +435,7 @@ export type ThrottleSettings = typeof ThrottleSettings.Type
  */
 export const Pagination = Schema.Struct({
   operations: Schema.Array(Schema.String).annotate({ description: "operationIds that page this way" }),
-  style: Schema.Literals(["next-url", "cursor", "offset", "page", "link"]).annotate({
+  style: Schema.Literals(Shapes.paginationStyles).annotate({
     description:
       "next-url: URL in the body; cursor: token in the body sent back as `param`; offset: offset and limit; page: page number and page size; link: RFC 8288 Link header rel=next",
   }),
@@ -670,3 +679,10 @@ export const resolveUrl = (
   const root = base.endsWith("/") ? base : `${base}/`
   return new URL(filled.replace(/^\//, ""), root).toString()
 }
+
+// One definition per concept, checked: the plain types of the Promise entry (effect-free) are the
+// schema's types, field for field. A change to one side that the other does not follow fails here.
+type Plain<T> = { -readonly [K in keyof T]-?: Exclude<T[K], undefined> }
+Shapes.agree<Shapes.Equals<Plain<Omit<Pagination, "operations">>, Plain<PaginationModule.Spec>>>()
+Shapes.agree<Shapes.Equals<Plain<Placement>, Plain<Http.Placement>>>()
+Shapes.agree<Shapes.Equals<Plain<RedirectSettings>, Plain<Redirect.Policy>>>()

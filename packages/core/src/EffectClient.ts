@@ -48,7 +48,7 @@ import type * as Options_ from "./Options.ts"
  *
  * @since 0.1.0
  */
-export type Options = Options_.Common
+export type Options = Options_.Common & Client.FetchOptions
 
 /**
  * What an Effect API call fails with: the provider's answer (`HttpError<E>`), no answer
@@ -112,6 +112,7 @@ export interface EffectClient<Paths extends {}, E = unknown, Media extends Media
   readonly PATCH: Method<Paths, "patch", E, Media>
   readonly HEAD: Method<Paths, "head", E, Media>
   readonly OPTIONS: Method<Paths, "options", E, Media>
+  readonly TRACE: Method<Paths, "trace", E, Media>
   /** The same client as a Promise API, sharing this one's runtime context. */
   readonly promise: Client.Client<Paths, Media>
   readonly release: Effect.Effect<void, Call.CallError>
@@ -172,7 +173,7 @@ const build = Effect.fn("EffectClient.make")(function* (options: Options) {
   const context = yield* Effect.context<never>()
   const engine = Engine.makeEngine(options)
   const ready: Engine.Ready = { runtime, context }
-  const promise = Engine.promiseMethods(engine, { current: () => ready, start: () => Promise.resolve(ready) })
+  const promise = Engine.promiseSurface(engine, { current: () => ready, start: () => Promise.resolve(ready) })
   const close = () => Promise.resolve()
   const client: EffectClient<{}, unknown> = {
     ...Engine.effectMethods(engine, runtime),

@@ -39,16 +39,26 @@ import type { HttpMethod } from "openapi-typescript-helpers"
 import { callInfo } from "./Client.ts"
 import { HttpError, OriginRefused, redactUrl } from "./Errors.ts"
 import * as LinkHeader from "./internal/linkHeader.ts"
+import type * as Shapes from "./internal/shapes.ts"
 import type { Args as OperationArgs, Data as OperationData, Init as OperationInit } from "./Operation.ts"
 import * as Origin from "./Origin.ts"
 
 /**
- * How an endpoint pages (the descriptor's `pagination` entry).
+ * How an endpoint pages (the descriptor's `pagination` entry without its `operations`). A plain
+ * type, so that the Promise entry loads no effect: its literals come from the one list the
+ * descriptor schema is built from, and `Descriptor.ts` checks at compile time that this type and
+ * the schema's agree field for field.
+ *
+ * @example
+ * ```ts
+ * import type { Pagination } from "@keyway/core"
+ * const spec: Pagination.Spec = { style: "next-url", items: "jobs", next: "paging.next" }
+ * ```
  *
  * @since 0.1.0
  */
 export interface Spec {
-  readonly style: "next-url" | "cursor" | "offset" | "page" | "link"
+  readonly style: (typeof Shapes.paginationStyles)[number]
   /** Dotted path to the items array in a page; empty when the page body is the array itself. */
   readonly items: string
   /** Dotted path to the next URL (next-url) or cursor (cursor). */
@@ -63,7 +73,7 @@ export interface Spec {
    * `OriginRefused`; `follow-without-credentials` calls it with no credential at all. A link from
    * https to http is always refused.
    */
-  readonly crossOrigin?: "refuse" | "follow-without-credentials" | undefined
+  readonly crossOrigin?: (typeof Shapes.crossOrigins)[number] | undefined
   /** `page`: the number of the first page (default 1). */
   readonly firstPage?: number | undefined
   /** `offset`, `page`: dotted path to the total number of items in a page's body. */

@@ -34,6 +34,12 @@ export * as Client from "./internal/clientNamespace.ts"
  * @since 0.1.0
  */
 export * as Pagination from "./internal/paginationNamespace.ts"
+/**
+ * A per-key mutex. Public (not internal) because the SQLite and Redis token stores build their
+ * refresh locks on it.
+ *
+ * @since 0.1.0
+ */
 export * as KeyedMutex from "./KeyedMutex.ts"
 export * as Keyring from "./Keyring.ts"
 export * as Limits from "./Limits.ts"

@@ -5,7 +5,7 @@
  * TestClock).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Clock, Effect, Fiber, Layer, Stream } from "effect"
+import { Clock, Effect, Fiber, Layer, Stream, Tracer } from "effect"
 import { TestClock } from "effect/testing"
 import { afterEach, beforeEach } from "vitest"
 import { Auth, Client, EffectClient, Http, Pagination } from "../src/index.ts"
@@ -205,6 +205,26 @@ describe("the Effect API, end to end in the caller's fiber", () => {
       yield* Effect.promise(() => waitFor(() => closed))
       assert.isTrue(closed, "the connection of the interrupted attempt was closed")
       assert.strictEqual(server.seen.length, 1, "and nothing was sent again")
+    }).pipe(Effect.provide(bearer)),
+  )
+
+  it.live("the call's span is a child of the caller's span, on the caller's tracer", () =>
+    Effect.gen(function* () {
+      const spans: Array<Tracer.NativeSpan> = []
+      const tracer = Tracer.make({
+        span(options) {
+          const span = new Tracer.NativeSpan(options)
+          spans.push(span)
+          return span
+        },
+      })
+      const api = yield* EffectClient.make<paths>({ provider: "petstore", baseUrl: server.url })
+      yield* api.GET("/pets").pipe(Effect.withSpan("caller"), Effect.withTracer(tracer))
+      const caller = spans.find((s) => s.name === "caller")
+      const call = spans.find((s) => s.name === "keyway.call")
+      assert.isDefined(caller)
+      assert.isDefined(call)
+      assert.strictEqual(call!.parent._tag === "Some" ? call!.parent.value.spanId : undefined, caller!.spanId)
     }).pipe(Effect.provide(bearer)),
   )
 

@@ -162,9 +162,6 @@ const factories = (ctx: ClientContext, plan: ClientPlan): void => {
   ctx.addImport({ from: "@keyway/core/Client", namespace: "Client", typeOnly: true })
   ctx.addImport({ from: "@keyway/core/Provider", namespace: "Provider" })
   ctx.addImport({ from: "./auth.ts", values: ["authLayer"] })
-  const extensionType = ext.length
-    ? `Pick<${T}PromiseClient, ${ext.map((e) => Emit.string(e.name)).join(" | ")}>`
-    : "{}"
   const promise: Array<StatementStructures> = [
     constant(definition, block("{", fields, "}", 40), {
       type: `Provider.Definition<${T}ClientOptions, ${T}Settings>`,
@@ -182,7 +179,7 @@ const factories = (ctx: ClientContext, plan: ClientPlan): void => {
       "createClient",
       `options: ${T}ClientOptions`,
       `${T}PromiseClient`,
-      `Provider.makeClient<paths, ${T}ClientOptions, ${T}Settings, ${extensionType}>(${definition}, options${ext.length ? `, ${extender(ext.map((e) => `${Emit.identifier(e.name)}: ${call(e.make, "client")}`))}` : ""})`,
+      `Provider.makeClient<paths>()(${definition}, options${ext.length ? `, ${extender(ext.map((e) => `${Emit.identifier(e.name)}: ${call(e.make, "client")}`))}` : ""})`,
       {
         doc: "Creates a Promise API client. Constructing it does no I/O; call `close()` when done.",
         example:

@@ -8,20 +8,35 @@
  * @since 0.1.0
  */
 import { type Context, Effect } from "effect"
+import type { MergedOptions, Middleware } from "openapi-fetch"
 import * as Call from "../Call.ts"
-import { HttpError, orUnexpected, type UnexpectedResponse } from "../Errors.ts"
+import type { FetchOptions } from "../Client.ts"
+import {
+  HttpError,
+  isKeywayError,
+  orUnexpected,
+  type UnexpectedResponse,
+  unexpectedResponse,
+} from "../Errors.ts"
 import type * as Http from "../Http.ts"
 import type * as Options from "../Options.ts"
+import * as Abort from "./abort.ts"
+import * as Compat from "./compat.ts"
 import * as Request from "./request.ts"
 import * as Response_ from "./response.ts"
+import * as WhatWg from "./whatwg.ts"
 
 /** The methods of a typed client, as openapi-fetch names them. */
-export const methods = ["GET", "PUT", "POST", "DELETE", "PATCH", "HEAD", "OPTIONS"] as const
+export const methods = ["GET", "PUT", "POST", "DELETE", "PATCH", "HEAD", "OPTIONS", "TRACE"] as const
 
 /** What every call of a client shares: how requests are built, and the operation table. */
 export interface Engine {
   readonly config: Request.Config
   readonly options: Options.Common
+  /** Middleware, the `Request` class and the `fetch` transport (openapi-fetch's options). */
+  readonly compat: Compat.Compat
+  /** The `options` middleware sees on a call that overrides none of them (built once). */
+  readonly merged: { current?: MergedOptions | undefined }
 }
 
 /** The engine of a client's options. */
@@ -30,8 +45,8 @@ export const makeEngine = (
     readonly querySerializer?: Request.QuerySerializer | undefined
     readonly bodySerializer?: Request.BodySerializer | undefined
     readonly pathSerializer?: Request.PathSerializer | undefined
-  },
-): Engine => ({ config: Request.makeConfig(options), options })
+  } & FetchOptions,
+): Engine => ({ config: Request.makeConfig(options), options, compat: Compat.make(options), merged: {} })
 
 /**
  * Keyway's `init.keyway` as a client reads it: the call options, and (from an Effect paginator
@@ -42,7 +57,9 @@ export interface KeywayInit extends Options.CallOptions {
 }
 
 /** What a call reads from its `init` besides the request itself. */
-export interface Init extends Request.Init {
+export interface Init extends Request.Init, Compat.Init {
+  /** fetch's redirect mode: `"manual"` and `"error"` become Keyway's redirect policy. */
+  readonly redirect?: string | undefined
   readonly keyway?: KeywayInit | undefined
   readonly parseAs?: Response_.ParseAs | undefined
   readonly signal?: AbortSignal | null | undefined
@@ -118,6 +135,74 @@ export const toFetchResult = (
   }
 }
 
+/** What the pipeline gave a call, before it is read. */
+interface Sent {
+  readonly result: Call.CallResult
+  readonly request: Http.HttpRequest
+  readonly runtime: Call.Runtime
+}
+
+/** openapi-fetch's reading of a `Response` a middleware made or changed (Keyway's own named). */
+const parseResponse = (response: globalThis.Response, method: string, parseAs: Response_.ParseAs) =>
+  WhatWg.parse(response, method, parseAs).catch((error: unknown) => {
+    const info = Response_.infos.get(response)
+    throw info === undefined || isKeywayError(error)
+      ? error
+      : unexpectedResponse(error, {
+          method: info.method,
+          url: info.url,
+          correlationId: info.correlationId,
+          context: `status ${response.status} with a body that could not be read`,
+        })
+  }) as Promise<FetchResult>
+
+/** Runs the pipeline for one call on a client's runtime and context. */
+const execute = (
+  ready: Ready,
+  request: Http.HttpRequest,
+  options: Call.CallOptions,
+  signal: AbortSignal | undefined,
+): Promise<Call.CallResult> =>
+  Effect.runPromiseWith(ready.context)(Call.execute(ready.runtime, request, options), signal && { signal })
+
+/** One call through its middleware (`Compat.callThrough`), read as openapi-fetch reads it. */
+const throughMiddleware = (
+  engine: Engine,
+  ready: Ready,
+  middleware: ReadonlyArray<Middleware>,
+  built: Http.HttpRequest,
+  url: string,
+  init: Init | undefined,
+  options: Call.CallOptions,
+  signal: AbortSignal | undefined,
+): Promise<FetchResult> => {
+  const parseAs = init?.parseAs ?? "json"
+  return Compat.callThrough<Sent, FetchResult>({
+    compat: engine.compat,
+    middleware,
+    built,
+    init,
+    schemaPath: url,
+    options: mergedOptions(engine, init, parseAs),
+    signal,
+    send: (request, signal) =>
+      execute(ready, request, options, signal).then((result) => ({
+        result,
+        request,
+        runtime: ready.runtime,
+      })),
+    toResponse: ({ result, request, runtime }) =>
+      Response_.toResponse(
+        result.response,
+        request.url,
+        Response_.infoOf(result, request, runtime.auth.secretQueryParams),
+        false,
+      ),
+    read: ({ result, request, runtime }) => toFetchResult(result, request, parseAs, runtime),
+    parse: (response, method) => parseResponse(response, method, parseAs),
+  })
+}
+
 /** The Promise API's methods over a runtime source. */
 export const promiseMethods = (
   engine: Engine,
@@ -132,23 +217,71 @@ export const promiseMethods = (
       } catch (error) {
         return Promise.reject(error)
       }
-      const options = callOptions(engine, method, url, init)
       const parseAs = init?.parseAs ?? "json"
       // Only a caller's own signal can abort.
       const signal = init?.signal ?? undefined
       // A page of an Effect paginator runs in its caller's fiber context (clock, tracer, logger).
       const caller = init?.keyway?.context
+      // A `fetch` (the call's or the client's) is the transport beneath the pipeline.
+      const options = Compat.callOptionsOf(engine.compat, init, callOptions(engine, method, url, init))
+      const at = (ready: Ready): Ready =>
+        caller === undefined ? ready : { runtime: ready.runtime, context: caller }
+      const middleware = Compat.middlewareOf(engine.compat, init)
+      if (middleware.length > 0) {
+        const through = (ready: Ready, request: Http.HttpRequest) =>
+          throughMiddleware(engine, at(ready), middleware, request, url, init, options, signal)
+        const ready = source.current()
+        if (ready !== undefined && !(built instanceof Promise)) return through(ready, built)
+        return Promise.all([source.start(), built]).then(([r, request]) => through(r, request))
+      }
       const send = (ready: Ready, request: Http.HttpRequest) =>
-        Effect.runPromiseWith(caller ?? ready.context)(
-          Call.execute(ready.runtime, request, options),
-          signal && { signal },
-        ).then((result) => toFetchResult(result, request, parseAs, ready.runtime))
+        Abort.abortable(signal, (signal) =>
+          execute(at(ready), request, options, signal).then((result) =>
+            toFetchResult(result, request, parseAs, ready.runtime),
+          ),
+        )
       const ready = source.current()
       if (ready !== undefined && !(built instanceof Promise)) return send(ready, built)
       return Promise.all([source.start(), built]).then(([r, request]) => send(r, request))
     }
   }
   return out
+}
+
+/**
+ * The Promise API's surface over a runtime source: openapi-fetch's methods, `request(method,
+ * path, init)`, and the client's middleware (`use`, `eject`).
+ */
+export const promiseSurface = (engine: Engine, source: Source) => {
+  const out = promiseMethods(engine, source)
+  return {
+    ...out,
+    request: (method: string, url: string, init?: Init) =>
+      out[method.toUpperCase() as (typeof methods)[number]](url, init),
+    use: engine.compat.registry.use,
+    eject: engine.compat.registry.eject,
+  }
+}
+
+/** The `options` middleware sees: openapi-fetch's merged options of the call (frozen). */
+const mergedOptions = (engine: Engine, init: Init | undefined, parseAs: Response_.ParseAs): MergedOptions => {
+  const plain =
+    init === undefined ||
+    (init.baseUrl === undefined &&
+      init.querySerializer === undefined &&
+      init.bodySerializer === undefined &&
+      init.pathSerializer === undefined &&
+      init.fetch === undefined &&
+      parseAs === "json")
+  if (plain && engine.merged.current !== undefined) return engine.merged.current
+  const merged = Object.freeze({
+    ...Request.serializersOf(engine.config, init),
+    parseAs,
+    fetch: (init?.fetch ?? engine.compat.fetch ?? globalThis.fetch) as typeof globalThis.fetch,
+  }) as MergedOptions
+  // The client's own options, the same for every call that overrides none of them.
+  if (plain) engine.merged.current = merged
+  return merged
 }
 
 /** The Effect API's failure for a call that could not be made (a serializer threw, say). */
@@ -165,12 +298,13 @@ const toData = (
   runtime: Call.Runtime,
 ): Effect.Effect<unknown, HttpError<unknown> | UnexpectedResponse> => {
   const raw = result.response
-  const info = Response_.infoOf(result, request, runtime.auth.secretQueryParams)
+  // What `callInfo` tells is only put together when a Response or an error needs it.
+  const info = () => Response_.infoOf(result, request, runtime.auth.secretQueryParams)
   if (Response_.ok(raw)) {
     try {
       const read = Response_.readData(raw, request.method, parseAs)
       if (parseAs === "stream" && read.value === undefined && raw.body.byteLength > 0)
-        return Effect.succeed(Response_.toResponse(raw, request.url, info, false).body)
+        return Effect.succeed(Response_.toResponse(raw, request.url, info(), false).body)
       return Effect.succeed(read.value)
     } catch (error) {
       return Effect.fail(Response_.unreadable(result, request, runtime.auth.secretQueryParams, error))
@@ -180,10 +314,27 @@ const toData = (
     new HttpError({
       status: raw.status,
       method: request.method,
-      url: info.url,
+      url: info().url,
       correlationId: result.correlationId,
       body: Response_.readError(raw, request.method).value,
       attempts: result.attempts,
+    }),
+  )
+}
+
+/** The Effect API's outcome of a call read the Promise API's way (after middleware). */
+const dataOf = (result: FetchResult): Effect.Effect<unknown, HttpError<unknown>> => {
+  const response = result.response
+  if (response.ok) return Effect.succeed((result as { readonly data: unknown }).data)
+  const info = Response_.infos.get(response)
+  return Effect.fail(
+    new HttpError({
+      status: response.status,
+      method: info?.method ?? "",
+      url: info?.url ?? "",
+      correlationId: info?.correlationId ?? "",
+      body: (result as { readonly error: unknown }).error,
+      attempts: info?.attempts ?? 1,
     }),
   )
 }
@@ -215,21 +366,49 @@ export const effectMethods = (
         } catch (error) {
           return Effect.fail(unexpected(error, method, engine, url))
         }
-        const options = callOptions(engine, method, url, init)
+        // A `fetch` (the call's or the client's) is the transport beneath the pipeline.
+        const options = Compat.callOptionsOf(engine.compat, init, callOptions(engine, method, url, init))
         const parseAs = init?.parseAs ?? "json"
+        // A call's own `middleware` (the Effect API has no `use`) runs as in the Promise API,
+        // in the caller's context; the fiber's interruption aborts it.
+        const middleware = init?.middleware
         const send = (request: Http.HttpRequest) =>
-          Effect.flatMap(Call.execute(runtime, request, options), (result) =>
-            toData(result, request, parseAs, runtime),
-          )
-        return built instanceof Promise
-          ? Effect.flatMap(
-              Effect.tryPromise({
-                try: () => built,
-                catch: (error) => unexpected(error, method, engine, url),
-              }),
-              send,
-            )
-          : send(built)
+          middleware === undefined || middleware.length === 0
+            ? Effect.flatMap(Call.execute(runtime, request, options), (result) =>
+                toData(result, request, parseAs, runtime),
+              )
+            : Effect.flatMap(Effect.context<never>(), (context) =>
+                Effect.flatMap(
+                  Effect.tryPromise({
+                    try: (signal) =>
+                      throughMiddleware(
+                        engine,
+                        { runtime, context },
+                        middleware,
+                        request,
+                        url,
+                        init,
+                        options,
+                        init?.signal ?? signal,
+                      ),
+                    catch: (error) => unexpected(error, method, engine, url),
+                  }),
+                  dataOf,
+                ),
+              )
+        const call =
+          built instanceof Promise
+            ? Effect.flatMap(
+                Effect.tryPromise({
+                  try: () => built,
+                  catch: (error) => unexpected(error, method, engine, url),
+                }),
+                send,
+              )
+            : send(built)
+        // A call's own signal interrupts it, as the fiber's interruption does.
+        const signal = init?.signal
+        return signal == null ? call : Abort.interruptOn(call, signal)
       })
   }
   return out

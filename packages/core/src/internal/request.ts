@@ -18,6 +18,7 @@ import {
   removeTrailingSlash,
 } from "openapi-fetch"
 import type * as Http from "../Http.ts"
+import type * as Options from "../Options.ts"
 import { badHeader, checkPathParams, HEADER_NAME, HEADER_VALUE } from "./checks.ts"
 
 /** A query serializer: a function, or openapi-fetch's options for its default one. */
@@ -35,6 +36,8 @@ export interface Config {
   readonly baseUrl: string
   /** The client's headers, names lower-cased (checked when the client was built). */
   readonly headers: Readonly<Record<string, string>>
+  /** Whether the client's headers set or removed `content-type` (no default then). */
+  readonly contentTyped: boolean
   readonly querySerializer?: QuerySerializer | undefined
   readonly bodySerializer?: BodySerializer | undefined
   readonly pathSerializer?: PathSerializer | undefined
@@ -60,16 +63,18 @@ export interface Init {
 /** Makes the parts of a {@link Config} that are the same for every call. */
 export const makeConfig = (options: {
   readonly baseUrl: string
-  readonly headers?: Readonly<Record<string, string>> | undefined
+  readonly headers?: Options.HeaderValues | undefined
   readonly querySerializer?: QuerySerializer | undefined
   readonly bodySerializer?: BodySerializer | undefined
   readonly pathSerializer?: PathSerializer | undefined
 }): Config => {
   const headers: Record<string, string> = {}
-  for (const name in options.headers) headers[name.toLowerCase()] = trim(options.headers[name]!)
+  // As openapi-fetch merges them: numbers as text, arrays appended, `null` leaves one out.
+  const typed = merge(headers, options.headers)
   return {
     baseUrl: removeTrailingSlash(options.baseUrl),
     headers,
+    contentTyped: typed,
     querySerializer: options.querySerializer,
     bodySerializer: options.bodySerializer,
     pathSerializer: options.pathSerializer,
@@ -89,6 +94,34 @@ const queryOf = (config: Config, init: Init | undefined): ((query: any) => strin
   if (typeof local === "function") return local
   return createQuerySerializer({ ...(typeof global === "object" ? global : {}), ...local })
 }
+
+const baseUrlOf = (config: Config, init: Init | undefined): string => {
+  const local = init?.baseUrl
+  return local ? removeTrailingSlash(local) : config.baseUrl
+}
+const pathOf = (config: Config, init: Init | undefined): PathSerializer =>
+  init?.pathSerializer || config.pathSerializer || defaultPathSerializer
+const bodyOf = (config: Config, init: Init | undefined): BodySerializer =>
+  init?.bodySerializer ?? config.bodySerializer ?? defaultBodySerializer
+
+/**
+ * The base URL and serializers a call uses, by openapi-fetch's precedence (the call's, the
+ * client's, openapi-fetch's defaults): what middleware sees as `options`.
+ */
+export const serializersOf = (
+  config: Config,
+  init: Init | undefined,
+): {
+  readonly baseUrl: string
+  readonly querySerializer: (query: any) => string
+  readonly bodySerializer: BodySerializer
+  readonly pathSerializer: PathSerializer
+} => ({
+  baseUrl: baseUrlOf(config, init),
+  querySerializer: queryOf(config, init),
+  bodySerializer: bodyOf(config, init),
+  pathSerializer: pathOf(config, init),
+})
 
 // HTTP whitespace around a value is dropped, as `Headers` does.
 const trim = (value: string): string => value.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "")
@@ -143,24 +176,23 @@ export const build = (
   const params = init?.params
   const badParam = checkPathParams(params?.path)
   if (badParam !== undefined) throw badParam
-  const local = init?.baseUrl
   const url = createFinalURL(path, {
-    baseUrl: local ? removeTrailingSlash(local) : config.baseUrl,
+    baseUrl: baseUrlOf(config, init),
     params: (params ?? {}) as { query?: Record<string, unknown>; path?: Record<string, unknown> },
     querySerializer: queryOf(config, init),
-    pathSerializer: init?.pathSerializer ?? config.pathSerializer ?? defaultPathSerializer,
+    pathSerializer: pathOf(config, init),
   })
   const headers: Record<string, string> = { ...config.headers }
   const setByCall = merge(headers, init?.headers)
   const setByParams = merge(headers, params?.header)
   const raw = init?.body
   if (raw === undefined) return { method, url, headers, body: undefined }
-  const serialized = (init?.bodySerializer ?? config.bodySerializer ?? defaultBodySerializer)(raw, headers)
+  const serialized = bodyOf(config, init)(raw, headers)
   if (serialized === undefined) return { method, url, headers, body: undefined }
   if (method === "GET" || method === "HEAD")
     throw new TypeError("Request with GET/HEAD method cannot have body.")
   // openapi-fetch's default content type, lowest priority: unless a header set or removed it.
-  const typed = setByCall || setByParams || "content-type" in config.headers
+  const typed = setByCall || setByParams || config.contentTyped
   if (!typed && !(serialized instanceof FormData)) headers["content-type"] = "application/json"
   if (typeof serialized === "string") {
     if (headers["content-type"] === undefined) headers["content-type"] = "text/plain;charset=UTF-8"

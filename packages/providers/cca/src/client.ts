@@ -199,4 +199,4 @@ export interface CcaPromiseClient extends Client.Client<paths> {
  * ```
  */
 export const createClient = (options: CcaClientOptions): CcaPromiseClient =>
-  Provider.makeClient<paths, CcaClientOptions, CcaSettings, Pick<CcaPromiseClient, "op">>(ccaProvider, options, (client) => ({ op: bindOperations(client) }))
+  Provider.makeClient<paths>()(ccaProvider, options, (client) => ({ op: bindOperations(client) }))

@@ -373,4 +373,4 @@ export interface CchPromiseClient extends Client.Client<paths> {
  * ```
  */
 export const createClient = (options: CchClientOptions): CchPromiseClient =>
-  Provider.makeClient<paths, CchClientOptions, CchSettings, Pick<CchPromiseClient, "op">>(cchProvider, options, (client) => ({ op: bindOperations(client) }))
+  Provider.makeClient<paths>()(cchProvider, options, (client) => ({ op: bindOperations(client) }))

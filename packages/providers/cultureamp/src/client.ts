@@ -465,7 +465,7 @@ export interface CultureampPromiseClient extends Client.Client<paths> {
  * ```
  */
 export const createClient = (options: CultureampClientOptions): CultureampPromiseClient =>
-  Provider.makeClient<paths, CultureampClientOptions, CultureampSettings, Pick<CultureampPromiseClient, "op" | "paginate">>(cultureampProvider, options, (client) => ({
+  Provider.makeClient<paths>()(cultureampProvider, options, (client) => ({
     op: bindOperations(client),
     paginate: bindPaginators(client),
   }))

@@ -887,7 +887,7 @@ export interface WorkablePromiseClient extends Client.Client<paths> {
  * ```
  */
 export const createClient = (options: WorkableClientOptions): WorkablePromiseClient =>
-  Provider.makeClient<paths, WorkableClientOptions, WorkableSettings, Pick<WorkablePromiseClient, "op" | "paginate">>(workableProvider, options, (client) => ({
+  Provider.makeClient<paths>()(workableProvider, options, (client) => ({
     op: bindOperations(client),
     paginate: bindPaginators(client),
   }))

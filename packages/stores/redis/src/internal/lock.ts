@@ -123,10 +123,7 @@ export const makeSignals = (): Signals => {
  * const locked: WithRefreshLock = withRefreshLock
  * ```
  */
-export type WithRefreshLock = <A, E, R>(
-  key: TokenStore.TokenKey,
-  refresh: Effect.Effect<A, E, R>,
-) => Effect.Effect<A, E | Errors.TokenStoreUnavailable, R>
+export type WithRefreshLock = TokenStore.TokenStoreShape["withRefreshLock"]
 
 /**
  * The refresh lock of a store.

@@ -72,10 +72,7 @@ const surelyFresh = (token: TokenStore.StoredToken | undefined, now: number): bo
  * const locked: WithRefreshLock = withRefreshLock
  * ```
  */
-export type WithRefreshLock = <A, E, R>(
-  key: TokenStore.TokenKey,
-  refresh: Effect.Effect<A, E, R>,
-) => Effect.Effect<A, E | Errors.TokenStoreUnavailable, R>
+export type WithRefreshLock = TokenStore.TokenStoreShape["withRefreshLock"]
 
 /**
  * The refresh lock of a store: its TTL, the longest pause between two looks, and how long a
