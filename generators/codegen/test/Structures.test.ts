@@ -86,9 +86,11 @@ describe("Emit structures: text from specs and descriptors stays text", () => {
     ).toEqual(["interface", "type", "const"])
     // the value is kept: the property is named exactly as written
     const options = file.statements[0] as ts.InterfaceDeclaration
-    const name = options.members[0].name!
-    const key = ts.isComputedPropertyName(name) ? name.expression : name
-    expect(ts.isStringLiteral(key) || ts.isIdentifier(key) ? key.text : undefined).toBe(payload)
+    const name = options.members.at(0)?.name
+    const key = name !== undefined && ts.isComputedPropertyName(name) ? name.expression : name
+    expect(
+      key !== undefined && (ts.isStringLiteral(key) || ts.isIdentifier(key)) ? key.text : undefined,
+    ).toBe(payload)
   })
 
   it("a whole generated package: hostile text in the descriptor and the spec is no code in any module", async () => {

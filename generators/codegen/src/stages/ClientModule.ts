@@ -13,7 +13,9 @@
  *
  * @example
  * ```ts
- * import { ClientModule } from "@keyway/codegen"
+ * import { ClientModule, type Hooks, type Model } from "@keyway/codegen"
+ * declare const stage: Hooks.StageInput
+ * declare const model: Model.ProviderModel
  * await ClientModule.run(stage, model)
  * stage.files.get("src/client.ts")
  * stage.files.get("src/effect.ts")
@@ -96,8 +98,10 @@ const importStructures = (module: Module): Array<OptionalKind<ImportDeclarationS
  *
  * @example
  * ```ts
- * import { ClientModule } from "@keyway/codegen"
- * await ClientModule.run({ input, config, plugins, files: new Map() }, model)
+ * import { ClientModule, type Hooks, type Model } from "@keyway/codegen"
+ * declare const stage: Hooks.StageInput
+ * declare const model: Model.ProviderModel
+ * await ClientModule.run(stage, model)
  * ```
  *
  * @since 0.1.0
