@@ -114,7 +114,6 @@ export const resolveSettings = (options: CcaSettingsOptions): CcaSettings => {
  * `security` asks for and how it pages.
  */
 export const operationTable = {
-
   createSession: { method: "POST", path: "/session", operationId: "createSession" },
   deleteSession: { method: "DELETE", path: "/session", operationId: "deleteSession" },
   listAgents: { method: "GET", path: "/agents", operationId: "listAgents" },

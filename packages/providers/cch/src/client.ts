@@ -157,7 +157,6 @@ export const resolveSettings = (options: CchSettingsOptions): CchSettings => {
  * `security` asks for and how it pages.
  */
 export const operationTable = {
-
   getMyAccount: { method: "GET", path: "/my-account", operationId: "getMyAccount", scopes: ["read"] },
   getAccount: { method: "GET", path: "/cch-account/{id}", operationId: "getAccount", scopes: ["read"] },
   listAccountUsers: {

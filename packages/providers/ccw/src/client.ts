@@ -154,7 +154,6 @@ export const resolveSettings = (options: CcwSettingsOptions): CcwSettings => {
  * `security` asks for and how it pages.
  */
 export const operationTable = {
-
   searchCandidates: {
     method: "POST",
     path: "/API/candidates/search",

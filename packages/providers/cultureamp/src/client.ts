@@ -149,7 +149,6 @@ export const resolveSettings = (options: CultureampSettingsOptions): CultureampS
  * `security` asks for and how it pages.
  */
 export const operationTable = {
-
   listEmployees: {
     method: "GET",
     path: "/employees",

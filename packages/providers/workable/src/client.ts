@@ -143,7 +143,6 @@ export const resolveSettings = (options: WorkableSettingsOptions): WorkableSetti
  * `security` asks for and how it pages.
  */
 export const operationTable = {
-
   listAccounts: { method: "GET", path: "/accounts", operationId: "listAccounts" },
   getAccount: { method: "GET", path: "/accounts/{subdomain}", operationId: "getAccount" },
   listCollaborationPermissions: {
