@@ -18,11 +18,11 @@
  *
  * @since 0.1.0
  */
-import { bearerConnection } from "./Api.ts"
-import { authRoutes, parseExpiry } from "./cca/Auth.ts"
-import { resourceRoutes } from "./cca/Resources.ts"
-import { str } from "./Http.ts"
-import { Router } from "./Router.ts"
+import { bearerConnection } from "./internal/Api.ts"
+import { authRoutes, parseExpiry } from "./internal/cca/Auth.ts"
+import { resourceRoutes } from "./internal/cca/Resources.ts"
+import { str } from "./internal/Http.ts"
+import { Router } from "./internal/Router.ts"
 import { type Handler, type ProviderSandbox, type SandboxOptions, startServer } from "./SandboxServer.ts"
 
 /**

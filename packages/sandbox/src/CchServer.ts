@@ -19,10 +19,10 @@ import {
   type OAuthApp,
   type OAuthAppOptions,
   registeredClients,
-} from "./AuthorizationCode.ts"
-import { authRoutes } from "./cch/Auth.ts"
-import { resourceRoutes } from "./cch/Resources.ts"
-import { Router } from "./Router.ts"
+} from "./internal/AuthorizationCode.ts"
+import { authRoutes } from "./internal/cch/Auth.ts"
+import { resourceRoutes } from "./internal/cch/Resources.ts"
+import { Router } from "./internal/Router.ts"
 import { type Handler, type ProviderSandbox, type SandboxOptions, startServer } from "./SandboxServer.ts"
 
 /**

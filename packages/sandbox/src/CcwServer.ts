@@ -16,17 +16,17 @@
  *
  * @since 0.1.0
  */
-import { bearerConnection } from "./Api.ts"
-import { type CcwClient, tokenFields, tokenRoute } from "./ccw/Auth.ts"
-import { SCOPES } from "./ccw/Data.ts"
-import { ccwError } from "./ccw/Errors.ts"
-import { resourceRoutes } from "./ccw/Resources.ts"
-import { basicCredentials } from "./Http.ts"
-import { Router } from "./Router.ts"
+import { bearerConnection } from "./internal/Api.ts"
+import { type CcwClient, tokenFields, tokenRoute } from "./internal/ccw/Auth.ts"
+import { SCOPES } from "./internal/ccw/Data.ts"
+import { ccwError } from "./internal/ccw/Errors.ts"
+import { resourceRoutes } from "./internal/ccw/Resources.ts"
+import { basicCredentials } from "./internal/Http.ts"
+import { Router } from "./internal/Router.ts"
 import { type Handler, type ProviderSandbox, type SandboxOptions, startServer } from "./SandboxServer.ts"
 
-export type { CcwClient } from "./ccw/Auth.ts"
-export { ccwError } from "./ccw/Errors.ts"
+export type { CcwClient } from "./internal/ccw/Auth.ts"
+export { ccwError } from "./internal/ccw/Errors.ts"
 
 /**
  * CCW sandbox options.

@@ -17,9 +17,9 @@
  * @since 0.1.0
  */
 import { type BudgetSpec, validateBudget } from "./Budget.ts"
-import type { Clock } from "./Clock.ts"
 import type { Counters } from "./Counters.ts"
 import { type FaultInfo, type FaultInjector, type FaultSpec, validateFault } from "./Faults.ts"
+import type { Clock } from "./internal/Clock.ts"
 
 /**
  * Token lifetimes in seconds, for tokens issued from now on. `refresh: null` means refresh

@@ -10,7 +10,7 @@
  *
  * @since 0.1.0
  */
-import type { RouteKind } from "./Router.ts"
+import type { RouteKind } from "./internal/Router.ts"
 
 /**
  * The counted events.

@@ -18,16 +18,16 @@
  *
  * @since 0.1.0
  */
-import { bearerConnection } from "./Api.ts"
-import { type CultureAmpClient, clientOf, PERMISSIONS, tokenRoute } from "./cultureamp/Auth.ts"
-import { makeCultureAmpContext } from "./cultureamp/Context.ts"
-import { employeeRoutes } from "./cultureamp/Employees.ts"
-import { performanceRoutes } from "./cultureamp/Performance.ts"
-import { surveyRoutes } from "./cultureamp/Surveys.ts"
-import { Router } from "./Router.ts"
+import { bearerConnection } from "./internal/Api.ts"
+import { type CultureAmpClient, clientOf, PERMISSIONS, tokenRoute } from "./internal/cultureamp/Auth.ts"
+import { makeCultureAmpContext } from "./internal/cultureamp/Context.ts"
+import { employeeRoutes } from "./internal/cultureamp/Employees.ts"
+import { performanceRoutes } from "./internal/cultureamp/Performance.ts"
+import { surveyRoutes } from "./internal/cultureamp/Surveys.ts"
+import { Router } from "./internal/Router.ts"
 import { type Handler, type ProviderSandbox, type SandboxOptions, startServer } from "./SandboxServer.ts"
 
-export type { CultureAmpClient } from "./cultureamp/Auth.ts"
+export type { CultureAmpClient } from "./internal/cultureamp/Auth.ts"
 
 /**
  * Culture Amp sandbox options.

@@ -14,9 +14,9 @@
  * @since 0.1.0
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http"
-import { sendJson } from "./Http.ts"
-import type { RouteKind } from "./Router.ts"
-import type { SeededRandom } from "./SeededRandom.ts"
+import { sendJson } from "./internal/Http.ts"
+import type { RouteKind } from "./internal/Router.ts"
+import type { SeededRandom } from "./internal/SeededRandom.ts"
 
 /**
  * The kinds of fault.

@@ -21,7 +21,6 @@
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import { Budget, type BudgetSpec, validateBudget } from "./Budget.ts"
-import { Clock } from "./Clock.ts"
 import {
   type ControlRequest,
   createControl,
@@ -31,10 +30,11 @@ import {
 } from "./Control.ts"
 import { Counters, type CountersSnapshot } from "./Counters.ts"
 import { FaultInjector, type FaultSpec, sendFault } from "./Faults.ts"
-import { mediaType, parseForm, parseJsonObject, parseMultipart, readBody, sendJson } from "./Http.ts"
-import type { RouteKind, Router } from "./Router.ts"
-import { SeededRandom } from "./SeededRandom.ts"
-import { TokenStore } from "./TokenStore.ts"
+import { Clock } from "./internal/Clock.ts"
+import { mediaType, parseForm, parseJsonObject, parseMultipart, readBody, sendJson } from "./internal/Http.ts"
+import type { RouteKind, Router } from "./internal/Router.ts"
+import { SeededRandom } from "./internal/SeededRandom.ts"
+import { TokenStore } from "./internal/TokenStore.ts"
 
 /**
  * Options every sandbox takes.

@@ -21,19 +21,19 @@ import {
   type OAuthApp,
   type OAuthAppOptions,
   registeredClients,
-} from "./AuthorizationCode.ts"
-import { Router } from "./Router.ts"
+} from "./internal/AuthorizationCode.ts"
+import { Router } from "./internal/Router.ts"
+import { workableId } from "./internal/WorkableData.ts"
+import { accountRoutes } from "./internal/workable/Account.ts"
+import { authRoutes, SCOPES } from "./internal/workable/Auth.ts"
+import { candidateRoutes } from "./internal/workable/Candidates.ts"
+import { makeWorkableContext } from "./internal/workable/Context.ts"
+import { employeeRoutes } from "./internal/workable/Employees.ts"
+import { eventRoutes } from "./internal/workable/Events.ts"
+import { jobRoutes } from "./internal/workable/Jobs.ts"
+import { offerRoutes } from "./internal/workable/Offers.ts"
+import { requisitionRoutes } from "./internal/workable/Requisitions.ts"
 import { type Handler, type ProviderSandbox, type SandboxOptions, startServer } from "./SandboxServer.ts"
-import { workableId } from "./WorkableData.ts"
-import { accountRoutes } from "./workable/Account.ts"
-import { authRoutes, SCOPES } from "./workable/Auth.ts"
-import { candidateRoutes } from "./workable/Candidates.ts"
-import { makeWorkableContext } from "./workable/Context.ts"
-import { employeeRoutes } from "./workable/Employees.ts"
-import { eventRoutes } from "./workable/Events.ts"
-import { jobRoutes } from "./workable/Jobs.ts"
-import { offerRoutes } from "./workable/Offers.ts"
-import { requisitionRoutes } from "./workable/Requisitions.ts"
 
 /**
  * A registered Workable partner application.

@@ -22,11 +22,11 @@
  * @since 0.1.0
  */
 import { randomUUID } from "node:crypto"
+import type { CcaPermanentToken, CcaUser } from "../../CcaServer.ts"
+import type { Handler, RequestContext, Runtime } from "../../SandboxServer.ts"
 import { checkBearer, refuseBearer } from "../Api.ts"
-import type { CcaPermanentToken, CcaUser } from "../CcaServer.ts"
 import { sendEmpty, sendJson, str } from "../Http.ts"
 import type { Router } from "../Router.ts"
-import type { Handler, RequestContext, Runtime } from "../SandboxServer.ts"
 import type { TokenRecord } from "../TokenStore.ts"
 
 /**

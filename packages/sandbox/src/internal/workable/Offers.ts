@@ -11,8 +11,9 @@
  *
  * @since 0.1.0
  */
+
+import type { Handler } from "../../SandboxServer.ts"
 import { sendJson } from "../Http.ts"
-import type { Handler } from "../SandboxServer.ts"
 import type { WorkableContext } from "./Context.ts"
 
 /**
