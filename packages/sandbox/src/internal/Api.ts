@@ -16,8 +16,8 @@
  * @since 0.1.0
  */
 
-import type { RequestContext, Runtime } from "../SandboxServer.ts"
 import { bearerToken, sendJson } from "./Http.ts"
+import type { RequestContext, Runtime } from "./SandboxServer.ts"
 import type { TokenCheck, TokenType } from "./TokenStore.ts"
 
 /**

@@ -14,10 +14,10 @@
  * @since 0.1.0
  */
 
-import type { Handler, Identity, RequestContext, Runtime } from "../SandboxServer.ts"
 import { bearerConnection, findClient } from "./Api.ts"
 import { basicCredentials, sendEmpty, str } from "./Http.ts"
 import type { RouteKind } from "./Router.ts"
+import type { Handler, Identity, RequestContext, Runtime } from "./SandboxServer.ts"
 import type { TokenRecord } from "./TokenStore.ts"
 
 /**

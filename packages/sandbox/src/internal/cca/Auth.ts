@@ -23,10 +23,10 @@
  */
 import { randomUUID } from "node:crypto"
 import type { CcaPermanentToken, CcaUser } from "../../CcaServer.ts"
-import type { Handler, RequestContext, Runtime } from "../../SandboxServer.ts"
 import { checkBearer, refuseBearer } from "../Api.ts"
 import { sendEmpty, sendJson, str } from "../Http.ts"
 import type { Router } from "../Router.ts"
+import type { Handler, RequestContext, Runtime } from "../SandboxServer.ts"
 import type { TokenRecord } from "../TokenStore.ts"
 
 /**

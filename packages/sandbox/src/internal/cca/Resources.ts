@@ -19,9 +19,9 @@
  * @since 0.1.0
  */
 
-import type { Handler, Runtime } from "../../SandboxServer.ts"
 import { sendJson, str } from "../Http.ts"
 import type { Router } from "../Router.ts"
+import type { Handler, Runtime } from "../SandboxServer.ts"
 import { sessionAuth as auth, message } from "./Auth.ts"
 import { type Row, seedCca } from "./Data.ts"
 

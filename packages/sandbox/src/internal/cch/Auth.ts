@@ -15,7 +15,6 @@
  * @since 0.1.0
  */
 
-import type { Handler, RequestContext, Runtime } from "../../SandboxServer.ts"
 import {
   authenticateClient,
   authorizeHandler,
@@ -25,6 +24,7 @@ import {
 } from "../AuthorizationCode.ts"
 import { basicCredentials, sendEmpty, str } from "../Http.ts"
 import type { Router } from "../Router.ts"
+import type { Handler, RequestContext, Runtime } from "../SandboxServer.ts"
 import type { TokenRecord } from "../TokenStore.ts"
 import { oauthError, reply } from "./Reply.ts"
 

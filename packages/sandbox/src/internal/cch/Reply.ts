@@ -14,9 +14,9 @@
  * @since 0.1.0
  */
 
-import type { RequestContext } from "../../SandboxServer.ts"
 import { checkBearer, refuseBearer, sendOAuthError } from "../Api.ts"
 import { sendJson } from "../Http.ts"
+import type { RequestContext } from "../SandboxServer.ts"
 import type { TokenRecord } from "../TokenStore.ts"
 
 const VND = "application/vnd.ucf.v1+json"

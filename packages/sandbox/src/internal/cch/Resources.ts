@@ -15,9 +15,9 @@
  * @since 0.1.0
  */
 
-import type { Handler, RequestContext, Runtime } from "../../SandboxServer.ts"
 import type { Router } from "../Router.ts"
 import { isoAt } from "../SampleData.ts"
+import type { Handler, RequestContext, Runtime } from "../SandboxServer.ts"
 import { AUTHORITIES, type Entity, GROUPS, INITIATIVES, invert, ROLE_NAMES, seedCch } from "./Data.ts"
 import { bearerRecord, reply } from "./Reply.ts"
 

@@ -20,10 +20,10 @@
  */
 import { randomUUID } from "node:crypto"
 import { signHs256 } from "../../Jwt.ts"
-import type { Handler, RequestContext, Runtime } from "../../SandboxServer.ts"
 import { checkBearer, findClient, refuseBearer, sendOAuthError } from "../Api.ts"
 import { basicCredentials, bearerToken, sendJson } from "../Http.ts"
 import type { Router } from "../Router.ts"
+import type { Handler, RequestContext, Runtime } from "../SandboxServer.ts"
 import { SCOPES } from "./Data.ts"
 import { ccwError } from "./Errors.ts"
 

@@ -23,10 +23,10 @@
  * @since 0.1.0
  */
 
-import type { Handler, RequestContext, Runtime } from "../../SandboxServer.ts"
 import { slicePage } from "../Api.ts"
 import { isObject, sendJson } from "../Http.ts"
 import type { Router } from "../Router.ts"
+import type { Handler, RequestContext, Runtime } from "../SandboxServer.ts"
 import { guard } from "./Auth.ts"
 import { CANDIDATE_FIELDS, type Row, seedCcw, WORKER_FIELDS } from "./Data.ts"
 import { ccwError } from "./Errors.ts"

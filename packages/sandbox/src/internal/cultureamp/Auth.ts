@@ -21,10 +21,10 @@
  */
 import { randomUUID } from "node:crypto"
 import { signHs256, verifyHs256 } from "../../Jwt.ts"
-import type { Handler, RequestContext, Runtime } from "../../SandboxServer.ts"
 import { findClient, refuseBearer, sendOAuthError } from "../Api.ts"
 import { basicCredentials, bearerToken, sendJson, str } from "../Http.ts"
 import type { Router } from "../Router.ts"
+import type { Handler, RequestContext, Runtime } from "../SandboxServer.ts"
 
 /** Permissions the scope may name. The spec's endpoints use the first four. */
 export const PERMISSIONS = [

@@ -22,10 +22,10 @@
  * @since 0.1.0
  */
 
-import type { Handler, RequestContext, Runtime } from "../../SandboxServer.ts"
 import { slicePage } from "../Api.ts"
 import { sendJson } from "../Http.ts"
 import type { Router } from "../Router.ts"
+import type { Handler, RequestContext, Runtime } from "../SandboxServer.ts"
 import { type CultureAmpError, permissionGuard } from "./Auth.ts"
 import { type Dataset, type Item, seedCultureAmp } from "./Data.ts"
 

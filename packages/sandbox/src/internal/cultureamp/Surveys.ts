@@ -17,7 +17,7 @@
  *
  * @since 0.1.0
  */
-import type { Handler } from "../../SandboxServer.ts"
+import type { Handler } from "../SandboxServer.ts"
 import { SURVEYS } from "./Auth.ts"
 import type { CultureAmpContext } from "./Context.ts"
 import { surveyParts } from "./Data.ts"

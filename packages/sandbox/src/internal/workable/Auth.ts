@@ -16,7 +16,6 @@
  * @since 0.1.0
  */
 
-import type { Handler, RequestContext, Runtime } from "../../SandboxServer.ts"
 import { checkBearer, refuseBearer, sendOAuthError } from "../Api.ts"
 import {
   authenticateClient,
@@ -27,6 +26,7 @@ import {
 } from "../AuthorizationCode.ts"
 import { sendJson, str } from "../Http.ts"
 import type { Router } from "../Router.ts"
+import type { Handler, RequestContext, Runtime } from "../SandboxServer.ts"
 import type { TokenRecord } from "../TokenStore.ts"
 
 /** Every scope the Workable sandbox knows. */

@@ -13,8 +13,8 @@
  * @since 0.1.0
  */
 
-import type { Handler, RequestContext } from "../../SandboxServer.ts"
 import { isObject, sendJson, str } from "../Http.ts"
+import type { Handler, RequestContext } from "../SandboxServer.ts"
 import { WORKABLE_STAGES, type WorkableItem } from "../WorkableData.ts"
 import { EMAIL, pick, type WorkableContext } from "./Context.ts"
 

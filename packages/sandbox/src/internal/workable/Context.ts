@@ -16,10 +16,10 @@
  * @since 0.1.0
  */
 
-import type { Handler, RequestContext, Runtime } from "../../SandboxServer.ts"
 import { slicePage } from "../Api.ts"
 import { sendJson, str } from "../Http.ts"
 import type { Router } from "../Router.ts"
+import type { Handler, RequestContext, Runtime } from "../SandboxServer.ts"
 import { seedWorkable, type WorkableData, type WorkableItem, workableId } from "../WorkableData.ts"
 import { spiGuard } from "./Auth.ts"
 

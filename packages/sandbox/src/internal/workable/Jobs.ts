@@ -13,8 +13,8 @@
  * @since 0.1.0
  */
 
-import type { RequestContext } from "../../SandboxServer.ts"
 import { sendJson } from "../Http.ts"
+import type { RequestContext } from "../SandboxServer.ts"
 import type { WorkableItem } from "../WorkableData.ts"
 import { hexValue, type WorkableContext } from "./Context.ts"
 

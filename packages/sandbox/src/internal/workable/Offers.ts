@@ -12,8 +12,8 @@
  * @since 0.1.0
  */
 
-import type { Handler } from "../../SandboxServer.ts"
 import { sendJson } from "../Http.ts"
+import type { Handler } from "../SandboxServer.ts"
 import type { WorkableContext } from "./Context.ts"
 
 /**

@@ -16,8 +16,8 @@
  * @since 0.1.0
  */
 
-import type { Handler } from "../../SandboxServer.ts"
 import { isObject, sendJson, str } from "../Http.ts"
+import type { Handler } from "../SandboxServer.ts"
 import type { WorkableItem } from "../WorkableData.ts"
 import type { WorkableContext } from "./Context.ts"
 
