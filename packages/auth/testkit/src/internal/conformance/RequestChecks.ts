@@ -25,9 +25,10 @@ import { expect } from "@effect/vitest"
 import { type Http, Transport } from "@keyway/core"
 import { Effect, Random } from "effect"
 import { TestClock } from "effect/testing"
-import type * as FakeCredentialServer from "../FakeCredentialServer.ts"
+import { addedBy, variedRequests } from "../../conformance/Requests.ts"
+import type * as FakeCredentialServer from "../../FakeCredentialServer.ts"
+import { coverageBase, variantsOf } from "./Coverage.ts"
 import type { Harness } from "./Harness.ts"
-import { addedBy, coverageBase, variantsOf, variedRequests } from "./Requests.ts"
 
 /**
  * Registers the checks (inside the suite's `describe`).

@@ -22,8 +22,8 @@
  *
  * @since 0.1.0
  */
-import { paths } from "../FakeCredentialServer.ts"
-import type * as LoopbackServer from "../LoopbackServer.ts"
+import { paths } from "../../FakeCredentialServer.ts"
+import type * as LoopbackServer from "../../LoopbackServer.ts"
 import type { ClientAuth } from "./ClientAuth.ts"
 import type { Ledger } from "./Ledger.ts"
 

@@ -19,9 +19,9 @@
  */
 import { generateKeyPairSync } from "node:crypto"
 import { createLocalJWKSet, decodeProtectedHeader, type JWK, type JWTPayload, jwtVerify } from "jose"
-import type * as Certificates from "../Certificates.ts"
-import type { ClientAuthMethod } from "../FakeCredentialServer.ts"
-import type * as LoopbackServer from "../LoopbackServer.ts"
+import type * as Certificates from "../../Certificates.ts"
+import type { ClientAuthMethod } from "../../FakeCredentialServer.ts"
+import type * as LoopbackServer from "../../LoopbackServer.ts"
 import { randomId } from "./Ledger.ts"
 
 const ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"

@@ -16,7 +16,7 @@
  *
  * @since 0.1.0
  */
-import type { Mode } from "../FakeCredentialServer.ts"
+import type { Mode } from "../../FakeCredentialServer.ts"
 
 /**
  * The fake's issued credentials.

@@ -25,7 +25,7 @@ import { inspect } from "node:util"
 import { expect } from "@effect/vitest"
 import { Http } from "@keyway/core"
 import { Cause, Effect, Logger, References } from "effect"
-import type * as FakeCredentialServer from "../FakeCredentialServer.ts"
+import type * as FakeCredentialServer from "../../FakeCredentialServer.ts"
 import type { Harness } from "./Harness.ts"
 
 /**

@@ -24,8 +24,8 @@ import { expect } from "@effect/vitest"
 import { type Auth, Http } from "@keyway/core"
 import { Effect, Redacted } from "effect"
 import { TestClock } from "effect/testing"
-import type * as FakeCredentialServer from "../FakeCredentialServer.ts"
-import { credentialOf } from "./Driver.ts"
+import { credentialOf } from "../../conformance/Driver.ts"
+import type * as FakeCredentialServer from "../../FakeCredentialServer.ts"
 import type { Harness } from "./Harness.ts"
 
 const revealOf = (value: Redacted.Redacted<string> | undefined): string | undefined =>

@@ -28,10 +28,10 @@ import { it } from "@effect/vitest"
 import { Auth, type Errors, Retry, TokenStore } from "@keyway/core"
 import { Clock, Context, Effect, Layer, type Scope } from "effect"
 import { TestClock } from "effect/testing"
-import * as FakeCredentialServer from "../FakeCredentialServer.ts"
-import * as LoopbackServer from "../LoopbackServer.ts"
-import { type CallOutcome, call, makeRecordingStore, type RecordingStore } from "./Driver.ts"
-import { type Capabilities, type CheckName, kitEpoch, type Options } from "./Options.ts"
+import { type CallOutcome, call, makeRecordingStore, type RecordingStore } from "../../conformance/Driver.ts"
+import { type Capabilities, type CheckName, kitEpoch, type Options } from "../../conformance/Options.ts"
+import * as FakeCredentialServer from "../../FakeCredentialServer.ts"
+import * as LoopbackServer from "../../LoopbackServer.ts"
 
 /**
  * What `setup` gives a check.
