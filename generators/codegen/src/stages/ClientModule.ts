@@ -265,6 +265,16 @@ const mergeImport = (sourceFile: SourceFile, imports: ModuleImport): void => {
     if (!named.has(name)) existing.addNamedImport({ name, isTypeOnly: !existing.isTypeOnly() })
 }
 
+// An import or export past the line width: one name a line, as a formatter breaks it.
+const namesALine = (code: string): string => {
+  const m = /^((?:import|export)(?: type)? )\{ (.*) \}( from ".*")$/.exec(code)
+  if (code.length <= 110 || m === null) return code
+  return `${m[1]}{\n${m[2]!
+    .split(", ")
+    .map((n) => `  ${n},`)
+    .join("\n")}\n}${m[3]}`
+}
+
 /**
  * The module as a formatter would leave it: TypeScript's formatter re-indents (two spaces) and
  * drops the semicolons (the packages read like the rest of Keyway, biome's `asNeeded`); then one
@@ -323,9 +333,11 @@ const layout = (sourceFile: SourceFile, tsMorph: typeof import("ts-morph")): str
     // its emitter lays out itself (a formatter pass over it would take seconds on a big spec)
     const code = tsMorph.Node.isInterfaceDeclaration(statement)
       ? stripMemberSemicolons(printed)
-      : printed.length > 20_000
-        ? printed.replace(/;$/, "")
-        : formatStatement(project, printed, tsMorph).trimEnd()
+      : tsMorph.Node.isImportDeclaration(statement) || tsMorph.Node.isExportDeclaration(statement)
+        ? namesALine(printed.replace(/;$/, ""))
+        : printed.length > 20_000
+          ? printed.replace(/;$/, "")
+          : formatStatement(project, printed, tsMorph).trimEnd()
     const previous = statements[i - 1]
     const imports =
       previous !== undefined &&
