@@ -386,6 +386,23 @@ describe("Request and fetch options", () => {
     assert.strictEqual(server.seen[0]!.headers.authorization, "Bearer t0ken")
   })
 
+  it("a call's Request class is what the client's fetch receives for that call", async () => {
+    class CallRequest extends Request {}
+    const classes: Array<boolean> = []
+    const c = Client.make<paths>(
+      options({
+        fetch: (request: Request) => {
+          classes.push(request instanceof CallRequest)
+          return globalThis.fetch(request)
+        },
+      }),
+    )
+    await c.GET("/pets", { Request: CallRequest })
+    await c.GET("/pets")
+    await c.close()
+    assert.deepStrictEqual(classes, [true, false])
+  })
+
   it("no Request is built for a call without middleware or fetch; one per call with a middleware", async () => {
     let built = 0
     class CountingRequest extends Request {
@@ -583,6 +600,24 @@ describe("a body openapi-fetch cannot parse, after middleware", () => {
 })
 
 describe("the Effect API", () => {
+  it.live("takes openapi-fetch's options too: fetch as the transport, the client's serializers", () =>
+    Effect.gen(function* () {
+      const sent: Array<string | null> = []
+      const api = yield* Client.makeEffect<paths>({
+        provider: "petstore",
+        baseUrl: server.url,
+        querySerializer: { array: { style: "pipeDelimited", explode: false } },
+        fetch: (request) => {
+          sent.push(request.headers.get("authorization"))
+          return globalThis.fetch(request)
+        },
+      })
+      yield* api.GET("/search", { params: { query: { tags: ["a", "b"] } } })
+      assert.deepStrictEqual(sent, ["Bearer abc"])
+      assert.strictEqual(server.seen[0]!.url, "/search?tags=a|b")
+    }).pipe(Effect.provide(bearer("abc")), Effect.scoped),
+  )
+
   it.live("runs a call's own middleware; a non-2xx it leaves is an HttpError", () =>
     Effect.gen(function* () {
       const api = yield* Client.makeEffect<paths, { error: string }>({

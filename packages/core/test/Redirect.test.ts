@@ -294,3 +294,16 @@ describe("redirects and the retry engine", () => {
     }),
   )
 })
+
+describe("the Promise client's Response after redirects", () => {
+  it.live("response.url is the last hop's URL, as with fetch", () =>
+    Effect.promise(async () => {
+      api.queue.push(redirect(301, () => "/pets/moved"))
+      const client = Client.make<any>({ provider: "p", baseUrl: api.url, auth: Auth.layerNone })
+      const { response } = await client.GET("/pets", {})
+      assert.strictEqual(response.status, 200)
+      assert.strictEqual(response.url, `${api.url}/pets/moved`)
+      await client.close()
+    }),
+  )
+})

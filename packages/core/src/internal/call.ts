@@ -115,14 +115,14 @@ export const toFetchResult = (
       throw Response_.unreadable(result, request, runtime.auth.secretQueryParams, error)
     }
     if (parseAs === "stream" && read.value === undefined && raw.body.byteLength > 0) {
-      response = Response_.toResponse(raw, request.url, info(), false)
+      response = Response_.toResponse(raw, result.finalUrl ?? request.url, info(), false)
       return { data: response.body, response }
     }
     const consumed = read.consumed
     return {
       data: read.value,
       get response() {
-        return (response ??= Response_.toResponse(raw, request.url, info(), consumed))
+        return (response ??= Response_.toResponse(raw, result.finalUrl ?? request.url, info(), consumed))
       },
     }
   }
@@ -130,7 +130,7 @@ export const toFetchResult = (
   return {
     error: read.value,
     get response() {
-      return (response ??= Response_.toResponse(raw, request.url, info(), read.consumed))
+      return (response ??= Response_.toResponse(raw, result.finalUrl ?? request.url, info(), read.consumed))
     },
   }
 }
@@ -194,7 +194,7 @@ const throughMiddleware = (
     toResponse: ({ result, request, runtime }) =>
       Response_.toResponse(
         result.response,
-        request.url,
+        result.finalUrl ?? request.url,
         Response_.infoOf(result, request, runtime.auth.secretQueryParams),
         false,
       ),
@@ -304,7 +304,7 @@ const toData = (
     try {
       const read = Response_.readData(raw, request.method, parseAs)
       if (parseAs === "stream" && read.value === undefined && raw.body.byteLength > 0)
-        return Effect.succeed(Response_.toResponse(raw, request.url, info(), false).body)
+        return Effect.succeed(Response_.toResponse(raw, result.finalUrl ?? request.url, info(), false).body)
       return Effect.succeed(read.value)
     } catch (error) {
       return Effect.fail(Response_.unreadable(result, request, runtime.auth.secretQueryParams, error))
