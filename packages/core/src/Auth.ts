@@ -185,7 +185,7 @@ export const layerNone: Layer.Layer<Auth> = Layer.succeed(
  * ```ts
  * import { Effect } from "effect"
  * import { Auth } from "@keyway/core"
- * const plugin = Auth.make({ name: "none", authenticate: Effect.succeed })
+ * const plugin = Auth.make({ name: "none", authenticate: (request) => Effect.succeed(request) })
  * Auth.isUnauthorized(plugin, { status: 401, headers: {}, body: new Uint8Array() }) // true
  * ```
  *
