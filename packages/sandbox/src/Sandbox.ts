@@ -21,7 +21,7 @@ import {
   type CultureAmpOptions,
   startCultureAmpSandbox,
 } from "./CultureAmpServer.ts"
-import type { ProviderSandbox } from "./internal/SandboxServer.ts"
+import type { ProviderSandbox } from "./SandboxServer.ts"
 import { startWorkableSandbox, type WorkableCredentials, type WorkableOptions } from "./WorkableServer.ts"
 
 /**
@@ -29,7 +29,7 @@ import { startWorkableSandbox, type WorkableCredentials, type WorkableOptions } 
  *
  * @example
  * ```ts
- * import type { CchOptions, ProviderTypes } from "@keyway/sandbox"
+ * import type { ProviderTypes } from "@keyway/sandbox"
  * type O = ProviderTypes["cch"]["options"] // CchOptions
  * ```
  */
