@@ -369,6 +369,7 @@ export const stableStringify = (value: unknown): string =>
  * @example
  * ```ts
  * import { Config } from "@keyway/codegen"
+ * declare const config: Config.ResolvedConfig
  * Config.openapiTypescriptFor(config, "workable") // { alphabetize: true, defaultNonNullable: false }
  * ```
  *

@@ -239,6 +239,7 @@ export const descriptor = (name: string, spec: string, doc: Record<string, unkno
  * @example
  * ```ts
  * import { Infer } from "@keyway/codegen"
+ * declare const document: Record<string, unknown>
  * const r = Infer.infer("acme", "openapi.yaml", document)
  * const text = await Infer.descriptorYaml(r, { file: "/p/specs/acme/provider.yaml", specPath: "/p/specs/acme/openapi.yaml" })
  * ```

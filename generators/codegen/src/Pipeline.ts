@@ -76,6 +76,8 @@ export interface RunOptions {
  * @example
  * ```ts
  * import { Pipeline } from "@keyway/codegen"
+ * import type { Config } from "@keyway/codegen"
+ * declare const config: Config.ResolvedConfig
  * Pipeline.inputFor(config, "ccw").descriptorPath // "/repo/specs/ccw/provider.yaml"
  * ```
  *
@@ -166,6 +168,9 @@ export const keywayWorkspaceRoot = (): string | undefined => {
  * @example
  * ```ts
  * import { Pipeline } from "@keyway/codegen"
+ * import type { Config, Model } from "@keyway/codegen"
+ * declare const input: Model.ProviderInput
+ * declare const config: Config.ResolvedConfig
  * Pipeline.keywayVersionFor(input, config) // "workspace:*" in the monorepo, "^0.1.0" elsewhere
  * ```
  *
@@ -185,6 +190,9 @@ export const keywayVersionFor = (input: ProviderInput, config: ResolvedConfig): 
  * @example
  * ```ts
  * import { Pipeline } from "@keyway/codegen"
+ * import type { Config, Model } from "@keyway/codegen"
+ * declare const input: Model.ProviderInput
+ * declare const config: Config.ResolvedConfig
  * Pipeline.isUpToDate(input, config)
  * ```
  *
@@ -223,6 +231,9 @@ export const isUpToDate = (input: ProviderInput, config: ResolvedConfig): Hash.R
  * @example
  * ```ts
  * import { Pipeline } from "@keyway/codegen"
+ * import type { Config, Model } from "@keyway/codegen"
+ * declare const input: Model.ProviderInput
+ * declare const config: Config.ResolvedConfig
  * await Pipeline.run(input, { config, check: true })
  * ```
  *

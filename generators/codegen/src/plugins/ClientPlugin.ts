@@ -39,6 +39,8 @@ import { type ClientPlan, make as makePlan, operationEntries } from "./ProviderP
  * @example
  * ```ts
  * import { ClientPlugin } from "@keyway/codegen"
+ * import type { Model } from "@keyway/codegen"
+ * declare const model: Model.ProviderModel
  * ClientPlugin.operationTable(model).includes("export const operationTable = {") // true
  * ```
  *
@@ -68,6 +70,8 @@ export const operationTable = (model: ProviderModel): string => {
  * @example
  * ```ts
  * import { ClientPlugin } from "@keyway/codegen"
+ * import type { Model } from "@keyway/codegen"
+ * declare const model: Model.ProviderModel
  * ClientPlugin.operationTypes(model).map((s) => s.name) // ["PetstoreOperationArgs", ...]
  * ```
  *

@@ -6,6 +6,8 @@
  * @example
  * ```ts
  * import { ProviderPlan } from "@keyway/codegen"
+ * import type { Model } from "@keyway/codegen"
+ * declare const model: Model.ProviderModel
  * const plan = ProviderPlan.make(model)
  * plan.variables.filter((v) => v.required).map((v) => v.name) // ["subdomain"]
  * ```
@@ -153,6 +155,8 @@ const pascal = (s: string) =>
  * @example
  * ```ts
  * import { ProviderPlan } from "@keyway/codegen"
+ * import type { Model } from "@keyway/codegen"
+ * declare const model: Model.ProviderModel
  * ProviderPlan.make(model).strategies[0]?.key // "client-credentials"
  * ```
  *

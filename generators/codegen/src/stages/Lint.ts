@@ -69,6 +69,7 @@ export const config = async (): Promise<import("@redocly/openapi-core").Config> 
  * @example
  * ```ts
  * import { Lint } from "@keyway/codegen"
+ * declare const [document, resolver, types]: Parameters<typeof Lint.run>
  * const problems = await Lint.run(document, resolver, types)
  * problems.map((p) => p.ruleId)
  * ```
