@@ -32,6 +32,13 @@ import type { Change } from "./stages/Write.ts"
 /**
  * What happened to a provider.
  *
+ * @example
+ * ```ts
+ * import type { Pipeline } from "@keyway/codegen"
+ * declare const result: Pipeline.Result
+ * console.log(result.provider)
+ * ```
+ *
  * @since 0.1.0
  */
 export interface Result {
@@ -50,6 +57,13 @@ export type { Change }
 
 /**
  * Options of a run.
+ *
+ * @example
+ * ```ts
+ * import type { Pipeline } from "@keyway/codegen"
+ * declare const runOptions: Pipeline.RunOptions
+ * console.log(runOptions.config)
+ * ```
  *
  * @since 0.1.0
  */

@@ -37,6 +37,13 @@ import { show } from "./Errors.ts"
 /**
  * A broken rule: where, what was found, what was expected.
  *
+ * @example
+ * ```ts
+ * import type * as Rules from "@keyway/codegen/Rules"
+ * declare const finding: Rules.Finding
+ * console.log(finding.path)
+ * ```
+ *
  * @since 0.1.0
  */
 export interface Finding {
