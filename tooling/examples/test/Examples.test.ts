@@ -128,7 +128,10 @@ describe("@example blocks", () => {
   console.log(
     [...rows]
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([f, [n, failing, bare]]) => `  ${f}: ${n} blocks, ${failing} failing (symbols), ${bare} exports without an example`)
+      .map(
+        ([f, [n, failing, bare]]) =>
+          `  ${f}: ${n} blocks, ${failing} failing (symbols), ${bare} exports without an example`,
+      )
       .join("\n"),
   )
 
