@@ -1,5 +1,6 @@
 // Small helpers shared by the benchmarks: medians, percentiles, a table printer, results files.
 import * as Fs from "node:fs"
+import * as Os from "node:os"
 import * as Path from "node:path"
 
 export const median = (values: ReadonlyArray<number>): number => percentile(values, 50)
@@ -34,3 +35,37 @@ export const writeResults = (name: string, data: unknown): string => {
   Fs.writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`)
   return file
 }
+
+/** The machine's load average (1, 5, 15 minutes), printed beside every result. */
+export const loadavg = (): string =>
+  Os.loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ")
+
+/** A target a figure is held to: printed with PASS or MISS (a benchmark never fails on it). */
+export interface Target {
+  readonly target: string
+  readonly value: string
+  readonly goal: string
+  readonly result: "PASS" | "MISS" | "n/a"
+}
+
+/** `value` against `at least` / `at most` `goal`; `undefined` (nothing to measure) is `n/a`. */
+export const target = (
+  name: string,
+  value: number | undefined,
+  bound: "at least" | "at most",
+  goal: number,
+  unit = "",
+  why = "",
+): Target => ({
+  target: name,
+  value: value === undefined || Number.isNaN(value) ? why || "n/a" : `${value.toFixed(2)}${unit}`,
+  goal: `${bound === "at least" ? ">=" : "<="} ${goal}${unit}`,
+  result:
+    value === undefined || Number.isNaN(value)
+      ? "n/a"
+      : (bound === "at least" ? value >= goal : value <= goal)
+        ? "PASS"
+        : "MISS",
+})

@@ -1,6 +1,6 @@
 /**
  * `node bench/keeper.ts`: the keeper over 10,000 connections in Redis (`KEYWAY_BENCH_CONNECTIONS`
- * to change the count).
+ * to change the count; `--quick`: 2,000).
  *
  * 1. A sweep where every connection is due (access tokens expiring within the keeper's 10-minute
  *    horizon): time, requests to the token endpoint (a loopback endpoint answering in
@@ -17,6 +17,8 @@ import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import type { TokenStore as TokenStoreT } from "@keyway/core"
+import type { Effect as EffectT } from "effect"
 
 const { Effect, Redacted, References } = await import("effect")
 const { TokenStore } = await import("@keyway/core")
@@ -26,7 +28,9 @@ const { RedisServer } = await import("@keyway/store-testkit")
 const { Keeper } = await import("@keyway/connections")
 const { table, writeResults } = await import("./Stats.ts")
 
-const CONNECTIONS = Number(process.env.KEYWAY_BENCH_CONNECTIONS ?? 10_000)
+const CONNECTIONS = Number(
+  process.env.KEYWAY_BENCH_CONNECTIONS ?? (process.argv.includes("--quick") ? 2_000 : 10_000),
+)
 const ENDPOINT_MS = 5
 const CONCURRENCY = 64
 const log = (line: string) => console.log(line)
@@ -117,7 +121,7 @@ const sweepOnce = Effect.flatMap(
   Keeper.make({ providers: [config], concurrency: CONCURRENCY }),
   (k) => k.sweep,
 )
-const run = <A>(effect: Effect.Effect<A, unknown, TokenStore.TokenStore>) =>
+const run = <A>(effect: EffectT.Effect<A, unknown, TokenStoreT.TokenStore>) =>
   Effect.runPromise(
     effect.pipe(Effect.provide(storeLayer), Effect.provideService(References.MinimumLogLevel, "Warn")),
   )

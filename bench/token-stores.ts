@@ -8,6 +8,8 @@
  *    against a token endpoint that answers in ENDPOINT_MS; each caller's latency from call to
  *    token (target: p99 <= ENDPOINT_MS + 50 ms). Exactly one refresh request per round.
  *
+ * `--quick`: 2 rounds instead of 5.
+ *
  * Redis is a private redis-server on loopback (`KEYWAY_REDIS_URL` to use another). Writes
  * `bench/results/token-stores.json`.
  */
@@ -23,7 +25,8 @@ const { RedisStore } = await import("@keyway/store-redis")
 const { Bench, Pool, RedisServer, Scenarios, TokenServer } = await import("@keyway/store-testkit")
 const { median, table, writeResults } = await import("./Stats.ts")
 
-const ROUNDS = 5
+const quick = process.argv.includes("--quick")
+const ROUNDS = quick ? 2 : 5
 const ENDPOINT_MS = 200
 const PROCESSES = 4
 const CALLERS = 50

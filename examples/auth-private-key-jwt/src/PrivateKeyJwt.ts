@@ -79,8 +79,7 @@ export const make = Effect.fn("PrivateKeyJwt.make")(function* (config: Config) {
     name: "oauth2-private-key-jwt",
     authenticate: (request, call) =>
       lifecycle.get(call.scopes ?? []).pipe(
-        Effect.provideService(TokenRequest.CorrelationId, call.correlationId),
-        Effect.mapError(TokenRequest.withCorrelationId(call.correlationId)),
+        TokenRequest.forCall(call.correlationId),
         Effect.map((token) =>
           Http.setHeader(request, "authorization", `Bearer ${Redacted.value(token.accessToken!)}`),
         ),

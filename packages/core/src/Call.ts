@@ -35,7 +35,7 @@
  *
  * @since 0.1.0
  */
-import { Cause, Effect, Fiber, Random, Tracer } from "effect"
+import { Cause, Effect, Fiber, Result, Tracer } from "effect"
 import * as Auth from "./Auth.ts"
 import * as Correlation from "./Correlation.ts"
 import {
@@ -47,10 +47,13 @@ import {
   type ResponseTooLarge,
   redactUrl,
   TimeoutError,
+  type TooManyRedirects,
 } from "./Errors.ts"
 import * as Http from "./Http.ts"
 import * as Instrument from "./internal/instrument.ts"
+import type * as Options from "./Options.ts"
 import * as Origin from "./Origin.ts"
+import * as Redirect from "./Redirect.ts"
 import * as Retry from "./Retry.ts"
 import * as Telemetry from "./Telemetry.ts"
 import * as Throttle from "./Throttle.ts"
@@ -73,6 +76,8 @@ export interface Runtime {
    * `auth.authenticate` runs. Clients always set it; absent, no origin is checked.
    */
   readonly origins?: ReadonlySet<string> | undefined
+  /** How redirects are followed (see {@link Redirect}); default `Redirect.defaults`. */
+  readonly redirects?: Partial<Redirect.Policy> | undefined
   /** The largest response body accepted; default `Limits.defaults.maxResponseBytes`. */
   readonly maxResponseBytes?: number | undefined
   /** The provider's call budget, when it has one (see {@link Throttle}). */
@@ -84,24 +89,12 @@ export interface Runtime {
  *
  * @since 0.1.0
  */
-export interface CallOptions {
-  /** Use this correlation id instead of a fresh UUID. */
-  readonly correlationId?: string | undefined
-  /** Sent as `Idempotency-Key`; makes POST/PATCH retryable. */
-  readonly idempotencyKey?: string | undefined
-  /** Retry overrides for this call. */
-  readonly retry?: Partial<Retry.Policy> | undefined
-  /** The scopes this call needs (overrides the operation's). */
-  readonly scopes?: ReadonlyArray<string> | undefined
-  /** Per-attempt timeout for this call, in ms. */
-  readonly timeoutMs?: number | undefined
-  /** The OpenAPI path template; set by typed clients. */
-  readonly route?: string | undefined
+export interface CallOptions extends Options.CallOptions {
   /**
-   * Send without credentials: `auth.authenticate` is not run and the origin guard does not apply
-   * (pagination follows a provider's cross-origin `next` link this way when it opts in).
+   * The transport for this call instead of the runtime's (e.g. `Transport.fromFetch` of a
+   * per-call `fetch` option): auth, correlation, retries and redirects still apply above it.
    */
-  readonly anonymous?: boolean | undefined
+  readonly transport?: TransportShape | undefined
 }
 
 /**
@@ -115,6 +108,10 @@ export interface CallResult {
   readonly correlationId: string
   /** Whether a 401 made the plugin refresh its credential during this call. */
   readonly refreshed: boolean
+  /** Redirects followed (absent when none). */
+  readonly redirects?: number | undefined
+  /** The URL of the last hop, when redirects were followed (without credentials in it). */
+  readonly finalUrl?: string | undefined
 }
 
 /**
@@ -129,6 +126,7 @@ export type CallError =
   | RateLimited
   | OriginRefused
   | ResponseTooLarge
+  | TooManyRedirects
 
 // A header value fit for an idempotency key: visible ASCII, inner spaces allowed, no CR/LF.
 const IDEMPOTENCY_KEY = /^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$/
@@ -230,6 +228,7 @@ const run = (
   route: string,
   traced: boolean,
   sink: Telemetry.Sink | undefined,
+  hop?: Hop,
 ): Effect.Effect<CallResult, CallError> =>
   // Written with combinators rather than a generator: this runs on every call, and the happy
   // path (one attempt, no refresh) should cost a handful of Effect steps.
@@ -259,7 +258,7 @@ const run = (
     const hasIdempotencyKey = headers["idempotency-key"] !== undefined
     const secretQueryParams = runtime.auth.secretQueryParams
     const url = () => redactUrl(request.url, secretQueryParams)
-    const deadline = clock.currentTimeMillisUnsafe() + policy.deadlineMs
+    const deadline = hop?.deadline ?? clock.currentTimeMillisUnsafe() + policy.deadlineMs
     let refreshed = false
     const deadlineError = () =>
       new TimeoutError({
@@ -304,7 +303,7 @@ const run = (
 
     const transmit = (authed: Http.HttpRequest): Effect.Effect<Attempt, CallError> =>
       Effect.map(
-        runtime.transport.send(authed, {
+        (options.transport ?? runtime.transport).send(authed, {
           correlationId,
           timeoutMs: Math.max(
             1,
@@ -341,24 +340,10 @@ const run = (
         : sent
     }
 
-    const attemptOnce = (attempt: number, retryReason?: string): Effect.Effect<CallResult, CallError> =>
-      Effect.matchEffect(sendOnce(attempt, retryReason), {
-        onFailure: (error) => onError(attempt, error),
-        onSuccess: (sent) => onResponse(attempt, sent),
-      })
-
-    const wait = (attempt: number, delay: number, why: string, reason: string) => {
-      sink?.retry({ provider: runtime.provider, route, reason })
-      return Effect.logDebug(`${why}; attempt ${attempt + 1} in ${delay} ms`).pipe(
-        Effect.andThen(Effect.sleep(delay)),
-        Effect.andThen(Effect.suspend(() => attemptOnce(attempt + 1, reason))),
-      )
-    }
-
     // One recovery from a 401 per call: the plugin refreshes (or fails typed), we re-send.
-    const onResponse = (attempt: number, sent: Attempt): Effect.Effect<CallResult, CallError> => {
+    const onResponse = (attempt: number, sent: Attempt): Effect.Effect<Attempt, CallError> => {
       if (options.anonymous || refreshed || !Auth.isUnauthorized(runtime.auth, sent.response))
-        return classify(attempt, sent.response)
+        return Effect.succeed(sent)
       refreshed = true
       return Effect.flatMap(
         withinDeadline(runtime.auth.onUnauthorized(sent, callInfo(attempt))),
@@ -370,79 +355,124 @@ const run = (
                     sink?.retry({ provider: runtime.provider, route, reason: "unauthorized" }),
                   ),
                 ),
-                Effect.andThen(
-                  Effect.matchEffect(sendOnce(attempt, "unauthorized"), {
-                    onFailure: (error) => onError(attempt, error),
-                    onSuccess: (again) =>
-                      runtime.auth.onAccepted === undefined ||
-                      Auth.isUnauthorized(runtime.auth, again.response)
-                        ? classify(attempt, again.response)
-                        : Effect.andThen(
-                            runtime.auth.onAccepted(again, callInfo(attempt)),
-                            Effect.suspend(() => classify(attempt, again.response)),
-                          ),
-                  }),
+                Effect.andThen(sendOnce(attempt, "unauthorized")),
+                Effect.flatMap((again) =>
+                  runtime.auth.onAccepted === undefined || Auth.isUnauthorized(runtime.auth, again.response)
+                    ? Effect.succeed(again)
+                    : Effect.as(runtime.auth.onAccepted(again, callInfo(attempt)), again),
                 ),
               )
-            : classify(attempt, sent.response),
+            : Effect.succeed(sent),
       )
     }
 
-    const classify = (attempt: number, response: Http.HttpResponse): Effect.Effect<CallResult, CallError> => {
-      const done: CallResult = { response, attempts: attempt, correlationId, refreshed }
-      if (!policy.retryOn.includes(response.status)) return Effect.succeed(done)
-      const now = clock.currentTimeMillisUnsafe()
-      const retryAfterMs = Retry.parseRetryAfter(Http.header(response, "retry-after"), now)
-      const rateLimited = (maxWaitMs: number) =>
-        new RateLimited({
-          method: request.method,
-          url: url(),
-          correlationId,
+    let attempts = 1
+    const outcomeOf = (result: Result.Result<Attempt, CallError>): Retry.Outcome | undefined => {
+      if (Result.isSuccess(result)) {
+        const response = result.success.response
+        if (!policy.retryOn.includes(response.status)) return undefined
+        return {
+          _tag: "Status",
           status: response.status,
-          retryAfterMs: retryAfterMs!,
-          maxWaitMs,
-        })
-      if (retryAfterMs !== undefined && retryAfterMs > policy.maxRetryAfterMs) {
-        return Effect.fail(rateLimited(policy.maxRetryAfterMs))
-      }
-      const outcome: Retry.Outcome = { _tag: "Status", status: response.status, retryAfterMs }
-      if (
-        attempt >= policy.maxAttempts ||
-        !Retry.isRetryable(policy, request.method, outcome, hasIdempotencyKey)
-      ) {
-        return Effect.succeed(done)
-      }
-      return Effect.flatMap(Random.next, (random) => {
-        const delay = Math.max(Retry.backoff(policy, attempt, random), retryAfterMs ?? 0)
-        if (now + delay > deadline) {
-          return retryAfterMs === undefined
-            ? Effect.succeed(done)
-            : Effect.fail(rateLimited(Math.max(0, deadline - now)))
+          retryAfterMs: Retry.parseRetryAfter(
+            Http.header(response, "retry-after"),
+            clock.currentTimeMillisUnsafe(),
+          ),
         }
-        return wait(attempt, delay, `status ${response.status}`, `status_${response.status}`)
-      })
-    }
-
-    const onError = (attempt: number, error: CallError): Effect.Effect<CallResult, CallError> => {
-      const outcome: Retry.Outcome | undefined =
-        error._tag === "NetworkError"
-          ? { _tag: "Network", reachedServer: error.reachedServer }
-          : error._tag === "TimeoutError"
-            ? { _tag: "Timeout" }
-            : undefined
-      if (
-        outcome === undefined ||
-        attempt >= policy.maxAttempts ||
-        !Retry.isRetryable(policy, request.method, outcome, hasIdempotencyKey)
-      ) {
-        return Effect.fail(error)
       }
-      return Effect.flatMap(Random.next, (random) => {
-        const delay = Retry.backoff(policy, attempt, random)
-        if (clock.currentTimeMillisUnsafe() + delay >= deadline) return Effect.fail(deadlineError())
-        return wait(attempt, delay, error._tag, error._tag === "NetworkError" ? "network" : "timeout")
-      })
+      const error = result.failure
+      return error._tag === "NetworkError"
+        ? { _tag: "Network", reachedServer: error.reachedServer }
+        : error._tag === "TimeoutError"
+          ? { _tag: "Timeout" }
+          : undefined
     }
+    const refuse = (refusal: Retry.Refusal, last: Result.Result<Attempt, CallError>): CallError =>
+      refusal._tag === "Deadline" || Result.isFailure(last)
+        ? deadlineError()
+        : new RateLimited({
+            method: request.method,
+            url: url(),
+            correlationId,
+            status: last.success.response.status,
+            retryAfterMs: refusal.retryAfterMs,
+            maxWaitMs: refusal.maxWaitMs,
+          })
 
-    return attemptOnce(1)
+    return Effect.flatMap(
+      Retry.run<Attempt, CallError, never>({
+        policy,
+        target: { method: request.method, repeatable: hasIdempotencyKey, deadline },
+        attempt: (attempt, reason) => {
+          attempts = attempt
+          return Effect.flatMap(sendOnce(attempt, reason), (sent) => onResponse(attempt, sent))
+        },
+        outcomeOf,
+        refuse,
+        onRetry: (attempt, delay, outcome) => {
+          const reason = Retry.reasonOf(outcome)
+          sink?.retry({ provider: runtime.provider, route, reason })
+          const why =
+            outcome._tag === "Status"
+              ? `status ${outcome.status}`
+              : outcome._tag === "Network"
+                ? "NetworkError"
+                : "TimeoutError"
+          return Effect.logDebug(`${why}; attempt ${attempt + 1} in ${delay} ms`)
+        },
+      }),
+      (sent): Effect.Effect<CallResult, CallError> => {
+        const answer = (): Effect.Effect<CallResult> =>
+          Effect.succeed(
+            hop === undefined
+              ? { response: sent.response, attempts, correlationId, refreshed }
+              : {
+                  response: sent.response,
+                  attempts: attempts + hop.attempts,
+                  correlationId,
+                  refreshed: refreshed || hop.refreshed,
+                  redirects: hop.hops,
+                  finalUrl: request.url,
+                },
+          )
+        if (!Redirect.statuses.has(sent.response.status)) return answer()
+        const hops = hop?.hops ?? 0
+        const decision = Redirect.decide(
+          Redirect.merge(Redirect.merge(Redirect.defaults, runtime.redirects), options.redirects),
+          request,
+          sent.response,
+          { hops, anonymous: options.anonymous ?? false, correlationId, secretQueryParams },
+        )
+        if (decision._tag === "Answer") return answer()
+        if (decision._tag === "Refuse") return Effect.fail(decision.error)
+        return Effect.andThen(
+          Effect.logDebug(
+            `status ${sent.response.status}: redirect ${hops + 1}${decision.anonymous ? " without credentials" : ""}`,
+          ),
+          run(
+            runtime,
+            decision.request,
+            { ...options, anonymous: decision.anonymous },
+            correlationId,
+            route,
+            traced,
+            sink,
+            {
+              hops: hops + 1,
+              deadline,
+              attempts: attempts + (hop?.attempts ?? 0),
+              refreshed: refreshed || (hop?.refreshed ?? false),
+            },
+          ),
+        )
+      },
+    )
   })
+
+/** Where a call is in its redirects: hops so far, the call's deadline, attempts so far. */
+interface Hop {
+  readonly hops: number
+  readonly deadline: number
+  readonly attempts: number
+  readonly refreshed: boolean
+}

@@ -307,6 +307,46 @@ export const strategyTypes = [
 ] as const
 
 /**
+ * What a provider's calls and paginators do with a URL on another origin than the one they were
+ * sent to (a redirect's `Location`, a `next` link): refuse it with `OriginRefused` (the default),
+ * or follow it without credentials. An https→http move is refused either way.
+ *
+ * @since 0.2.0
+ */
+export const CrossOrigin = Schema.Literals(["refuse", "follow-without-credentials"])
+export type CrossOrigin = typeof CrossOrigin.Type
+
+/**
+ * The descriptor's `redirects`: how calls follow 301/302/303/307/308 (see `Redirect`).
+ *
+ * @example
+ * ```yaml
+ * redirects:
+ *   crossOrigin: follow-without-credentials   # a file download on a CDN
+ *   maxHops: 3
+ * ```
+ *
+ * @since 0.2.0
+ */
+export const RedirectSettings = Schema.Struct({
+  follow: Schema.optionalKey(
+    Schema.Boolean.annotate({ description: "Follow redirects; default true (false: the 3xx is the answer)" }),
+  ),
+  crossOrigin: Schema.optionalKey(
+    CrossOrigin.annotate({
+      description:
+        "A redirect to another origin: refused with OriginRefused (default), or re-sent without credentials (no Authorization, no secret query parameter). An https→http redirect is always refused",
+    }),
+  ),
+  maxHops: Schema.optionalKey(
+    count(
+      "Redirects followed at most in one call; default 5; one more is TooManyRedirects (0: any redirect is)",
+    ),
+  ),
+}).annotate({ identifier: "Redirects" })
+export type RedirectSettings = typeof RedirectSettings.Type
+
+/**
  * Retry overrides; every field falls back to `Retry.defaults`.
  *
  * @since 0.1.0
@@ -409,7 +449,7 @@ export const Pagination = Schema.Struct({
     }),
   ),
   crossOrigin: Schema.optionalKey(
-    Schema.Literals(["refuse", "follow-without-credentials"]).annotate({
+    CrossOrigin.annotate({
       description:
         "A next link to another origin: refused with OriginRefused (default), or followed without credentials. An https→http link is always refused",
     }),
@@ -566,6 +606,7 @@ export const ProviderDescriptor = Schema.Struct({
         "Origins besides the base URL's that credentials may be sent to (e.g. https://files.example); any other origin is refused",
     }),
   ),
+  redirects: Schema.optionalKey(RedirectSettings),
   limits: Schema.optionalKey(
     Schema.Struct({
       maxResponseBytes: Schema.optionalKey(count("Largest API response body in bytes; default 32 MiB", 1)),

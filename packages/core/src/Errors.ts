@@ -20,7 +20,35 @@
  *
  * @since 0.1.0
  */
-import { Data } from "effect"
+import { type Cause, Data, type Types } from "effect"
+
+/**
+ * The mark every Keyway error carries (on its prototype), for {@link isKeywayError}.
+ *
+ * @since 0.2.0
+ */
+export const TypeId: unique symbol = Symbol.for("@keyway/core/Errors")
+
+/**
+ * The type of {@link TypeId}.
+ *
+ * @since 0.2.0
+ */
+export type TypeId = typeof TypeId
+
+/**
+ * `Data.TaggedError` with Keyway's {@link TypeId} on the prototype: the base of every Keyway
+ * error, so that a guard asks the value, not a list of tags kept by hand.
+ */
+const KeywayTaggedError = <Tag extends string>(
+  tag: Tag,
+): (new <A extends Record<string, any> = {}>(
+  args: Types.VoidIfEmpty<{ readonly [P in keyof A as P extends "_tag" ? never : P]: A[P] }>,
+) => Cause.YieldableError & { readonly _tag: Tag; readonly [TypeId]: TypeId } & Readonly<A>) => {
+  const Base = Data.TaggedError(tag)
+  Object.defineProperty(Base.prototype, TypeId, { value: TypeId })
+  return Base as never
+}
 
 const SECRET_QUERY =
   /^(access_token|refresh_token|token|client_secret|password|api_key|apikey|key|secret|code|signature|sig)$/i
@@ -77,7 +105,7 @@ interface CallFields {
  *
  * @since 0.1.0
  */
-export class HttpError<E = unknown> extends Data.TaggedError("HttpError")<
+export class HttpError<E = unknown> extends KeywayTaggedError("HttpError")<
   CallFields & { readonly status: number; readonly body: E; readonly attempts: number }
 > {
   override get message(): string {
@@ -98,7 +126,7 @@ export class HttpError<E = unknown> extends Data.TaggedError("HttpError")<
  *
  * @since 0.1.0
  */
-export class NetworkError extends Data.TaggedError("NetworkError")<
+export class NetworkError extends KeywayTaggedError("NetworkError")<
   CallFields & { readonly reason: string; readonly reachedServer: boolean }
 > {
   override get message(): string {
@@ -118,7 +146,7 @@ export class NetworkError extends Data.TaggedError("NetworkError")<
  *
  * @since 0.1.0
  */
-export class TimeoutError extends Data.TaggedError("TimeoutError")<
+export class TimeoutError extends KeywayTaggedError("TimeoutError")<
   CallFields & { readonly scope: "attempt" | "deadline"; readonly timeoutMs: number }
 > {
   override get message(): string {
@@ -138,7 +166,7 @@ export class TimeoutError extends Data.TaggedError("TimeoutError")<
  *
  * @since 0.1.0
  */
-export class RateLimited extends Data.TaggedError("RateLimited")<
+export class RateLimited extends KeywayTaggedError("RateLimited")<
   CallFields & { readonly status: number; readonly retryAfterMs: number; readonly maxWaitMs: number }
 > {
   override get message(): string {
@@ -158,7 +186,7 @@ export class RateLimited extends Data.TaggedError("RateLimited")<
  *
  * @since 0.1.0
  */
-export class InvalidClient extends Data.TaggedError("InvalidClient")<{
+export class InvalidClient extends KeywayTaggedError("InvalidClient")<{
   readonly provider: string
   readonly status: number
   readonly correlationId?: string | undefined
@@ -183,7 +211,7 @@ export class InvalidClient extends Data.TaggedError("InvalidClient")<{
  *
  * @since 0.2.0
  */
-export class InvalidCredentials extends Data.TaggedError("InvalidCredentials")<{
+export class InvalidCredentials extends KeywayTaggedError("InvalidCredentials")<{
   readonly provider: string
   readonly status: number
   /** The grant whose credentials were refused (`password`, `jwt_bearer`, `token_exchange`). */
@@ -209,7 +237,7 @@ export class InvalidCredentials extends Data.TaggedError("InvalidCredentials")<{
  *
  * @since 0.1.0
  */
-export class ReauthorizationRequired extends Data.TaggedError("ReauthorizationRequired")<{
+export class ReauthorizationRequired extends KeywayTaggedError("ReauthorizationRequired")<{
   readonly provider: string
   readonly connection: string
   readonly reason: string
@@ -232,7 +260,7 @@ export class ReauthorizationRequired extends Data.TaggedError("ReauthorizationRe
  *
  * @since 0.1.0
  */
-export class TokenEndpointError extends Data.TaggedError("TokenEndpointError")<{
+export class TokenEndpointError extends KeywayTaggedError("TokenEndpointError")<{
   readonly provider: string
   readonly url: string
   readonly reason: string
@@ -256,7 +284,7 @@ export class TokenEndpointError extends Data.TaggedError("TokenEndpointError")<{
  *
  * @since 0.1.0
  */
-export class CredentialsExpired extends Data.TaggedError("CredentialsExpired")<{
+export class CredentialsExpired extends KeywayTaggedError("CredentialsExpired")<{
   readonly provider: string
   readonly reason: string
   readonly correlationId?: string | undefined
@@ -278,7 +306,7 @@ export class CredentialsExpired extends Data.TaggedError("CredentialsExpired")<{
  *
  * @since 0.1.0
  */
-export class ConfigError extends Data.TaggedError("ConfigError")<{
+export class ConfigError extends KeywayTaggedError("ConfigError")<{
   readonly path: string
   readonly message: string
 }> {}
@@ -296,7 +324,7 @@ export class ConfigError extends Data.TaggedError("ConfigError")<{
  *
  * @since 0.1.0
  */
-export class TokenStoreUnavailable extends Data.TaggedError("TokenStoreUnavailable")<{
+export class TokenStoreUnavailable extends KeywayTaggedError("TokenStoreUnavailable")<{
   readonly store: string
   readonly operation: string
   readonly reason: string
@@ -318,7 +346,7 @@ export class TokenStoreUnavailable extends Data.TaggedError("TokenStoreUnavailab
  *
  * @since 0.1.0
  */
-export class UnexpectedResponse extends Data.TaggedError("UnexpectedResponse")<
+export class UnexpectedResponse extends KeywayTaggedError("UnexpectedResponse")<
   CallFields & { readonly reason: string }
 > {
   override get message(): string {
@@ -341,11 +369,31 @@ export class UnexpectedResponse extends Data.TaggedError("UnexpectedResponse")<
  *
  * @since 0.1.0
  */
-export class OriginRefused extends Data.TaggedError("OriginRefused")<
+export class OriginRefused extends KeywayTaggedError("OriginRefused")<
   CallFields & { readonly origin: string; readonly reason: string }
 > {
   override get message(): string {
     return `${this.method} ${this.url} refused before sending: ${this.reason} (correlation id ${this.correlationId})`
+  }
+}
+
+/**
+ * A call was redirected more often than its redirect policy allows (`maxHops`, default 5; with
+ * `maxHops: 0` any redirect). Nothing was sent to `location`.
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "@keyway/core"
+ * new Errors.TooManyRedirects({ method: "GET", url: "https://x/a", correlationId: "c", location: "https://x/b", maxHops: 5 })
+ * ```
+ *
+ * @since 0.2.0
+ */
+export class TooManyRedirects extends KeywayTaggedError("TooManyRedirects")<
+  CallFields & { readonly location: string; readonly maxHops: number }
+> {
+  override get message(): string {
+    return `${this.method} ${this.url} was redirected more than ${this.maxHops} times (next: ${this.location}; correlation id ${this.correlationId})`
   }
 }
 
@@ -362,7 +410,7 @@ export class OriginRefused extends Data.TaggedError("OriginRefused")<
  *
  * @since 0.1.0
  */
-export class ResponseTooLarge extends Data.TaggedError("ResponseTooLarge")<
+export class ResponseTooLarge extends KeywayTaggedError("ResponseTooLarge")<
   CallFields & { readonly limitBytes: number }
 > {
   override get message(): string {
@@ -385,27 +433,23 @@ export type AuthError =
   | TokenStoreUnavailable
 
 /**
- * Every error a call can fail with, besides an `HttpError`.
+ * Every error a Keyway call can fail with.
  *
  * @since 0.1.0
  */
-export type TransportError =
+export type KeywayError<E = unknown> =
+  | HttpError<E>
   | NetworkError
   | TimeoutError
   | RateLimited
   | UnexpectedResponse
   | OriginRefused
   | ResponseTooLarge
+  | TooManyRedirects
+  | AuthError
 
 /**
- * Every error a Keyway call can fail with.
- *
- * @since 0.1.0
- */
-export type KeywayError<E = unknown> = HttpError<E> | TransportError | AuthError
-
-/**
- * Whether a value is one of Keyway's tagged errors.
+ * Whether a value is one of Keyway's tagged errors (it carries {@link TypeId}).
  *
  * @example
  * ```ts
@@ -416,25 +460,52 @@ export type KeywayError<E = unknown> = HttpError<E> | TransportError | AuthError
  * @since 0.1.0
  */
 export const isKeywayError = (u: unknown): u is KeywayError =>
-  typeof u === "object" &&
-  u !== null &&
-  "_tag" in u &&
-  typeof (u as { _tag: unknown })._tag === "string" &&
-  tags.has((u as { _tag: string })._tag)
+  typeof u === "object" && u !== null && (u as { readonly [TypeId]?: unknown })[TypeId] === TypeId
 
-const tags = new Set([
-  "HttpError",
-  "UnexpectedResponse",
-  "NetworkError",
-  "TimeoutError",
-  "RateLimited",
-  "InvalidClient",
-  "InvalidCredentials",
-  "ReauthorizationRequired",
-  "TokenEndpointError",
-  "CredentialsExpired",
-  "ConfigError",
-  "TokenStoreUnavailable",
-  "OriginRefused",
-  "ResponseTooLarge",
-])
+/**
+ * The one constructor of {@link UnexpectedResponse} for a value something threw while a response
+ * was read (a parser's `SyntaxError`): the URL redacted, the reason the thrown message, after an
+ * optional `context` (`status 200 with a body that could not be read`).
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "@keyway/core"
+ * Errors.unexpectedResponse(new SyntaxError("Unexpected token <"), { method: "GET", url: "https://x/a?api_key=k" }).url
+ * // "https://x/a?api_key=%3Credacted%3E"
+ * ```
+ *
+ * @since 0.2.0
+ */
+export const unexpectedResponse = (
+  cause: unknown,
+  call: {
+    readonly method: string
+    readonly url: string
+    readonly correlationId?: string | undefined
+    readonly context?: string | undefined
+    readonly secretQueryParams?: ReadonlyArray<string> | undefined
+  },
+): UnexpectedResponse => {
+  const message = cause instanceof Error ? cause.message : String(cause)
+  return new UnexpectedResponse({
+    method: call.method,
+    url: call.url === "" ? "" : redactUrl(call.url, call.secretQueryParams),
+    correlationId: call.correlationId ?? "",
+    reason: call.context === undefined ? message : `${call.context}: ${message}`,
+  })
+}
+
+/**
+ * A thrown value as a Keyway error: a Keyway error as it is, anything else an
+ * {@link unexpectedResponse}.
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "@keyway/core"
+ * Errors.orUnexpected(new Error("boom"), { method: "GET", url: "https://x/" })._tag // "UnexpectedResponse"
+ * ```
+ *
+ * @since 0.2.0
+ */
+export const orUnexpected = (cause: unknown, call: Parameters<typeof unexpectedResponse>[1]): KeywayError =>
+  isKeywayError(cause) ? cause : unexpectedResponse(cause, call)

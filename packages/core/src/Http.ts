@@ -14,6 +14,7 @@
  *
  * @since 0.1.0
  */
+import { STATUS_CODES } from "node:http"
 
 /**
  * An outgoing request. Header names are lower case. Plugins return a new value (`setHeader`,
@@ -35,6 +36,12 @@ export interface HttpRequest {
  */
 export interface HttpResponse {
   readonly status: number
+  /**
+   * The reason phrase the server sent (`"OK"`, `"Not Found"`), as the transport saw it; HTTP/2
+   * has none, and a hand-made response may leave it out: read it with {@link statusText}, which
+   * falls back to the standard phrase.
+   */
+  readonly statusText?: string | undefined
   readonly headers: Readonly<Record<string, string | ReadonlyArray<string>>>
   readonly body: Uint8Array
 }
@@ -109,6 +116,22 @@ export const header = (response: HttpResponse, name: string): string | undefined
   const value = response.headers[name]
   return Array.isArray(value) ? value[0] : (value as string | undefined)
 }
+
+/**
+ * The status line's reason phrase: the one the server sent, else the standard phrase of the
+ * status (`STATUS_CODES` of `node:http`), else `""`.
+ *
+ * @example
+ * ```ts
+ * import { Http } from "@keyway/core"
+ * Http.statusText({ status: 404, headers: {}, body: new Uint8Array() }) // "Not Found"
+ * Http.statusText({ status: 200, statusText: "Fine", headers: {}, body: new Uint8Array() }) // "Fine"
+ * ```
+ *
+ * @since 0.2.0
+ */
+export const statusText = (response: HttpResponse): string =>
+  response.statusText || STATUS_CODES[response.status] || ""
 
 const decoder = new TextDecoder()
 

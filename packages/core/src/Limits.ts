@@ -20,17 +20,14 @@
  * @since 0.1.0
  */
 import { Context, Layer } from "effect"
+import type * as Options from "./Options.ts"
 
 /**
  * The limits.
  *
  * @since 0.1.0
  */
-export interface Limits {
-  readonly maxResponseBytes: number
-  readonly tokenMaxResponseBytes: number
-  readonly tokenTimeoutMs: number
-}
+export interface Limits extends Options.Limits {}
 
 /**
  * The defaults: 32 MiB per call response, 256 KiB per token response, 10 s per token request.

@@ -36,9 +36,10 @@
 import { type Context, Effect, Stream } from "effect"
 import type { HttpMethod } from "openapi-typescript-helpers"
 import type { CallError } from "./Call.ts"
-import { callInfo, type OperationArgs, type OperationData, type OperationInit } from "./Client.ts"
-import { HttpError, isKeywayError, OriginRefused, redactUrl, UnexpectedResponse } from "./Errors.ts"
+import { callInfo } from "./Client.ts"
+import { HttpError, OriginRefused, orUnexpected, redactUrl, type UnexpectedResponse } from "./Errors.ts"
 import * as LinkHeader from "./internal/linkHeader.ts"
+import type { Args as OperationArgs, Data as OperationData, Init as OperationInit } from "./Operation.ts"
 import * as Origin from "./Origin.ts"
 
 /**
@@ -403,14 +404,7 @@ export type StreamError<E = unknown> = HttpError<E> | CallError | UnexpectedResp
 const streamError =
   (method: string, path: string) =>
   (error: unknown): StreamError =>
-    isKeywayError(error)
-      ? (error as StreamError)
-      : new UnexpectedResponse({
-          method,
-          url: redactUrl(path),
-          correlationId: "",
-          reason: error instanceof Error ? error.message : String(error),
-        })
+    orUnexpected(error, { method, url: path }) as StreamError
 
 /**
  * The items of every page as an Effect `Stream`: {@link iterate} (the same {@link pages} logic,

@@ -43,6 +43,7 @@
 import { Context, Effect, Layer, Semaphore } from "effect"
 import { RateLimited, type TokenStoreUnavailable } from "./Errors.ts"
 import * as Http from "./Http.ts"
+import type * as Options from "./Options.ts"
 import * as Retry from "./Retry.ts"
 import * as Telemetry from "./Telemetry.ts"
 
@@ -57,16 +58,7 @@ import * as Telemetry from "./Telemetry.ts"
  *
  * @since 0.1.0
  */
-export interface Budget {
-  /** Calls per second, all processes together. */
-  readonly rate?: number | undefined
-  /** Calls that may go at once after a quiet spell; default 1. */
-  readonly burst?: number | undefined
-  /** Calls in flight at once in one process; default unlimited. */
-  readonly concurrency?: number | undefined
-  /** One budget for the provider (default), or one per connection (end user, tenant). */
-  readonly per?: "provider" | "connection" | undefined
-}
+export interface Budget extends Options.Budget {}
 
 /**
  * The budget a client is built with (`undefined`: no throttle), and its connection.

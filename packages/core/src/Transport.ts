@@ -101,13 +101,14 @@ class TooLarge extends Error {}
  * (the connection dropped) and `TooLarge` is thrown, so an endless body never fills memory.
  */
 const readLimited = async (
-  body: AsyncIterable<Uint8Array> & { destroy?: () => void },
+  body: AsyncIterable<Uint8Array>,
   limit: number,
-  declared: string | ReadonlyArray<string> | undefined,
+  declared: string | ReadonlyArray<string> | null | undefined,
+  drop: () => void,
 ): Promise<Uint8Array> => {
   const length = Number(Array.isArray(declared) ? declared[0] : declared)
   if (Number.isFinite(length) && length > limit) {
-    body.destroy?.()
+    drop()
     throw new TooLarge()
   }
   const chunks: Array<Uint8Array> = []
@@ -115,7 +116,7 @@ const readLimited = async (
   for await (const chunk of body) {
     total += chunk.byteLength
     if (total > limit) {
-      body.destroy?.()
+      drop()
       throw new TooLarge()
     }
     chunks.push(chunk)
@@ -140,7 +141,33 @@ const NOT_SENT = new Set([
   "ENETUNREACH",
   "UND_ERR_CONNECT_TIMEOUT",
   "UND_ERR_CONNECT",
+  // fetch's own checks before it sends (a "bad port", a header it refuses): a TypeError, no code
+  "TypeError",
+  "CLIENT_CERTIFICATE_UNSUPPORTED",
 ])
+
+/** The typed error of a failed send: the body limit, the attempt's timer, or the network. */
+const sendFailure = (
+  error: unknown,
+  timedOut: boolean,
+  request: HttpRequest,
+  options: SendOptions,
+): SendError => {
+  const fields = {
+    method: request.method,
+    url: redactUrl(request.url, options.secretQueryParams),
+    correlationId: options.correlationId,
+  }
+  if (error instanceof TooLarge) {
+    return new ResponseTooLarge({
+      ...fields,
+      limitBytes: options.maxResponseBytes ?? limitDefaults.maxResponseBytes,
+    })
+  }
+  if (timedOut) return new TimeoutError({ ...fields, scope: "attempt", timeoutMs: options.timeoutMs! })
+  const code = errorCode(error)
+  return new NetworkError({ ...fields, reason: code, reachedServer: !NOT_SENT.has(code) })
+}
 
 const errorCode = (error: unknown): string => {
   let current: unknown = error
@@ -204,11 +231,6 @@ export const makeUndici = (
                 timedOut = true
                 controller.abort()
               }, sendOptions.timeoutMs)
-        const fields = () => ({
-          method: request.method,
-          url: redactUrl(request.url, sendOptions.secretQueryParams),
-          correlationId: sendOptions.correlationId,
-        })
         undiciRequest(request.url, {
           method: request.method as "GET",
           headers: request.headers as Record<string, string>,
@@ -221,8 +243,14 @@ export const makeUndici = (
               response.body,
               sendOptions.maxResponseBytes ?? limitDefaults.maxResponseBytes,
               response.headers["content-length"],
+              () => response.body.destroy(),
             )
-            return { status: response.statusCode, headers: response.headers as HttpResponse["headers"], body }
+            return {
+              status: response.statusCode,
+              statusText: response.statusText,
+              headers: response.headers as HttpResponse["headers"],
+              body,
+            }
           })
           .then(
             (response) => {
@@ -231,31 +259,7 @@ export const makeUndici = (
             },
             (error: unknown) => {
               clearTimeout(timer)
-              if (error instanceof TooLarge) {
-                resume(
-                  Effect.fail(
-                    new ResponseTooLarge({
-                      ...fields(),
-                      limitBytes: sendOptions.maxResponseBytes ?? limitDefaults.maxResponseBytes,
-                    }),
-                  ),
-                )
-                return
-              }
-              if (timedOut) {
-                resume(
-                  Effect.fail(
-                    new TimeoutError({ ...fields(), scope: "attempt", timeoutMs: sendOptions.timeoutMs! }),
-                  ),
-                )
-                return
-              }
-              const code = errorCode(error)
-              resume(
-                Effect.fail(
-                  new NetworkError({ ...fields(), reason: code, reachedServer: !NOT_SENT.has(code) }),
-                ),
-              )
+              resume(Effect.fail(sendFailure(error, timedOut, request, sendOptions)))
             },
           )
         return Effect.sync(() => {
@@ -264,6 +268,104 @@ export const makeUndici = (
         })
       }),
   }
+}
+
+/**
+ * A WHATWG `fetch` function: the global `fetch`, or any function of a `Request` to a `Response`
+ * (openapi-fetch's `fetch` option, a test double, an edge runtime's).
+ *
+ * @since 0.2.0
+ */
+export type FetchFunction = (input: Request) => Promise<Response>
+
+/**
+ * A transport on a `fetch` function, beneath Keyway's pipeline: auth, correlation ids, retries
+ * and redirects still apply above it. It sends with `redirect: "manual"` (the pipeline decides
+ * about redirects and credentials), one timer per attempt (`timeoutMs`) and interruption abort
+ * the request, and the body is counted as it streams (past `maxResponseBytes` the stream is
+ * cancelled: `ResponseTooLarge`). A failure is a `NetworkError` named by the cause's code
+ * (`ECONNREFUSED`, ...). `fetch` cannot present a client certificate: a send that asks for one
+ * fails with a `NetworkError` (`CLIENT_CERTIFICATE_UNSUPPORTED`) before anything is sent.
+ *
+ * @example
+ * ```ts
+ * import { Transport } from "@keyway/core"
+ * const transport = Transport.fromFetch(globalThis.fetch)
+ * const layer = Transport.layer(transport)
+ * ```
+ *
+ * @since 0.2.0
+ */
+export const fromFetch = (fetch: FetchFunction): TransportShape => ({
+  send: (request, sendOptions) =>
+    Effect.callback<HttpResponse, SendError>((resume) => {
+      if (sendOptions.clientCertificate !== undefined) {
+        resume(
+          Effect.fail(sendFailure({ code: "CLIENT_CERTIFICATE_UNSUPPORTED" }, false, request, sendOptions)),
+        )
+        return
+      }
+      const controller = new AbortController()
+      let timedOut = false
+      const timer =
+        sendOptions.timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              timedOut = true
+              controller.abort()
+            }, sendOptions.timeoutMs)
+      const send = async (): Promise<HttpResponse> => {
+        const response = await fetch(
+          new Request(request.url, {
+            method: request.method,
+            headers: request.headers,
+            body: request.body as RequestInit["body"],
+            redirect: "manual",
+            signal: controller.signal,
+          }),
+        )
+        const body =
+          response.body === null
+            ? new Uint8Array(0)
+            : await readLimited(
+                response.body as unknown as AsyncIterable<Uint8Array>,
+                sendOptions.maxResponseBytes ?? limitDefaults.maxResponseBytes,
+                response.headers.get("content-length"),
+                () => controller.abort(),
+              )
+        return {
+          status: response.status,
+          statusText: response.statusText,
+          headers: headersOf(response.headers),
+          body,
+        }
+      }
+      send().then(
+        (response) => {
+          clearTimeout(timer)
+          resume(Effect.succeed(response))
+        },
+        (error: unknown) => {
+          clearTimeout(timer)
+          resume(Effect.fail(sendFailure(error, timedOut, request, sendOptions)))
+        },
+      )
+      return Effect.sync(() => {
+        clearTimeout(timer)
+        controller.abort()
+      })
+    }),
+})
+
+/** Lower-case response headers; `set-cookie` kept as its separate values. */
+const headersOf = (headers: Headers): HttpResponse["headers"] => {
+  const out: Record<string, string | ReadonlyArray<string>> = {}
+  headers.forEach((value, name) => {
+    out[name] = value
+  })
+  const cookies = headers.getSetCookie?.() ?? []
+  if (cookies.length > 0) out["set-cookie"] = cookies
+  return out
 }
 
 /**

@@ -2,8 +2,18 @@
  * Type tests, checked by `pnpm typecheck` (tsc7): every `@ts-expect-error` below must be an error,
  * or the check fails because the directive is unused.
  */
-import { Context, Effect, Layer } from "effect"
-import { Auth, type Call, Client, type Errors, type Pagination } from "../src/index.ts"
+import { Context, Effect, Layer, Logger, Redacted } from "effect"
+import {
+  Auth,
+  type Call,
+  Client,
+  type Descriptor,
+  type Errors,
+  type Options,
+  type Pagination,
+  type Secret,
+  TokenStore,
+} from "../src/index.ts"
 import type { paths } from "./fixtures/petstore.ts"
 
 declare const client: Client.Client<paths>
@@ -136,3 +146,37 @@ export const providerTypeTests = async () => {
   })
   definition satisfies Client.Provider<paths, { error: string }, PetOptions>
 }
+
+// The Promise API's options take plugin layers through Effect-free brands: a layer of the right
+// service is accepted as it is, a layer of another service is not.
+declare const needsStore: Layer.Layer<Auth.Auth, Error, TokenStore.TokenStore>
+class Other extends Context.Service<Other, { readonly n: number }>()("Other") {}
+declare const needsOther: Layer.Layer<Auth.Auth, never, Other>
+declare const otherLayer: Layer.Layer<Other>
+
+export const layerBrandTests = () => {
+  const base = { provider: "p", baseUrl: "https://x.example" }
+  Client.make<paths>({ ...base, auth: Auth.layerNone })
+  Client.make<paths>({ ...base, auth: needsStore, tokenStore: TokenStore.layerMemory, layer: otherLayer })
+  Client.make<paths>({ ...base, auth: Auth.layerNone, layer: Logger.layer([Logger.consolePretty()]) })
+  // @ts-expect-error a token store is no auth plugin
+  Client.make<paths>({ ...base, auth: TokenStore.layerMemory })
+  // @ts-expect-error an auth layer that needs a service the client does not give
+  Client.make<paths>({ ...base, auth: needsOther })
+  // @ts-expect-error not a layer at all
+  Client.make<paths>({ ...base, auth: { authenticate: () => undefined } })
+  // @ts-expect-error an auth plugin is no token store
+  Client.make<paths>({ ...base, auth: Auth.layerNone, tokenStore: Auth.layerNone })
+  // @ts-expect-error extra services must need nothing
+  Client.make<paths>({ ...base, auth: Auth.layerNone, layer: needsOther })
+  const secrets: Array<Secret.Secret> = ["plain", Redacted.make("redacted")]
+  // @ts-expect-error a secret is a string or a Redacted string
+  const notSecret: Secret.Secret = 42
+  // @ts-expect-error a Redacted of something else is not a secret
+  const notString: Secret.Secret = Redacted.make(42)
+  return [secrets, notSecret, notString]
+}
+
+// Options.RedirectPolicy spells the descriptor's CrossOrigin literals without effect: the same set.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+export const crossOriginPinned: Same<Descriptor.CrossOrigin, Options.RedirectPolicy["crossOrigin"]> = true

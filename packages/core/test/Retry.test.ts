@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Random } from "effect"
+import { Effect, Fiber, Pull, Random, Schedule } from "effect"
 import { TestClock } from "effect/testing"
 import { Auth, Call, Errors, Http, Retry } from "../src/index.ts"
 import type { TransportShape } from "../src/Transport.ts"
@@ -174,5 +174,55 @@ describe("Retry", () => {
       assert.strictEqual(result.response.status, 503)
       assert.strictEqual(sentAt.length, 1)
     }),
+  )
+
+  it("decides one step: give up, refuse, or wait at least the Retry-After", () => {
+    const target = { method: "GET", repeatable: false, deadline: 10_000 }
+    const status = (code: number, retryAfterMs?: number): Retry.Outcome => ({
+      _tag: "Status",
+      status: code,
+      retryAfterMs,
+    })
+    const one = () => 1
+    assert.deepStrictEqual(Retry.decide(Retry.defaults, target, 1, status(404), 0, one), { _tag: "GiveUp" })
+    assert.deepStrictEqual(Retry.decide(Retry.defaults, target, 1, status(503, 3000), 0, one), {
+      _tag: "Retry",
+      delayMs: 3000,
+    })
+    assert.deepStrictEqual(Retry.decide(Retry.defaults, target, 4, status(503, 70_000), 0, one), {
+      _tag: "RateLimited",
+      retryAfterMs: 70_000,
+      maxWaitMs: 60_000,
+    })
+    assert.deepStrictEqual(Retry.decide(Retry.defaults, target, 1, status(503, 9000), 2000, one), {
+      _tag: "RateLimited",
+      retryAfterMs: 9000,
+      maxWaitMs: 8000,
+    })
+    assert.deepStrictEqual(Retry.decide(Retry.defaults, target, 1, status(503), 9900, one), {
+      _tag: "GiveUp",
+    })
+    assert.deepStrictEqual(Retry.decide(Retry.defaults, target, 1, { _tag: "Timeout" }, 9900, one), {
+      _tag: "Deadline",
+    })
+    assert.deepStrictEqual(Retry.decide(Retry.defaults, target, 4, { _tag: "Timeout" }, 0, one), {
+      _tag: "GiveUp",
+    })
+  })
+
+  it.effect("is an effect Schedule: steps count attempts and halt at the limit", () =>
+    maxJitter(
+      Effect.gen(function* () {
+        const policy = Retry.merge(Retry.defaults, { maxAttempts: 3, baseDelayMs: 100 })
+        const step = yield* Schedule.toStep(
+          Retry.schedule(policy, { method: "GET", repeatable: false, deadline: 60_000 }),
+        )
+        const timeout: Retry.Outcome = { _tag: "Timeout" }
+        assert.strictEqual((yield* step(0, timeout))[0], 99)
+        assert.strictEqual((yield* step(0, timeout))[0], 199)
+        const halted = yield* Effect.exit(step(0, timeout))
+        assert.isTrue(halted._tag === "Failure" && Pull.isDoneCause(halted.cause))
+      }),
+    ),
   )
 })

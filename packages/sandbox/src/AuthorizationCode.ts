@@ -13,7 +13,8 @@
  *
  * @since 0.1.0
  */
-import { basicCredentials, bearerToken, sendEmpty, str } from "./Http.ts"
+import { bearerConnection, findClient } from "./Api.ts"
+import { basicCredentials, sendEmpty, str } from "./Http.ts"
 import type { RouteKind } from "./Router.ts"
 import type { Handler, Identity, RequestContext, Runtime } from "./SandboxServer.ts"
 import type { TokenRecord } from "./TokenStore.ts"
@@ -99,8 +100,7 @@ export const authenticateClient = (
   body: Record<string, unknown> | undefined,
 ): OAuthApp | undefined => {
   const basic = basicCredentials(ctx.req)
-  const client = knownClient(clients, str(body, "client_id") ?? basic?.id)
-  return client && client.clientSecret === (str(body, "client_secret") ?? basic?.secret) ? client : undefined
+  return findClient(clients, str(body, "client_id") ?? basic?.id, str(body, "client_secret") ?? basic?.secret)
 }
 
 /**
@@ -283,10 +283,7 @@ export const identifyConnection =
       const id = ctx.query.get("client_id")
       return { connection: id === null ? undefined : `${id}|${user}` }
     }
-    if (kind === "api") {
-      const token = bearerToken(ctx.req)
-      return { connection: token === undefined ? undefined : rt.store.get(token)?.grant.connection }
-    }
+    if (kind === "api") return { connection: bearerConnection(rt, ctx) }
     const body = ctx.fields()
     const id = str(body, "client_id") ?? basicCredentials(ctx.req)?.id
     const presented = str(body, "refresh_token") ?? str(body, "token") ?? str(body, "code")

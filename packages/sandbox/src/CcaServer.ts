@@ -19,7 +19,8 @@
  * @since 0.1.0
  */
 import { randomUUID } from "node:crypto"
-import { bearerToken, sendEmpty, sendJson, str } from "./Http.ts"
+import { bearerConnection, checkBearer, refuseBearer } from "./Api.ts"
+import { sendEmpty, sendJson, str } from "./Http.ts"
 import { Router } from "./Router.ts"
 import { emailFor, personName } from "./SampleData.ts"
 import {
@@ -299,18 +300,11 @@ export function startCcaSandbox(options?: CcaOptions): Promise<CcaSandbox> {
 
     /** The bearer's record, or undefined after answering 401. */
     const auth = (ctx: RequestContext): TokenRecord | undefined => {
-      const check = rt.store.check(bearerToken(ctx.req), rt.clock.now(), "session", "static")
+      const check = checkBearer(ctx, "session", "static")
       if (check.ok) return check.record
       const text =
         check.reason === "expired" ? "Token expired" : "Authorization has been denied for this request."
-      sendJson(
-        ctx.res,
-        401,
-        { message: text },
-        {
-          "www-authenticate": `Bearer error="invalid_token", error_description="${text}"`,
-        },
-      )
+      refuseBearer(ctx, { message: text }, text)
       return undefined
     }
 
@@ -420,8 +414,7 @@ export function startCcaSandbox(options?: CcaOptions): Promise<CcaSandbox> {
           const mod = str(body, "module") ?? str(body, "scope")
           return { connection: user && mod ? `${mod}|${user}` : undefined }
         }
-        const token = bearerToken(ctx.req)
-        return { connection: token === undefined ? undefined : rt.store.get(token)?.grant.connection }
+        return { connection: bearerConnection(rt, ctx) }
       },
     }
   })

@@ -17,7 +17,8 @@
  * @since 0.1.0
  */
 import { randomUUID } from "node:crypto"
-import { basicCredentials, bearerToken, sendJson } from "./Http.ts"
+import { bearerConnection, checkBearer, findClient, refuseBearer, sendOAuthError, slicePage } from "./Api.ts"
+import { basicCredentials, bearerToken, isObject, sendJson } from "./Http.ts"
 import { signHs256 } from "./Jwt.ts"
 import { Router } from "./Router.ts"
 import { emailFor, isoAt, JOB_TITLES, personName } from "./SampleData.ts"
@@ -241,35 +242,30 @@ export function startCcwSandbox(options?: CcwOptions): Promise<CcwSandbox> {
         return sendJson(res, 404, { error: "Realm does not exist" })
       const body = tokenFields(ctx)
       if (!body)
-        return sendJson(res, 400, {
-          error: "invalid_request",
-          error_description: "The request body must be a JSON object (Content-Type: application/json)",
-        })
+        return sendOAuthError(
+          ctx,
+          400,
+          "invalid_request",
+          "The request body must be a JSON object (Content-Type: application/json)",
+        )
       const grantType = body.grant_type
       if (typeof grantType !== "string" || !grantTypes.includes(grantType))
-        return sendJson(res, 400, {
-          error: "unsupported_grant_type",
-          error_description: `grant_type must be ${grantTypes.join(" or ")}`,
-        })
+        return sendOAuthError(
+          ctx,
+          400,
+          "unsupported_grant_type",
+          `grant_type must be ${grantTypes.join(" or ")}`,
+        )
       const basic = basicCredentials(ctx.req)
       const id = typeof body.client_id === "string" ? body.client_id : basic?.id
       const secret = typeof body.client_secret === "string" ? body.client_secret : basic?.secret
-      const client = clients.find((c) => c.clientId === id)
-      if (!client || client.clientSecret !== secret)
-        return sendJson(res, 401, {
-          error: "invalid_client",
-          error_description: "Invalid client credentials",
-        })
+      const client = findClient(clients, id, secret)
+      if (!client) return sendOAuthError(ctx, 401, "invalid_client", "Invalid client credentials")
       const requested = typeof body.scope === "string" ? body.scope.split(/\s+/).filter(Boolean) : []
       const allowed = client.scopes ?? SCOPES
-      if (requested.length === 0)
-        return sendJson(res, 400, { error: "invalid_scope", error_description: "scope is required" })
+      if (requested.length === 0) return sendOAuthError(ctx, 400, "invalid_scope", "scope is required")
       const bad = requested.filter((s) => !allowed.includes(s))
-      if (bad.length > 0)
-        return sendJson(res, 400, {
-          error: "invalid_scope",
-          error_description: `Invalid scopes: ${bad.join(" ")}`,
-        })
+      if (bad.length > 0) return sendOAuthError(ctx, 400, "invalid_scope", `Invalid scopes: ${bad.join(" ")}`)
       const now = rt.clock.now()
       const lifetime = rt.lifetimes.access
       const tokenRealm = ctx.params.realm as string
@@ -309,7 +305,7 @@ export function startCcwSandbox(options?: CcwOptions): Promise<CcwSandbox> {
     const guard = (ctx: RequestContext, scope: string): boolean => {
       const res = ctx.res
       const token = bearerToken(ctx.req)
-      const check = rt.store.check(token, rt.clock.now(), "access")
+      const check = checkBearer(ctx, "access")
       if (!check.ok) {
         const [sub, desc] =
           token === undefined
@@ -317,9 +313,7 @@ export function startCcwSandbox(options?: CcwOptions): Promise<CcwSandbox> {
             : check.reason === "expired"
               ? ["E4010003", "Bearer token has expired"]
               : ["E4010002", "Bearer token is invalid"]
-        sendJson(res, 401, ccwError("E4010000", "Unauthorized", [[sub, desc]]), {
-          "www-authenticate": `Bearer error="invalid_token", error_description="${desc}"`,
-        })
+        refuseBearer(ctx, ccwError("E4010000", "Unauthorized", [[sub, desc]]), desc)
         return false
       }
       const causes: Array<[string, string]> = []
@@ -366,7 +360,7 @@ export function startCcwSandbox(options?: CcwOptions): Promise<CcwSandbox> {
           return invalid(ctx, "E4000003", "meta.offset must be an integer greater than or equal to 0")
         const data = body.data
         const filters: Array<[string, string]> = []
-        if (data !== null && typeof data === "object" && !Array.isArray(data)) {
+        if (isObject(data)) {
           for (const [key, value] of Object.entries(data)) {
             if (!fields.includes(key) || value === null || value === undefined || value === "") continue
             if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean")
@@ -385,7 +379,7 @@ export function startCcwSandbox(options?: CcwOptions): Promise<CcwSandbox> {
         )
         sendJson(ctx.res, 200, {
           meta: { limit, offset, total: matches.length },
-          data: matches.slice(offset, offset + limit),
+          data: slicePage(matches, offset, limit).items,
         })
       }
     }
@@ -439,10 +433,7 @@ export function startCcwSandbox(options?: CcwOptions): Promise<CcwSandbox> {
       budget: { limit: 10, window: 1, burst: 10, status: 429, retryAfter: false },
       errorBody: (status, message) => ccwError(`E${status}0000`, message, [[`E${status}0001`, message]]),
       identify: (ctx, kind) => {
-        if (kind === "api") {
-          const token = bearerToken(ctx.req)
-          return { connection: token === undefined ? undefined : rt.store.get(token)?.grant.connection }
-        }
+        if (kind === "api") return { connection: bearerConnection(rt, ctx) }
         const body = tokenFields(ctx)
         const id = typeof body?.client_id === "string" ? body.client_id : basicCredentials(ctx.req)?.id
         return { connection: id === undefined ? undefined : `${id}|${ctx.params.realm}` }

@@ -10,6 +10,7 @@
  *
  * @since 0.1.0
  */
+import type { RouteKind } from "./Router.ts"
 
 /**
  * The counted events.
@@ -91,6 +92,36 @@ export class Counters {
       this.#connections.set(connection, values)
     }
     values[field]++
+  }
+
+  /**
+   * Counts a request by what its route does: an API call, a token request (and a refresh), a
+   * session login (a token request and a login), a consent (a login), or a revocation or logout.
+   *
+   * @example
+   * ```ts
+   * counters.count("client|alice", "token", true) // tokenRequests and refreshes
+   * ```
+   */
+  count(connection: string | undefined, kind: RouteKind, refresh = false): void {
+    switch (kind) {
+      case "api":
+        this.bump(connection, "calls")
+        break
+      case "token":
+        this.bump(connection, "tokenRequests")
+        if (refresh) this.bump(connection, "refreshes")
+        break
+      case "login":
+        this.bump(connection, "tokenRequests")
+        this.bump(connection, "logins")
+        break
+      case "authorize":
+        this.bump(connection, "logins")
+        break
+      default:
+        this.bump(connection, "revocations")
+    }
   }
 
   /**

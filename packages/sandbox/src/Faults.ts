@@ -13,6 +13,8 @@
  *
  * @since 0.1.0
  */
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http"
+import { sendJson } from "./Http.ts"
 import type { RouteKind } from "./Router.ts"
 import type { SeededRandom } from "./SeededRandom.ts"
 
@@ -259,4 +261,56 @@ export class FaultInjector {
     if (r <= 0) return false
     return this.#rng.next() < r
   }
+}
+
+/**
+ * Answers a request with the fault that fired, in the provider's error envelope: a 429 with
+ * `Retry-After` (and the provider's rate-limit headers), a 5xx (with `Retry-After` when given),
+ * or a connection reset (at once, or after part of a body). Returns `false` for a fault that
+ * only delays (latency), which the caller serves as usual.
+ *
+ * @example
+ * ```ts
+ * if (decision.fault && sendFault(req, res, decision.fault, { errorBody: (status, message) => ({ message }) })) return
+ * ```
+ */
+export function sendFault(
+  req: IncomingMessage,
+  res: ServerResponse,
+  fault: FaultSpec,
+  provider: {
+    errorBody(status: number, message: string): unknown
+    rateLimitHeaders?(retryAfter: number, wallNow: number): OutgoingHttpHeaders
+  },
+): boolean {
+  if (fault.type === "429") {
+    const retryAfter = fault.retryAfter ?? 1
+    sendJson(res, 429, provider.errorBody(429, "Too many requests"), {
+      "retry-after": String(retryAfter),
+      ...provider.rateLimitHeaders?.(retryAfter, Date.now() / 1000),
+    })
+    return true
+  }
+  if (fault.type === "5xx") {
+    const status = fault.status ?? 503
+    const headers: OutgoingHttpHeaders = {}
+    if (fault.retryAfter !== undefined) headers["retry-after"] = String(fault.retryAfter)
+    sendJson(
+      res,
+      status,
+      provider.errorBody(status, status === 503 ? "Service unavailable" : "Server error"),
+      headers,
+    )
+    return true
+  }
+  if (fault.type === "reset") {
+    if (fault.when === "immediate") {
+      req.socket.destroy()
+      return true
+    }
+    res.writeHead(200, { "content-type": "application/json", "content-length": 4096 })
+    res.write('{"partial":', () => res.socket?.destroy())
+    return true
+  }
+  return false
 }

@@ -108,12 +108,23 @@ export function parseJsonObject(body: Buffer): Record<string, unknown> | undefin
   if (body.length === 0) return undefined
   try {
     const value: unknown = JSON.parse(body.toString("utf8"))
-    return value !== null && typeof value === "object" && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined
+    return isObject(value) ? value : undefined
   } catch {
     return undefined
   }
+}
+
+/**
+ * Whether a value is a plain JSON object (not `null`, not an array).
+ *
+ * @example
+ * ```ts
+ * isObject({ a: 1 }) // true
+ * isObject([1]) // false
+ * ```
+ */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value)
 }
 
 /**

@@ -30,7 +30,7 @@ import {
   type SandboxControl,
 } from "./Control.ts"
 import { Counters, type CountersSnapshot } from "./Counters.ts"
-import { FaultInjector, type FaultSpec } from "./Faults.ts"
+import { FaultInjector, type FaultSpec, sendFault } from "./Faults.ts"
 import { mediaType, parseForm, parseJsonObject, parseMultipart, readBody, sendJson } from "./Http.ts"
 import type { RouteKind, Router } from "./Router.ts"
 import { SeededRandom } from "./SeededRandom.ts"
@@ -382,24 +382,7 @@ export async function startServer<P extends string, C>(
     const identity = def.identify(ctx, kind)
     const connection = identity.connection
     const counters = rt.counters
-    switch (kind) {
-      case "api":
-        counters.bump(connection, "calls")
-        break
-      case "token":
-        counters.bump(connection, "tokenRequests")
-        if (identity.refresh) counters.bump(connection, "refreshes")
-        break
-      case "login":
-        counters.bump(connection, "tokenRequests")
-        counters.bump(connection, "logins")
-        break
-      case "authorize":
-        counters.bump(connection, "logins")
-        break
-      default:
-        counters.bump(connection, "revocations")
-    }
+    counters.count(connection, kind, identity.refresh)
     if (kind === "api" && budget !== undefined) {
       const verdict = budget.take(performance.now())
       for (const [name, value] of Object.entries(verdict.headers)) res.setHeader(name, value as string)
@@ -419,36 +402,7 @@ export async function startServer<P extends string, C>(
       await sleep(delay)
       if (res.destroyed) return
     }
-    const fault = decision.fault
-    if (fault) {
-      if (fault.type === "429") {
-        const retryAfter = fault.retryAfter ?? 1
-        return sendJson(res, 429, def.errorBody(429, "Too many requests"), {
-          "retry-after": String(retryAfter),
-          ...def.rateLimitHeaders?.(retryAfter, Date.now() / 1000),
-        })
-      }
-      if (fault.type === "5xx") {
-        const status = fault.status ?? 503
-        const headers: OutgoingHttpHeaders = {}
-        if (fault.retryAfter !== undefined) headers["retry-after"] = String(fault.retryAfter)
-        return sendJson(
-          res,
-          status,
-          def.errorBody(status, status === 503 ? "Service unavailable" : "Server error"),
-          headers,
-        )
-      }
-      if (fault.type === "reset") {
-        if (fault.when === "immediate") {
-          req.socket.destroy()
-          return
-        }
-        res.writeHead(200, { "content-type": "application/json", "content-length": 4096 })
-        res.write('{"partial":', () => res.socket?.destroy())
-        return
-      }
-    }
+    if (decision.fault && sendFault(req, res, decision.fault, def)) return
     await match.route.handler(ctx)
   }
 

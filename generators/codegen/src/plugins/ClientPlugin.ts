@@ -414,6 +414,7 @@ const definition = (model: ProviderModel, error: string): string => {
     ...(required.length ? [`requiredHeaders: ${Emit.json(required)}`] : []),
     ...(model.descriptor.origins?.length ? [`origins: descriptor.origins`] : []),
     ...(model.descriptor.limits ? [`limits: descriptor.limits`] : []),
+    ...(model.descriptor.redirects ? [`redirects: descriptor.redirects`] : []),
     `resolveSettings`,
     `authLayer`,
   ]

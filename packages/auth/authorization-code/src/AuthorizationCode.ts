@@ -62,6 +62,7 @@ import {
   Http,
   Limits,
   Origin,
+  Scopes,
   TokenLifecycle,
   TokenRequest,
   TokenStore,
@@ -217,23 +218,10 @@ export interface Consent {
  *
  * @since 0.1.0
  */
-export const grantScopesOf = (config: Config): ReadonlyArray<string> =>
-  config.requestScopes ?? config.defaultScopes ?? []
+export const grantScopesOf = (config: Config): ReadonlyArray<string> => Scopes.requested(config)
 
-/** Scopes asked for that the descriptor does not list: allowed (providers add scopes), logged at debug. */
-const unknownScopes = (config: Config, scopes: ReadonlyArray<string>): ReadonlyArray<string> => {
-  const known = config.scopes
-  return known === undefined || known.length === 0 ? [] : scopes.filter((scope) => !known.includes(scope))
-}
-
-const logUnknownScopes = (config: Config, scopes: ReadonlyArray<string>): Effect.Effect<void> => {
-  const unknown = unknownScopes(config, scopes)
-  return unknown.length === 0
-    ? Effect.void
-    : Effect.logDebug("requested scopes the descriptor does not list: requesting them anyway").pipe(
-        Effect.annotateLogs({ provider: config.provider, scopes: unknown.join(" ") }),
-      )
-}
+const logUnknownScopes = (config: Config, scopes: ReadonlyArray<string>): Effect.Effect<void> =>
+  Scopes.logUnknown(config.provider, config, scopes)
 
 const endpointOf = (config: Config): TokenRequest.Endpoint => ({
   provider: config.provider,
@@ -658,13 +646,12 @@ export const make = Effect.fn("AuthorizationCode.make")(function* (config: Confi
   })
   const watch = <A>(effect: Effect.Effect<A, Errors.AuthError>, correlationId: string) =>
     effect.pipe(
-      Effect.provideService(TokenRequest.CorrelationId, correlationId),
       Effect.tapError((error) =>
         Effect.sync(() => {
           if (error._tag === "ReauthorizationRequired") aheadActive = false
         }),
       ),
-      Effect.mapError(TokenRequest.withCorrelationId(correlationId)),
+      TokenRequest.forCall(correlationId),
     )
 
   if (config.refreshAhead) {

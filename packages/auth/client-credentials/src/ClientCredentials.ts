@@ -46,6 +46,7 @@ import {
   Http,
   Limits,
   Origin,
+  Scopes,
   TokenLifecycle,
   TokenRequest,
   type TokenStore,
@@ -132,14 +133,7 @@ export interface Config extends Omit<Descriptor.ClientCredentialsStrategy, "type
  *
  * @since 0.1.0
  */
-export const requestScopesOf = (config: Config): ReadonlyArray<string> =>
-  config.requestScopes ?? config.defaultScopes ?? []
-
-/** Scopes asked for that the descriptor does not list: allowed (providers add scopes), logged at debug. */
-const unknownScopes = (config: Config, scopes: ReadonlyArray<string>): ReadonlyArray<string> => {
-  const known = config.scopes
-  return known === undefined || known.length === 0 ? [] : scopes.filter((scope) => !known.includes(scope))
-}
+export const requestScopesOf = (config: Config): ReadonlyArray<string> => Scopes.requested(config)
 
 const checkConfig = (config: Config): Effect.Effect<void, Errors.ConfigError> =>
   Effect.gen(function* () {
@@ -185,12 +179,7 @@ export const make = Effect.fn("ClientCredentials.make")(function* (config: Confi
   // The client secret travels to the token URL: https, or loopback http (allowInsecureHttp aside).
   yield* Origin.requireSecure({ tokenUrl: config.tokenUrl })
   const defaultScopes = requestScopesOf(config)
-  const unknown = unknownScopes(config, defaultScopes)
-  if (unknown.length > 0) {
-    yield* Effect.logDebug("requested scopes the descriptor does not list: requesting them anyway").pipe(
-      Effect.annotateLogs({ provider: config.provider, scopes: unknown.join(" ") }),
-    )
-  }
+  yield* Scopes.logUnknown(config.provider, config, defaultScopes)
   // The limits of the client this plugin is built for (token requests may run in a caller's
   // context that does not carry them, e.g. the Effect API).
   const limits = yield* Limits.Limits
@@ -251,12 +240,7 @@ export const make = Effect.fn("ClientCredentials.make")(function* (config: Confi
     // Hot path: untraced; the call's own `keyway.call` span covers it (a traced
     // function costs a span and a stack trace on every call).
     authenticate: Effect.fnUntraced(function* (request: Http.HttpRequest, call: Auth.CallInfo) {
-      const token = yield* lifecycle
-        .get(scopesOf(call))
-        .pipe(
-          Effect.provideService(TokenRequest.CorrelationId, call.correlationId),
-          Effect.mapError(TokenRequest.withCorrelationId(call.correlationId)),
-        )
+      const token = yield* lifecycle.get(scopesOf(call)).pipe(TokenRequest.forCall(call.correlationId))
       return Http.setHeader(request, "authorization", `Bearer ${Redacted.value(token.accessToken!)}`)
     }),
     onUnauthorized: Effect.fn("ClientCredentials.onUnauthorized")(function* (

@@ -307,12 +307,7 @@ export const make = Effect.fn("SessionLogin.make")(function* (config: Config) {
     // Hot path: untraced; the call's own `keyway.call` span covers it (a traced
     // function costs a span and a stack trace on every call).
     authenticate: Effect.fnUntraced(function* (request: Http.HttpRequest, call: Auth.CallInfo) {
-      const session = yield* lifecycle
-        .get(NO_SCOPES)
-        .pipe(
-          Effect.provideService(TokenRequest.CorrelationId, call.correlationId),
-          Effect.mapError(TokenRequest.withCorrelationId(call.correlationId)),
-        )
+      const session = yield* lifecycle.get(NO_SCOPES).pipe(TokenRequest.forCall(call.correlationId))
       return place(request, Redacted.value(session.accessToken!))
     }),
     onUnauthorized: Effect.fn("SessionLogin.onUnauthorized")(function* (

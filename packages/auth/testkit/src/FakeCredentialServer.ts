@@ -38,10 +38,11 @@
  *
  * @since 0.1.0
  */
-import { generateKeyPairSync } from "node:crypto"
 import { Effect, type Scope } from "effect"
-import { createLocalJWKSet, decodeProtectedHeader, type JWK, jwtVerify } from "jose"
 import * as Certificates from "./Certificates.ts"
+import { makeClientAuth } from "./fake/ClientAuth.ts"
+import { makeEndpoints } from "./fake/Endpoints.ts"
+import { makeLedger, randomId } from "./fake/Ledger.ts"
 import * as LoopbackServer from "./LoopbackServer.ts"
 
 /**
@@ -189,8 +190,6 @@ export interface FakeCredentialServer extends CredentialServer {
   readonly server: LoopbackServer.LoopbackServer
 }
 
-const ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-
 /**
  * Starts a fake (Promise API); close it with `server.server.close()`.
  *
@@ -205,230 +204,34 @@ const ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
  */
 export const start = async (options: Options = {}): Promise<FakeCredentialServer> => {
   const lifetimeSeconds = options.lifetimeSeconds ?? 3600
-  const rotate = options.rotate ?? true
-  const id = () => crypto.randomUUID().replace(/-/g, "")
   const clientId = "kit-client"
-  const clientSecret = `kit-secret-${id()}`
+  const clientSecret = `kit-secret-${randomId()}`
   const username = "kit-user"
-  const password = `kit-password-${id()}`
-  let mode: Mode = "ok"
-  const minted: Array<string> = []
-  const valid = new Set<string>()
-  const refreshTokens = new Set<string>()
-  const codes = new Set<string>()
-  let latestRefresh: string | undefined
-  const mint = (prefix: string, usable = true) => {
-    const value = `${prefix}-${id()}`
-    minted.push(value)
-    if (usable && mode !== "issue-dead") valid.add(value)
-    return value
-  }
-  const issueRefreshToken = () => {
-    const value = mint("kit-rt", false)
-    refreshTokens.add(value)
-    latestRefresh = value
-    return value
-  }
-  const expiry = () => (options.sendExpiresIn === false ? {} : { expires_in: lifetimeSeconds })
-
-  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" })
-  const clientPrivateKey = privateKey.export({ type: "pkcs8", format: "pem" }).toString()
-  const clientKeyId = `kit-key-${id().slice(0, 8)}`
-  const jwks = createLocalJWKSet({
-    keys: [{ ...(publicKey.export({ format: "jwk" }) as JWK), kid: clientKeyId, alg: "ES256" }],
-  })
+  const password = `kit-password-${randomId()}`
+  const ledger = makeLedger()
   const pki = options.tls ? Certificates.make({ clientId }) : undefined
-  const methods = new Set<ClientAuthMethod>(
-    options.clientAuthMethods ?? ["client_secret_post", "client_secret_basic"],
-  )
   let now = () => Date.now()
-  const seenJti = new Set<string>()
-  const subjectTokens = new Set<string>()
   let tokenUrl = ""
+  const auth = makeClientAuth({
+    clientId,
+    clientSecret,
+    methods: options.clientAuthMethods ?? ["client_secret_post", "client_secret_basic"],
+    pki,
+    now: () => now(),
+    tokenUrl: () => tokenUrl,
+  })
+  const standard = makeEndpoints({
+    ledger,
+    auth,
+    user: { username, password },
+    lifetimeSeconds,
+    rotate: options.rotate ?? true,
+    sendExpiresIn: options.sendExpiresIn !== false,
+    tokenUrl: () => tokenUrl,
+  })
+  const { mint } = ledger
+  const { clientPrivateKey, clientKeyId } = auth
 
-  /** Verifies a JWT the way a real server does; `undefined` when it is no good. */
-  const verifyJwt = async (jwt: string, key: "secret" | "public", audience: string, issuer?: string) => {
-    try {
-      const verified = await jwtVerify(
-        jwt,
-        key === "secret" ? new TextEncoder().encode(clientSecret) : jwks,
-        {
-          audience,
-          ...(issuer === undefined ? {} : { issuer }),
-          currentDate: new Date(now()),
-          algorithms: key === "secret" ? ["HS256", "HS384", "HS512"] : ["ES256"],
-          requiredClaims: ["exp", "jti"],
-        },
-      )
-      const jti = verified.payload.jti!
-      if (seenJti.has(jti)) return undefined
-      seenJti.add(jti)
-      return verified.payload
-    } catch {
-      return undefined
-    }
-  }
-
-  /** The client-authentication method a request used, and whether it holds up. */
-  const authenticateClient = async (request: LoopbackServer.RecordedRequest): Promise<boolean> => {
-    const params = request.params
-    if (params.client_assertion !== undefined) {
-      if (params.client_assertion_type !== ASSERTION_TYPE) return false
-      let alg: string | undefined
-      try {
-        alg = decodeProtectedHeader(params.client_assertion).alg
-      } catch {
-        return false
-      }
-      const method: ClientAuthMethod = alg?.startsWith("HS") ? "client_secret_jwt" : "private_key_jwt"
-      if (!methods.has(method)) return false
-      const payload = await verifyJwt(
-        params.client_assertion,
-        method === "client_secret_jwt" ? "secret" : "public",
-        tokenUrl,
-        clientId,
-      )
-      return payload !== undefined && payload.sub === clientId && (params.client_id ?? clientId) === clientId
-    }
-    if (request.basic !== undefined) {
-      return (
-        methods.has("client_secret_basic") &&
-        request.basic.id === clientId &&
-        request.basic.secret === clientSecret
-      )
-    }
-    if (params.client_secret !== undefined) {
-      return (
-        methods.has("client_secret_post") &&
-        params.client_id === clientId &&
-        params.client_secret === clientSecret
-      )
-    }
-    if (params.client_id !== clientId) return false
-    if (request.clientCertificate !== undefined && methods.has("tls_client_auth")) {
-      return request.clientCertificate.authorized && request.clientCertificate.subject === pki?.clientSubject
-    }
-    return methods.has("none")
-  }
-
-  const USER_GRANTS = new Set([
-    "password",
-    "urn:ietf:params:oauth:grant-type:jwt-bearer",
-    "urn:ietf:params:oauth:grant-type:token-exchange",
-  ])
-
-  const token = async (request: LoopbackServer.RecordedRequest): Promise<LoopbackServer.Reply> => {
-    if (mode === "unavailable") return { status: 503, body: { error: "temporarily_unavailable" } }
-    const params = request.params
-    // Rejected credentials: the user's (a grant that presents them) or the client's.
-    if (mode === "reject") {
-      return USER_GRANTS.has(params.grant_type ?? "")
-        ? { status: 400, body: { error: "invalid_grant" } }
-        : { status: 401, body: { error: "invalid_client" } }
-    }
-    if (!(await authenticateClient(request))) return { status: 401, body: { error: "invalid_client" } }
-    const access = () => ({ access_token: mint("kit-at"), token_type: "Bearer", ...expiry() })
-    switch (params.grant_type) {
-      case "client_credentials":
-      case "client_credential":
-        return { body: { ...access(), scope: params.scope } }
-      case "password":
-        if (params.username !== username || params.password !== password) {
-          return { status: 400, body: { error: "invalid_grant" } }
-        }
-        return { body: { ...access(), refresh_token: issueRefreshToken(), scope: params.scope } }
-      case "urn:ietf:params:oauth:grant-type:jwt-bearer": {
-        const payload =
-          params.assertion === undefined ? undefined : await verifyJwt(params.assertion, "public", tokenUrl)
-        if (payload === undefined || payload.iss === undefined || payload.sub === undefined) {
-          return { status: 400, body: { error: "invalid_grant" } }
-        }
-        return { body: { ...access(), scope: params.scope } }
-      }
-      case "urn:ietf:params:oauth:grant-type:token-exchange": {
-        if (params.subject_token === undefined || !subjectTokens.has(params.subject_token)) {
-          return { status: 400, body: { error: "invalid_grant" } }
-        }
-        if (params.subject_token_type === undefined)
-          return { status: 400, body: { error: "invalid_request" } }
-        return {
-          body: {
-            ...access(),
-            issued_token_type: "urn:ietf:params:oauth:token-type:access_token",
-            scope: params.scope,
-          },
-        }
-      }
-      case "refresh_token": {
-        const presented = params.refresh_token
-        if (presented === undefined || !refreshTokens.has(presented)) {
-          return { status: 400, body: { error: "invalid_grant" } }
-        }
-        let refresh_token: string | undefined
-        if (rotate) {
-          refreshTokens.delete(presented)
-          refresh_token = issueRefreshToken()
-        }
-        return { body: { ...access(), token_type: "bearer", refresh_token } }
-      }
-      case "authorization_code": {
-        const code = params.code
-        if (code === undefined || !codes.delete(code))
-          return { status: 400, body: { error: "invalid_grant" } }
-        return { body: { ...access(), refresh_token: issueRefreshToken() } }
-      }
-      default:
-        return { status: 400, body: { error: "unsupported_grant_type" } }
-    }
-  }
-
-  const login = (request: LoopbackServer.RecordedRequest): LoopbackServer.Reply => {
-    if (mode === "unavailable") return { status: 503 }
-    const body = request.json as { username?: unknown; password?: unknown } | undefined
-    if (mode === "reject" || body?.username !== username || body?.password !== password) {
-      return { status: 401, body: { message: "invalid username or password" } }
-    }
-    return { body: { token: mint("kit-session"), expiresIn: lifetimeSeconds } }
-  }
-
-  const carried = (request: LoopbackServer.RecordedRequest): Array<string> => {
-    const values: Array<string> = []
-    for (const [, value] of Object.entries(request.headers)) {
-      for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) {
-        values.push(v, v.replace(/^\S+\s+/, ""))
-      }
-    }
-    for (const [, value] of request.query) values.push(value)
-    return values
-  }
-
-  const standard = async (request: LoopbackServer.RecordedRequest): Promise<LoopbackServer.Reply> => {
-    if (request.path === paths.resource || request.path.startsWith(`${paths.resource}/`)) {
-      return carried(request).some((value) => valid.has(value))
-        ? { status: 200, body: { ok: true } }
-        : { status: 401, body: { message: "The access token provided has expired" } }
-    }
-    switch (request.path) {
-      case paths.token:
-        return token(request)
-      case paths.login:
-        return login(request)
-      case paths.logout: {
-        for (const value of carried(request)) valid.delete(value)
-        return { status: 204 }
-      }
-      case paths.revoke: {
-        const presented = request.params.token
-        if (presented !== undefined) {
-          refreshTokens.delete(presented)
-          valid.delete(presented)
-        }
-        return { status: 200 }
-      }
-      default:
-        return { status: 404 }
-    }
-  }
   const handler: LoopbackServer.Handler = (request) =>
     options.quirk === undefined ? standard(request) : options.quirk(request, standard)
   const resource = await LoopbackServer.start(handler)
@@ -459,34 +262,28 @@ export const start = async (options: Options = {}): Promise<FakeCredentialServer
         : { certificate: pki.client.cert, privateKey: pki.client.key, ca: pki.ca },
     issueSubjectToken: () => {
       const value = mint("kit-subject", false)
-      subjectTokens.add(value)
+      ledger.subjectTokens.add(value)
       return value
     },
-    setMode: (next) => {
-      mode = next
-      if (next === "reject") {
-        valid.clear()
-        refreshTokens.clear()
-      }
-    },
-    invalidateIssued: () => valid.clear(),
+    setMode: ledger.setMode,
+    invalidateIssued: () => ledger.valid.clear(),
     // The client's own secrets too: a plugin must not leak them whether or not its test names them.
     issued: () => [
-      ...minted,
+      ...ledger.minted,
       clientSecret,
       password,
       clientPrivateKey,
       ...(pki === undefined ? [] : [pki.client.key]),
     ],
-    latestRefreshToken: () => latestRefresh,
+    latestRefreshToken: ledger.latestRefresh,
     clientId,
     clientSecret,
     username,
     password,
-    issueRefreshToken,
+    issueRefreshToken: ledger.issueRefreshToken,
     issueCode: () => {
       const code = mint("kit-code", false)
-      codes.add(code)
+      ledger.codes.add(code)
       return code
     },
     issueStaticToken: () => mint("kit-static"),

@@ -1,0 +1,226 @@
+/**
+ * One call of a typed client, close to the socket: the request built once
+ * (`internal/request.ts`), handed to `Call.execute`, the answer read as openapi-fetch reads it
+ * (`internal/response.ts`). The Promise API runs the pipeline with `Effect.runPromiseWith` on the
+ * client's context; the Effect API returns it as an Effect of the caller's fiber (its clock,
+ * tracer, logger and interruption), with no Promise in between.
+ *
+ * @since 0.1.0
+ */
+import { type Context, Effect } from "effect"
+import * as Call from "../Call.ts"
+import { HttpError, orUnexpected, type UnexpectedResponse } from "../Errors.ts"
+import type * as Http from "../Http.ts"
+import type * as Options from "../Options.ts"
+import * as Request from "./request.ts"
+import * as Response_ from "./response.ts"
+
+/** The methods of a typed client, as openapi-fetch names them. */
+export const methods = ["GET", "PUT", "POST", "DELETE", "PATCH", "HEAD", "OPTIONS"] as const
+
+/** What every call of a client shares: how requests are built, and the operation table. */
+export interface Engine {
+  readonly config: Request.Config
+  readonly options: Options.Common
+}
+
+/** The engine of a client's options. */
+export const makeEngine = (
+  options: Options.Common & {
+    readonly querySerializer?: Request.QuerySerializer | undefined
+    readonly bodySerializer?: Request.BodySerializer | undefined
+    readonly pathSerializer?: Request.PathSerializer | undefined
+  },
+): Engine => ({ config: Request.makeConfig(options), options })
+
+/** What a call reads from its `init` besides the request itself. */
+export interface Init extends Request.Init {
+  readonly keyway?: Options.CallOptions | undefined
+  readonly parseAs?: Response_.ParseAs | undefined
+  readonly signal?: AbortSignal | null | undefined
+}
+
+/** The pipeline's options of one call: the operation's scopes, the caller's `keyway`, the route. */
+export const callOptions = (
+  engine: Engine,
+  method: string,
+  url: string,
+  init: Init | undefined,
+): Call.CallOptions => {
+  const keyway = init?.keyway
+  // Pagination follows next-page URLs with an empty path and the route template given here.
+  const route = keyway?.route ?? url
+  const scopes = engine.options.operations?.[`${method} ${route}`]?.scopes
+  return keyway === undefined ? { scopes, route } : { scopes, ...keyway, route }
+}
+
+/** What a client's calls run on: the pipeline's runtime and the context to run it in. */
+export interface Ready {
+  readonly runtime: Call.Runtime
+  readonly context: Context.Context<never>
+}
+
+/** Where a Promise API client gets its {@link Ready}: at once once started, else by starting. */
+export interface Source {
+  readonly current: () => Ready | undefined
+  readonly start: () => Promise<Ready>
+}
+
+/** openapi-fetch's result: `{ data, response }` or `{ error, response }`, `response` built on read. */
+export type FetchResult =
+  | { readonly data: unknown; readonly response: Response }
+  | { readonly error: unknown; readonly response: Response }
+
+/** The Promise API's result of a call. Throws `UnexpectedResponse` for a 2xx body that is no JSON. */
+export const toFetchResult = (
+  result: Call.CallResult,
+  request: Http.HttpRequest,
+  parseAs: Response_.ParseAs,
+  runtime: Call.Runtime,
+): FetchResult => {
+  const raw = result.response
+  // What `callInfo` tells is only put together when somebody reads `response`.
+  const info = () => Response_.infoOf(result, request, runtime.auth.secretQueryParams)
+  let response: Response | undefined
+  if (Response_.ok(raw)) {
+    let read: Response_.Read
+    try {
+      read = Response_.readData(raw, request.method, parseAs)
+    } catch (error) {
+      throw Response_.unreadable(result, request, runtime.auth.secretQueryParams, error)
+    }
+    if (parseAs === "stream" && read.value === undefined && raw.body.byteLength > 0) {
+      response = Response_.toResponse(raw, request.url, info(), false)
+      return { data: response.body, response }
+    }
+    const consumed = read.consumed
+    return {
+      data: read.value,
+      get response() {
+        return (response ??= Response_.toResponse(raw, request.url, info(), consumed))
+      },
+    }
+  }
+  const read = Response_.readError(raw, request.method)
+  return {
+    error: read.value,
+    get response() {
+      return (response ??= Response_.toResponse(raw, request.url, info(), read.consumed))
+    },
+  }
+}
+
+/** The Promise API's methods over a runtime source. */
+export const promiseMethods = (
+  engine: Engine,
+  source: Source,
+): Record<(typeof methods)[number], (url: string, init?: Init) => Promise<FetchResult>> => {
+  const out = {} as Record<(typeof methods)[number], (url: string, init?: Init) => Promise<FetchResult>>
+  for (const method of methods) {
+    out[method] = (url, init) => {
+      let built: Http.HttpRequest | Promise<Http.HttpRequest>
+      try {
+        built = Request.build(engine.config, method, url, init)
+      } catch (error) {
+        return Promise.reject(error)
+      }
+      const options = callOptions(engine, method, url, init)
+      const parseAs = init?.parseAs ?? "json"
+      // Only a caller's own signal can abort.
+      const signal = init?.signal ?? undefined
+      const send = (ready: Ready, request: Http.HttpRequest) =>
+        Effect.runPromiseWith(ready.context)(
+          Call.execute(ready.runtime, request, options),
+          signal && { signal },
+        ).then((result) => toFetchResult(result, request, parseAs, ready.runtime))
+      const ready = source.current()
+      if (ready !== undefined && !(built instanceof Promise)) return send(ready, built)
+      return Promise.all([source.start(), built]).then(([r, request]) => send(r, request))
+    }
+  }
+  return out
+}
+
+/** The Effect API's failure for a call that could not be made (a serializer threw, say). */
+const unexpected = (error: unknown, method: string, engine: Engine, url: string) =>
+  orUnexpected(error, { method, url: `${engine.config.baseUrl}${url}` }) as
+    | Call.CallError
+    | UnexpectedResponse
+
+/** The Effect API's outcome of a call: the data, or `HttpError` for a non-2xx answer. */
+const toData = (
+  result: Call.CallResult,
+  request: Http.HttpRequest,
+  parseAs: Response_.ParseAs,
+  runtime: Call.Runtime,
+): Effect.Effect<unknown, HttpError<unknown> | UnexpectedResponse> => {
+  const raw = result.response
+  const info = Response_.infoOf(result, request, runtime.auth.secretQueryParams)
+  if (Response_.ok(raw)) {
+    try {
+      const read = Response_.readData(raw, request.method, parseAs)
+      if (parseAs === "stream" && read.value === undefined && raw.body.byteLength > 0)
+        return Effect.succeed(Response_.toResponse(raw, request.url, info, false).body)
+      return Effect.succeed(read.value)
+    } catch (error) {
+      return Effect.fail(Response_.unreadable(result, request, runtime.auth.secretQueryParams, error))
+    }
+  }
+  return Effect.fail(
+    new HttpError({
+      status: raw.status,
+      method: request.method,
+      url: info.url,
+      correlationId: result.correlationId,
+      body: Response_.readError(raw, request.method).value,
+      attempts: result.attempts,
+    }),
+  )
+}
+
+/** The Effect API's methods on a captured runtime: each call an Effect of the caller's fiber. */
+export const effectMethods = (
+  engine: Engine,
+  runtime: Call.Runtime,
+): Record<
+  (typeof methods)[number],
+  (
+    url: string,
+    init?: Init,
+  ) => Effect.Effect<unknown, HttpError<unknown> | Call.CallError | UnexpectedResponse>
+> => {
+  const out = {} as Record<
+    (typeof methods)[number],
+    (
+      url: string,
+      init?: Init,
+    ) => Effect.Effect<unknown, HttpError<unknown> | Call.CallError | UnexpectedResponse>
+  >
+  for (const method of methods) {
+    out[method] = (url, init) =>
+      Effect.suspend(() => {
+        let built: Http.HttpRequest | Promise<Http.HttpRequest>
+        try {
+          built = Request.build(engine.config, method, url, init)
+        } catch (error) {
+          return Effect.fail(unexpected(error, method, engine, url))
+        }
+        const options = callOptions(engine, method, url, init)
+        const parseAs = init?.parseAs ?? "json"
+        const send = (request: Http.HttpRequest) =>
+          Effect.flatMap(Call.execute(runtime, request, options), (result) =>
+            toData(result, request, parseAs, runtime),
+          )
+        return built instanceof Promise
+          ? Effect.flatMap(
+              Effect.tryPromise({
+                try: () => built,
+                catch: (error) => unexpected(error, method, engine, url),
+              }),
+              send,
+            )
+          : send(built)
+      })
+  }
+  return out
+}

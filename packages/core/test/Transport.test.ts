@@ -1,0 +1,149 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { afterEach, beforeEach } from "vitest"
+import { Auth, Call, Http, Retry, Transport } from "../src/index.ts"
+import * as Server from "./fixtures/Server.ts"
+
+let server: Server.TestServer
+beforeEach(async () => {
+  server = await Server.start((_req, res) => {
+    res.writeHead(200, "Fine Thanks", { "content-type": "application/json", "x-one": "1" })
+    res.end('{"ok":true}')
+  })
+})
+afterEach(() => server.close())
+
+const get = (path: string) => Http.makeRequest("GET", `${server.url}${path}`)
+const options = { correlationId: "c-1", timeoutMs: 5_000 }
+
+describe("statusText", () => {
+  it.effect("the undici transport passes the server's reason phrase through", () =>
+    Effect.gen(function* () {
+      const response = yield* Transport.makeUndici().send(get("/a"), options)
+      assert.strictEqual(response.statusText, "Fine Thanks")
+      assert.strictEqual(Http.statusText(response), "Fine Thanks")
+    }),
+  )
+
+  it("falls back to the standard phrase when a response has none", () => {
+    assert.strictEqual(
+      Http.statusText({ status: 503, headers: {}, body: new Uint8Array() }),
+      "Service Unavailable",
+    )
+    assert.strictEqual(Http.statusText({ status: 799, headers: {}, body: new Uint8Array() }), "")
+  })
+})
+
+describe("Transport.fromFetch", () => {
+  const transport = Transport.fromFetch(globalThis.fetch)
+
+  it.effect("sends through fetch: status, reason phrase, lower-case headers, whole body", () =>
+    Effect.gen(function* () {
+      const response = yield* transport.send(
+        Http.makeRequest("POST", `${server.url}/b`, { "X-Custom": "v" }, new TextEncoder().encode("hi")),
+        options,
+      )
+      assert.strictEqual(response.status, 200)
+      assert.strictEqual(response.statusText, "Fine Thanks")
+      assert.strictEqual(Http.header(response, "x-one"), "1")
+      assert.deepStrictEqual(Http.json(response), { ok: true })
+      assert.strictEqual(server.seen[0]!.headers["x-custom"], "v")
+      assert.strictEqual(server.seen[0]!.body, "hi")
+    }),
+  )
+
+  it.effect("does not follow redirects itself (the pipeline decides)", () =>
+    Effect.gen(function* () {
+      server.queue.push((_req, res) => {
+        res.writeHead(302, { location: "/elsewhere" })
+        res.end()
+      })
+      const response = yield* transport.send(get("/c"), options)
+      assert.strictEqual(response.status, 302)
+      assert.strictEqual(server.seen.length, 1)
+    }),
+  )
+
+  it.effect("counts the body: past maxResponseBytes it is ResponseTooLarge", () =>
+    Effect.gen(function* () {
+      server.queue.push((_req, res) => {
+        res.writeHead(200, { "content-type": "text/plain" })
+        res.write("x".repeat(600))
+        res.end("y".repeat(600))
+      })
+      const error = yield* Effect.flip(transport.send(get("/big"), { ...options, maxResponseBytes: 1000 }))
+      assert.strictEqual(error._tag, "ResponseTooLarge")
+    }),
+  )
+
+  it.effect("one timer per attempt: a server that never answers is a TimeoutError", () =>
+    Effect.gen(function* () {
+      server.queue.push(() => {})
+      const error = yield* Effect.flip(transport.send(get("/slow"), { ...options, timeoutMs: 100 }))
+      assert.strictEqual(error._tag, "TimeoutError")
+      assert.strictEqual(error._tag === "TimeoutError" && error.scope, "attempt")
+    }),
+  )
+
+  it.effect("a refused connection is a NetworkError that never reached the server", () =>
+    Effect.gen(function* () {
+      // fetch refuses port 1 itself ("bad port"); a port that was just closed is refused by the OS
+      const closed = yield* Effect.promise(() => Server.start())
+      yield* Effect.promise(() => closed.close())
+      const error = yield* Effect.flip(transport.send(Http.makeRequest("GET", `${closed.url}/x`), options))
+      assert.strictEqual(error._tag, "NetworkError", error.message)
+      assert.include(error.message, "ECONNREFUSED")
+      assert.isFalse(error._tag === "NetworkError" && error.reachedServer)
+      const bad = yield* Effect.flip(transport.send(Http.makeRequest("GET", "http://127.0.0.1:1/x"), options))
+      assert.isFalse(bad._tag === "NetworkError" && bad.reachedServer, bad.message)
+    }),
+  )
+
+  it.live("is the transport beneath the pipeline: auth, correlation id and retries still apply", () =>
+    Effect.gen(function* () {
+      const seen: Array<string> = []
+      const spy: Transport.FetchFunction = (input) => {
+        seen.push(input.url)
+        return globalThis.fetch(input)
+      }
+      server.queue.push(Server.json(503, {}))
+      const runtime: Call.Runtime = {
+        provider: "test",
+        auth: Auth.make({
+          name: "static",
+          authenticate: (request) => Effect.succeed(Http.setHeader(request, "authorization", "Bearer t")),
+        }),
+        transport: Transport.fromFetch(spy),
+        retry: Retry.merge(Retry.defaults, { baseDelayMs: 1 }),
+        correlation: { header: "X-Correlation-Id", maxLength: 36 },
+      }
+      const result = yield* Call.execute(runtime, get("/d"), { correlationId: "c-42" })
+      assert.strictEqual(result.response.status, 200)
+      assert.strictEqual(result.attempts, 2)
+      assert.strictEqual(seen.length, 2)
+      assert.strictEqual(server.seen[1]!.headers.authorization, "Bearer t")
+      assert.strictEqual(server.seen[1]!.headers["x-correlation-id"], "c-42")
+    }),
+  )
+
+  it.live("a per-call transport (a per-call fetch) replaces the runtime's for that call", () =>
+    Effect.gen(function* () {
+      let used = 0
+      const runtime: Call.Runtime = {
+        provider: "test",
+        auth: Auth.make({ name: "none", authenticate: Effect.succeed }),
+        transport: Transport.makeUndici(),
+        retry: Retry.defaults,
+        correlation: { header: "X-Correlation-Id", maxLength: 36 },
+      }
+      const result = yield* Call.execute(runtime, get("/e"), {
+        transport: Transport.fromFetch((input) => {
+          used++
+          return globalThis.fetch(input)
+        }),
+      })
+      assert.strictEqual(result.response.status, 200)
+      assert.strictEqual(used, 1)
+    }),
+  )
+})
