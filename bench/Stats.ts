@@ -69,3 +69,18 @@ export const target = (
         ? "PASS"
         : "MISS",
 })
+
+/**
+ * CPU time (ms, user + system) of the child processes this process has waited for, and their
+ * descendants (`cutime` + `cstime` of /proc/self/stat, 10 ms ticks; Linux only, else undefined).
+ * The difference around a `spawnSync` is that command's CPU time, however many processes it ran.
+ */
+export const childrenCpuMs = (): number | undefined => {
+  try {
+    const stat = Fs.readFileSync("/proc/self/stat", "utf8")
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+    return (Number(fields[13]) + Number(fields[14])) * 10
+  } catch {
+    return undefined
+  }
+}

@@ -11,7 +11,7 @@
  *    - that command again with nothing changed: the INCREMENTAL run (skipped by its content
  *      hashes), labelled as such — not a generation;
  *    - `openapi-typescript <file> -o <out>` (types only).
- *    Median wall time and CPU time (user + system, of the child process) of each, every ratio to
+ *    Median wall time and CPU time (user + system, of the command's process tree) of each, every ratio to
  *    the bare CLI, peak memory (max RSS, reported by the child itself at exit).
  * 2. The five providers of `specs/` in a scratch project inside the workspace (as `pnpm generate`
  *    runs): cold (an empty output folder), then again with nothing changed (incremental).
@@ -26,7 +26,7 @@ import { createRequire } from "node:module"
 import * as Os from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { loadavg, median, table, target, writeResults } from "./Stats.ts"
+import { childrenCpuMs, loadavg, median, table, target, writeResults } from "./Stats.ts"
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..")
 const codegen = join(root, "generators", "codegen")
@@ -45,7 +45,7 @@ const outside = mkdtempSync(join(Os.tmpdir(), "keyway-bench-"))
 mkdirSync(join(root, "node_modules", ".cache"), { recursive: true })
 const inside = mkdtempSync(join(root, "node_modules", ".cache", "keyway-bench-"))
 
-// Each child writes its own resource usage at exit: peak memory and CPU without /usr/bin/time.
+// Each child writes its own resource usage at exit: peak memory without /usr/bin/time.
 const reporter = (file: string) =>
   `data:text/javascript,${encodeURIComponent(
     `import { writeFileSync } from "node:fs"; process.on("exit", () => writeFileSync(${JSON.stringify(file)}, JSON.stringify(process.resourceUsage())))`,
@@ -61,6 +61,7 @@ let n = 0
 const measure = (args: ReadonlyArray<string>, cwd: string, expect?: string): Sample => {
   const usage = join(outside, `usage-${n++}.json`)
   const started = performance.now()
+  const cpuBefore = childrenCpuMs() ?? Number.NaN
   const r = spawnSync(process.execPath, [`--import=${reporter(usage)}`, ...args], {
     cwd,
     encoding: "utf8",
@@ -68,16 +69,13 @@ const measure = (args: ReadonlyArray<string>, cwd: string, expect?: string): Sam
     maxBuffer: 64 * 1024 * 1024,
   })
   const ms = performance.now() - started
+  const cpuMs = (childrenCpuMs() ?? Number.NaN) - cpuBefore
   if (r.status !== 0) throw new Error(`${args.join(" ")} failed (${r.status}):\n${r.stdout}\n${r.stderr}`)
   if (expect !== undefined && !r.stdout.includes(expect)) {
     throw new Error(`${args.join(" ")}: expected "${expect}" in its output:\n${r.stdout}`)
   }
-  const u = JSON.parse(readFileSync(usage, "utf8")) as {
-    maxRSS: number
-    userCPUTime: number
-    systemCPUTime: number
-  }
-  return { ms, cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000, maxRssMb: u.maxRSS / 1024 }
+  const u = JSON.parse(readFileSync(usage, "utf8")) as { maxRSS: number }
+  return { ms, cpuMs, maxRssMb: u.maxRSS / 1024 }
 }
 
 const generate = (out: string) => [

@@ -30,10 +30,10 @@ import { spawn } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import type { Auth as AuthT, Client as KeywayClient, TokenStore as TokenStoreT } from "@keyway/core"
+import type { Auth as AuthT, EffectClient as EffectClientT, TokenStore as TokenStoreT } from "@keyway/core"
 import type { Effect as EffectT, Layer as LayerT } from "effect"
 
-const { Auth, Client, Correlation, Http, TokenStore } = await import("@keyway/core")
+const { Auth, Client, Correlation, EffectClient, Http, TokenStore } = await import("@keyway/core")
 const { ClientCredentials } = await import("@keyway/auth-client-credentials")
 const { Context, Effect, Layer, ManagedRuntime, Redacted } = await import("effect")
 const { default: createClient } = await import("openapi-fetch")
@@ -122,20 +122,20 @@ const throttled = Client.make<paths>({
 })
 
 // The Effect API: the client is a service of a runtime; each batch runs inside Effect, 32 fibers.
-class Api extends Context.Service<Api, KeywayClient.EffectClient<paths>>()("bench/Api") {}
+class Api extends Context.Service<Api, EffectClientT.EffectClient<paths>>()("bench/Api") {}
 const effectRuntime = (auth: LayerT.Layer<AuthT.Auth, unknown, TokenStoreT.TokenStore>, provider: string) =>
   ManagedRuntime.make(
-    Layer.effect(Api, Client.makeEffect<paths>({ provider, baseUrl: server.url })).pipe(
+    Layer.effect(Api, EffectClient.make<paths>({ provider, baseUrl: server.url })).pipe(
       Layer.provide(Layer.mergeAll(auth, Correlation.layer(correlation))),
       Layer.provide(TokenStore.layerMemory),
     ),
   )
 const effectApi = effectRuntime(bearer, "bench-effect")
 const effectBatch =
-  (call: (api: KeywayClient.EffectClient<paths>) => EffectT.Effect<unknown, unknown>): Batch =>
+  (call: (api: EffectClientT.EffectClient<paths>) => EffectT.Effect<unknown, unknown>): Batch =>
   (calls) => {
     let next = 0
-    const worker = (api: KeywayClient.EffectClient<paths>): EffectT.Effect<void, unknown> =>
+    const worker = (api: EffectClientT.EffectClient<paths>): EffectT.Effect<void, unknown> =>
       Effect.suspend(() => (next++ < calls ? Effect.flatMap(call(api), () => worker(api)) : Effect.void))
     return effectApi.runPromise(
       Api.use((api) =>

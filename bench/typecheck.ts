@@ -11,8 +11,8 @@
  * - GitHub: a package generated from `@octokit/openapi`'s spec (`keyway generate --spec`, which
  *   builds its `dist/`), one `GET /repos/{owner}/{repo}/issues` the same two ways.
  *
- * Files, types, memory and tsc's total time (medians of ROUNDS runs, the two consumers alternating)
- * and the ratios; target ≤ 1.2× bare openapi-fetch on files, types and time. The consumer's
+ * Files, types, memory, tsc's total time, wall time and the CPU time of the tsc7 process tree
+ * (steadier on a shared machine; medians of 7 runs, the consumers alternating) and the ratios; target ≤ 1.2× bare openapi-fetch on files, types and time. The consumer's
  * tsconfig: nodenext, strict, `skipLibCheck` (as `tsc --init` writes it), `types: ["node"]`.
  * Writes `bench/results/typecheck.json`.
  *
@@ -24,7 +24,7 @@ import { createRequire } from "node:module"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
-import { loadavg, median, table, target, writeResults } from "./Stats.ts"
+import { childrenCpuMs, loadavg, median, table, target, writeResults } from "./Stats.ts"
 
 const quick = process.argv.includes("--quick")
 const ROUNDS = Number(process.env.BENCH_TYPES_ROUNDS ?? (quick ? 3 : 7))
@@ -90,7 +90,10 @@ for (const name of new Set([...dependenciesOf(workable), ...dependenciesOf(githu
   if (!name.startsWith("@keyway/provider-")) link(name, fromWorkspace(name))
 }
 
-Fs.writeFileSync(Path.join(work, "package.json"), JSON.stringify({ type: "module", private: true }))
+Fs.writeFileSync(
+  Path.join(work, "package.json"),
+  JSON.stringify({ name: "consumer", type: "module", private: true }),
+)
 const compilerOptions = {
   target: "es2023",
   module: "nodenext",
@@ -134,15 +137,19 @@ interface Diagnostics {
   readonly memoryMb: number
   readonly totalS: number
   readonly wallS: number
+  /** CPU time of the tsc7 process tree (user + system). */
+  readonly cpuS: number
   readonly errors: ReadonlyArray<string>
 }
 const check = (project: string): Diagnostics => {
   const started = performance.now()
+  const cpuBefore = childrenCpuMs() ?? Number.NaN
   const r = spawnSync(process.execPath, [tsc7, "-p", project, "--extendedDiagnostics"], {
     cwd: work,
     encoding: "utf8",
   })
   const wallS = (performance.now() - started) / 1000
+  const cpuS = ((childrenCpuMs() ?? Number.NaN) - cpuBefore) / 1000
   const field = (name: string) => {
     const m = new RegExp(`^${name}:\\s+([\\d.]+)`, "m").exec(r.stdout)
     if (m === null) throw new Error(`tsc7 printed no ${name}:\n${r.stdout}\n${r.stderr}`)
@@ -154,6 +161,7 @@ const check = (project: string): Diagnostics => {
     memoryMb: field("Memory used") / 1024,
     totalS: field("Total time"),
     wallS,
+    cpuS,
     errors: r.stdout.split("\n").filter((line) => line.includes("error TS")),
   }
 }
@@ -176,6 +184,62 @@ for (let round = 0; round < ROUNDS; round++) {
   const order = round % 2 === 0 ? projects : [...projects].reverse()
   for (const p of order) runs.get(p.project)!.push(check(p.project))
 }
+// Where the files come from: the package of each file tsc loads (`--listFiles`).
+const names = new Map<string, string>()
+/** The name in the nearest package.json above a file (a package without a name: its folder). */
+const packageOf = (file: string): string => {
+  for (let dir = Path.dirname(file); Path.dirname(dir) !== dir; dir = Path.dirname(dir)) {
+    const known = names.get(dir)
+    if (known !== undefined) return known
+    const manifest = Path.join(dir, "package.json")
+    if (!Fs.existsSync(manifest)) continue
+    const name =
+      (JSON.parse(Fs.readFileSync(manifest, "utf8")) as { name?: string }).name ?? Path.basename(dir)
+    names.set(dir, name)
+    return name
+  }
+  return "(none)"
+}
+/** Files per package, and for each package the files of other packages that import it (`--explainFiles`). */
+const explain = (project: string) => {
+  const r = spawnSync(process.execPath, [tsc7, "-p", project, "--explainFiles"], {
+    cwd: work,
+    encoding: "utf8",
+  })
+  const counts = new Map<string, number>()
+  const importers = new Map<string, Set<string>>()
+  let current = ""
+  for (const line of r.stdout.split("\n")) {
+    if (line.trim() === "" || line.includes("error TS")) continue
+    if (!line.startsWith(" ")) {
+      const file = Fs.realpathSync(Path.resolve(work, line.trim()))
+      current = packageOf(file)
+      counts.set(current, (counts.get(current) ?? 0) + 1)
+      continue
+    }
+    const from = / from file '([^']+)'/.exec(line)?.[1]
+    if (from === undefined) continue
+    const file = Fs.realpathSync(Path.resolve(work, from))
+    const by = packageOf(file)
+    if (by === current) continue
+    const set = importers.get(current) ?? new Set<string>()
+    set.add(`${by}/${Path.basename(file)}`)
+    importers.set(current, set)
+  }
+  return { counts, importers }
+}
+const extraFiles: Record<string, Record<string, { files: number; importedBy: Array<string> }>> = {}
+for (const spec of Object.keys(consumers)) {
+  const keyway = explain(`tsconfig.${spec.toLowerCase()}-keyway.json`)
+  const bare = explain(`tsconfig.${spec.toLowerCase()}-openapi-fetch.json`).counts
+  extraFiles[spec] = Object.fromEntries(
+    [...keyway.counts.entries()]
+      .map(([name, count]) => [name, count - (bare.get(name) ?? 0)] as const)
+      .filter(([, extra]) => extra !== 0)
+      .sort((a, b) => b[1] - a[1])
+      .map(([name, files]) => [name, { files, importedBy: [...(keyway.importers.get(name) ?? [])] }]),
+  )
+}
 Fs.rmSync(work, { recursive: true, force: true })
 
 const summary = (project: string) => {
@@ -186,6 +250,7 @@ const summary = (project: string) => {
     memoryMb: median(r.map((x) => x.memoryMb)),
     totalS: median(r.map((x) => x.totalS)),
     wallS: median(r.map((x) => x.wallS)),
+    cpuS: median(r.map((x) => x.cpuS)),
     errors: r[0]!.errors,
   }
 }
@@ -208,6 +273,7 @@ for (const spec of Object.keys(consumers)) {
       "memory MB": s.memoryMb,
       "tsc time s": s.totalS,
       "wall s": s.wallS,
+      "CPU s": s.cpuS,
       errors: s.errors.length,
     })
   }
@@ -219,12 +285,14 @@ for (const spec of Object.keys(consumers)) {
     "memory MB": keyway.memoryMb / bare.memoryMb,
     "tsc time s": keyway.totalS / bare.totalS,
     "wall s": keyway.wallS / bare.wallS,
+    "CPU s": keyway.cpuS / bare.cpuS,
     errors: "",
   })
   for (const [name, k, b] of [
     ["files", keyway.files, bare.files],
     ["types", keyway.types, bare.types],
     ["tsc time", keyway.totalS, bare.totalS],
+    ["CPU time (tsc7 process tree)", keyway.cpuS, bare.cpuS],
   ] as const) {
     targets.push(target(`${spec}: ${name} keyway / openapi-fetch`, k / b, "at most", 1.2, "x"))
   }
@@ -239,6 +307,21 @@ for (const [spec, r] of Object.entries(results)) {
       console.log(`${spec} ${client}: the consumer file does not compile:\n  ${s.errors.join("\n  ")}`)
   }
 }
+for (const [spec, extra] of Object.entries(extraFiles)) {
+  console.log(`\n${spec}: files the keyway consumer loads beyond bare openapi-fetch's, by package`)
+  console.log(
+    table(
+      Object.entries(extra).map(([name, { files, importedBy }]) => ({
+        package: name,
+        files: files > 0 ? `+${files}` : String(files),
+        "imported by":
+          importedBy.length > 4
+            ? `${importedBy.slice(0, 4).join(", ")}, ... (${importedBy.length})`
+            : importedBy.join(", "),
+      })),
+    ),
+  )
+}
 console.log(`\ntargets (the benchmark does not fail on them)`)
 console.log(table(targets.map((t) => ({ ...t }))))
 const file = writeResults("typecheck", {
@@ -250,6 +333,7 @@ const file = writeResults("typecheck", {
   compilerOptions,
   consumers,
   results,
+  extraFilesByPackage: extraFiles,
   targets,
 })
 console.log(`written ${Path.relative(root, file)}`)

@@ -100,7 +100,7 @@ export const make = Effect.fn("PrivateKeyJwt.make")(function* (config: Config) {
       ),
     // The refused token is forgotten; the retry gets a new one (a new assertion, a new token).
     onUnauthorized: (failed, call) => {
-      const refused = Http.placed(failed.request, Http.bearer)
+      const refused = Http.credentialOf(failed.request, Http.bearer)
       const forget =
         refused === undefined ? Effect.void : lifecycle.invalidate(call.scopes ?? [], Redacted.make(refused))
       return forget.pipe(Effect.as("retry" as const))

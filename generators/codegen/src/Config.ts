@@ -20,7 +20,7 @@
  */
 import { readFileSync } from "node:fs"
 import { dirname, resolve } from "node:path"
-import { ConfigError } from "./Errors.ts"
+import { KeywayConfigError } from "./Errors.ts"
 import type { OpenapiTypescriptOptions, Plugin } from "./Plugin.ts"
 import { displayPath } from "./Source.ts"
 
@@ -149,7 +149,7 @@ export const load = async (cwd: string, file?: string): Promise<ResolvedConfig> 
     result = file ? await explorer.load(resolve(cwd, file)) : await explorer.search(cwd)
   } catch (error) {
     const path = file ? resolve(cwd, file) : cwd
-    throw new ConfigError({
+    throw new KeywayConfigError({
       file: displayPath(path),
       found: (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "an error",
       expected: "a loadable configuration file",
@@ -166,7 +166,7 @@ export const load = async (cwd: string, file?: string): Promise<ResolvedConfig> 
 
 const check = (file: string, ok: boolean, field: string, found: unknown, expected: string) => {
   if (!ok)
-    throw new ConfigError({
+    throw new KeywayConfigError({
       file: displayPath(file),
       pointer: `/${field}`,
       found: `${field}: ${typeof found === "function" ? "a function" : JSON.stringify(found)}`,

@@ -4,8 +4,11 @@
  * it lands: a string literal ({@link string}), a value literal ({@link value}, {@link json}), a
  * JSDoc comment ({@link docText}, {@link doc}), a property name ({@link propertyName}), an
  * identifier ({@link identifier}, which refuses anything that is not one), a template literal
- * chunk ({@link templateText}) or Markdown ({@link markdownCode}, {@link markdownText}). Nothing
- * else in the generator pastes input into code.
+ * chunk ({@link templateText}) or Markdown ({@link markdownCode}, {@link markdownText}). The
+ * ts-morph structures the emitters build take their names, literals and doc text from here:
+ * {@link jsDoc} (a JSDoc structure whose text cannot close its comment), {@link property} (a
+ * property signature whose name is quoted or computed as needed), {@link unionType} and
+ * {@link valueWriter}. Nothing else in the generator pastes input into code.
  *
  * What each one defends against: a comment terminator `*\/` in a comment, a quote, backtick or
  * `${` in a literal, a line break or U+2028/U+2029 anywhere, a `__proto__` key in an object
@@ -24,6 +27,13 @@
  * @since 0.1.0
  */
 import * as Data from "effect/Data"
+import type {
+  CodeBlockWriter,
+  JSDocStructure,
+  OptionalKind,
+  PropertySignatureStructure,
+  WriterFunction,
+} from "ts-morph"
 
 /**
  * A value the emitter cannot write as code (a name that is no identifier where one is needed, a
@@ -279,3 +289,168 @@ export const markdownText = (text: string): string =>
     .trim()
     .replace(/[\\`*_[\]<>|]/g, (c) => `\\${c}`)
     .replace(/^#/, "\\#")
+
+/**
+ * Text for a JSDoc structure: the comment terminator `*\/` escaped and U+2028/U+2029 turned
+ * into spaces; line breaks kept (ts-morph prefixes each line with ` * `).
+ *
+ * @example
+ * ```ts
+ * import { Emit } from "@keyway/codegen"
+ * Emit.commentText("a *\/ b") // the terminator stays escaped: the comment stays closed
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const commentText = (text: string): string =>
+  text.replace(/\r\n?/g, "\n").replace(lineSeparators, " ").replaceAll("*/", "*\\/")
+
+/**
+ * A JSDoc structure: a description and, optionally, an `@example` TypeScript block. Both are
+ * {@link commentText}: whatever they hold, the comment stays closed. Text from a spec or a
+ * descriptor is passed through {@link docText} first (one line).
+ *
+ * @example
+ * ```ts
+ * import { Emit } from "@keyway/codegen"
+ * Emit.jsDoc("Creates a client.", "const client = createClient(options)")
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const jsDoc = (description: string, example?: string): OptionalKind<JSDocStructure> => {
+  const text = wrap(description)
+  return {
+    description: commentText(
+      example === undefined ? text : `${text}\n\n@example\n\`\`\`ts\n${example}\n\`\`\``,
+    ),
+  }
+}
+
+/** Lines of prose longer than `width` broken at spaces (a one-line comment that fits stays one line). */
+const wrap = (text: string, width = 96): string =>
+  text
+    .split("\n")
+    .flatMap((line) => {
+      if (line.length <= width) return [line]
+      const out: Array<string> = []
+      let current = ""
+      for (const word of line.split(" ")) {
+        if (current !== "" && current.length + 1 + word.length > width) {
+          out.push(current)
+          current = word
+        } else current = current === "" ? word : `${current} ${word}`
+      }
+      out.push(current)
+      return out
+    })
+    .join("\n")
+
+/**
+ * The `docs` of a structure: one {@link jsDoc} of `text`, none without text.
+ *
+ * @example
+ * ```ts
+ * import { Emit } from "@keyway/codegen"
+ * Emit.docs(undefined) // []
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const docs = (text: string | undefined, example?: string): Array<OptionalKind<JSDocStructure>> =>
+  text ? [jsDoc(text, example)] : []
+
+/**
+ * A readonly property signature: `name` through {@link propertyName}, the doc through
+ * {@link docText} (one line) into a {@link jsDoc}.
+ *
+ * @example
+ * ```ts
+ * import { Emit } from "@keyway/codegen"
+ * Emit.property("sandbox-na", "string", { optional: true, doc: "A host." }).name // '"sandbox-na"'
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const property = (
+  name: string,
+  type: string | WriterFunction,
+  options: {
+    readonly optional?: boolean | undefined
+    readonly doc?: string | undefined
+    readonly deprecated?: boolean | undefined
+  } = {},
+): OptionalKind<PropertySignatureStructure> => ({
+  name: propertyName(name),
+  type,
+  isReadonly: true,
+  hasQuestionToken: options.optional === true,
+  docs: options.doc
+    ? [
+        {
+          ...jsDoc(docText(options.doc)),
+          ...(options.deprecated ? { tags: [{ tagName: "deprecated" }] } : {}),
+        },
+      ]
+    : [],
+})
+
+/**
+ * A union type of `members` (type text the emitters made: string literals from {@link string},
+ * type names): on one line when short, otherwise one member a line, as a formatter lays it out.
+ * `never` when empty.
+ *
+ * @example
+ * ```ts
+ * import { Emit } from "@keyway/codegen"
+ * Emit.unionType(['"a"', '"b"'])
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const unionType =
+  (members: ReadonlyArray<string | WriterFunction>, width = 80): WriterFunction =>
+  (writer: CodeBlockWriter) => {
+    const texts = members.filter((m): m is string => typeof m === "string")
+    if (members.length === 0) writer.write("never")
+    else if (texts.length === members.length && (members.length === 1 || texts.join(" | ").length <= width))
+      writer.write(texts.join(" | "))
+    else
+      writer.indent(() => {
+        for (const m of members) {
+          writer.newLine().write("| ")
+          if (typeof m === "string") writer.write(m)
+          else m(writer)
+        }
+      })
+  }
+
+/**
+ * A union of string literal types, laid out by {@link unionType}.
+ *
+ * @example
+ * ```ts
+ * import { Emit } from "@keyway/codegen"
+ * Emit.literalUnion(["r_jobs", "w_jobs"])
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const literalUnion = (items: ReadonlyArray<string>): WriterFunction => unionType(items.map(string))
+
+/**
+ * A writer of {@link value}: the literal laid out for reading, at the writer's indentation.
+ *
+ * @example
+ * ```ts
+ * import { Emit } from "@keyway/codegen"
+ * Emit.valueWriter({ subdomain: "www" })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const valueWriter =
+  (v: unknown): WriterFunction =>
+  (writer: CodeBlockWriter) => {
+    writer.write(value(v))
+  }

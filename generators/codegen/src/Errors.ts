@@ -187,12 +187,12 @@ export class InferenceError extends Data.TaggedError("InferenceError")<Located> 
  * @example
  * ```ts
  * import { Errors } from "@keyway/codegen"
- * new Errors.ConfigError({ file: "keyway.config.ts", found: "plugins: 3", expected: "an array of plugins" })
+ * new Errors.KeywayConfigError({ file: "keyway.config.ts", found: "plugins: 3", expected: "an array of plugins" })
  * ```
  *
  * @since 0.1.0
  */
-export class ConfigError extends Data.TaggedError("ConfigError")<Located> {
+export class KeywayConfigError extends Data.TaggedError("KeywayConfigError")<Located> {
   override get message(): string {
     return render(this, "invalid configuration")
   }
@@ -313,7 +313,7 @@ export type GenerateError =
   | LintProblem
   | OverlayError
   | InferenceError
-  | ConfigError
+  | KeywayConfigError
   | PluginError
   | TypesError
   | WriteError
@@ -335,7 +335,7 @@ const tags = new Set([
   "LintProblem",
   "OverlayError",
   "InferenceError",
-  "ConfigError",
+  "KeywayConfigError",
   "PluginError",
   "TypesError",
   "WriteError",

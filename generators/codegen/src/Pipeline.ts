@@ -20,23 +20,14 @@
 import { existsSync, readFileSync } from "node:fs"
 import { dirname, join, relative, resolve, sep } from "node:path"
 import { fileURLToPath } from "node:url"
-import type { ProviderDescriptor } from "@keyway/core/Descriptor"
-import * as ClientHeaders from "./ClientHeaders.ts"
-import { openapiTypescriptFor, packageNameFor, type ResolvedConfig, stableStringify } from "./Config.ts"
-import type * as CustomPlugins from "./CustomPlugins.ts"
-import {
-  DescriptorError,
-  type GenerateError,
-  InferenceError,
-  LintProblem,
-  Problems,
-  SpecError,
-} from "./Errors.ts"
+import { packageNameFor, type ResolvedConfig, stableStringify } from "./Config.ts"
+import type { GenerateError } from "./Errors.ts"
 import * as Hash from "./Hash.ts"
-import { type ProviderInput, type ProviderModel, pascalCase } from "./Model.ts"
-import { type Files, order, type Plugin, type Problem, type Stage } from "./Plugin.ts"
-import * as Source from "./Source.ts"
+import type { ProviderInput } from "./Model.ts"
+import { order, type Plugin, type Stage } from "./Plugin.ts"
+import type * as Hooks from "./stages/Hooks.ts"
 import * as Overlay from "./stages/Overlay.ts"
+import type { Change } from "./stages/Write.ts"
 
 /**
  * What happened to a provider.
@@ -55,18 +46,7 @@ export interface Result {
   readonly sources: ReadonlyArray<string>
 }
 
-/**
- * A file `--check` found different: its content on disk (`undefined`: missing) and what the
- * generator would write (`undefined`: it would remove the file).
- *
- * @since 0.1.0
- */
-export interface Change {
-  /** Relative to the package folder. */
-  readonly file: string
-  readonly current: string | undefined
-  readonly next: string | undefined
-}
+export type { Change }
 
 /**
  * Options of a run.
@@ -132,23 +112,10 @@ export const builtins = async (): Promise<ReadonlyArray<Plugin>> => {
   return [types.plugin, descriptor.plugin, client.plugin, operations.plugin, pagination.plugin, pkg.plugin]
 }
 
-// The overlay files of a provider (beside its descriptor). Their names are part of the inputs, so
-// that an added or removed overlay file regenerates; their content is hashed as a source.
-const overlayFilesOf = (input: ProviderInput): ReadonlyArray<string> =>
-  input.descriptorPath ? Overlay.filesFor(dirname(input.descriptorPath)) : []
-
-// What `--watch` also watches for a provider with a descriptor: its overlays folder appearing, and
-// any file in it (`<folder>/*`), so that a new overlay file regenerates.
-const overlayWatchOf = (input: ProviderInput): ReadonlyArray<string> => {
-  if (!input.descriptorPath) return []
-  const folder = join(dirname(input.descriptorPath), Overlay.DIRECTORY)
-  return [folder, join(folder, "*")]
-}
-
 const extraOf = (input: ProviderInput, config: ResolvedConfig): string =>
   stableStringify({
     name: input.name,
-    overlays: overlayFilesOf(input).map((f) => Hash.relativePosix(input.outDir, f)),
+    overlays: Overlay.filesOf(input).map((f) => Hash.relativePosix(input.outDir, f)),
     packageName: input.packageName,
     descriptor: input.descriptorPath ? Hash.relativePosix(input.outDir, input.descriptorPath) : null,
     spec: input.specPath ? Hash.relativePosix(input.outDir, input.specPath) : null,
@@ -267,7 +234,7 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
     const record = isUpToDate(input, config)
     if (record) {
       const sources = record.sources.map((s) => resolve(input.outDir, s))
-      options.onSources?.(input.name, [...sources, ...overlayWatchOf(input)])
+      options.onSources?.(input.name, [...sources, ...Overlay.watchOf(input)])
       return { provider: input.name, status: "unchanged", differing: [], outDir: input.outDir, sources }
     }
   }
@@ -281,270 +248,47 @@ export const run = async (input: ProviderInput, options: RunOptions): Promise<Re
     }
     options.onStage?.(input.name, s)
   }
-  const plugins = order([...(await builtins()), ...config.plugins])
-  const files: Files = new Map()
-
-  // load
+  const env: Hooks.StageInput = {
+    input,
+    config,
+    plugins: order([...(await builtins()), ...config.plugins]),
+    files: new Map(),
+    strict: options.strict,
+    onSources: options.onSources,
+    onWarning: options.onWarning,
+  }
   stage("load")
   const [Load, Validate] = await Promise.all([import("./stages/Load.ts"), import("./stages/Validate.ts")])
-  let descriptorSource: Source.Source | undefined
-  const sources: Array<string> = []
-  if (input.descriptorPath) {
-    if (!existsSync(input.descriptorPath))
-      throw new DescriptorError({
-        file: Source.displayPath(input.descriptorPath),
-        found: "no such file",
-        expected: `a provider descriptor (run \`keyway init ${input.name}\`)`,
-      })
-    sources.push(input.descriptorPath)
-    options.onSources?.(input.name, sources)
-    descriptorSource = Load.read(input.descriptorPath)
-  }
-  const rawSpec = (descriptorSource?.value as { spec?: unknown } | undefined)?.spec
-  if (descriptorSource && typeof rawSpec === "string") {
-    // Checked before anything is read: the spec named by a descriptor stays in its folder.
-    const { specPath: check } = await import("./Rules.ts")
-    const finding = check(rawSpec)
-    if (finding) {
-      const pos = descriptorSource.locate(finding.path)
-      throw new DescriptorError({
-        file: descriptorSource.display,
-        line: pos?.line,
-        column: pos?.column,
-        pointer: Source.pointer(finding.path),
-        found: finding.found,
-        expected: finding.expected,
-      })
-    }
-  }
-  const specPath =
-    input.specPath ??
-    (descriptorSource && typeof rawSpec === "string"
-      ? resolve(dirname(descriptorSource.path), rawSpec)
-      : undefined)
-  let bundle: Awaited<ReturnType<typeof Load.bundle>> | undefined
-  if (specPath && existsSync(specPath)) {
-    sources.push(specPath)
-    options.onSources?.(input.name, sources)
-    bundle = await Load.bundle(specPath, { roots: config.refRoots, provider: input.name })
-    for (const f of bundle.files) if (!sources.includes(f)) sources.push(f)
-    options.onSources?.(input.name, sources)
-    // lint looked at the files as they are (an overlay may fix what it reports)
-    if (options.strict && bundle.diagnostics.length > 0)
-      throw new Problems({
-        provider: input.name,
-        problems: bundle.diagnostics.map((d) => new LintProblem({ ...d, severity: "error" })),
-      })
-    for (const d of bundle.diagnostics) if (d.severity === "warning") options.onWarning?.(input.name, d)
-    const overlays = overlayFilesOf(input)
-    for (const f of overlays) if (!sources.includes(f)) sources.push(f)
-    options.onSources?.(input.name, [...sources, ...overlayWatchOf(input)])
-    if (overlays.length > 0) bundle = Overlay.apply(bundle, overlays, input.name)
-  } else if (input.specPath) {
-    throw new SpecError({
-      file: Source.displayPath(input.specPath),
-      found: "no such file",
-      expected: "an OpenAPI 3.0/3.1 document",
-    })
-  }
-  await runHooksSafe(plugins, "load", {
-    provider: input.name,
-    files,
-    descriptor: descriptorSource?.value,
-    document: bundle?.document ?? {},
-    sources,
-  })
-
-  // validate
+  const loaded = await Load.run(env)
   stage("validate")
-  const problems: Array<GenerateError> = []
-  let descriptor: ProviderDescriptor | undefined
-  let descriptorText: string | undefined
-  if (descriptorSource) {
-    const result = await Validate.descriptor(descriptorSource)
-    if ("problems" in result) problems.push(...result.problems)
-    else descriptor = result.value
-  }
-  let customPlugins: ReadonlyMap<number, CustomPlugins.Loaded> | undefined
-  if (descriptorSource && descriptor && descriptor.auth.some((s) => s.type === "custom")) {
-    const custom = await Validate.customPlugins(descriptorSource, descriptor, config.root)
-    problems.push(...custom.problems)
-    customPlugins = custom.plugins
-  }
-  const specResult = bundle ? Validate.spec(bundle) : { operations: [], problems: [] }
-  problems.push(...specResult.problems)
-  if (descriptorSource && descriptor && specResult.problems.length === 0)
-    problems.push(...Validate.crossCheck(descriptorSource, descriptor, bundle, specResult.operations))
-  if (problems.length > 0 || !bundle) throw new Problems({ provider: input.name, problems })
-  const structural = bundle.diagnostics.filter((d) => d.severity === "error")
-  if (structural.length > 0) throw new Problems({ provider: input.name, problems: structural })
-  if (!descriptor) {
-    const { infer } = await import("./Infer.ts")
-    const inferred = infer(input.name, Hash.relativePosix(input.outDir, bundle.root.path), bundle.document)
-    const notes = [...inferred.unsupported, ...(inferred.assumed ? [inferred.assumed] : [])].map(
-      (note) => new InferenceError({ ...bundle.locate(note.at), found: note.found, expected: note.expected }),
-    )
-    if (!inferred.usable && !inferred.assumed) throw new Problems({ provider: input.name, problems: notes })
-    for (const note of notes) options.onWarning?.(input.name, note)
-    descriptor = inferred.descriptor
-    if (input.allowInsecureHttp) descriptor = { ...descriptor, allowInsecureHttp: true }
-    const { descriptor: check } = await import("./Rules.ts")
-    const findings = check(descriptor)
-    if (findings.length > 0)
-      throw new Problems({
-        provider: input.name,
-        problems: findings.map(
-          (f) =>
-            new SpecError({ ...bundle.locate(inferredFrom(f.path)), found: f.found, expected: f.expected }),
-        ),
-      })
-    if (options.writeDescriptor && !options.check) {
-      const { descriptorYaml } = await import("./Infer.ts")
-      descriptorText = await descriptorYaml(inferred, {
-        file: options.writeDescriptor,
-        specPath: bundle.root.path,
-        schemaFile: config.schemaFile && existsSync(config.schemaFile) ? config.schemaFile : undefined,
-      })
-    }
-  }
-  const model: ProviderModel = {
-    input,
-    name: input.name,
-    packageName: input.packageName,
-    descriptor,
-    inferred: !descriptorSource,
-    document: bundle.document,
-    operations: specResult.operations,
-    files: sources,
-    spec: bundle.root,
-    specName: specNameOf(config, input, bundle.root.path),
-    typeName: pascalCase(input.name),
-    customPlugins,
-    clientHeaders: ClientHeaders.find(bundle.document),
-    overlays: overlayFilesOf(input).map((f) => specNameOf(config, input, f)),
-  }
-  const reported: Array<GenerateError> = []
-  await runHooksSafe(plugins, "validate", {
-    provider: input.name,
-    files,
-    model,
-    report: (p: Problem) => {
-      if (p.in === "spec")
-        reported.push(
-          new SpecError({
-            ...bundle.locate(Source.segments(p.pointer)),
-            found: p.found,
-            expected: p.expected,
-          }),
-        )
-      else {
-        const segs = Source.segments(p.pointer)
-        const pos = descriptorSource?.locate(segs)
-        reported.push(
-          new DescriptorError({
-            file: descriptorSource?.display ?? model.spec.display,
-            line: pos?.line,
-            column: pos?.column,
-            pointer: p.pointer,
-            found: p.found,
-            expected: p.expected,
-          }),
-        )
-      }
-    },
+  const { model, descriptorText } = await Validate.run(env, loaded, {
+    writeDescriptor: options.writeDescriptor,
+    check: options.check,
   })
-  if (reported.length > 0) throw new Problems({ provider: input.name, problems: reported })
-
-  // types
   stage("types")
-  const { run: runTypes } = await import("./stages/Types.ts")
-  await runTypes(plugins, {
-    provider: input.name,
-    files,
-    model,
-    options: openapiTypescriptFor(config, input.name),
-  })
-
-  // client
+  await (await import("./stages/Types.ts")).run(env, model)
   stage("client")
-  const { run: runClient } = await import("./stages/Client.ts")
-  await runClient(plugins, model, files)
-
-  // package
+  await (await import("./stages/ClientModule.ts")).run(env, model)
   stage("package")
-  const { run: runPackage } = await import("./stages/Package.ts")
-  const keywayVersion = keywayVersionFor(input, config)
-  await runPackage(plugins, model, files, keywayVersion)
-  const Compile = await import("./stages/Compile.ts")
-  if (Compile.isStandalone(keywayVersion)) await Compile.run(model, files)
-
-  // write
+  await (await import("./stages/Package.ts")).run(env, model, keywayVersionFor(input, config))
   stage("write")
-  const Write = await import("./stages/Write.ts")
-  const relSources = sources.map((s) => Hash.relativePosix(input.outDir, s))
-  const inputs = Hash.inputs({
-    generator: Hash.generatorFingerprint(),
-    config: config.fingerprint,
-    extra: extraOf(input, config),
-    outDir: input.outDir,
-    sources: relSources,
-  })!
-  const final = Write.finalize(files, { inputs, sources: relSources })
-  if (options.check) {
-    const differing = Write.differences(input.outDir, final)
-    const changes = differing.map((file): Change => {
-      let current: string | undefined
-      try {
-        current = readFileSync(join(input.outDir, file), "utf8")
-      } catch {
-        current = undefined
-      }
-      return { file, current, next: final.get(file) }
-    })
-    return {
-      provider: input.name,
-      status: differing.length ? "differs" : "unchanged",
-      differing,
-      changes,
+  const sources = loaded.sources.map((s) => Hash.relativePosix(input.outDir, s))
+  const written = await (await import("./stages/Write.ts")).run(env, model, {
+    inputs: Hash.inputs({
+      generator: Hash.generatorFingerprint(),
+      config: config.fingerprint,
+      extra: extraOf(input, config),
       outDir: input.outDir,
       sources,
-    }
-  }
-  Write.commit(input.outDir, final)
-  if (descriptorText !== undefined && options.writeDescriptor)
-    Write.commitFile(options.writeDescriptor, descriptorText)
+    })!,
+    sources,
+    check: options.check,
+    descriptor:
+      descriptorText !== undefined && options.writeDescriptor
+        ? { file: options.writeDescriptor, text: descriptorText }
+        : undefined,
+  })
   if (timing)
     process.stderr.write(`[timing] ${input.name} write ${(performance.now() - timing.last).toFixed(0)} ms\n`)
-  await runHooksSafe(plugins, "write", { provider: input.name, files, model, outDir: input.outDir })
-  return {
-    provider: input.name,
-    status: "generated",
-    differing: [],
-    outDir: input.outDir,
-    sources,
-  }
-}
-
-/** Where a value of an inferred descriptor came from in the spec (see `Infer`). */
-const inferredFrom = (path: ReadonlyArray<string | number>): ReadonlyArray<string | number> => {
-  if (path[0] === "baseUrl") return ["servers", 0, "url"]
-  if (path[0] === "variables") return ["servers", 0, "variables", ...path.slice(1)]
-  if (path[0] === "title") return ["info", "title"]
-  if (path[0] === "auth") return ["components", "securitySchemes"]
-  return []
-}
-
-const specNameOf = (config: ResolvedConfig, input: ProviderInput, path: string): string => {
-  const rel = Hash.relativePosix(config.root, path)
-  return rel.startsWith("..") ? Hash.relativePosix(input.outDir, path) : rel
-}
-
-const runHooksSafe = async <K extends Stage>(
-  plugins: ReadonlyArray<Plugin>,
-  stage: K,
-  ctx: Parameters<NonNullable<Plugin[K]>>[0],
-): Promise<void> => {
-  if (!plugins.some((p) => p[stage])) return
-  const { runHooks } = await import("./stages/Hooks.ts")
-  await runHooks(plugins, stage, ctx)
+  return { provider: input.name, ...written, outDir: input.outDir, sources: loaded.sources }
 }

@@ -15,12 +15,12 @@
  * ```ts
  * import { defineConfig, type Plugin } from "@keyway/codegen"
  *
- * // Adds `export const operationCount = N` to every client module and a line to the README.
+ * // Adds `client.operationCount` to every Promise client and a line to the README.
  * const count: Plugin = {
  *   name: "operation-count",
  *   dependsOn: ["keyway:client"],
  *   client: (ctx) => {
- *     ctx.addStatements(`export const operationCount = ${ctx.model.operations.length}`)
+ *     ctx.extend({ name: "operationCount", type: "number", make: { value: ctx.model.operations.length } })
  *   },
  *   package: (ctx) => {
  *     ctx.readme.push(`This client has ${ctx.model.operations.length} operations.`)
@@ -31,7 +31,7 @@
  *
  * @since 0.1.0
  */
-import type { SourceFile } from "ts-morph"
+import type { SourceFile, StatementStructures, WriterFunction } from "ts-morph"
 import { PluginError } from "./Errors.ts"
 import type { ProviderModel } from "./Model.ts"
 
@@ -133,43 +133,111 @@ export interface TypesContext extends BaseContext {
 }
 
 /**
+ * The generated modules the client stage writes: `client` (`src/client.ts`, the package's root
+ * entry, the Promise API: `createClient`, the option, auth and operation types; its types import
+ * nothing from `effect`), `auth` (`src/auth.ts`, internal: the auth plugin layers and the consent
+ * helpers, which the plugins' Effect types come with) and `effect` (`src/effect.ts`, the `./effect`
+ * entry: the service, `layer`, the Effect operation and paginator types, `authLayer`, `consent`).
+ *
+ * @since 0.1.0
+ */
+export type ModuleName = "client" | "auth" | "effect"
+
+/**
+ * What a module may hold: ts-morph statement structures (interfaces, type aliases, variable
+ * statements, functions, ... with their JSDoc structures), a writer function, or TypeScript text
+ * written by a plugin itself. Spec and descriptor text goes into structures through `Emit` (its
+ * names, literals and doc text), never into text.
+ *
+ * @since 0.1.0
+ */
+export type Statements =
+  | string
+  | WriterFunction
+  | StatementStructures
+  | ReadonlyArray<string | WriterFunction | StatementStructures>
+
+/**
+ * How an extension's value is built from the client it extends: a call of a function the module
+ * declares or imports (`{ call: "bindOperations" }` is `bindOperations(client)`; `from:
+ * "promise"` passes the Effect client's `promise`), or a value literal (`{ value: 3 }`, written by
+ * `Emit.value`).
+ *
+ * @since 0.1.0
+ */
+export type ExtensionValue =
+  | { readonly call: string; readonly from?: "client" | "promise" | undefined }
+  | { readonly value: unknown }
+
+/**
  * A property added to the object `createClient` returns (and to the Effect service), e.g. `op`.
+ * Its types are type references the modules declare or import (identifiers, dotted names,
+ * generic arguments); its values are {@link ExtensionValue}s, never code.
+ *
+ * @example
+ * ```ts
+ * import type { ClientExtension } from "@keyway/codegen"
+ * const count: ClientExtension = { name: "count", type: "number", make: { value: 3 } }
+ * ```
  *
  * @since 0.1.0
  */
 export interface ClientExtension {
-  /** The property name on the client. */
+  /** The property name on the client (an identifier). */
   readonly name: string
-  /** Its type in the Promise API, e.g. `Operations`. */
+  /** Its type in the Promise API, e.g. `PetstoreOperations`. */
   readonly type: string
-  /** Code building it from the Promise client held in the variable `client`. */
-  readonly make: string
-  /** Its type in the Effect API; omit to leave it out of the Effect service. */
-  readonly effectType?: string
-  /** Code building it from the Effect client held in the variable `client`. */
-  readonly effectMake?: string
+  /** How the Promise API builds it from the Promise client. */
+  readonly make: ExtensionValue
+  /** Its type in the Effect API (a name of the `effect` module); omit to leave it out of the Effect service. */
+  readonly effectType?: string | undefined
+  /** How the Effect API builds it from the Effect client. */
+  readonly effectMake?: ExtensionValue | undefined
   /** JSDoc for the property. */
-  readonly doc?: string
+  readonly doc?: string | undefined
 }
 
 /**
- * The `client` hook: `src/client.ts`, shared by every plugin, as buffered text and as a ts-morph
- * `SourceFile`.
+ * An import a module needs: named imports of `from` (each type-only or not).
+ *
+ * @since 0.1.0
+ */
+export interface ModuleImport {
+  readonly from: string
+  /** Names imported as values. */
+  readonly values?: ReadonlyArray<string> | undefined
+  /** Names imported as types only. */
+  readonly types?: ReadonlyArray<string> | undefined
+  /** `import * as <namespace> from`. */
+  readonly namespace?: string | undefined
+  /** With `namespace`: `import type * as <namespace> from` (the module's types only). */
+  readonly typeOnly?: boolean | undefined
+}
+
+/**
+ * The `client` hook: the generated modules, shared by every plugin, as buffered structures and as
+ * ts-morph `SourceFile`s.
  *
  * @since 0.1.0
  */
 export interface ClientContext extends BaseContext {
   readonly model: ProviderModel
   /**
-   * Appends statements (TypeScript text) to the module. Buffered: cheap even for thousands of
-   * operations. The built-in emitters write through it.
+   * Appends statements to a module (default `client`). Buffered: the module is printed once,
+   * cheap even for thousands of operations. The built-in emitters write through it.
    */
-  readonly addStatements: (text: string) => void
+  readonly addStatements: (statements: Statements, module?: ModuleName) => void
+  /** Adds imports to a module (merged per module specifier, printed first). */
+  readonly addImport: (imports: ModuleImport, module?: ModuleName) => void
   /**
-   * The module as a ts-morph `SourceFile`, for AST work (find, rename, insert, structures). Made
-   * on first access from the statements added so far; later `addStatements` calls go into it.
+   * The `client` module as a ts-morph `SourceFile`, for AST work (find, rename, insert). Made on
+   * first access from the statements added so far; later `addStatements` calls go into it.
    */
   readonly sourceFile: SourceFile
+  /** The `effect` module as a ts-morph `SourceFile` (see {@link sourceFile}). */
+  readonly effectSourceFile: SourceFile
+  /** Re-exports names of one module from another (`export { a, type B } from "./auth.ts"`). */
+  readonly addExport: (exports: ModuleImport, module: ModuleName) => void
   /** Adds a property to the client objects (see {@link ClientExtension}). */
   readonly extend: (extension: ClientExtension) => void
   /** The extensions registered so far. */
@@ -259,8 +327,8 @@ export const definePlugin = (plugin: Plugin): Plugin => plugin
  *
  * @example
  * ```ts
- * import { Plugin } from "@keyway/codegen"
- * Plugin.order([{ name: "b", dependsOn: ["a"] }, { name: "a" }]).map((p) => p.name) // ["a", "b"]
+ * import { Plugins } from "@keyway/codegen"
+ * Plugins.order([{ name: "b", dependsOn: ["a"] }, { name: "a" }]).map((p) => p.name) // ["a", "b"]
  * ```
  *
  * @since 0.1.0

@@ -764,11 +764,11 @@ const importAll = (dirs: ReadonlyArray<string>) => {
 const out = {}
 for (const dir of process.argv.slice(1)) {
   const r = { errors: [] }
-  for (const f of ["types", "descriptor", "client", "index"]) {
+  for (const f of ["types", "descriptor", "client", "effect", "index"]) {
     try {
       const m = await import(new URL("src/" + f + ".ts", dir))
       if (f === "descriptor") r.descriptor = m.descriptor
-      if (f === "client") r.operations = Object.keys(m.operationTable)
+      if (f === "client") r.operations = Object.values(m.operationTable).map((o) => o.method + " " + o.path)
     } catch (e) { r.errors.push(f + ": " + String(e && e.message || e)) }
   }
   r.pwned = Object.keys(globalThis).filter((k) => k.startsWith("PWNED"))

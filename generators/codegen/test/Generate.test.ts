@@ -33,6 +33,7 @@ describe("keyway generate (fixture provider)", () => {
       "package.json",
       "src/client.ts",
       "src/descriptor.ts",
+      "src/effect.ts",
       "src/index.ts",
       "src/types.ts",
       "tsconfig.build.json",

@@ -38,8 +38,10 @@ describe("robustness: GitHub's spec", () => {
     expect(warnings).toHaveLength(22)
     const out = join(dir, "packages", "github")
     const client = readFileSync(join(out, "src/client.ts"), "utf8")
-    expect(client).toContain('"GET /repos/{owner}/{repo}": { operationId: "repos/get" }')
-    expect(client).toContain('readonly reposGet: Operation<"/repos/{owner}/{repo}", "get">')
+    expect(client).toContain(
+      'reposGet: { method: "GET", path: "/repos/{owner}/{repo}", operationId: "repos/get" },',
+    )
+    expect(client).toContain('readonly reposGet: GithubOperation<"/repos/{owner}/{repo}", "get">')
     expect(readFileSync(join(out, "src/types.ts"), "utf8").length).toBeGreaterThan(5_000_000)
     const t = typecheck(join(out, "tsconfig.json"))
     expect(t.output).toBe("")

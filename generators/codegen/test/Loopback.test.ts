@@ -45,6 +45,8 @@ beforeAll(async () => {
 }, 120_000)
 
 const load = async (provider: string) => import(join(out, provider, "src", "index.ts"))
+// the Effect API: the package's `./effect` entry
+const loadEffect = async (provider: string) => import(join(out, provider, "src", "effect.ts"))
 
 describe("generated clients against loopback servers", () => {
   const servers: Array<{ close: () => Promise<void> }> = []
@@ -112,7 +114,7 @@ describe("generated clients against loopback servers", () => {
       json(res, 400, { error_code: "E4000007", error_summary: "invalid start date", error_causes: [] })
     })
     servers.push(s)
-    const Ccw = await load("ccw")
+    const Ccw = await loadEffect("ccw")
     type Failure = {
       readonly _tag: "HttpError"
       readonly status: number
@@ -228,7 +230,7 @@ describe("generated clients against loopback servers", () => {
     })
     base = s.url
     servers.push(s)
-    const Workable = await load("workable")
+    const Workable = await loadEffect("workable")
     type Failure = { readonly _tag: string; readonly status?: number; readonly correlationId?: string }
     const program = Effect.gen(function* () {
       const client = yield* Workable.WorkableClient

@@ -50,7 +50,7 @@ export default {
       types: (ctx) => { log("types " + ctx.files.has("src/types.ts")); ctx.files.set("src/types.ts", ctx.files.get("src/types.ts") + "\\nexport type Extra = 1\\n") },
       client: (ctx) => {
         ctx.sourceFile.addStatements("export const operationCount = " + ctx.model.operations.length)
-        ctx.extend({ name: "count", type: "number", make: String(ctx.model.operations.length), effectType: "number", effectMake: "0" })
+        ctx.extend({ name: "count", type: "number", make: { value: ctx.model.operations.length }, effectType: "number", effectMake: { value: 0 } })
       },
       package: (ctx) => { ctx.readme.push("Extra section."); ctx.packageJson.keywords = ["petstore"]; ctx.files.set("src/extra.ts", "export const extra = true\\n") },
       write: (ctx) => log("write " + ctx.outDir.endsWith("petstore")),

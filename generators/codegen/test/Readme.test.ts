@@ -23,7 +23,13 @@ const checkReadme = (packageDir: string, name: string, edit = (code: string) => 
     blocks,
     ...checkModules(join(outRoot, "readme", name), modules, {
       extends: join(packageDir, "tsconfig.json"),
-      compilerOptions: { noEmit: true, paths: { [pkg.name]: [join(packageDir, "src", "index.ts")] } },
+      compilerOptions: {
+        noEmit: true,
+        paths: {
+          [pkg.name]: [join(packageDir, "src", "index.ts")],
+          [`${pkg.name}/effect`]: [join(packageDir, "src", "effect.ts")],
+        },
+      },
     }),
   }
 }

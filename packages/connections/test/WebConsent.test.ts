@@ -7,7 +7,9 @@ import { assert, describe, it } from "@effect/vitest"
 import { AuthorizationCode, WebConsent } from "@keyway/auth-authorization-code"
 import { TokenStore } from "@keyway/core"
 import * as Cch from "@keyway/provider-cch"
+import * as CchEffect from "@keyway/provider-cch/effect"
 import * as Workable from "@keyway/provider-workable"
+import * as WorkableEffect from "@keyway/provider-workable/effect"
 import { type Sandbox, startSandbox } from "@keyway/sandbox"
 import { SqliteStore } from "@keyway/store-sqlite"
 import { Effect, Layer, Redacted } from "effect"
@@ -79,7 +81,7 @@ describe("WebConsent", () => {
     try {
       const store = TokenStore.makeMemory()
       const tokenStore = Layer.succeed(TokenStore.TokenStore, store)
-      const handlers = Workable.consent({
+      const handlers = WorkableEffect.consent({
         clientId: sb.credentials.clientId,
         clientSecret: sb.credentials.clientSecret,
         redirectUri,
@@ -106,7 +108,7 @@ describe("WebConsent", () => {
       await client.close()
       assert.strictEqual(jobs.data?.jobs?.length, 1)
 
-      const cchHandlers = Cch.consent({
+      const cchHandlers = CchEffect.consent({
         clientId: cchSandbox.credentials.clientId,
         clientSecret: cchSandbox.credentials.clientSecret,
         redirectUri,

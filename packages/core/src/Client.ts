@@ -31,10 +31,20 @@
  * @since 0.1.0
  */
 import { type Context, Effect, Layer, ManagedRuntime } from "effect"
-import type { FetchResponse, MaybeOptionalInit } from "openapi-fetch"
+import type {
+  BodySerializer,
+  FetchResponse,
+  MaybeOptionalInit,
+  Client as OpenapiFetchClient,
+  PathBasedClient as OpenapiFetchPathBasedClient,
+  PathSerializer,
+  QuerySerializer,
+  QuerySerializerOptions,
+} from "openapi-fetch"
 import type { HttpMethod, MediaType, PathsWithMethod } from "openapi-typescript-helpers"
 import * as Call from "./internal/call.ts"
 import { checkCorrelation, checkOptions } from "./internal/checks.ts"
+import * as PathBased from "./internal/pathBased.ts"
 import { infos } from "./internal/response.ts"
 import * as Runtime from "./internal/runtime.ts"
 import type * as Operation from "./Operation.ts"
@@ -73,7 +83,7 @@ export type CallOptions = Omit<PipelineCallOptions, "route">
  *
  * @since 0.1.0
  */
-export interface Options extends Common {
+export interface Options extends Common, FetchOptions {
   /** An auth plugin's layer (any plugin's `layer(…)`). */
   readonly auth: AuthLayer
   /** Where tokens live; default in memory. */
@@ -86,6 +96,39 @@ export interface Options extends Common {
   readonly connection?: string | undefined
   /** More layers (a Logger, a Tracer, a Transport). */
   readonly layer?: ServiceLayer | undefined
+}
+
+/**
+ * openapi-fetch's `createClient` options that a Keyway client takes too, with openapi-fetch's
+ * meaning: a call's own `querySerializer`, `bodySerializer`, `pathSerializer`, `Request` and
+ * `fetch` override them. `fetch` is the transport beneath Keyway's pipeline (auth, correlation
+ * id, retries and redirects still apply); `Request` is the class of every WHATWG `Request`
+ * Keyway builds (for middleware and for `fetch`).
+ *
+ * @example
+ * ```ts
+ * import type { Client } from "@keyway/core"
+ * const options: Client.FetchOptions = { querySerializer: { array: { style: "form", explode: false } } }
+ * ```
+ *
+ * @since 0.2.0
+ */
+export interface FetchOptions {
+  readonly querySerializer?: QuerySerializer<unknown> | QuerySerializerOptions | undefined
+  readonly bodySerializer?: BodySerializer<unknown> | undefined
+  readonly pathSerializer?: PathSerializer | undefined
+  readonly Request?: typeof Request | undefined
+  readonly fetch?: ((input: Request) => Promise<Response>) | undefined
+}
+
+declare global {
+  interface RequestInit {
+    /**
+     * Keyway's per-call options, in the `init` of a Keyway client's call (openapi-fetch's init
+     * is a `RequestInit`; declaring them here keeps them typed there). `fetch` ignores them.
+     */
+    keyway?: Operation.CallOptions | undefined
+  }
 }
 
 /**
@@ -122,14 +165,23 @@ export type Method<Paths extends {}, M extends HttpMethod, Media extends MediaTy
  *
  * @since 0.1.0
  */
-export interface Client<Paths extends {}, Media extends MediaType = MediaType> {
-  readonly GET: Method<Paths, "get", Media>
-  readonly PUT: Method<Paths, "put", Media>
-  readonly POST: Method<Paths, "post", Media>
-  readonly DELETE: Method<Paths, "delete", Media>
-  readonly PATCH: Method<Paths, "patch", Media>
-  readonly HEAD: Method<Paths, "head", Media>
-  readonly OPTIONS: Method<Paths, "options", Media>
+export interface Client<Paths extends {}, Media extends MediaType = MediaType>
+  extends OpenapiFetchClient<Paths, Media>,
+    Lifecycle {}
+
+/**
+ * What a client has besides openapi-fetch's surface: releasing its credential and closing it.
+ *
+ * @example
+ * ```ts
+ * import type { Client } from "@keyway/core"
+ * declare const client: Client.Lifecycle
+ * await client.close()
+ * ```
+ *
+ * @since 0.2.0
+ */
+export interface Lifecycle {
   /** Revokes the grant or logs the session out (the plugin's `release`). */
   readonly release: () => Promise<void>
   /** Stops background refreshes, logs out where the plugin does, frees resources. */
@@ -219,9 +271,66 @@ export const make = <Paths extends {}, Media extends MediaType = MediaType>(
   }
   const close = () => managed.dispose()
   return {
-    ...Call.promiseMethods(Call.makeEngine(options), source),
+    ...Call.promiseSurface(Call.makeEngine(options), source),
     release: () => source.start().then((r) => Effect.runPromiseWith(r.context)(r.runtime.auth.release)),
     close,
     [Symbol.asyncDispose]: close,
   } as unknown as Client<Paths, Media>
 }
+
+/**
+ * The path-based form of a client, as openapi-fetch's `createPathBasedClient` gives it
+ * (`client["/pets/{petId}"].GET(init)`), plus `release`, `close` and `Symbol.asyncDispose`.
+ *
+ * @example
+ * ```ts
+ * import type { Client } from "@keyway/core"
+ * import type { paths } from "@keyway/provider-cca/types"
+ * declare const pets: Client.PathBasedClient<paths>
+ * const { data } = await pets["/agents/{agentId}"].GET({ params: { path: { agentId: "7" } } })
+ * ```
+ *
+ * @since 0.2.0
+ */
+export type PathBasedClient<
+  Paths extends {},
+  Media extends MediaType = MediaType,
+> = OpenapiFetchPathBasedClient<Paths, Media> & Lifecycle
+
+/**
+ * A path-based client over a client (openapi-fetch's `wrapAsPathBasedClient`): every call goes
+ * through the client, its middleware included; its lifecycle methods are the client's.
+ *
+ * @example
+ * ```ts
+ * import { Auth, Client } from "@keyway/core"
+ * import type { paths } from "@keyway/provider-cca/types"
+ * const client = Client.make<paths>({ provider: "petstore", baseUrl: "https://pets.example/v1", auth: Auth.layerNone })
+ * const pets = Client.wrapAsPathBased(client)
+ * const { data } = await pets["/agents"].GET()
+ * ```
+ *
+ * @since 0.2.0
+ */
+export const wrapAsPathBased = <Paths extends {}, Media extends MediaType = MediaType>(
+  client: Client<Paths, Media>,
+): PathBasedClient<Paths, Media> => PathBased.wrap(client)
+
+/**
+ * Builds a path-based Promise API client (openapi-fetch's `createPathBasedClient`):
+ * `wrapAsPathBased(make(options))`.
+ *
+ * @example
+ * ```ts
+ * import { Auth, Client } from "@keyway/core"
+ * import type { paths } from "@keyway/provider-cca/types"
+ * const pets = Client.makePathBased<paths>({ provider: "petstore", baseUrl: "https://pets.example/v1", auth: Auth.layerNone })
+ * const { data } = await pets["/agents/{agentId}"].GET({ params: { path: { agentId: "7" } } })
+ * await pets.close()
+ * ```
+ *
+ * @since 0.2.0
+ */
+export const makePathBased = <Paths extends {}, Media extends MediaType = MediaType>(
+  options: Options,
+): PathBasedClient<Paths, Media> => wrapAsPathBased(make<Paths, Media>(options))

@@ -36,6 +36,10 @@
  */
 import * as Schema from "effect/Schema"
 import { ConfigError } from "./Errors.ts"
+import type * as Http from "./Http.ts"
+import * as Shapes from "./internal/shapes.ts"
+import type * as PaginationModule from "./Pagination.ts"
+import type * as Redirect from "./Redirect.ts"
 
 // Finite (not Number) so that the JSON Schema keeps the description and the minimum.
 const Seconds = Schema.Finite.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0))).annotate({
@@ -81,7 +85,7 @@ export const UrlTemplate = Schema.String.annotate({
  * @since 0.1.0
  */
 export const Placement = Schema.Struct({
-  in: Schema.Literals(["header", "query"]),
+  in: Schema.Literals(Shapes.placements),
   name: Schema.String,
   scheme: Schema.optionalKey(Schema.String.annotate({ description: "Prefix before the token, e.g. Bearer" })),
 }).annotate({ identifier: "Placement" })
@@ -311,9 +315,16 @@ export const strategyTypes = [
  * sent to (a redirect's `Location`, a `next` link): refuse it with `OriginRefused` (the default),
  * or follow it without credentials. An https→http move is refused either way.
  *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { Descriptor } from "@keyway/core"
+ * Schema.decodeUnknownSync(Descriptor.CrossOrigin)("follow-without-credentials")
+ * ```
+ *
  * @since 0.2.0
  */
-export const CrossOrigin = Schema.Literals(["refuse", "follow-without-credentials"])
+export const CrossOrigin = Schema.Literals(Shapes.crossOrigins)
 export type CrossOrigin = typeof CrossOrigin.Type
 
 /**
@@ -419,7 +430,7 @@ export type ThrottleSettings = typeof ThrottleSettings.Type
  */
 export const Pagination = Schema.Struct({
   operations: Schema.Array(Schema.String).annotate({ description: "operationIds that page this way" }),
-  style: Schema.Literals(["next-url", "cursor", "offset", "page", "link"]).annotate({
+  style: Schema.Literals(Shapes.paginationStyles).annotate({
     description:
       "next-url: URL in the body; cursor: token in the body sent back as `param`; offset: offset and limit; page: page number and page size; link: RFC 8288 Link header rel=next",
   }),
@@ -663,3 +674,10 @@ export const resolveUrl = (
   const root = base.endsWith("/") ? base : `${base}/`
   return new URL(filled.replace(/^\//, ""), root).toString()
 }
+
+// One definition per concept, checked: the plain types of the Promise entry (effect-free) are the
+// schema's types, field for field. A change to one side that the other does not follow fails here.
+type Plain<T> = { -readonly [K in keyof T]-?: Exclude<T[K], undefined> }
+Shapes.agree<Shapes.Equals<Plain<Omit<Pagination, "operations">>, Plain<PaginationModule.Spec>>>()
+Shapes.agree<Shapes.Equals<Plain<Placement>, Plain<Http.Placement>>>()
+Shapes.agree<Shapes.Equals<Plain<RedirectSettings>, Plain<Redirect.Policy>>>()

@@ -48,7 +48,7 @@ import type * as Options_ from "./Options.ts"
  *
  * @since 0.1.0
  */
-export type Options = Options_.Common
+export type Options = Options_.Common & Client.FetchOptions
 
 /**
  * What an Effect API call fails with: the provider's answer (`HttpError<E>`), no answer
@@ -172,7 +172,7 @@ const build = Effect.fn("EffectClient.make")(function* (options: Options) {
   const context = yield* Effect.context<never>()
   const engine = Engine.makeEngine(options)
   const ready: Engine.Ready = { runtime, context }
-  const promise = Engine.promiseMethods(engine, { current: () => ready, start: () => Promise.resolve(ready) })
+  const promise = Engine.promiseSurface(engine, { current: () => ready, start: () => Promise.resolve(ready) })
   const close = () => Promise.resolve()
   const client: EffectClient<{}, unknown> = {
     ...Engine.effectMethods(engine, runtime),

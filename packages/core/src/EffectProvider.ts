@@ -23,6 +23,7 @@
 import { type Context, Effect, Layer } from "effect"
 import type * as Client from "./Client.ts"
 import * as EffectClient from "./EffectClient.ts"
+import * as Compat from "./internal/compat.ts"
 import * as Runtime from "./internal/runtime.ts"
 import * as ProviderApi from "./Provider.ts"
 
@@ -109,6 +110,7 @@ export const layer =
         operations: definition.operations,
         headers: { ...definition.headers, ...options.headers },
         ...security,
+        ...Compat.fetchOptionsOf(options),
       }),
       (client) => Object.assign(client, extend(client)) as unknown as S,
     )
@@ -158,6 +160,6 @@ export const define =
   <O extends ProviderApi.Options, Settings extends ProviderApi.Settings>(
     definition: ProviderApi.Definition<O, Settings>,
   ): Provider<Paths, E, O> => ({
-    make: (options, extend) => ProviderApi.makeClient(definition, options, extend),
+    make: (options, extend) => ProviderApi.makeClient<Paths>()(definition, options, extend),
     layer: (service, options, extend) => layer<Paths, E>()(definition, service, options, extend),
   })

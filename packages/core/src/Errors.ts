@@ -25,6 +25,13 @@ import { type Cause, Data, type Types } from "effect"
 /**
  * The mark every Keyway error carries (on its prototype), for {@link isKeywayError}.
  *
+ * @example
+ * ```ts
+ * import { Errors } from "@keyway/core"
+ * const error = new Errors.ConfigError({ path: "x", message: "y" })
+ * error[Errors.TypeId] === Errors.TypeId // true
+ * ```
+ *
  * @since 0.2.0
  */
 export const TypeId: unique symbol = Symbol.for("@keyway/core/Errors")

@@ -15,6 +15,7 @@
  * @since 0.1.0
  */
 import { STATUS_CODES } from "node:http"
+import type * as Shapes from "./internal/shapes.ts"
 
 /**
  * An outgoing request. Header names are lower case. Plugins return a new value (`setHeader`,
@@ -185,12 +186,19 @@ export const idempotentMethods: ReadonlySet<string> = new Set([
 
 /**
  * Where a credential goes: a header (with an optional scheme such as `Bearer`) or a query
- * parameter. The same shape as the descriptor's `placement`.
+ * parameter: the descriptor's `placement`. A plain type (the Promise entry loads no effect) whose
+ * agreement with the schema (`Descriptor.Placement`) `Descriptor.ts` checks at compile time.
+ *
+ * @example
+ * ```ts
+ * import type { Http } from "@keyway/core"
+ * const apiKey: Http.Placement = { in: "header", name: "X-Api-Key" }
+ * ```
  *
  * @since 0.1.0
  */
 export interface Placement {
-  readonly in: "header" | "query"
+  readonly in: (typeof Shapes.placements)[number]
   readonly name: string
   readonly scheme?: string | undefined
 }
@@ -201,7 +209,7 @@ export interface Placement {
  * @example
  * ```ts
  * import { Http } from "@keyway/core"
- * Http.place(Http.makeRequest("GET", "https://x/"), Http.bearer, "t").headers.authorization // "Bearer t"
+ * Http.withCredential(Http.makeRequest("GET", "https://x/"), Http.bearer, "t").headers.authorization // "Bearer t"
  * ```
  *
  * @since 0.1.0
@@ -214,13 +222,13 @@ export const bearer: Placement = { in: "header", name: "Authorization", scheme: 
  * @example
  * ```ts
  * import { Http } from "@keyway/core"
- * Http.place(Http.makeRequest("GET", "https://x/"), { in: "header", name: "X-Api-Key" }, "k").headers["x-api-key"] // "k"
- * Http.place(Http.makeRequest("GET", "https://x/"), { in: "query", name: "api_key" }, "k").url // "https://x/?api_key=k"
+ * Http.withCredential(Http.makeRequest("GET", "https://x/"), { in: "header", name: "X-Api-Key" }, "k").headers["x-api-key"] // "k"
+ * Http.withCredential(Http.makeRequest("GET", "https://x/"), { in: "query", name: "api_key" }, "k").url // "https://x/?api_key=k"
  * ```
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
-export const place = (request: HttpRequest, placement: Placement, value: string): HttpRequest =>
+export const withCredential = (request: HttpRequest, placement: Placement, value: string): HttpRequest =>
   placement.in === "query"
     ? setQuery(request, placement.name, value)
     : setHeader(request, placement.name, placement.scheme ? `${placement.scheme} ${value}` : value)
@@ -232,13 +240,13 @@ export const place = (request: HttpRequest, placement: Placement, value: string)
  * @example
  * ```ts
  * import { Http } from "@keyway/core"
- * const request = Http.place(Http.makeRequest("GET", "https://x/"), Http.bearer, "t")
- * Http.placed(request, Http.bearer) // "t"
+ * const request = Http.withCredential(Http.makeRequest("GET", "https://x/"), Http.bearer, "t")
+ * Http.credentialOf(request, Http.bearer) // "t"
  * ```
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
-export const placed = (request: HttpRequest, placement: Placement): string | undefined => {
+export const credentialOf = (request: HttpRequest, placement: Placement): string | undefined => {
   const raw =
     placement.in === "query"
       ? (new URL(request.url).searchParams.get(placement.name) ?? undefined)
@@ -246,3 +254,31 @@ export const placed = (request: HttpRequest, placement: Placement): string | und
   if (raw === undefined) return undefined
   return placement.in === "header" && placement.scheme ? raw.replace(/^\S+\s+/, "") : raw
 }
+
+/**
+ * The former name of {@link withCredential} (too close to {@link placed}, which does the opposite).
+ *
+ * @deprecated use {@link withCredential}
+ * @example
+ * ```ts
+ * import { Http } from "@keyway/core"
+ * Http.place(Http.makeRequest("GET", "https://x/"), Http.bearer, "t").headers.authorization // "Bearer t"
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const place = withCredential
+
+/**
+ * The former name of {@link credentialOf}.
+ *
+ * @deprecated use {@link credentialOf}
+ * @example
+ * ```ts
+ * import { Http } from "@keyway/core"
+ * Http.placed(Http.makeRequest("GET", "https://x/", { authorization: "Bearer t" }), Http.bearer) // "t"
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const placed = credentialOf

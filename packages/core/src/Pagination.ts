@@ -18,8 +18,10 @@
  * Every page is an ordinary call through the client: same auth, retries and correlation rules,
  * each page with its own correlation id. A page that fails throws the call's typed error.
  *
- * The Effect API pages with `Stream`s instead: {@link stream} and {@link bindStreams} run the same
- * page logic and fail the stream with that typed error.
+ * The Effect API pages with `Stream`s instead: `EffectPagination.stream` and
+ * `EffectPagination.bindStreams` run the same page logic and fail the stream with that typed
+ * error. This module's types import nothing from `effect` (a generated package's Promise entry
+ * uses it).
  *
  * @example
  * ```ts
@@ -33,22 +35,30 @@
  * @since 0.1.0
  */
 
-import { type Context, Effect, Stream } from "effect"
 import type { HttpMethod } from "openapi-typescript-helpers"
-import type { CallError } from "./Call.ts"
 import { callInfo } from "./Client.ts"
-import { HttpError, OriginRefused, orUnexpected, redactUrl, type UnexpectedResponse } from "./Errors.ts"
+import { HttpError, OriginRefused, redactUrl } from "./Errors.ts"
 import * as LinkHeader from "./internal/linkHeader.ts"
+import type * as Shapes from "./internal/shapes.ts"
 import type { Args as OperationArgs, Data as OperationData, Init as OperationInit } from "./Operation.ts"
 import * as Origin from "./Origin.ts"
 
 /**
- * How an endpoint pages (the descriptor's `pagination` entry).
+ * How an endpoint pages (the descriptor's `pagination` entry without its `operations`). A plain
+ * type, so that the Promise entry loads no effect: its literals come from the one list the
+ * descriptor schema is built from, and `Descriptor.ts` checks at compile time that this type and
+ * the schema's agree field for field.
+ *
+ * @example
+ * ```ts
+ * import type { Pagination } from "@keyway/core"
+ * const spec: Pagination.Spec = { style: "next-url", items: "jobs", next: "paging.next" }
+ * ```
  *
  * @since 0.1.0
  */
 export interface Spec {
-  readonly style: "next-url" | "cursor" | "offset" | "page" | "link"
+  readonly style: (typeof Shapes.paginationStyles)[number]
   /** Dotted path to the items array in a page; empty when the page body is the array itself. */
   readonly items: string
   /** Dotted path to the next URL (next-url) or cursor (cursor). */
@@ -63,7 +73,7 @@ export interface Spec {
    * `OriginRefused`; `follow-without-credentials` calls it with no credential at all. A link from
    * https to http is always refused.
    */
-  readonly crossOrigin?: "refuse" | "follow-without-credentials" | undefined
+  readonly crossOrigin?: (typeof Shapes.crossOrigins)[number] | undefined
   /** `page`: the number of the first page (default 1). */
   readonly firstPage?: number | undefined
   /** `offset`, `page`: dotted path to the total number of items in a page's body. */
@@ -333,10 +343,10 @@ export type PageItem<T, Path extends string> = At<T, Path> extends ReadonlyArray
  * @example
  * ```ts
  * import type { Pagination } from "@keyway/core"
- * import type { paths } from "./types.ts"
+ * import type { paths } from "@keyway/provider-cca/types"
  *
- * declare const listPets: Pagination.Paginator<paths, "/pets", "get", "items">
- * for await (const pet of listPets({ params: { query: { limit: 50 } } })) console.log(pet.name)
+ * declare const listAgents: Pagination.Paginator<paths, "/agents", "get", "">
+ * for await (const agent of listAgents()) console.log(agent.id)
  * ```
  *
  * @since 0.1.0
@@ -384,128 +394,5 @@ export const bind = (
   const out: Record<string, (init?: Init) => AsyncGenerator<unknown, void, undefined>> = {}
   for (const [name, method, path, spec] of operations)
     out[name] = (init) => iterate(client, method, path, init, spec)
-  return out
-}
-
-/**
- * The typed error of a paged stream: the failing page's {@link HttpError}, or another Keyway
- * error of the call (auth, network, timeout, rate limit, unexpected response).
- *
- * @example
- * ```ts
- * import type { Pagination } from "@keyway/core"
- * type Failure = Pagination.StreamError<{ message: string }> // HttpError<{ message: string }> | ...
- * ```
- *
- * @since 0.1.0
- */
-export type StreamError<E = unknown> = HttpError<E> | CallError | UnexpectedResponse
-
-const streamError =
-  (method: string, path: string) =>
-  (error: unknown): StreamError =>
-    orUnexpected(error, { method, url: path }) as StreamError
-
-/**
- * The items of every page as an Effect `Stream`: {@link iterate} (the same {@link pages} logic,
- * one ordinary call per page), failing with the typed Keyway error of a failing page
- * ({@link HttpError} with its correlation id, or a `Call.CallError` / `UnexpectedResponse`).
- *
- * Pages are fetched as the stream is pulled, each in the caller's fiber context (clock, logger,
- * tracer, parent span) when `client` is an Effect client's `promise`.
- *
- * @example
- * ```ts
- * import { Effect, Stream } from "effect"
- * import { Pagination } from "@keyway/core"
- * // client: a Keyway client for Workable (or an Effect client's `promise`)
- * // const jobs = Stream.runCollect(
- * //   Pagination.stream(client, "GET", "/jobs", {}, { style: "next-url", items: "jobs", next: "paging.next" }),
- * // )
- * ```
- *
- * @since 0.1.0
- */
-export const stream = <Item = unknown, E = unknown>(
-  client: PagedClient,
-  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
-  path: string,
-  init: Init | undefined,
-  spec: Spec,
-): Stream.Stream<Item, StreamError<E>> =>
-  Stream.unwrap(
-    Effect.contextWith((caller: Context.Context<never>) =>
-      Effect.succeed(
-        Stream.fromAsyncIterable(
-          {
-            [Symbol.asyncIterator]: () =>
-              iterate<Item>(
-                client,
-                method,
-                path,
-                { ...init, keyway: { ...init?.keyway, context: caller } },
-                spec,
-              ),
-          },
-          streamError(method, path) as (error: unknown) => StreamError<E>,
-        ),
-      ),
-    ),
-  )
-
-/**
- * A stream over the items of a paged operation of `Paths`: it takes the operation's own `init`
- * (and Keyway's call options) and emits the elements of the array at `Items` of every page,
- * failing with `HttpError<E>` or another Keyway error. The Effect API's counterpart of
- * {@link Paginator}.
- *
- * @example
- * ```ts
- * import { Effect, Stream } from "effect"
- * import type { Pagination } from "@keyway/core"
- * import type { paths } from "./types.ts"
- *
- * declare const listPets: Pagination.StreamPaginator<paths, "/pets", "get", "items", { message: string }>
- * const names = listPets({ params: { query: { limit: 50 } } }).pipe(
- *   Stream.map((pet) => pet.name),
- *   Stream.runCollect,
- * )
- * ```
- *
- * @since 0.1.0
- */
-export type StreamPaginator<
-  Paths extends {},
-  P extends keyof Paths,
-  M extends HttpMethod,
-  Items extends string,
-  E = unknown,
-> = (
-  ...init: OperationArgs<OperationInit<Paths, P, M>>
-) => Stream.Stream<PageItem<OperationData<Paths, P, M>, Items>, StreamError<E>>
-
-/**
- * Binds one stream per paged operation to a client: `out[name](init)` is
- * `stream(client, method, path, init, spec)`. The result is untyped; a generated client gives it
- * its Effect paginators interface (one {@link StreamPaginator} per name). Pass an Effect client's
- * `promise` so each page runs through the Effect client's runtime.
- *
- * @example
- * ```ts
- * import { Effect, Stream } from "effect"
- * import { Pagination } from "@keyway/core"
- * // const paginate = Pagination.bindStreams(effectClient.promise, [["listJobs", "GET", "/jobs", { style: "next-url", items: "jobs" }]])
- * // const jobs = yield* Stream.runCollect(paginate.listJobs!())
- * ```
- *
- * @since 0.1.0
- */
-export const bindStreams = (
-  client: PagedClient,
-  operations: ReadonlyArray<PagedOperation>,
-): Record<string, (init?: Init) => Stream.Stream<unknown, StreamError>> => {
-  const out: Record<string, (init?: Init) => Stream.Stream<unknown, StreamError>> = {}
-  for (const [name, method, path, spec] of operations)
-    out[name] = (init) => stream(client, method, path, init, spec)
   return out
 }

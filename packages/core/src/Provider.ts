@@ -17,7 +17,7 @@
  *   resolveSettings: (options) => ({ baseUrl: options.baseUrl ?? "https://pets.example/v1" }),
  *   authLayer: (options) => options.auth,
  * }
- * const client = Provider.makeClient<paths, PetsOptions>(definition, { auth: Auth.layerNone }, (client) => ({
+ * const client = Provider.makeClient<paths>()(definition, { auth: Auth.layerNone }, (client) => ({
  *   op: Operation.bind(client, [["listAgents", "GET", "/agents"]]),
  * }))
  * ```
@@ -25,6 +25,7 @@
  * @since 0.1.0
  */
 import * as Client from "./Client.ts"
+import * as Compat from "./internal/compat.ts"
 import * as Runtime from "./internal/runtime.ts"
 import type * as Options_ from "./Options.ts"
 
@@ -53,7 +54,7 @@ export type AuthLayer = Options_.AuthLayer
  *
  * @since 0.1.0
  */
-export interface Options {
+export interface Options extends Client.FetchOptions {
   /** Overrides the base URL (e.g. a loopback sandbox in tests). */
   readonly baseUrl?: string | undefined
   /** More values for URL and scope template placeholders. */
@@ -179,7 +180,8 @@ export const checkRequiredHeaders = (
 
 /**
  * Builds a provider's Promise API client ({@link Client.make}) from its definition and the
- * options, plus what `extend` returns (`op`, `paginate`). The options' `retry` is laid over the
+ * options, plus what `extend` returns (`op`, `paginate`). Curried so that `Paths` is given and
+ * the options, settings and extension are inferred. The options' `retry` is laid over the
  * descriptor's, its `headers` added to the descriptor's, its `correlation` used instead of the
  * descriptor's.
  *
@@ -193,36 +195,35 @@ export const checkRequiredHeaders = (
  *   resolveSettings: (options) => ({ baseUrl: options.baseUrl ?? "https://pets.example/v1" }),
  *   authLayer: () => Auth.layerNone,
  * }
- * const client = Provider.makeClient<paths, Provider.Options>(definition, {})
+ * const client = Provider.makeClient<paths>()(definition, {})
+ * const { data } = await client.GET("/agents")
  * ```
  *
  * @since 0.1.0
  */
-export const makeClient = <
-  Paths extends {},
-  O extends Options,
-  S extends Settings = Settings,
-  X extends object = {},
->(
-  definition: Definition<O, S>,
-  options: O,
-  extend?: (client: Client.Client<Paths>) => X,
-): Client.Client<Paths> & X => {
-  checkRequiredHeaders(definition, options)
-  const settings = definition.resolveSettings(options)
-  const client = Client.make<Paths>({
-    provider: definition.provider,
-    baseUrl: settings.baseUrl,
-    auth: definition.authLayer(options, settings),
-    tokenStore: options.tokenStore,
-    correlation: options.correlation ?? definition.correlation,
-    retry: { ...definition.retry, ...options.retry },
-    throttle: Runtime.budgetOf(definition.throttle, options.throttle),
-    connection: options.connection,
-    operations: definition.operations,
-    headers: { ...definition.headers, ...options.headers },
-    layer: options.layer,
-    ...Runtime.securityOf(definition, options),
-  })
-  return Object.assign(client, extend?.(client))
-}
+export const makeClient =
+  <Paths extends {}>() =>
+  <O extends Options, S extends Settings, X extends object = {}>(
+    definition: Definition<O, S>,
+    options: O,
+    extend?: (client: Client.Client<Paths>) => X,
+  ): Client.Client<Paths> & X => {
+    checkRequiredHeaders(definition, options)
+    const settings = definition.resolveSettings(options)
+    const client = Client.make<Paths>({
+      provider: definition.provider,
+      baseUrl: settings.baseUrl,
+      auth: definition.authLayer(options, settings),
+      tokenStore: options.tokenStore,
+      correlation: options.correlation ?? definition.correlation,
+      retry: { ...definition.retry, ...options.retry },
+      throttle: Runtime.budgetOf(definition.throttle, options.throttle),
+      connection: options.connection,
+      operations: definition.operations,
+      headers: { ...definition.headers, ...options.headers },
+      layer: options.layer,
+      ...Runtime.securityOf(definition, options),
+      ...Compat.fetchOptionsOf(options),
+    })
+    return Object.assign(client, extend?.(client))
+  }

@@ -39,6 +39,12 @@ import * as Origin from "./Origin.ts"
 /**
  * How a provider's calls treat redirects.
  *
+ * @example
+ * ```ts
+ * import type { Redirect } from "@keyway/core"
+ * const downloads: Redirect.Policy = { follow: true, crossOrigin: "follow-without-credentials", maxHops: 3 }
+ * ```
+ *
  * @since 0.2.0
  */
 export interface Policy extends Options.RedirectPolicy {}
@@ -78,6 +84,12 @@ export const merge = (policy: Policy, overrides: Partial<Policy> | undefined): P
 
 /**
  * The redirect statuses.
+ *
+ * @example
+ * ```ts
+ * import { Redirect } from "@keyway/core"
+ * Redirect.statuses.has(307) // true
+ * ```
  *
  * @since 0.2.0
  */
@@ -162,6 +174,12 @@ export const withoutCredentials = (
 /**
  * What to do with a redirect response: follow it with the next request (anonymous or not), or
  * fail. Built by {@link decide}.
+ *
+ * @example
+ * ```ts
+ * import type { Redirect } from "@keyway/core"
+ * const done = (d: Redirect.Decision) => d._tag === "Answer"
+ * ```
  *
  * @since 0.2.0
  */

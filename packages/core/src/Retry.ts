@@ -176,6 +176,12 @@ export const isRetryable = (
  * after it reached the server (an idempotency key, a repeatable grant), and the deadline (epoch
  * ms, on the `Clock`) past which no attempt starts.
  *
+ * @example
+ * ```ts
+ * import type { Retry } from "@keyway/core"
+ * const target: Retry.Target = { method: "POST", repeatable: true, deadline: Date.now() + 60_000 }
+ * ```
+ *
  * @since 0.2.0
  */
 export interface Target {
@@ -188,6 +194,12 @@ export interface Target {
  * Why the engine stopped without giving the last result back: a `Retry-After` longer than the
  * policy (or the time left) allows, or no time left before the deadline for another attempt.
  *
+ * @example
+ * ```ts
+ * import type { Retry } from "@keyway/core"
+ * const waitMs = (r: Retry.Refusal) => (r._tag === "RateLimited" ? r.retryAfterMs : 0)
+ * ```
+ *
  * @since 0.2.0
  */
 export type Refusal =
@@ -196,6 +208,12 @@ export type Refusal =
 
 /**
  * The decision after one failed attempt.
+ *
+ * @example
+ * ```ts
+ * import type { Retry } from "@keyway/core"
+ * const again = (d: Retry.Decision) => d._tag === "Retry"
+ * ```
  *
  * @since 0.2.0
  */
@@ -310,6 +328,21 @@ export const reasonOf = (outcome: Outcome): string =>
 
 /**
  * How {@link run} drives one retried operation.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Retry } from "@keyway/core"
+ * const driver: Retry.Driver<number, never, never> = {
+ *   policy: Retry.defaults,
+ *   target: { method: "GET", repeatable: false, deadline: 60_000 },
+ *   attempt: () => Effect.succeed(200),
+ *   outcomeOf: () => undefined,
+ *   refuse: (refusal) => {
+ *     throw new Error(refusal._tag)
+ *   },
+ * }
+ * ```
  *
  * @since 0.2.0
  */

@@ -24,6 +24,12 @@ import { Effect } from "effect"
  * The scope settings of a plugin's configuration (the descriptor's `scopes` and
  * `defaultScopes`, the user's `requestScopes`).
  *
+ * @example
+ * ```ts
+ * import type { Scopes } from "@keyway/core"
+ * const config: Scopes.Declared = { scopes: ["r_jobs", "r_candidates"], defaultScopes: ["r_jobs"] }
+ * ```
+ *
  * @since 0.2.0
  */
 export interface Declared {

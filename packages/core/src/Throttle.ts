@@ -41,11 +41,28 @@
  * @since 0.1.0
  */
 import { Context, Effect, Layer, Semaphore } from "effect"
-import { RateLimited, type TokenStoreUnavailable } from "./Errors.ts"
+import { RateLimited } from "./Errors.ts"
 import * as Http from "./Http.ts"
+import { type BudgetStore, makeMemoryStore, type Reservation } from "./internal/throttle/budgetStore.ts"
+import { parseHeaders } from "./internal/throttle/headers.ts"
 import type * as Options from "./Options.ts"
 import * as Retry from "./Retry.ts"
 import * as Telemetry from "./Telemetry.ts"
+
+// The budget store (contract, GCRA, memory store) and the header parser are internal modules,
+// one job each; their public names are this module's.
+export {
+  type BudgetStore,
+  decide,
+  held,
+  type Lease,
+  type LeaseRequest,
+  makeMemoryStore,
+  type Reservation,
+  type ReserveRequest,
+  type SyncBudgetStore,
+} from "./internal/throttle/budgetStore.ts"
+export { parseHeaders, type RateLimitInfo } from "./internal/throttle/headers.ts"
 
 /**
  * A call budget. `rate` absent: no pacing of its own, only what the provider's headers say.
@@ -89,312 +106,6 @@ export const Settings = Context.Reference<
  */
 export const layer = (budget: Budget, connection = "default"): Layer.Layer<never> =>
   Layer.succeed(Settings, { budget, connection }) as Layer.Layer<never>
-
-/**
- * The answer to a reservation: wait `waitMs` then send, or (not granted) the wait it would take.
- *
- * @example
- * ```ts
- * import type { Throttle } from "@keyway/core"
- * const reservation: Throttle.Reservation = { granted: true, waitMs: 200 }
- * ```
- *
- * @since 0.1.0
- */
-export interface Reservation {
-  readonly granted: boolean
-  readonly waitMs: number
-}
-
-/**
- * What a reservation asks of a budget store: the spacing between calls, the burst, the caller's
- * clock and how long the caller can wait.
- *
- * @example
- * ```ts
- * import type { Throttle } from "@keyway/core"
- * const request: Throttle.ReserveRequest = { intervalMs: 100, burst: 5, now: Date.now(), maxWaitMs: 30_000 }
- * ```
- *
- * @since 0.1.0
- */
-export interface ReserveRequest {
-  readonly intervalMs: number
-  readonly burst: number
-  readonly now: number
-  readonly maxWaitMs: number
-}
-
-/**
- * Where budgets live: memory, SQLite, Redis. `reserve` and `hold` must be atomic per key.
- *
- * @example
- * ```ts
- * import { Throttle } from "@keyway/core"
- * const store: Throttle.BudgetStore = Throttle.makeMemoryStore()
- * ```
- *
- * @since 0.1.0
- */
-export interface BudgetStore {
-  readonly name: string
-  /** Takes the next slot of `key` unless its wait exceeds `maxWaitMs` (then changes nothing). */
-  readonly reserve: (
-    key: string,
-    request: ReserveRequest,
-  ) => Effect.Effect<Reservation, TokenStoreUnavailable>
-  /** No slot of `key` before `until` (epoch ms). */
-  readonly hold: (
-    key: string,
-    until: number,
-    request: Omit<ReserveRequest, "maxWaitMs">,
-  ) => Effect.Effect<void, TokenStoreUnavailable>
-  /**
-   * Stores shared by processes: takes one of `limit` leases of `key` for `leaseMs` (a holder that
-   * crashes frees it when it expires), or says when the earliest lease runs out. Without it,
-   * `concurrency` holds per process only.
-   */
-  readonly lease?: (key: string, request: LeaseRequest) => Effect.Effect<Lease, TokenStoreUnavailable>
-  /** Gives a lease back. */
-  readonly release?: (key: string, id: string) => Effect.Effect<void, TokenStoreUnavailable>
-  /**
-   * The same operations run at once, for a store that neither fails nor waits (memory): the
-   * throttle then takes its lease and reserves its slot in one step on the hot path.
-   */
-  readonly sync?: SyncBudgetStore | undefined
-}
-
-/**
- * The synchronous operations of an in-process budget store (see {@link BudgetStore.sync}).
- *
- * @example
- * ```ts
- * import { Throttle } from "@keyway/core"
- * const sync = Throttle.makeMemoryStore().sync
- * sync?.reserve("acme", { intervalMs: 100, burst: 1, now: 0, maxWaitMs: 1_000 }) // { granted: true, waitMs: 0 }
- * ```
- *
- * @since 0.1.0
- */
-export interface SyncBudgetStore {
-  readonly reserve: (key: string, request: ReserveRequest) => Reservation
-  readonly lease: (key: string, request: LeaseRequest) => Lease
-  readonly release: (key: string, id: string) => void
-}
-
-/**
- * A lease request: `id` names the lease, `now` is the caller's clock.
- *
- * @example
- * ```ts
- * import type { Throttle } from "@keyway/core"
- * const request: Throttle.LeaseRequest = { id: crypto.randomUUID(), limit: 4, leaseMs: 31_000, now: Date.now() }
- * ```
- *
- * @since 0.1.0
- */
-export interface LeaseRequest {
-  readonly id: string
-  readonly limit: number
-  readonly leaseMs: number
-  readonly now: number
-}
-
-/**
- * The answer to a lease request: taken, or the ms until the earliest lease expires.
- *
- * @example
- * ```ts
- * import type { Throttle } from "@keyway/core"
- * const lease: Throttle.Lease = { acquired: false, retryInMs: 120 }
- * ```
- *
- * @since 0.1.0
- */
-export interface Lease {
-  readonly acquired: boolean
-  readonly retryInMs: number
-}
-
-/**
- * The GCRA step every store runs atomically: from the stored theoretical arrival time (`tat`,
- * epoch ms; `undefined` when absent), the reservation and the new `tat` to store (`undefined`:
- * leave it).
- *
- * @example
- * ```ts
- * import { Throttle } from "@keyway/core"
- * const request = { intervalMs: 100, burst: 1, now: 1_000, maxWaitMs: 500 }
- * Throttle.decide(undefined, request) // { granted: true, waitMs: 0, tat: 1_100 }
- * Throttle.decide(1_100, request) // { granted: true, waitMs: 100, tat: 1_200 }
- * ```
- *
- * @since 0.1.0
- */
-export const decide = (
-  tat: number | undefined,
-  request: ReserveRequest,
-): Reservation & { readonly tat: number | undefined } => {
-  const tolerance = Math.max(0, request.burst - 1) * request.intervalMs
-  const start = Math.max(tat ?? request.now, request.now)
-  const waitMs = Math.max(0, start - tolerance - request.now)
-  if (waitMs > request.maxWaitMs) return { granted: false, waitMs, tat: undefined }
-  return { granted: true, waitMs, tat: start + request.intervalMs }
-}
-
-/**
- * The `tat` after a {@link BudgetStore.hold}: the first slot is at `until` at the earliest.
- *
- * @example
- * ```ts
- * import { Throttle } from "@keyway/core"
- * Throttle.held(undefined, 5_000, { intervalMs: 100, burst: 3, now: 0 }) // 5_200
- * ```
- *
- * @since 0.1.0
- */
-export const held = (
-  tat: number | undefined,
-  until: number,
-  request: Omit<ReserveRequest, "maxWaitMs">,
-): number => Math.max(tat ?? 0, until + Math.max(0, request.burst - 1) * request.intervalMs)
-
-/**
- * A budget store in this process's memory.
- *
- * @example
- * ```ts
- * import { Throttle } from "@keyway/core"
- * const store = Throttle.makeMemoryStore()
- * ```
- *
- * @since 0.1.0
- */
-export const makeMemoryStore = (): BudgetStore => {
-  const tats = new Map<string, number>()
-  const leases = new Map<string, Map<string, number>>()
-  const sync: SyncBudgetStore = {
-    reserve: (key, request) => {
-      const out = decide(tats.get(key), request)
-      if (out.tat !== undefined) tats.set(key, out.tat)
-      return { granted: out.granted, waitMs: out.waitMs }
-    },
-    lease: (key, request) => {
-      const held = leases.get(key) ?? new Map<string, number>()
-      leases.set(key, held)
-      let first = Number.POSITIVE_INFINITY
-      for (const [id, expiresAt] of held) {
-        if (expiresAt <= request.now) held.delete(id)
-        else first = Math.min(first, expiresAt)
-      }
-      if (held.size < request.limit) {
-        held.set(request.id, request.now + request.leaseMs)
-        return { acquired: true, retryInMs: 0 }
-      }
-      return { acquired: false, retryInMs: first - request.now }
-    },
-    release: (key, id) => void leases.get(key)?.delete(id),
-  }
-  return {
-    name: "memory",
-    reserve: (key, request) => Effect.sync(() => sync.reserve(key, request)),
-    hold: (key, until, request) => Effect.sync(() => void tats.set(key, held(tats.get(key), until, request))),
-    lease: (key, request) => Effect.sync(() => sync.lease(key, request)),
-    release: (key, id) => Effect.sync(() => sync.release(key, id)),
-    sync,
-  }
-}
-
-/**
- * What a provider's rate-limit headers say. Times are milliseconds from `now`.
- *
- * @example
- * ```ts
- * import type { Throttle } from "@keyway/core"
- * const info: Throttle.RateLimitInfo = { limit: 50, remaining: 0, resetMs: 4_000 }
- * ```
- *
- * @since 0.1.0
- */
-export interface RateLimitInfo {
-  readonly limit?: number | undefined
-  readonly remaining?: number | undefined
-  readonly resetMs?: number | undefined
-  /** The window of `limit` (`RateLimit-Policy`'s `w`), when declared. */
-  readonly windowMs?: number | undefined
-}
-
-const first = (headers: Http.HttpResponse["headers"], names: ReadonlyArray<string>): string | undefined => {
-  for (const name of names) {
-    const value = headers[name]
-    if (typeof value === "string") return value
-    if (Array.isArray(value) && value.length > 0) return value[0]
-  }
-  return undefined
-}
-
-const num = (text: string | undefined): number | undefined => {
-  if (text === undefined) return undefined
-  const match = /-?\d+(\.\d+)?/.exec(text)
-  return match === null ? undefined : Number(match[0])
-}
-
-// A reset that looks like a Unix time (seconds) rather than a delay.
-const resetToMs = (seconds: number | undefined, now: number): number | undefined => {
-  if (seconds === undefined) return undefined
-  return seconds > 1_000_000_000 ? Math.max(0, seconds * 1000 - now) : Math.max(0, seconds * 1000)
-}
-
-const param = (text: string | undefined, names: ReadonlyArray<string>): number | undefined => {
-  if (text === undefined) return undefined
-  for (const name of names) {
-    const match = new RegExp(`(?:^|[;,\\s])${name}=(\\d+(?:\\.\\d+)?)`).exec(text)
-    if (match !== null) return Number(match[1])
-  }
-  return undefined
-}
-
-/**
- * Reads the rate-limit headers of a response (lower-case names): `X-RateLimit-*` and
- * `X-Rate-Limit-*` (a reset above 10⁹ is a Unix time), the IETF draft's `RateLimit` (`limit=`,
- * `remaining=`/`r=`, `reset=`/`t=`) with `RateLimit-Policy` (`10;w=1` or `"p";q=10;w=1`), and the
- * draft's older `RateLimit-Limit/Remaining/Reset`. `undefined` when none is present.
- *
- * @example
- * ```ts
- * import { Throttle } from "@keyway/core"
- * Throttle.parseHeaders({ ratelimit: '"default";r=0;t=2', "ratelimit-policy": '"default";q=10;w=1' }, 0)
- * // { limit: 10, remaining: 0, resetMs: 2000, windowMs: 1000 }
- * ```
- *
- * @since 0.1.0
- */
-export const parseHeaders = (
-  headers: Http.HttpResponse["headers"],
-  now: number,
-): RateLimitInfo | undefined => {
-  const combined = first(headers, ["ratelimit"])
-  const policy = first(headers, ["ratelimit-policy", "x-ratelimit-policy"])
-  const limit =
-    num(first(headers, ["x-ratelimit-limit", "x-rate-limit-limit", "ratelimit-limit"])) ??
-    param(combined, ["limit"]) ??
-    param(policy, ["q"]) ??
-    (policy !== undefined && /^\s*\d/.test(policy) ? num(policy) : undefined)
-  const remaining =
-    num(first(headers, ["x-ratelimit-remaining", "x-rate-limit-remaining", "ratelimit-remaining"])) ??
-    param(combined, ["remaining", "r"])
-  const resetSeconds =
-    num(first(headers, ["x-ratelimit-reset", "x-rate-limit-reset", "ratelimit-reset"])) ??
-    param(combined, ["reset", "t"])
-  const windowSeconds = param(policy, ["w"])
-  if (limit === undefined && remaining === undefined && resetSeconds === undefined) return undefined
-  return {
-    limit,
-    remaining,
-    resetMs: resetToMs(resetSeconds, now),
-    windowMs: windowSeconds === undefined ? undefined : windowSeconds * 1000,
-  }
-}
 
 /**
  * A client's throttle: its budget, key and store, with what the headers taught it.

@@ -39,7 +39,8 @@
  * @since 0.1.0
  */
 import { Cause, Clock, Deferred, Duration, Effect, Redacted, Schedule, type Scope } from "effect"
-import { type AuthError, CredentialsExpired, ReauthorizationRequired } from "./Errors.ts"
+import { type AuthError, ReauthorizationRequired } from "./Errors.ts"
+import * as Steps from "./internal/lifecycleSteps.ts"
 import * as TokenStore from "./TokenStore.ts"
 
 /**
@@ -139,86 +140,13 @@ export interface TokenLifecycle {
   readonly keyOf: (scopes: ReadonlyArray<string>) => TokenStore.TokenKey
 }
 
-/**
- * The longest lifetime a token is believed to have: one year. A longer `expires_in` (a provider
- * printing `1e12`) is clamped to it, so a token is refreshed at least once a year and an expiry
- * never overflows a date.
- *
- * @example
- * ```ts
- * import { TokenLifecycle } from "@keyway/core"
- * TokenLifecycle.maxLifetimeSeconds // 31536000
- * ```
- *
- * @since 0.1.0
- */
-export const maxLifetimeSeconds = 365 * 24 * 3600
-
-/**
- * When a token expires, in epoch ms: from `expires_in` (seconds, clamped to
- * {@link maxLifetimeSeconds}), else the JWT `exp` claim of the access token, else
- * `now + defaultLifetimeMs`. A zero, negative or non-finite `expires_in` is ignored.
- *
- * @example
- * ```ts
- * import { TokenLifecycle } from "@keyway/core"
- * TokenLifecycle.expiryFrom({ expiresIn: 3600, accessToken: "opaque" }, 0, 60_000) // 3_600_000
- * ```
- *
- * @since 0.1.0
- */
-export const expiryFrom = (
-  input: { readonly expiresIn?: number | undefined; readonly accessToken: string },
-  now: number,
-  defaultLifetimeMs: number,
-): number => {
-  if (typeof input.expiresIn === "number" && Number.isFinite(input.expiresIn) && input.expiresIn > 0) {
-    return now + Math.min(input.expiresIn, maxLifetimeSeconds) * 1000
-  }
-  const exp = jwtExpiry(input.accessToken)
-  return exp ?? now + defaultLifetimeMs
-}
-
-/**
- * How long a new token must survive before a refusal of it no longer counts as "refused in a
- * row" (one minute), and the back-off before the next token request after `n` refusals in a row
- * (none for the first; then 1 s doubling, at most 5 minutes).
- *
- * @example
- * ```ts
- * import { TokenLifecycle } from "@keyway/core"
- * TokenLifecycle.refusalBackoffMs(1) // 0
- * TokenLifecycle.refusalBackoffMs(3) // 2000
- * ```
- *
- * @since 0.1.0
- */
-export const refusalBackoffMs = (refusalsInARow: number): number =>
-  refusalsInARow < 2 ? 0 : Math.min(1000 * 2 ** (refusalsInARow - 2), 300_000)
-
-const REFUSAL_WINDOW_MS = 60_000
-
-/**
- * The `exp` claim of a JWT in epoch ms, or `undefined` when the token is not a JWT.
- *
- * @example
- * ```ts
- * import { TokenLifecycle } from "@keyway/core"
- * TokenLifecycle.jwtExpiry("not-a-jwt") // undefined
- * ```
- *
- * @since 0.1.0
- */
-export const jwtExpiry = (token: string): number | undefined => {
-  const parts = token.split(".")
-  if (parts.length !== 3) return undefined
-  try {
-    const payload = JSON.parse(Buffer.from(parts[1]!, "base64url").toString("utf8")) as { exp?: unknown }
-    return typeof payload.exp === "number" ? payload.exp * 1000 : undefined
-  } catch {
-    return undefined
-  }
-}
+// The pure steps of the lifecycle (and these public helpers) live in internal/lifecycleSteps.ts.
+export {
+  expiryFrom,
+  jwtExpiry,
+  maxLifetimeSeconds,
+  refusalBackoffMs,
+} from "./internal/lifecycleSteps.ts"
 
 /**
  * Builds a lifecycle on the {@link TokenStore} in context.
@@ -236,68 +164,39 @@ export const jwtExpiry = (token: string): number | undefined => {
 export const make = Effect.fnUntraced(function* (options: Options) {
   const store = yield* TokenStore.TokenStore
   const connection = options.connection ?? "default"
-  const bufferMs = Duration.toMillis(Duration.fromInputUnsafe(options.refreshBuffer ?? "60 seconds"))
-  const defaultLifetimeMs = Duration.toMillis(Duration.fromInputUnsafe(options.defaultLifetime ?? "1 hour"))
-  const refreshLifetimeMs =
-    options.refreshTokenLifetime === undefined
-      ? undefined
-      : Duration.toMillis(Duration.fromInputUnsafe(options.refreshTokenLifetime))
+  const timing: Steps.Timing = {
+    bufferMs: Duration.toMillis(Duration.fromInputUnsafe(options.refreshBuffer ?? "60 seconds")),
+    defaultLifetimeMs: Duration.toMillis(Duration.fromInputUnsafe(options.defaultLifetime ?? "1 hour")),
+    refreshLifetimeMs:
+      options.refreshTokenLifetime === undefined
+        ? undefined
+        : Duration.toMillis(Duration.fromInputUnsafe(options.refreshTokenLifetime)),
+  }
 
+  // In-process state, per key string: the hot cache, the access token the server rejected,
+  // refusals in a row, the token request under way, and every scope set seen (for `clearAll`).
   const cache = new Map<string, TokenStore.StoredToken>()
   const rejected = new Map<string, string>()
-  // Refusals in a row per key: how many fresh tokens the server refused, and when the last was.
-  const refusals = new Map<string, { readonly count: number; readonly at: number }>()
+  const refusals = new Map<string, Steps.Refusals>()
   const inflight = new Map<string, Deferred.Deferred<TokenStore.StoredToken, AuthError>>()
+  const seen = new Map<string, ReadonlyArray<string>>()
 
   const keyOf = (scopes: ReadonlyArray<string>) =>
     TokenStore.key({ provider: options.provider, connection, scopes })
 
-  const usable = (
-    id: string,
-    token: TokenStore.StoredToken | undefined,
-    now: number,
-  ): token is TokenStore.StoredToken => {
-    if (token === undefined || token.accessToken === undefined || token.needsReauthorization !== undefined)
-      return false
-    if (rejected.get(id) === Redacted.value(token.accessToken)) return false
-    if (token.expiresAt === undefined) return true
-    const buffer = Math.min(bufferMs, (token.expiresAt - token.obtainedAt) / 2)
-    return now < token.expiresAt - buffer
+  // The hot path asks for the same scope arrays again and again (an operation's scopes are a
+  // constant): remember their key strings instead of sorting and encoding on every call.
+  const ids = new WeakMap<ReadonlyArray<string>, string>()
+  const idOf = (scopes: ReadonlyArray<string>) => {
+    let id = ids.get(scopes)
+    if (id === undefined) ids.set(scopes, (id = TokenStore.keyString(keyOf(scopes))))
+    return id
   }
 
-  const toStored = (
-    obtained: Obtained,
-    previous: TokenStore.StoredToken | undefined,
-    now: number,
-  ): TokenStore.StoredToken => {
-    const rotated = obtained.refreshToken !== undefined
-    const refreshToken = obtained.refreshToken ?? previous?.refreshToken
-    const grantStart = obtained.newGrant || previous?.refreshExpiresAt === undefined
-    return {
-      accessToken: obtained.accessToken,
-      refreshToken,
-      tokenType: obtained.tokenType,
-      expiresAt:
-        obtained.expiresAt ??
-        expiryFrom(
-          { expiresIn: obtained.expiresIn, accessToken: Redacted.value(obtained.accessToken) },
-          now,
-          defaultLifetimeMs,
-        ),
-      // The refresh token's clock starts at the grant; a rotated refresh token inherits the
-      // grant's deadline unless the provider says otherwise (CCH: two weeks from authorization).
-      refreshExpiresAt:
-        refreshToken === undefined || refreshLifetimeMs === undefined
-          ? undefined
-          : grantStart || (rotated && previous?.refreshExpiresAt === undefined)
-            ? now + refreshLifetimeMs
-            : previous?.refreshExpiresAt,
-      scope: obtained.scope,
-      obtainedAt: now,
-      revision: TokenStore.newRevision(),
-    }
-  }
+  const usable = (id: string, token: TokenStore.StoredToken | undefined, now: number) =>
+    Steps.isUsable(token, now, timing.bufferMs, rejected.get(id))
 
+  /** Step: keep a token in the hot cache (a new access token ends its key's rejection). */
   const remember = (id: string, token: TokenStore.StoredToken) => {
     cache.set(id, token)
     if (token.accessToken !== undefined && rejected.get(id) !== Redacted.value(token.accessToken))
@@ -305,101 +204,74 @@ export const make = Effect.fnUntraced(function* (options: Options) {
     return token
   }
 
-  // Every scope set a token was obtained or stored for, for `clearAll`.
-  const seen = new Map<string, ReadonlyArray<string>>()
+  /** Step: write on the grant what a failed refresh means (reauthorize, or `failing`). */
+  const markRefreshFailure = (k: TokenStore.TokenKey, current: TokenStore.StoredToken, error: AuthError) =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      store.compareAndSet(
+        k,
+        current,
+        error._tag === "ReauthorizationRequired"
+          ? Steps.markedForReauthorization(current, error.reason)
+          : Steps.markedFailing(current, error, now),
+      ),
+    ).pipe(Effect.ignore)
 
-  /** Obtain a token under the store's lock; `force` = the revision we must not accept as fresh. */
+  /**
+   * Step: one round under the refresh lock. Re-read the record (another process may have
+   * refreshed while we waited for the lock); a dead grant or the refusal back-off fails; else
+   * fetch a token set and compare-and-set it against the record used. `undefined` = the write
+   * was lost to another writer: read again.
+   */
+  const refreshRound = (k: TokenStore.TokenKey, id: string, force: string | undefined) =>
+    Effect.gen(function* () {
+      const current = yield* store.get(k)
+      const now = yield* Clock.currentTimeMillis
+      if (usable(id, current, now) && current.revision !== force) return remember(id, current)
+      const dead = Steps.needsReauthorization(options.provider, connection, current)
+      if (dead !== undefined) return yield* dead
+      const gated = Steps.refusalGate(options.provider, refusals.get(id), current, rejected.get(id), now)
+      if (gated !== undefined) return yield* gated
+      const obtained = yield* options
+        .fetch(current, k.scopes)
+        .pipe(
+          Effect.tapError((error) =>
+            current === undefined ? Effect.void : markRefreshFailure(k, current, error),
+          ),
+        )
+      const next = Steps.toStored(obtained, current, yield* Clock.currentTimeMillis, timing)
+      return (yield* store.compareAndSet(k, current, next)) ? remember(id, next) : undefined
+    })
+
+  /**
+   * Step: obtain a token for a scope set. The store first (a fresh record another process wrote);
+   * else rounds under the store's refresh lock. `force` is a revision not to accept as fresh. A
+   * third lost write in a row means the store is being written in a loop: give up loudly.
+   */
   const obtain = (scopes: ReadonlyArray<string>, force: string | undefined) =>
     Effect.gen(function* () {
       const k = keyOf(scopes)
       const id = TokenStore.keyString(k)
       seen.set(id, scopes)
-      const fresh = (t: TokenStore.StoredToken | undefined, now: number): boolean =>
-        usable(id, t, now) && t.revision !== force
       const before = yield* store.get(k)
-      if (fresh(before, yield* Clock.currentTimeMillis)) return remember(id, before!)
+      if (usable(id, before, yield* Clock.currentTimeMillis) && before.revision !== force)
+        return remember(id, before)
       return yield* store.withRefreshLock(
         k,
         Effect.gen(function* () {
-          for (let round = 0; ; round++) {
-            const current = yield* store.get(k)
-            const now = yield* Clock.currentTimeMillis
-            if (fresh(current, now)) return remember(id, current!)
-            if (current?.needsReauthorization !== undefined && current.accessToken === undefined) {
-              return yield* new ReauthorizationRequired({
-                provider: options.provider,
-                connection,
-                reason: current.needsReauthorization,
-              })
-            }
-            const refusal = refusals.get(id)
-            if (
-              refusal !== undefined &&
-              current?.accessToken !== undefined &&
-              rejected.get(id) === Redacted.value(current.accessToken) &&
-              now < refusal.at + refusalBackoffMs(refusal.count)
-            ) {
-              const waitS = Math.ceil((refusal.at + refusalBackoffMs(refusal.count) - now) / 1000)
-              return yield* new CredentialsExpired({
-                provider: options.provider,
-                reason: `the provider keeps refusing fresh tokens (${refusal.count} in a row answered 401); next token request in ${waitS} s`,
-              })
-            }
-            const obtained = yield* options
-              .fetch(current, k.scopes)
-              .pipe(
-                Effect.tapError((error) =>
-                  current === undefined
-                    ? Effect.void
-                    : error._tag === "ReauthorizationRequired"
-                      ? markReauthorization(k, current, error.reason)
-                      : markFailure(k, current, error),
-                ),
-              )
-            const next = toStored(obtained, current, yield* Clock.currentTimeMillis)
-            if (yield* store.compareAndSet(k, current, next)) return remember(id, next)
-            // Another writer rotated first. Its record is the truth: go round and read it. A
-            // second loss in a row means the store is being written in a loop: give up loudly.
-            if (round >= 2) {
-              return yield* new ReauthorizationRequired({
-                provider: options.provider,
-                connection,
-                reason: "the stored grant kept changing during refresh",
-              })
-            }
+          for (let round = 0; round < 3; round++) {
+            const token = yield* refreshRound(k, id, force)
+            if (token !== undefined) return token
           }
+          return yield* new ReauthorizationRequired({
+            provider: options.provider,
+            connection,
+            reason: "the stored grant kept changing during refresh",
+          })
         }),
       )
     })
 
-  const markReauthorization = (k: TokenStore.TokenKey, current: TokenStore.StoredToken, reason: string) =>
-    store
-      .compareAndSet(k, current, {
-        ...current,
-        accessToken: undefined,
-        needsReauthorization: reason,
-        revision: TokenStore.newRevision(),
-      })
-      .pipe(Effect.ignore)
-
-  /** Records a transient refresh failure on the grant (the connection's `failing` status). */
-  const markFailure = (k: TokenStore.TokenKey, current: TokenStore.StoredToken, error: AuthError) =>
-    Effect.gen(function* () {
-      const now = yield* Clock.currentTimeMillis
-      const previous = current.failure
-      yield* store.compareAndSet(k, current, {
-        ...current,
-        failure: {
-          error: `${error._tag}: ${error.message}`.slice(0, 300),
-          since: previous?.since ?? now,
-          attempts: (previous?.attempts ?? 0) + 1,
-          lastAttemptAt: now,
-        },
-        revision: TokenStore.newRevision(),
-      })
-    }).pipe(Effect.ignore)
-
-  /** Runs `obtain` once per key at a time, detached from any single caller. */
+  /** Step: run `obtain` once per key at a time, detached from any single caller. */
   const singleFlight = (scopes: ReadonlyArray<string>, force: string | undefined) =>
     Effect.suspend(() => {
       const id = TokenStore.keyString(keyOf(scopes))
@@ -419,15 +291,7 @@ export const make = Effect.fnUntraced(function* (options: Options) {
       )
     })
 
-  // The hot path asks for the same scope arrays again and again (an operation's scopes are a
-  // constant): remember their key strings instead of sorting and encoding on every call.
-  const ids = new WeakMap<ReadonlyArray<string>, string>()
-  const idOf = (scopes: ReadonlyArray<string>) => {
-    let id = ids.get(scopes)
-    if (id === undefined) ids.set(scopes, (id = TokenStore.keyString(keyOf(scopes))))
-    return id
-  }
-
+  /** The hot path: the cached token when usable, else single flight. */
   const get = (scopes: ReadonlyArray<string>): Effect.Effect<TokenStore.StoredToken, AuthError> =>
     Effect.clockWith((clock) => {
       const id = idOf(scopes)
@@ -437,42 +301,24 @@ export const make = Effect.fnUntraced(function* (options: Options) {
     })
 
   const refresh = (scopes: ReadonlyArray<string>) =>
-    Effect.suspend(() => {
-      const id = TokenStore.keyString(keyOf(scopes))
-      return singleFlight(scopes, cache.get(id)?.revision)
-    })
+    Effect.suspend(() => singleFlight(scopes, cache.get(TokenStore.keyString(keyOf(scopes)))?.revision))
 
   const refreshRevision = (scopes: ReadonlyArray<string>, revision: string) => singleFlight(scopes, revision)
 
+  /** Step: the server rejected `accessToken`: count the refusal, drop it from the cache. */
   const invalidate = (scopes: ReadonlyArray<string>, accessToken: Redacted.Redacted<string>) =>
     Effect.clockWith((clock) =>
       Effect.sync(() => {
         const id = TokenStore.keyString(keyOf(scopes))
-        const now = clock.currentTimeMillisUnsafe()
         const cached = cache.get(id)
         const value = Redacted.value(accessToken)
+        const isCached = cached?.accessToken !== undefined && Redacted.value(cached.accessToken) === value
         if (rejected.get(id) !== value) {
-          // A token refused soon after it was obtained, and obtained after the previous refusal:
-          // one more refusal in a row. Otherwise (it served for a while) the count starts afresh.
-          const previous = refusals.get(id)
-          const obtainedAt =
-            cached?.accessToken !== undefined && Redacted.value(cached.accessToken) === value
-              ? cached.obtainedAt
-              : undefined
-          const inARow =
-            previous !== undefined &&
-            obtainedAt !== undefined &&
-            obtainedAt >= previous.at &&
-            now - obtainedAt < REFUSAL_WINDOW_MS
-          refusals.set(id, { count: inARow ? previous.count + 1 : 1, at: now })
+          const obtainedAt = isCached ? cached!.obtainedAt : undefined
+          refusals.set(id, Steps.countRefusal(refusals.get(id), obtainedAt, clock.currentTimeMillisUnsafe()))
         }
         rejected.set(id, value)
-        if (
-          cached?.accessToken !== undefined &&
-          Redacted.value(cached.accessToken) === Redacted.value(accessToken)
-        ) {
-          cache.delete(id)
-        }
+        if (isCached) cache.delete(id)
       }),
     )
 
@@ -481,15 +327,17 @@ export const make = Effect.fnUntraced(function* (options: Options) {
       refusals.delete(idOf(scopes))
     })
 
+  /** Stores a token set obtained outside `fetch` (a new grant): compare-and-set, a few rounds. */
   const put = (scopes: ReadonlyArray<string>, obtained: Obtained) =>
     Effect.gen(function* () {
       const k = keyOf(scopes)
       const id = TokenStore.keyString(k)
       seen.set(id, scopes)
-      const next = toStored(
+      const next = Steps.toStored(
         { ...obtained, newGrant: obtained.newGrant ?? true },
         undefined,
         yield* Clock.currentTimeMillis,
+        timing,
       )
       for (let round = 0; round < 5; round++) {
         const current = yield* store.get(k)
@@ -513,18 +361,14 @@ export const make = Effect.fnUntraced(function* (options: Options) {
     Effect.forEach([[], ...seen.values()], (scopes) => clear(scopes), { discard: true }),
   )
 
+  /** Step: sleep until the token is stale (`Steps.refreshDelay`), refresh; forever, with backoff. */
   const refreshAhead = (scopes: ReadonlyArray<string>) =>
     Effect.gen(function* () {
       const loop = Effect.gen(function* () {
         const token = yield* get(scopes)
-        const now = yield* Clock.currentTimeMillis
-        if (token.expiresAt !== undefined) {
-          const buffer = Math.min(bufferMs, (token.expiresAt - token.obtainedAt) / 2)
-          const wait = Math.max(0, token.expiresAt - buffer - now)
-          yield* Effect.sleep(Duration.millis(wait))
-        } else {
-          yield* Effect.sleep(Duration.millis(defaultLifetimeMs))
-        }
+        yield* Effect.sleep(
+          Duration.millis(Steps.refreshDelay(token, yield* Clock.currentTimeMillis, timing)),
+        )
         yield* Effect.logDebug("refreshing ahead of expiry").pipe(
           Effect.annotateLogs({ provider: options.provider, connection }),
         )

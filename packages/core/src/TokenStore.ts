@@ -33,7 +33,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer, Redacted } from "effect"
+import { Context, Effect, Layer, type Redacted, Schema } from "effect"
 import type { TokenStoreUnavailable } from "./Errors.ts"
 import { type BudgetStore, makeMemoryStore } from "./Throttle.ts"
 
@@ -281,9 +281,53 @@ export const parseKeyString = (id: string): TokenKey => {
  */
 export const layerMemory: Layer.Layer<TokenStore> = Layer.sync(TokenStore, makeMemory)
 
+const Secret = Schema.RedactedFromValue(Schema.String)
+const Millis = Schema.Finite
+
 /**
- * Serializes a record for a durable store. The result holds secrets in clear: stores must
- * encrypt it or keep it where only the app can read it (see `@keyway/store-redis`'s encryption).
+ * The schema of a stored record as durable stores keep it: JSON, secrets as plain strings in the
+ * text (stores encrypt it, see `@keyway/store-redis`), `Redacted` once decoded. Unknown fields are
+ * dropped; a record that does not fit (a secret that is not a string, no revision) fails to decode.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { TokenStore } from "@keyway/core"
+ * const record = Schema.decodeUnknownSync(TokenStore.StoredTokenJson)('{"accessToken":"t","obtainedAt":0,"revision":"r1"}')
+ * ```
+ *
+ * @since 0.2.0
+ */
+export const StoredTokenJson = Schema.fromJsonString(
+  Schema.Struct({
+    accessToken: Schema.optional(Secret),
+    refreshToken: Schema.optional(Secret),
+    tokenType: Schema.optional(Schema.String),
+    expiresAt: Schema.optional(Millis),
+    refreshExpiresAt: Schema.optional(Millis),
+    scope: Schema.optional(Schema.String),
+    obtainedAt: Millis,
+    revision: Schema.String,
+    needsReauthorization: Schema.optional(Schema.String),
+    failure: Schema.optional(
+      Schema.Struct({
+        error: Schema.String,
+        since: Millis,
+        attempts: Schema.Finite,
+        lastAttemptAt: Millis,
+      }),
+    ),
+    revokedAt: Schema.optional(Millis),
+  }),
+)
+
+const encodeStored = Schema.encodeSync(StoredTokenJson)
+const decodeStored = Schema.decodeUnknownSync(StoredTokenJson)
+
+/**
+ * Serializes a record for a durable store ({@link StoredTokenJson}). The result holds secrets in
+ * clear: stores must encrypt it or keep it where only the app can read it (see
+ * `@keyway/store-redis`'s encryption).
  *
  * @example
  * ```ts
@@ -295,23 +339,28 @@ export const layerMemory: Layer.Layer<TokenStore> = Layer.sync(TokenStore, makeM
  *
  * @since 0.1.0
  */
-export const serialize = (token: StoredToken): string =>
-  JSON.stringify({
-    ...token,
-    accessToken: token.accessToken === undefined ? undefined : Redacted.value(token.accessToken),
-    refreshToken: token.refreshToken === undefined ? undefined : Redacted.value(token.refreshToken),
-  })
+export const serialize = (token: StoredToken): string => encodeStored(token)
 
 /**
- * Reads a record written by {@link serialize}.
+ * Reads a record written by {@link serialize}, decoded with {@link StoredTokenJson} (secrets
+ * become `Redacted` again); throws on a record that does not fit, and the message holds no value
+ * of it.
+ *
+ * @example
+ * ```ts
+ * import { TokenStore } from "@keyway/core"
+ * TokenStore.deserialize('{"accessToken":"t","obtainedAt":0,"revision":"r1"}').revision // "r1"
+ * ```
  *
  * @since 0.1.0
  */
 export const deserialize = (text: string): StoredToken => {
-  const raw = JSON.parse(text) as Record<string, unknown>
-  return {
-    ...(raw as unknown as StoredToken),
-    accessToken: typeof raw.accessToken === "string" ? Redacted.make(raw.accessToken) : undefined,
-    refreshToken: typeof raw.refreshToken === "string" ? Redacted.make(raw.refreshToken) : undefined,
+  let decoded: typeof StoredTokenJson.Type
+  try {
+    decoded = decodeStored(text)
+  } catch {
+    // The schema's message may quote the offending value (a secret): never pass it on.
+    throw new Error("the stored record does not fit the token record schema")
   }
+  return { ...decoded, accessToken: decoded.accessToken }
 }

@@ -274,6 +274,15 @@ export const makeUndici = (
  * A WHATWG `fetch` function: the global `fetch`, or any function of a `Request` to a `Response`
  * (openapi-fetch's `fetch` option, a test double, an edge runtime's).
  *
+ * @example
+ * ```ts
+ * import type { Transport } from "@keyway/core"
+ * const logged: Transport.FetchFunction = (request) => {
+ *   console.log(request.method, new URL(request.url).pathname)
+ *   return fetch(request)
+ * }
+ * ```
+ *
  * @since 0.2.0
  */
 export type FetchFunction = (input: Request) => Promise<Response>

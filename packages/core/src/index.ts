@@ -13,6 +13,8 @@ export * as ClientAuth from "./ClientAuth.ts"
 export * as Correlation from "./Correlation.ts"
 export * as Descriptor from "./Descriptor.ts"
 export * as EffectClient from "./EffectClient.ts"
+export * as EffectOperationTable from "./EffectOperationTable.ts"
+export * as EffectPagination from "./EffectPagination.ts"
 export * as EffectProvider from "./EffectProvider.ts"
 export * as Errors from "./Errors.ts"
 export * as Grant from "./Grant.ts"
@@ -25,13 +27,26 @@ export * as Http from "./Http.ts"
  * @since 0.1.0
  */
 export * as Client from "./internal/clientNamespace.ts"
+/**
+ * Pagination: the async iterators of `Pagination`, plus (for code written before the split) the
+ * Effect streams that moved to `EffectPagination` (`Pagination.stream`, `Pagination.bindStreams`).
+ *
+ * @since 0.1.0
+ */
+export * as Pagination from "./internal/paginationNamespace.ts"
+/**
+ * A per-key mutex. Public (not internal) because the SQLite and Redis token stores build their
+ * refresh locks on it.
+ *
+ * @since 0.1.0
+ */
 export * as KeyedMutex from "./KeyedMutex.ts"
 export * as Keyring from "./Keyring.ts"
 export * as Limits from "./Limits.ts"
 export * as Operation from "./Operation.ts"
+export * as OperationTable from "./OperationTable.ts"
 export * as Options from "./Options.ts"
 export * as Origin from "./Origin.ts"
-export * as Pagination from "./Pagination.ts"
 export * as Provider from "./Provider.ts"
 export * as Redirect from "./Redirect.ts"
 export * as Retry from "./Retry.ts"

@@ -11,6 +11,7 @@ import {
   type Errors,
   type Options,
   type Pagination,
+  Provider,
   type Secret,
   TokenStore,
 } from "../src/index.ts"
@@ -180,3 +181,15 @@ export const layerBrandTests = () => {
 // Options.RedirectPolicy spells the descriptor's CrossOrigin literals without effect: the same set.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
 export const crossOriginPinned: Same<Descriptor.CrossOrigin, Options.RedirectPolicy["crossOrigin"]> = true
+
+// Provider.makeClient: Paths given, the extension inferred (what a generated createClient runs).
+declare const cca: Client.ProviderDefinition<PetOptions, Client.ProviderSettings>
+export const makeClientTypeTests = async () => {
+  const client = Provider.makeClient<paths>()(cca, { token: "t" }, (c) => ({ op: { count: 1 }, c }))
+  client.op.count satisfies number
+  await client.GET("/pets")
+  // @ts-expect-error the client keeps its paths
+  await client.GET("/cats")
+  // @ts-expect-error the options are the definition's
+  Provider.makeClient<paths>()(cca, { tokn: "t" })
+}

@@ -5,10 +5,10 @@
  * TestClock).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Layer } from "effect"
+import { Clock, Effect, Fiber, Layer, Stream, Tracer } from "effect"
 import { TestClock } from "effect/testing"
 import { afterEach, beforeEach } from "vitest"
-import { Auth, Client, EffectClient, Http } from "../src/index.ts"
+import { Auth, Client, EffectClient, Http, Pagination } from "../src/index.ts"
 import type { paths } from "./fixtures/petstore.ts"
 import * as Server from "./fixtures/Server.ts"
 
@@ -170,6 +170,26 @@ describe("the Effect API, end to end in the caller's fiber", () => {
     }).pipe(Effect.provide(bearer)),
   )
 
+  it.effect(
+    "an Effect paginator's pages run on the caller's TestClock too (through the client's promise)",
+    () =>
+      Effect.gen(function* () {
+        server.queue.push(Server.json(503, { error: "busy" }, { "retry-after": "30" }))
+        server.setDefault(Server.json(200, { items: [{ id: 1 }, { id: 2 }], pagination: {} }))
+        // Built on the live clock: only the caller's context has the TestClock.
+        const api = yield* EffectClient.make<paths>({ provider: "petstore", baseUrl: server.url }).pipe(
+          Effect.provideService(Clock.Clock, Clock.Clock.defaultValue()),
+        )
+        const items = Pagination.stream(api.promise, "GET", "/pets", {}, { style: "cursor", items: "items" })
+        const fiber = yield* Effect.forkChild(Stream.runCollect(items))
+        yield* Effect.promise(() => waitFor(() => server.seen.length === 1))
+        yield* TestClock.adjust("30 seconds")
+        const collected = yield* Fiber.join(fiber)
+        assert.deepStrictEqual(Array.from(collected), [{ id: 1 }, { id: 2 }])
+        assert.strictEqual(server.seen.length, 2)
+      }).pipe(Effect.provide(bearer)),
+  )
+
   it.live("an interrupted call stops its request", () =>
     Effect.gen(function* () {
       let closed = false
@@ -185,6 +205,26 @@ describe("the Effect API, end to end in the caller's fiber", () => {
       yield* Effect.promise(() => waitFor(() => closed))
       assert.isTrue(closed, "the connection of the interrupted attempt was closed")
       assert.strictEqual(server.seen.length, 1, "and nothing was sent again")
+    }).pipe(Effect.provide(bearer)),
+  )
+
+  it.live("the call's span is a child of the caller's span, on the caller's tracer", () =>
+    Effect.gen(function* () {
+      const spans: Array<Tracer.NativeSpan> = []
+      const tracer = Tracer.make({
+        span(options) {
+          const span = new Tracer.NativeSpan(options)
+          spans.push(span)
+          return span
+        },
+      })
+      const api = yield* EffectClient.make<paths>({ provider: "petstore", baseUrl: server.url })
+      yield* api.GET("/pets").pipe(Effect.withSpan("caller"), Effect.withTracer(tracer))
+      const caller = spans.find((s) => s.name === "caller")
+      const call = spans.find((s) => s.name === "keyway.call")
+      assert.isDefined(caller)
+      assert.isDefined(call)
+      assert.strictEqual(call!.parent._tag === "Some" ? call!.parent.value.spanId : undefined, caller!.spanId)
     }).pipe(Effect.provide(bearer)),
   )
 

@@ -1,7 +1,9 @@
 /**
  * The Promise entry's types load no Effect: the declarations the build emits for
- * `@keyway/core/Client` (and everything they import) are type-checked from a consumer file that
- * imports only that entry, and the compiler's `--listFiles` must name no file of `effect`.
+ * `@keyway/core/Client` and the other modules a generated package's Promise entry needs
+ * (`Operation`, `Provider`, `Pagination`, `Secret`, `Options`), and everything they import, are
+ * type-checked from a consumer file that imports only those, and the compiler's `--listFiles`
+ * must name no file of `effect`.
  */
 import { spawnSync } from "node:child_process"
 import { mkdirSync, rmSync, writeFileSync } from "node:fs"
@@ -20,6 +22,7 @@ const tsc = (...args: Array<string>) => {
 
 const consumer = `import * as Client from "./dts/Client.ts"
 import type * as Operation from "./dts/Operation.ts"
+import * as Pagination from "./dts/Pagination.ts"
 import type * as Provider from "./dts/Provider.ts"
 import type * as Secret from "./dts/Secret.ts"
 interface paths {
@@ -34,6 +37,9 @@ export const names = client.GET("/pets", { params: { query: { limit: 2 } }, keyw
 export type Listed = Operation.Data<paths, "/pets", "get">
 export const options: Provider.Options = { connection: "tenant-1" }
 export const token: Secret.Secret = "plain"
+declare const listPets: Pagination.Paginator<paths, "/pets", "get", "">
+export const pages = Pagination.bind(client, [["listPets", "GET", "/pets", { style: "offset", items: "" }]])
+export const first = listPets().next()
 `
 
 describe("the Promise entry (@keyway/core/Client)", () => {

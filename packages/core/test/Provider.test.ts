@@ -139,6 +139,29 @@ describe("Client.defineProvider", () => {
     await twice.close()
   })
 
+  it("make: openapi-fetch's options and surface (serializers, fetch, use, request) on a provider's client", async () => {
+    const fetched: Array<string> = []
+    const client = petstore.make({
+      token: "t0ken",
+      querySerializer: { array: { style: "form", explode: false } },
+      fetch: (request) => {
+        fetched.push(request.headers.get("authorization") ?? "")
+        return globalThis.fetch(request)
+      },
+    })
+    const seen: Array<string> = []
+    client.use({
+      onRequest: ({ schemaPath }) => {
+        seen.push(schemaPath)
+      },
+    })
+    await client.request("get", "/search", { params: { query: { tags: ["a", "b"] } } })
+    await client.close()
+    assert.strictEqual(server.seen[0]!.url, "/v1/search?tags=a,b")
+    assert.deepStrictEqual(fetched, ["Bearer t0ken"])
+    assert.deepStrictEqual(seen, ["/search"])
+  })
+
   it.live("layer: the Effect API as a service, with auth, headers, correlation and the extension", () => {
     class Pets extends Context.Service<
       Pets,

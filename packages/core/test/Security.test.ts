@@ -550,7 +550,7 @@ describe("item 13 through the call pipeline", () => {
             ),
           onUnauthorized: (failed) =>
             Effect.as(
-              tokens.invalidate([], Redacted.make(Http.placed(failed.request, Http.bearer) ?? "")),
+              tokens.invalidate([], Redacted.make(Http.credentialOf(failed.request, Http.bearer) ?? "")),
               "retry" as const,
             ),
           onAccepted: () => tokens.accepted([]),

@@ -20,7 +20,9 @@ import type { WebConsent } from "@keyway/auth-authorization-code"
 import { Connections, Events, Keeper, Webhooks } from "@keyway/connections"
 import { TokenStore } from "@keyway/core"
 import * as Cch from "@keyway/provider-cch"
+import * as CchEffect from "@keyway/provider-cch/effect"
 import * as Workable from "@keyway/provider-workable"
+import * as WorkableEffect from "@keyway/provider-workable/effect"
 import type { Sandbox } from "@keyway/sandbox"
 import { Effect, Layer, Redacted, References } from "effect"
 import type * as Scenario from "./Scenario.ts"
@@ -96,7 +98,7 @@ export const run = async (sandboxes: {
   const store = TokenStore.makeMemory()
   const tokenStore = Layer.succeed(TokenStore.TokenStore, store)
   const { workable, cch } = sandboxes
-  const workableConsent = Workable.consent({
+  const workableConsent = WorkableEffect.consent({
     clientId: workable.credentials.clientId,
     clientSecret: workable.credentials.clientSecret,
     redirectUri,
@@ -105,7 +107,7 @@ export const run = async (sandboxes: {
     tokenUrl: workable.urls.tokenUrl,
     revokeUrl: workable.urls.revokeUrl,
   })
-  const cchConsent = Cch.consent({
+  const cchConsent = CchEffect.consent({
     clientId: cch.credentials.clientId,
     clientSecret: cch.credentials.clientSecret,
     redirectUri,
@@ -138,7 +140,7 @@ export const run = async (sandboxes: {
   const hook = await receiver(secret)
   const before = { workable: workable.counters().totals, cch: cch.counters().totals }
   const configs = [
-    Workable.authorizationCodeConfig(
+    WorkableEffect.authorizationCodeConfig(
       {
         clientId: workable.credentials.clientId,
         clientSecret: workable.credentials.clientSecret,
@@ -147,7 +149,7 @@ export const run = async (sandboxes: {
       },
       { variables: {}, baseUrl: workable.baseUrl },
     ),
-    Cch.authorizationCodeConfig(
+    CchEffect.authorizationCodeConfig(
       {
         clientId: cch.credentials.clientId,
         clientSecret: cch.credentials.clientSecret,

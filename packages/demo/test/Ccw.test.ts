@@ -5,6 +5,7 @@
  */
 import { Client, Pagination } from "@keyway/core"
 import * as Ccw from "@keyway/provider-ccw"
+import * as CcwEffect from "@keyway/provider-ccw/effect"
 import { type Sandbox, startSandbox } from "@keyway/sandbox"
 import { Effect, Redacted } from "effect"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
@@ -105,7 +106,7 @@ describe("ccw", () => {
 
   it("works through the Effect layer, failing with the typed error envelope", async () => {
     const program = Effect.gen(function* () {
-      const ccw = yield* Ccw.CcwClient
+      const ccw = yield* CcwEffect.CcwClient
       const page = yield* ccw.op.searchCandidates({ body: { ...submitted, meta: { limit: 2, offset: 0 } } })
       const missing = yield* Effect.flip(
         ccw.op.confirmCandidate({ params: { path: { id: "no-such-candidate" } } }),
@@ -113,7 +114,7 @@ describe("ccw", () => {
       return { page, missing }
     }).pipe(
       Effect.provide(
-        Ccw.layer({
+        CcwEffect.layer({
           baseUrl: sb.baseUrl,
           tokenUrl: sb.urls.tokenUrl!,
           auth: { clientId: sb.credentials.clientId, clientSecret: sb.credentials.clientSecret },

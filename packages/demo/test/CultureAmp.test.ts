@@ -5,7 +5,7 @@
  * and the Effect layer.
  */
 import { Client, TokenStore } from "@keyway/core"
-import * as CultureAmp from "@keyway/provider-cultureamp"
+import * as CultureAmpEffect from "@keyway/provider-cultureamp/effect"
 import { type Sandbox, startSandbox } from "@keyway/sandbox"
 import { Effect, Layer, Redacted } from "effect"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
@@ -82,13 +82,13 @@ describe("cultureamp", () => {
 
   it("works through the Effect layer", async () => {
     const program = Effect.gen(function* () {
-      const ca = yield* CultureAmp.CultureampClient
+      const ca = yield* CultureAmpEffect.CultureampClient
       const page = yield* ca.op.listEmployees()
       const employee = yield* ca.op.getEmployee({ params: { path: { id: String(page.data?.[0]?.id) } } })
       return employee
     }).pipe(
       Effect.provide(
-        CultureAmp.layer({
+        CultureAmpEffect.layer({
           entityId: sb.credentials.entityId,
           baseUrl: sb.baseUrl,
           tokenUrl: sb.urls.tokenUrl!,

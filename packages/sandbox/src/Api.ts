@@ -6,12 +6,11 @@
  *
  * @example
  * ```ts
- * import { checkBearer, refuseBearer } from "./Api.ts"
- * const handler: Handler = (ctx) => {
- *   const check = checkBearer(ctx, "access", "static")
- *   if (!check.ok) return refuseBearer(ctx, { message: "Unauthorized" }, "Unauthorized")
- *   sendJson(ctx.res, 200, { user: check.record.grant.user })
- * }
+ * import { startCcaSandbox } from "@keyway/sandbox"
+ * await using sb = await startCcaSandbox()
+ * const refused = await fetch(`${sb.baseUrl}/agents`, { headers: { authorization: "Bearer nope" } })
+ * refused.status // 401
+ * refused.headers.get("www-authenticate") // 'Bearer error="invalid_token", error_description="…"'
  * ```
  *
  * @since 0.1.0

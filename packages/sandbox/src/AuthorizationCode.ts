@@ -211,7 +211,7 @@ export const redeemCode = (
   body: Record<string, unknown>,
   client: OAuthApp,
   now: number,
-): { readonly ok: true; readonly record: TokenRecord } | { readonly ok: false; readonly reason: Refusal } => {
+): Checked => {
   const check = rt.store.check(str(body, "code"), now, "code")
   if (!check.ok) return { ok: false, reason: "invalid" }
   const code = check.record
@@ -234,12 +234,75 @@ export const checkRefresh = (
   body: Record<string, unknown>,
   client: OAuthApp,
   now: number,
-): { readonly ok: true; readonly record: TokenRecord } | { readonly ok: false; readonly reason: Refusal } => {
+): Checked => {
   const check = rt.store.check(str(body, "refresh_token"), now, "refresh")
   if (!check.ok) return { ok: false, reason: check.reason === "expired" ? "expired" : "invalid" }
   if (check.record.grant.clientId !== client.clientId) return { ok: false, reason: "other-client" }
   return { ok: true, record: check.record }
 }
+
+/**
+ * The outcome of redeeming a code or checking a refresh token.
+ *
+ * @example
+ * ```ts
+ * const checked: Checked = checkRefresh(rt, body, client, now)
+ * if (!checked.ok) checked.reason // "expired"
+ * ```
+ */
+export type Checked =
+  | { readonly ok: true; readonly record: TokenRecord }
+  | { readonly ok: false; readonly reason: Refusal }
+
+/**
+ * How one provider's token endpoint answers each grant.
+ *
+ * @example
+ * ```ts
+ * const settings: TokenEndpointSettings = { clients, error, noBody: "The body must be JSON or a form", invalidClient, code: (ctx, redeemed, now) => {}, refresh: (ctx, checked, now) => {} }
+ * ```
+ */
+export interface TokenEndpointSettings {
+  readonly clients: readonly OAuthApp[]
+  readonly error: OAuthError
+  /** The description of the `invalid_request` a request without fields gets. */
+  readonly noBody: string
+  /** Answers a request whose client does not authenticate. */
+  readonly invalidClient: (ctx: RequestContext) => void
+  /** Answers `grant_type=authorization_code` once the code was redeemed (or refused). */
+  readonly code: (ctx: RequestContext, redeemed: Checked, now: number) => void
+  /** Answers `grant_type=refresh_token` once the refresh token was checked (or refused). */
+  readonly refresh: (ctx: RequestContext, checked: Checked, now: number) => void
+}
+
+/**
+ * The token endpoint of an authorization-code provider: the fields (`invalid_request` without
+ * them), the client's authentication, then the code or refresh grant (any other grant type is
+ * `unsupported_grant_type`).
+ *
+ * @example
+ * ```ts
+ * router.add("POST", "/token", "token", tokenHandler(rt, settings))
+ * ```
+ */
+export const tokenHandler =
+  (rt: Runtime, settings: TokenEndpointSettings): Handler =>
+  (ctx) => {
+    const body = ctx.fields()
+    if (!body) return settings.error(ctx, 400, "invalid_request", settings.noBody)
+    const client = authenticateClient(settings.clients, ctx, body)
+    if (!client) return settings.invalidClient(ctx)
+    const now = rt.clock.now()
+    const grantType = str(body, "grant_type")
+    if (grantType === "authorization_code") return settings.code(ctx, redeemCode(rt, body, client, now), now)
+    if (grantType === "refresh_token") return settings.refresh(ctx, checkRefresh(rt, body, client, now), now)
+    return settings.error(
+      ctx,
+      400,
+      "unsupported_grant_type",
+      "grant_type must be authorization_code or refresh_token",
+    )
+  }
 
 /**
  * Issues the user's non-expiring static tokens (API keys) into the sandbox store.

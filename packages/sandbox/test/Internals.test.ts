@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest"
+import { findClient, slicePage } from "../src/Api.ts"
+import { Counters } from "../src/Counters.ts"
 import { FaultInjector } from "../src/Faults.ts"
 import { parseMultipart } from "../src/Http.ts"
 import { decodeJwtPayload, signHs256, verifyHs256 } from "../src/Jwt.ts"
@@ -6,6 +8,43 @@ import { Router } from "../src/Router.ts"
 import { SeededRandom } from "../src/SeededRandom.ts"
 
 describe("internals", () => {
+  it("slices a page and tells the next offset, none on the last page", () => {
+    expect(slicePage([1, 2, 3, 4, 5], 0, 2)).toEqual({ items: [1, 2], next: 2 })
+    expect(slicePage([1, 2, 3, 4, 5], 4, 2)).toEqual({ items: [5], next: undefined })
+    expect(slicePage([1, 2, 3, 4], 2, 2)).toEqual({ items: [3, 4], next: undefined })
+    expect(slicePage([], 0, 50)).toEqual({ items: [], next: undefined })
+  })
+
+  it("finds a client only by its id and its own secret", () => {
+    const clients = [
+      { clientId: "a", clientSecret: "sa" },
+      { clientId: "b", clientSecret: "sb" },
+    ]
+    expect(findClient(clients, "b", "sb")).toBe(clients[1])
+    expect(findClient(clients, "b", "sa")).toBeUndefined()
+    expect(findClient(clients, "c", "sb")).toBeUndefined()
+    expect(findClient(clients, undefined, undefined)).toBeUndefined()
+  })
+
+  it("counts a request by its route kind", () => {
+    const counters = new Counters()
+    counters.count("c|u", "api")
+    counters.count("c|u", "token", true)
+    counters.count("c|u", "login")
+    counters.count(undefined, "authorize")
+    counters.count("c|u", "logout")
+    expect(counters.snapshot().connections["c|u"]).toEqual({
+      tokenRequests: 2,
+      refreshes: 1,
+      logins: 1,
+      calls: 1,
+      faults: 0,
+      revocations: 1,
+      rateLimited: 0,
+    })
+    expect(counters.snapshot().totals.logins).toBe(2)
+  })
+
   it("routes literal segments before parameters and decodes parameters", () => {
     const router = new Router<string>()
     router.add("GET", "/employees/{id}", "api", "one").add("GET", "/employees/orgchart", "api", "chart")

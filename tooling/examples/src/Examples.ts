@@ -210,11 +210,11 @@ const examplesOfFile = (root: string, file: string): Array<Example> => {
 /** The entry modules of a package: its `exports` targets under the `@keyway/source` condition. */
 const entryPoints = (dir: string): Array<string> => {
   const manifest = JSON.parse(Fs.readFileSync(Path.join(dir, "package.json"), "utf8")) as {
-    exports?: Record<string, string | null | Record<string, string>>
+    exports?: Record<string, string | Record<string, string> | null>
   }
   const out: Array<string> = []
   for (const target of Object.values(manifest.exports ?? {})) {
-    // `null` closes a subpath (`"./internal/*": null`)
+    // `"./internal/*": null` closes a subpath: nothing public there.
     if (target === null) continue
     const source = typeof target === "string" ? target : (target["@keyway/source"] ?? target["default"])
     if (source === undefined) continue

@@ -31,7 +31,7 @@ export const render = (model: ProviderModel): string => {
   const origin = model.inferred
     ? `inferred from ${model.specName}`
     : `from ${model.input.descriptorPath ? "provider.yaml" : "the spec"}`
-  return `import type { Descriptor } from "@keyway/core"
+  return `import type * as Descriptor from "@keyway/core/Descriptor"
 
 ${Emit.doc(`The ${model.descriptor.title} descriptor (${origin}), validated.`).trimEnd()}
 export const descriptor = ${Emit.value(descriptor)} as const satisfies Descriptor.ProviderDescriptor

@@ -13,8 +13,11 @@
  * @since 0.1.0
  */
 import * as Emit from "../Emit.ts"
+import { errorTypeOf } from "../internal/ClientTypes.ts"
+import { arrow, iface, typeAlias } from "../internal/Structures.ts"
 import { operationKey } from "../Model.ts"
 import type { Plugin } from "../Plugin.ts"
+import { make as makePlan } from "./ProviderPlan.ts"
 
 /**
  * The plugin.
@@ -32,51 +35,59 @@ export const plugin: Plugin = {
   dependsOn: ["keyway:client"],
   client: (ctx) => {
     const T = ctx.model.typeName
-    const ops = ctx.model.operations
-    const line = (effect: boolean) =>
-      ops
-        .map((op) => {
-          const summary = `${operationKey(op)}${op.summary ? ` — ${op.summary}` : ""}`
-          return `  /** ${Emit.docText(summary)}${op.deprecated ? " @deprecated" : ""} */\n  readonly ${Emit.propertyName(op.name)}: ${effect ? "EffectOperation" : "Operation"}<${Emit.string(op.path)}, ${Emit.string(op.method)}>`
-        })
-        .join("\n")
-    const list = ops
-      .map(
-        (op) =>
-          `  [${Emit.string(op.name)}, ${Emit.string(op.method.toUpperCase())}, ${Emit.string(op.path)}],`,
+    const error = errorTypeOf(ctx.model, makePlan(ctx.model))
+    const members = (operation: string) =>
+      ctx.model.operations.map((op) =>
+        Emit.property(op.name, `${operation}<${Emit.string(op.path)}, ${Emit.string(op.method)}>`, {
+          doc: `${operationKey(op)}${op.summary ? ` — ${op.summary}` : ""}`,
+          deprecated: op.deprecated === true,
+        }),
       )
-      .join("\n")
+    ctx.addStatements([
+      iface(`${T}Operations`, members(`${T}Operation`), {
+        doc: "One function per operation, named after its operationId (Promise API).",
+      }),
+      arrow(
+        "bindOperations",
+        "client: object",
+        `${T}Operations`,
+        `OperationTable.bind<${T}Operations>(client, operationTable)`,
+        {
+          exported: false,
+        },
+      ),
+    ])
+    ctx.addImport({ from: "openapi-typescript-helpers", types: ["HttpMethod"] }, "effect")
+    ctx.addImport({ from: "@keyway/core/OperationTable", namespace: "OperationTable" }, "effect")
+    ctx.addImport({ from: "./client.ts", values: ["operationTable"] }, "effect")
     ctx.addStatements(
-      `\n${[
-        `/** One function per operation, named after its operationId (Promise API). */
-export interface ${T}Operations {
-${line(false)}
-}`,
-        `/** One function per operation, named after its operationId (Effect API). */
-export interface ${T}EffectOperations {
-${line(true)}
-}`,
-        `const operationList: Client.OperationList = [
-${list}
-]`,
-        `/**
- * Binds the operation functions to a client (either API): \`Client.bindOperations\` of @keyway/core.
- *
- * @example
- * \`\`\`ts
- * const op = bindOperations(client)
- * \`\`\`
- */
-export const bindOperations = (client: object): Record<string, (...init: Array<unknown>) => unknown> =>
-  Client.bindOperations(client, operationList)`,
-      ].join("\n\n")}`,
+      [
+        typeAlias(`${T}EffectOperation`, `EffectClient.Operation<paths, P, M, ${error}>`, {
+          typeParameters: [
+            { name: "P", constraint: "keyof paths" },
+            { name: "M", constraint: "HttpMethod" },
+          ],
+          doc: "An operation of the Effect API: `client.op.x(init)` is an `Effect` of the typed data.",
+        }),
+        iface(`${T}EffectOperations`, members(`${T}EffectOperation`), {
+          doc: "One function per operation, named after its operationId (Effect API).",
+        }),
+        arrow(
+          "bindEffectOperations",
+          "client: object",
+          `${T}EffectOperations`,
+          `OperationTable.bind<${T}EffectOperations>(client, operationTable)`,
+          { exported: false },
+        ),
+      ],
+      "effect",
     )
     ctx.extend({
       name: "op",
       type: `${T}Operations`,
-      make: `bindOperations(client) as unknown as ${T}Operations`,
+      make: { call: "bindOperations" },
       effectType: `${T}EffectOperations`,
-      effectMake: `bindOperations(client) as unknown as ${T}EffectOperations`,
+      effectMake: { call: "bindEffectOperations" },
       doc: "One function per operation, named after its operationId.",
     })
   },

@@ -15,7 +15,7 @@
 import * as Emit from "../Emit.ts"
 import type { ProviderModel } from "../Model.ts"
 import type { Plugin } from "../Plugin.ts"
-import { type ClientPlan, make as makePlan } from "./Plan.ts"
+import { type ClientPlan, make as makePlan } from "./ProviderPlan.ts"
 
 /**
  * The compiler options of generated packages.
@@ -85,6 +85,7 @@ export const packageJson = (model: ProviderModel, keywayVersion: string): Record
     exports: {
       ".": entry("index"),
       "./client": entry("client"),
+      "./effect": entry("effect"),
       "./types": entry("types"),
       "./descriptor": entry("descriptor"),
     },
@@ -298,11 +299,12 @@ ${op ? `const { data, error } = await client.op.${op.name}(${op.args})\nconsole.
 await client.close()
 \`\`\`
 
-With Effect:
+With Effect (the \`./effect\` entry):
 
 \`\`\`ts
 import { Effect } from "effect"
-import { ${model.typeName}Client, type ${model.typeName}ClientOptions, layer } from ${Emit.string(model.packageName)}
+import type { ${model.typeName}ClientOptions } from ${Emit.string(model.packageName)}
+import { ${model.typeName}Client, layer } from ${Emit.string(`${model.packageName}/effect`)}
 
 ${options}
 const program = Effect.gen(function* () {
@@ -340,7 +342,7 @@ export const readme = (model: ProviderModel): Array<string> => {
     `## Where the servers are\n\nBase URL: ${Emit.markdownCode(d.baseUrl)}.${plan.environments.length ? ` Environments: ${plan.environments.map(Emit.markdownCode).join(", ")}.` : ""} Override with \`baseUrl\`${plan.urlOptions.map((u) => `, \`${u}\``).join("")} (e.g. a loopback sandbox in tests).${vars.length ? `\n\n| variable | | |\n| --- | --- | --- |\n${vars.join("\n")}` : ""}`,
     `## Auth setup\n\n${strategyDoc(plan)}`,
     `## Example\n\n${example(model, plan)}`,
-    `## What is in the package\n\n- \`createClient(options)\`: the Promise API (openapi-fetch's \`GET\`/\`POST\`/... plus \`client.op.<operationId>\`${paged.length ? " and `client.paginate`" : ""}).\n- \`${model.typeName}Client\` and \`layer(options)\`: the Effect API.\n- \`operationTable\`: ${model.operations.length} operations with their scopes.\n- \`${plan.errorType ?? `${model.typeName}ErrorEnvelope`}\`: the error body${d.errors ? ` (${Emit.markdownCode(d.errors.envelope)})` : ""}.${paged.length ? `\n- Pagination: ${paged.join(", ")}.` : ""}\n- \`paths\`, \`components\`: the openapi-typescript types.`,
+    `## What is in the package\n\n- \`createClient(options)\`: the Promise API (openapi-fetch's \`GET\`/\`POST\`/... plus \`client.op.<operationId>\`${paged.length ? " and `client.paginate`" : ""}).\n- \`${model.typeName}Client\` and \`layer(options)\`: the Effect API, from \`${model.packageName}/effect\`.\n- \`operationTable\`: the ${model.operations.length} operations, by name, with their method, path, scopes and pagination.\n- \`${plan.errorType ?? `${model.typeName}ErrorEnvelope`}\`: the error body${d.errors ? ` (${Emit.markdownCode(d.errors.envelope)})` : ""}.${paged.length ? `\n- Pagination: ${paged.join(", ")}.` : ""}\n- \`paths\`, \`components\`: the openapi-typescript types.`,
   ]
 }
 
@@ -384,6 +386,8 @@ export const plugin: Plugin = {
  * \`\`\`ts
  * import { createClient } from ${Emit.docText(Emit.string(ctx.model.packageName))}
  * \`\`\`
+ *
+ * The Effect API (the service, \`layer\`) is the \`./effect\` entry.
  */
 export * from "./client.ts"
 export { descriptor } from "./descriptor.ts"

@@ -16,27 +16,11 @@
  * @since 0.1.0
  */
 import * as Emit from "../Emit.ts"
+import { errorTypeOf } from "../internal/ClientTypes.ts"
+import { arrow, iface, typeAlias } from "../internal/Structures.ts"
 import { operationKey } from "../Model.ts"
 import type { Plugin } from "../Plugin.ts"
-
-const runtime = (T: string) => `/** The element type of the array at a dotted path of a page. */
-export type PageItem<T, P extends string> = Pagination.PageItem<T, P>
-
-/**
- * A paged operation of the Effect API: an Effect \`Stream\` of the items of every page
- * (\`Pagination.stream\` of @keyway/core), failing with the typed error of a failing page.
- *
- * @example
- * \`\`\`ts
- * const items = Stream.runCollect(client.paginate.someOperation())
- * \`\`\`
- */
-export type EffectPaginator<P extends keyof paths, M extends HttpMethod, Items extends string> = (
-  ...init: OperationArgs<Client.OperationInit<paths, P, M>>
-) => Stream.Stream<
-  PageItem<OperationData<P, M>, Items>,
-  Errors.HttpError<${T}ErrorEnvelope> | Call.CallError | Errors.UnexpectedResponse
->`
+import { make as makePlan } from "./ProviderPlan.ts"
 
 /**
  * The plugin.
@@ -55,69 +39,76 @@ export const plugin: Plugin = {
   client: (ctx) => {
     const T = ctx.model.typeName
     const byId = new Map(ctx.model.operations.map((op) => [op.operationId, op]))
-    const entries: Array<string> = []
-    const fields: Array<string> = []
-    const effectFields: Array<string> = []
-    for (const p of ctx.model.descriptor.pagination ?? []) {
-      for (const id of p.operations) {
+    const paged = (ctx.model.descriptor.pagination ?? []).flatMap((p) =>
+      p.operations.flatMap((id) => {
         const op = byId.get(id)
-        if (!op) continue
-        // Every field of the descriptor's entry but the operation list is the runtime's spec.
-        const { operations: _operations, ...style } = p
-        entries.push(
-          `  [${Emit.string(op.name)}, ${Emit.string(op.method.toUpperCase())}, ${Emit.string(op.path)}, ${Emit.json(style)}],`,
-        )
-        fields.push(
-          `  /** ${Emit.docText(`Every item of ${operationKey(op)}, page after page (${p.style})`)} */\n  readonly ${Emit.propertyName(op.name)}: Pagination.Paginator<paths, ${Emit.string(op.path)}, ${Emit.string(op.method)}, ${Emit.string(p.items)}>`,
-        )
-        effectFields.push(
-          `  /** ${Emit.docText(`Every item of ${operationKey(op)}, page after page (${p.style}), as a stream`)} */\n  readonly ${Emit.propertyName(op.name)}: EffectPaginator<${Emit.string(op.path)}, ${Emit.string(op.method)}, ${Emit.string(p.items)}>`,
-        )
-      }
-    }
-    if (entries.length === 0) return
+        return op ? [{ op, p }] : []
+      }),
+    )
+    if (paged.length === 0) return
+    const error = errorTypeOf(ctx.model, makePlan(ctx.model))
+    const member = (paginator: string, stream: boolean) =>
+      paged.map(({ op, p }) =>
+        Emit.property(
+          op.name,
+          `${paginator}<${stream ? "" : "paths, "}${Emit.string(op.path)}, ${Emit.string(op.method)}, ${Emit.string(p.items)}>`,
+          {
+            doc: `Every item of ${operationKey(op)}, page after page (${p.style})${stream ? ", as a stream" : ""}`,
+          },
+        ),
+      )
+    const P = { name: "P", constraint: "keyof paths" }
+    const M = { name: "M", constraint: "HttpMethod" }
+    const Items = { name: "Items", constraint: "string" }
+    ctx.addImport({ from: "@keyway/core/Pagination", namespace: "Pagination", typeOnly: true })
+    ctx.addStatements([
+      typeAlias(`${T}PageItem`, "Pagination.PageItem<T, P>", {
+        typeParameters: ["T", { name: "P", constraint: "string" }],
+        doc: "The element type of the array at a dotted path of a page.",
+      }),
+      iface(`${T}Paginators`, member("Pagination.Paginator", false), {
+        doc: "Async iterators over the items of the paged operations (Promise API).",
+      }),
+      arrow(
+        "bindPaginators",
+        "client: Pagination.PagedClient",
+        `${T}Paginators`,
+        `OperationTable.paginators<${T}Paginators>(client, operationTable)`,
+        { exported: false },
+      ),
+    ])
+    ctx.addImport({ from: "@keyway/core/EffectOperationTable", namespace: "EffectOperationTable" }, "effect")
+    ctx.addImport(
+      { from: "@keyway/core/EffectPagination", namespace: "EffectPagination", typeOnly: true },
+      "effect",
+    )
+    ctx.addImport({ from: "@keyway/core/Pagination", namespace: "Pagination", typeOnly: true }, "effect")
     ctx.addStatements(
-      `\n${[
-        runtime(T),
-        `/** Async iterators over the items of the paged operations (Promise API). */
-export interface ${T}Paginators {
-${fields.join("\n")}
-}`,
-        `/** Effect \`Stream\`s of the items of the paged operations (Effect API). */
-export interface ${T}EffectPaginators {
-${effectFields.join("\n")}
-}`,
-        `const pagedOperations: ReadonlyArray<Pagination.PagedOperation> = [
-${entries.join("\n")}
-]`,
-        `/**
- * Binds the paginators to a Promise API client: \`Pagination.bind\` of @keyway/core (each is \`Pagination.iterate\`).
- *
- * @example
- * \`\`\`ts
- * for await (const item of bindPaginators(client).someOperation()) console.log(item)
- * \`\`\`
- */
-export const bindPaginators = (client: Pagination.PagedClient): ${T}Paginators =>
-  Pagination.bind(client, pagedOperations) as unknown as ${T}Paginators`,
-        `/**
- * Binds the stream paginators to an Effect API client's \`promise\`: \`Pagination.bindStreams\` of @keyway/core (each is \`Pagination.stream\`).
- *
- * @example
- * \`\`\`ts
- * const items = yield* Stream.runCollect(bindEffectPaginators(client.promise).someOperation())
- * \`\`\`
- */
-export const bindEffectPaginators = (client: Pagination.PagedClient): ${T}EffectPaginators =>
-  Pagination.bindStreams(client, pagedOperations) as unknown as ${T}EffectPaginators`,
-      ].join("\n\n")}`,
+      [
+        typeAlias(`${T}EffectPaginator`, `EffectPagination.StreamPaginator<paths, P, M, Items, ${error}>`, {
+          typeParameters: [P, M, Items],
+          doc: "A paged operation of the Effect API: an Effect `Stream` of the items of every page (`Pagination.stream` of @keyway/core), failing with the typed error of a failing page.",
+          example: "const items = Stream.runCollect(client.paginate.someOperation())",
+        }),
+        iface(`${T}EffectPaginators`, member(`${T}EffectPaginator`, true), {
+          doc: "Effect `Stream`s of the items of the paged operations (Effect API).",
+        }),
+        arrow(
+          "bindEffectPaginators",
+          "client: Pagination.PagedClient",
+          `${T}EffectPaginators`,
+          `EffectOperationTable.streams<${T}EffectPaginators>(client, operationTable)`,
+          { exported: false },
+        ),
+      ],
+      "effect",
     )
     ctx.extend({
       name: "paginate",
       type: `${T}Paginators`,
-      make: `bindPaginators(client)`,
+      make: { call: "bindPaginators" },
       effectType: `${T}EffectPaginators`,
-      effectMake: `bindEffectPaginators(client.promise)`,
+      effectMake: { call: "bindEffectPaginators", from: "promise" },
       doc: "The items of the paged operations: async iterators (Promise API), Effect `Stream`s (Effect API).",
     })
   },

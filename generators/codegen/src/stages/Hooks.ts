@@ -1,36 +1,74 @@
 /**
- * Runs one stage's hooks of the ordered plugins, one after the other; a throw becomes a
- * `PluginError` naming the plugin and the stage (the generator's own tagged errors pass through).
+ * The one hook runner of the pipeline, and what every stage is given. Each stage module
+ * (`Load`, `Validate`, `Types`, `ClientModule`, `Package`, `Write`) does its own work and then
+ * runs its plugins' hooks through {@link run}: one after the other, in plugin order; a throw
+ * becomes a `PluginError` naming the plugin and the stage (the generator's own tagged errors pass
+ * through).
  *
  * @example
  * ```ts
  * import { Hooks } from "@keyway/codegen"
- * await Hooks.runHooks(plugins, "package", ctx)
+ * await Hooks.run([{ name: "p", package: (ctx) => void ctx.readme.push("Hello.") }], "package", {
+ *   provider: "x",
+ *   files: new Map(),
+ *   model: {} as never,
+ *   packageJson: {},
+ *   readme: [],
+ *   keywayVersion: "workspace:*",
+ * })
  * ```
  *
  * @since 0.1.0
  */
-import { isCodegenError, PluginError } from "../Errors.ts"
-import type { Plugin } from "../Plugin.ts"
+import type { ResolvedConfig } from "../Config.ts"
+import { type GenerateError, isCodegenError, PluginError } from "../Errors.ts"
+import type { ProviderInput } from "../Model.ts"
+import type { Files, Plugin, Stage } from "../Plugin.ts"
 
 /**
- * Runs `stage`'s hook of each plugin in order.
+ * What every stage runs with: the provider's input, the configuration, the ordered plugins, the
+ * files made so far, and the run's callbacks.
+ *
+ * @since 0.1.0
+ */
+export interface StageInput {
+  readonly input: ProviderInput
+  readonly config: ResolvedConfig
+  readonly plugins: ReadonlyArray<Plugin>
+  readonly files: Files
+  /** Lint warnings are errors (`--strict`). */
+  readonly strict?: boolean | undefined
+  /** Told which files the load stage read, even when a later stage fails (for `--watch`). */
+  readonly onSources?: ((provider: string, sources: ReadonlyArray<string>) => void) | undefined
+  /** Told of a problem that does not stop generation. */
+  readonly onWarning?: ((provider: string, warning: GenerateError) => void) | undefined
+}
+
+/**
+ * The context a stage's hooks are called with.
+ *
+ * @since 0.1.0
+ */
+export type ContextOf<K extends Stage> = Parameters<NonNullable<Plugin[K]>>[0]
+
+/**
+ * Runs `stage`'s hook of each plugin in order (nothing when no plugin has one).
  *
  * @example
  * ```ts
  * import { Hooks } from "@keyway/codegen"
- * await Hooks.runHooks([{ name: "p", package: () => {} }], "package", ctx)
+ * await Hooks.run([], "write", { provider: "x", files: new Map(), model: {} as never, outDir: "out" })
  * ```
  *
  * @since 0.1.0
  */
-export const runHooks = async <K extends "load" | "validate" | "types" | "client" | "package" | "write">(
+export const run = async <K extends Stage>(
   plugins: ReadonlyArray<Plugin>,
   stage: K,
-  ctx: Parameters<NonNullable<Plugin[K]>>[0],
+  ctx: ContextOf<K>,
 ): Promise<void> => {
   for (const plugin of plugins) {
-    const hook = plugin[stage] as ((c: typeof ctx) => void | Promise<void>) | undefined
+    const hook = plugin[stage] as ((c: ContextOf<K>) => void | Promise<void>) | undefined
     if (!hook) continue
     try {
       await hook(ctx)

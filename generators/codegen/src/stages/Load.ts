@@ -1,5 +1,5 @@
 /**
- * Stage 1, load and bundle: reads the descriptor and the spec, lints it, and bundles the spec's
+ * Stage 1, load: reads the descriptor and the spec, lints it, and bundles the spec's
  * multi-file `$ref`s into one document with `@redocly/openapi-core` (what openapi-typescript
  * itself uses): a `$ref` to a schema, response, parameter, ... of another file is hoisted into
  * `components`, one to a path item is inlined. Every `$ref` is checked, local ones too, and one
@@ -23,12 +23,26 @@
  *
  * @since 0.1.0
  */
-import { readFileSync, statSync } from "node:fs"
-import { dirname } from "node:path"
+import { existsSync, readFileSync, statSync } from "node:fs"
+import { dirname, resolve } from "node:path"
 import type { NormalizedProblem } from "@redocly/openapi-core"
-import { LintProblem, ParseError, Problems, RefError, show } from "../Errors.ts"
-import type { KeywayResolver } from "../internal/Resolver.ts"
+import { DescriptorError, LintProblem, ParseError, Problems, RefError, SpecError, show } from "../Errors.ts"
+import {
+  expectedOf,
+  failure,
+  findCycle,
+  guarded,
+  inExtension,
+  locateIn,
+  type Origin,
+  onlyLocalRefsResolve,
+  pointerSegments,
+  type Scanned,
+  scan,
+} from "../internal/Refs.ts"
 import * as Source from "../Source.ts"
+import * as Hooks from "./Hooks.ts"
+import * as Overlay from "./Overlay.ts"
 
 /**
  * A location in a source file.
@@ -96,57 +110,6 @@ export const read = (path: string): Source.Source => {
     })
   return Source.parse(path, readFileSync(path, "utf8"))
 }
-
-interface Origin {
-  readonly source: Source.Source
-  readonly segments: ReadonlyArray<string | number>
-}
-
-interface RefSite {
-  readonly source: Source.Source
-  readonly ref: string
-}
-
-interface Scanned {
-  readonly sites: WeakMap<object, RefSite>
-  /** Every `$ref` with its place, in document order. */
-  readonly refs: Array<RefSite & { readonly at: ReadonlyArray<string | number> }>
-  readonly errors: Array<RefError | ParseError>
-  /** The absolute file a `$ref`'s URI part names, from the file it is in. */
-  readonly fileOf: (from: string, uri: string) => string
-  /** The spec's root file (the OpenAPI document, which no `$ref` may name whole). */
-  readonly rootPath: string
-}
-
-// Where values are data (a rough cut, for the checks of `scan` only: Redocly's type tree decides
-// what is resolved).
-const dataKeys = new Set(["example", "examples", "default", "const", "enum"])
-// Maps whose keys are names (a property called "x-id" is not an extension).
-const nameMaps = new Set([
-  "properties",
-  "patternProperties",
-  "$defs",
-  "definitions",
-  "dependentSchemas",
-  "headers",
-  "schemas",
-  "parameters",
-  "responses",
-  "requestBodies",
-  "examples",
-  "links",
-  "callbacks",
-  "securitySchemes",
-  "pathItems",
-  "encoding",
-  "content",
-  "variables",
-  "mapping",
-  "scopes",
-  "paths",
-  "webhooks",
-])
-const maxDepth = Source.maxDepth
 
 /**
  * Loads a spec, lints it and bundles its `$ref`s.
@@ -367,240 +330,97 @@ export const bundle = async (rootPath: string, options: LoadOptions = {}): Promi
 }
 
 /**
- * Runs a Redocly step; what it throws (a cycle of `$ref`s: "Self-referencing circular pointer")
- * becomes a located error at the first `$ref` of the cycle.
+ * What the load stage hands on: the descriptor as parsed (not validated), the bundled spec with
+ * the provider's overlays applied, and every file read.
+ *
+ * @since 0.1.0
  */
-const guarded = async <A>(
-  root: Source.Source,
-  locateCycle: () => RefError | undefined,
-  step: () => Promise<A>,
-): Promise<A> => {
-  try {
-    return await step()
-  } catch (error) {
-    if (error instanceof RefError || error instanceof ParseError) throw error
-    const located = locateCycle()
-    if (located) throw located
-    const reason = (error instanceof Error ? error.message : String(error)).split("\n")[0]!
-    throw new RefError({
-      file: root.display,
-      found: reason,
-      expected: "$refs that end at a value",
-    })
-  }
-}
-
-/** The first `$ref` whose chain of `$ref`-only targets comes back to itself. */
-const findCycle = (scanned: Scanned, resolver: KeywayResolver): RefError | undefined => {
-  for (const start of scanned.refs) {
-    const chain: Array<string> = []
-    let site: RefSite = start
-    for (let step = 0; step < 64; step++) {
-      const hash = site.ref.indexOf("#")
-      const uri = hash === -1 ? site.ref : site.ref.slice(0, hash)
-      const file = uri === "" ? site.source.path : resolver.resolveExternalRef(site.source.path, uri)
-      const source = resolver.sources.get(file)
-      if (!source) break
-      const segments = Source.segments(hash === -1 ? "" : site.ref.slice(hash))
-      const key = `${file}#${Source.pointer(segments)}`
-      if (chain.includes(key)) {
-        const names = [...chain.slice(chain.indexOf(key)), key].map((k) => {
-          const [f, p] = k.split("#") as [string, string]
-          return f === start.source.path ? `#${p}` : `${Source.displayPath(f)}#${p}`
-        })
-        return refError(
-          start.source,
-          start.at,
-          JSON.stringify(start.ref),
-          `a $ref that ends at a value, not a cycle of $refs (${names.join(" -> ")})`,
-        )
-      }
-      chain.push(key)
-      const target = Source.get(source.value, segments) as { $ref?: unknown } | undefined
-      if (target === null || typeof target !== "object" || typeof target.$ref !== "string") break
-      site = { source, ref: target.$ref }
-    }
-  }
-  return undefined
-}
-
-const failure = (errors: ReadonlyArray<RefError | ParseError>, options: LoadOptions) =>
-  errors.length === 1 ? errors[0]! : new Problems({ provider: options.provider ?? "", problems: errors })
-
-const expectedOf = (resolver: KeywayResolver, source: Source.Source, ref: string): string => {
-  const hash = ref.indexOf("#")
-  const uri = hash === -1 ? ref : ref.slice(0, hash)
-  if (uri === "") return "a pointer to an existing value of this document"
-  const target = resolver.resolveExternalRef(source.path, uri)
-  return resolver.refused.get(target) ?? `a pointer to an existing value of ${Source.displayPath(target)}`
-}
-
-const inExtension = (segments: ReadonlyArray<string | number>): boolean =>
-  segments.some(
-    (s, i) =>
-      typeof s === "string" &&
-      s.startsWith("x-") &&
-      !(i > 0 && typeof segments[i - 1] === "string" && nameMaps.has(segments[i - 1] as string)),
-  )
-
-/** Segments of a pointer Redocly reports (`#/paths/~1a/get`): escaped, not URI-encoded. */
-const pointerSegments = (pointer: string): Array<string> => {
-  const body = pointer.startsWith("#") ? pointer.slice(1) : pointer
-  if (body === "" || body === "/") return []
-  return body
-    .slice(1)
-    .split("/")
-    .map((s) => s.replaceAll("~1", "/").replaceAll("~0", "~"))
+export interface Loaded {
+  readonly descriptor: Source.Source | undefined
+  readonly bundle: Bundle | undefined
+  readonly sources: ReadonlyArray<string>
 }
 
 /**
- * Walks a parsed file once: records where each object came from (for `locate` after bundling),
- * the `$ref`s (to locate what they inlined), and refuses a `$ref` that is not a string and a
- * nesting deeper than Redocly's recursive walk can take.
+ * Runs the stage: reads the descriptor (its `spec` path checked before anything is read), bundles
+ * and lints the spec, applies the overlays, then runs every plugin's `load` hook.
+ *
+ * @example
+ * ```ts
+ * import { Load } from "@keyway/codegen"
+ * const loaded = await Load.run({ input, config, plugins: [], files: new Map() })
+ * loaded.bundle?.document.openapi // "3.1.0"
+ * ```
+ *
+ * @since 0.1.0
  */
-const scan = (
-  source: Source.Source,
-  node: unknown,
-  at: Array<string | number>,
-  scanned: Scanned,
-  origins: WeakMap<object, Origin> | undefined,
-  seen: Set<object>,
-): void => {
-  const { sites, errors } = scanned
-  if (node === null || typeof node !== "object" || seen.has(node)) return
-  seen.add(node)
-  if (at.length > maxDepth) {
-    const pos = source.locate(at)
-    errors.push(
-      new ParseError({
-        file: source.display,
+export const run = async (stage: Hooks.StageInput): Promise<Loaded> => {
+  const { input, config } = stage
+  const sources: Array<string> = []
+  const told = (extra: ReadonlyArray<string> = []) => stage.onSources?.(input.name, [...sources, ...extra])
+  let descriptor: Source.Source | undefined
+  if (input.descriptorPath) {
+    if (!existsSync(input.descriptorPath))
+      throw new DescriptorError({
+        file: Source.displayPath(input.descriptorPath),
+        found: "no such file",
+        expected: `a provider descriptor (run \`keyway init ${input.name}\`)`,
+      })
+    sources.push(input.descriptorPath)
+    told()
+    descriptor = read(input.descriptorPath)
+  }
+  const rawSpec = (descriptor?.value as { spec?: unknown } | undefined)?.spec
+  if (descriptor && typeof rawSpec === "string") {
+    // Checked before anything is read: the spec named by a descriptor stays in its folder.
+    const { specPath: check } = await import("../Rules.ts")
+    const finding = check(rawSpec)
+    if (finding) {
+      const pos = descriptor.locate(finding.path)
+      throw new DescriptorError({
+        file: descriptor.display,
         line: pos?.line,
         column: pos?.column,
-        found: `values nested more than ${maxDepth} levels deep`,
-        expected: `at most ${maxDepth} levels`,
-      }),
-    )
-    return
-  }
-  if (origins && !origins.has(node)) origins.set(node, { source, segments: [...at] })
-  if (Array.isArray(node)) {
-    for (let i = 0; i < node.length; i++) {
-      at.push(i)
-      scan(source, node[i], at, scanned, origins, seen)
-      at.pop()
+        pointer: Source.pointer(finding.path),
+        found: finding.found,
+        expected: finding.expected,
+      })
     }
-    return
   }
-  const obj = node as Record<string, unknown>
-  const parentKey = at[at.length - 1]
-  const names = typeof parentKey === "string" && nameMaps.has(parentKey)
-  if (!names && Object.hasOwn(obj, "$ref")) {
-    const ref = obj.$ref
-    if (typeof ref === "string") {
-      const problem = malformed(source, ref, scanned)
-      if (problem) errors.push(refError(source, at, JSON.stringify(ref), problem))
-      sites.set(obj, { source, ref })
-      scanned.refs.push({ source, ref, at: [...at] })
-    } else
-      errors.push(
-        refError(
-          source,
-          at,
-          show(ref),
-          'a string: a URI reference such as "#/components/schemas/Pet" or "./pet.yaml"',
-        ),
-      )
+  const specPath =
+    input.specPath ??
+    (descriptor && typeof rawSpec === "string" ? resolve(dirname(descriptor.path), rawSpec) : undefined)
+  let loaded: Bundle | undefined
+  if (specPath && existsSync(specPath)) {
+    sources.push(specPath)
+    told()
+    loaded = await bundle(specPath, { roots: config.refRoots, provider: input.name })
+    for (const f of loaded.files) if (!sources.includes(f)) sources.push(f)
+    told()
+    // lint looked at the files as they are (an overlay may fix what it reports)
+    if (stage.strict && loaded.diagnostics.length > 0)
+      throw new Problems({
+        provider: input.name,
+        problems: loaded.diagnostics.map((d) => new LintProblem({ ...d, severity: "error" })),
+      })
+    for (const d of loaded.diagnostics) if (d.severity === "warning") stage.onWarning?.(input.name, d)
+    const overlays = Overlay.filesOf(input)
+    for (const f of overlays) if (!sources.includes(f)) sources.push(f)
+    told(Overlay.watchOf(input))
+    if (overlays.length > 0) loaded = Overlay.apply(loaded, overlays, input.name)
+  } else if (input.specPath) {
+    throw new SpecError({
+      file: Source.displayPath(input.specPath),
+      found: "no such file",
+      expected: "an OpenAPI 3.0/3.1 document",
+    })
   }
-  for (const key in obj) {
-    if (key === "$ref") continue
-    if (!names && (dataKeys.has(key) || key.startsWith("x-"))) continue
-    const value = obj[key]
-    if (value === null || typeof value !== "object") continue
-    at.push(key)
-    scan(source, value, at, scanned, origins, seen)
-    at.pop()
-  }
-}
-
-/** What is wrong with a string `$ref` before anything resolves it, if anything. */
-const malformed = (source: Source.Source, ref: string, scanned: Scanned): string | undefined => {
-  const hash = ref.indexOf("#")
-  const uri = hash === -1 ? ref : ref.slice(0, hash)
-  const fragment = hash === -1 ? "" : ref.slice(hash + 1)
-  try {
-    decodeURIComponent(fragment)
-    decodeURI(uri)
-  } catch {
-    return "a valid URI reference (a % that starts no percent-encoding)"
-  }
-  if (fragment !== "" && fragment !== "/") return undefined
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) return undefined
-  // a schema file may name itself whole (a recursive schema); the OpenAPI document may not
-  if (scanned.fileOf(source.path, uri) === scanned.rootPath)
-    return "a pointer to a value inside the OpenAPI document (this $ref names the whole document)"
-  return undefined
-}
-
-const onlyLocalRefsResolve = (text: string, document: unknown): boolean => {
-  if (!/^\s*\{/.test(text)) return false
-  const seen = new Set<string>()
-  const pattern = /"\$ref"\s*:\s*"((?:[^"\\]|\\.)*)"/g
-  for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
-    const ref = m[1]!
-    if (seen.has(ref)) continue
-    seen.add(ref)
-    if (!ref.startsWith("#") || ref.includes("\\")) return false
-    if (ref !== "#" && Source.get(document, Source.segments(ref)) === undefined) return false
-  }
-  return true
-}
-
-const refError = (
-  source: Source.Source,
-  at: ReadonlyArray<string | number>,
-  found: string,
-  expected: string,
-) => {
-  const segments = [...at, "$ref"]
-  const pos = source.locate(segments)
-  return new RefError({
-    file: source.display,
-    line: pos?.line,
-    column: pos?.column,
-    pointer: Source.pointer(segments),
-    found,
-    expected,
+  await Hooks.run(stage.plugins, "load", {
+    provider: input.name,
+    files: stage.files,
+    descriptor: descriptor?.value,
+    document: loaded?.document ?? {},
+    sources,
   })
+  return { descriptor, bundle: loaded, sources }
 }
-
-const locateIn =
-  (
-    root: Source.Source,
-    document: unknown,
-    origins: WeakMap<object, Origin>,
-    inlined: (node: object) => Origin | undefined,
-  ) =>
-  (segments: ReadonlyArray<string | number>): Location => {
-    let origin: Origin = { source: root, segments: [] }
-    let from = 0
-    let node: unknown = document
-    for (let i = 0; i <= segments.length; i++) {
-      if (node !== null && typeof node === "object") {
-        const o = origins.get(node) ?? inlined(node)
-        if (o) {
-          origin = o
-          from = i
-        }
-      } else break
-      if (i === segments.length) break
-      node = (node as Record<string, unknown>)[segments[i] as string]
-    }
-    const inFile = [...origin.segments, ...segments.slice(from)]
-    const pos = origin.source.locate(inFile)
-    return {
-      file: origin.source.display,
-      line: pos?.line,
-      column: pos?.column,
-      pointer: Source.pointer(inFile),
-    }
-  }

@@ -25,9 +25,10 @@
  * @since 0.1.0
  */
 import { existsSync, readdirSync } from "node:fs"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
 import { exec } from "jsonpath-rfc9535"
 import { type GenerateError, OverlayError, Problems, show } from "../Errors.ts"
+import type { ProviderInput } from "../Model.ts"
 import * as Source from "../Source.ts"
 import type { Bundle, Location } from "./Load.ts"
 import { read } from "./Load.ts"
@@ -81,6 +82,40 @@ const kindOf = (u: unknown): string =>
 
 const displayTarget = (segments: Segments): string =>
   `$${segments.map((s) => (typeof s === "number" ? `[${s}]` : `[${JSON.stringify(s)}]`)).join("")}`
+
+/**
+ * The overlay files of a provider (beside its descriptor; none without one). Their names are part
+ * of the inputs, so that an added or removed overlay file regenerates; their content is hashed as
+ * a source.
+ *
+ * @example
+ * ```ts
+ * import { Overlay } from "@keyway/codegen"
+ * Overlay.filesOf(input) // ["/repo/specs/workable/overlays/10-keyway.yaml"]
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const filesOf = (input: ProviderInput): ReadonlyArray<string> =>
+  input.descriptorPath ? filesFor(dirname(input.descriptorPath)) : []
+
+/**
+ * What `--watch` also watches for a provider with a descriptor: its overlays folder appearing,
+ * and any file in it (`<folder>/*`), so that a new overlay file regenerates.
+ *
+ * @example
+ * ```ts
+ * import { Overlay } from "@keyway/codegen"
+ * Overlay.watchOf(input) // ["/repo/specs/workable/overlays", "/repo/specs/workable/overlays/*"]
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const watchOf = (input: ProviderInput): ReadonlyArray<string> => {
+  if (!input.descriptorPath) return []
+  const folder = join(dirname(input.descriptorPath), DIRECTORY)
+  return [folder, join(folder, "*")]
+}
 
 /**
  * Applies overlay documents, in order, to a loaded bundle. The bundle's document is changed in

@@ -1,19 +1,21 @@
 /**
  * Stage 5, package: every plugin's `package` hook fills the package's other files
  * (`package.json`, README, tsconfig, `src/index.ts`, `src/descriptor.ts`); the stage serializes
- * the package.json object and joins the README sections.
+ * the package.json object, joins the README sections and, for a package outside the monorepo,
+ * compiles it to `dist/` (`Compile`).
  *
  * @example
  * ```ts
  * import { Package } from "@keyway/codegen"
- * await Package.run(plugins, model, files, "workspace:*")
+ * await Package.run(stage, model, "workspace:*")
+ * stage.files.get("package.json")
  * ```
  *
  * @since 0.1.0
  */
 import type { ProviderModel } from "../Model.ts"
-import type { Files, PackageContext, Plugin } from "../Plugin.ts"
-import { runHooks } from "./Hooks.ts"
+import type { PackageContext } from "../Plugin.ts"
+import * as Hooks from "./Hooks.ts"
 
 /**
  * Runs the stage.
@@ -21,17 +23,17 @@ import { runHooks } from "./Hooks.ts"
  * @example
  * ```ts
  * import { Package } from "@keyway/codegen"
- * await Package.run([], model, new Map(), "workspace:*")
+ * await Package.run({ input, config, plugins: [], files: new Map() }, model, "workspace:*")
  * ```
  *
  * @since 0.1.0
  */
 export const run = async (
-  plugins: ReadonlyArray<Plugin>,
+  stage: Hooks.StageInput,
   model: ProviderModel,
-  files: Files,
   keywayVersion: string,
 ): Promise<void> => {
+  const { files } = stage
   const ctx: PackageContext = {
     provider: model.name,
     files,
@@ -40,8 +42,10 @@ export const run = async (
     readme: [],
     keywayVersion,
   }
-  await runHooks(plugins, "package", ctx)
+  await Hooks.run(stage.plugins, "package", ctx)
   if (Object.keys(ctx.packageJson).length > 0)
     files.set("package.json", `${JSON.stringify(ctx.packageJson, null, 2)}\n`)
   if (ctx.readme.length > 0) files.set("README.md", `${ctx.readme.join("\n\n")}\n`)
+  const Compile = await import("./Compile.ts")
+  if (Compile.isStandalone(keywayVersion)) await Compile.run(model, files)
 }

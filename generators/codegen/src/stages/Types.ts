@@ -1,17 +1,21 @@
 /**
- * Stage 3, types: runs every plugin's `types` hook; the built-in `keyway:types` emits
- * `src/types.ts` with openapi-typescript.
+ * Stage 3, types: every plugin's `types` hook with the model and the provider's openapi-typescript
+ * options (the configuration's `openapiTypescript` laid under `providerOptions.<name>`); the
+ * built-in `keyway:types` emits `src/types.ts` with openapi-typescript, later plugins may rewrite
+ * it.
  *
  * @example
  * ```ts
  * import { Types } from "@keyway/codegen"
- * await Types.run(plugins, { provider: "x", files, model, options: {} })
+ * await Types.run(stage, model)
+ * stage.files.get("src/types.ts")
  * ```
  *
  * @since 0.1.0
  */
-import type { Plugin, TypesContext } from "../Plugin.ts"
-import { runHooks } from "./Hooks.ts"
+import { openapiTypescriptFor } from "../Config.ts"
+import type { ProviderModel } from "../Model.ts"
+import * as Hooks from "./Hooks.ts"
 
 /**
  * Runs the stage.
@@ -19,10 +23,15 @@ import { runHooks } from "./Hooks.ts"
  * @example
  * ```ts
  * import { Types } from "@keyway/codegen"
- * await Types.run([], ctx)
+ * await Types.run({ input, config, plugins, files: new Map() }, model)
  * ```
  *
  * @since 0.1.0
  */
-export const run = (plugins: ReadonlyArray<Plugin>, ctx: TypesContext): Promise<void> =>
-  runHooks(plugins, "types", ctx)
+export const run = (stage: Hooks.StageInput, model: ProviderModel): Promise<void> =>
+  Hooks.run(stage.plugins, "types", {
+    provider: model.name,
+    files: stage.files,
+    model,
+    options: openapiTypescriptFor(stage.config, model.name),
+  })

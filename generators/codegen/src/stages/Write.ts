@@ -1,8 +1,10 @@
 /**
- * Stage 6, write: puts the header on every file, writes the package into a temporary folder
+ * Stage 6, write: puts the header on every file and `.keyway-hash`; with `--check` compares
+ * instead of writing; otherwise writes the package into a temporary folder
  * beside its target, and moves the files into place only once all of them were written: a
  * failed run leaves the previous package untouched. Files the previous run generated and this
- * one did not are removed; anything else in the folder (node_modules, dist) is kept.
+ * one did not are removed; anything else in the folder (node_modules, dist) is kept. Then every
+ * plugin's `write` hook runs.
  *
  * @example
  * ```ts
@@ -17,8 +19,87 @@ import { basename, dirname, join } from "node:path"
 import { WriteError } from "../Errors.ts"
 import * as Hash from "../Hash.ts"
 import { withHeader } from "../Header.ts"
+import type { ProviderModel } from "../Model.ts"
 import type { Files } from "../Plugin.ts"
 import { displayPath } from "../Source.ts"
+import * as Hooks from "./Hooks.ts"
+
+/**
+ * A file `--check` found different: its content on disk (`undefined`: missing) and what the
+ * generator would write (`undefined`: it would remove the file).
+ *
+ * @since 0.1.0
+ */
+export interface Change {
+  /** Relative to the package folder. */
+  readonly file: string
+  readonly current: string | undefined
+  readonly next: string | undefined
+}
+
+/**
+ * Options of {@link run}.
+ *
+ * @since 0.1.0
+ */
+export interface WriteOptions {
+  /** The inputs' hash (`Hash.inputs`) and the sources relative to the package, for `.keyway-hash`. */
+  readonly inputs: string
+  readonly sources: ReadonlyArray<string>
+  /** Compare instead of writing. */
+  readonly check: boolean
+  /** An inferred descriptor to write beside (`--write-descriptor`), with its file. */
+  readonly descriptor?: { readonly file: string; readonly text: string } | undefined
+}
+
+/**
+ * What the stage did: the package written (`generated`), or with `check` the files that differ.
+ *
+ * @since 0.1.0
+ */
+export interface Written {
+  readonly status: "generated" | "unchanged" | "differs"
+  readonly differing: ReadonlyArray<string>
+  readonly changes?: ReadonlyArray<Change> | undefined
+}
+
+/**
+ * Runs the stage.
+ *
+ * @example
+ * ```ts
+ * import { Write } from "@keyway/codegen"
+ * const written = await Write.run(stage, model, { inputs, sources: [], check: true })
+ * written.differing // ["src/client.ts"]
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const run = async (
+  stage: Hooks.StageInput,
+  model: ProviderModel,
+  options: WriteOptions,
+): Promise<Written> => {
+  const outDir = stage.input.outDir
+  const final = finalize(stage.files, { inputs: options.inputs, sources: options.sources })
+  if (options.check) {
+    const differing = differences(outDir, final)
+    const changes = differing.map((file): Change => {
+      let current: string | undefined
+      try {
+        current = readFileSync(join(outDir, file), "utf8")
+      } catch {
+        current = undefined
+      }
+      return { file, current, next: final.get(file) }
+    })
+    return { status: differing.length ? "differs" : "unchanged", differing, changes }
+  }
+  commit(outDir, final)
+  if (options.descriptor) commitFile(options.descriptor.file, options.descriptor.text)
+  await Hooks.run(stage.plugins, "write", { provider: model.name, files: stage.files, model, outDir })
+  return { status: "generated", differing: [] }
+}
 
 /**
  * The files with headers, plus `.keyway-hash` recording the inputs and the outputs' hashes.

@@ -273,7 +273,7 @@ export const make = Effect.fn("ClientCredentials.make")(function* (config: Confi
  * @since 0.1.0
  */
 export const bearerOf = (request: Http.HttpRequest): Redacted.Redacted<string> | undefined => {
-  const token = Http.placed(request, Http.bearer)
+  const token = Http.credentialOf(request, Http.bearer)
   return token === undefined ? undefined : Redacted.make(token)
 }
 

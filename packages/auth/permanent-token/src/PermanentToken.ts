@@ -108,7 +108,7 @@ export const make = Effect.fn("PermanentToken.make")(function* (config: Config) 
           correlationId: call.correlationId,
         })
       }
-      return Http.place(request, placement, Redacted.value(config.token))
+      return Http.withCredential(request, placement, Redacted.value(config.token))
     }),
     onUnauthorized: Effect.fn("PermanentToken.onUnauthorized")(function* (
       _failed: { readonly request: Http.HttpRequest },

@@ -259,10 +259,10 @@ export const make = Effect.fn("SessionLogin.make")(function* (config: Config) {
   })
 
   const credentialOf = (request: Http.HttpRequest): Redacted.Redacted<string> | undefined => {
-    const raw = Http.placed(request, placement)
+    const raw = Http.credentialOf(request, placement)
     return raw === undefined ? undefined : Redacted.make(raw)
   }
-  const place = (request: Http.HttpRequest, token: string) => Http.place(request, placement, token)
+  const place = (request: Http.HttpRequest, token: string) => Http.withCredential(request, placement, token)
 
   /** Ends the current session (if any) and forgets it. Logout failures are logged, not raised. */
   const logout = Effect.gen(function* () {

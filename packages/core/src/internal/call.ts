@@ -8,20 +8,35 @@
  * @since 0.1.0
  */
 import { type Context, Effect } from "effect"
+import type { MergedOptions } from "openapi-fetch"
 import * as Call from "../Call.ts"
-import { HttpError, orUnexpected, type UnexpectedResponse } from "../Errors.ts"
+import type { FetchOptions } from "../Client.ts"
+import {
+  HttpError,
+  isKeywayError,
+  orUnexpected,
+  type UnexpectedResponse,
+  unexpectedResponse,
+} from "../Errors.ts"
 import type * as Http from "../Http.ts"
 import type * as Options from "../Options.ts"
+import * as Abort from "./abort.ts"
+import * as Compat from "./compat.ts"
 import * as Request from "./request.ts"
 import * as Response_ from "./response.ts"
+import * as WhatWg from "./whatwg.ts"
 
 /** The methods of a typed client, as openapi-fetch names them. */
-export const methods = ["GET", "PUT", "POST", "DELETE", "PATCH", "HEAD", "OPTIONS"] as const
+export const methods = ["GET", "PUT", "POST", "DELETE", "PATCH", "HEAD", "OPTIONS", "TRACE"] as const
 
 /** What every call of a client shares: how requests are built, and the operation table. */
 export interface Engine {
   readonly config: Request.Config
   readonly options: Options.Common
+  /** Middleware, the `Request` class and the `fetch` transport (openapi-fetch's options). */
+  readonly compat: Compat.Compat
+  /** The `options` middleware sees on a call that overrides none of them (built once). */
+  readonly merged: { current?: MergedOptions | undefined }
 }
 
 /** The engine of a client's options. */
@@ -30,12 +45,22 @@ export const makeEngine = (
     readonly querySerializer?: Request.QuerySerializer | undefined
     readonly bodySerializer?: Request.BodySerializer | undefined
     readonly pathSerializer?: Request.PathSerializer | undefined
-  },
-): Engine => ({ config: Request.makeConfig(options), options })
+  } & FetchOptions,
+): Engine => ({ config: Request.makeConfig(options), options, compat: Compat.make(options), merged: {} })
+
+/**
+ * Keyway's `init.keyway` as a client reads it: the call options, and (from an Effect paginator
+ * running a page on an Effect client's `promise`) the caller's fiber context to run the call in.
+ */
+export interface KeywayInit extends Options.CallOptions {
+  readonly context?: Context.Context<never> | undefined
+}
 
 /** What a call reads from its `init` besides the request itself. */
-export interface Init extends Request.Init {
-  readonly keyway?: Options.CallOptions | undefined
+export interface Init extends Request.Init, Compat.Init {
+  /** fetch's redirect mode: `"manual"` and `"error"` become Keyway's redirect policy. */
+  readonly redirect?: string | undefined
+  readonly keyway?: KeywayInit | undefined
   readonly parseAs?: Response_.ParseAs | undefined
   readonly signal?: AbortSignal | null | undefined
 }
@@ -110,6 +135,27 @@ export const toFetchResult = (
   }
 }
 
+/** What the pipeline gave a call, before it is read. */
+interface Sent {
+  readonly result: Call.CallResult
+  readonly request: Http.HttpRequest
+  readonly runtime: Call.Runtime
+}
+
+/** openapi-fetch's reading of a `Response` a middleware made or changed (Keyway's own named). */
+const parseResponse = (response: globalThis.Response, method: string, parseAs: Response_.ParseAs) =>
+  WhatWg.parse(response, method, parseAs).catch((error: unknown) => {
+    const info = Response_.infos.get(response)
+    throw info === undefined || isKeywayError(error)
+      ? error
+      : unexpectedResponse(error, {
+          method: info.method,
+          url: info.url,
+          correlationId: info.correlationId,
+          context: `status ${response.status} with a body that could not be read`,
+        })
+  }) as Promise<FetchResult>
+
 /** The Promise API's methods over a runtime source. */
 export const promiseMethods = (
   engine: Engine,
@@ -124,21 +170,93 @@ export const promiseMethods = (
       } catch (error) {
         return Promise.reject(error)
       }
-      const options = callOptions(engine, method, url, init)
       const parseAs = init?.parseAs ?? "json"
       // Only a caller's own signal can abort.
       const signal = init?.signal ?? undefined
-      const send = (ready: Ready, request: Http.HttpRequest) =>
-        Effect.runPromiseWith(ready.context)(
+      // A page of an Effect paginator runs in its caller's fiber context (clock, tracer, logger).
+      const caller = init?.keyway?.context
+      // A `fetch` (the call's or the client's) is the transport beneath the pipeline.
+      const options = Compat.callOptionsOf(engine.compat, init, callOptions(engine, method, url, init))
+      const execute = (ready: Ready, request: Http.HttpRequest, signal: AbortSignal | undefined) =>
+        Effect.runPromiseWith(caller ?? ready.context)(
           Call.execute(ready.runtime, request, options),
           signal && { signal },
-        ).then((result) => toFetchResult(result, request, parseAs, ready.runtime))
+        )
+      const middleware = Compat.middlewareOf(engine.compat, init)
+      if (middleware.length > 0) {
+        const through = (ready: Ready, request: Http.HttpRequest) =>
+          Compat.callThrough<Sent, FetchResult>({
+            compat: engine.compat,
+            middleware,
+            built: request,
+            init,
+            schemaPath: url,
+            options: mergedOptions(engine, init, parseAs),
+            signal,
+            send: (request, signal) =>
+              execute(ready, request, signal).then((result) => ({ result, request, runtime: ready.runtime })),
+            toResponse: ({ result, request, runtime }) =>
+              Response_.toResponse(
+                result.response,
+                request.url,
+                Response_.infoOf(result, request, runtime.auth.secretQueryParams),
+                false,
+              ),
+            read: ({ result, request, runtime }) => toFetchResult(result, request, parseAs, runtime),
+            parse: (response, method) => parseResponse(response, method, parseAs),
+          })
+        const ready = source.current()
+        if (ready !== undefined && !(built instanceof Promise)) return through(ready, built)
+        return Promise.all([source.start(), built]).then(([r, request]) => through(r, request))
+      }
+      const send = (ready: Ready, request: Http.HttpRequest) =>
+        Abort.abortable(signal, (signal) =>
+          execute(ready, request, signal).then((result) =>
+            toFetchResult(result, request, parseAs, ready.runtime),
+          ),
+        )
       const ready = source.current()
       if (ready !== undefined && !(built instanceof Promise)) return send(ready, built)
       return Promise.all([source.start(), built]).then(([r, request]) => send(r, request))
     }
   }
   return out
+}
+
+/**
+ * The Promise API's surface over a runtime source: openapi-fetch's methods, `request(method,
+ * path, init)`, and the client's middleware (`use`, `eject`).
+ */
+export const promiseSurface = (engine: Engine, source: Source) => {
+  const out = promiseMethods(engine, source)
+  return {
+    ...out,
+    request: (method: string, url: string, init?: Init) =>
+      out[method.toUpperCase() as (typeof methods)[number]](url, init),
+    use: engine.compat.registry.use,
+    eject: engine.compat.registry.eject,
+  }
+}
+
+/** The `options` middleware sees: openapi-fetch's merged options of the call (frozen). */
+const mergedOptions = (engine: Engine, init: Init | undefined, parseAs: Response_.ParseAs): MergedOptions => {
+  const plain =
+    init === undefined ||
+    (init.baseUrl === undefined &&
+      init.querySerializer === undefined &&
+      init.bodySerializer === undefined &&
+      init.pathSerializer === undefined &&
+      init.fetch === undefined &&
+      parseAs === "json")
+  if (plain && engine.merged.current !== undefined) return engine.merged.current
+  const merged = Object.freeze({
+    ...Request.serializersOf(engine.config, init),
+    parseAs,
+    fetch: (init?.fetch ?? engine.compat.fetch ?? globalThis.fetch) as typeof globalThis.fetch,
+  }) as MergedOptions
+  // The client's own options, the same for every call that overrides none of them.
+  if (plain) engine.merged.current = merged
+  return merged
 }
 
 /** The Effect API's failure for a call that could not be made (a serializer threw, say). */
@@ -205,21 +323,26 @@ export const effectMethods = (
         } catch (error) {
           return Effect.fail(unexpected(error, method, engine, url))
         }
-        const options = callOptions(engine, method, url, init)
+        // A `fetch` (the call's or the client's) is the transport beneath the pipeline.
+        const options = Compat.callOptionsOf(engine.compat, init, callOptions(engine, method, url, init))
         const parseAs = init?.parseAs ?? "json"
         const send = (request: Http.HttpRequest) =>
           Effect.flatMap(Call.execute(runtime, request, options), (result) =>
             toData(result, request, parseAs, runtime),
           )
-        return built instanceof Promise
-          ? Effect.flatMap(
-              Effect.tryPromise({
-                try: () => built,
-                catch: (error) => unexpected(error, method, engine, url),
-              }),
-              send,
-            )
-          : send(built)
+        const call =
+          built instanceof Promise
+            ? Effect.flatMap(
+                Effect.tryPromise({
+                  try: () => built,
+                  catch: (error) => unexpected(error, method, engine, url),
+                }),
+                send,
+              )
+            : send(built)
+        // A call's own signal interrupts it, as the fiber's interruption does.
+        const signal = init?.signal
+        return signal == null ? call : Abort.interruptOn(call, signal)
       })
   }
   return out

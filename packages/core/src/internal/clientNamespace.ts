@@ -18,10 +18,15 @@ export {
   type CallOptions,
   type Client,
   callInfo,
+  type FetchOptions,
+  type Lifecycle,
   type Method,
   make,
+  makePathBased,
   type Options,
+  type PathBasedClient,
   type ResponseInfo,
+  wrapAsPathBased,
 } from "../Client.ts"
 export { make as makeEffect } from "../EffectClient.ts"
 export { define as defineProvider } from "../EffectProvider.ts"

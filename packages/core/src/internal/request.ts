@@ -90,6 +90,34 @@ const queryOf = (config: Config, init: Init | undefined): ((query: any) => strin
   return createQuerySerializer({ ...(typeof global === "object" ? global : {}), ...local })
 }
 
+const baseUrlOf = (config: Config, init: Init | undefined): string => {
+  const local = init?.baseUrl
+  return local ? removeTrailingSlash(local) : config.baseUrl
+}
+const pathOf = (config: Config, init: Init | undefined): PathSerializer =>
+  init?.pathSerializer || config.pathSerializer || defaultPathSerializer
+const bodyOf = (config: Config, init: Init | undefined): BodySerializer =>
+  init?.bodySerializer ?? config.bodySerializer ?? defaultBodySerializer
+
+/**
+ * The base URL and serializers a call uses, by openapi-fetch's precedence (the call's, the
+ * client's, openapi-fetch's defaults): what middleware sees as `options`.
+ */
+export const serializersOf = (
+  config: Config,
+  init: Init | undefined,
+): {
+  readonly baseUrl: string
+  readonly querySerializer: (query: any) => string
+  readonly bodySerializer: BodySerializer
+  readonly pathSerializer: PathSerializer
+} => ({
+  baseUrl: baseUrlOf(config, init),
+  querySerializer: queryOf(config, init),
+  bodySerializer: bodyOf(config, init),
+  pathSerializer: pathOf(config, init),
+})
+
 // HTTP whitespace around a value is dropped, as `Headers` does.
 const trim = (value: string): string => value.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "")
 
@@ -143,19 +171,18 @@ export const build = (
   const params = init?.params
   const badParam = checkPathParams(params?.path)
   if (badParam !== undefined) throw badParam
-  const local = init?.baseUrl
   const url = createFinalURL(path, {
-    baseUrl: local ? removeTrailingSlash(local) : config.baseUrl,
+    baseUrl: baseUrlOf(config, init),
     params: (params ?? {}) as { query?: Record<string, unknown>; path?: Record<string, unknown> },
     querySerializer: queryOf(config, init),
-    pathSerializer: init?.pathSerializer ?? config.pathSerializer ?? defaultPathSerializer,
+    pathSerializer: pathOf(config, init),
   })
   const headers: Record<string, string> = { ...config.headers }
   const setByCall = merge(headers, init?.headers)
   const setByParams = merge(headers, params?.header)
   const raw = init?.body
   if (raw === undefined) return { method, url, headers, body: undefined }
-  const serialized = (init?.bodySerializer ?? config.bodySerializer ?? defaultBodySerializer)(raw, headers)
+  const serialized = bodyOf(config, init)(raw, headers)
   if (serialized === undefined) return { method, url, headers, body: undefined }
   if (method === "GET" || method === "HEAD")
     throw new TypeError("Request with GET/HEAD method cannot have body.")

@@ -6,6 +6,8 @@
  * ```ts
  * import { createClient } from "@keyway/provider-workable"
  * ```
+ *
+ * The Effect API (the service, `layer`) is the `./effect` entry.
  */
 export * from "./client.ts"
 export { descriptor } from "./descriptor.ts"

@@ -6,7 +6,10 @@
  *
  * @example
  * ```ts
- * authRoutes(rt, router, { clients, userId: 2001, apiKeys: ["cch-api-key"], rotate: true })
+ * import { startCchSandbox } from "@keyway/sandbox"
+ * await using sb = await startCchSandbox()
+ * const redirect = await fetch(`${sb.urls.authorizeUrl}?client_id=${sb.credentials.clientId}&response_type=code&state=s&scope=read&redirect_uri=http://127.0.0.1/cb`, { redirect: "manual" })
+ * const code = new URL(redirect.headers.get("location")!).searchParams.get("code")
  * ```
  *
  * @since 0.1.0
@@ -14,10 +17,9 @@
 import {
   authenticateClient,
   authorizeHandler,
-  checkRefresh,
   issueStatic,
   type OAuthApp,
-  redeemCode,
+  tokenHandler,
 } from "../AuthorizationCode.ts"
 import { basicCredentials, sendEmpty, str } from "../Http.ts"
 import type { Router } from "../Router.ts"
@@ -30,7 +32,10 @@ import { oauthError, reply } from "./Reply.ts"
  *
  * @example
  * ```ts
- * authRoutes(rt, router, { clients, userId, apiKeys, rotate })
+ * import { startCchSandbox } from "@keyway/sandbox"
+ * await using sb = await startCchSandbox()
+ * const redirect = await fetch(`${sb.urls.authorizeUrl}?client_id=${sb.credentials.clientId}&response_type=code&state=s&scope=read&redirect_uri=http://127.0.0.1/cb`, { redirect: "manual" })
+ * const code = new URL(redirect.headers.get("location")!).searchParams.get("code")
  * ```
  */
 export const authRoutes = (
@@ -78,64 +83,59 @@ export const authRoutes = (
     })
   }
 
-  router.add("POST", "/token", "token", (ctx) => {
-    const body = ctx.fields()
-    if (!body) return oauthError(ctx, 400, "invalid_request", "The body must be JSON or a form")
-    const client = authenticateClient(clients, ctx, body)
-    if (!client) return oauthError(ctx, 401, "invalid_client", "Client authentication failed")
-    const now = rt.clock.now()
-    const grantType = str(body, "grant_type")
-    if (grantType === "authorization_code") {
-      const redeemed = redeemCode(rt, body, client, now)
-      if (!redeemed.ok)
-        return oauthError(
-          ctx,
-          400,
-          "invalid_grant",
-          redeemed.reason === "other-client"
-            ? "The authorization code was issued to another client"
-            : redeemed.reason === "redirect-mismatch"
-              ? "redirect_uri does not match the authorization request"
-              : "The authorization code is invalid, used or expired",
-        )
-      const lifetime = rt.lifetimes.refresh
-      return issuePair(ctx, redeemed.record, lifetime === null ? null : now + lifetime)
-    }
-    if (grantType === "refresh_token") {
-      const checked = checkRefresh(rt, body, client, now)
-      if (!checked.ok)
-        return oauthError(
-          ctx,
-          400,
-          "invalid_grant",
-          checked.reason === "expired"
-            ? "The refresh token has expired"
-            : checked.reason === "other-client"
-              ? "The refresh token was issued to another client"
-              : "The refresh token is invalid",
-        )
-      const record = checked.record
-      if (!rotate) {
-        const lifetime = rt.lifetimes.access
-        const access = rt.store.issue("access", record.grant, lifetime, now)
-        return reply(ctx, 200, {
-          access_token: access.token,
-          token_type: "Bearer",
-          expires_in: Math.round(lifetime),
-          refresh_token: record.token,
-          scope: record.grant.scopes.join(" "),
-        })
-      }
-      record.revoked = true
-      return issuePair(ctx, record, record.expiresAt)
-    }
-    return oauthError(
-      ctx,
-      400,
-      "unsupported_grant_type",
-      "grant_type must be authorization_code or refresh_token",
-    )
-  })
+  router.add(
+    "POST",
+    "/token",
+    "token",
+    tokenHandler(rt, {
+      clients,
+      error: oauthError,
+      noBody: "The body must be JSON or a form",
+      invalidClient: (ctx) => oauthError(ctx, 401, "invalid_client", "Client authentication failed"),
+      code: (ctx, redeemed, now) => {
+        if (!redeemed.ok)
+          return oauthError(
+            ctx,
+            400,
+            "invalid_grant",
+            redeemed.reason === "other-client"
+              ? "The authorization code was issued to another client"
+              : redeemed.reason === "redirect-mismatch"
+                ? "redirect_uri does not match the authorization request"
+                : "The authorization code is invalid, used or expired",
+          )
+        const lifetime = rt.lifetimes.refresh
+        issuePair(ctx, redeemed.record, lifetime === null ? null : now + lifetime)
+      },
+      refresh: (ctx, checked, now) => {
+        if (!checked.ok)
+          return oauthError(
+            ctx,
+            400,
+            "invalid_grant",
+            checked.reason === "expired"
+              ? "The refresh token has expired"
+              : checked.reason === "other-client"
+                ? "The refresh token was issued to another client"
+                : "The refresh token is invalid",
+          )
+        const record = checked.record
+        if (!rotate) {
+          const lifetime = rt.lifetimes.access
+          const access = rt.store.issue("access", record.grant, lifetime, now)
+          return reply(ctx, 200, {
+            access_token: access.token,
+            token_type: "Bearer",
+            expires_in: Math.round(lifetime),
+            refresh_token: record.token,
+            scope: record.grant.scopes.join(" "),
+          })
+        }
+        record.revoked = true
+        issuePair(ctx, record, record.expiresAt)
+      },
+    }),
+  )
 
   router.add("POST", "/revoke", "revoke", (ctx) => {
     const body = ctx.fields()

@@ -5,8 +5,10 @@
  *
  * @example
  * ```ts
- * const { accountId, users, rel } = seedCch(2001)
- * rel.userGroups.get(2001) // [3001, …]
+ * import { startCchSandbox } from "@keyway/sandbox"
+ * await using sb = await startCchSandbox()
+ * const headers = { authorization: `Bearer ${sb.credentials.apiKey}` }
+ * const groups = await fetch(`${sb.baseUrl}/cch-user/2001/groups`, { headers }).then((r) => r.json()) // [{ _href, id: 3001 }, …]
  * ```
  *
  * @since 0.1.0

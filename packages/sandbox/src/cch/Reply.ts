@@ -5,8 +5,10 @@
  *
  * @example
  * ```ts
- * reply(ctx, 200, { id: 1001 }) // in the media type the request accepts
- * if (bearerRecord(ctx)) reply(ctx, 200, account)
+ * import { startCchSandbox } from "@keyway/sandbox"
+ * await using sb = await startCchSandbox()
+ * const r = await fetch(`${sb.baseUrl}/my-account`, { headers: { authorization: `Bearer ${sb.credentials.apiKey}`, accept: "application/vnd.ucf.v1+json" } })
+ * r.headers.get("content-type") // "application/vnd.ucf.v1+json"
  * ```
  *
  * @since 0.1.0

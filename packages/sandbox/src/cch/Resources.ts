@@ -5,7 +5,11 @@
  *
  * @example
  * ```ts
- * resourceRoutes(rt, router, 2001)
+ * import { startCchSandbox } from "@keyway/sandbox"
+ * await using sb = await startCchSandbox()
+ * const headers = { authorization: `Bearer ${sb.credentials.apiKey}`, accept: "application/vnd.ucf.v1+json" }
+ * const account = await fetch(`${sb.baseUrl}/my-account`, { headers }).then((r) => r.json())
+ * const users = await fetch(account.users._href, { headers }).then((r) => r.json())
  * ```
  *
  * @since 0.1.0
@@ -21,7 +25,11 @@ import { bearerRecord, reply } from "./Reply.ts"
  *
  * @example
  * ```ts
- * resourceRoutes(rt, router, userId)
+ * import { startCchSandbox } from "@keyway/sandbox"
+ * await using sb = await startCchSandbox()
+ * const headers = { authorization: `Bearer ${sb.credentials.apiKey}`, accept: "application/vnd.ucf.v1+json" }
+ * const account = await fetch(`${sb.baseUrl}/my-account`, { headers }).then((r) => r.json())
+ * const users = await fetch(account.users._href, { headers }).then((r) => r.json())
  * ```
  */
 export const resourceRoutes = (rt: Runtime, router: Router<Handler>, userId: number): void => {

@@ -6,8 +6,15 @@
  *
  * @example
  * ```ts
- * tokenRoute(rt, router, { clients, entityId, jwtSecret })
- * const guard = permissionGuard(rt, jwtSecret, error)
+ * import { startCultureAmpSandbox } from "@keyway/sandbox"
+ * await using sb = await startCultureAmpSandbox()
+ * const { clientId, clientSecret, scope } = sb.credentials
+ * const { access_token } = await fetch(sb.urls.tokenUrl!, {
+ *   method: "POST",
+ *   headers: { authorization: `Basic ${btoa(`${clientId}:${clientSecret}`)}` },
+ *   body: new URLSearchParams({ grant_type: "client_credentials", scope }),
+ * }).then((r) => r.json())
+ * const headers = { authorization: `Bearer ${access_token}` }
  * ```
  *
  * @since 0.1.0
@@ -86,7 +93,15 @@ export const clientOf = (ctx: RequestContext) => {
  *
  * @example
  * ```ts
- * tokenRoute(rt, router, { clients, entityId, jwtSecret })
+ * import { startCultureAmpSandbox } from "@keyway/sandbox"
+ * await using sb = await startCultureAmpSandbox()
+ * const { clientId, clientSecret, scope } = sb.credentials
+ * const { access_token } = await fetch(sb.urls.tokenUrl!, {
+ *   method: "POST",
+ *   headers: { authorization: `Basic ${btoa(`${clientId}:${clientSecret}`)}` },
+ *   body: new URLSearchParams({ grant_type: "client_credentials", scope }),
+ * }).then((r) => r.json())
+ * const headers = { authorization: `Bearer ${access_token}` }
  * ```
  */
 export const tokenRoute = (

@@ -6,8 +6,17 @@
  *
  * @example
  * ```ts
- * const c = makeCultureAmpContext(rt, router, { jwtSecret, pageSize: 100 })
- * router.add("GET", "/v1/surveys", "api", (ctx) => c.list(ctx, "surveys", ["surveys-read"], undefined, () => c.data().surveys, false))
+ * import { startCultureAmpSandbox } from "@keyway/sandbox"
+ * await using sb = await startCultureAmpSandbox()
+ * const { clientId, clientSecret, scope } = sb.credentials
+ * const { access_token } = await fetch(sb.urls.tokenUrl!, {
+ *   method: "POST",
+ *   headers: { authorization: `Basic ${btoa(`${clientId}:${clientSecret}`)}` },
+ *   body: new URLSearchParams({ grant_type: "client_credentials", scope }),
+ * }).then((r) => r.json())
+ * const headers = { authorization: `Bearer ${access_token}` }
+ * const first = await fetch(`${sb.baseUrl}/employees`, { headers }).then((r) => r.json())
+ * const second = await fetch(`${sb.origin}${first.pagination.nextPath}`, { headers }).then((r) => r.json())
  * ```
  *
  * @since 0.1.0

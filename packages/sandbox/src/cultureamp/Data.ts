@@ -5,8 +5,17 @@
  *
  * @example
  * ```ts
- * const data = seedCultureAmp()
- * surveyParts(data, data.surveys[0]!).questions.length // 30
+ * import { startCultureAmpSandbox } from "@keyway/sandbox"
+ * await using sb = await startCultureAmpSandbox()
+ * const { clientId, clientSecret, scope } = sb.credentials
+ * const { access_token } = await fetch(sb.urls.tokenUrl!, {
+ *   method: "POST",
+ *   headers: { authorization: `Basic ${btoa(`${clientId}:${clientSecret}`)}` },
+ *   body: new URLSearchParams({ grant_type: "client_credentials", scope }),
+ * }).then((r) => r.json())
+ * const headers = { authorization: `Bearer ${access_token}` }
+ * const { data } = await fetch(`${sb.baseUrl}/surveys`, { headers }).then((r) => r.json())
+ * data.length // 6
  * ```
  *
  * @since 0.1.0

@@ -3,7 +3,16 @@
  *
  * @example
  * ```ts
- * employeeRoutes(makeCultureAmpContext(rt, router, { jwtSecret, pageSize: 100 }))
+ * import { startCultureAmpSandbox } from "@keyway/sandbox"
+ * await using sb = await startCultureAmpSandbox()
+ * const { clientId, clientSecret, scope } = sb.credentials
+ * const { access_token } = await fetch(sb.urls.tokenUrl!, {
+ *   method: "POST",
+ *   headers: { authorization: `Basic ${btoa(`${clientId}:${clientSecret}`)}` },
+ *   body: new URLSearchParams({ grant_type: "client_credentials", scope }),
+ * }).then((r) => r.json())
+ * const headers = { authorization: `Bearer ${access_token}` }
+ * const { data, pagination } = await fetch(`${sb.baseUrl}/employees`, { headers }).then((r) => r.json())
  * ```
  *
  * @since 0.1.0
@@ -17,7 +26,16 @@ import type { CultureAmpContext } from "./Context.ts"
  *
  * @example
  * ```ts
- * employeeRoutes(c)
+ * import { startCultureAmpSandbox } from "@keyway/sandbox"
+ * await using sb = await startCultureAmpSandbox()
+ * const { clientId, clientSecret, scope } = sb.credentials
+ * const { access_token } = await fetch(sb.urls.tokenUrl!, {
+ *   method: "POST",
+ *   headers: { authorization: `Basic ${btoa(`${clientId}:${clientSecret}`)}` },
+ *   body: new URLSearchParams({ grant_type: "client_credentials", scope }),
+ * }).then((r) => r.json())
+ * const headers = { authorization: `Bearer ${access_token}` }
+ * const { data, pagination } = await fetch(`${sb.baseUrl}/employees`, { headers }).then((r) => r.json())
  * ```
  */
 export const employeeRoutes = (amp: CultureAmpContext): void => {

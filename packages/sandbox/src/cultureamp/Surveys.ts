@@ -3,7 +3,16 @@
  *
  * @example
  * ```ts
- * surveyRoutes(makeCultureAmpContext(rt, router, { jwtSecret, pageSize: 100 }))
+ * import { startCultureAmpSandbox } from "@keyway/sandbox"
+ * await using sb = await startCultureAmpSandbox()
+ * const { clientId, clientSecret, scope } = sb.credentials
+ * const { access_token } = await fetch(sb.urls.tokenUrl!, {
+ *   method: "POST",
+ *   headers: { authorization: `Basic ${btoa(`${clientId}:${clientSecret}`)}` },
+ *   body: new URLSearchParams({ grant_type: "client_credentials", scope }),
+ * }).then((r) => r.json())
+ * const headers = { authorization: `Bearer ${access_token}` }
+ * const { data: surveys } = await fetch(`${sb.baseUrl}/surveys`, { headers }).then((r) => r.json())
  * ```
  *
  * @since 0.1.0
@@ -18,7 +27,16 @@ import { surveyParts } from "./Data.ts"
  *
  * @example
  * ```ts
- * surveyRoutes(c)
+ * import { startCultureAmpSandbox } from "@keyway/sandbox"
+ * await using sb = await startCultureAmpSandbox()
+ * const { clientId, clientSecret, scope } = sb.credentials
+ * const { access_token } = await fetch(sb.urls.tokenUrl!, {
+ *   method: "POST",
+ *   headers: { authorization: `Basic ${btoa(`${clientId}:${clientSecret}`)}` },
+ *   body: new URLSearchParams({ grant_type: "client_credentials", scope }),
+ * }).then((r) => r.json())
+ * const headers = { authorization: `Bearer ${access_token}` }
+ * const { data: surveys } = await fetch(`${sb.baseUrl}/surveys`, { headers }).then((r) => r.json())
  * ```
  */
 export const surveyRoutes = (amp: CultureAmpContext): void => {

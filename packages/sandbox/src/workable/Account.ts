@@ -3,7 +3,10 @@
  *
  * @example
  * ```ts
- * accountRoutes(makeWorkableContext(rt, router, "keyway-sandbox"))
+ * import { startWorkableSandbox } from "@keyway/sandbox"
+ * await using sb = await startWorkableSandbox()
+ * const headers = { authorization: `Bearer ${sb.credentials.apiToken}` }
+ * const { members, paging } = await fetch(`${sb.baseUrl}/members?limit=10`, { headers }).then((r) => r.json())
  * ```
  *
  * @since 0.1.0
@@ -16,7 +19,10 @@ import type { WorkableContext } from "./Context.ts"
  *
  * @example
  * ```ts
- * accountRoutes(w)
+ * import { startWorkableSandbox } from "@keyway/sandbox"
+ * await using sb = await startWorkableSandbox()
+ * const headers = { authorization: `Bearer ${sb.credentials.apiToken}` }
+ * const { members, paging } = await fetch(`${sb.baseUrl}/members?limit=10`, { headers }).then((r) => r.json())
  * ```
  */
 export const accountRoutes = (w: WorkableContext): void => {

@@ -6,8 +6,11 @@
  *
  * @example
  * ```ts
- * authRoutes(rt, router, { clients, userId, apiTokens })
- * const guard = spiGuard((ctx, status, error, extra) => sendJson(ctx.res, status, { error, ...extra }))
+ * import { startWorkableSandbox } from "@keyway/sandbox"
+ * await using sb = await startWorkableSandbox()
+ * const consent = new URL(sb.urls.authorizeUrl!)
+ * consent.search = new URLSearchParams({ client_id: sb.credentials.clientId, response_type: "code", resource: "user", scope: "r_jobs+r_candidates", redirect_uri: "http://127.0.0.1/cb" }).toString()
+ * const redirect = await fetch(consent, { redirect: "manual" }) // 302 to the redirect URI with a code
  * ```
  *
  * @since 0.1.0
@@ -16,10 +19,9 @@ import { checkBearer, refuseBearer, sendOAuthError } from "../Api.ts"
 import {
   authenticateClient,
   authorizeHandler,
-  checkRefresh,
   issueStatic,
   type OAuthApp,
-  redeemCode,
+  tokenHandler,
 } from "../AuthorizationCode.ts"
 import { sendJson, str } from "../Http.ts"
 import type { Router } from "../Router.ts"
@@ -57,7 +59,11 @@ export interface WorkableAuthSettings {
  *
  * @example
  * ```ts
- * authRoutes(rt, router, { clients, userId, apiTokens })
+ * import { startWorkableSandbox } from "@keyway/sandbox"
+ * await using sb = await startWorkableSandbox()
+ * const consent = new URL(sb.urls.authorizeUrl!)
+ * consent.search = new URLSearchParams({ client_id: sb.credentials.clientId, response_type: "code", resource: "user", scope: "r_jobs+r_candidates", redirect_uri: "http://127.0.0.1/cb" }).toString()
+ * const redirect = await fetch(consent, { redirect: "manual" }) // 302 to the redirect URI with a code
  * ```
  */
 export const authRoutes = (rt: Runtime, router: Router<Handler>, settings: WorkableAuthSettings): void => {
@@ -97,44 +103,7 @@ export const authRoutes = (rt: Runtime, router: Router<Handler>, settings: Worka
       "Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.",
     )
 
-  router.add("POST", "/oauth/token", "token", (ctx) => {
-    const body = ctx.fields()
-    if (!body)
-      return oauth(ctx, 400, "invalid_request", "Send the fields as multipart/form-data or a urlencoded form")
-    const client = authenticateClient(clients, ctx, body)
-    if (!client) return invalidClient(ctx)
-    const at = rt.clock.now()
-    const grantType = str(body, "grant_type")
-    let record: TokenRecord
-    if (grantType === "authorization_code") {
-      const redeemed = redeemCode(rt, body, client, at)
-      if (!redeemed.ok)
-        return oauth(
-          ctx,
-          400,
-          "invalid_grant",
-          "The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.",
-        )
-      record = redeemed.record
-    } else if (grantType === "refresh_token") {
-      const checked = checkRefresh(rt, body, client, at)
-      if (!checked.ok)
-        return oauth(
-          ctx,
-          401,
-          "invalid_grant",
-          "The refresh token is invalid, used or revoked: authorize again",
-        )
-      checked.record.revoked = true
-      record = checked.record
-    } else {
-      return oauth(
-        ctx,
-        400,
-        "unsupported_grant_type",
-        "grant_type must be authorization_code or refresh_token",
-      )
-    }
+  const issue = (ctx: RequestContext, record: TokenRecord, at: number) => {
     const access = rt.store.issue("access", record.grant, rt.lifetimes.access, at)
     const refresh = rt.store.issue("refresh", record.grant, rt.lifetimes.refresh, at)
     sendJson(ctx.res, 200, {
@@ -145,7 +114,40 @@ export const authRoutes = (rt: Runtime, router: Router<Handler>, settings: Worka
       scope: record.grant.scopes.join(" "),
       created_at: Math.floor(at),
     })
-  })
+  }
+
+  router.add(
+    "POST",
+    "/oauth/token",
+    "token",
+    tokenHandler(rt, {
+      clients,
+      error: oauth,
+      noBody: "Send the fields as multipart/form-data or a urlencoded form",
+      invalidClient,
+      code: (ctx, redeemed, at) => {
+        if (!redeemed.ok)
+          return oauth(
+            ctx,
+            400,
+            "invalid_grant",
+            "The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.",
+          )
+        issue(ctx, redeemed.record, at)
+      },
+      refresh: (ctx, checked, at) => {
+        if (!checked.ok)
+          return oauth(
+            ctx,
+            401,
+            "invalid_grant",
+            "The refresh token is invalid, used or revoked: authorize again",
+          )
+        checked.record.revoked = true
+        issue(ctx, checked.record, at)
+      },
+    }),
+  )
 
   router.add("POST", "/oauth/revoke", "revoke", (ctx) => {
     const body = ctx.fields()

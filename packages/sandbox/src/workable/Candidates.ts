@@ -3,7 +3,11 @@
  *
  * @example
  * ```ts
- * candidateRoutes(makeWorkableContext(rt, router, "keyway-sandbox"))
+ * import { startWorkableSandbox } from "@keyway/sandbox"
+ * await using sb = await startWorkableSandbox()
+ * const headers = { authorization: `Bearer ${sb.credentials.apiToken}` }
+ * const { candidates } = await fetch(`${sb.baseUrl}/candidates?stage=applied`, { headers }).then((r) => r.json())
+ * const one = await fetch(`${sb.baseUrl}/candidates/${candidates[0].id}`, { headers }).then((r) => r.json())
  * ```
  *
  * @since 0.1.0
@@ -62,7 +66,11 @@ const CANDIDATE_WRITABLE = [
  *
  * @example
  * ```ts
- * candidateRoutes(w)
+ * import { startWorkableSandbox } from "@keyway/sandbox"
+ * await using sb = await startWorkableSandbox()
+ * const headers = { authorization: `Bearer ${sb.credentials.apiToken}` }
+ * const { candidates } = await fetch(`${sb.baseUrl}/candidates?stage=applied`, { headers }).then((r) => r.json())
+ * const one = await fetch(`${sb.baseUrl}/candidates/${candidates[0].id}`, { headers }).then((r) => r.json())
  * ```
  */
 export const candidateRoutes = (w: WorkableContext): void => {

@@ -6,8 +6,11 @@
  *
  * @example
  * ```ts
- * const w = makeWorkableContext(rt, router, "keyway-sandbox")
- * w.api("GET", "/stages", "r_jobs", (ctx) => sendJson(ctx.res, 200, { stages: w.data.stages }))
+ * import { startWorkableSandbox } from "@keyway/sandbox"
+ * await using sb = await startWorkableSandbox()
+ * const headers = { authorization: `Bearer ${sb.credentials.apiToken}` }
+ * const first = await fetch(`${sb.baseUrl}/jobs?limit=10`, { headers }).then((r) => r.json())
+ * const second = await fetch(first.paging.next, { headers }).then((r) => r.json()) // the next 10, by since_id
  * ```
  *
  * @since 0.1.0

@@ -3,7 +3,10 @@
  *
  * @example
  * ```ts
- * employeeRoutes(makeWorkableContext(rt, router, "keyway-sandbox"))
+ * import { startWorkableSandbox } from "@keyway/sandbox"
+ * await using sb = await startWorkableSandbox()
+ * const headers = { authorization: `Bearer ${sb.credentials.apiToken}` }
+ * const { employees } = await fetch(`${sb.baseUrl}/employees?state=active`, { headers }).then((r) => r.json())
  * ```
  *
  * @since 0.1.0
@@ -35,7 +38,10 @@ const EMPLOYEE_WRITABLE = [
  *
  * @example
  * ```ts
- * employeeRoutes(w)
+ * import { startWorkableSandbox } from "@keyway/sandbox"
+ * await using sb = await startWorkableSandbox()
+ * const headers = { authorization: `Bearer ${sb.credentials.apiToken}` }
+ * const { employees } = await fetch(`${sb.baseUrl}/employees?state=active`, { headers }).then((r) => r.json())
  * ```
  */
 export const employeeRoutes = (w: WorkableContext): void => {

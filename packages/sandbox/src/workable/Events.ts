@@ -3,7 +3,14 @@
  *
  * @example
  * ```ts
- * eventRoutes(makeWorkableContext(rt, router, "keyway-sandbox"))
+ * import { startWorkableSandbox } from "@keyway/sandbox"
+ * await using sb = await startWorkableSandbox()
+ * const headers = { authorization: `Bearer ${sb.credentials.apiToken}` }
+ * await fetch(`${sb.baseUrl}/subscriptions`, {
+ *   method: "POST",
+ *   headers: { ...headers, "content-type": "application/json" },
+ *   body: JSON.stringify({ target: "https://example.com/hook", event: "candidate_created" }),
+ * }) // 201 { id }
  * ```
  *
  * @since 0.1.0
@@ -28,7 +35,14 @@ const EVENTS = [
  *
  * @example
  * ```ts
- * eventRoutes(w)
+ * import { startWorkableSandbox } from "@keyway/sandbox"
+ * await using sb = await startWorkableSandbox()
+ * const headers = { authorization: `Bearer ${sb.credentials.apiToken}` }
+ * await fetch(`${sb.baseUrl}/subscriptions`, {
+ *   method: "POST",
+ *   headers: { ...headers, "content-type": "application/json" },
+ *   body: JSON.stringify({ target: "https://example.com/hook", event: "candidate_created" }),
+ * }) // 201 { id }
  * ```
  */
 export const eventRoutes = (w: WorkableContext): void => {

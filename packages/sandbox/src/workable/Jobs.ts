@@ -3,7 +3,11 @@
  *
  * @example
  * ```ts
- * jobRoutes(makeWorkableContext(rt, router, "keyway-sandbox"))
+ * import { startWorkableSandbox } from "@keyway/sandbox"
+ * await using sb = await startWorkableSandbox()
+ * const headers = { authorization: `Bearer ${sb.credentials.apiToken}` }
+ * const { jobs } = await fetch(`${sb.baseUrl}/jobs?state=published`, { headers }).then((r) => r.json())
+ * const questions = await fetch(`${sb.baseUrl}/jobs/${jobs[0].shortcode}/questions`, { headers }).then((r) => r.json())
  * ```
  *
  * @since 0.1.0
@@ -18,7 +22,11 @@ import { hexValue, type WorkableContext } from "./Context.ts"
  *
  * @example
  * ```ts
- * jobRoutes(w)
+ * import { startWorkableSandbox } from "@keyway/sandbox"
+ * await using sb = await startWorkableSandbox()
+ * const headers = { authorization: `Bearer ${sb.credentials.apiToken}` }
+ * const { jobs } = await fetch(`${sb.baseUrl}/jobs?state=published`, { headers }).then((r) => r.json())
+ * const questions = await fetch(`${sb.baseUrl}/jobs/${jobs[0].shortcode}/questions`, { headers }).then((r) => r.json())
  * ```
  */
 export const jobRoutes = (w: WorkableContext): void => {

@@ -3,7 +3,10 @@
  *
  * @example
  * ```ts
- * offerRoutes(makeWorkableContext(rt, router, "keyway-sandbox"))
+ * import { startWorkableSandbox } from "@keyway/sandbox"
+ * await using sb = await startWorkableSandbox()
+ * const headers = { authorization: `Bearer ${sb.credentials.apiToken}` }
+ * const offer = await fetch(`${sb.baseUrl}/offers/${"<offer id>"}`, { headers }) // 404 for an unknown id
  * ```
  *
  * @since 0.1.0
@@ -17,7 +20,10 @@ import type { WorkableContext } from "./Context.ts"
  *
  * @example
  * ```ts
- * offerRoutes(w)
+ * import { startWorkableSandbox } from "@keyway/sandbox"
+ * await using sb = await startWorkableSandbox()
+ * const headers = { authorization: `Bearer ${sb.credentials.apiToken}` }
+ * const offer = await fetch(`${sb.baseUrl}/offers/${"<offer id>"}`, { headers }) // 404 for an unknown id
  * ```
  */
 export const offerRoutes = (w: WorkableContext): void => {

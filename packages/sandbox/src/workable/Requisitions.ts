@@ -3,7 +3,14 @@
  *
  * @example
  * ```ts
- * requisitionRoutes(makeWorkableContext(rt, router, "keyway-sandbox"))
+ * import { startWorkableSandbox } from "@keyway/sandbox"
+ * await using sb = await startWorkableSandbox()
+ * const headers = { authorization: `Bearer ${sb.credentials.apiToken}` }
+ * const created = await fetch(`${sb.baseUrl}/requisitions`, {
+ *   method: "POST",
+ *   headers: { ...headers, "content-type": "application/json" },
+ *   body: JSON.stringify({ job_title: "Engineer" }),
+ * }) // 201
  * ```
  *
  * @since 0.1.0
@@ -18,7 +25,14 @@ import type { WorkableContext } from "./Context.ts"
  *
  * @example
  * ```ts
- * requisitionRoutes(w)
+ * import { startWorkableSandbox } from "@keyway/sandbox"
+ * await using sb = await startWorkableSandbox()
+ * const headers = { authorization: `Bearer ${sb.credentials.apiToken}` }
+ * const created = await fetch(`${sb.baseUrl}/requisitions`, {
+ *   method: "POST",
+ *   headers: { ...headers, "content-type": "application/json" },
+ *   body: JSON.stringify({ job_title: "Engineer" }),
+ * }) // 201
  * ```
  */
 export const requisitionRoutes = (w: WorkableContext): void => {

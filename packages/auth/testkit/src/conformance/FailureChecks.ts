@@ -3,7 +3,20 @@
  *
  * @example
  * ```ts
- * describe("auth conformance: mine", () => failureChecks(makeHarness(options)))
+ * import { Effect, Layer } from "effect"
+ * import { Auth, Http } from "@keyway/core"
+ * import { runAuthConformance } from "@keyway/auth-testkit"
+ *
+ * runAuthConformance({
+ *   name: "static bearer",
+ *   makeLayer: (server) => {
+ *     const token = server.issueStaticToken()
+ *     return Layer.succeed(Auth.Auth, Auth.make({ name: "static", authenticate: (r) => Effect.succeed(Http.setHeader(r, "authorization", `Bearer ${token}`)) }))
+ *   },
+ *   // the plugin's own secrets, besides everything the server minted, must never leak
+ *   secrets: (server) => [server.clientSecret],
+ *   capabilities: { credentialEndpoint: false, expires: false, refreshOn401: false, badCredentials: ["CredentialsExpired"] },
+ * })
  * ```
  *
  * @since 0.1.0

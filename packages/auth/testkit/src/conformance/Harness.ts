@@ -7,8 +7,19 @@
  *
  * @example
  * ```ts
- * const { check, setup } = makeHarness(options)
- * check("authenticates")("authenticates", () => Effect.gen(function* () { const { call } = yield* setup(); yield* call() }))
+ * import { Effect, Layer } from "effect"
+ * import { Auth, Http } from "@keyway/core"
+ * import { runAuthConformance } from "@keyway/auth-testkit"
+ *
+ * runAuthConformance({
+ *   name: "static bearer",
+ *   makeLayer: (server) => {
+ *     const token = server.issueStaticToken()
+ *     return Layer.succeed(Auth.Auth, Auth.make({ name: "static", authenticate: (r) => Effect.succeed(Http.setHeader(r, "authorization", `Bearer ${token}`)) }))
+ *   },
+ *   // no credential endpoint: the single-flight, expiry and endpoint checks are registered as skipped
+ *   capabilities: { credentialEndpoint: false, expires: false, refreshOn401: false, badCredentials: ["CredentialsExpired"] },
+ * })
  * ```
  *
  * @since 0.1.0

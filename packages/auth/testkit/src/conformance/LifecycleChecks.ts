@@ -3,7 +3,19 @@
  *
  * @example
  * ```ts
- * describe("auth conformance: mine", () => lifecycleChecks(makeHarness(options)))
+ * import { Effect, Layer } from "effect"
+ * import { Auth, Http } from "@keyway/core"
+ * import { runAuthConformance } from "@keyway/auth-testkit"
+ *
+ * runAuthConformance({
+ *   name: "static bearer",
+ *   makeLayer: (server) => {
+ *     const token = server.issueStaticToken()
+ *     return Layer.succeed(Auth.Auth, Auth.make({ name: "static", authenticate: (r) => Effect.succeed(Http.setHeader(r, "authorization", `Bearer ${token}`)) }))
+ *   },
+ *   // a plugin without a credential endpoint answers a 401 with "pass": the unauthorized check flips
+ *   capabilities: { credentialEndpoint: false, expires: false, refreshOn401: false, badCredentials: ["CredentialsExpired"] },
+ * })
  * ```
  *
  * @since 0.1.0

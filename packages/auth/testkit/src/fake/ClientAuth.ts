@@ -7,8 +7,12 @@
  *
  * @example
  * ```ts
- * const auth = makeClientAuth({ clientId: "kit-client", clientSecret, methods: ["client_secret_basic"], pki: undefined, now: Date.now, tokenUrl: () => tokenUrl })
- * const ok = await auth.authenticate(request)
+ * import { Effect } from "effect"
+ * import { FakeCredentialServer } from "@keyway/auth-testkit"
+ * const program = Effect.scoped(Effect.gen(function* () {
+ *   const fake = yield* FakeCredentialServer.make({ clientAuthMethods: ["client_secret_basic", "private_key_jwt"] })
+ *   return { tokenUrl: fake.tokenUrl, key: fake.clientPrivateKey, kid: fake.clientKeyId } // sign client assertions with these
+ * }))
  * ```
  *
  * @since 0.2.0

@@ -7,8 +7,17 @@
  *
  * @example
  * ```ts
- * const standard = makeEndpoints({ ledger, auth, user: { username, password }, lifetimeSeconds: 3600, rotate: true, sendExpiresIn: true, tokenUrl: () => tokenUrl })
- * const reply = await standard(request)
+ * import { Effect } from "effect"
+ * import { FakeCredentialServer } from "@keyway/auth-testkit"
+ * const program = Effect.scoped(Effect.gen(function* () {
+ *   const fake = yield* FakeCredentialServer.make({ clientAuthMethods: ["client_secret_basic", "private_key_jwt"] })
+ *   const response = yield* Effect.promise(() => fetch(fake.tokenUrl, {
+ *     method: "POST",
+ *     headers: { authorization: `Basic ${btoa(`${fake.clientId}:${fake.clientSecret}`)}` },
+ *     body: new URLSearchParams({ grant_type: "client_credentials" }),
+ *   }))
+ *   return response.status // 200
+ * }))
  * ```
  *
  * @since 0.1.0

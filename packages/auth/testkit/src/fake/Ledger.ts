@@ -5,9 +5,13 @@
  *
  * @example
  * ```ts
- * const ledger = makeLedger()
- * const token = ledger.mint("kit-at") // accepted by the resource
- * ledger.valid.has(token) // true
+ * import { Effect } from "effect"
+ * import { FakeCredentialServer } from "@keyway/auth-testkit"
+ * const program = Effect.scoped(Effect.gen(function* () {
+ *   const fake = yield* FakeCredentialServer.make({ clientAuthMethods: ["client_secret_basic", "private_key_jwt"] })
+ *   const refresh = fake.issueRefreshToken() // redeemable once (rotation)
+ *   return fake.latestRefreshToken() === refresh // true
+ * }))
  * ```
  *
  * @since 0.1.0

@@ -66,6 +66,12 @@ export const encodeBody = (
 /**
  * How scopes become the `scope` parameter.
  *
+ * @example
+ * ```ts
+ * import type { TokenRequest } from "@keyway/core"
+ * const cultureAmp: TokenRequest.ScopeFormat = { template: "target-entity:{entityId}:{permissions}", variables: { entityId: "8ed1" } }
+ * ```
+ *
  * @since 0.1.0
  */
 export interface ScopeFormat {

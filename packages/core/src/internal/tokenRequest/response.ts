@@ -51,6 +51,12 @@ export const parseBody = (response: Http.HttpResponse): Record<string, unknown> 
 /**
  * Context of a response being classified.
  *
+ * @example
+ * ```ts
+ * import type { TokenRequest } from "@keyway/core"
+ * const context: TokenRequest.ResponseContext = { provider: "ccw", url: "https://auth.example/token", kind: "client_credentials" }
+ * ```
+ *
  * @since 0.1.0
  */
 export interface ResponseContext {

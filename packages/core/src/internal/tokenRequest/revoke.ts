@@ -17,6 +17,16 @@ import { oauthError, type ResponseContext, transportFailure } from "./response.t
 /**
  * One revocation request.
  *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import type { TokenRequest } from "@keyway/core"
+ * const input: TokenRequest.RevokeInput = {
+ *   provider: "workable", revokeUrl: "https://www.workable.com/oauth/revoke", style: "workable",
+ *   client: { clientId: "id", clientSecret: Redacted.make("s") }, token: Redacted.make("r1"),
+ * }
+ * ```
+ *
  * @since 0.1.0
  */
 export interface RevokeInput {

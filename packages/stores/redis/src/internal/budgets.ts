@@ -6,8 +6,15 @@
  *
  * @example
  * ```ts
- * const budgets = makeBudgets("keyway", client, run)
- * const { granted, waitMs } = yield* budgets.reserve("ccw", { now: Date.now(), intervalMs: 100, burst: 10, maxWaitMs: 1000 })
+ * import { Effect } from "effect"
+ * import { TokenStore } from "@keyway/core"
+ * import { RedisStore } from "@keyway/store-redis"
+ *
+ * const key = TokenStore.key({ provider: "ccw", connection: "default", scopes: [] })
+ * const program = Effect.scoped(Effect.gen(function* () {
+ *   const store = yield* RedisStore.make({ url: "redis://127.0.0.1:6379" })
+ *   return yield* store.budgets!.reserve("ccw", { now: Date.now(), intervalMs: 100, burst: 10, maxWaitMs: 1000 })
+ * }))
  * ```
  *
  * @since 0.1.0

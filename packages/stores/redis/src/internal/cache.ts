@@ -7,9 +7,9 @@
  *
  * @example
  * ```ts
- * const cache = makeHotCache(30_000)
- * cache.remember(id, record)
- * cache.hit(id) // Effect.succeed(record), while it is servable
+ * import { RedisStore } from "@keyway/store-redis"
+ * // records reused from memory for at most 5 seconds; `cache: false` reads Redis every time
+ * const layer = RedisStore.layer({ cache: { maxAge: "5 seconds" } })
  * ```
  *
  * @since 0.1.0

@@ -6,9 +6,9 @@
  *
  * @example
  * ```ts
- * const codec = makeCodec(undefined)
- * const { fmt, val } = codec.encode(rkey, token)
- * codec.decode(rkey, token.revision, fmt, val) // token
+ * import { Redacted } from "effect"
+ * import { Keyring, RedisStore } from "@keyway/store-redis"
+ * const layer = RedisStore.layer({ encryption: { current: "k1", keys: { k1: Redacted.make(Keyring.generateKey()) } } })
  * ```
  *
  * @since 0.1.0

@@ -7,9 +7,9 @@
  *
  * @example
  * ```ts
- * const settings = settingsOf({ url: "redis://127.0.0.1:6379" })
- * const connection = yield* open(settings, { onReleased, onInvalidated, onResubscribed })
- * yield* Effect.promise(() => connection.client.ping())
+ * import { RedisStore } from "@keyway/store-redis"
+ * // fails with TokenStoreUnavailable within 500 ms of a lost reply, 2 s when Redis is down at start
+ * const layer = RedisStore.layer({ url: "redis://127.0.0.1:6379", commandTimeout: "500 millis", connectTimeout: "2 seconds" })
  * ```
  *
  * @since 0.1.0

@@ -6,7 +6,8 @@
  * @example
  * ```ts
  * import { TokenStore } from "@keyway/core"
- * redisKey("keyway", TokenStore.key({ provider: "workable", connection: "acme", scopes: ["w", "r"] })) // "keyway:workable:acme:r%20w"
+ * import { RedisStore } from "@keyway/store-redis"
+ * RedisStore.redisKey("keyway", TokenStore.key({ provider: "workable", connection: "acme", scopes: ["w", "r"] })) // "keyway:workable:acme:r%20w"
  * ```
  *
  * @since 0.1.0

@@ -10,9 +10,15 @@
  *
  * @example
  * ```ts
- * const signals = makeSignals()
- * const withRefreshLock = makeRefreshLock({ settings, cache, codec, signals, run })
- * const token = yield* withRefreshLock(key, refresh)
+ * import { Effect } from "effect"
+ * import { TokenStore } from "@keyway/core"
+ * import { RedisStore } from "@keyway/store-redis"
+ *
+ * const key = TokenStore.key({ provider: "ccw", connection: "default", scopes: [] })
+ * const program = Effect.scoped(Effect.gen(function* () {
+ *   const store = yield* RedisStore.make({ url: "redis://127.0.0.1:6379" })
+ *   return yield* store.withRefreshLock(key, Effect.succeed("refreshed under the lock"))
+ * }))
  * ```
  *
  * @since 0.1.0
@@ -117,10 +123,7 @@ export const makeSignals = (): Signals => {
  * const locked: WithRefreshLock = withRefreshLock
  * ```
  */
-export type WithRefreshLock = <A, E, R>(
-  key: TokenStore.TokenKey,
-  refresh: Effect.Effect<A, E, R>,
-) => Effect.Effect<A, E | Errors.TokenStoreUnavailable, R>
+export type WithRefreshLock = TokenStore.TokenStoreShape["withRefreshLock"]
 
 /**
  * The refresh lock of a store.

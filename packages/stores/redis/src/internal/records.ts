@@ -6,8 +6,15 @@
  *
  * @example
  * ```ts
- * const records = makeRecords({ settings, connection, cache, codec, run })
- * const token = yield* records.get(TokenStore.key({ provider: "ccw", connection: "default", scopes: [] }))
+ * import { Effect } from "effect"
+ * import { TokenStore } from "@keyway/core"
+ * import { RedisStore } from "@keyway/store-redis"
+ *
+ * const key = TokenStore.key({ provider: "ccw", connection: "default", scopes: [] })
+ * const program = Effect.scoped(Effect.gen(function* () {
+ *   const store = yield* RedisStore.make({ url: "redis://127.0.0.1:6379" })
+ *   return yield* store.get(key)
+ * }))
  * ```
  *
  * @since 0.1.0
@@ -28,17 +35,8 @@ import { type Eval, SCRIPTS } from "./scripts.ts"
  * const written: boolean = yield* records.compareAndSet(key, undefined, token)
  * ```
  */
-export interface Records {
-  readonly get: (
-    key: TokenStore.TokenKey,
-  ) => Effect.Effect<TokenStore.StoredToken | undefined, Errors.TokenStoreUnavailable>
-  readonly compareAndSet: (
-    key: TokenStore.TokenKey,
-    expected: TokenStore.StoredToken | undefined,
-    next: TokenStore.StoredToken | undefined,
-  ) => Effect.Effect<boolean, Errors.TokenStoreUnavailable>
-  readonly delete: (key: TokenStore.TokenKey) => Effect.Effect<void, Errors.TokenStoreUnavailable>
-  readonly list: (provider: string) => Effect.Effect<Array<TokenStore.Listed>, Errors.TokenStoreUnavailable>
+export type Records = Pick<TokenStore.TokenStoreShape, "get" | "compareAndSet" | "delete"> & {
+  readonly list: NonNullable<TokenStore.TokenStoreShape["list"]>
 }
 
 // A write whose reply was lost may have been applied: retrying is safe (the script reports

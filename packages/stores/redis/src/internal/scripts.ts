@@ -6,8 +6,16 @@
  *
  * @example
  * ```ts
- * const run = evaluator(client, (operation, cause) => new Errors.TokenStoreUnavailable({ store: "redis", operation, reason: String(cause) }))
- * const written = yield* run("compareAndSet", SCRIPTS.cas, [rkey], ["", "1", "json", "{}", 0, channel, message])
+ * import { Effect } from "effect"
+ * import { TokenStore } from "@keyway/core"
+ * import { RedisStore } from "@keyway/store-redis"
+ *
+ * const key = TokenStore.key({ provider: "ccw", connection: "default", scopes: [] })
+ * const program = Effect.scoped(Effect.gen(function* () {
+ *   const store = yield* RedisStore.make({ url: "redis://127.0.0.1:6379" })
+ *   // one CAS script run: written only when nothing is stored yet
+ *   return yield* store.compareAndSet(key, undefined, { accessToken: undefined, obtainedAt: Date.now(), revision: TokenStore.newRevision() })
+ * }))
  * ```
  *
  * @since 0.1.0

@@ -6,8 +6,15 @@
  *
  * @example
  * ```ts
- * const budgets = makeBudgets(db)
- * const { granted } = yield* budgets.reserve("ccw", { now: Date.now(), intervalMs: 100, burst: 10, maxWaitMs: 1000 })
+ * import { Effect } from "effect"
+ * import { TokenStore } from "@keyway/core"
+ * import { SqliteStore } from "@keyway/store-sqlite"
+ *
+ * const key = TokenStore.key({ provider: "ccw", connection: "default", scopes: [] })
+ * const program = Effect.scoped(Effect.gen(function* () {
+ *   const store = yield* SqliteStore.make({ path: "/tmp/keyway-tokens.db" })
+ *   return yield* store.budgets!.reserve("ccw", { now: Date.now(), intervalMs: 100, burst: 10, maxWaitMs: 1000 })
+ * }))
  * ```
  *
  * @since 0.1.0

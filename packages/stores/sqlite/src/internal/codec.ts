@@ -5,8 +5,10 @@
  *
  * @example
  * ```ts
- * const codec = makeCodec(undefined)
- * codec.decode(id, token.revision, codec.encode(id, token)) // token
+ * import { Redacted } from "effect"
+ * import { Keyring } from "@keyway/core"
+ * import { SqliteStore } from "@keyway/store-sqlite"
+ * const layer = SqliteStore.layer({ path: "./.keyway/tokens.db", encryption: { current: "k1", keys: { k1: Redacted.make(Keyring.generateKey()) } } })
  * ```
  *
  * @since 0.1.0

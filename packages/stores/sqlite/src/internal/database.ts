@@ -7,8 +7,9 @@
  *
  * @example
  * ```ts
- * const db = yield* openDb({ path: "/tmp/keyway-tokens.db" }, 5000)
- * const row = yield* db.run("get", () => db.sql("SELECT revision FROM keyway_tokens WHERE key = ?").get(id))
+ * import { SqliteStore } from "@keyway/store-sqlite"
+ * // created 0600 when missing; writers that meet wait up to 2 s
+ * const layer = SqliteStore.layer({ path: "./.keyway/tokens.db", busyTimeout: "2 seconds" })
  * ```
  *
  * @since 0.1.0

@@ -10,8 +10,15 @@
  *
  * @example
  * ```ts
- * const withRefreshLock = makeRefreshLock(db, codec, { lockTtlMs: 10_000, maxPollMs: 20, waitTimeoutMs: 60_000 })
- * const token = yield* withRefreshLock(key, refresh)
+ * import { Effect } from "effect"
+ * import { TokenStore } from "@keyway/core"
+ * import { SqliteStore } from "@keyway/store-sqlite"
+ *
+ * const key = TokenStore.key({ provider: "ccw", connection: "default", scopes: [] })
+ * const program = Effect.scoped(Effect.gen(function* () {
+ *   const store = yield* SqliteStore.make({ path: "/tmp/keyway-tokens.db" })
+ *   return yield* store.withRefreshLock(key, Effect.succeed("refreshed under the lock"))
+ * }))
  * ```
  *
  * @since 0.1.0
@@ -65,10 +72,7 @@ const surelyFresh = (token: TokenStore.StoredToken | undefined, now: number): bo
  * const locked: WithRefreshLock = withRefreshLock
  * ```
  */
-export type WithRefreshLock = <A, E, R>(
-  key: TokenStore.TokenKey,
-  refresh: Effect.Effect<A, E, R>,
-) => Effect.Effect<A, E | Errors.TokenStoreUnavailable, R>
+export type WithRefreshLock = TokenStore.TokenStoreShape["withRefreshLock"]
 
 /**
  * The refresh lock of a store: its TTL, the longest pause between two looks, and how long a

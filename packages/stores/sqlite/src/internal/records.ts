@@ -5,14 +5,20 @@
  *
  * @example
  * ```ts
- * const records = makeRecords(db, codec)
- * const token = yield* records.get(TokenStore.key({ provider: "ccw", connection: "default", scopes: [] }))
+ * import { Effect } from "effect"
+ * import { TokenStore } from "@keyway/core"
+ * import { SqliteStore } from "@keyway/store-sqlite"
+ *
+ * const key = TokenStore.key({ provider: "ccw", connection: "default", scopes: [] })
+ * const program = Effect.scoped(Effect.gen(function* () {
+ *   const store = yield* SqliteStore.make({ path: "/tmp/keyway-tokens.db" })
+ *   return yield* store.get(key)
+ * }))
  * ```
  *
  * @since 0.1.0
  */
-import { type Errors, TokenStore } from "@keyway/core"
-import type { Effect } from "effect"
+import { TokenStore } from "@keyway/core"
 import type { Codec } from "./codec.ts"
 import type { Db } from "./database.ts"
 
@@ -24,17 +30,8 @@ import type { Db } from "./database.ts"
  * const written: boolean = yield* records.compareAndSet(key, undefined, token)
  * ```
  */
-export interface Records {
-  readonly get: (
-    key: TokenStore.TokenKey,
-  ) => Effect.Effect<TokenStore.StoredToken | undefined, Errors.TokenStoreUnavailable>
-  readonly compareAndSet: (
-    key: TokenStore.TokenKey,
-    expected: TokenStore.StoredToken | undefined,
-    next: TokenStore.StoredToken | undefined,
-  ) => Effect.Effect<boolean, Errors.TokenStoreUnavailable>
-  readonly delete: (key: TokenStore.TokenKey) => Effect.Effect<void, Errors.TokenStoreUnavailable>
-  readonly list: (provider: string) => Effect.Effect<Array<TokenStore.Listed>, Errors.TokenStoreUnavailable>
+export type Records = Pick<TokenStore.TokenStoreShape, "get" | "compareAndSet" | "delete"> & {
+  readonly list: NonNullable<TokenStore.TokenStoreShape["list"]>
 }
 
 /**

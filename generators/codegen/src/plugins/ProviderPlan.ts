@@ -5,8 +5,8 @@
  *
  * @example
  * ```ts
- * import { Plan } from "@keyway/codegen"
- * const plan = Plan.make(model)
+ * import { ProviderPlan } from "@keyway/codegen"
+ * const plan = ProviderPlan.make(model)
  * plan.variables.filter((v) => v.required).map((v) => v.name) // ["subdomain"]
  * ```
  *
@@ -94,8 +94,8 @@ export interface ClientPlan {
  *
  * @example
  * ```ts
- * import { Plan } from "@keyway/codegen"
- * Plan.reservedOptions.has("baseUrl") // true
+ * import { ProviderPlan } from "@keyway/codegen"
+ * ProviderPlan.reservedOptions.has("baseUrl") // true
  * ```
  *
  * @since 0.1.0
@@ -152,8 +152,8 @@ const pascal = (s: string) =>
  *
  * @example
  * ```ts
- * import { Plan } from "@keyway/codegen"
- * Plan.make(model).strategies[0]?.key // "client-credentials"
+ * import { ProviderPlan } from "@keyway/codegen"
+ * ProviderPlan.make(model).strategies[0]?.key // "client-credentials"
  * ```
  *
  * @since 0.1.0
@@ -227,13 +227,14 @@ export const make = (model: ProviderModel): ClientPlan => {
     if ((keys.get(key) ?? 0) > 1) key = `${key}-${index + 1}`
     const basic = strategy.type === "permanent-token" && strategy.placement?.scheme?.toLowerCase() === "basic"
     const fields: Array<FieldPlan> = []
+    const secretType = `${model.typeName}Secret`
     const scopeType = scopes.size > 0 ? `ReadonlyArray<${model.typeName}Scope>` : "ReadonlyArray<string>"
     switch (strategy.type) {
       case "oauth2-client-credentials":
         fields.push({ name: "clientId", type: "string", optional: false, doc: "The OAuth client id." })
         fields.push({
           name: "clientSecret",
-          type: "Secret",
+          type: secretType,
           optional: false,
           doc: "The OAuth client secret.",
         })
@@ -248,7 +249,7 @@ export const make = (model: ProviderModel): ClientPlan => {
         fields.push({ name: "clientId", type: "string", optional: false, doc: "The OAuth client id." })
         fields.push({
           name: "clientSecret",
-          type: "Secret",
+          type: secretType,
           optional: true,
           doc: "The OAuth client secret (absent for a public PKCE client).",
         })
@@ -268,9 +269,14 @@ export const make = (model: ProviderModel): ClientPlan => {
       case "permanent-token":
         if (basic) {
           fields.push({ name: "username", type: "string", optional: false, doc: "The HTTP Basic user name." })
-          fields.push({ name: "password", type: "Secret", optional: false, doc: "The HTTP Basic password." })
+          fields.push({
+            name: "password",
+            type: secretType,
+            optional: false,
+            doc: "The HTTP Basic password.",
+          })
         } else {
-          fields.push({ name: "token", type: "Secret", optional: false, doc: "The long-lived token." })
+          fields.push({ name: "token", type: secretType, optional: false, doc: "The long-lived token." })
           if (strategy.expires)
             fields.push({
               name: "expiresAt",
@@ -282,7 +288,7 @@ export const make = (model: ProviderModel): ClientPlan => {
         break
       case "session-login": {
         fields.push({ name: "username", type: "string", optional: false, doc: "The login user name." })
-        fields.push({ name: "password", type: "Secret", optional: false, doc: "The login password." })
+        fields.push({ name: "password", type: secretType, optional: false, doc: "The login password." })
         const extra = new Set<string>()
         for (const value of Object.values(strategy.login.body ?? {}))
           for (const v of templateVars(value))
@@ -334,4 +340,49 @@ export const make = (model: ProviderModel): ClientPlan => {
     errorType: errorTypeExpr ? `${model.typeName}ErrorEnvelope` : undefined,
     errorTypeExpr,
   }
+}
+
+/**
+ * An entry of the operation table (see `OperationTable.Entry` of @keyway/core), with the name it
+ * has on `client.op`.
+ *
+ * @since 0.1.0
+ */
+export interface OperationEntry {
+  readonly name: string
+  readonly method: string
+  readonly path: string
+  readonly operationId: string
+  readonly scopes?: ReadonlyArray<string> | undefined
+  /** The descriptor's pagination entry naming the operation, without its operation list. */
+  readonly pagination?: Readonly<Record<string, unknown>> | undefined
+}
+
+/**
+ * The operation table of a model: every operation of the spec, in spec order, with its scopes and
+ * its pagination (the descriptor's entry that names it).
+ *
+ * @example
+ * ```ts
+ * import { ProviderPlan } from "@keyway/codegen"
+ * ProviderPlan.operationEntries(model)[0] // { name: "listPets", method: "GET", path: "/pets", operationId: "listPets" }
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const operationEntries = (model: ProviderModel): ReadonlyArray<OperationEntry> => {
+  const paging = new Map<string, Readonly<Record<string, unknown>>>()
+  for (const p of model.descriptor.pagination ?? []) {
+    // Every field of the descriptor's entry but the operation list is the runtime's spec.
+    const { operations, ...style } = p
+    for (const id of operations) if (!paging.has(id)) paging.set(id, style)
+  }
+  return model.operations.map((op) => ({
+    name: op.name,
+    method: op.method.toUpperCase(),
+    path: op.path,
+    operationId: op.operationId,
+    ...(op.scopes.length ? { scopes: op.scopes } : {}),
+    ...(paging.has(op.operationId) ? { pagination: paging.get(op.operationId) } : {}),
+  }))
 }

@@ -1,0 +1,222 @@
+/**
+ * What a Promise API client adds for openapi-fetch's `createClient` options and init keys that
+ * need a WHATWG `Request` or `Response`: client-level middleware (`use`, `eject`), the `Request`
+ * class, and a `fetch` function (the client's or the call's) as the transport beneath the
+ * pipeline. A call that uses none of them never comes here beyond {@link transportOf} and
+ * {@link middlewareOf}, which answer without allocating.
+ *
+ * @internal
+ */
+import type { MergedOptions, Middleware as OpenapiFetchMiddleware } from "openapi-fetch"
+import type * as Call from "../Call.ts"
+import type { FetchOptions } from "../Client.ts"
+import type * as Http from "../Http.ts"
+import * as Transport from "../Transport.ts"
+import * as Abort from "./abort.ts"
+import * as Middleware from "./middleware.ts"
+import * as WhatWg from "./whatwg.ts"
+
+/**
+ * openapi-fetch's `createClient` options out of a larger options object (a provider's), to hand
+ * on to the client it builds.
+ *
+ * @internal
+ */
+export const fetchOptionsOf = (options: FetchOptions): FetchOptions => ({
+  querySerializer: options.querySerializer,
+  bodySerializer: options.bodySerializer,
+  pathSerializer: options.pathSerializer,
+  Request: options.Request,
+  fetch: options.fetch,
+})
+
+/**
+ * A client's part of it: its middleware, its `Request` class, its `fetch` transport.
+ *
+ * @internal
+ */
+export interface Compat {
+  readonly registry: Middleware.Registry
+  readonly RequestClass: typeof Request
+  readonly fetch: Transport.FetchFunction | undefined
+  /** The transport of the client's `fetch` (built once), if it has one. */
+  readonly transport: Transport.TransportShape | undefined
+}
+
+/**
+ * A client's {@link Compat}.
+ *
+ * @internal
+ */
+export const make = (settings: FetchOptions): Compat => {
+  const RequestClass = settings.Request ?? globalThis.Request
+  return {
+    registry: Middleware.makeRegistry(),
+    RequestClass,
+    fetch: settings.fetch,
+    transport:
+      settings.fetch === undefined ? undefined : fetchTransport(settings.fetch, RequestClass, undefined),
+  }
+}
+
+/**
+ * What a call's `init` may carry for this module.
+ *
+ * @internal
+ */
+export interface Init {
+  readonly fetch?: Transport.FetchFunction | undefined
+  readonly Request?: typeof Request | undefined
+  readonly middleware?: ReadonlyArray<OpenapiFetchMiddleware> | undefined
+}
+
+/**
+ * The middleware of a call (the client's, then the call's): empty, the same array every time,
+ * when there is none.
+ *
+ * @internal
+ */
+export const middlewareOf = (compat: Compat, init: Init | undefined): ReadonlyArray<OpenapiFetchMiddleware> =>
+  Middleware.forCall(compat.registry, init?.middleware)
+
+/**
+ * The transport of a call: the call's `fetch` (or `Request` class, or custom `init` properties
+ * that the `Request` given to `fetch` must carry) over the client's, `undefined` for the
+ * runtime's own (undici).
+ *
+ * @internal
+ */
+export const transportOf = (compat: Compat, init: Init | undefined): Transport.TransportShape | undefined => {
+  if (init === undefined || (init.fetch === undefined && init.Request === undefined)) {
+    if (compat.fetch === undefined) return undefined
+    const extras =
+      init === undefined
+        ? undefined
+        : extrasOf(compat.RequestClass, init as Readonly<Record<string, unknown>>)
+    return extras === undefined ? compat.transport : fetchTransport(compat.fetch, compat.RequestClass, extras)
+  }
+  const fetch = init.fetch ?? compat.fetch ?? globalThis.fetch
+  const RequestClass = init.Request ?? compat.RequestClass
+  return fetchTransport(
+    fetch,
+    RequestClass,
+    extrasOf(RequestClass, init as Readonly<Record<string, unknown>>),
+  )
+}
+
+/**
+ * A call's pipeline options with what its `init` says as openapi-fetch options: the transport
+ * of its `fetch` ({@link transportOf}), and fetch's `redirect` as Keyway's redirect policy
+ * (`"manual"`: the 3xx is the answer; `"error"`: any redirect fails with `TooManyRedirects`;
+ * `keyway.redirects` wins over it). The options as they are when the init says neither.
+ *
+ * @internal
+ */
+export const callOptionsOf = (
+  compat: Compat,
+  init: (Init & { readonly redirect?: unknown }) | undefined,
+  options: Call.CallOptions,
+): Call.CallOptions => {
+  const transport = transportOf(compat, init)
+  const redirect = init?.redirect
+  const redirects =
+    redirect === "manual" ? { follow: false } : redirect === "error" ? { maxHops: 0 } : undefined
+  if (transport === undefined && redirects === undefined) return options
+  return {
+    ...options,
+    ...(transport === undefined ? {} : { transport }),
+    ...(redirects === undefined ? {} : { redirects: { ...redirects, ...options.redirects } }),
+  }
+}
+
+/** Keys of a call's `init` that a `Request` does not have (openapi-fetch copies them onto it). */
+const extrasOf = (
+  RequestClass: typeof Request,
+  init: Readonly<Record<string, unknown>>,
+): Record<string, unknown> | undefined => {
+  let extras: Record<string, unknown> | undefined
+  for (const key in init) {
+    if (WhatWg.OWN_KEYS.has(key) || key === "keyway" || key in RequestClass.prototype) continue
+    extras ??= {}
+    extras[key] = init[key]
+  }
+  return extras
+}
+
+/**
+ * `Transport.fromFetch` over a `fetch` that receives its `Request` as openapi-fetch gives it: of
+ * the caller's class, with the call's custom properties.
+ */
+const fetchTransport = (
+  fetch: Transport.FetchFunction,
+  RequestClass: typeof Request,
+  extras: Readonly<Record<string, unknown>> | undefined,
+): Transport.TransportShape =>
+  Transport.fromFetch(
+    RequestClass === globalThis.Request && extras === undefined
+      ? fetch
+      : (request) => {
+          const own = new RequestClass(request)
+          if (extras !== undefined) {
+            for (const key in extras) {
+              if (!(key in own)) (own as unknown as Record<string, unknown>)[key] = extras[key]
+            }
+          }
+          return fetch(own)
+        },
+  )
+
+/**
+ * One call through its middleware: the request built as a WHATWG `Request` of the call's class,
+ * the hooks run around `send` (Keyway's pipeline, once: retries and refreshes happen inside), and
+ * the outcome read. `send` is given the pipeline request (the built one when no hook replaced
+ * it, with the headers the hooks left) and the signal that can abort it.
+ *
+ * @internal
+ */
+export const callThrough = async <T, R>(args: {
+  readonly compat: Compat
+  readonly middleware: ReadonlyArray<OpenapiFetchMiddleware>
+  readonly built: Http.HttpRequest
+  readonly init: Init | undefined
+  readonly schemaPath: string
+  readonly options: MergedOptions
+  readonly signal: AbortSignal | undefined
+  readonly send: (request: Http.HttpRequest, signal: AbortSignal | undefined) => Promise<T>
+  /** `send`'s outcome as a `Response`, for an `onResponse` hook. */
+  readonly toResponse: (sent: T) => Response
+  /** `send`'s outcome read the fast way (no hook replaced or saw the response). */
+  readonly read: (sent: T) => R
+  /** A `Response` read as openapi-fetch reads it. */
+  readonly parse: (response: Response, method: string) => Promise<R>
+}): Promise<R> => {
+  const RequestClass = args.init?.Request ?? args.compat.RequestClass
+  const request = WhatWg.toRequest(
+    RequestClass,
+    args.built,
+    undefined,
+    WhatWg.restOf(args.init as Readonly<Record<string, unknown>> | undefined),
+  )
+  const outcome = await Middleware.run(
+    args.middleware,
+    {
+      request,
+      schemaPath: args.schemaPath,
+      params: ((args.init as { readonly params?: unknown } | undefined)?.params ??
+        {}) as Middleware.Context["params"],
+      options: args.options,
+    },
+    async (current) => {
+      const own = current === request
+      // A replaced request carries its own signal (`new Request(url, request)` keeps the old one).
+      const signal = own ? args.signal : current.signal
+      return Abort.abortable(signal, async () =>
+        args.send(await WhatWg.fromRequest(current, { from: args.built, request }), signal),
+      )
+    },
+    args.toResponse,
+  )
+  return outcome.response === undefined
+    ? args.read(outcome.sent)
+    : args.parse(outcome.response, outcome.request.method)
+}
