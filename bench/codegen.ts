@@ -39,6 +39,13 @@ const githubSpec = join(
 const otsCli = join(dirname(require.resolve("openapi-typescript/package.json")), "bin", "cli.js")
 const keywayBin = join(codegen, "bin", "keyway.mjs")
 const quick = process.argv.includes("--quick")
+// The CLI as users run it: built (bin/keyway.mjs runs dist/ when present), so build what is checked out.
+process.stderr.write("building @keyway/codegen and its dependencies...\n")
+const build = spawnSync("pnpm", ["--filter", "@keyway/codegen...", "run", "build"], {
+  cwd: root,
+  encoding: "utf8",
+})
+if (build.status !== 0) throw new Error(`pnpm build failed:\n${build.stdout}\n${build.stderr}`)
 const rounds = Number(process.env.BENCH_ROUNDS ?? (quick ? 1 : 3))
 // Outside any workspace, and inside this one (node_modules/.cache: ignored by git and biome).
 const outside = mkdtempSync(join(Os.tmpdir(), "keyway-bench-"))

@@ -26,6 +26,6 @@ for (const file of benches) {
   )
 }
 console.log(
-  `\npnpm bench: ${benches.length} benchmarks in ${((performance.now() - started) / 1000).toFixed(0)} s`,
+  `\npnpm bench: ${benches.length} benchmarks in ${((performance.now() - started) / 1000).toFixed(0)} s (${times.join(", ")})`,
 )
 process.exit(failed === 0 ? 0 : 1)

@@ -8,8 +8,9 @@
  * - Workable: one `GET /jobs` through the generated package's root entry (`createClient` from
  *   `@keyway/provider-workable`, whatever it imports), against the same call through bare
  *   openapi-fetch on the same `types` (`@keyway/provider-workable/types`);
- * - GitHub: a package generated from `@octokit/openapi`'s spec (`keyway generate --spec`, which
- *   builds its `dist/`), one `GET /repos/{owner}/{repo}/issues` the same two ways.
+ * - GitHub: a package generated from `@octokit/openapi`'s spec (`keyway generate --spec`, run from
+ *   the generator's sources so that a stale build of it cannot answer; outside the workspace it
+ *   also builds the package's `dist/`), one `GET /repos/{owner}/{repo}/issues` the same two ways.
  *
  * Files, types, memory, tsc's total time, wall time and the CPU time of the tsc7 process tree
  * (steadier on a shared machine; medians of 7 runs, the consumers alternating) and the ratios; target ≤ 1.2× bare openapi-fetch on files, types and time. The consumer's
@@ -34,8 +35,13 @@ const codegen = Path.join(root, "generators", "codegen")
 const tsc7 = Path.join(root, "tooling", "tsc7", "tsc7.mjs")
 const work = Fs.mkdtempSync(Path.join(Os.tmpdir(), "keyway-types-"))
 
-const sh = (command: string, args: ReadonlyArray<string>, cwd = root) => {
-  const r = spawnSync(command, args, { cwd, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 })
+const sh = (command: string, args: ReadonlyArray<string>, env: Record<string, string> = {}) => {
+  const r = spawnSync(command, args, {
+    cwd: root,
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, ...env },
+  })
   if (r.status !== 0)
     throw new Error(`${command} ${args.join(" ")} failed (${r.status}):\n${r.stdout}\n${r.stderr}`)
   return r.stdout
@@ -75,17 +81,22 @@ const githubSpec = Path.join(
   "api.github.com.json",
 )
 const github = Path.join(modules, "@keyway", "provider-github")
-process.stderr.write("generating the GitHub package (keyway generate --spec)...\n")
-sh(process.execPath, [
-  Path.join(codegen, "bin", "keyway.mjs"),
-  "generate",
-  "--spec",
-  githubSpec,
-  "--name",
-  "github",
-  "--out",
-  github,
-])
+// From the generator's sources (the same output as its build, which may be stale): what main generates.
+process.stderr.write("generating the GitHub package (keyway generate --spec, from source)...\n")
+sh(
+  process.execPath,
+  [
+    Path.join(codegen, "bin", "keyway.mjs"),
+    "generate",
+    "--spec",
+    githubSpec,
+    "--name",
+    "github",
+    "--out",
+    github,
+  ],
+  { KEYWAY_FROM_SOURCE: "1" },
+)
 for (const name of new Set([...dependenciesOf(workable), ...dependenciesOf(github), "openapi-fetch"])) {
   if (!name.startsWith("@keyway/provider-")) link(name, fromWorkspace(name))
 }

@@ -139,6 +139,12 @@ export interface TypesContext extends BaseContext {
  * helpers, which the plugins' Effect types come with) and `effect` (`src/effect.ts`, the `./effect`
  * entry: the service, `layer`, the Effect operation and paginator types, `authLayer`, `consent`).
  *
+ * @example
+ * ```ts
+ * import type { Plugins } from "@keyway/codegen"
+ * const module: Plugins.ModuleName = "effect"
+ * ```
+ *
  * @since 0.1.0
  */
 export type ModuleName = "client" | "auth" | "effect"
@@ -148,6 +154,12 @@ export type ModuleName = "client" | "auth" | "effect"
  * statements, functions, ... with their JSDoc structures), a writer function, or TypeScript text
  * written by a plugin itself. Spec and descriptor text goes into structures through `Emit` (its
  * names, literals and doc text), never into text.
+ *
+ * @example
+ * ```ts
+ * import type { Plugins } from "@keyway/codegen"
+ * const statements: Plugins.Statements = "export const answer = 42"
+ * ```
  *
  * @since 0.1.0
  */
@@ -162,6 +174,12 @@ export type Statements =
  * declares or imports (`{ call: "bindOperations" }` is `bindOperations(client)`; `from:
  * "promise"` passes the Effect client's `promise`), or a value literal (`{ value: 3 }`, written by
  * `Emit.value`).
+ *
+ * @example
+ * ```ts
+ * import type { Plugins } from "@keyway/codegen"
+ * const make: Plugins.ExtensionValue = { call: "bindOperations" }
+ * ```
  *
  * @since 0.1.0
  */
@@ -199,6 +217,12 @@ export interface ClientExtension {
 
 /**
  * An import a module needs: named imports of `from` (each type-only or not).
+ *
+ * @example
+ * ```ts
+ * import type { Plugins } from "@keyway/codegen"
+ * const imports: Plugins.ModuleImport = { from: "@keyway/core/Pagination", namespace: "Pagination", typeOnly: true }
+ * ```
  *
  * @since 0.1.0
  */

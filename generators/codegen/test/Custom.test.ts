@@ -18,8 +18,12 @@ describe("a custom auth strategy", () => {
     expect(r.code).toBe(0)
     const out = join(dir, "packages", "custom")
     const client = readFileSync(join(out, "src", "client.ts"), "utf8")
-    expect(client).toContain(`import * as Custom0 from "@keyway/example-auth-hmac-signing"`)
+    // the credentials type in the Promise entry (a type-only import), the plugin's layer in src/auth.ts
+    expect(client).toContain(`import type * as Custom0 from "@keyway/example-auth-hmac-signing"`)
     expect(client).toContain(`Auth.CredentialsOf<(typeof Custom0)["hmacSigning"]>`)
+    expect(readFileSync(join(out, "src", "auth.ts"), "utf8")).toContain(
+      `import * as Custom0 from "@keyway/example-auth-hmac-signing"`,
+    )
     const pkg = JSON.parse(readFileSync(join(out, "package.json"), "utf8")) as {
       dependencies: Record<string, string>
     }
@@ -35,8 +39,8 @@ describe("a custom auth strategy", () => {
     expect(t.output).toBe("")
     expect(t.code).toBe(0)
 
-    // At run time the generated authLayer builds the plugin with the descriptor's options.
-    const generated = (await import(pathToFileURL(join(out, "src", "client.ts")).href)) as {
+    // At run time the generated authLayer (the ./effect entry) builds the plugin with the descriptor's options.
+    const generated = (await import(pathToFileURL(join(out, "src", "effect.ts")).href)) as {
       authLayer: (options: unknown) => Layer.Layer<Auth.Auth, unknown, TokenStore.TokenStore>
     }
     const signed = await Effect.runPromise(

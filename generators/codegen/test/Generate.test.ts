@@ -31,6 +31,7 @@ describe("keyway generate (fixture provider)", () => {
       ".keyway-hash",
       "README.md",
       "package.json",
+      "src/auth.ts",
       "src/client.ts",
       "src/descriptor.ts",
       "src/effect.ts",

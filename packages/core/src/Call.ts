@@ -6,6 +6,10 @@
  *        ▲                                                                         │
  *        │        401 ─► auth.onUnauthorized ─► "retry" (once) ───────────────────┤
  *        └──────────── retryable ─► backoff / Retry-After (Clock) ◄───────────────┘
+ *                         (Retry.run: the one retry engine, an effect Schedule)
+ *
+ * 3xx with Location ─► Redirect.decide ─► same origin: the pipeline again (decorated)
+ *                                      ─► other origin: refused, or again without credentials
  * ```
  *
  * Every attempt starts from the same base request (body bytes shared, never consumed), so a
@@ -13,6 +17,10 @@
  * id is resolved once and is the same for every attempt and for the token refresh. Each call is a
  * span (`keyway.call`) with method, route, provider, status, attempts and correlation id, and its
  * log lines carry the same annotations.
+ *
+ * Attempts, waits and give-ups are the retry engine's ({@link Retry.run}, the same one token
+ * requests use); a redirect is a new hop through the whole pipeline under the same deadline
+ * ({@link Redirect}), its attempts added to the call's.
  *
  * A non-2xx answer that is not retried (or that ran out of attempts) is returned as a response:
  * the Promise API hands it to openapi-fetch as `{ error, response }`, the Effect API turns it

@@ -7,6 +7,11 @@
  * (a plugin can be configured from a descriptor or by hand), and because the generator validates
  * descriptors with it and emits its JSON Schema to `specs/provider.schema.json`.
  *
+ * Why one file of ~700 lines: it is one concept, the descriptor's schema, read top to bottom as
+ * the file format's reference (each section's schema with its annotations, then the document that
+ * combines them and the URL template helpers). Split by section, a reader would chase the format
+ * through a dozen modules.
+ *
  * Units: token and session lifetimes and buffers are seconds, as providers print them
  * (`expires_in`); retry delays, deadlines and timeouts are milliseconds, as the runtime's
  * `Retry.Policy` takes them. Each field's JSON Schema description names its unit.

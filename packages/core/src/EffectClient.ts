@@ -112,6 +112,7 @@ export interface EffectClient<Paths extends {}, E = unknown, Media extends Media
   readonly PATCH: Method<Paths, "patch", E, Media>
   readonly HEAD: Method<Paths, "head", E, Media>
   readonly OPTIONS: Method<Paths, "options", E, Media>
+  readonly TRACE: Method<Paths, "trace", E, Media>
   /** The same client as a Promise API, sharing this one's runtime context. */
   readonly promise: Client.Client<Paths, Media>
   readonly release: Effect.Effect<void, Call.CallError>

@@ -1,5 +1,6 @@
 /**
- * Every way a Keyway call can fail, as tagged values.
+ * Every way a Keyway call can fail, as tagged values. (One concept, one file of ~500 lines: the
+ * catalogue of errors, each a short class with its message and example.)
  *
  * Each error carries the call's correlation id (when the failure belongs to a call) and never a
  * secret: URLs pass through {@link redactUrl}, bodies of token endpoints are never kept, and

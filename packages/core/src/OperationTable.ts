@@ -27,6 +27,12 @@ import * as Pagination from "./Pagination.ts"
 /**
  * One operation of the table.
  *
+ * @example
+ * ```ts
+ * import type { OperationTable } from "@keyway/core"
+ * const entry: OperationTable.Entry = { method: "GET", path: "/pets/{petId}", operationId: "getPet" }
+ * ```
+ *
  * @since 0.1.0
  */
 export interface Entry {
@@ -42,6 +48,12 @@ export interface Entry {
 
 /**
  * An operation table: operation name (a property of `client.op`) → its entry.
+ *
+ * @example
+ * ```ts
+ * import type { OperationTable } from "@keyway/core"
+ * const table = { getPet: { method: "GET", path: "/pets/{petId}", operationId: "getPet" } } as const satisfies OperationTable.Table
+ * ```
  *
  * @since 0.1.0
  */

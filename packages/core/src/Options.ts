@@ -178,6 +178,21 @@ export interface OperationInfo {
 }
 
 /**
+ * Headers of a client's options, as openapi-fetch's `createClient` takes them (a record).
+ *
+ * @example
+ * ```ts
+ * import type { Options } from "@keyway/core"
+ * const headers: Options.HeaderValues = { "x-tenant": "acme", "x-version": 2, "content-type": null }
+ * ```
+ *
+ * @since 0.2.0
+ */
+export type HeaderValues = Readonly<
+  Record<string, string | number | boolean | ReadonlyArray<string | number | boolean> | null | undefined>
+>
+
+/**
  * Options both APIs share.
  *
  * @example
@@ -192,8 +207,12 @@ export interface Common {
   /** The provider's name, for logs, spans and token keys. */
   readonly provider: string
   readonly baseUrl: string
-  /** Headers sent on every call. */
-  readonly headers?: Readonly<Record<string, string>> | undefined
+  /**
+   * Headers sent on every call, as openapi-fetch's `createClient` takes them: a number or boolean
+   * is sent as text, an array as one value per item, `null` leaves the header out (for
+   * `Content-Type`: no `application/json` by default).
+   */
+  readonly headers?: HeaderValues | undefined
   /** The spec's operations, for scopes and span names. */
   readonly operations?: Readonly<Record<string, OperationInfo>> | undefined
   /**

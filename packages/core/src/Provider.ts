@@ -64,7 +64,7 @@ export interface Options extends Client.FetchOptions {
   /** Where tokens live; default in memory. */
   readonly tokenStore?: Options_.TokenStoreLayer | undefined
   /** Headers sent on every call. */
-  readonly headers?: Readonly<Record<string, string>> | undefined
+  readonly headers?: Options_.HeaderValues | undefined
   /** Retry policy overrides (on top of the descriptor's). */
   readonly retry?: Partial<Options_.RetryPolicy> | undefined
   /** Call budget overrides (on top of the descriptor's `throttle`); `false` turns throttling off. */
@@ -132,7 +132,7 @@ export interface Definition<O extends Options, S extends Settings> {
   /** The descriptor's correlation id header (the options' `correlation` replaces it). */
   readonly correlation?: Options_.CorrelationOptions | undefined
   /** Headers the descriptor requires on every call (the options' `headers` add to them). */
-  readonly headers?: Readonly<Record<string, string>> | undefined
+  readonly headers?: Options_.HeaderValues | undefined
   /** The descriptor's extra origins for credentials (the options' `origins` add to them). */
   readonly origins?: ReadonlyArray<string> | undefined
   /** The descriptor's limits (the options' `limits` override them). */
@@ -164,7 +164,7 @@ export interface Definition<O extends Options, S extends Settings> {
  */
 export const checkRequiredHeaders = (
   definition: { readonly provider: string; readonly requiredHeaders?: ReadonlyArray<string> | undefined },
-  options: { readonly headers?: Readonly<Record<string, string>> | undefined },
+  options: { readonly headers?: Options_.HeaderValues | undefined },
 ): void => {
   const given = new Set(
     Object.entries(options.headers ?? {})

@@ -285,6 +285,18 @@ describe("serializers and defaults given to make", () => {
     assert.isUndefined(server.seen[0]!.headers["x-drop"])
   })
 
+  it("the client's headers as openapi-fetch takes them: numbers, arrays, null leaves the default content type out", async () => {
+    const c = Client.make<paths>(
+      options({ headers: { "x-version": 2, "x-tags": ["a", "b"], "content-type": null } }),
+    )
+    server.setDefault(Server.json(201, { id: 1, name: "x" }))
+    await c.POST("/pets", { body: { name: "Rex" }, bodySerializer: (body) => body.name })
+    await c.close()
+    assert.strictEqual(server.seen[0]!.headers["x-version"], "2")
+    assert.strictEqual(server.seen[0]!.headers["x-tags"], "a, b")
+    assert.notStrictEqual(server.seen[0]!.headers["content-type"], "application/json")
+  })
+
   it("a call's baseUrl is used when its origin is trusted, refused otherwise", async () => {
     const other = await Server.start(Server.json(200, [{ id: 2, name: "Other" }]))
     const c = Client.make<paths>(options({ origins: [other.url] }))
@@ -372,6 +384,43 @@ describe("Request and fetch options", () => {
     assert.strictEqual(used, 1)
     assert.strictEqual(server.seen.length, 2)
     assert.strictEqual(server.seen[0]!.headers.authorization, "Bearer t0ken")
+  })
+
+  it("a call's Request class is what the client's fetch receives for that call", async () => {
+    class CallRequest extends Request {}
+    const classes: Array<boolean> = []
+    const c = Client.make<paths>(
+      options({
+        fetch: (request: Request) => {
+          classes.push(request instanceof CallRequest)
+          return globalThis.fetch(request)
+        },
+      }),
+    )
+    await c.GET("/pets", { Request: CallRequest })
+    await c.GET("/pets")
+    await c.close()
+    assert.deepStrictEqual(classes, [true, false])
+  })
+
+  it("no Request is built for a call without middleware or fetch; one per call with a middleware", async () => {
+    let built = 0
+    class CountingRequest extends Request {
+      constructor(...args: ConstructorParameters<typeof Request>) {
+        super(...args)
+        built++
+      }
+    }
+    const c = Client.make<paths>(options({ Request: CountingRequest }))
+    await c.GET("/pets")
+    await c.POST("/pets", { body: { name: "Rex" } })
+    assert.strictEqual(built, 0)
+    c.use({ onRequest: ({ request }) => request })
+    server.queue.push(Server.json(503, { error: "busy" }, { "retry-after": "0" }))
+    await c.GET("/pets")
+    await c.close()
+    assert.strictEqual(built, 1, "one Request for the call, none for its retry")
+    assert.strictEqual(server.seen.length, 4)
   })
 
   it("the Request class given to make is what middleware and fetch receive, with the init's own properties", async () => {
@@ -548,4 +597,57 @@ describe("a body openapi-fetch cannot parse, after middleware", () => {
     assert.strictEqual(error._tag, "UnexpectedResponse")
     assert.strictEqual(error.correlationId, "odd-2")
   })
+})
+
+describe("the Effect API", () => {
+  it.live("takes openapi-fetch's options too: fetch as the transport, the client's serializers", () =>
+    Effect.gen(function* () {
+      const sent: Array<string | null> = []
+      const api = yield* Client.makeEffect<paths>({
+        provider: "petstore",
+        baseUrl: server.url,
+        querySerializer: { array: { style: "pipeDelimited", explode: false } },
+        fetch: (request) => {
+          sent.push(request.headers.get("authorization"))
+          return globalThis.fetch(request)
+        },
+      })
+      yield* api.GET("/search", { params: { query: { tags: ["a", "b"] } } })
+      assert.deepStrictEqual(sent, ["Bearer abc"])
+      assert.strictEqual(server.seen[0]!.url, "/search?tags=a|b")
+    }).pipe(Effect.provide(bearer("abc")), Effect.scoped),
+  )
+
+  it.live("runs a call's own middleware; a non-2xx it leaves is an HttpError", () =>
+    Effect.gen(function* () {
+      const api = yield* Client.makeEffect<paths, { error: string }>({
+        provider: "petstore",
+        baseUrl: server.url,
+      })
+      const seen: Array<string> = []
+      const middleware: Array<Middleware> = [
+        {
+          onRequest: ({ request }) => {
+            seen.push(request.method)
+            request.headers.set("x-from", "effect")
+          },
+        },
+      ]
+      const pets = yield* api.GET("/pets", { middleware })
+      assert.deepStrictEqual(pets, [{ id: 1, name: "Rex" }])
+      assert.strictEqual(server.seen[0]!.headers["x-from"], "effect")
+      assert.strictEqual(server.seen[0]!.headers.authorization, "Bearer abc")
+      server.setDefault(Server.json(404, { error: "Not found" }))
+      const error = yield* Effect.flip(
+        api.GET("/pets/{petId}", { params: { path: { petId: "1" } }, middleware }),
+      )
+      assert.strictEqual(error._tag, "HttpError")
+      if (error._tag === "HttpError") {
+        assert.strictEqual(error.status, 404)
+        assert.deepStrictEqual(error.body, { error: "Not found" })
+        assert.strictEqual(error.correlationId, server.seen[1]!.headers["x-correlation-id"])
+      }
+      assert.deepStrictEqual(seen, ["GET", "GET"])
+    }).pipe(Effect.provide(bearer("abc")), Effect.scoped),
+  )
 })

@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Schema } from "effect"
+import { Effect, Fiber, Layer, Redacted, Schema } from "effect"
+import { TestClock } from "effect/testing"
 import { afterEach, beforeEach } from "vitest"
 import { Auth, Call, Client, Descriptor, Http, Origin, Redirect, Retry, Transport } from "../src/index.ts"
 import * as Server from "./fixtures/Server.ts"
@@ -238,4 +239,71 @@ describe("the redirect policy flows from the descriptor to clients", () => {
     assert.deepStrictEqual(decoded, { maxHops: 2, crossOrigin: "refuse" })
     assert.throws(() => Schema.decodeUnknownSync(Descriptor.RedirectSettings)({ crossOrigin: "always" }))
   })
+})
+
+describe("token requests never follow redirects", () => {
+  it.live(
+    "a token endpoint answering 302 to another origin: TokenEndpointError, nothing (no secret) sent there",
+    () =>
+      Effect.gen(function* () {
+        const { TokenRequest } = yield* Effect.promise(() => import("../src/index.ts"))
+        api.queue.push(redirect(302, () => `${other.url}/token`))
+        const error = yield* Effect.flip(
+          TokenRequest.request({
+            endpoint: { provider: "p", tokenUrl: `${api.url}/token` },
+            client: { clientId: "id", clientSecret: Redacted.make("SECRET") },
+            kind: "client_credentials",
+          }),
+        )
+        assert.strictEqual(error._tag, "TokenEndpointError")
+        assert.strictEqual(other.seen.length, 0)
+        assert.notInclude(JSON.stringify(error) + error.message, "SECRET")
+      }),
+  )
+})
+
+describe("redirects and the retry engine", () => {
+  it.effect("each hop is retried under the same policy and deadline; attempts add up", () =>
+    Effect.gen(function* () {
+      const sent: Array<string> = []
+      const answers: Array<Http.HttpResponse> = [
+        { status: 307, headers: { location: "/b" }, body: new Uint8Array() },
+        { status: 503, headers: { "retry-after": "2" }, body: new Uint8Array() },
+        { status: 200, headers: {}, body: new TextEncoder().encode("{}") },
+      ]
+      const transport: Transport.TransportShape = {
+        send: (request) =>
+          Effect.sync(() => {
+            sent.push(new URL(request.url).pathname)
+            return answers.shift()!
+          }),
+      }
+      const fiber = yield* Effect.forkChild(
+        Call.execute(
+          { ...runtime(), origins: Origin.trusted("http://127.0.0.1:9"), transport },
+          Http.makeRequest("GET", "http://127.0.0.1:9/a"),
+          {},
+        ),
+      )
+      yield* TestClock.adjust("5 seconds")
+      const result = yield* Fiber.join(fiber)
+      assert.strictEqual(result.response.status, 200)
+      assert.deepStrictEqual(sent, ["/a", "/b", "/b"])
+      assert.strictEqual(result.attempts, 3)
+      assert.strictEqual(result.redirects, 1)
+    }),
+  )
+})
+
+describe("the Promise client's Response after redirects", () => {
+  it.live("response.url is the last hop's URL, as with fetch", () =>
+    Effect.promise(async () => {
+      api.queue.push(redirect(301, () => "/pets/moved"))
+      const client = Client.make<any>({ provider: "p", baseUrl: api.url, auth: Auth.layerNone })
+      const { response } = await client.GET("/pets", {})
+      assert.strictEqual(response.status, 200)
+      assert.strictEqual(response.url, `${api.url}/pets/moved`)
+      await client.close()
+    }),
+  )
 })

@@ -7,11 +7,11 @@
  * @example
  * ```ts
  * await using sb = await startCcwSandbox()
- * const token = await fetch(sb.urls.tokenUrl!, {
+ * const token = (await fetch(sb.urls.tokenUrl!, {
  *   method: "POST",
  *   headers: { "content-type": "application/json" },
  *   body: JSON.stringify({ client_id: sb.credentials.clientId, client_secret: sb.credentials.clientSecret, scope: "ccw.candidate", grant_type: "client_credential" }),
- * }).then((r) => r.json())
+ * }).then((r) => r.json())) as Record<string, any>
  * ```
  *
  * @since 0.1.0

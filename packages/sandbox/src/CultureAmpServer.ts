@@ -9,11 +9,11 @@
  * ```ts
  * await using sb = await startCultureAmpSandbox()
  * const { clientId, clientSecret, scope } = sb.credentials
- * const token = await fetch(sb.urls.tokenUrl!, {
+ * const token = (await fetch(sb.urls.tokenUrl!, {
  *   method: "POST",
  *   headers: { authorization: `Basic ${btoa(`${clientId}:${clientSecret}`)}` },
  *   body: new URLSearchParams({ grant_type: "client_credentials", scope }),
- * }).then((r) => r.json())
+ * }).then((r) => r.json())) as Record<string, any>
  * ```
  *
  * @since 0.1.0

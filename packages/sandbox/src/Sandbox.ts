@@ -5,9 +5,9 @@
  * @example
  * ```ts
  * await using sb = await startSandbox("workable")
- * const accounts = await fetch(`${sb.baseUrl}/accounts`, {
+ * const accounts = (await fetch(`${sb.baseUrl}/accounts`, {
  *   headers: { authorization: `Bearer ${sb.credentials.apiToken}` },
- * }).then((r) => r.json())
+ * }).then((r) => r.json())) as Record<string, any>
  * ```
  *
  * @since 0.1.0

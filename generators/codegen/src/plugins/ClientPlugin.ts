@@ -25,7 +25,7 @@ import { type StatementStructures, StructureKind } from "ts-morph"
 import * as Emit from "../Emit.ts"
 import * as AuthLayer from "../internal/AuthLayer.ts"
 import * as ClientTypes from "../internal/ClientTypes.ts"
-import { arrow, block, constant, iface, typeAlias } from "../internal/Structures.ts"
+import { arrow, block, constant, iface, indent, typeAlias } from "../internal/Structures.ts"
 import type { ProviderModel } from "../Model.ts"
 import type { ClientContext, ExtensionValue, Plugin } from "../Plugin.ts"
 import * as ConsentHelpers from "./ConsentHelpers.ts"
@@ -52,16 +52,13 @@ export const operationTable = (model: ProviderModel) =>
         writer.write("{} as const satisfies OperationTable.Table")
         return
       }
-      writer.write("{")
-      writer.indent(() => {
-        for (const { name, ...entry } of entries) {
-          const key = Emit.propertyName(name)
-          const inline = Emit.value(entry).replace(/\n\s*/g, " ").replace(/, }/g, " }").replace(/,\s*]/g, "]")
-          const text = `${key}: ${inline},`
-          writer.newLine().write(text.length + 2 <= 110 ? text : `${key}: ${Emit.value(entry)},`)
-        }
+      const rows = entries.map(({ name, ...entry }) => {
+        const key = Emit.propertyName(name)
+        const inline = Emit.value(entry).replace(/\n\s*/g, " ").replace(/, }/g, " }").replace(/,\s*]/g, "]")
+        const text = `${key}: ${inline},`
+        return text.length + 2 <= 110 ? text : `${key}: ${Emit.value(entry)},`
       })
-      writer.newLine().write("} as const satisfies OperationTable.Table")
+      writer.write(`{\n${rows.map((r) => indent(r)).join("\n")}\n} as const satisfies OperationTable.Table`)
     },
     {
       doc: "Every operation of the spec, by name: its method and path, its operationId, the scopes its `security` asks for and how it pages.",
@@ -165,9 +162,6 @@ const factories = (ctx: ClientContext, plan: ClientPlan): void => {
   ctx.addImport({ from: "@keyway/core/Client", namespace: "Client", typeOnly: true })
   ctx.addImport({ from: "@keyway/core/Provider", namespace: "Provider" })
   ctx.addImport({ from: "./auth.ts", values: ["authLayer"] })
-  const extensionType = ext.length
-    ? `Pick<${T}PromiseClient, ${ext.map((e) => Emit.string(e.name)).join(" | ")}>`
-    : "{}"
   const promise: Array<StatementStructures> = [
     constant(definition, block("{", fields, "}", 40), {
       type: `Provider.Definition<${T}ClientOptions, ${T}Settings>`,
@@ -185,7 +179,7 @@ const factories = (ctx: ClientContext, plan: ClientPlan): void => {
       "createClient",
       `options: ${T}ClientOptions`,
       `${T}PromiseClient`,
-      `Provider.makeClient<paths, ${T}ClientOptions, ${T}Settings, ${extensionType}>(${definition}, options${ext.length ? `, ${extender(ext.map((e) => `${Emit.identifier(e.name)}: ${call(e.make, "client")}`))}` : ""})`,
+      `Provider.makeClient<paths>()(${definition}, options${ext.length ? `, ${extender(ext.map((e) => `${Emit.identifier(e.name)}: ${call(e.make, "client")}`))}` : ""})`,
       {
         doc: "Creates a Promise API client. Constructing it does no I/O; call `close()` when done.",
         example:

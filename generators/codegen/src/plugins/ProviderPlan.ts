@@ -346,6 +346,12 @@ export const make = (model: ProviderModel): ClientPlan => {
  * An entry of the operation table (see `OperationTable.Entry` of @keyway/core), with the name it
  * has on `client.op`.
  *
+ * @example
+ * ```ts
+ * import type { ProviderPlan } from "@keyway/codegen"
+ * const entry: ProviderPlan.OperationEntry = { name: "listPets", method: "GET", path: "/pets", operationId: "listPets" }
+ * ```
+ *
  * @since 0.1.0
  */
 export interface OperationEntry {
@@ -364,7 +370,8 @@ export interface OperationEntry {
  *
  * @example
  * ```ts
- * import { ProviderPlan } from "@keyway/codegen"
+ * import { type Model, ProviderPlan } from "@keyway/codegen"
+ * declare const model: Model.ProviderModel
  * ProviderPlan.operationEntries(model)[0] // { name: "listPets", method: "GET", path: "/pets", operationId: "listPets" }
  * ```
  *

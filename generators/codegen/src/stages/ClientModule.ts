@@ -13,7 +13,9 @@
  *
  * @example
  * ```ts
- * import { ClientModule } from "@keyway/codegen"
+ * import { ClientModule, type Hooks, type Model } from "@keyway/codegen"
+ * declare const stage: Hooks.StageInput
+ * declare const model: Model.ProviderModel
  * await ClientModule.run(stage, model)
  * stage.files.get("src/client.ts")
  * stage.files.get("src/effect.ts")
@@ -96,8 +98,10 @@ const importStructures = (module: Module): Array<OptionalKind<ImportDeclarationS
  *
  * @example
  * ```ts
- * import { ClientModule } from "@keyway/codegen"
- * await ClientModule.run({ input, config, plugins, files: new Map() }, model)
+ * import { ClientModule, type Hooks, type Model } from "@keyway/codegen"
+ * declare const stage: Hooks.StageInput
+ * declare const model: Model.ProviderModel
+ * await ClientModule.run(stage, model)
  * ```
  *
  * @since 0.1.0
@@ -218,12 +222,18 @@ export const run = async (stage: Hooks.StageInput, model: ProviderModel): Promis
 
 // An import added once the module is a SourceFile: merged into the declaration of the same module.
 const mergeImport = (sourceFile: SourceFile, imports: ModuleImport): void => {
-  if (imports.namespace !== undefined)
-    sourceFile.addImportDeclaration({
-      moduleSpecifier: imports.from,
-      namespaceImport: imports.namespace,
-      isTypeOnly: imports.typeOnly === true,
-    })
+  if (imports.namespace !== undefined) {
+    const namespace = sourceFile
+      .getImportDeclarations()
+      .find((d) => d.getModuleSpecifierValue() === imports.from && d.getNamespaceImport() !== undefined)
+    if (namespace === undefined)
+      sourceFile.addImportDeclaration({
+        moduleSpecifier: imports.from,
+        namespaceImport: imports.namespace,
+        isTypeOnly: imports.typeOnly === true,
+      })
+    else if (imports.typeOnly !== true) namespace.setIsTypeOnly(false)
+  }
   const values = imports.values ?? []
   const types = (imports.types ?? []).filter((t) => !values.includes(t))
   if (values.length === 0 && types.length === 0) return
@@ -261,16 +271,29 @@ const mergeImport = (sourceFile: SourceFile, imports: ModuleImport): void => {
  * blank line between top-level statements, none between imports.
  */
 const layout = (sourceFile: SourceFile, tsMorph: typeof import("ts-morph")): string => {
-  sourceFile.formatText({
-    indentSize: 2,
-    tabSize: 2,
-    convertTabsToSpaces: true,
-    semicolons: tsMorph.ts.SemicolonPreference.Remove,
-  })
-  const statements = sourceFile.getStatementsWithComments()
+  // The formatter's edits applied to the text (not through ts-morph's tree replacement, which a
+  // removed semicolon can confuse), then the result parsed once more to lay out the statements.
+  let text = sourceFile.getFullText()
+  const edits = sourceFile
+    .getProject()
+    .getLanguageService()
+    .compilerObject.getFormattingEditsForDocument(sourceFile.getFilePath(), {
+      ...tsMorph.ts.getDefaultFormatCodeSettings("\n"),
+      indentSize: 2,
+      tabSize: 2,
+      convertTabsToSpaces: true,
+      newLineCharacter: "\n",
+      semicolons: tsMorph.ts.SemicolonPreference.Remove,
+    })
+  for (const edit of [...edits].sort((a, b) => b.span.start - a.span.start))
+    text = text.slice(0, edit.span.start) + edit.newText + text.slice(edit.span.start + edit.span.length)
+  const formatted = sourceFile
+    .getProject()
+    .createSourceFile(`${sourceFile.getFilePath()}.layout.ts`, text, { overwrite: true })
+  const statements = formatted.getStatementsWithComments()
   const out: Array<string> = []
   statements.forEach((statement, i) => {
-    const text = statement
+    const code = statement
       .getFullText()
       .replace(/^\s*\n/, "")
       .trimEnd()
@@ -279,8 +302,9 @@ const layout = (sourceFile: SourceFile, tsMorph: typeof import("ts-morph")): str
       previous !== undefined &&
       tsMorph.Node.isImportDeclaration(previous) &&
       tsMorph.Node.isImportDeclaration(statement)
-    out.push(i === 0 ? text : `${imports ? "\n" : "\n\n"}${text}`)
+    out.push(i === 0 ? code : `${imports ? "\n" : "\n\n"}${code}`)
   })
+  formatted.forget()
   // an empty class body, as a formatter writes it
   return `${out
     .join("")

@@ -29,6 +29,13 @@ import type { Files, Plugin, Stage } from "../Plugin.ts"
  * What every stage runs with: the provider's input, the configuration, the ordered plugins, the
  * files made so far, and the run's callbacks.
  *
+ * @example
+ * ```ts
+ * import { Config, type Hooks, Pipeline } from "@keyway/codegen"
+ * const config = await Config.load(process.cwd())
+ * const stage: Hooks.StageInput = { input: Pipeline.inputFor(config, "ccw"), config, plugins: [], files: new Map() }
+ * ```
+ *
  * @since 0.1.0
  */
 export interface StageInput {
@@ -46,6 +53,12 @@ export interface StageInput {
 
 /**
  * The context a stage's hooks are called with.
+ *
+ * @example
+ * ```ts
+ * import type { Hooks, PackageContext } from "@keyway/codegen"
+ * const same = (ctx: Hooks.ContextOf<"package">): PackageContext => ctx
+ * ```
  *
  * @since 0.1.0
  */

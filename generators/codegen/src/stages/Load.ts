@@ -333,6 +333,12 @@ export const bundle = async (rootPath: string, options: LoadOptions = {}): Promi
  * What the load stage hands on: the descriptor as parsed (not validated), the bundled spec with
  * the provider's overlays applied, and every file read.
  *
+ * @example
+ * ```ts
+ * import type { Load } from "@keyway/codegen"
+ * const files = (loaded: Load.Loaded) => loaded.sources.length
+ * ```
+ *
  * @since 0.1.0
  */
 export interface Loaded {
@@ -347,8 +353,9 @@ export interface Loaded {
  *
  * @example
  * ```ts
- * import { Load } from "@keyway/codegen"
- * const loaded = await Load.run({ input, config, plugins: [], files: new Map() })
+ * import { Config, Load, Pipeline } from "@keyway/codegen"
+ * const config = await Config.load(process.cwd())
+ * const loaded = await Load.run({ input: Pipeline.inputFor(config, "ccw"), config, plugins: [], files: new Map() })
  * loaded.bundle?.document.openapi // "3.1.0"
  * ```
  *

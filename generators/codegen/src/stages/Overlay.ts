@@ -90,7 +90,8 @@ const displayTarget = (segments: Segments): string =>
  *
  * @example
  * ```ts
- * import { Overlay } from "@keyway/codegen"
+ * import { Config, Overlay, Pipeline } from "@keyway/codegen"
+ * const input = Pipeline.inputFor(await Config.load(process.cwd()), "workable")
  * Overlay.filesOf(input) // ["/repo/specs/workable/overlays/10-keyway.yaml"]
  * ```
  *
@@ -105,7 +106,8 @@ export const filesOf = (input: ProviderInput): ReadonlyArray<string> =>
  *
  * @example
  * ```ts
- * import { Overlay } from "@keyway/codegen"
+ * import { Config, Overlay, Pipeline } from "@keyway/codegen"
+ * const input = Pipeline.inputFor(await Config.load(process.cwd()), "workable")
  * Overlay.watchOf(input) // ["/repo/specs/workable/overlays", "/repo/specs/workable/overlays/*"]
  * ```
  *

@@ -31,8 +31,8 @@ import type { ResolvedConfig } from "../Config.ts"
 import type * as CustomPlugins from "../CustomPlugins.ts"
 import { DescriptorError, type GenerateError, InferenceError, Problems, SpecError } from "../Errors.ts"
 import * as Hash from "../Hash.ts"
-import { crossCheck, customPlugins, descriptor } from "../internal/DescriptorCheck.ts"
-import { spec } from "../internal/SpecCheck.ts"
+import * as DescriptorCheck from "../internal/DescriptorCheck.ts"
+import * as SpecCheck from "../internal/SpecCheck.ts"
 import { type ProviderInput, type ProviderModel, pascalCase } from "../Model.ts"
 import type { Problem } from "../Plugin.ts"
 import * as Source from "../Source.ts"
@@ -40,10 +40,73 @@ import * as Hooks from "./Hooks.ts"
 import type { Loaded } from "./Load.ts"
 import * as Overlay from "./Overlay.ts"
 
-export { crossCheck, customPlugins, descriptor, spec }
+/**
+ * The descriptor against `ProviderDescriptor` and the descriptor rules (`internal/DescriptorCheck.ts`).
+ *
+ * @example
+ * ```ts
+ * import { Load, Validate } from "@keyway/codegen"
+ * const result = await Validate.descriptor(Load.read("specs/ccw/provider.yaml"))
+ * if ("problems" in result) console.log(result.problems.length)
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const descriptor = DescriptorCheck.descriptor
+
+/**
+ * The custom auth plugins a descriptor names, loaded, and their options checked
+ * (`internal/DescriptorCheck.ts`).
+ *
+ * @example
+ * ```ts
+ * import { Load, Validate } from "@keyway/codegen"
+ * const source = Load.read("specs/custom/provider.yaml")
+ * const result = await Validate.descriptor(source)
+ * if ("value" in result) await Validate.customPlugins(source, result.value, process.cwd())
+ * ```
+ *
+ * @since 0.2.0
+ */
+export const customPlugins = DescriptorCheck.customPlugins
+
+/**
+ * The OpenAPI structure basics of a bundled document, and its operations (`internal/SpecCheck.ts`).
+ *
+ * @example
+ * ```ts
+ * import { Load, Validate } from "@keyway/codegen"
+ * const { operations, problems } = Validate.spec(await Load.bundle("specs/ccw/openapi.yaml"))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const spec = SpecCheck.spec
+
+/**
+ * The cross-checks between a valid descriptor and its spec (`internal/DescriptorCheck.ts`).
+ *
+ * @example
+ * ```ts
+ * import { Load, Validate } from "@keyway/codegen"
+ * const source = Load.read("specs/ccw/provider.yaml")
+ * const bundle = await Load.bundle("specs/ccw/openapi.yaml")
+ * const result = await Validate.descriptor(source)
+ * if ("value" in result) Validate.crossCheck(source, result.value, bundle, Validate.spec(bundle).operations)
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const crossCheck = DescriptorCheck.crossCheck
 
 /**
  * Options of {@link run}.
+ *
+ * @example
+ * ```ts
+ * import type { Validate } from "@keyway/codegen"
+ * const options: Validate.ValidateOptions = { check: true }
+ * ```
  *
  * @since 0.1.0
  */
@@ -56,6 +119,12 @@ export interface ValidateOptions {
 
 /**
  * What the validate stage hands on: the model, and the inferred descriptor's YAML when asked for.
+ *
+ * @example
+ * ```ts
+ * import type { Validate } from "@keyway/codegen"
+ * const operations = (validated: Validate.Validated) => validated.model.operations.length
+ * ```
  *
  * @since 0.1.0
  */
@@ -70,8 +139,9 @@ export interface Validated {
  *
  * @example
  * ```ts
- * import { Load, Validate } from "@keyway/codegen"
- * const stage = { input, config, plugins: [], files: new Map() }
+ * import { Config, Load, Pipeline, Validate } from "@keyway/codegen"
+ * const config = await Config.load(process.cwd())
+ * const stage = { input: Pipeline.inputFor(config, "ccw"), config, plugins: [], files: new Map() }
  * const { model } = await Validate.run(stage, await Load.run(stage))
  * model.operations.length // 3
  * ```
@@ -89,20 +159,20 @@ export const run = async (
   let value: ProviderDescriptor | undefined
   let descriptorText: string | undefined
   if (descriptorSource) {
-    const result = await descriptor(descriptorSource)
+    const result = await DescriptorCheck.descriptor(descriptorSource)
     if ("problems" in result) problems.push(...result.problems)
     else value = result.value
   }
   let plugins: ReadonlyMap<number, CustomPlugins.Loaded> | undefined
   if (descriptorSource && value && value.auth.some((s) => s.type === "custom")) {
-    const custom = await customPlugins(descriptorSource, value, config.root)
+    const custom = await DescriptorCheck.customPlugins(descriptorSource, value, config.root)
     problems.push(...custom.problems)
     plugins = custom.plugins
   }
-  const specResult = bundle ? spec(bundle) : { operations: [], problems: [] }
+  const specResult = bundle ? SpecCheck.spec(bundle) : { operations: [], problems: [] }
   problems.push(...specResult.problems)
   if (descriptorSource && value && specResult.problems.length === 0)
-    problems.push(...crossCheck(descriptorSource, value, bundle, specResult.operations))
+    problems.push(...DescriptorCheck.crossCheck(descriptorSource, value, bundle, specResult.operations))
   if (problems.length > 0 || !bundle) throw new Problems({ provider: input.name, problems })
   const structural = bundle.diagnostics.filter((d) => d.severity === "error")
   if (structural.length > 0) throw new Problems({ provider: input.name, problems: structural })

@@ -28,6 +28,12 @@ import * as Hooks from "./Hooks.ts"
  * A file `--check` found different: its content on disk (`undefined`: missing) and what the
  * generator would write (`undefined`: it would remove the file).
  *
+ * @example
+ * ```ts
+ * import type { Write } from "@keyway/codegen"
+ * const change: Write.Change = { file: "src/client.ts", current: undefined, next: "export {}\n" }
+ * ```
+ *
  * @since 0.1.0
  */
 export interface Change {
@@ -39,6 +45,12 @@ export interface Change {
 
 /**
  * Options of {@link run}.
+ *
+ * @example
+ * ```ts
+ * import type { Write } from "@keyway/codegen"
+ * const options: Write.WriteOptions = { inputs: "…", sources: [], check: true }
+ * ```
  *
  * @since 0.1.0
  */
@@ -55,6 +67,12 @@ export interface WriteOptions {
 /**
  * What the stage did: the package written (`generated`), or with `check` the files that differ.
  *
+ * @example
+ * ```ts
+ * import type { Write } from "@keyway/codegen"
+ * const written: Write.Written = { status: "unchanged", differing: [] }
+ * ```
+ *
  * @since 0.1.0
  */
 export interface Written {
@@ -68,8 +86,10 @@ export interface Written {
  *
  * @example
  * ```ts
- * import { Write } from "@keyway/codegen"
- * const written = await Write.run(stage, model, { inputs, sources: [], check: true })
+ * import { type Hooks, type Model, Write } from "@keyway/codegen"
+ * declare const stage: Hooks.StageInput
+ * declare const model: Model.ProviderModel
+ * const written = await Write.run(stage, model, { inputs: "…", sources: [], check: true })
  * written.differing // ["src/client.ts"]
  * ```
  *

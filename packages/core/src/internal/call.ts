@@ -8,7 +8,7 @@
  * @since 0.1.0
  */
 import { type Context, Effect } from "effect"
-import type { MergedOptions } from "openapi-fetch"
+import type { MergedOptions, Middleware } from "openapi-fetch"
 import * as Call from "../Call.ts"
 import type { FetchOptions } from "../Client.ts"
 import {
@@ -115,14 +115,14 @@ export const toFetchResult = (
       throw Response_.unreadable(result, request, runtime.auth.secretQueryParams, error)
     }
     if (parseAs === "stream" && read.value === undefined && raw.body.byteLength > 0) {
-      response = Response_.toResponse(raw, request.url, info(), false)
+      response = Response_.toResponse(raw, result.finalUrl ?? request.url, info(), false)
       return { data: response.body, response }
     }
     const consumed = read.consumed
     return {
       data: read.value,
       get response() {
-        return (response ??= Response_.toResponse(raw, request.url, info(), consumed))
+        return (response ??= Response_.toResponse(raw, result.finalUrl ?? request.url, info(), consumed))
       },
     }
   }
@@ -130,7 +130,7 @@ export const toFetchResult = (
   return {
     error: read.value,
     get response() {
-      return (response ??= Response_.toResponse(raw, request.url, info(), read.consumed))
+      return (response ??= Response_.toResponse(raw, result.finalUrl ?? request.url, info(), read.consumed))
     },
   }
 }
@@ -156,6 +156,53 @@ const parseResponse = (response: globalThis.Response, method: string, parseAs: R
         })
   }) as Promise<FetchResult>
 
+/** Runs the pipeline for one call on a client's runtime and context. */
+const execute = (
+  ready: Ready,
+  request: Http.HttpRequest,
+  options: Call.CallOptions,
+  signal: AbortSignal | undefined,
+): Promise<Call.CallResult> =>
+  Effect.runPromiseWith(ready.context)(Call.execute(ready.runtime, request, options), signal && { signal })
+
+/** One call through its middleware (`Compat.callThrough`), read as openapi-fetch reads it. */
+const throughMiddleware = (
+  engine: Engine,
+  ready: Ready,
+  middleware: ReadonlyArray<Middleware>,
+  built: Http.HttpRequest,
+  url: string,
+  init: Init | undefined,
+  options: Call.CallOptions,
+  signal: AbortSignal | undefined,
+): Promise<FetchResult> => {
+  const parseAs = init?.parseAs ?? "json"
+  return Compat.callThrough<Sent, FetchResult>({
+    compat: engine.compat,
+    middleware,
+    built,
+    init,
+    schemaPath: url,
+    options: mergedOptions(engine, init, parseAs),
+    signal,
+    send: (request, signal) =>
+      execute(ready, request, options, signal).then((result) => ({
+        result,
+        request,
+        runtime: ready.runtime,
+      })),
+    toResponse: ({ result, request, runtime }) =>
+      Response_.toResponse(
+        result.response,
+        result.finalUrl ?? request.url,
+        Response_.infoOf(result, request, runtime.auth.secretQueryParams),
+        false,
+      ),
+    read: ({ result, request, runtime }) => toFetchResult(result, request, parseAs, runtime),
+    parse: (response, method) => parseResponse(response, method, parseAs),
+  })
+}
+
 /** The Promise API's methods over a runtime source. */
 export const promiseMethods = (
   engine: Engine,
@@ -177,41 +224,19 @@ export const promiseMethods = (
       const caller = init?.keyway?.context
       // A `fetch` (the call's or the client's) is the transport beneath the pipeline.
       const options = Compat.callOptionsOf(engine.compat, init, callOptions(engine, method, url, init))
-      const execute = (ready: Ready, request: Http.HttpRequest, signal: AbortSignal | undefined) =>
-        Effect.runPromiseWith(caller ?? ready.context)(
-          Call.execute(ready.runtime, request, options),
-          signal && { signal },
-        )
+      const at = (ready: Ready): Ready =>
+        caller === undefined ? ready : { runtime: ready.runtime, context: caller }
       const middleware = Compat.middlewareOf(engine.compat, init)
       if (middleware.length > 0) {
         const through = (ready: Ready, request: Http.HttpRequest) =>
-          Compat.callThrough<Sent, FetchResult>({
-            compat: engine.compat,
-            middleware,
-            built: request,
-            init,
-            schemaPath: url,
-            options: mergedOptions(engine, init, parseAs),
-            signal,
-            send: (request, signal) =>
-              execute(ready, request, signal).then((result) => ({ result, request, runtime: ready.runtime })),
-            toResponse: ({ result, request, runtime }) =>
-              Response_.toResponse(
-                result.response,
-                request.url,
-                Response_.infoOf(result, request, runtime.auth.secretQueryParams),
-                false,
-              ),
-            read: ({ result, request, runtime }) => toFetchResult(result, request, parseAs, runtime),
-            parse: (response, method) => parseResponse(response, method, parseAs),
-          })
+          throughMiddleware(engine, at(ready), middleware, request, url, init, options, signal)
         const ready = source.current()
         if (ready !== undefined && !(built instanceof Promise)) return through(ready, built)
         return Promise.all([source.start(), built]).then(([r, request]) => through(r, request))
       }
       const send = (ready: Ready, request: Http.HttpRequest) =>
         Abort.abortable(signal, (signal) =>
-          execute(ready, request, signal).then((result) =>
+          execute(at(ready), request, options, signal).then((result) =>
             toFetchResult(result, request, parseAs, ready.runtime),
           ),
         )
@@ -273,12 +298,13 @@ const toData = (
   runtime: Call.Runtime,
 ): Effect.Effect<unknown, HttpError<unknown> | UnexpectedResponse> => {
   const raw = result.response
-  const info = Response_.infoOf(result, request, runtime.auth.secretQueryParams)
+  // What `callInfo` tells is only put together when a Response or an error needs it.
+  const info = () => Response_.infoOf(result, request, runtime.auth.secretQueryParams)
   if (Response_.ok(raw)) {
     try {
       const read = Response_.readData(raw, request.method, parseAs)
       if (parseAs === "stream" && read.value === undefined && raw.body.byteLength > 0)
-        return Effect.succeed(Response_.toResponse(raw, request.url, info, false).body)
+        return Effect.succeed(Response_.toResponse(raw, result.finalUrl ?? request.url, info(), false).body)
       return Effect.succeed(read.value)
     } catch (error) {
       return Effect.fail(Response_.unreadable(result, request, runtime.auth.secretQueryParams, error))
@@ -288,10 +314,27 @@ const toData = (
     new HttpError({
       status: raw.status,
       method: request.method,
-      url: info.url,
+      url: info().url,
       correlationId: result.correlationId,
       body: Response_.readError(raw, request.method).value,
       attempts: result.attempts,
+    }),
+  )
+}
+
+/** The Effect API's outcome of a call read the Promise API's way (after middleware). */
+const dataOf = (result: FetchResult): Effect.Effect<unknown, HttpError<unknown>> => {
+  const response = result.response
+  if (response.ok) return Effect.succeed((result as { readonly data: unknown }).data)
+  const info = Response_.infos.get(response)
+  return Effect.fail(
+    new HttpError({
+      status: response.status,
+      method: info?.method ?? "",
+      url: info?.url ?? "",
+      correlationId: info?.correlationId ?? "",
+      body: (result as { readonly error: unknown }).error,
+      attempts: info?.attempts ?? 1,
     }),
   )
 }
@@ -326,10 +369,33 @@ export const effectMethods = (
         // A `fetch` (the call's or the client's) is the transport beneath the pipeline.
         const options = Compat.callOptionsOf(engine.compat, init, callOptions(engine, method, url, init))
         const parseAs = init?.parseAs ?? "json"
+        // A call's own `middleware` (the Effect API has no `use`) runs as in the Promise API,
+        // in the caller's context; the fiber's interruption aborts it.
+        const middleware = init?.middleware
         const send = (request: Http.HttpRequest) =>
-          Effect.flatMap(Call.execute(runtime, request, options), (result) =>
-            toData(result, request, parseAs, runtime),
-          )
+          middleware === undefined || middleware.length === 0
+            ? Effect.flatMap(Call.execute(runtime, request, options), (result) =>
+                toData(result, request, parseAs, runtime),
+              )
+            : Effect.flatMap(Effect.context<never>(), (context) =>
+                Effect.flatMap(
+                  Effect.tryPromise({
+                    try: (signal) =>
+                      throughMiddleware(
+                        engine,
+                        { runtime, context },
+                        middleware,
+                        request,
+                        url,
+                        init,
+                        options,
+                        init?.signal ?? signal,
+                      ),
+                    catch: (error) => unexpected(error, method, engine, url),
+                  }),
+                  dataOf,
+                ),
+              )
         const call =
           built instanceof Promise
             ? Effect.flatMap(

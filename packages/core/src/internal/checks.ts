@@ -32,8 +32,10 @@ export const checkOptions = (options: Options.Common): ConfigError | undefined =
     if (error !== undefined) return error
   }
   for (const name in options.headers) {
-    const value = options.headers[name]!
-    if (!HEADER_NAME.test(name) || !HEADER_VALUE.test(value)) return badHeader(name)
+    const value = options.headers[name]
+    if (!HEADER_NAME.test(name)) return badHeader(name)
+    for (const item of Array.isArray(value) ? value : [value])
+      if (item !== null && item !== undefined && !HEADER_VALUE.test(String(item))) return badHeader(name)
   }
   return undefined
 }

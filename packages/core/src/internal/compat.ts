@@ -80,28 +80,22 @@ export const middlewareOf = (compat: Compat, init: Init | undefined): ReadonlyAr
   Middleware.forCall(compat.registry, init?.middleware)
 
 /**
- * The transport of a call: the call's `fetch` (or `Request` class, or custom `init` properties
- * that the `Request` given to `fetch` must carry) over the client's, `undefined` for the
- * runtime's own (undici).
+ * The transport of a call: the call's `fetch` over the client's (with the call's `Request` class
+ * and the custom `init` properties the `Request` given to `fetch` must carry), `undefined` for the
+ * runtime's own (undici) when neither has one.
  *
  * @internal
  */
 export const transportOf = (compat: Compat, init: Init | undefined): Transport.TransportShape | undefined => {
-  if (init === undefined || (init.fetch === undefined && init.Request === undefined)) {
-    if (compat.fetch === undefined) return undefined
-    const extras =
-      init === undefined
-        ? undefined
-        : extrasOf(compat.RequestClass, init as Readonly<Record<string, unknown>>)
-    return extras === undefined ? compat.transport : fetchTransport(compat.fetch, compat.RequestClass, extras)
-  }
-  const fetch = init.fetch ?? compat.fetch ?? globalThis.fetch
-  const RequestClass = init.Request ?? compat.RequestClass
-  return fetchTransport(
-    fetch,
-    RequestClass,
-    extrasOf(RequestClass, init as Readonly<Record<string, unknown>>),
-  )
+  const fetch = init?.fetch ?? compat.fetch
+  // No `fetch` anywhere: the runtime's own transport (a `Request` class alone is for middleware).
+  if (fetch === undefined) return undefined
+  const RequestClass = init?.Request ?? compat.RequestClass
+  const extras =
+    init === undefined ? undefined : extrasOf(RequestClass, init as Readonly<Record<string, unknown>>)
+  return fetch === compat.fetch && RequestClass === compat.RequestClass && extras === undefined
+    ? compat.transport
+    : fetchTransport(fetch, RequestClass, extras)
 }
 
 /**
@@ -206,13 +200,14 @@ export const callThrough = async <T, R>(args: {
         {}) as Middleware.Context["params"],
       options: args.options,
     },
-    async (current) => {
+    (current) => {
       const own = current === request
       // A replaced request carries its own signal (`new Request(url, request)` keeps the old one).
       const signal = own ? args.signal : current.signal
-      return Abort.abortable(signal, async () =>
-        args.send(await WhatWg.fromRequest(current, { from: args.built, request }), signal),
-      )
+      return Abort.abortable(signal, () => {
+        const http = WhatWg.fromRequest(current, { from: args.built, request })
+        return http instanceof Promise ? http.then((h) => args.send(h, signal)) : args.send(http, signal)
+      })
     },
     args.toResponse,
   )

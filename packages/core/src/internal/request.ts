@@ -18,6 +18,7 @@ import {
   removeTrailingSlash,
 } from "openapi-fetch"
 import type * as Http from "../Http.ts"
+import type * as Options from "../Options.ts"
 import { badHeader, checkPathParams, HEADER_NAME, HEADER_VALUE } from "./checks.ts"
 
 /** A query serializer: a function, or openapi-fetch's options for its default one. */
@@ -35,6 +36,8 @@ export interface Config {
   readonly baseUrl: string
   /** The client's headers, names lower-cased (checked when the client was built). */
   readonly headers: Readonly<Record<string, string>>
+  /** Whether the client's headers set or removed `content-type` (no default then). */
+  readonly contentTyped: boolean
   readonly querySerializer?: QuerySerializer | undefined
   readonly bodySerializer?: BodySerializer | undefined
   readonly pathSerializer?: PathSerializer | undefined
@@ -60,16 +63,18 @@ export interface Init {
 /** Makes the parts of a {@link Config} that are the same for every call. */
 export const makeConfig = (options: {
   readonly baseUrl: string
-  readonly headers?: Readonly<Record<string, string>> | undefined
+  readonly headers?: Options.HeaderValues | undefined
   readonly querySerializer?: QuerySerializer | undefined
   readonly bodySerializer?: BodySerializer | undefined
   readonly pathSerializer?: PathSerializer | undefined
 }): Config => {
   const headers: Record<string, string> = {}
-  for (const name in options.headers) headers[name.toLowerCase()] = trim(options.headers[name]!)
+  // As openapi-fetch merges them: numbers as text, arrays appended, `null` leaves one out.
+  const typed = merge(headers, options.headers)
   return {
     baseUrl: removeTrailingSlash(options.baseUrl),
     headers,
+    contentTyped: typed,
     querySerializer: options.querySerializer,
     bodySerializer: options.bodySerializer,
     pathSerializer: options.pathSerializer,
@@ -187,7 +192,7 @@ export const build = (
   if (method === "GET" || method === "HEAD")
     throw new TypeError("Request with GET/HEAD method cannot have body.")
   // openapi-fetch's default content type, lowest priority: unless a header set or removed it.
-  const typed = setByCall || setByParams || "content-type" in config.headers
+  const typed = setByCall || setByParams || config.contentTyped
   if (!typed && !(serialized instanceof FormData)) headers["content-type"] = "application/json"
   if (typeof serialized === "string") {
     if (headers["content-type"] === undefined) headers["content-type"] = "text/plain;charset=UTF-8"

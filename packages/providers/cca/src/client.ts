@@ -114,7 +114,6 @@ export const resolveSettings = (options: CcaSettingsOptions): CcaSettings => {
  * `security` asks for and how it pages.
  */
 export const operationTable = {
-
   createSession: { method: "POST", path: "/session", operationId: "createSession" },
   deleteSession: { method: "DELETE", path: "/session", operationId: "deleteSession" },
   listAgents: { method: "GET", path: "/agents", operationId: "listAgents" },
@@ -200,4 +199,4 @@ export interface CcaPromiseClient extends Client.Client<paths> {
  * ```
  */
 export const createClient = (options: CcaClientOptions): CcaPromiseClient =>
-  Provider.makeClient<paths, CcaClientOptions, CcaSettings, Pick<CcaPromiseClient, "op">>(ccaProvider, options, (client) => ({ op: bindOperations(client) }))
+  Provider.makeClient<paths>()(ccaProvider, options, (client) => ({ op: bindOperations(client) }))

@@ -157,7 +157,6 @@ export const resolveSettings = (options: CchSettingsOptions): CchSettings => {
  * `security` asks for and how it pages.
  */
 export const operationTable = {
-
   getMyAccount: { method: "GET", path: "/my-account", operationId: "getMyAccount", scopes: ["read"] },
   getAccount: { method: "GET", path: "/cch-account/{id}", operationId: "getAccount", scopes: ["read"] },
   listAccountUsers: {
@@ -374,4 +373,4 @@ export interface CchPromiseClient extends Client.Client<paths> {
  * ```
  */
 export const createClient = (options: CchClientOptions): CchPromiseClient =>
-  Provider.makeClient<paths, CchClientOptions, CchSettings, Pick<CchPromiseClient, "op">>(cchProvider, options, (client) => ({ op: bindOperations(client) }))
+  Provider.makeClient<paths>()(cchProvider, options, (client) => ({ op: bindOperations(client) }))

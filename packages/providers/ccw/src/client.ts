@@ -154,7 +154,6 @@ export const resolveSettings = (options: CcwSettingsOptions): CcwSettings => {
  * `security` asks for and how it pages.
  */
 export const operationTable = {
-
   searchCandidates: {
     method: "POST",
     path: "/API/candidates/search",
@@ -263,7 +262,7 @@ export interface CcwPromiseClient extends Client.Client<paths> {
  * ```
  */
 export const createClient = (options: CcwClientOptions): CcwPromiseClient =>
-  Provider.makeClient<paths, CcwClientOptions, CcwSettings, Pick<CcwPromiseClient, "op" | "paginate">>(ccwProvider, options, (client) => ({
+  Provider.makeClient<paths>()(ccwProvider, options, (client) => ({
     op: bindOperations(client),
     paginate: bindPaginators(client),
   }))

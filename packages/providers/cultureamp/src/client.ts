@@ -149,7 +149,6 @@ export const resolveSettings = (options: CultureampSettingsOptions): CultureampS
  * `security` asks for and how it pages.
  */
 export const operationTable = {
-
   listEmployees: {
     method: "GET",
     path: "/employees",
@@ -466,7 +465,7 @@ export interface CultureampPromiseClient extends Client.Client<paths> {
  * ```
  */
 export const createClient = (options: CultureampClientOptions): CultureampPromiseClient =>
-  Provider.makeClient<paths, CultureampClientOptions, CultureampSettings, Pick<CultureampPromiseClient, "op" | "paginate">>(cultureampProvider, options, (client) => ({
+  Provider.makeClient<paths>()(cultureampProvider, options, (client) => ({
     op: bindOperations(client),
     paginate: bindPaginators(client),
   }))

@@ -143,7 +143,6 @@ export const resolveSettings = (options: WorkableSettingsOptions): WorkableSetti
  * `security` asks for and how it pages.
  */
 export const operationTable = {
-
   listAccounts: { method: "GET", path: "/accounts", operationId: "listAccounts" },
   getAccount: { method: "GET", path: "/accounts/{subdomain}", operationId: "getAccount" },
   listCollaborationPermissions: {
@@ -888,7 +887,7 @@ export interface WorkablePromiseClient extends Client.Client<paths> {
  * ```
  */
 export const createClient = (options: WorkableClientOptions): WorkablePromiseClient =>
-  Provider.makeClient<paths, WorkableClientOptions, WorkableSettings, Pick<WorkablePromiseClient, "op" | "paginate">>(workableProvider, options, (client) => ({
+  Provider.makeClient<paths>()(workableProvider, options, (client) => ({
     op: bindOperations(client),
     paginate: bindPaginators(client),
   }))

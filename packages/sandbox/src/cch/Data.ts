@@ -8,7 +8,7 @@
  * import { startCchSandbox } from "@keyway/sandbox"
  * await using sb = await startCchSandbox()
  * const headers = { authorization: `Bearer ${sb.credentials.apiKey}` }
- * const groups = await fetch(`${sb.baseUrl}/cch-user/2001/groups`, { headers }).then((r) => r.json()) // [{ _href, id: 3001 }, …]
+ * const groups = (await fetch(`${sb.baseUrl}/cch-user/2001/groups`, { headers }).then((r) => r.json())) as Record<string, any> // [{ _href, id: 3001 }, …]
  * ```
  *
  * @since 0.1.0

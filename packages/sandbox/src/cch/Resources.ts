@@ -8,8 +8,8 @@
  * import { startCchSandbox } from "@keyway/sandbox"
  * await using sb = await startCchSandbox()
  * const headers = { authorization: `Bearer ${sb.credentials.apiKey}`, accept: "application/vnd.ucf.v1+json" }
- * const account = await fetch(`${sb.baseUrl}/my-account`, { headers }).then((r) => r.json())
- * const users = await fetch(account.users._href, { headers }).then((r) => r.json())
+ * const account = (await fetch(`${sb.baseUrl}/my-account`, { headers }).then((r) => r.json())) as Record<string, any>
+ * const users = (await fetch(account.users._href, { headers }).then((r) => r.json())) as Record<string, any>
  * ```
  *
  * @since 0.1.0
@@ -28,8 +28,8 @@ import { bearerRecord, reply } from "./Reply.ts"
  * import { startCchSandbox } from "@keyway/sandbox"
  * await using sb = await startCchSandbox()
  * const headers = { authorization: `Bearer ${sb.credentials.apiKey}`, accept: "application/vnd.ucf.v1+json" }
- * const account = await fetch(`${sb.baseUrl}/my-account`, { headers }).then((r) => r.json())
- * const users = await fetch(account.users._href, { headers }).then((r) => r.json())
+ * const account = (await fetch(`${sb.baseUrl}/my-account`, { headers }).then((r) => r.json())) as Record<string, any>
+ * const users = (await fetch(account.users._href, { headers }).then((r) => r.json())) as Record<string, any>
  * ```
  */
 export const resourceRoutes = (rt: Runtime, router: Router<Handler>, userId: number): void => {

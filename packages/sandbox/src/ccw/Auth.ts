@@ -9,11 +9,11 @@
  * import { startCcwSandbox } from "@keyway/sandbox"
  * await using sb = await startCcwSandbox()
  * const { clientId, clientSecret } = sb.credentials
- * const { access_token } = await fetch(sb.urls.tokenUrl!, {
+ * const { access_token } = (await fetch(sb.urls.tokenUrl!, {
  *   method: "POST",
  *   headers: { "content-type": "application/json" },
  *   body: JSON.stringify({ client_id: clientId, client_secret: clientSecret, scope: "ccw.candidate", grant_type: "client_credential" }),
- * }).then((r) => r.json())
+ * }).then((r) => r.json())) as Record<string, any>
  * ```
  *
  * @since 0.1.0
@@ -65,11 +65,11 @@ export const tokenFields = (ctx: RequestContext) => {
  * import { startCcwSandbox } from "@keyway/sandbox"
  * await using sb = await startCcwSandbox()
  * const { clientId, clientSecret } = sb.credentials
- * const { access_token } = await fetch(sb.urls.tokenUrl!, {
+ * const { access_token } = (await fetch(sb.urls.tokenUrl!, {
  *   method: "POST",
  *   headers: { "content-type": "application/json" },
  *   body: JSON.stringify({ client_id: clientId, client_secret: clientSecret, scope: "ccw.candidate", grant_type: "client_credential" }),
- * }).then((r) => r.json())
+ * }).then((r) => r.json())) as Record<string, any>
  * ```
  */
 export const tokenRoute = (

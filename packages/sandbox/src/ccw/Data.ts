@@ -7,16 +7,16 @@
  * import { startCcwSandbox } from "@keyway/sandbox"
  * await using sb = await startCcwSandbox()
  * const { clientId, clientSecret } = sb.credentials
- * const { access_token } = await fetch(sb.urls.tokenUrl!, {
+ * const { access_token } = (await fetch(sb.urls.tokenUrl!, {
  *   method: "POST",
  *   headers: { "content-type": "application/json" },
  *   body: JSON.stringify({ client_id: clientId, client_secret: clientSecret, scope: "ccw.candidate", grant_type: "client_credential" }),
- * }).then((r) => r.json())
- * const found = await fetch(`${sb.baseUrl}/API/candidates/search`, {
+ * }).then((r) => r.json())) as Record<string, any>
+ * const found = (await fetch(`${sb.baseUrl}/API/candidates/search`, {
  *   method: "POST",
  *   headers: { authorization: `Bearer ${access_token}`, "content-type": "application/json", "x-correlation-id": crypto.randomUUID() },
  *   body: JSON.stringify({ data: { status: "submitted" }, meta: { limit: 50, offset: 0 } }),
- * }).then((r) => r.json()) // { meta: { total: 60, … }, data: [...] }
+ * }).then((r) => r.json())) as Record<string, any> // { meta: { total: 60, … }, data: [...] }
  * ```
  *
  * @since 0.1.0

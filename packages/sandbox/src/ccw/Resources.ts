@@ -8,11 +8,11 @@
  * import { startCcwSandbox } from "@keyway/sandbox"
  * await using sb = await startCcwSandbox()
  * const { clientId, clientSecret } = sb.credentials
- * const { access_token } = await fetch(sb.urls.tokenUrl!, {
+ * const { access_token } = (await fetch(sb.urls.tokenUrl!, {
  *   method: "POST",
  *   headers: { "content-type": "application/json" },
  *   body: JSON.stringify({ client_id: clientId, client_secret: clientSecret, scope: "ccw.candidate", grant_type: "client_credential" }),
- * }).then((r) => r.json())
+ * }).then((r) => r.json())) as Record<string, any>
  * const search = await fetch(`${sb.baseUrl}/API/contingent_workers`, {
  *   method: "POST",
  *   headers: { authorization: `Bearer ${access_token}`, "content-type": "application/json", "x-correlation-id": "c-1" },
@@ -38,11 +38,11 @@ import { ccwError } from "./Errors.ts"
  * import { startCcwSandbox } from "@keyway/sandbox"
  * await using sb = await startCcwSandbox()
  * const { clientId, clientSecret } = sb.credentials
- * const { access_token } = await fetch(sb.urls.tokenUrl!, {
+ * const { access_token } = (await fetch(sb.urls.tokenUrl!, {
  *   method: "POST",
  *   headers: { "content-type": "application/json" },
  *   body: JSON.stringify({ client_id: clientId, client_secret: clientSecret, scope: "ccw.candidate", grant_type: "client_credential" }),
- * }).then((r) => r.json())
+ * }).then((r) => r.json())) as Record<string, any>
  * const confirmed = await fetch(`${sb.baseUrl}/API/candidates/10002/confirm`, {
  *   method: "PUT",
  *   headers: { authorization: `Bearer ${access_token}`, "content-type": "application/json", "x-correlation-id": "c-2" },

@@ -9,11 +9,11 @@
  * import { startCultureAmpSandbox } from "@keyway/sandbox"
  * await using sb = await startCultureAmpSandbox()
  * const { clientId, clientSecret, scope } = sb.credentials
- * const { access_token } = await fetch(sb.urls.tokenUrl!, {
+ * const { access_token } = (await fetch(sb.urls.tokenUrl!, {
  *   method: "POST",
  *   headers: { authorization: `Basic ${btoa(`${clientId}:${clientSecret}`)}` },
  *   body: new URLSearchParams({ grant_type: "client_credentials", scope }),
- * }).then((r) => r.json())
+ * }).then((r) => r.json())) as Record<string, any>
  * const headers = { authorization: `Bearer ${access_token}` }
  * ```
  *
@@ -96,11 +96,11 @@ export const clientOf = (ctx: RequestContext) => {
  * import { startCultureAmpSandbox } from "@keyway/sandbox"
  * await using sb = await startCultureAmpSandbox()
  * const { clientId, clientSecret, scope } = sb.credentials
- * const { access_token } = await fetch(sb.urls.tokenUrl!, {
+ * const { access_token } = (await fetch(sb.urls.tokenUrl!, {
  *   method: "POST",
  *   headers: { authorization: `Basic ${btoa(`${clientId}:${clientSecret}`)}` },
  *   body: new URLSearchParams({ grant_type: "client_credentials", scope }),
- * }).then((r) => r.json())
+ * }).then((r) => r.json())) as Record<string, any>
  * const headers = { authorization: `Bearer ${access_token}` }
  * ```
  */

@@ -9,14 +9,14 @@
  * import { startCultureAmpSandbox } from "@keyway/sandbox"
  * await using sb = await startCultureAmpSandbox()
  * const { clientId, clientSecret, scope } = sb.credentials
- * const { access_token } = await fetch(sb.urls.tokenUrl!, {
+ * const { access_token } = (await fetch(sb.urls.tokenUrl!, {
  *   method: "POST",
  *   headers: { authorization: `Basic ${btoa(`${clientId}:${clientSecret}`)}` },
  *   body: new URLSearchParams({ grant_type: "client_credentials", scope }),
- * }).then((r) => r.json())
+ * }).then((r) => r.json())) as Record<string, any>
  * const headers = { authorization: `Bearer ${access_token}` }
- * const first = await fetch(`${sb.baseUrl}/employees`, { headers }).then((r) => r.json())
- * const second = await fetch(`${sb.origin}${first.pagination.nextPath}`, { headers }).then((r) => r.json())
+ * const first = (await fetch(`${sb.baseUrl}/employees`, { headers }).then((r) => r.json())) as Record<string, any>
+ * const second = (await fetch(`${sb.origin}${first.pagination.nextPath}`, { headers }).then((r) => r.json())) as Record<string, any>
  * ```
  *
  * @since 0.1.0

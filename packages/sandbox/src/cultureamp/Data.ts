@@ -8,13 +8,13 @@
  * import { startCultureAmpSandbox } from "@keyway/sandbox"
  * await using sb = await startCultureAmpSandbox()
  * const { clientId, clientSecret, scope } = sb.credentials
- * const { access_token } = await fetch(sb.urls.tokenUrl!, {
+ * const { access_token } = (await fetch(sb.urls.tokenUrl!, {
  *   method: "POST",
  *   headers: { authorization: `Basic ${btoa(`${clientId}:${clientSecret}`)}` },
  *   body: new URLSearchParams({ grant_type: "client_credentials", scope }),
- * }).then((r) => r.json())
+ * }).then((r) => r.json())) as Record<string, any>
  * const headers = { authorization: `Bearer ${access_token}` }
- * const { data } = await fetch(`${sb.baseUrl}/surveys`, { headers }).then((r) => r.json())
+ * const { data } = (await fetch(`${sb.baseUrl}/surveys`, { headers }).then((r) => r.json())) as Record<string, any>
  * data.length // 6
  * ```
  *

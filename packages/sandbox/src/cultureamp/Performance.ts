@@ -6,13 +6,13 @@
  * import { startCultureAmpSandbox } from "@keyway/sandbox"
  * await using sb = await startCultureAmpSandbox()
  * const { clientId, clientSecret, scope } = sb.credentials
- * const { access_token } = await fetch(sb.urls.tokenUrl!, {
+ * const { access_token } = (await fetch(sb.urls.tokenUrl!, {
  *   method: "POST",
  *   headers: { authorization: `Basic ${btoa(`${clientId}:${clientSecret}`)}` },
  *   body: new URLSearchParams({ grant_type: "client_credentials", scope }),
- * }).then((r) => r.json())
+ * }).then((r) => r.json())) as Record<string, any>
  * const headers = { authorization: `Bearer ${access_token}` }
- * const cycles = await fetch(`${sb.baseUrl}/performance-cycles?state=active`, { headers }).then((r) => r.json())
+ * const cycles = (await fetch(`${sb.baseUrl}/performance-cycles?state=active`, { headers }).then((r) => r.json())) as Record<string, any>
  * ```
  *
  * @since 0.1.0
@@ -30,13 +30,13 @@ const CYCLE_STATES = ["active", "closed", "ready"]
  * import { startCultureAmpSandbox } from "@keyway/sandbox"
  * await using sb = await startCultureAmpSandbox()
  * const { clientId, clientSecret, scope } = sb.credentials
- * const { access_token } = await fetch(sb.urls.tokenUrl!, {
+ * const { access_token } = (await fetch(sb.urls.tokenUrl!, {
  *   method: "POST",
  *   headers: { authorization: `Basic ${btoa(`${clientId}:${clientSecret}`)}` },
  *   body: new URLSearchParams({ grant_type: "client_credentials", scope }),
- * }).then((r) => r.json())
+ * }).then((r) => r.json())) as Record<string, any>
  * const headers = { authorization: `Bearer ${access_token}` }
- * const cycles = await fetch(`${sb.baseUrl}/performance-cycles?state=active`, { headers }).then((r) => r.json())
+ * const cycles = (await fetch(`${sb.baseUrl}/performance-cycles?state=active`, { headers }).then((r) => r.json())) as Record<string, any>
  * ```
  */
 export const performanceRoutes = (amp: CultureAmpContext): void => {

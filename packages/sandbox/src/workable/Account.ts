@@ -6,7 +6,7 @@
  * import { startWorkableSandbox } from "@keyway/sandbox"
  * await using sb = await startWorkableSandbox()
  * const headers = { authorization: `Bearer ${sb.credentials.apiToken}` }
- * const { members, paging } = await fetch(`${sb.baseUrl}/members?limit=10`, { headers }).then((r) => r.json())
+ * const { members, paging } = (await fetch(`${sb.baseUrl}/members?limit=10`, { headers }).then((r) => r.json())) as Record<string, any>
  * ```
  *
  * @since 0.1.0
@@ -22,7 +22,7 @@ import type { WorkableContext } from "./Context.ts"
  * import { startWorkableSandbox } from "@keyway/sandbox"
  * await using sb = await startWorkableSandbox()
  * const headers = { authorization: `Bearer ${sb.credentials.apiToken}` }
- * const { members, paging } = await fetch(`${sb.baseUrl}/members?limit=10`, { headers }).then((r) => r.json())
+ * const { members, paging } = (await fetch(`${sb.baseUrl}/members?limit=10`, { headers }).then((r) => r.json())) as Record<string, any>
  * ```
  */
 export const accountRoutes = (w: WorkableContext): void => {

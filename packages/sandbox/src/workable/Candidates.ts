@@ -6,8 +6,8 @@
  * import { startWorkableSandbox } from "@keyway/sandbox"
  * await using sb = await startWorkableSandbox()
  * const headers = { authorization: `Bearer ${sb.credentials.apiToken}` }
- * const { candidates } = await fetch(`${sb.baseUrl}/candidates?stage=applied`, { headers }).then((r) => r.json())
- * const one = await fetch(`${sb.baseUrl}/candidates/${candidates[0].id}`, { headers }).then((r) => r.json())
+ * const { candidates } = (await fetch(`${sb.baseUrl}/candidates?stage=applied`, { headers }).then((r) => r.json())) as Record<string, any>
+ * const one = (await fetch(`${sb.baseUrl}/candidates/${candidates[0].id}`, { headers }).then((r) => r.json())) as Record<string, any>
  * ```
  *
  * @since 0.1.0
@@ -69,8 +69,8 @@ const CANDIDATE_WRITABLE = [
  * import { startWorkableSandbox } from "@keyway/sandbox"
  * await using sb = await startWorkableSandbox()
  * const headers = { authorization: `Bearer ${sb.credentials.apiToken}` }
- * const { candidates } = await fetch(`${sb.baseUrl}/candidates?stage=applied`, { headers }).then((r) => r.json())
- * const one = await fetch(`${sb.baseUrl}/candidates/${candidates[0].id}`, { headers }).then((r) => r.json())
+ * const { candidates } = (await fetch(`${sb.baseUrl}/candidates?stage=applied`, { headers }).then((r) => r.json())) as Record<string, any>
+ * const one = (await fetch(`${sb.baseUrl}/candidates/${candidates[0].id}`, { headers }).then((r) => r.json())) as Record<string, any>
  * ```
  */
 export const candidateRoutes = (w: WorkableContext): void => {

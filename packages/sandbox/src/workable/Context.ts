@@ -9,8 +9,8 @@
  * import { startWorkableSandbox } from "@keyway/sandbox"
  * await using sb = await startWorkableSandbox()
  * const headers = { authorization: `Bearer ${sb.credentials.apiToken}` }
- * const first = await fetch(`${sb.baseUrl}/jobs?limit=10`, { headers }).then((r) => r.json())
- * const second = await fetch(first.paging.next, { headers }).then((r) => r.json()) // the next 10, by since_id
+ * const first = (await fetch(`${sb.baseUrl}/jobs?limit=10`, { headers }).then((r) => r.json())) as Record<string, any>
+ * const second = (await fetch(first.paging.next, { headers }).then((r) => r.json())) as Record<string, any> // the next 10, by since_id
  * ```
  *
  * @since 0.1.0

@@ -6,7 +6,7 @@
  * import { startWorkableSandbox } from "@keyway/sandbox"
  * await using sb = await startWorkableSandbox()
  * const headers = { authorization: `Bearer ${sb.credentials.apiToken}` }
- * const { employees } = await fetch(`${sb.baseUrl}/employees?state=active`, { headers }).then((r) => r.json())
+ * const { employees } = (await fetch(`${sb.baseUrl}/employees?state=active`, { headers }).then((r) => r.json())) as Record<string, any>
  * ```
  *
  * @since 0.1.0
@@ -41,7 +41,7 @@ const EMPLOYEE_WRITABLE = [
  * import { startWorkableSandbox } from "@keyway/sandbox"
  * await using sb = await startWorkableSandbox()
  * const headers = { authorization: `Bearer ${sb.credentials.apiToken}` }
- * const { employees } = await fetch(`${sb.baseUrl}/employees?state=active`, { headers }).then((r) => r.json())
+ * const { employees } = (await fetch(`${sb.baseUrl}/employees?state=active`, { headers }).then((r) => r.json())) as Record<string, any>
  * ```
  */
 export const employeeRoutes = (w: WorkableContext): void => {

@@ -6,8 +6,8 @@
  * import { startWorkableSandbox } from "@keyway/sandbox"
  * await using sb = await startWorkableSandbox()
  * const headers = { authorization: `Bearer ${sb.credentials.apiToken}` }
- * const { jobs } = await fetch(`${sb.baseUrl}/jobs?state=published`, { headers }).then((r) => r.json())
- * const questions = await fetch(`${sb.baseUrl}/jobs/${jobs[0].shortcode}/questions`, { headers }).then((r) => r.json())
+ * const { jobs } = (await fetch(`${sb.baseUrl}/jobs?state=published`, { headers }).then((r) => r.json())) as Record<string, any>
+ * const questions = (await fetch(`${sb.baseUrl}/jobs/${jobs[0].shortcode}/questions`, { headers }).then((r) => r.json())) as Record<string, any>
  * ```
  *
  * @since 0.1.0
@@ -25,8 +25,8 @@ import { hexValue, type WorkableContext } from "./Context.ts"
  * import { startWorkableSandbox } from "@keyway/sandbox"
  * await using sb = await startWorkableSandbox()
  * const headers = { authorization: `Bearer ${sb.credentials.apiToken}` }
- * const { jobs } = await fetch(`${sb.baseUrl}/jobs?state=published`, { headers }).then((r) => r.json())
- * const questions = await fetch(`${sb.baseUrl}/jobs/${jobs[0].shortcode}/questions`, { headers }).then((r) => r.json())
+ * const { jobs } = (await fetch(`${sb.baseUrl}/jobs?state=published`, { headers }).then((r) => r.json())) as Record<string, any>
+ * const questions = (await fetch(`${sb.baseUrl}/jobs/${jobs[0].shortcode}/questions`, { headers }).then((r) => r.json())) as Record<string, any>
  * ```
  */
 export const jobRoutes = (w: WorkableContext): void => {
