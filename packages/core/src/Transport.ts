@@ -218,40 +218,41 @@ export const makeUndici = (
     return agent
   }
   return {
-    // One callback per attempt: a single timer and AbortController cover both the per-attempt
-    // timeout and interruption, without forking a fiber to race a sleep.
+    // One callback per attempt: a single timer and one abort hook cover both the per-attempt
+    // timeout and interruption (before the headers they abort the request, after them they
+    // destroy the body: the connection is closed), without forking a fiber to race a sleep.
     send: (request, sendOptions) =>
       Effect.callback<HttpResponse, SendError>((resume) => {
-        const controller = new AbortController()
+        const signal = new Abort()
         let timedOut = false
         const timer =
           sendOptions.timeoutMs === undefined
             ? undefined
             : setTimeout(() => {
                 timedOut = true
-                controller.abort()
+                signal.abort()
               }, sendOptions.timeoutMs)
         undiciRequest(request.url, {
           method: request.method as "GET",
           headers: request.headers as Record<string, string>,
           body: request.body,
           dispatcher: dispatcherFor(sendOptions.clientCertificate),
-          signal: controller.signal,
+          signal: signal as unknown as AbortSignal,
         })
-          .then(async (response) => {
-            const body = await readLimited(
+          .then((response) =>
+            readStream(
               response.body,
               sendOptions.maxResponseBytes ?? limitDefaults.maxResponseBytes,
               response.headers["content-length"],
-              () => response.body.destroy(),
-            )
-            return {
-              status: response.statusCode,
-              statusText: response.statusText,
-              headers: response.headers as HttpResponse["headers"],
-              body,
-            }
-          })
+            ).then(
+              (body): HttpResponse => ({
+                status: response.statusCode,
+                statusText: response.statusText,
+                headers: response.headers as HttpResponse["headers"],
+                body,
+              }),
+            ),
+          )
           .then(
             (response) => {
               clearTimeout(timer)
@@ -264,11 +265,68 @@ export const makeUndici = (
           )
         return Effect.sync(() => {
           clearTimeout(timer)
-          controller.abort()
+          signal.abort()
         })
       }),
   }
 }
+
+/**
+ * The smallest abort signal `undici.request` accepts (an object with `addEventListener`, no
+ * `aborted` property): one listener, no `AbortController`, `EventTarget` or `AbortSignal` per
+ * attempt. undici's listener aborts the request before its headers and destroys the body after.
+ */
+class Abort {
+  reason: unknown = undefined
+  private listener: (() => void) | undefined = undefined
+  addEventListener(_type: string, listener: () => void): void {
+    this.listener = listener
+  }
+  removeEventListener(): void {
+    this.listener = undefined
+  }
+  abort(): void {
+    const listener = this.listener
+    this.listener = undefined
+    if (listener !== undefined) listener()
+  }
+}
+
+/**
+ * {@link readLimited} for undici's Node stream, on its events (no async iterator, one promise):
+ * the chunks collected, their sizes counted as they arrive, joined once at the end.
+ */
+const readStream = (
+  body: NodeJS.ReadableStream & { destroy: () => void },
+  limit: number,
+  declared: string | ReadonlyArray<string> | undefined,
+): Promise<Uint8Array> =>
+  new Promise((resolve, reject) => {
+    const length = Number(Array.isArray(declared) ? declared[0] : declared)
+    if (Number.isFinite(length) && length > limit) {
+      body.destroy()
+      reject(new TooLarge())
+      return
+    }
+    const chunks: Array<Buffer> = []
+    let total = 0
+    body.on("data", (chunk: Buffer) => {
+      total += chunk.byteLength
+      if (total > limit) {
+        body.destroy()
+        reject(new TooLarge())
+        return
+      }
+      chunks.push(chunk)
+    })
+    body.on("end", () => {
+      const joined = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total)
+      resolve(new Uint8Array(joined.buffer, joined.byteOffset, joined.byteLength))
+    })
+    body.on("error", reject)
+    // Destroyed without an error (and without its end): the body did not arrive whole.
+    body.on("close", () => reject(new Error("the response body was closed before its end")))
+  })
 
 /**
  * A WHATWG `fetch` function: the global `fetch`, or any function of a `Request` to a `Response`

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Fiber } from "effect"
 import { afterEach, beforeEach } from "vitest"
 import { Auth, Call, Http, Retry, Transport } from "../src/index.ts"
 import * as Server from "./fixtures/Server.ts"
@@ -33,6 +33,76 @@ describe("statusText", () => {
     assert.strictEqual(Http.statusText({ status: 799, headers: {}, body: new Uint8Array() }), "")
   })
 })
+
+describe("Transport.makeUndici", () => {
+  const transport = Transport.makeUndici()
+
+  it.effect("the attempt's timeout covers the body: headers at once, a body that never ends", () =>
+    Effect.gen(function* () {
+      let closed = false
+      server.queue.push((_req, res) => {
+        res.on("close", () => {
+          closed = true
+        })
+        res.writeHead(200, { "content-type": "application/json" })
+        res.write('{"ok":')
+      })
+      const error = yield* Effect.flip(transport.send(get("/trickle"), { ...options, timeoutMs: 100 }))
+      assert.strictEqual(error._tag, "TimeoutError")
+      assert.strictEqual(error._tag === "TimeoutError" && error.scope, "attempt")
+      yield* Effect.promise(() => waitFor(() => closed))
+      assert.isTrue(closed, "the connection was closed")
+    }),
+  )
+
+  it.live("an attempt interrupted after its headers closes the connection", () =>
+    Effect.gen(function* () {
+      let closed = false
+      server.queue.push((_req, res) => {
+        res.on("close", () => {
+          closed = true
+        })
+        res.writeHead(200, { "content-type": "application/json" })
+        res.write('{"ok":')
+      })
+      const fiber = yield* Effect.forkChild(transport.send(get("/half"), options))
+      yield* Effect.promise(() => waitFor(() => server.seen.length === 1))
+      yield* Effect.sleep(20)
+      yield* Fiber.interrupt(fiber)
+      yield* Effect.promise(() => waitFor(() => closed))
+      assert.isTrue(closed, "the connection of the interrupted attempt was closed")
+    }),
+  )
+
+  it.effect("counts the body as it streams: past maxResponseBytes it is ResponseTooLarge", () =>
+    Effect.gen(function* () {
+      server.queue.push((_req, res) => {
+        res.writeHead(200, { "content-type": "text/plain" })
+        res.write("x".repeat(600))
+        setTimeout(() => res.end("y".repeat(600)), 10)
+      })
+      const error = yield* Effect.flip(transport.send(get("/big"), { ...options, maxResponseBytes: 1000 }))
+      assert.strictEqual(error._tag, "ResponseTooLarge")
+    }),
+  )
+
+  it.effect("a body in several chunks arrives whole", () =>
+    Effect.gen(function* () {
+      server.queue.push((_req, res) => {
+        res.writeHead(200, { "content-type": "application/json" })
+        res.write('{"a":"')
+        setTimeout(() => res.end('b"}'), 10)
+      })
+      const response = yield* transport.send(get("/chunks"), options)
+      assert.deepStrictEqual(Http.json(response), { a: "b" })
+    }),
+  )
+})
+
+const waitFor = async (check: () => boolean, ms = 2_000) => {
+  const until = Date.now() + ms
+  while (!check() && Date.now() < until) await new Promise((r) => setTimeout(r, 5))
+}
 
 describe("Transport.fromFetch", () => {
   const transport = Transport.fromFetch(globalThis.fetch)
