@@ -319,13 +319,17 @@ const readStream = (
       }
       chunks.push(chunk)
     })
+    let ended = false
     body.on("end", () => {
+      ended = true
       const joined = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total)
       resolve(new Uint8Array(joined.buffer, joined.byteOffset, joined.byteLength))
     })
     body.on("error", reject)
     // Destroyed without an error (and without its end): the body did not arrive whole.
-    body.on("close", () => reject(new Error("the response body was closed before its end")))
+    body.on("close", () => {
+      if (!ended) reject(new Error("the response body was closed before its end"))
+    })
   })
 
 /**
