@@ -99,6 +99,68 @@ describe("Transport.makeUndici", () => {
   )
 })
 
+describe("Call.execute on the undici transport", () => {
+  it.live(
+    "the slow paths still happen: 503 retried, 401 refreshed, a redirect followed; a re-run starts afresh",
+    () =>
+      Effect.gen(function* () {
+        let token = "old"
+        let refreshes = 0
+        const runtime: Call.Runtime = {
+          provider: "test",
+          auth: Auth.make({
+            name: "refreshing",
+            authenticate: (request) =>
+              Effect.succeed(Http.setHeader(request, "authorization", `Bearer ${token}`)),
+            onUnauthorized: () =>
+              Effect.sync(() => {
+                refreshes++
+                token = "new"
+                return "retry" as const
+              }),
+          }),
+          transport: Transport.makeUndici(),
+          retry: Retry.merge(Retry.defaults, { baseDelayMs: 1 }),
+          correlation: { header: "X-Correlation-Id", maxLength: 36 },
+          origins: new Set([server.url]),
+        }
+        const queue = () => {
+          server.queue.push(Server.json(503, {}))
+          server.queue.push(Server.json(401, {}))
+          server.queue.push((_req, res) => {
+            res.writeHead(302, { location: "/moved" })
+            res.end()
+          })
+        }
+        queue()
+        const call = Call.execute(runtime, get("/e"), { correlationId: "c-7" })
+        const first = yield* call
+        assert.strictEqual(first.response.status, 200)
+        assert.strictEqual(first.attempts, 3)
+        assert.isTrue(first.refreshed)
+        assert.strictEqual(first.redirects, 1)
+        assert.strictEqual(refreshes, 1)
+        assert.deepStrictEqual(
+          server.seen.map((r) => [r.url, r.headers.authorization, r.headers["x-correlation-id"]]),
+          [
+            ["/e", "Bearer old", "c-7"],
+            ["/e", "Bearer old", "c-7"],
+            ["/e", "Bearer new", "c-7"],
+            ["/moved", "Bearer new", "c-7"],
+          ],
+        )
+        // The same effect run again: its attempts, refresh and redirects are that run's own.
+        token = "old"
+        queue()
+        const second = yield* call
+        assert.strictEqual(second.attempts, 3)
+        assert.isTrue(second.refreshed)
+        assert.strictEqual(second.redirects, 1)
+        assert.strictEqual(refreshes, 2)
+      }),
+  )
+})
+
 const waitFor = async (check: () => boolean, ms = 2_000) => {
   const until = Date.now() + ms
   while (!check() && Date.now() < until) await new Promise((r) => setTimeout(r, 5))
