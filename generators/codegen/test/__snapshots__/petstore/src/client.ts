@@ -231,7 +231,7 @@ export interface PetstorePromiseClient extends Client.Client<paths> {
  * ```
  */
 export const createClient = (options: PetstoreClientOptions): PetstorePromiseClient =>
-  Provider.makeClient<paths, PetstoreClientOptions, PetstoreSettings, Pick<PetstorePromiseClient, "op" | "paginate">>(petstoreProvider, options, (client) => ({
+  Provider.makeClient<paths>()(petstoreProvider, options, (client) => ({
     op: bindOperations(client),
     paginate: bindPaginators(client),
   }))
