@@ -70,6 +70,20 @@ import type { TransportShape } from "./Transport.ts"
 /**
  * What a client captured at construction: the plugin, transport and policies of its provider.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Auth, type Call, Retry, Transport } from "@keyway/core"
+ * const runtime: Call.Runtime = {
+ *   provider: "example",
+ *   auth: Auth.make({ name: "none", authenticate: (r) => Effect.succeed(r) }),
+ *   transport: Transport.fromFetch(fetch),
+ *   retry: Retry.defaults,
+ *   correlation: { header: "X-Correlation-Id", maxLength: 36 },
+ *   origins: new Set(["https://api.example.com"]),
+ * }
+ * ```
+ *
  * @since 0.1.0
  */
 export interface Runtime {
@@ -95,6 +109,12 @@ export interface Runtime {
 /**
  * Per-call options (the `keyway` field of an openapi-fetch init).
  *
+ * @example
+ * ```ts
+ * import type { Call } from "@keyway/core"
+ * const options: Call.CallOptions = { idempotencyKey: "order-42", retry: { maxAttempts: 2 }, timeoutMs: 5_000 }
+ * ```
+ *
  * @since 0.1.0
  */
 export interface CallOptions extends Options.CallOptions {
@@ -107,6 +127,14 @@ export interface CallOptions extends Options.CallOptions {
 
 /**
  * The outcome of a call that got a response.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import type { Call } from "@keyway/core"
+ * declare const call: Effect.Effect<Call.CallResult, Call.CallError>
+ * const status = call.pipe(Effect.map((r) => `${r.response.status} after ${r.attempts} attempt(s), id ${r.correlationId}`))
+ * ```
  *
  * @since 0.1.0
  */
@@ -124,6 +152,14 @@ export interface CallResult {
 
 /**
  * Errors a call fails with when it has no response to give.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import type { Call } from "@keyway/core"
+ * declare const call: Effect.Effect<Call.CallResult, Call.CallError>
+ * const orNull = call.pipe(Effect.catchTag("NetworkError", () => Effect.succeed(null)))
+ * ```
  *
  * @since 0.1.0
  */
@@ -143,6 +179,16 @@ type Attempt = { readonly request: Http.HttpRequest; readonly response: Http.Htt
 
 /**
  * Runs one logical call.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Call, Http } from "@keyway/core"
+ * declare const runtime: Call.Runtime
+ * const program = Call.execute(runtime, Http.makeRequest("GET", "https://api.example.com/jobs"), { route: "/jobs" }).pipe(
+ *   Effect.map(({ response }) => Http.json(response)),
+ * )
+ * ```
  *
  * @since 0.1.0
  */

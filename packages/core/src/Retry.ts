@@ -34,6 +34,12 @@ import type * as Options from "./Options.ts"
 /**
  * A retry policy. All times are milliseconds.
  *
+ * @example
+ * ```ts
+ * import { Retry } from "@keyway/core"
+ * const patient: Retry.Policy = { ...Retry.defaults, maxAttempts: 6, deadlineMs: 300_000 }
+ * ```
+ *
  * @since 0.1.0
  */
 export interface Policy extends Options.RetryPolicy {}
@@ -41,6 +47,13 @@ export interface Policy extends Options.RetryPolicy {}
 /**
  * The defaults: 4 attempts, 200 ms base, 10 s cap, 60 s for a Retry-After, 2 min deadline,
  * 30 s per attempt.
+ *
+ * @example
+ * ```ts
+ * import { Retry } from "@keyway/core"
+ * Retry.defaults.maxAttempts // 4
+ * Retry.merge(Retry.defaults, { maxAttempts: 1 }).maxAttempts // 1
+ * ```
  *
  * @since 0.1.0
  */
@@ -56,6 +69,16 @@ export const defaults: Policy = {
 
 /**
  * The policy service; defaults to {@link defaults}.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Retry } from "@keyway/core"
+ * const attempts = Effect.gen(function*() {
+ *   const policy = yield* Retry.Retry
+ *   return policy.maxAttempts
+ * }).pipe(Effect.provide(Retry.layer({ maxAttempts: 2 })))
+ * ```
  *
  * @since 0.1.0
  */
@@ -131,6 +154,13 @@ export const parseRetryAfter = (value: string | undefined, now: number): number 
 
 /**
  * What failed in an attempt, for {@link isRetryable}.
+ *
+ * @example
+ * ```ts
+ * import { Retry } from "@keyway/core"
+ * const outcome: Retry.Outcome = { _tag: "Status", status: 503, retryAfterMs: 2_000 }
+ * Retry.isRetryable(Retry.defaults, "GET", outcome, false) // true
+ * ```
  *
  * @since 0.1.0
  */

@@ -56,6 +56,13 @@ export interface ClientCertificate {
 /**
  * Options of one send.
  *
+ * @example
+ * ```ts
+ * import { Http, Transport } from "@keyway/core"
+ * const options: Transport.SendOptions = { correlationId: "c0ffee", timeoutMs: 10_000, secretQueryParams: ["api_key"] }
+ * const response = Transport.fromFetch(fetch).send(Http.makeRequest("GET", "https://api.example.com/jobs"), options)
+ * ```
+ *
  * @since 0.1.0
  */
 export interface SendOptions {
@@ -72,6 +79,17 @@ export interface SendOptions {
 
 /**
  * The transport shape.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Transport } from "@keyway/core"
+ * // A transport that answers every request itself (tests).
+ * const canned: Transport.TransportShape = {
+ *   send: () => Effect.succeed({ status: 204, headers: {}, body: new Uint8Array() }),
+ * }
+ * const layer = Transport.layer(canned)
+ * ```
  *
  * @since 0.1.0
  */
@@ -441,6 +459,16 @@ const headersOf = (headers: Headers): HttpResponse["headers"] => {
 
 /**
  * The transport service; defaults to {@link makeUndici}.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Http, Transport } from "@keyway/core"
+ * const send = Effect.gen(function*() {
+ *   const transport = yield* Transport.Transport // undici unless a layer swaps it
+ *   return yield* transport.send(Http.makeRequest("GET", "https://api.example.com/health"), { correlationId: "c1" })
+ * })
+ * ```
  *
  * @since 0.1.0
  */

@@ -153,7 +153,7 @@ const factories = (ctx: ClientContext, plan: ClientPlan): void => {
     "authLayer: (options, settings) => authLayer(options, settings)",
   ]
   const definition = `${T.charAt(0).toLowerCase()}${T.slice(1)}Provider`
-  ctx.addImport({ from: "@keyway/core/Client", namespace: "Client", typeOnly: true })
+  ctx.addImport({ from: "@keyway/core/Client", namespace: "Client" })
   ctx.addImport({ from: "@keyway/core/Provider", namespace: "Provider" })
   ctx.addImport({ from: "./auth.ts", values: ["authLayer"] })
   const promise: Array<StatementStructures> = [
@@ -178,6 +178,17 @@ const factories = (ctx: ClientContext, plan: ClientPlan): void => {
         doc: "Creates a Promise API client. Constructing it does no I/O; call `close()` when done.",
         example:
           "const client = createClient(options)\nconst { data, error } = await client.GET(...)\nawait client.close()",
+      },
+    ),
+    arrow(
+      "createPathBasedClient",
+      `options: ${T}ClientOptions`,
+      "Client.PathBasedClient<paths>",
+      "Client.wrapAsPathBased(createClient(options))",
+      {
+        doc: "Creates a path-based Promise API client (openapi-fetch's `createPathBasedClient`): `client[path].GET(init)`, every call through the same pipeline as `createClient`'s.",
+        example:
+          'const api = createPathBasedClient(options)\nconst { data, error } = await api["/path"].GET(...)\nawait api.close()',
       },
     ),
   ]
