@@ -57,7 +57,7 @@ import {
   TimeoutError,
   type TooManyRedirects,
 } from "./Errors.ts"
-import * as Http from "./Http.ts"
+import type * as Http from "./Http.ts"
 import * as Instrument from "./internal/instrument.ts"
 import type * as Options from "./Options.ts"
 import * as Origin from "./Origin.ts"
@@ -417,26 +417,12 @@ const run = (
   }
 
   let attempts = 1
-  const outcomeOf = (result: Result.Result<Attempt, CallError>): Retry.Outcome | undefined => {
-    if (Result.isSuccess(result)) {
-      const response = result.success.response
-      if (!policy.retryOn.includes(response.status)) return undefined
-      return {
-        _tag: "Status",
-        status: response.status,
-        retryAfterMs: Retry.parseRetryAfter(
-          Http.header(response, "retry-after"),
-          clock.currentTimeMillisUnsafe(),
-        ),
-      }
-    }
-    const error = result.failure
-    return error._tag === "NetworkError"
-      ? { _tag: "Network", reachedServer: error.reachedServer }
-      : error._tag === "TimeoutError"
-        ? { _tag: "Timeout" }
+  const outcomeOf = (result: Result.Result<Attempt, CallError>): Retry.Outcome | undefined =>
+    Result.isSuccess(result)
+      ? policy.retryOn.includes(result.success.response.status)
+        ? Retry.statusOutcome(result.success.response, clock.currentTimeMillisUnsafe())
         : undefined
-  }
+      : Retry.errorOutcome(result.failure)
   const refuse = (refusal: Retry.Refusal, last: Result.Result<Attempt, CallError>): CallError =>
     refusal._tag === "Deadline" || Result.isFailure(last)
       ? deadlineError()
