@@ -164,6 +164,42 @@ const NOT_SENT = new Set([
   "CLIENT_CERTIFICATE_UNSUPPORTED",
 ])
 
+/**
+ * One attempt inside an `Effect.callback`, for every transport: `start` sends; a single timer
+ * aborts it after the attempt's `timeoutMs` (a `TimeoutError`), and so does interruption (the
+ * returned canceller); any other failure is typed by `sendFailure`.
+ */
+const runAttempt = (
+  resume: (effect: Effect.Effect<HttpResponse, SendError>) => void,
+  request: HttpRequest,
+  sendOptions: SendOptions,
+  abort: () => void,
+  start: () => Promise<HttpResponse>,
+): Effect.Effect<void> => {
+  let timedOut = false
+  const timer =
+    sendOptions.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true
+          abort()
+        }, sendOptions.timeoutMs)
+  start().then(
+    (response) => {
+      clearTimeout(timer)
+      resume(Effect.succeed(response))
+    },
+    (error: unknown) => {
+      clearTimeout(timer)
+      resume(Effect.fail(sendFailure(error, timedOut, request, sendOptions)))
+    },
+  )
+  return Effect.sync(() => {
+    clearTimeout(timer)
+    abort()
+  })
+}
+
 /** The typed error of a failed send: the body limit, the attempt's timer, or the network. */
 const sendFailure = (
   error: unknown,
@@ -242,49 +278,33 @@ export const makeUndici = (
     send: (request, sendOptions) =>
       Effect.callback<HttpResponse, SendError>((resume) => {
         const signal = new Abort()
-        let timedOut = false
-        const timer =
-          sendOptions.timeoutMs === undefined
-            ? undefined
-            : setTimeout(() => {
-                timedOut = true
-                signal.abort()
-              }, sendOptions.timeoutMs)
-        undiciRequest(request.url, {
-          method: request.method as "GET",
-          headers: request.headers as Record<string, string>,
-          body: request.body,
-          dispatcher: dispatcherFor(sendOptions.clientCertificate),
-          signal: signal as unknown as AbortSignal,
-        })
-          .then((response) =>
-            readStream(
-              response.body,
-              sendOptions.maxResponseBytes ?? limitDefaults.maxResponseBytes,
-              response.headers["content-length"],
-            ).then(
-              (body): HttpResponse => ({
-                status: response.statusCode,
-                statusText: response.statusText,
-                headers: response.headers as HttpResponse["headers"],
-                body,
-              }),
+        return runAttempt(
+          resume,
+          request,
+          sendOptions,
+          () => signal.abort(),
+          () =>
+            undiciRequest(request.url, {
+              method: request.method as "GET",
+              headers: request.headers as Record<string, string>,
+              body: request.body,
+              dispatcher: dispatcherFor(sendOptions.clientCertificate),
+              signal: signal as unknown as AbortSignal,
+            }).then((response) =>
+              readStream(
+                response.body,
+                sendOptions.maxResponseBytes ?? limitDefaults.maxResponseBytes,
+                response.headers["content-length"],
+              ).then(
+                (body): HttpResponse => ({
+                  status: response.statusCode,
+                  statusText: response.statusText,
+                  headers: response.headers as HttpResponse["headers"],
+                  body,
+                }),
+              ),
             ),
-          )
-          .then(
-            (response) => {
-              clearTimeout(timer)
-              resume(Effect.succeed(response))
-            },
-            (error: unknown) => {
-              clearTimeout(timer)
-              resume(Effect.fail(sendFailure(error, timedOut, request, sendOptions)))
-            },
-          )
-        return Effect.sync(() => {
-          clearTimeout(timer)
-          signal.abort()
-        })
+        )
       }),
   }
 }
@@ -395,14 +415,6 @@ export const fromFetch = (fetch: FetchFunction): TransportShape => ({
         return
       }
       const controller = new AbortController()
-      let timedOut = false
-      const timer =
-        sendOptions.timeoutMs === undefined
-          ? undefined
-          : setTimeout(() => {
-              timedOut = true
-              controller.abort()
-            }, sendOptions.timeoutMs)
       const send = async (): Promise<HttpResponse> => {
         const response = await fetch(
           new Request(request.url, {
@@ -429,20 +441,7 @@ export const fromFetch = (fetch: FetchFunction): TransportShape => ({
           body,
         }
       }
-      send().then(
-        (response) => {
-          clearTimeout(timer)
-          resume(Effect.succeed(response))
-        },
-        (error: unknown) => {
-          clearTimeout(timer)
-          resume(Effect.fail(sendFailure(error, timedOut, request, sendOptions)))
-        },
-      )
-      return Effect.sync(() => {
-        clearTimeout(timer)
-        controller.abort()
-      })
+      return runAttempt(resume, request, sendOptions, () => controller.abort(), send)
     }),
 })
 
