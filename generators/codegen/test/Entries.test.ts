@@ -103,6 +103,7 @@ export const clients = (w: W.WorkableClientOptions, c: Cch.CchClientOptions) => 
     expect(shared).toEqual([
       "components",
       "createClient",
+      "createPathBasedClient",
       "descriptor",
       "operationTable",
       "operations",

@@ -40,6 +40,12 @@ import type { TokenStore } from "./TokenStore.ts"
 /**
  * What a plugin knows about the call it is serving.
  *
+ * @example
+ * ```ts
+ * import type { Auth } from "@keyway/core"
+ * const call: Auth.CallInfo = { correlationId: "c0ffee", attempt: 1, route: "/jobs", scopes: ["r_jobs"] }
+ * ```
+ *
  * @since 0.1.0
  */
 export interface CallInfo {
@@ -57,12 +63,35 @@ export interface CallInfo {
  * What `onUnauthorized` answers: `"retry"` once a new credential is available, `"pass"` to let the
  * 401 through to the caller.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Auth } from "@keyway/core"
+ * const plugin = Auth.make({
+ *   name: "refreshing",
+ *   authenticate: (r) => Effect.succeed(r),
+ *   onUnauthorized: (): Effect.Effect<Auth.UnauthorizedDecision> => Effect.succeed("retry"),
+ * })
+ * ```
+ *
  * @since 0.1.0
  */
 export type UnauthorizedDecision = "retry" | "pass"
 
 /**
  * The shape of an auth plugin.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { type Auth, Http } from "@keyway/core"
+ * const plugin: Auth.AuthPlugin = {
+ *   name: "api-key",
+ *   authenticate: (request) => Effect.succeed(Http.setHeader(request, "x-api-key", "k")),
+ *   onUnauthorized: () => Effect.succeed("pass"),
+ *   release: Effect.void,
+ * }
+ * ```
  *
  * @since 0.1.0
  */
@@ -152,6 +181,14 @@ export const layerNone: Layer.Layer<Auth> = Layer.succeed(
 /**
  * Whether a response is a 401 for this plugin.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Auth } from "@keyway/core"
+ * const plugin = Auth.make({ name: "none", authenticate: (request) => Effect.succeed(request) })
+ * Auth.isUnauthorized(plugin, { status: 401, headers: {}, body: new Uint8Array() }) // true
+ * ```
+ *
  * @since 0.1.0
  */
 export const isUnauthorized = (plugin: AuthPlugin, response: HttpResponse): boolean =>
@@ -159,6 +196,13 @@ export const isUnauthorized = (plugin: AuthPlugin, response: HttpResponse): bool
 
 /**
  * What a generated client hands a custom plugin (`type: custom` in `provider.yaml`).
+ *
+ * @example
+ * ```ts
+ * import type { Auth } from "@keyway/core"
+ * const describe = (input: Auth.DefinitionInput<{ readonly header: string }, { readonly type: "custom"; readonly key: string }>) =>
+ *   `${input.provider} at ${input.baseUrl}: ${input.options.header}`
+ * ```
  *
  * @since 0.2.0
  */
@@ -179,6 +223,13 @@ export interface DefinitionInput<Options, Credentials> {
  * schema of its descriptor options (the generator validates `options` with it and puts its JSON
  * Schema into the descriptor's), the type of the credentials a caller gives (`Credentials`, the
  * generated options type takes it), and how to build the layer.
+ *
+ * @example
+ * ```ts
+ * import type { Auth } from "@keyway/core"
+ * declare const definition: Auth.Definition<{ readonly header: string }, { readonly type: "custom"; readonly key: string }>
+ * const name: string = definition.name
+ * ```
  *
  * @since 0.2.0
  */

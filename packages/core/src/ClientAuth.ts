@@ -43,12 +43,26 @@ import type { ClientCertificate } from "./Transport.ts"
 /**
  * A body parameter value; `Redacted` values are unwrapped only when the body is encoded.
  *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import type { ClientAuth } from "@keyway/core"
+ * const fields: Record<string, ClientAuth.ParamValue> = { client_id: "app", client_secret: Redacted.make("s"), scope: undefined }
+ * ```
+ *
  * @since 0.2.0
  */
 export type ParamValue = string | Redacted.Redacted<string> | undefined
 
 /**
  * What a method knows about the request it authenticates.
+ *
+ * @example
+ * ```ts
+ * import { ClientAuth } from "@keyway/core"
+ * const context: ClientAuth.Context = { clientId: "app", tokenUrl: "https://auth.example.com/token", now: Date.now() }
+ * const applied = ClientAuth.none.apply(context) // Effect of { fields: { client_id: "app" } }
+ * ```
  *
  * @since 0.2.0
  */
@@ -63,6 +77,13 @@ export interface Context {
 /**
  * What a method adds to a token request.
  *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import type { ClientAuth } from "@keyway/core"
+ * const applied: ClientAuth.Applied = { fields: { client_id: "app" }, headers: { authorization: Redacted.make("Basic YXBwOnM=") } }
+ * ```
+ *
  * @since 0.2.0
  */
 export interface Applied {
@@ -74,6 +95,16 @@ export interface Applied {
 
 /**
  * One client-authentication method. Make your own for a provider's quirk: a name and an `apply`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import type { ClientAuth } from "@keyway/core"
+ * const publicClient: ClientAuth.Method = {
+ *   name: "none",
+ *   apply: (context) => Effect.succeed({ fields: { client_id: context.clientId } }),
+ * }
+ * ```
  *
  * @since 0.2.0
  */
@@ -174,6 +205,12 @@ export const none: Method = make("none", (context) =>
 /**
  * Settings of a client assertion (RFC 7523 §3).
  *
+ * @example
+ * ```ts
+ * import type { ClientAuth } from "@keyway/core"
+ * const assertion: ClientAuth.AssertionOptions = { audience: "https://auth.example.com", lifetimeSeconds: 120, keyId: "k1" }
+ * ```
+ *
  * @since 0.2.0
  */
 export interface AssertionOptions {
@@ -192,6 +229,14 @@ type SigningKey = CryptoKey | Uint8Array
 
 /**
  * What {@link signJwt} signs: an assertion for the `now` (epoch ms) it is made at.
+ *
+ * @example
+ * ```ts
+ * import { ClientAuth } from "@keyway/core"
+ * const secret = new TextEncoder().encode(process.env.CLIENT_SECRET!)
+ * const claims: ClientAuth.JwtClaims = { issuer: "app", subject: "app", audience: "https://auth.example.com/token", now: Date.now() }
+ * const jwt = ClientAuth.signJwt(secret, "HS256", claims)
+ * ```
  *
  * @since 0.2.0
  */
@@ -324,6 +369,14 @@ export const clientSecretJwt = (
 
 /**
  * Options of {@link privateKeyJwt}.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import { ClientAuth } from "@keyway/core"
+ * const options: ClientAuth.PrivateKeyJwtOptions = { privateKey: Redacted.make(process.env.PRIVATE_KEY_PEM!), algorithm: "ES256", keyId: "k1" }
+ * const method = ClientAuth.privateKeyJwt(options)
+ * ```
  *
  * @since 0.2.0
  */

@@ -21,6 +21,13 @@ import { ConfigError } from "./Errors.ts"
 /**
  * Correlation settings of a provider.
  *
+ * @example
+ * ```ts
+ * import { Correlation } from "@keyway/core"
+ * const settings: Correlation.Settings = { header: "X-Request-Id", maxLength: 64 }
+ * Correlation.validate("order-42", settings) // "order-42"
+ * ```
+ *
  * @since 0.1.0
  */
 export interface Settings {
@@ -32,6 +39,16 @@ export interface Settings {
 
 /**
  * The settings service; defaults to `X-Correlation-Id`, 36 characters.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Correlation } from "@keyway/core"
+ * const header = Effect.gen(function*() {
+ *   const settings = yield* Correlation.Correlation
+ *   return settings.header // "X-Correlation-Id" unless a layer says otherwise
+ * })
+ * ```
  *
  * @since 0.1.0
  */

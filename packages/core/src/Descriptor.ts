@@ -71,6 +71,14 @@ const Status = Schema.Int.pipe(Schema.check(Schema.isBetween({ minimum: 100, max
  * A URL that may hold `{variable}` placeholders, filled from the connection's variables or
  * from the chosen environment. A relative URL is resolved against the base URL.
  *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { Descriptor } from "@keyway/core"
+ * const template: string = Schema.decodeUnknownSync(Descriptor.UrlTemplate)("https://{hostname}/api")
+ * Descriptor.resolveUrl(template, { hostname: "api.example.com" }) // "https://api.example.com/api"
+ * ```
+ *
  * @since 0.1.0
  */
 export const UrlTemplate = Schema.String.annotate({
@@ -100,6 +108,13 @@ export type Placement = typeof Placement.Type
  * How a token request sends its parameters: `form` (application/x-www-form-urlencoded, the
  * standard), `json` (CCW, CCH) or `multipart` (Workable's docs use `curl -F`).
  *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { Descriptor } from "@keyway/core"
+ * const format: Descriptor.BodyFormat = Schema.decodeUnknownSync(Descriptor.BodyFormat)("json")
+ * ```
+ *
  * @since 0.1.0
  */
 export const BodyFormat = Schema.Literals(["form", "json", "multipart"])
@@ -108,6 +123,13 @@ export type BodyFormat = typeof BodyFormat.Type
 /**
  * Where the client id and secret go on a token request: in the `body`, or as an
  * `Authorization: Basic base64(id:secret)` header (`basic`).
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { Descriptor } from "@keyway/core"
+ * const clientAuth: Descriptor.ClientAuth = Schema.decodeUnknownSync(Descriptor.ClientAuth)("basic")
+ * ```
  *
  * @since 0.1.0
  */
@@ -149,6 +171,18 @@ const TokenEndpointSettings = {
 /**
  * OAuth 2.0 client credentials (CCW, Culture Amp).
  *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { Descriptor } from "@keyway/core"
+ * const ccw: Descriptor.ClientCredentialsStrategy = Schema.decodeUnknownSync(Descriptor.ClientCredentialsStrategy)({
+ *   type: "oauth2-client-credentials",
+ *   tokenUrl: "https://{authHost}/auth/realms/{realm}/protocol/openid-connect/token",
+ *   grantType: "client_credential",
+ *   bodyFormat: "json",
+ * })
+ * ```
+ *
  * @since 0.1.0
  */
 export const ClientCredentialsStrategy = Schema.Struct({
@@ -168,6 +202,12 @@ export type ClientCredentialsStrategy = typeof ClientCredentialsStrategy.Type
  * How a grant is revoked: RFC 7009 (`token`, `token_type_hint`, client authentication) or
  * Workable's form (`client_id`, `client_secret`, `token` = the refresh token).
  *
+ * @example
+ * ```ts
+ * import type { Descriptor } from "@keyway/core"
+ * const style: Descriptor.RevokeStyle = "rfc7009"
+ * ```
+ *
  * @since 0.1.0
  */
 export const RevokeStyle = Schema.Literals(["rfc7009", "workable"])
@@ -175,6 +215,18 @@ export type RevokeStyle = typeof RevokeStyle.Type
 
 /**
  * OAuth 2.0 authorization code with refresh (CCH, Workable).
+ *
+ * @example
+ * ```ts
+ * import type { Descriptor } from "@keyway/core"
+ * const workable: Descriptor.AuthorizationCodeStrategy = {
+ *   type: "oauth2-authorization-code",
+ *   authorizeUrl: "https://www.workable.com/oauth/authorize",
+ *   tokenUrl: "https://www.workable.com/oauth/token",
+ *   revokeStyle: "workable",
+ *   pkce: true,
+ * }
+ * ```
  *
  * @since 0.1.0
  */
@@ -208,6 +260,15 @@ export type AuthorizationCodeStrategy = typeof AuthorizationCodeStrategy.Type
  * A long-lived token made by an administrator or a user (CCA permanent token, CCH API key,
  * Workable API token).
  *
+ * @example
+ * ```ts
+ * import type { Descriptor } from "@keyway/core"
+ * const apiKey: Descriptor.PermanentTokenStrategy = {
+ *   type: "permanent-token",
+ *   placement: { in: "header", name: "Authorization", scheme: "Bearer" },
+ * }
+ * ```
+ *
  * @since 0.1.0
  */
 export const PermanentTokenStrategy = Schema.Struct({
@@ -222,6 +283,17 @@ export type PermanentTokenStrategy = typeof PermanentTokenStrategy.Type
 
 /**
  * A login request that returns a session token (CCA's `POST /session`).
+ *
+ * @example
+ * ```ts
+ * import type { Descriptor } from "@keyway/core"
+ * const cca: Descriptor.SessionLoginStrategy = {
+ *   type: "session-login",
+ *   login: { path: "/session", body: { username: "{username}", password: "{password}" } },
+ *   token: { json: "token" },
+ *   sessionLifetime: 60,
+ * }
+ * ```
  *
  * @since 0.1.0
  */
@@ -291,6 +363,14 @@ export type CustomStrategy = typeof CustomStrategy.Type
 /**
  * One auth strategy of a provider.
  *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { Descriptor } from "@keyway/core"
+ * const strategy: Descriptor.AuthStrategy = Schema.decodeUnknownSync(Descriptor.AuthStrategy)({ type: "permanent-token" })
+ * strategy.type // "permanent-token"
+ * ```
+ *
  * @since 0.1.0
  */
 export const AuthStrategy = Schema.Union([
@@ -304,6 +384,12 @@ export type AuthStrategy = typeof AuthStrategy.Type
 
 /**
  * The auth strategy names a descriptor may use.
+ *
+ * @example
+ * ```ts
+ * import { Descriptor } from "@keyway/core"
+ * Descriptor.strategyTypes.includes("session-login") // true
+ * ```
  *
  * @since 0.1.0
  */
@@ -364,6 +450,12 @@ export type RedirectSettings = typeof RedirectSettings.Type
 
 /**
  * Retry overrides; every field falls back to `Retry.defaults`.
+ *
+ * @example
+ * ```ts
+ * import type { Descriptor } from "@keyway/core"
+ * const retry: Descriptor.RetrySettings = { maxAttempts: 3, baseDelay: 500, deadline: 60_000 }
+ * ```
  *
  * @since 0.1.0
  */
@@ -575,6 +667,19 @@ export const checkVariable = (
 
 /**
  * The whole descriptor.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { Descriptor } from "@keyway/core"
+ * const descriptor: Descriptor.ProviderDescriptor = Schema.decodeUnknownSync(Descriptor.ProviderDescriptor)({
+ *   name: "example",
+ *   title: "Example API",
+ *   spec: "openapi.yaml",
+ *   baseUrl: "https://api.example.com",
+ *   auth: [{ type: "permanent-token" }],
+ * })
+ * ```
  *
  * @since 0.1.0
  */

@@ -429,6 +429,14 @@ export class ResponseTooLarge extends KeywayTaggedError("ResponseTooLarge")<
 /**
  * The errors of the auth family.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import type { Errors } from "@keyway/core"
+ * declare const token: Effect.Effect<string, Errors.AuthError>
+ * const handled = token.pipe(Effect.catchTag("ReauthorizationRequired", () => Effect.succeed("reconnect")))
+ * ```
+ *
  * @since 0.1.0
  */
 export type AuthError =
@@ -442,6 +450,12 @@ export type AuthError =
 
 /**
  * Every error a Keyway call can fail with.
+ *
+ * @example
+ * ```ts
+ * import type { Errors } from "@keyway/core"
+ * const describe = (e: Errors.KeywayError): string => (e._tag === "RateLimited" ? "slow down" : e.message)
+ * ```
  *
  * @since 0.1.0
  */
@@ -462,7 +476,8 @@ export type KeywayError<E = unknown> =
  * @example
  * ```ts
  * import { Errors } from "@keyway/core"
- * try { /* await client.GET(...) *\/ } catch (e) { if (Errors.isKeywayError(e)) console.log(e._tag) }
+ * declare const failure: unknown // what a Promise client call threw
+ * if (Errors.isKeywayError(failure)) console.log(failure._tag, failure.message)
  * ```
  *
  * @since 0.1.0

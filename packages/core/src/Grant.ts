@@ -37,12 +37,27 @@ import type { AuthError } from "./Errors.ts"
  * authorize again (`reauthorize`), the presented credentials are wrong (`credentials`), or nothing
  * the caller can act on (`endpoint`, a `TokenEndpointError`).
  *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import { Grant } from "@keyway/core"
+ * const refusal: Grant.Refusal = Grant.authorizationCode({ code: Redacted.make("c") }).refused // "reauthorize"
+ * ```
+ *
  * @since 0.2.0
  */
 export type Refusal = "client" | "reauthorize" | "credentials" | "endpoint"
 
 /**
  * What the parameters function knows about the attempt it builds.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import type { Grant } from "@keyway/core"
+ * const params: Grant.Params = (context: Grant.ParamsContext) =>
+ *   Effect.succeed({ issued_at: String(Math.floor(context.now / 1000)), audience: context.tokenUrl })
+ * ```
  *
  * @since 0.2.0
  */
@@ -59,6 +74,13 @@ export interface ParamsContext {
 /**
  * Grant parameters: a record, or a function computing them for each attempt.
  *
+ * @example
+ * ```ts
+ * import { Grant } from "@keyway/core"
+ * const params: Grant.Params = { audience: "https://api.example.com" }
+ * const grant = Grant.withParams(Grant.clientCredentials(), params)
+ * ```
+ *
  * @since 0.2.0
  */
 export type Params =
@@ -67,6 +89,19 @@ export type Params =
 
 /**
  * One grant.
+ *
+ * @example
+ * ```ts
+ * import { Grant } from "@keyway/core"
+ * const deviceCode: Grant.Grant = Grant.make({
+ *   kind: "device_code",
+ *   grantType: "urn:ietf:params:oauth:grant-type:device_code",
+ *   params: { device_code: "GmRhmhcxhwAzkoEqiMEg" },
+ *   repeatable: true,
+ *   refused: "reauthorize",
+ *   unauthorized: "client",
+ * })
+ * ```
  *
  * @since 0.2.0
  */

@@ -21,6 +21,12 @@ import type * as Shapes from "./internal/shapes.ts"
  * An outgoing request. Header names are lower case. Plugins return a new value (`setHeader`,
  * `setQuery`) rather than mutating.
  *
+ * @example
+ * ```ts
+ * import type { Http } from "@keyway/core"
+ * const request: Http.HttpRequest = { method: "GET", url: "https://api.example.com/jobs", headers: { accept: "application/json" }, body: undefined }
+ * ```
+ *
  * @since 0.1.0
  */
 export interface HttpRequest {
@@ -32,6 +38,13 @@ export interface HttpRequest {
 
 /**
  * A complete response: status, lower-case headers, and the whole body.
+ *
+ * @example
+ * ```ts
+ * import { Http } from "@keyway/core"
+ * const response: Http.HttpResponse = { status: 200, headers: { "content-type": "application/json" }, body: new TextEncoder().encode('{"ok":true}') }
+ * Http.json(response) // { ok: true }
+ * ```
  *
  * @since 0.1.0
  */
@@ -172,6 +185,13 @@ export const json = (response: HttpResponse): unknown => {
 
 /**
  * Methods that may be retried after the request reached the server.
+ *
+ * @example
+ * ```ts
+ * import { Http } from "@keyway/core"
+ * Http.idempotentMethods.has("PUT") // true
+ * Http.idempotentMethods.has("POST") // false
+ * ```
  *
  * @since 0.1.0
  */

@@ -98,6 +98,12 @@ type AnyMethod = (
 /**
  * Anything with openapi-fetch methods: a Keyway Promise client, or an Effect client's `promise`.
  *
+ * @example
+ * ```ts
+ * import type { Pagination } from "@keyway/core"
+ * declare const client: Pagination.PagedClient // a Keyway Promise client, or an Effect client's `promise`
+ * ```
+ *
  * @since 0.1.0
  */
 export type PagedClient = { readonly [M in "GET" | "POST" | "PUT" | "PATCH" | "DELETE"]?: unknown }
@@ -139,6 +145,14 @@ const withParam = (init: Init, method: string, param: string, value: unknown): I
 
 /**
  * Iterates over the pages of an endpoint, yielding each page's body.
+ *
+ * @example
+ * ```ts
+ * import { Pagination } from "@keyway/core"
+ * declare const client: Pagination.PagedClient
+ * for await (const page of Pagination.pages(client, "GET", "/jobs", undefined, { style: "next-url", items: "jobs", next: "paging.next" }))
+ *   console.log(page)
+ * ```
  *
  * @since 0.1.0
  */

@@ -28,11 +28,17 @@
  * @since 0.1.0
  */
 import { Cause, Context, Duration, Effect, Layer, Pull, Random, Result, Schedule } from "effect"
-import { idempotentMethods } from "./Http.ts"
+import { type HttpResponse, header, idempotentMethods } from "./Http.ts"
 import type * as Options from "./Options.ts"
 
 /**
  * A retry policy. All times are milliseconds.
+ *
+ * @example
+ * ```ts
+ * import { Retry } from "@keyway/core"
+ * const patient: Retry.Policy = { ...Retry.defaults, maxAttempts: 6, deadlineMs: 300_000 }
+ * ```
  *
  * @since 0.1.0
  */
@@ -41,6 +47,13 @@ export interface Policy extends Options.RetryPolicy {}
 /**
  * The defaults: 4 attempts, 200 ms base, 10 s cap, 60 s for a Retry-After, 2 min deadline,
  * 30 s per attempt.
+ *
+ * @example
+ * ```ts
+ * import { Retry } from "@keyway/core"
+ * Retry.defaults.maxAttempts // 4
+ * Retry.merge(Retry.defaults, { maxAttempts: 1 }).maxAttempts // 1
+ * ```
  *
  * @since 0.1.0
  */
@@ -56,6 +69,16 @@ export const defaults: Policy = {
 
 /**
  * The policy service; defaults to {@link defaults}.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Retry } from "@keyway/core"
+ * const attempts = Effect.gen(function*() {
+ *   const policy = yield* Retry.Retry
+ *   return policy.maxAttempts
+ * }).pipe(Effect.provide(Retry.layer({ maxAttempts: 2 })))
+ * ```
  *
  * @since 0.1.0
  */
@@ -132,12 +155,62 @@ export const parseRetryAfter = (value: string | undefined, now: number): number 
 /**
  * What failed in an attempt, for {@link isRetryable}.
  *
+ * @example
+ * ```ts
+ * import { Retry } from "@keyway/core"
+ * const outcome: Retry.Outcome = { _tag: "Status", status: 503, retryAfterMs: 2_000 }
+ * Retry.isRetryable(Retry.defaults, "GET", outcome, false) // true
+ * ```
+ *
  * @since 0.1.0
  */
 export type Outcome =
   | { readonly _tag: "Status"; readonly status: number; readonly retryAfterMs: number | undefined }
   | { readonly _tag: "Network"; readonly reachedServer: boolean }
   | { readonly _tag: "Timeout" }
+
+/**
+ * The outcome of an attempt that ended with an answer whose status is worth another attempt:
+ * the status, and the answer's `Retry-After` (seconds or HTTP date, read at `now`) in ms. Calls and
+ * token requests both build their status outcomes here.
+ *
+ * @example
+ * ```ts
+ * import { Http, Retry } from "@keyway/core"
+ * const response: Http.HttpResponse = { status: 503, headers: { "retry-after": "2" }, body: new Uint8Array() }
+ * Retry.statusOutcome(response, Date.now()) // { _tag: "Status", status: 503, retryAfterMs: 2000 }
+ * ```
+ *
+ * @since 0.2.0
+ */
+export const statusOutcome = (response: HttpResponse, now: number): Outcome => ({
+  _tag: "Status",
+  status: response.status,
+  retryAfterMs: parseRetryAfter(header(response, "retry-after"), now),
+})
+
+/**
+ * The outcome of an attempt that ended without an answer: a network error (and whether the
+ * request reached the server) or a timeout; any other failure is final (`undefined`).
+ *
+ * @example
+ * ```ts
+ * import { Retry } from "@keyway/core"
+ * Retry.errorOutcome({ _tag: "NetworkError", reachedServer: false }) // { _tag: "Network", reachedServer: false }
+ * Retry.errorOutcome({ _tag: "ConfigError" }) // undefined
+ * ```
+ *
+ * @since 0.2.0
+ */
+export const errorOutcome = (error: {
+  readonly _tag: string
+  readonly reachedServer?: boolean | undefined
+}): Outcome | undefined =>
+  error._tag === "NetworkError"
+    ? { _tag: "Network", reachedServer: error.reachedServer ?? false }
+    : error._tag === "TimeoutError"
+      ? { _tag: "Timeout" }
+      : undefined
 
 /**
  * Whether an attempt's outcome deserves another attempt under the method rules.

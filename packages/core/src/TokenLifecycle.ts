@@ -46,6 +46,13 @@ import * as TokenStore from "./TokenStore.ts"
 /**
  * What a plugin's token request produced, before it is stored.
  *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import type { TokenLifecycle } from "@keyway/core"
+ * const obtained: TokenLifecycle.Obtained = { accessToken: Redacted.make("at"), refreshToken: Redacted.make("rt"), expiresIn: 3600 }
+ * ```
+ *
  * @since 0.1.0
  */
 export interface Obtained {
@@ -64,6 +71,18 @@ export interface Obtained {
 
 /**
  * Options of a lifecycle.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Redacted } from "effect"
+ * import type { TokenLifecycle } from "@keyway/core"
+ * const options: TokenLifecycle.Options = {
+ *   provider: "example",
+ *   connection: "acme",
+ *   fetch: (current, scopes) => Effect.succeed({ accessToken: Redacted.make(`token for ${scopes.join(" ")}`) }),
+ *   refreshBuffer: "5 minutes",
+ * }
+ * ```
  *
  * @since 0.1.0
  */
@@ -89,6 +108,14 @@ export interface Options {
 
 /**
  * A running lifecycle.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import type { TokenLifecycle } from "@keyway/core"
+ * declare const tokens: TokenLifecycle.TokenLifecycle
+ * const bearer = tokens.get(["r_jobs"]).pipe(Effect.map((t) => t.accessToken))
+ * ```
  *
  * @since 0.1.0
  */

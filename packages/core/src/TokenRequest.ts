@@ -94,6 +94,12 @@ export {
  * Where and how token requests are sent: the token endpoint settings of a descriptor strategy,
  * with URLs already resolved.
  *
+ * @example
+ * ```ts
+ * import type { TokenRequest } from "@keyway/core"
+ * const endpoint: TokenRequest.Endpoint = { provider: "ccw", tokenUrl: "https://auth.example.com/token", bodyFormat: "json", clientAuth: "basic" }
+ * ```
+ *
  * @since 0.1.0
  */
 export interface Endpoint {
@@ -116,6 +122,13 @@ export interface Endpoint {
 /**
  * The client's own credentials. A public client has no secret.
  *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import type { TokenRequest } from "@keyway/core"
+ * const client: TokenRequest.ClientCredentials = { clientId: "app", clientSecret: Redacted.make(process.env.CLIENT_SECRET!) }
+ * ```
+ *
  * @since 0.1.0
  */
 export interface ClientCredentials {
@@ -126,6 +139,12 @@ export interface ClientCredentials {
 /**
  * What a token request is for; decides how failures map to errors (see {@link Grant}). Open:
  * any other name is a grant with the defaults of {@link Grant.fromKind}.
+ *
+ * @example
+ * ```ts
+ * import type { TokenRequest } from "@keyway/core"
+ * const kind: TokenRequest.Kind = "refresh_token"
+ * ```
  *
  * @since 0.1.0
  */
@@ -141,12 +160,31 @@ export type Kind =
 /**
  * A parameter value; `Redacted` values are unwrapped only when the body is encoded.
  *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import type { TokenRequest } from "@keyway/core"
+ * const params: Record<string, TokenRequest.ParamValue> = { scope: "read", assertion: Redacted.make("eyJ...") }
+ * ```
+ *
  * @since 0.1.0
  */
 export type ParamValue = ClientAuthentication.ParamValue
 
 /**
  * One token request.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import { TokenRequest } from "@keyway/core"
+ * const input: TokenRequest.Input = {
+ *   endpoint: { provider: "example", tokenUrl: "https://auth.example.com/token" },
+ *   client: { clientId: "app", clientSecret: Redacted.make("s") },
+ *   kind: "client_credentials",
+ * }
+ * const token = TokenRequest.request(input) // Effect<TokenResponse, AuthError>
+ * ```
  *
  * @since 0.1.0
  */
@@ -218,6 +256,14 @@ export const clientAuthenticationOf = (input: Pick<Input, "endpoint" | "client" 
  * A parsed token response: what the lifecycle stores, plus the provider's `created_at` (epoch ms)
  * when it sent one (Workable).
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { TokenRequest } from "@keyway/core"
+ * declare const input: TokenRequest.Input
+ * const expiresIn = TokenRequest.request(input).pipe(Effect.map((r: TokenRequest.TokenResponse) => r.expiresIn))
+ * ```
+ *
  * @since 0.1.0
  */
 export interface TokenResponse extends Obtained {
@@ -245,6 +291,14 @@ export const basicAuthorization: (
 /**
  * A token request ready to send: the HTTP request (its body or `Authorization` header holds
  * secrets: never log it) and the client certificate for its connection, if any.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { TokenRequest } from "@keyway/core"
+ * declare const input: TokenRequest.Input
+ * const url = TokenRequest.prepare(input).pipe(Effect.map((p: TokenRequest.Prepared) => p.request.url))
+ * ```
  *
  * @since 0.2.0
  */
@@ -397,26 +451,12 @@ const send = Effect.fnUntraced(function* (input: Input) {
             clientCertificate: certificate,
           }),
         ),
-      outcomeOf: (result) => {
-        if (Result.isSuccess(result)) {
-          const response = result.success
-          if (response.status >= 200 && response.status < 300) return undefined
-          return {
-            _tag: "Status",
-            status: response.status,
-            retryAfterMs: Retry.parseRetryAfter(
-              Http.header(response, "retry-after"),
-              clock.currentTimeMillisUnsafe(),
-            ),
-          }
-        }
-        const error = result.failure
-        return error._tag === "NetworkError"
-          ? { _tag: "Network", reachedServer: error.reachedServer }
-          : error._tag === "TimeoutError"
-            ? { _tag: "Timeout" }
-            : undefined
-      },
+      outcomeOf: (result) =>
+        Result.isSuccess(result)
+          ? result.success.status >= 200 && result.success.status < 300
+            ? undefined
+            : Retry.statusOutcome(result.success, clock.currentTimeMillisUnsafe())
+          : Retry.errorOutcome(result.failure),
       refuse: (refusal, last) =>
         new TokenEndpointError({
           provider: context.provider,

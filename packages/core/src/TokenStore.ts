@@ -40,6 +40,13 @@ import { type BudgetStore, makeMemoryStore } from "./Throttle.ts"
 /**
  * What a record is stored under.
  *
+ * @example
+ * ```ts
+ * import { TokenStore } from "@keyway/core"
+ * const key: TokenStore.TokenKey = { provider: "workable", connection: "acme", scopes: ["r_jobs", "r_candidates"] }
+ * TokenStore.keyString(key) // one string per key, whatever the order of its scopes
+ * ```
+ *
  * @since 0.1.0
  */
 export interface TokenKey {
@@ -86,6 +93,19 @@ export const keyString = (k: TokenKey): string =>
 /**
  * A stored token set. Secrets are `Redacted`; times are epoch milliseconds.
  *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import { TokenStore } from "@keyway/core"
+ * const token: TokenStore.StoredToken = {
+ *   accessToken: Redacted.make("at"),
+ *   refreshToken: Redacted.make("rt"),
+ *   expiresAt: Date.now() + 3_600_000,
+ *   obtainedAt: Date.now(),
+ *   revision: TokenStore.newRevision(),
+ * }
+ * ```
+ *
  * @since 0.1.0
  */
 export interface StoredToken {
@@ -114,6 +134,12 @@ export interface StoredToken {
 /**
  * What the runtime records on a grant whose refresh failed transiently.
  *
+ * @example
+ * ```ts
+ * import type { TokenStore } from "@keyway/core"
+ * const failure: TokenStore.RefreshFailure = { error: "NetworkError: connect ECONNREFUSED", since: Date.now() - 60_000, attempts: 3, lastAttemptAt: Date.now() }
+ * ```
+ *
  * @since 0.1.0
  */
 export interface RefreshFailure {
@@ -130,6 +156,17 @@ export interface RefreshFailure {
 /**
  * One record of {@link TokenStoreShape.list}: its key and the record.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { TokenStore } from "@keyway/core"
+ * const connections = Effect.gen(function*() {
+ *   const store = yield* TokenStore.TokenStore
+ *   const listed: ReadonlyArray<TokenStore.Listed> = store.list ? yield* store.list("workable") : []
+ *   return listed.map((l) => l.key.connection)
+ * }).pipe(Effect.provide(TokenStore.layerMemory))
+ * ```
+ *
  * @since 0.1.0
  */
 export interface Listed {
@@ -139,6 +176,20 @@ export interface Listed {
 
 /**
  * The service shape of a store.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { TokenStore } from "@keyway/core"
+ * // A store that logs every read, over the memory store.
+ * const memory = TokenStore.makeMemory()
+ * const logged: TokenStore.TokenStoreShape = {
+ *   ...memory,
+ *   name: "logged-memory",
+ *   get: (key) => memory.get(key).pipe(Effect.tap(() => Effect.log(`read ${TokenStore.keyString(key)}`))),
+ * }
+ * const layer = Layer.succeed(TokenStore.TokenStore, logged)
+ * ```
  *
  * @since 0.1.0
  */
@@ -187,6 +238,16 @@ export interface TokenStoreShape {
 /**
  * The TokenStore service.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { TokenStore } from "@keyway/core"
+ * const read = Effect.gen(function*() {
+ *   const store = yield* TokenStore.TokenStore
+ *   return yield* store.get({ provider: "workable", connection: "acme", scopes: [] })
+ * }).pipe(Effect.provide(TokenStore.layerMemory))
+ * ```
+ *
  * @since 0.1.0
  */
 export class TokenStore extends Context.Service<TokenStore, TokenStoreShape>()("@keyway/core/TokenStore") {}
@@ -194,12 +255,26 @@ export class TokenStore extends Context.Service<TokenStore, TokenStoreShape>()("
 /**
  * A fresh revision id.
  *
+ * @example
+ * ```ts
+ * import { TokenStore } from "@keyway/core"
+ * const revision: string = TokenStore.newRevision() // a UUID
+ * ```
+ *
  * @since 0.1.0
  */
 export const newRevision = (): string => crypto.randomUUID()
 
 /**
  * Whether `stored` is still the record a writer read as `expected`.
+ *
+ * @example
+ * ```ts
+ * import { TokenStore } from "@keyway/core"
+ * declare const stored: TokenStore.StoredToken | undefined
+ * declare const expected: TokenStore.StoredToken | undefined
+ * if (TokenStore.sameRevision(stored, expected)) console.log("nobody wrote in between")
+ * ```
  *
  * @since 0.1.0
  */

@@ -4,6 +4,7 @@
  * logout when the client closes.
  */
 import { Client } from "@keyway/core"
+import * as Cca from "@keyway/provider-cca"
 import { type Sandbox, startSandbox } from "@keyway/sandbox"
 import { Redacted } from "effect"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
@@ -31,6 +32,22 @@ describe("cca permanent token", () => {
     expect(missing.response.status).toBe(404)
     expect(missing.error?.message).toBe("Not found")
     expect(sb.counters().totals).toMatchObject({ tokenRequests: 0, logins: 0, calls: 4 })
+  })
+
+  it("createPathBasedClient: openapi-fetch's path-based client on the same pipeline (auth, correlation id)", async () => {
+    await using api = Cca.createPathBasedClient({
+      server: new URL(sb.urls.origin).host,
+      baseUrl: sb.baseUrl,
+      auth: CcaScenario.permanentAuth(sb),
+      retry: settings.retry,
+    })
+    const agents = Scenario.data(await api["/agents"].GET())
+    const agentId = String(agents[0]!.id)
+    const { data, response } = await api["/agents/{agentId}"].GET({ params: { path: { agentId } } })
+    expect(response.status).toBe(200)
+    expect(String(data?.id)).toBe(agentId)
+    expect(Client.callInfo(response)?.correlationId).toMatch(/^[0-9a-f-]{36}$/)
+    expect(sb.counters().totals).toMatchObject({ logins: 0, calls: 2 })
   })
 
   it("says CredentialsExpired without a request when the token's configured expiry has passed", async () => {

@@ -7,6 +7,7 @@
  *
  * @example
  * ```ts
+ * import { Budget } from "@keyway/sandbox"
  * const budget = new Budget({ limit: 10, window: 1, status: 429, retryAfter: true, headers: "x-ratelimit" })
  * const verdict = budget.take(performance.now())
  * verdict.allowed // true for the first 10 calls of a quiet second
@@ -21,6 +22,7 @@ import type { OutgoingHttpHeaders } from "node:http"
  *
  * @example
  * ```ts
+ * import type { HeaderStyle } from "@keyway/sandbox"
  * const style: HeaderStyle = "ietf"
  * ```
  */
@@ -31,6 +33,7 @@ export type HeaderStyle = "none" | "x-ratelimit" | "x-rate-limit" | "ietf"
  *
  * @example
  * ```ts
+ * import type { BudgetSpec } from "@keyway/sandbox"
  * const spec: BudgetSpec = { limit: 50, window: 10, headers: "x-rate-limit" }
  * ```
  */
@@ -59,7 +62,9 @@ export interface BudgetSpec {
  *
  * @example
  * ```ts
- * const { allowed, headers, retryAfter } = budget.take(performance.now())
+ * import { Budget, type Verdict } from "@keyway/sandbox"
+ * const budget = new Budget({ limit: 10 })
+ * const { allowed, headers, retryAfter }: Verdict = budget.take(performance.now())
  * ```
  */
 export interface Verdict {
@@ -74,6 +79,7 @@ export interface Verdict {
  *
  * @example
  * ```ts
+ * import { validateBudget } from "@keyway/sandbox"
  * validateBudget({ limit: 0 }) // throws: budget limit must be a positive number
  * ```
  */
@@ -108,6 +114,7 @@ export function validateBudget(spec: unknown): BudgetSpec {
  *
  * @example
  * ```ts
+ * import { Budget } from "@keyway/sandbox"
  * const budget = new Budget({ limit: 5, window: 1, burst: 1 })
  * budget.take(0).allowed // true
  * budget.take(10).allowed // false: the next call fits at 200 ms
@@ -133,7 +140,10 @@ export class Budget {
    *
    * @example
    * ```ts
-   * if (!budget.take(performance.now()).allowed) // answer 429
+   * import { Budget } from "@keyway/sandbox"
+   * const budget = new Budget({ limit: 1, window: 10 })
+   * budget.take(performance.now()).allowed // true
+   * budget.take(performance.now()).allowed // false: answer 429
    * ```
    */
   take(nowMs: number): Verdict {

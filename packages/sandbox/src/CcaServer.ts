@@ -8,6 +8,7 @@
  *
  * @example
  * ```ts
+ * import { startCcaSandbox } from "@keyway/sandbox"
  * await using sb = await startCcaSandbox()
  * const { token } = (await fetch(sb.urls.sessionUrl!, {
  *   method: "POST",
@@ -18,18 +19,24 @@
  *
  * @since 0.1.0
  */
-import { bearerConnection } from "./Api.ts"
-import { authRoutes, parseExpiry } from "./cca/Auth.ts"
-import { resourceRoutes } from "./cca/Resources.ts"
-import { str } from "./Http.ts"
-import { Router } from "./Router.ts"
-import { type Handler, type ProviderSandbox, type SandboxOptions, startServer } from "./SandboxServer.ts"
+import { bearerConnection } from "./internal/Api.ts"
+import { authRoutes, parseExpiry } from "./internal/cca/Auth.ts"
+import { resourceRoutes } from "./internal/cca/Resources.ts"
+import { str } from "./internal/Http.ts"
+import { Router } from "./internal/Router.ts"
+import {
+  type Handler,
+  type ProviderSandbox,
+  type SandboxOptions,
+  startServer,
+} from "./internal/SandboxServer.ts"
 
 /**
  * A CCA user who can log in.
  *
  * @example
  * ```ts
+ * import type { CcaUser } from "@keyway/sandbox"
  * const user: CcaUser = { username: "agent", password: "pw", modules: ["Integration"] }
  * ```
  */
@@ -46,6 +53,7 @@ export interface CcaUser {
  *
  * @example
  * ```ts
+ * import type { CcaPermanentToken } from "@keyway/sandbox"
  * const t: CcaPermanentToken = { token: "A-…", username: "agent", module: "Integration", expiresAt: "2030-01-01T00:00:00Z" }
  * ```
  */
@@ -61,6 +69,7 @@ export interface CcaPermanentToken {
  *
  * @example
  * ```ts
+ * import type { CcaOptions } from "@keyway/sandbox"
  * const options: CcaOptions = { lifetimes: { session: 5 }, username: "me", password: "pw" }
  * ```
  */
@@ -79,7 +88,10 @@ export interface CcaOptions extends SandboxOptions {
  *
  * @example
  * ```ts
- * sb.credentials.permanentToken // "A-b189a7c5-804d-403f-ac4a-a940dfsfdfs"
+ * import { startCcaSandbox, type CcaCredentials } from "@keyway/sandbox"
+ * await using sb = await startCcaSandbox()
+ * const credentials: CcaCredentials = sb.credentials
+ * credentials.permanentToken // "A-b189a7c5-804d-403f-ac4a-a940dfsfdfs"
  * ```
  */
 export interface CcaCredentials {
@@ -101,6 +113,7 @@ export interface CcaCredentials {
  *
  * @example
  * ```ts
+ * import { startCcaSandbox, type CcaSandbox } from "@keyway/sandbox"
  * const sb: CcaSandbox = await startCcaSandbox()
  * ```
  */
@@ -111,6 +124,7 @@ export type CcaSandbox = ProviderSandbox<"cca", CcaCredentials>
  *
  * @example
  * ```ts
+ * import { startCcaSandbox } from "@keyway/sandbox"
  * const sb = await startCcaSandbox({ lifetimes: { session: 60 } })
  * await sb.stop()
  * ```

@@ -7,6 +7,7 @@
  *
  * @example
  * ```ts
+ * import { startCchSandbox } from "@keyway/sandbox"
  * await using sb = await startCchSandbox()
  * const redirect = await fetch(`${sb.urls.authorizeUrl}?client_id=${sb.credentials.clientId}&response_type=code&state=s&scope=read&redirect_uri=http://127.0.0.1/cb`, { redirect: "manual" })
  * const code = new URL(redirect.headers.get("location")!).searchParams.get("code")
@@ -19,17 +20,23 @@ import {
   type OAuthApp,
   type OAuthAppOptions,
   registeredClients,
-} from "./AuthorizationCode.ts"
-import { authRoutes } from "./cch/Auth.ts"
-import { resourceRoutes } from "./cch/Resources.ts"
-import { Router } from "./Router.ts"
-import { type Handler, type ProviderSandbox, type SandboxOptions, startServer } from "./SandboxServer.ts"
+} from "./internal/AuthorizationCode.ts"
+import { authRoutes } from "./internal/cch/Auth.ts"
+import { resourceRoutes } from "./internal/cch/Resources.ts"
+import { Router } from "./internal/Router.ts"
+import {
+  type Handler,
+  type ProviderSandbox,
+  type SandboxOptions,
+  startServer,
+} from "./internal/SandboxServer.ts"
 
 /**
  * A registered CCH application.
  *
  * @example
  * ```ts
+ * import type { CchClient } from "@keyway/sandbox"
  * const app: CchClient = { clientId: "app", clientSecret: "s", redirectUris: ["http://127.0.0.1/cb"] }
  * ```
  */
@@ -40,6 +47,7 @@ export type CchClient = OAuthApp
  *
  * @example
  * ```ts
+ * import type { CchOptions } from "@keyway/sandbox"
  * const options: CchOptions = { rotateRefreshTokens: false, lifetimes: { access: 60 } }
  * ```
  */
@@ -57,7 +65,10 @@ export interface CchOptions extends SandboxOptions, OAuthAppOptions {
  *
  * @example
  * ```ts
- * sb.credentials.apiKey // "cch-api-key-keyway-0001"
+ * import { startCchSandbox, type CchCredentials } from "@keyway/sandbox"
+ * await using sb = await startCchSandbox()
+ * const credentials: CchCredentials = sb.credentials
+ * credentials.apiKey // "cch-api-key-keyway-0001"
  * ```
  */
 export interface CchCredentials {
@@ -76,6 +87,7 @@ export interface CchCredentials {
  *
  * @example
  * ```ts
+ * import { startCchSandbox, type CchSandbox } from "@keyway/sandbox"
  * const sb: CchSandbox = await startCchSandbox()
  * ```
  */
@@ -86,6 +98,7 @@ export type CchSandbox = ProviderSandbox<"cch", CchCredentials>
  *
  * @example
  * ```ts
+ * import { startCchSandbox } from "@keyway/sandbox"
  * const sb = await startCchSandbox({ rotateRefreshTokens: true })
  * await sb.stop()
  * ```

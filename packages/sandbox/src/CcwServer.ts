@@ -6,6 +6,7 @@
  *
  * @example
  * ```ts
+ * import { startCcwSandbox } from "@keyway/sandbox"
  * await using sb = await startCcwSandbox()
  * const token = (await fetch(sb.urls.tokenUrl!, {
  *   method: "POST",
@@ -16,23 +17,29 @@
  *
  * @since 0.1.0
  */
-import { bearerConnection } from "./Api.ts"
-import { type CcwClient, tokenFields, tokenRoute } from "./ccw/Auth.ts"
-import { SCOPES } from "./ccw/Data.ts"
-import { ccwError } from "./ccw/Errors.ts"
-import { resourceRoutes } from "./ccw/Resources.ts"
-import { basicCredentials } from "./Http.ts"
-import { Router } from "./Router.ts"
-import { type Handler, type ProviderSandbox, type SandboxOptions, startServer } from "./SandboxServer.ts"
+import { bearerConnection } from "./internal/Api.ts"
+import { type CcwClient, tokenFields, tokenRoute } from "./internal/ccw/Auth.ts"
+import { SCOPES } from "./internal/ccw/Data.ts"
+import { ccwError } from "./internal/ccw/Errors.ts"
+import { resourceRoutes } from "./internal/ccw/Resources.ts"
+import { basicCredentials } from "./internal/Http.ts"
+import { Router } from "./internal/Router.ts"
+import {
+  type Handler,
+  type ProviderSandbox,
+  type SandboxOptions,
+  startServer,
+} from "./internal/SandboxServer.ts"
 
-export type { CcwClient } from "./ccw/Auth.ts"
-export { ccwError } from "./ccw/Errors.ts"
+export type { CcwClient } from "./internal/ccw/Auth.ts"
+export { ccwError } from "./internal/ccw/Errors.ts"
 
 /**
  * CCW sandbox options.
  *
  * @example
  * ```ts
+ * import type { CcwOptions } from "@keyway/sandbox"
  * const options: CcwOptions = { clientId: "mine", clientSecret: "s3cret", realm: "ccw-eu-stg" }
  * ```
  */
@@ -54,7 +61,10 @@ export interface CcwOptions extends SandboxOptions {
  *
  * @example
  * ```ts
- * sb.credentials.clientId // "keyway-ccw-client"
+ * import { startCcwSandbox, type CcwCredentials } from "@keyway/sandbox"
+ * await using sb = await startCcwSandbox()
+ * const credentials: CcwCredentials = sb.credentials
+ * credentials.clientId // "keyway-ccw-client"
  * ```
  */
 export interface CcwCredentials {
@@ -71,6 +81,7 @@ export interface CcwCredentials {
  *
  * @example
  * ```ts
+ * import { startCcwSandbox, type CcwSandbox } from "@keyway/sandbox"
  * const sb: CcwSandbox = await startCcwSandbox()
  * ```
  */
@@ -81,6 +92,7 @@ export type CcwSandbox = ProviderSandbox<"ccw", CcwCredentials>
  *
  * @example
  * ```ts
+ * import { startCcwSandbox } from "@keyway/sandbox"
  * const sb = await startCcwSandbox({ lifetimes: { access: 60 } })
  * await sb.stop()
  * ```

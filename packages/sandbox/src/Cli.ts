@@ -22,6 +22,7 @@ Starts the sandboxes (--budget: each enforcing its provider's rate limit), print
  *
  * @example
  * ```ts
+ * import { runCli } from "@keyway/sandbox"
  * await runCli(["cca", "--port", "4020"])
  * ```
  */

@@ -7,6 +7,7 @@
  *
  * @example
  * ```ts
+ * import { startCultureAmpSandbox } from "@keyway/sandbox"
  * await using sb = await startCultureAmpSandbox()
  * const { clientId, clientSecret, scope } = sb.credentials
  * const token = (await fetch(sb.urls.tokenUrl!, {
@@ -18,22 +19,28 @@
  *
  * @since 0.1.0
  */
-import { bearerConnection } from "./Api.ts"
-import { type CultureAmpClient, clientOf, PERMISSIONS, tokenRoute } from "./cultureamp/Auth.ts"
-import { makeCultureAmpContext } from "./cultureamp/Context.ts"
-import { employeeRoutes } from "./cultureamp/Employees.ts"
-import { performanceRoutes } from "./cultureamp/Performance.ts"
-import { surveyRoutes } from "./cultureamp/Surveys.ts"
-import { Router } from "./Router.ts"
-import { type Handler, type ProviderSandbox, type SandboxOptions, startServer } from "./SandboxServer.ts"
+import { bearerConnection } from "./internal/Api.ts"
+import { type CultureAmpClient, clientOf, PERMISSIONS, tokenRoute } from "./internal/cultureamp/Auth.ts"
+import { makeCultureAmpContext } from "./internal/cultureamp/Context.ts"
+import { employeeRoutes } from "./internal/cultureamp/Employees.ts"
+import { performanceRoutes } from "./internal/cultureamp/Performance.ts"
+import { surveyRoutes } from "./internal/cultureamp/Surveys.ts"
+import { Router } from "./internal/Router.ts"
+import {
+  type Handler,
+  type ProviderSandbox,
+  type SandboxOptions,
+  startServer,
+} from "./internal/SandboxServer.ts"
 
-export type { CultureAmpClient } from "./cultureamp/Auth.ts"
+export type { CultureAmpClient } from "./internal/cultureamp/Auth.ts"
 
 /**
  * Culture Amp sandbox options.
  *
  * @example
  * ```ts
+ * import type { CultureAmpOptions } from "@keyway/sandbox"
  * const options: CultureAmpOptions = { entityId: "8ed17dce-9eca-4383-a9e1-54f82c362b6d", pageSize: 50 }
  * ```
  */
@@ -54,7 +61,10 @@ export interface CultureAmpOptions extends SandboxOptions {
  *
  * @example
  * ```ts
- * sb.credentials.scope // "target-entity:8ed17dce-…:employees-read,employee-demographics-read,…"
+ * import { startCultureAmpSandbox, type CultureAmpCredentials } from "@keyway/sandbox"
+ * await using sb = await startCultureAmpSandbox()
+ * const credentials: CultureAmpCredentials = sb.credentials
+ * credentials.scope // "target-entity:8ed17dce-…:employees-read,employee-demographics-read,…"
  * ```
  */
 export interface CultureAmpCredentials {
@@ -74,6 +84,7 @@ export interface CultureAmpCredentials {
  *
  * @example
  * ```ts
+ * import { startCultureAmpSandbox, type CultureAmpSandbox } from "@keyway/sandbox"
  * const sb: CultureAmpSandbox = await startCultureAmpSandbox()
  * ```
  */
@@ -84,6 +95,7 @@ export type CultureAmpSandbox = ProviderSandbox<"cultureamp", CultureAmpCredenti
  *
  * @example
  * ```ts
+ * import { startCultureAmpSandbox } from "@keyway/sandbox"
  * const sb = await startCultureAmpSandbox({ pageSize: 100 })
  * await sb.stop()
  * ```

@@ -4,6 +4,7 @@
  *
  * @example
  * ```ts
+ * import { signHs256, verifyHs256 } from "@keyway/sandbox"
  * const jwt = signHs256({ sub: "client", exp: 1_900_000_000 }, "secret")
  * verifyHs256(jwt, "secret") // { ok: true, payload: { sub: "client", exp: 1900000000 } }
  * ```
@@ -19,6 +20,7 @@ const HEADER = Buffer.from(JSON.stringify({ alg: "HS256", typ: "JWT" })).toStrin
  *
  * @example
  * ```ts
+ * import type { JwtPayload } from "@keyway/sandbox"
  * const claims: JwtPayload = { sub: "x", exp: 1 }
  * ```
  */
@@ -29,6 +31,7 @@ export type JwtPayload = Record<string, unknown>
  *
  * @example
  * ```ts
+ * import { signHs256 } from "@keyway/sandbox"
  * signHs256({ sub: "x" }, "secret") // "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ4In0.…"
  * ```
  */
@@ -43,7 +46,8 @@ export function signHs256(payload: JwtPayload, secret: string): string {
  *
  * @example
  * ```ts
- * const result = verifyHs256(token, "secret")
+ * import { signHs256, verifyHs256 } from "@keyway/sandbox"
+ * const result = verifyHs256(signHs256({ sub: "x", exp: 1_900_000_000 }, "secret"), "secret")
  * if (result.ok) console.log(result.payload.exp)
  * ```
  */
@@ -69,7 +73,9 @@ export function verifyHs256(
  *
  * @example
  * ```ts
- * decodeJwtPayload(token)?.scope // "target-entity:…:employees-read"
+ * import { decodeJwtPayload } from "@keyway/sandbox"
+ * declare const token: string // a Culture Amp sandbox access token
+ * decodeJwtPayload(token)?.["scope"] // "target-entity:…:employees-read"
  * ```
  */
 export function decodeJwtPayload(token: string): JwtPayload | undefined {

@@ -4,6 +4,7 @@
  *
  * @example
  * ```ts
+ * import { startSandbox } from "@keyway/sandbox"
  * await using sb = await startSandbox("workable")
  * const accounts = (await fetch(`${sb.baseUrl}/accounts`, {
  *   headers: { authorization: `Bearer ${sb.credentials.apiToken}` },
@@ -28,6 +29,7 @@ import { startWorkableSandbox, type WorkableCredentials, type WorkableOptions } 
  *
  * @example
  * ```ts
+ * import type { ProviderTypes } from "@keyway/sandbox"
  * type O = ProviderTypes["cch"]["options"] // CchOptions
  * ```
  */
@@ -44,6 +46,7 @@ export interface ProviderTypes {
  *
  * @example
  * ```ts
+ * import type { ProviderName } from "@keyway/sandbox"
  * const p: ProviderName = "cultureamp"
  * ```
  */
@@ -54,6 +57,7 @@ export type ProviderName = keyof ProviderTypes
  *
  * @example
  * ```ts
+ * import { PROVIDERS, startSandbox } from "@keyway/sandbox"
  * for (const p of PROVIDERS) await startSandbox(p)
  * ```
  */
@@ -64,6 +68,7 @@ export const PROVIDERS: readonly ProviderName[] = ["ccw", "cca", "cch", "culture
  *
  * @example
  * ```ts
+ * import { startSandbox, type Sandbox } from "@keyway/sandbox"
  * const sb: Sandbox<"cca"> = await startSandbox("cca")
  * sb.credentials.permanentToken
  * ```
@@ -85,6 +90,7 @@ const starters: { [P in ProviderName]: (options?: ProviderTypes[P]["options"]) =
  *
  * @example
  * ```ts
+ * import { startSandbox } from "@keyway/sandbox"
  * await using sb = await startSandbox("ccw", { lifetimes: { access: 60 } })
  * sb.urls.tokenUrl // "http://127.0.0.1:40123/auth/realms/ccw-na-stg/protocol/openid-connect/token"
  * ```
@@ -105,6 +111,7 @@ export function startSandbox<P extends ProviderName>(
  *
  * @example
  * ```ts
+ * import { startAll } from "@keyway/sandbox"
  * await using all = await startAll()
  * all.workable.baseUrl
  * ```
@@ -119,6 +126,7 @@ export type SandboxSet = { readonly [P in ProviderName]: Sandbox<P> } & AsyncDis
  *
  * @example
  * ```ts
+ * import { startAll } from "@keyway/sandbox"
  * await using all = await startAll({ cca: { lifetimes: { session: 5 } } })
  * all.cca.urls.sessionUrl
  * ```

@@ -7,11 +7,12 @@
  *
  * @example
  * ```ts
+ * import { startWorkableSandbox } from "@keyway/sandbox"
  * await using sb = await startWorkableSandbox()
  * const res = await fetch(`${sb.baseUrl}/jobs?limit=50`, {
  *   headers: { authorization: `Bearer ${sb.credentials.apiToken}` },
  * })
- * const { jobs, paging } = await res.json()
+ * const { jobs, paging } = (await res.json()) as { jobs: Array<{ id: string }>; paging?: { next?: string } }
  * ```
  *
  * @since 0.1.0
@@ -21,25 +22,31 @@ import {
   type OAuthApp,
   type OAuthAppOptions,
   registeredClients,
-} from "./AuthorizationCode.ts"
-import { Router } from "./Router.ts"
-import { type Handler, type ProviderSandbox, type SandboxOptions, startServer } from "./SandboxServer.ts"
-import { workableId } from "./WorkableData.ts"
-import { accountRoutes } from "./workable/Account.ts"
-import { authRoutes, SCOPES } from "./workable/Auth.ts"
-import { candidateRoutes } from "./workable/Candidates.ts"
-import { makeWorkableContext } from "./workable/Context.ts"
-import { employeeRoutes } from "./workable/Employees.ts"
-import { eventRoutes } from "./workable/Events.ts"
-import { jobRoutes } from "./workable/Jobs.ts"
-import { offerRoutes } from "./workable/Offers.ts"
-import { requisitionRoutes } from "./workable/Requisitions.ts"
+} from "./internal/AuthorizationCode.ts"
+import { Router } from "./internal/Router.ts"
+import {
+  type Handler,
+  type ProviderSandbox,
+  type SandboxOptions,
+  startServer,
+} from "./internal/SandboxServer.ts"
+import { workableId } from "./internal/WorkableData.ts"
+import { accountRoutes } from "./internal/workable/Account.ts"
+import { authRoutes, SCOPES } from "./internal/workable/Auth.ts"
+import { candidateRoutes } from "./internal/workable/Candidates.ts"
+import { makeWorkableContext } from "./internal/workable/Context.ts"
+import { employeeRoutes } from "./internal/workable/Employees.ts"
+import { eventRoutes } from "./internal/workable/Events.ts"
+import { jobRoutes } from "./internal/workable/Jobs.ts"
+import { offerRoutes } from "./internal/workable/Offers.ts"
+import { requisitionRoutes } from "./internal/workable/Requisitions.ts"
 
 /**
  * A registered Workable partner application.
  *
  * @example
  * ```ts
+ * import type { WorkableClient } from "@keyway/sandbox"
  * const app: WorkableClient = { clientId: "uid", clientSecret: "secret", redirectUris: ["http://127.0.0.1/cb"] }
  * ```
  */
@@ -50,6 +57,7 @@ export type WorkableClient = OAuthApp
  *
  * @example
  * ```ts
+ * import type { WorkableOptions } from "@keyway/sandbox"
  * const options: WorkableOptions = { subdomain: "acme", lifetimes: { access: 60 } }
  * ```
  */
@@ -65,7 +73,10 @@ export interface WorkableOptions extends SandboxOptions, OAuthAppOptions {
  *
  * @example
  * ```ts
- * sb.credentials.scopes // ["r_jobs", "r_candidates", "w_candidates", …]
+ * import { startWorkableSandbox, type WorkableCredentials } from "@keyway/sandbox"
+ * await using sb = await startWorkableSandbox()
+ * const credentials: WorkableCredentials = sb.credentials
+ * credentials.scopes // ["r_jobs", "r_candidates", "w_candidates", …]
  * ```
  */
 export interface WorkableCredentials {
@@ -86,6 +97,7 @@ export interface WorkableCredentials {
  *
  * @example
  * ```ts
+ * import { startWorkableSandbox, type WorkableSandbox } from "@keyway/sandbox"
  * const sb: WorkableSandbox = await startWorkableSandbox()
  * ```
  */
@@ -96,6 +108,7 @@ export type WorkableSandbox = ProviderSandbox<"workable", WorkableCredentials>
  *
  * @example
  * ```ts
+ * import { startWorkableSandbox } from "@keyway/sandbox"
  * const sb = await startWorkableSandbox({ subdomain: "acme" })
  * await sb.stop()
  * ```

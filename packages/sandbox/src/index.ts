@@ -55,7 +55,7 @@ export {
   startCultureAmpSandbox,
 } from "./CultureAmpServer.ts"
 export type { FaultInfo, FaultSpec, FaultType } from "./Faults.ts"
-export { decodeJwtPayload, signHs256, verifyHs256 } from "./Jwt.ts"
+export { decodeJwtPayload, type JwtPayload, signHs256, verifyHs256 } from "./Jwt.ts"
 export {
   PROVIDERS,
   type ProviderName,

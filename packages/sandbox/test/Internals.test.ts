@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest"
-import { findClient, slicePage } from "../src/Api.ts"
-import { Counters } from "../src/Counters.ts"
-import { FaultInjector } from "../src/Faults.ts"
-import { parseMultipart } from "../src/Http.ts"
+import { findClient, slicePage } from "../src/internal/Api.ts"
+import { Counters } from "../src/internal/Counters.ts"
+import { FaultInjector } from "../src/internal/Faults.ts"
+import { parseMultipart } from "../src/internal/Http.ts"
+import { Router } from "../src/internal/Router.ts"
+import { SeededRandom } from "../src/internal/SeededRandom.ts"
 import { decodeJwtPayload, signHs256, verifyHs256 } from "../src/Jwt.ts"
-import { Router } from "../src/Router.ts"
-import { SeededRandom } from "../src/SeededRandom.ts"
 
 describe("internals", () => {
   it("slices a page and tells the next offset, none on the last page", () => {

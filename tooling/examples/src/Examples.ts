@@ -4,8 +4,9 @@
  * the file).
  *
  * - **examples**: every JSDoc `@example` of an exported declaration (and of its members) and of a
- *   module's header comment, in every `src/**\/*.ts` of a public package; each fenced block is
- *   one example, checked when fenced ```ts (any other fence is prose and only counted);
+ *   module's header comment, in every `src/**\/*.ts` of a public package but those its `exports`
+ *   close (`"./internal/*": null`: not importable, not public); each fenced block is one example,
+ *   checked when fenced ```ts (any other fence is prose and only counted);
  * - **exports**: the package's public API, followed from its `exports` entry points through
  *   `export * as X from`, `export * from` and `export { a } from` to the declaring file; an export
  *   is covered when one of the declarations of its name carries an `@example`. Type-only
@@ -207,6 +208,31 @@ const examplesOfFile = (root: string, file: string): Array<Example> => {
   )
 }
 
+/**
+ * The folders of a package that its `exports` close: a subpath pattern mapped to `null`
+ * (`"./internal/*": null`) makes nothing under it importable, so the modules there are not public
+ * and their examples are not checked. The closed folder is the pattern's target under another
+ * pattern that would match it (`"./*": "./src/*.ts"` → `src/internal/`), else `src/` + the subpath.
+ */
+const closedFolders = (dir: string): Array<string> => {
+  const manifest = JSON.parse(Fs.readFileSync(Path.join(dir, "package.json"), "utf8")) as {
+    exports?: Record<string, string | Record<string, string> | null>
+  }
+  const entries = Object.entries(manifest.exports ?? {})
+  return entries.flatMap(([key, target]) => {
+    if (target !== null || !key.startsWith("./")) return []
+    const sub = key.slice(2).replace(/\*.*$/, "")
+    for (const [other, to] of entries) {
+      if (to === null || other === key || !other.endsWith("*")) continue
+      const prefix = other.slice(2, -1)
+      const source = typeof to === "string" ? to : (to["@keyway/source"] ?? to["default"])
+      if (source === undefined || !sub.startsWith(prefix) || !source.includes("*")) continue
+      return [Path.join(dir, source.split("*")[0]!, sub.slice(prefix.length))]
+    }
+    return [Path.join(dir, "src", sub)]
+  })
+}
+
 /** The entry modules of a package: its `exports` targets under the `@keyway/source` condition. */
 const entryPoints = (dir: string): Array<string> => {
   const manifest = JSON.parse(Fs.readFileSync(Path.join(dir, "package.json"), "utf8")) as {
@@ -314,7 +340,10 @@ export const scan = (
   const exports = new Map<string, Export>()
   for (const p of packages) {
     const dir = Path.resolve(root, p.path)
-    for (const file of sources(Path.join(dir, "src"))) examples.push(...examplesOfFile(root, file))
+    const closed = closedFolders(dir)
+    for (const file of sources(Path.join(dir, "src")))
+      if (!closed.some((folder) => file.startsWith(folder.endsWith(Path.sep) ? folder : folder + Path.sep)))
+        examples.push(...examplesOfFile(root, file))
     for (const entry of entryPoints(dir))
       for (const where of exportsOf(entry).values()) {
         const key = `${relative(root, where.file)}: ${where.name}`

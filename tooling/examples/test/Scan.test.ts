@@ -33,6 +33,17 @@ describe("scan", () => {
     ])
   })
 
+  // `"./internal/*": null`: nothing there is importable, so its examples are not public docs
+  it("skips the examples of the folders the exports close, and still lists the exports declared there", () => {
+    for (const path of ["closed", "closed-root"]) {
+      const closed = scan(fixtures, [{ path }])
+      expect(closed.examples.map((e) => `${e.file} ${e.symbol}`)).toEqual([`${path}/src/index.ts <module>`])
+      expect(closed.exports.map((e) => `${e.file}: ${e.symbol} ${e.hasExample}`)).toEqual([
+        `${path}/src/internal/Hidden.ts: open true`,
+      ])
+    }
+  })
+
   it("finds syntax errors before the type-check (tsc reports none of a program that has one)", () => {
     expect(syntaxErrors("const a = 1\nconst b = ")).toEqual(["2: TS1109: Expression expected."])
     expect(syntaxErrors("const a = 1")).toEqual([])

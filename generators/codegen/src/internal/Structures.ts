@@ -9,6 +9,7 @@
 import {
   type CodeBlockWriter,
   type InterfaceDeclarationStructure,
+  type JSDocStructure,
   type OptionalKind,
   type PropertySignatureStructure,
   StructureKind,
@@ -152,3 +153,22 @@ export const arrow = (
     },
     options,
   )
+
+/** A JSDoc structure as text (its description is escaped already: `Emit.jsDoc` made it). */
+const docText = (doc: OptionalKind<JSDocStructure>): string => {
+  const text = typeof doc.description === "string" ? doc.description : ""
+  const lines = text.split("\n")
+  return lines.length === 1
+    ? `/** ${text} */`
+    : `/**\n${lines.map((l) => (l === "" ? " *" : ` * ${l}`)).join("\n")}\n */`
+}
+
+/**
+ * `export const <name> = <initializer>` written as the emitter laid it out (one line an entry of
+ * a table of thousands): a statement the module's formatter pass leaves alone. Its doc is a
+ * {@link Emit.jsDoc} structure; its initializer generator-made code with literals from `Emit`.
+ */
+export const verbatimConstant = (name: string, initializer: string, options: Declared = {}): string =>
+  `${docsOf(options)
+    .map((d) => `${docText(d)}\n`)
+    .join("")}${options.exported === false ? "" : "export "}const ${Emit.identifier(name)} = ${initializer}`

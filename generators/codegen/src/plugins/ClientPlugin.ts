@@ -25,7 +25,7 @@ import { type StatementStructures, StructureKind } from "ts-morph"
 import * as Emit from "../Emit.ts"
 import * as AuthLayer from "../internal/AuthLayer.ts"
 import * as ClientTypes from "../internal/ClientTypes.ts"
-import { arrow, block, constant, iface, indent, typeAlias } from "../internal/Structures.ts"
+import { arrow, block, constant, iface, indent, typeAlias, verbatimConstant } from "../internal/Structures.ts"
 import type { ProviderModel } from "../Model.ts"
 import type { ClientContext, ExtensionValue, Plugin } from "../Plugin.ts"
 import * as ConsentHelpers from "./ConsentHelpers.ts"
@@ -38,32 +38,26 @@ import { type ClientPlan, make as makePlan, operationEntries } from "./ProviderP
  * @example
  * ```ts
  * import { ClientPlugin } from "@keyway/codegen"
- * ClientPlugin.operationTable(model).declarations[0]?.name // "operationTable"
+ * ClientPlugin.operationTable(model).includes("export const operationTable = {") // true
  * ```
  *
  * @since 0.1.0
  */
-export const operationTable = (model: ProviderModel) =>
-  constant(
+export const operationTable = (model: ProviderModel): string => {
+  const rows = operationEntries(model).map(({ name, ...entry }) => {
+    const key = Emit.propertyName(name)
+    const inline = Emit.value(entry).replace(/\n\s*/g, " ").replace(/, }/g, " }").replace(/,\s*]/g, "]")
+    const text = `${key}: ${inline},`
+    return text.length + 2 <= 110 ? text : `${key}: ${Emit.value(entry)},`
+  })
+  return verbatimConstant(
     "operationTable",
-    (writer) => {
-      const entries = operationEntries(model)
-      if (entries.length === 0) {
-        writer.write("{} as const satisfies OperationTable.Table")
-        return
-      }
-      const rows = entries.map(({ name, ...entry }) => {
-        const key = Emit.propertyName(name)
-        const inline = Emit.value(entry).replace(/\n\s*/g, " ").replace(/, }/g, " }").replace(/,\s*]/g, "]")
-        const text = `${key}: ${inline},`
-        return text.length + 2 <= 110 ? text : `${key}: ${Emit.value(entry)},`
-      })
-      writer.write(`{\n${rows.map((r) => indent(r)).join("\n")}\n} as const satisfies OperationTable.Table`)
-    },
+    `${rows.length ? `{\n${rows.map((r) => indent(r)).join("\n")}\n}` : "{}"} as const satisfies OperationTable.Table`,
     {
       doc: "Every operation of the spec, by name: its method and path, its operationId, the scopes its `security` asks for and how it pages.",
     },
   )
+}
 
 /**
  * The operation types of the Promise API: the generic ones of @keyway/core's `Client`, bound to
@@ -159,7 +153,7 @@ const factories = (ctx: ClientContext, plan: ClientPlan): void => {
     "authLayer: (options, settings) => authLayer(options, settings)",
   ]
   const definition = `${T.charAt(0).toLowerCase()}${T.slice(1)}Provider`
-  ctx.addImport({ from: "@keyway/core/Client", namespace: "Client", typeOnly: true })
+  ctx.addImport({ from: "@keyway/core/Client", namespace: "Client" })
   ctx.addImport({ from: "@keyway/core/Provider", namespace: "Provider" })
   ctx.addImport({ from: "./auth.ts", values: ["authLayer"] })
   const promise: Array<StatementStructures> = [
@@ -184,6 +178,17 @@ const factories = (ctx: ClientContext, plan: ClientPlan): void => {
         doc: "Creates a Promise API client. Constructing it does no I/O; call `close()` when done.",
         example:
           "const client = createClient(options)\nconst { data, error } = await client.GET(...)\nawait client.close()",
+      },
+    ),
+    arrow(
+      "createPathBasedClient",
+      `options: ${T}ClientOptions`,
+      "Client.PathBasedClient<paths>",
+      "Client.wrapAsPathBased(createClient(options))",
+      {
+        doc: "Creates a path-based Promise API client (openapi-fetch's `createPathBasedClient`): `client[path].GET(init)`, every call through the same pipeline as `createClient`'s.",
+        example:
+          'const api = createPathBasedClient(options)\nconst { data, error } = await api["/path"].GET(...)\nawait api.close()',
       },
     ),
   ]

@@ -265,38 +265,79 @@ const mergeImport = (sourceFile: SourceFile, imports: ModuleImport): void => {
     if (!named.has(name)) existing.addNamedImport({ name, isTypeOnly: !existing.isTypeOnly() })
 }
 
+// An import or export past the line width: one name a line, as a formatter breaks it.
+const namesALine = (code: string): string => {
+  const m = /^((?:import|export)(?: type)? )\{ (.*) \}( from ".*")$/.exec(code)
+  if (code.length <= 110 || m === null) return code
+  return `${m[1]}{\n${m[2]!
+    .split(", ")
+    .map((n) => `  ${n},`)
+    .join("\n")}\n}${m[3]}`
+}
+
 /**
  * The module as a formatter would leave it: TypeScript's formatter re-indents (two spaces) and
  * drops the semicolons (the packages read like the rest of Keyway, biome's `asNeeded`); then one
  * blank line between top-level statements, none between imports.
  */
-const layout = (sourceFile: SourceFile, tsMorph: typeof import("ts-morph")): string => {
-  // The formatter's edits applied to the text (not through ts-morph's tree replacement, which a
-  // removed semicolon can confuse), then the result parsed once more to lay out the statements.
-  let text = sourceFile.getFullText()
-  const edits = sourceFile
-    .getProject()
+const formatSettings = (tsMorph: typeof import("ts-morph")) => ({
+  ...tsMorph.ts.getDefaultFormatCodeSettings("\n"),
+  indentSize: 2,
+  tabSize: 2,
+  convertTabsToSpaces: true,
+  newLineCharacter: "\n",
+  semicolons: tsMorph.ts.SemicolonPreference.Remove,
+})
+
+// One statement through TypeScript's formatter: its edits applied to the text (not through
+// ts-morph's tree replacement, which a removed semicolon can confuse).
+let formatted = 0
+
+const formatStatement = (project: Project, code: string, tsMorph: typeof import("ts-morph")): string => {
+  // a file name of its own: the language service keeps what it read of a name
+  const file = project.createSourceFile(`/layout/${++formatted}.ts`, code)
+  let text = code
+  const edits = project
     .getLanguageService()
-    .compilerObject.getFormattingEditsForDocument(sourceFile.getFilePath(), {
-      ...tsMorph.ts.getDefaultFormatCodeSettings("\n"),
-      indentSize: 2,
-      tabSize: 2,
-      convertTabsToSpaces: true,
-      newLineCharacter: "\n",
-      semicolons: tsMorph.ts.SemicolonPreference.Remove,
-    })
+    .compilerObject.getFormattingEditsForDocument(file.getFilePath(), formatSettings(tsMorph))
   for (const edit of [...edits].sort((a, b) => b.span.start - a.span.start))
     text = text.slice(0, edit.span.start) + edit.newText + text.slice(edit.span.start + edit.span.length)
-  const formatted = sourceFile
-    .getProject()
-    .createSourceFile(`${sourceFile.getFilePath()}.layout.ts`, text, { overwrite: true })
-  const statements = formatted.getStatementsWithComments()
+  file.forget()
+  return text
+}
+
+// An interface as ts-morph prints it is laid out already (two spaces, one member a line): only
+// the members' semicolons go (a line that is no comment ends a member there).
+const stripMemberSemicolons = (code: string): string =>
+  code
+    .split("\n")
+    .map((line) => (/^\s*(\/\*\*|\*|\/\/)/.test(line) ? line : line.replace(/;$/, "")))
+    .join("\n")
+
+/**
+ * The module as a formatter would leave it: each statement re-indented (two spaces) without
+ * semicolons by TypeScript's formatter, except interfaces, which ts-morph lays out already (the
+ * thousands of operation members of a big spec need no formatter pass); one blank line between
+ * top-level statements, none between imports.
+ */
+const layout = (sourceFile: SourceFile, tsMorph: typeof import("ts-morph")): string => {
+  const project = sourceFile.getProject()
+  const statements = sourceFile.getStatementsWithComments()
   const out: Array<string> = []
   statements.forEach((statement, i) => {
-    const code = statement
+    const printed = statement
       .getFullText()
       .replace(/^\s*\n/, "")
       .trimEnd()
+    // interfaces are laid out by ts-morph; a statement this long is the operation table, which
+    // its emitter lays out itself (a formatter pass over it would take seconds on a big spec)
+    const code = tsMorph.Node.isInterfaceDeclaration(statement)
+      ? stripMemberSemicolons(printed)
+      : tsMorph.Node.isImportDeclaration(statement) || tsMorph.Node.isExportDeclaration(statement)
+        ? namesALine(printed.replace(/;$/, ""))
+        : printed.length > 20_000
+          ? printed.replace(/;$/, "")
+          : formatStatement(project, printed, tsMorph).trimEnd()
     const previous = statements[i - 1]
     const imports =
       previous !== undefined &&
@@ -304,7 +345,6 @@ const layout = (sourceFile: SourceFile, tsMorph: typeof import("ts-morph")): str
       tsMorph.Node.isImportDeclaration(statement)
     out.push(i === 0 ? code : `${imports ? "\n" : "\n\n"}${code}`)
   })
-  formatted.forget()
   // an empty class body, as a formatter writes it
   return `${out
     .join("")

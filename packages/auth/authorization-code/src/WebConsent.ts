@@ -62,6 +62,14 @@ export const pendingProvider = "keyway.consent"
 /**
  * What happened at a callback that stored a grant (for events; holds no secret).
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import type { WebConsent } from "@keyway/auth-authorization-code"
+ * const onConnected = (c: WebConsent.Connected) =>
+ *   Effect.log(`${c.provider}/${c.connection} ${c.reconnected ? "reconnected" : "connected"} with ${c.grantedScope ?? c.scopes.join(" ")}`)
+ * ```
+ *
  * @since 0.1.0
  */
 export interface Connected {
@@ -76,6 +84,21 @@ export interface Connected {
 
 /**
  * Options of {@link make}.
+ *
+ * @example
+ * ```ts
+ * import { TokenStore } from "@keyway/core"
+ * import { type AuthorizationCode, WebConsent } from "@keyway/auth-authorization-code"
+ * declare const config: AuthorizationCode.Config // StrategyConfig.make(...)
+ * const options: WebConsent.Options = {
+ *   config,
+ *   redirectUri: "https://app.example/oauth/callback",
+ *   tokenStore: TokenStore.layerMemory,
+ *   stateTtl: "15 minutes",
+ *   defaultReturnTo: "/settings/integrations",
+ * }
+ * const consent = WebConsent.make(options)
+ * ```
  *
  * @since 0.1.0
  */
@@ -158,6 +181,17 @@ export const bind = (config: AuthorizationCode.Config, options: ProviderConsentO
 /**
  * What `start` takes besides the request.
  *
+ * @example
+ * ```ts
+ * import type { WebConsent } from "@keyway/auth-authorization-code"
+ * declare const consent: WebConsent.Handlers
+ * declare const session: { readonly accountId: string }
+ * const start = (request: Request) => {
+ *   const input: WebConsent.StartInput = { connection: session.accountId, returnTo: "/settings", scopes: ["r_jobs"] }
+ *   return consent.start(request, input)
+ * }
+ * ```
+ *
  * @since 0.1.0
  */
 export interface StartInput {
@@ -172,6 +206,15 @@ export interface StartInput {
 /**
  * The two handlers, in Promise form (on `options.tokenStore`) and Effect form (on the TokenStore
  * in context).
+ *
+ * @example
+ * ```ts
+ * import type { WebConsent } from "@keyway/auth-authorization-code"
+ * declare const consent: WebConsent.Handlers
+ * // Next.js route handlers (app/oauth/[step]/route.ts): web-standard Request → Response
+ * export const GET = (request: Request) =>
+ *   new URL(request.url).pathname.endsWith("/callback") ? consent.callback(request) : consent.start(request)
+ * ```
  *
  * @since 0.1.0
  */

@@ -48,6 +48,13 @@ import { Duration, Effect, Layer, Redacted } from "effect"
  * Login credentials: `username` and a `Redacted` `password`, plus any other field the body
  * template names (`module`).
  *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import type { SessionLogin } from "@keyway/auth-session-login"
+ * const credentials: SessionLogin.Credentials = { username: "agent", password: Redacted.make(process.env.CCA_PASSWORD!), module: "supervisor" }
+ * ```
+ *
  * @since 0.1.0
  */
 export type Credentials = Readonly<Record<string, string | Redacted.Redacted<string> | undefined>> & {

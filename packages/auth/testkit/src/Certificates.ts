@@ -21,6 +21,13 @@ import { join } from "node:path"
 /**
  * A key and its certificate, PEM.
  *
+ * @example
+ * ```ts
+ * import { Certificates } from "@keyway/auth-testkit"
+ * const { server }: { server: Certificates.KeyPair } = Certificates.make({ clientId: "svc" })
+ * server.cert.startsWith("-----BEGIN CERTIFICATE-----") // true
+ * ```
+ *
  * @since 0.2.0
  */
 export interface KeyPair {
@@ -30,6 +37,13 @@ export interface KeyPair {
 
 /**
  * The certificates of one test.
+ *
+ * @example
+ * ```ts
+ * import { Certificates } from "@keyway/auth-testkit"
+ * const pki: Certificates.Pki = Certificates.make({ clientId: "svc" })
+ * const tls = { key: pki.server.key, cert: pki.server.cert, ca: pki.ca } // LoopbackServer.start's `tls`
+ * ```
  *
  * @since 0.2.0
  */

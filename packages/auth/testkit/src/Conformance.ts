@@ -26,7 +26,7 @@
  * // test/Conformance.test.ts of a plugin package
  * import { Redacted } from "effect"
  * import { runAuthConformance } from "@keyway/auth-testkit"
- * import * as ClientCredentials from "../src/ClientCredentials.ts"
+ * import { ClientCredentials } from "@keyway/auth-client-credentials"
  *
  * runAuthConformance({
  *   name: "client credentials",
@@ -42,12 +42,12 @@
  * @since 0.1.0
  */
 import { describe } from "@effect/vitest"
-import { failureChecks } from "./conformance/FailureChecks.ts"
-import { makeHarness } from "./conformance/Harness.ts"
-import { lifecycleChecks } from "./conformance/LifecycleChecks.ts"
 import type { Options } from "./conformance/Options.ts"
-import { requestChecks } from "./conformance/RequestChecks.ts"
 import type * as FakeCredentialServer from "./FakeCredentialServer.ts"
+import { failureChecks } from "./internal/conformance/FailureChecks.ts"
+import { makeHarness } from "./internal/conformance/Harness.ts"
+import { lifecycleChecks } from "./internal/conformance/LifecycleChecks.ts"
+import { requestChecks } from "./internal/conformance/RequestChecks.ts"
 
 export {
   type CallOutcome,

@@ -40,9 +40,9 @@
  */
 import { Effect, type Scope } from "effect"
 import * as Certificates from "./Certificates.ts"
-import { makeClientAuth } from "./fake/ClientAuth.ts"
-import { makeEndpoints } from "./fake/Endpoints.ts"
-import { makeLedger, randomId } from "./fake/Ledger.ts"
+import { makeClientAuth } from "./internal/fake/ClientAuth.ts"
+import { makeEndpoints } from "./internal/fake/Endpoints.ts"
+import { makeLedger, randomId } from "./internal/fake/Ledger.ts"
 import * as LoopbackServer from "./LoopbackServer.ts"
 
 /**
@@ -69,6 +69,14 @@ export const paths = {
  * (401 `invalid_client`) and every credential already issued; `unavailable` (503); `issue-dead`:
  * issue credentials that the resource refuses (to show that a second 401 does not loop).
  *
+ * @example
+ * ```ts
+ * import { FakeCredentialServer } from "@keyway/auth-testkit"
+ * const fake = await FakeCredentialServer.start()
+ * const mode: FakeCredentialServer.Mode = "unavailable"
+ * fake.setMode(mode) // the token endpoint answers 503 until set back to "ok"
+ * ```
+ *
  * @since 0.1.0
  */
 export type Mode = "ok" | "reject" | "unavailable" | "issue-dead"
@@ -76,6 +84,14 @@ export type Mode = "ok" | "reject" | "unavailable" | "issue-dead"
 /**
  * What the conformance kit needs from a credential server. {@link make} gives one; a plugin with
  * its own protocol can implement this interface over its own fake.
+ *
+ * @example
+ * ```ts
+ * import { FakeCredentialServer } from "@keyway/auth-testkit"
+ * const server: FakeCredentialServer.CredentialServer = await FakeCredentialServer.start({ lifetimeSeconds: 60 })
+ * await fetch(server.resourceUrl) // 401: no credential
+ * server.credentialRequests() // 0
+ * ```
  *
  * @since 0.1.0
  */
@@ -106,6 +122,12 @@ export interface CredentialServer {
 
 /**
  * The client-authentication methods the fake can check.
+ *
+ * @example
+ * ```ts
+ * import type { FakeCredentialServer } from "@keyway/auth-testkit"
+ * const methods: ReadonlyArray<FakeCredentialServer.ClientAuthMethod> = ["private_key_jwt", "client_secret_jwt"]
+ * ```
  *
  * @since 0.2.0
  */
@@ -141,6 +163,13 @@ export type Quirk = (
 /**
  * Options of the fake.
  *
+ * @example
+ * ```ts
+ * import { FakeCredentialServer } from "@keyway/auth-testkit"
+ * const options: FakeCredentialServer.Options = { lifetimeSeconds: 120, rotate: false, clientAuthMethods: ["client_secret_basic"] }
+ * const fake = await FakeCredentialServer.start(options)
+ * ```
+ *
  * @since 0.1.0
  */
 export interface Options {
@@ -160,6 +189,15 @@ export interface Options {
 
 /**
  * The fake, with its own credentials and helpers to mint grants.
+ *
+ * @example
+ * ```ts
+ * import { FakeCredentialServer } from "@keyway/auth-testkit"
+ * const fake: FakeCredentialServer.FakeCredentialServer = await FakeCredentialServer.start()
+ * const refreshToken = fake.issueRefreshToken() // seed a grant as if a user had authorized
+ * fake.tokenUrl // `${fake.url}/token`
+ * await fake.server.close()
+ * ```
  *
  * @since 0.1.0
  */

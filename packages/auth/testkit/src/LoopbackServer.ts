@@ -36,6 +36,14 @@ import { Effect, type Scope } from "effect"
 /**
  * One request the server received.
  *
+ * @example
+ * ```ts
+ * import { LoopbackServer } from "@keyway/auth-testkit"
+ * const server = await LoopbackServer.start((request: LoopbackServer.RecordedRequest) => ({
+ *   body: { method: request.method, grant: request.params["grant_type"], client: request.basic?.id },
+ * }))
+ * ```
+ *
  * @since 0.1.0
  */
 export interface RecordedRequest {
@@ -69,6 +77,14 @@ export interface RecordedRequest {
 /**
  * A handler failure, with the request that caused it.
  *
+ * @example
+ * ```ts
+ * import { LoopbackServer } from "@keyway/auth-testkit"
+ * declare const server: LoopbackServer.LoopbackServer
+ * const failures: ReadonlyArray<LoopbackServer.HandlerFailure> = server.failures()
+ * for (const f of failures) console.error(`${f.request.method} ${f.request.path}: ${f.stack}`)
+ * ```
+ *
  * @since 0.2.0
  */
 export interface HandlerFailure {
@@ -81,6 +97,14 @@ export interface HandlerFailure {
 /**
  * Options of a server.
  *
+ * @example
+ * ```ts
+ * import { Certificates, LoopbackServer } from "@keyway/auth-testkit"
+ * const pki = Certificates.make({ clientId: "svc" })
+ * const options: LoopbackServer.StartOptions = { tls: { key: pki.server.key, cert: pki.server.cert, ca: pki.ca } }
+ * const server = await LoopbackServer.start(() => ({ status: 204 }), options) // https://127.0.0.1:<port>
+ * ```
+ *
  * @since 0.2.0
  */
 export interface StartOptions {
@@ -90,6 +114,12 @@ export interface StartOptions {
 
 /**
  * What a handler answers. An object `body` is sent as JSON.
+ *
+ * @example
+ * ```ts
+ * import type { LoopbackServer } from "@keyway/auth-testkit"
+ * const rateLimited: LoopbackServer.Reply = { status: 429, headers: { "retry-after": "2" }, body: { error: "slow_down" } }
+ * ```
  *
  * @since 0.1.0
  */
@@ -102,12 +132,28 @@ export interface Reply {
 /**
  * Answers one request.
  *
+ * @example
+ * ```ts
+ * import type { LoopbackServer } from "@keyway/auth-testkit"
+ * const handler: LoopbackServer.Handler = (request) =>
+ *   request.path === "/token" ? { body: { access_token: "t", expires_in: 3600 } } : { status: 404 }
+ * ```
+ *
  * @since 0.1.0
  */
 export type Handler = (request: RecordedRequest) => Reply | Promise<Reply>
 
 /**
  * A running server.
+ *
+ * @example
+ * ```ts
+ * import { LoopbackServer } from "@keyway/auth-testkit"
+ * const server: LoopbackServer.LoopbackServer = await LoopbackServer.start(() => ({ body: { ok: true } }))
+ * await fetch(`${server.url}/ping`)
+ * server.count("/ping") // 1
+ * await server.close()
+ * ```
  *
  * @since 0.1.0
  */

@@ -37,6 +37,13 @@ import * as Certificates from "./Certificates.ts"
 /**
  * A registered client.
  *
+ * @example
+ * ```ts
+ * import * as OidcServer from "@keyway/auth-testkit/OidcServer"
+ * const oidc = await OidcServer.start()
+ * const { clientId, clientSecret, redirectUri }: OidcServer.Client = oidc.clients.basic
+ * ```
+ *
  * @since 0.1.0
  */
 export interface Client {
@@ -47,6 +54,13 @@ export interface Client {
 
 /**
  * Options of the server.
+ *
+ * @example
+ * ```ts
+ * import * as OidcServer from "@keyway/auth-testkit/OidcServer"
+ * const options: OidcServer.Options = { rotateRefreshToken: false, ttl: { AccessToken: 60, RefreshToken: 3600 }, scopes: ["reports"] }
+ * const oidc = await OidcServer.start(options)
+ * ```
  *
  * @since 0.1.0
  */
@@ -66,6 +80,16 @@ export interface Options {
 /**
  * A `private_key_jwt` client: its private key (PKCS#8 PEM, ES256, made per run) and `kid`.
  *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import { ClientAuth } from "@keyway/core"
+ * import * as OidcServer from "@keyway/auth-testkit/OidcServer"
+ * const oidc = await OidcServer.start()
+ * const client: OidcServer.KeyClient = oidc.clients.privateKeyJwt
+ * const method = ClientAuth.privateKeyJwt({ privateKey: Redacted.make(client.privateKey), algorithm: "ES256", keyId: client.keyId })
+ * ```
+ *
  * @since 0.2.0
  */
 export interface KeyClient extends Client {
@@ -77,6 +101,14 @@ export interface KeyClient extends Client {
  * A `tls_client_auth` client: its certificate (subject `CN=<clientId>`), key, and the CA that
  * signed the server's certificate.
  *
+ * @example
+ * ```ts
+ * import * as OidcServer from "@keyway/auth-testkit/OidcServer"
+ * const oidc = await OidcServer.start({ tls: true })
+ * const client: OidcServer.TlsClient | undefined = oidc.clients.tls
+ * const identity = client && { cert: client.certificate, key: client.privateKey, ca: client.ca }
+ * ```
+ *
  * @since 0.2.0
  */
 export interface TlsClient extends Client {
@@ -87,6 +119,16 @@ export interface TlsClient extends Client {
 
 /**
  * A running server.
+ *
+ * @example
+ * ```ts
+ * import * as OidcServer from "@keyway/auth-testkit/OidcServer"
+ * const oidc: OidcServer.OidcServer = await OidcServer.start()
+ * const { clientId, redirectUri } = oidc.clients.post
+ * const callback = await oidc.consent(`${oidc.authorizeUrl}?response_type=code&client_id=${clientId}&redirect_uri=${encodeURIComponent(redirectUri)}&scope=openid&state=s`)
+ * new URL(callback).searchParams.get("code") // the authorization code
+ * await oidc.close()
+ * ```
  *
  * @since 0.1.0
  */

@@ -4,7 +4,15 @@ import { SessionLogin } from "@keyway/auth-session-login"
 import * as Descriptor from "@keyway/core/Descriptor"
 import type * as Provider from "@keyway/core/Provider"
 import { Layer, Redacted } from "effect"
-import { type CcaAuth, type CcaClientOptions, type CcaCommonOptions, type CcaSecret, type CcaSettings, provider, resolveSettings } from "./client.ts"
+import {
+  type CcaAuth,
+  type CcaClientOptions,
+  type CcaCommonOptions,
+  type CcaSecret,
+  type CcaSettings,
+  provider,
+  resolveSettings,
+} from "./client.ts"
 import { descriptor } from "./descriptor.ts"
 
 const isRedacted = (value: unknown): value is Redacted.Redacted<string> =>

@@ -4,7 +4,17 @@ import { PermanentToken } from "@keyway/auth-permanent-token"
 import * as Descriptor from "@keyway/core/Descriptor"
 import type * as Provider from "@keyway/core/Provider"
 import { Layer, Redacted } from "effect"
-import { type CchAuth, type CchClientOptions, type CchCommonOptions, type CchLocation, type CchScope, type CchSecret, type CchSettings, provider, resolveSettings } from "./client.ts"
+import {
+  type CchAuth,
+  type CchClientOptions,
+  type CchCommonOptions,
+  type CchLocation,
+  type CchScope,
+  type CchSecret,
+  type CchSettings,
+  provider,
+  resolveSettings,
+} from "./client.ts"
 import { descriptor } from "./descriptor.ts"
 
 const isRedacted = (value: unknown): value is Redacted.Redacted<string> =>

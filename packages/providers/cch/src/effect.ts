@@ -7,7 +7,13 @@ import type { HttpMethod } from "openapi-typescript-helpers"
 import { type CchClientOptions, type CchErrorEnvelope, cchProvider, operationTable } from "./client.ts"
 import type { paths } from "./types.ts"
 
-export { authLayer, authorizationCodeConfig, consent, type CchAuthorizationCodeInput, type CchConsentOptions } from "./auth.ts"
+export {
+  authLayer,
+  authorizationCodeConfig,
+  consent,
+  type CchAuthorizationCodeInput,
+  type CchConsentOptions,
+} from "./auth.ts"
 
 /** An operation of the Effect API: `client.op.x(init)` is an `Effect` of the typed data. */
 export type CchEffectOperation<P extends keyof paths, M extends HttpMethod> =

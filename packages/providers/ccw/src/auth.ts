@@ -3,7 +3,15 @@ import { ClientCredentials } from "@keyway/auth-client-credentials"
 import * as Descriptor from "@keyway/core/Descriptor"
 import type * as Provider from "@keyway/core/Provider"
 import { Layer, Redacted } from "effect"
-import { type CcwAuth, type CcwClientOptions, type CcwCommonOptions, type CcwSecret, type CcwSettings, provider, resolveSettings } from "./client.ts"
+import {
+  type CcwAuth,
+  type CcwClientOptions,
+  type CcwCommonOptions,
+  type CcwSecret,
+  type CcwSettings,
+  provider,
+  resolveSettings,
+} from "./client.ts"
 import { descriptor } from "./descriptor.ts"
 
 const isRedacted = (value: unknown): value is Redacted.Redacted<string> =>

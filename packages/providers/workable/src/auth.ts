@@ -4,7 +4,17 @@ import { PermanentToken } from "@keyway/auth-permanent-token"
 import * as Descriptor from "@keyway/core/Descriptor"
 import type * as Provider from "@keyway/core/Provider"
 import { Layer, Redacted } from "effect"
-import { provider, resolveSettings, type WorkableAuth, type WorkableClientOptions, type WorkableCommonOptions, type WorkableLocation, type WorkableScope, type WorkableSecret, type WorkableSettings } from "./client.ts"
+import {
+  provider,
+  resolveSettings,
+  type WorkableAuth,
+  type WorkableClientOptions,
+  type WorkableCommonOptions,
+  type WorkableLocation,
+  type WorkableScope,
+  type WorkableSecret,
+  type WorkableSettings,
+} from "./client.ts"
 import { descriptor } from "./descriptor.ts"
 
 const isRedacted = (value: unknown): value is Redacted.Redacted<string> =>

@@ -7,10 +7,21 @@ import * as OperationTable from "@keyway/core/OperationTable"
 import type * as Pagination from "@keyway/core/Pagination"
 import { Context, type Layer } from "effect"
 import type { HttpMethod } from "openapi-typescript-helpers"
-import { operationTable, type WorkableClientOptions, type WorkableErrorEnvelope, workableProvider } from "./client.ts"
+import {
+  operationTable,
+  type WorkableClientOptions,
+  type WorkableErrorEnvelope,
+  workableProvider,
+} from "./client.ts"
 import type { paths } from "./types.ts"
 
-export { authLayer, authorizationCodeConfig, consent, type WorkableAuthorizationCodeInput, type WorkableConsentOptions } from "./auth.ts"
+export {
+  authLayer,
+  authorizationCodeConfig,
+  consent,
+  type WorkableAuthorizationCodeInput,
+  type WorkableConsentOptions,
+} from "./auth.ts"
 
 /** An operation of the Effect API: `client.op.x(init)` is an `Effect` of the typed data. */
 export type WorkableEffectOperation<P extends keyof paths, M extends HttpMethod> =

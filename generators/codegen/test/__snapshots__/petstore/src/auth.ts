@@ -4,7 +4,15 @@ import { PermanentToken } from "@keyway/auth-permanent-token"
 import * as Descriptor from "@keyway/core/Descriptor"
 import type * as Provider from "@keyway/core/Provider"
 import { Layer, Redacted } from "effect"
-import { type PetstoreAuth, type PetstoreClientOptions, type PetstoreCommonOptions, type PetstoreSecret, type PetstoreSettings, provider, resolveSettings } from "./client.ts"
+import {
+  type PetstoreAuth,
+  type PetstoreClientOptions,
+  type PetstoreCommonOptions,
+  type PetstoreSecret,
+  type PetstoreSettings,
+  provider,
+  resolveSettings,
+} from "./client.ts"
 import { descriptor } from "./descriptor.ts"
 
 const isRedacted = (value: unknown): value is Redacted.Redacted<string> =>

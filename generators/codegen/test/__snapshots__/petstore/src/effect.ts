@@ -7,7 +7,12 @@ import * as OperationTable from "@keyway/core/OperationTable"
 import type * as Pagination from "@keyway/core/Pagination"
 import { Context, type Layer } from "effect"
 import type { HttpMethod } from "openapi-typescript-helpers"
-import { operationTable, type PetstoreClientOptions, type PetstoreErrorEnvelope, petstoreProvider } from "./client.ts"
+import {
+  operationTable,
+  type PetstoreClientOptions,
+  type PetstoreErrorEnvelope,
+  petstoreProvider,
+} from "./client.ts"
 import type { paths } from "./types.ts"
 
 export { authLayer } from "./auth.ts"
