@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// The `keyway` command. Built (dist/ present, always so when installed): runs the compiled CLI.
+// The `keyway` command. Built (dist/ present and newer than src/, always so when installed): runs
+// the compiled CLI.
 // In the monorepo without a build: runs the TypeScript sources (Node 24 strips types), with the
 // `@keyway/source` export condition so that @keyway/* packages resolve to their sources too.
-import { existsSync } from "node:fs"
+import { existsSync, readdirSync, statSync } from "node:fs"
 import module from "node:module"
 
 // V8's code cache on disk (Node >= 22.1): the TypeScript compilers inside openapi-typescript and
@@ -11,8 +12,17 @@ module.enableCompileCache?.()
 
 // KEYWAY_FROM_SOURCE=1 runs the sources even when built (tests compare both: same output).
 const dist = new URL("../dist/cli/Main.js", import.meta.url)
+const src = new URL("../src/", import.meta.url)
+// A build older than a source file (an edit in the monorepo since the last build) would generate
+// with old code: the sources run instead. Installed packages ship src/ and dist/ with one mtime.
+const stale = () => {
+  const built = statSync(dist).mtimeMs
+  return readdirSync(src, { recursive: true }).some(
+    (file) => String(file).endsWith(".ts") && statSync(new URL(String(file), src)).mtimeMs > built,
+  )
+}
 let entry = dist
-if (!existsSync(dist) || process.env.KEYWAY_FROM_SOURCE === "1") {
+if (!existsSync(dist) || process.env.KEYWAY_FROM_SOURCE === "1" || (existsSync(src) && stale())) {
   entry = new URL("../src/cli/Main.ts", import.meta.url)
   if (typeof module.registerHooks === "function") {
     module.registerHooks({
