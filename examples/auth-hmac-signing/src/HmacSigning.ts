@@ -20,6 +20,14 @@ import { Clock, Effect, Layer, Random, Redacted } from "effect"
 /**
  * The plugin's settings.
  *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import { HmacSigning } from "@keyway/example-auth-hmac-signing"
+ * const config: HmacSigning.Config = { provider: "acme", keyId: "k1", secret: Redacted.make(process.env.ACME_SIGNING_SECRET!) }
+ * const auth = HmacSigning.layer(config)
+ * ```
+ *
  * @since 0.2.0
  */
 export interface Config {

@@ -32,6 +32,20 @@ import { Effect, Layer, Redacted } from "effect"
 /**
  * The plugin's settings.
  *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import { PrivateKeyJwt } from "@keyway/example-auth-private-key-jwt"
+ * const config: PrivateKeyJwt.Config = {
+ *   provider: "acme",
+ *   tokenUrl: "https://auth.acme.example/token",
+ *   clientId: "id",
+ *   privateKey: Redacted.make(process.env.ACME_CLIENT_KEY_PEM!),
+ *   algorithm: "ES256",
+ * }
+ * const auth = PrivateKeyJwt.layer(config)
+ * ```
+ *
  * @since 0.2.0
  */
 export interface Config {

@@ -43,7 +43,7 @@
  *
  * @since 0.1.0
  */
-import { Cause, Effect, Fiber, Result, Tracer } from "effect"
+import { Cause, Clock, Effect, Fiber, Result, Tracer } from "effect"
 import * as Auth from "./Auth.ts"
 import * as Correlation from "./Correlation.ts"
 import {
@@ -57,7 +57,7 @@ import {
   TimeoutError,
   type TooManyRedirects,
 } from "./Errors.ts"
-import * as Http from "./Http.ts"
+import type * as Http from "./Http.ts"
 import * as Instrument from "./internal/instrument.ts"
 import type * as Options from "./Options.ts"
 import * as Origin from "./Origin.ts"
@@ -204,43 +204,45 @@ export const execute = (
     runtime.correlation,
   )
   if (typeof correlationId !== "string") return Effect.fail(correlationId)
-  return Effect.flatMap(Tracer.Tracer, (tracer) =>
-    Effect.flatMap(Telemetry.Telemetry, (sink) => {
-      // Without a tracing backend nobody can observe a span: skip the cost (about a third of the
-      // pipeline's own CPU time on a fast loopback). Without a metrics sink, skip the clock reads.
-      const traced = tracer !== Tracer.nativeTracer
-      const plain = run(runtime, request, options, correlationId, route, traced, sink).pipe(
-        Effect.tapError((error) => Effect.logDebug(`call failed: ${error._tag}: ${error.message}`)),
-        Effect.annotateLogs({ correlationId, provider: runtime.provider, method: request.method, route }),
-      )
-      const call = sink === undefined ? plain : measured(runtime, request.method, route, sink, plain)
-      return !traced
-        ? call
-        : Effect.useSpan(
-            "keyway.call",
-            {
-              kind: "internal",
-              attributes: {
-                "http.method": request.method,
-                "http.route": route,
-                "keyway.provider": runtime.provider,
-                "keyway.correlation_id": correlationId,
-              },
+  // One step reads the fiber's tracer, metrics sink and clock (rather than three).
+  return Effect.withFiber((fiber) => {
+    const tracer = fiber.getRef(Tracer.Tracer)
+    const sink = fiber.getRef(Telemetry.Telemetry)
+    const clock = fiber.getRef(Clock.Clock)
+    // Without a tracing backend nobody can observe a span: skip the cost (about a third of the
+    // pipeline's own CPU time on a fast loopback). Without a metrics sink, skip the clock reads.
+    const traced = tracer !== Tracer.nativeTracer
+    const plain = run(clock, runtime, request, options, correlationId, route, traced, sink).pipe(
+      Effect.tapError((error) => Effect.logDebug(`call failed: ${error._tag}: ${error.message}`)),
+      Effect.annotateLogs({ correlationId, provider: runtime.provider, method: request.method, route }),
+    )
+    const call = sink === undefined ? plain : measured(runtime, request.method, route, sink, plain)
+    return !traced
+      ? call
+      : Effect.useSpan(
+          "keyway.call",
+          {
+            kind: "internal",
+            attributes: {
+              "http.method": request.method,
+              "http.route": route,
+              "keyway.provider": runtime.provider,
+              "keyway.correlation_id": correlationId,
             },
-            (span) =>
-              call.pipe(
-                Effect.withParentSpan(span),
-                Effect.provideService(Telemetry.CurrentCall, span),
-                Effect.tap((result) =>
-                  Effect.sync(() => {
-                    span.attribute("http.status_code", result.response.status)
-                    span.attribute("keyway.attempts", result.attempts)
-                  }),
-                ),
+          },
+          (span) =>
+            call.pipe(
+              Effect.withParentSpan(span),
+              Effect.provideService(Telemetry.CurrentCall, span),
+              Effect.tap((result) =>
+                Effect.sync(() => {
+                  span.attribute("http.status_code", result.response.status)
+                  span.attribute("keyway.attempts", result.attempts)
+                }),
               ),
-          )
-    }),
-  )
+            ),
+        )
+  })
 }
 
 const measured = (
@@ -275,6 +277,7 @@ const measured = (
   })
 
 const run = (
+  clock: Clock.Clock,
   runtime: Runtime,
   request: Http.HttpRequest,
   options: CallOptions,
@@ -283,245 +286,225 @@ const run = (
   traced: boolean,
   sink: Telemetry.Sink | undefined,
   hop?: Hop,
-): Effect.Effect<CallResult, CallError> =>
+): Effect.Effect<CallResult, CallError> => {
   // Written with combinators rather than a generator: this runs on every call, and the happy
-  // path (one attempt, no refresh) should cost a handful of Effect steps.
-  Effect.clockWith((clock) => {
-    const policy = Retry.merge(
-      runtime.retry,
-      options.timeoutMs === undefined
-        ? options.retry
-        : { ...options.retry, attemptTimeoutMs: options.timeoutMs },
-    )
-    if (policy.maxAttempts < 1) {
-      return Effect.fail(new ConfigError({ path: "retry.maxAttempts", message: "must be at least 1" }))
-    }
-    if (options.idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(options.idempotencyKey)) {
-      return Effect.fail(
-        new ConfigError({
-          path: "idempotencyKey",
-          message:
-            "the idempotency key must be 1 to 255 visible ASCII characters (no CR, LF or control characters)",
-        }),
-      )
-    }
-    const headers: Record<string, string> = { ...request.headers }
-    headers[runtime.correlation.header.toLowerCase()] = correlationId
-    if (options.idempotencyKey !== undefined) headers["idempotency-key"] = options.idempotencyKey
-    const base: Http.HttpRequest = { ...request, headers }
-    const hasIdempotencyKey = headers["idempotency-key"] !== undefined
-    const secretQueryParams = runtime.auth.secretQueryParams
-    const url = () => redactUrl(request.url, secretQueryParams)
-    const deadline = hop?.deadline ?? clock.currentTimeMillisUnsafe() + policy.deadlineMs
-    let refreshed = false
-    const deadlineError = () =>
-      new TimeoutError({
-        method: request.method,
-        url: url(),
-        correlationId,
-        scope: "deadline",
-        timeoutMs: policy.deadlineMs,
-      })
-    // What a call waits for besides its attempts (a token, a refresh after a 401) counts against
-    // the same deadline: a token endpoint that never answers cannot hold the call past it.
-    // Cheap on the hot path: the effect runs at once in a child fiber; when it is already done
-    // (a cached token), its result is used as it is. Only an effect that really waits is raced
-    // against the time left.
-    const withinDeadline = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E | TimeoutError> => {
-      const left = deadline - clock.currentTimeMillisUnsafe()
-      if (left <= 0) return Effect.fail(deadlineError())
-      return Effect.flatMap(Effect.forkChild(effect, { startImmediately: true }), (fiber) => {
-        const done = fiber.pollUnsafe()
-        if (done !== undefined) return done
-        return Effect.timeoutOrElse(Fiber.join(fiber), {
-          duration: left,
-          orElse: () => Effect.andThen(Fiber.interrupt(fiber), Effect.fail(deadlineError())),
-        })
-      })
-    }
-    const refused = options.anonymous
-      ? undefined
-      : runtime.origins && Origin.guard(runtime.origins, base, correlationId, secretQueryParams)
-    if (refused !== undefined) return Effect.fail(refused)
-    const decorate = (attempt: number): Effect.Effect<Http.HttpRequest, CallError> =>
-      options.anonymous
-        ? Effect.succeed(base)
-        : withinDeadline(runtime.auth.authenticate(base, callInfo(attempt)))
-
-    const callInfo = (attempt: number): Auth.CallInfo => ({
-      correlationId,
-      attempt,
-      route: options.route,
-      scopes: options.scopes,
-    })
-
-    const transmit = (authed: Http.HttpRequest): Effect.Effect<Attempt, CallError> =>
-      Effect.map(
-        (options.transport ?? runtime.transport).send(authed, {
-          correlationId,
-          timeoutMs: Math.max(
-            1,
-            Math.min(policy.attemptTimeoutMs, deadline - clock.currentTimeMillisUnsafe()),
-          ),
-          secretQueryParams,
-          maxResponseBytes: runtime.maxResponseBytes,
-        }),
-        (response): Attempt => ({ request: authed, response }),
-      )
-    const throttle = runtime.throttle
-    const throttled =
-      throttle === undefined ? undefined : { method: request.method, url, correlationId, deadline }
-
-    const sendOnce = (attempt: number, retryReason?: string): Effect.Effect<Attempt, CallError> => {
-      const sent = Effect.flatMap(decorate(attempt), (authed) =>
-        throttled === undefined
-          ? transmit(authed)
-          : Throttle.guard(
-              throttle!,
-              throttled,
-              Effect.suspend(() => transmit(authed)),
-            ),
-      )
-      return traced || sink !== undefined
-        ? Instrument.attempt(
-            sent,
-            { correlationId, provider: runtime.provider, method: request.method, route },
-            attempt,
-            retryReason,
-            traced,
-            sink,
-          )
-        : sent
-    }
-
-    // One recovery from a 401 per call: the plugin refreshes (or fails typed), we re-send.
-    const onResponse = (attempt: number, sent: Attempt): Effect.Effect<Attempt, CallError> => {
-      if (options.anonymous || refreshed || !Auth.isUnauthorized(runtime.auth, sent.response))
-        return Effect.succeed(sent)
-      refreshed = true
-      return Effect.flatMap(
-        withinDeadline(runtime.auth.onUnauthorized(sent, callInfo(attempt))),
-        (decision) =>
-          decision === "retry"
-            ? Effect.logDebug("credential refreshed after 401; sending again").pipe(
-                Effect.tap(() =>
-                  Effect.sync(() =>
-                    sink?.retry({ provider: runtime.provider, route, reason: "unauthorized" }),
-                  ),
-                ),
-                Effect.andThen(sendOnce(attempt, "unauthorized")),
-                Effect.flatMap((again) =>
-                  runtime.auth.onAccepted === undefined || Auth.isUnauthorized(runtime.auth, again.response)
-                    ? Effect.succeed(again)
-                    : Effect.as(runtime.auth.onAccepted(again, callInfo(attempt)), again),
-                ),
-              )
-            : Effect.succeed(sent),
-      )
-    }
-
-    let attempts = 1
-    const outcomeOf = (result: Result.Result<Attempt, CallError>): Retry.Outcome | undefined => {
-      if (Result.isSuccess(result)) {
-        const response = result.success.response
-        if (!policy.retryOn.includes(response.status)) return undefined
-        return {
-          _tag: "Status",
-          status: response.status,
-          retryAfterMs: Retry.parseRetryAfter(
-            Http.header(response, "retry-after"),
-            clock.currentTimeMillisUnsafe(),
-          ),
-        }
-      }
-      const error = result.failure
-      return error._tag === "NetworkError"
-        ? { _tag: "Network", reachedServer: error.reachedServer }
-        : error._tag === "TimeoutError"
-          ? { _tag: "Timeout" }
-          : undefined
-    }
-    const refuse = (refusal: Retry.Refusal, last: Result.Result<Attempt, CallError>): CallError =>
-      refusal._tag === "Deadline" || Result.isFailure(last)
-        ? deadlineError()
-        : new RateLimited({
-            method: request.method,
-            url: url(),
-            correlationId,
-            status: last.success.response.status,
-            retryAfterMs: refusal.retryAfterMs,
-            maxWaitMs: refusal.maxWaitMs,
-          })
-
-    return Effect.flatMap(
-      Retry.run<Attempt, CallError, never>({
-        policy,
-        target: { method: request.method, repeatable: hasIdempotencyKey, deadline },
-        attempt: (attempt, reason) => {
-          attempts = attempt
-          return Effect.flatMap(sendOnce(attempt, reason), (sent) => onResponse(attempt, sent))
-        },
-        outcomeOf,
-        refuse,
-        onRetry: (attempt, delay, outcome) => {
-          const reason = Retry.reasonOf(outcome)
-          sink?.retry({ provider: runtime.provider, route, reason })
-          const why =
-            outcome._tag === "Status"
-              ? `status ${outcome.status}`
-              : outcome._tag === "Network"
-                ? "NetworkError"
-                : "TimeoutError"
-          return Effect.logDebug(`${why}; attempt ${attempt + 1} in ${delay} ms`)
-        },
+  // path (one attempt, no refresh) should cost a handful of Effect steps. Called inside the
+  // call's fiber (never ahead of it), so its state (attempts, refreshed) is that run's own.
+  const policy = Retry.merge(
+    runtime.retry,
+    options.timeoutMs === undefined
+      ? options.retry
+      : { ...options.retry, attemptTimeoutMs: options.timeoutMs },
+  )
+  if (policy.maxAttempts < 1) {
+    return Effect.fail(new ConfigError({ path: "retry.maxAttempts", message: "must be at least 1" }))
+  }
+  if (options.idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(options.idempotencyKey)) {
+    return Effect.fail(
+      new ConfigError({
+        path: "idempotencyKey",
+        message:
+          "the idempotency key must be 1 to 255 visible ASCII characters (no CR, LF or control characters)",
       }),
-      (sent): Effect.Effect<CallResult, CallError> => {
-        const answer = (): Effect.Effect<CallResult> =>
-          Effect.succeed(
-            hop === undefined
-              ? { response: sent.response, attempts, correlationId, refreshed }
-              : {
-                  response: sent.response,
-                  attempts: attempts + hop.attempts,
-                  correlationId,
-                  refreshed: refreshed || hop.refreshed,
-                  redirects: hop.hops,
-                  finalUrl: request.url,
-                },
-          )
-        if (!Redirect.statuses.has(sent.response.status)) return answer()
-        const hops = hop?.hops ?? 0
-        const decision = Redirect.decide(
-          Redirect.merge(Redirect.merge(Redirect.defaults, runtime.redirects), options.redirects),
-          request,
-          sent.response,
-          { hops, anonymous: options.anonymous ?? false, correlationId, secretQueryParams },
-        )
-        if (decision._tag === "Answer") return answer()
-        if (decision._tag === "Refuse") return Effect.fail(decision.error)
-        return Effect.andThen(
-          Effect.logDebug(
-            `status ${sent.response.status}: redirect ${hops + 1}${decision.anonymous ? " without credentials" : ""}`,
-          ),
-          run(
-            runtime,
-            decision.request,
-            { ...options, anonymous: decision.anonymous },
-            correlationId,
-            route,
-            traced,
-            sink,
-            {
-              hops: hops + 1,
-              deadline,
-              attempts: attempts + (hop?.attempts ?? 0),
-              refreshed: refreshed || (hop?.refreshed ?? false),
-            },
-          ),
-        )
-      },
     )
+  }
+  const headers: Record<string, string> = { ...request.headers }
+  headers[runtime.correlation.header.toLowerCase()] = correlationId
+  if (options.idempotencyKey !== undefined) headers["idempotency-key"] = options.idempotencyKey
+  const base: Http.HttpRequest = { ...request, headers }
+  const hasIdempotencyKey = headers["idempotency-key"] !== undefined
+  const secretQueryParams = runtime.auth.secretQueryParams
+  const url = () => redactUrl(request.url, secretQueryParams)
+  const deadline = hop?.deadline ?? clock.currentTimeMillisUnsafe() + policy.deadlineMs
+  let refreshed = false
+  const deadlineError = () =>
+    new TimeoutError({
+      method: request.method,
+      url: url(),
+      correlationId,
+      scope: "deadline",
+      timeoutMs: policy.deadlineMs,
+    })
+  // What a call waits for besides its attempts (a token, a refresh after a 401) counts against
+  // the same deadline: a token endpoint that never answers cannot hold the call past it.
+  // Cheap on the hot path: the effect runs at once in a child fiber; when it is already done
+  // (a cached token), its result is used as it is. Only an effect that really waits is raced
+  // against the time left.
+  const withinDeadline = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E | TimeoutError> => {
+    const left = deadline - clock.currentTimeMillisUnsafe()
+    if (left <= 0) return Effect.fail(deadlineError())
+    return Effect.flatMap(Effect.forkChild(effect, { startImmediately: true }), (fiber) => {
+      const done = fiber.pollUnsafe()
+      if (done !== undefined) return done
+      return Effect.timeoutOrElse(Fiber.join(fiber), {
+        duration: left,
+        orElse: () => Effect.andThen(Fiber.interrupt(fiber), Effect.fail(deadlineError())),
+      })
+    })
+  }
+  const refused = options.anonymous
+    ? undefined
+    : runtime.origins && Origin.guard(runtime.origins, base, correlationId, secretQueryParams)
+  if (refused !== undefined) return Effect.fail(refused)
+  const decorate = (attempt: number): Effect.Effect<Http.HttpRequest, CallError> =>
+    options.anonymous
+      ? Effect.succeed(base)
+      : withinDeadline(runtime.auth.authenticate(base, callInfo(attempt)))
+
+  const callInfo = (attempt: number): Auth.CallInfo => ({
+    correlationId,
+    attempt,
+    route: options.route,
+    scopes: options.scopes,
   })
+
+  const transmit = (authed: Http.HttpRequest): Effect.Effect<Attempt, CallError> =>
+    Effect.map(
+      (options.transport ?? runtime.transport).send(authed, {
+        correlationId,
+        timeoutMs: Math.max(1, Math.min(policy.attemptTimeoutMs, deadline - clock.currentTimeMillisUnsafe())),
+        secretQueryParams,
+        maxResponseBytes: runtime.maxResponseBytes,
+      }),
+      (response): Attempt => ({ request: authed, response }),
+    )
+  const throttle = runtime.throttle
+  const throttled =
+    throttle === undefined ? undefined : { method: request.method, url, correlationId, deadline }
+
+  const sendOnce = (attempt: number, retryReason?: string): Effect.Effect<Attempt, CallError> => {
+    const sent = Effect.flatMap(decorate(attempt), (authed) =>
+      throttled === undefined
+        ? transmit(authed)
+        : Throttle.guard(
+            throttle!,
+            throttled,
+            Effect.suspend(() => transmit(authed)),
+          ),
+    )
+    return traced || sink !== undefined
+      ? Instrument.attempt(
+          sent,
+          { correlationId, provider: runtime.provider, method: request.method, route },
+          attempt,
+          retryReason,
+          traced,
+          sink,
+        )
+      : sent
+  }
+
+  // One recovery from a 401 per call: the plugin refreshes (or fails typed), we re-send.
+  const onResponse = (attempt: number, sent: Attempt): Effect.Effect<Attempt, CallError> => {
+    if (options.anonymous || refreshed || !Auth.isUnauthorized(runtime.auth, sent.response))
+      return Effect.succeed(sent)
+    refreshed = true
+    return Effect.flatMap(withinDeadline(runtime.auth.onUnauthorized(sent, callInfo(attempt))), (decision) =>
+      decision === "retry"
+        ? Effect.logDebug("credential refreshed after 401; sending again").pipe(
+            Effect.tap(() =>
+              Effect.sync(() => sink?.retry({ provider: runtime.provider, route, reason: "unauthorized" })),
+            ),
+            Effect.andThen(sendOnce(attempt, "unauthorized")),
+            Effect.flatMap((again) =>
+              runtime.auth.onAccepted === undefined || Auth.isUnauthorized(runtime.auth, again.response)
+                ? Effect.succeed(again)
+                : Effect.as(runtime.auth.onAccepted(again, callInfo(attempt)), again),
+            ),
+          )
+        : Effect.succeed(sent),
+    )
+  }
+
+  let attempts = 1
+  const outcomeOf = (result: Result.Result<Attempt, CallError>): Retry.Outcome | undefined =>
+    Result.isSuccess(result)
+      ? policy.retryOn.includes(result.success.response.status)
+        ? Retry.statusOutcome(result.success.response, clock.currentTimeMillisUnsafe())
+        : undefined
+      : Retry.errorOutcome(result.failure)
+  const refuse = (refusal: Retry.Refusal, last: Result.Result<Attempt, CallError>): CallError =>
+    refusal._tag === "Deadline" || Result.isFailure(last)
+      ? deadlineError()
+      : new RateLimited({
+          method: request.method,
+          url: url(),
+          correlationId,
+          status: last.success.response.status,
+          retryAfterMs: refusal.retryAfterMs,
+          maxWaitMs: refusal.maxWaitMs,
+        })
+
+  return Effect.flatMap(
+    Retry.run<Attempt, CallError, never>({
+      policy,
+      target: { method: request.method, repeatable: hasIdempotencyKey, deadline },
+      attempt: (attempt, reason) => {
+        attempts = attempt
+        return Effect.flatMap(sendOnce(attempt, reason), (sent) => onResponse(attempt, sent))
+      },
+      outcomeOf,
+      refuse,
+      onRetry: (attempt, delay, outcome) => {
+        const reason = Retry.reasonOf(outcome)
+        sink?.retry({ provider: runtime.provider, route, reason })
+        const why =
+          outcome._tag === "Status"
+            ? `status ${outcome.status}`
+            : outcome._tag === "Network"
+              ? "NetworkError"
+              : "TimeoutError"
+        return Effect.logDebug(`${why}; attempt ${attempt + 1} in ${delay} ms`)
+      },
+    }),
+    (sent): Effect.Effect<CallResult, CallError> => {
+      const answer = (): Effect.Effect<CallResult> =>
+        Effect.succeed(
+          hop === undefined
+            ? { response: sent.response, attempts, correlationId, refreshed }
+            : {
+                response: sent.response,
+                attempts: attempts + hop.attempts,
+                correlationId,
+                refreshed: refreshed || hop.refreshed,
+                redirects: hop.hops,
+                finalUrl: request.url,
+              },
+        )
+      if (!Redirect.statuses.has(sent.response.status)) return answer()
+      const hops = hop?.hops ?? 0
+      const decision = Redirect.decide(
+        Redirect.merge(Redirect.merge(Redirect.defaults, runtime.redirects), options.redirects),
+        request,
+        sent.response,
+        { hops, anonymous: options.anonymous ?? false, correlationId, secretQueryParams },
+      )
+      if (decision._tag === "Answer") return answer()
+      if (decision._tag === "Refuse") return Effect.fail(decision.error)
+      return Effect.andThen(
+        Effect.logDebug(
+          `status ${sent.response.status}: redirect ${hops + 1}${decision.anonymous ? " without credentials" : ""}`,
+        ),
+        run(
+          clock,
+          runtime,
+          decision.request,
+          { ...options, anonymous: decision.anonymous },
+          correlationId,
+          route,
+          traced,
+          sink,
+          {
+            hops: hops + 1,
+            deadline,
+            attempts: attempts + (hop?.attempts ?? 0),
+            refreshed: refreshed || (hop?.refreshed ?? false),
+          },
+        ),
+      )
+    },
+  )
+}
 
 /** Where a call is in its redirects: hops so far, the call's deadline, attempts so far. */
 interface Hop {

@@ -28,7 +28,7 @@
  * @since 0.1.0
  */
 import { Cause, Context, Duration, Effect, Layer, Pull, Random, Result, Schedule } from "effect"
-import { idempotentMethods } from "./Http.ts"
+import { type HttpResponse, header, idempotentMethods } from "./Http.ts"
 import type * as Options from "./Options.ts"
 
 /**
@@ -168,6 +168,49 @@ export type Outcome =
   | { readonly _tag: "Status"; readonly status: number; readonly retryAfterMs: number | undefined }
   | { readonly _tag: "Network"; readonly reachedServer: boolean }
   | { readonly _tag: "Timeout" }
+
+/**
+ * The outcome of an attempt that ended with an answer whose status is worth another attempt:
+ * the status, and the answer's `Retry-After` (seconds or HTTP date, read at `now`) in ms. Calls and
+ * token requests both build their status outcomes here.
+ *
+ * @example
+ * ```ts
+ * import { Http, Retry } from "@keyway/core"
+ * const response: Http.HttpResponse = { status: 503, headers: { "retry-after": "2" }, body: new Uint8Array() }
+ * Retry.statusOutcome(response, Date.now()) // { _tag: "Status", status: 503, retryAfterMs: 2000 }
+ * ```
+ *
+ * @since 0.2.0
+ */
+export const statusOutcome = (response: HttpResponse, now: number): Outcome => ({
+  _tag: "Status",
+  status: response.status,
+  retryAfterMs: parseRetryAfter(header(response, "retry-after"), now),
+})
+
+/**
+ * The outcome of an attempt that ended without an answer: a network error (and whether the
+ * request reached the server) or a timeout; any other failure is final (`undefined`).
+ *
+ * @example
+ * ```ts
+ * import { Retry } from "@keyway/core"
+ * Retry.errorOutcome({ _tag: "NetworkError", reachedServer: false }) // { _tag: "Network", reachedServer: false }
+ * Retry.errorOutcome({ _tag: "ConfigError" }) // undefined
+ * ```
+ *
+ * @since 0.2.0
+ */
+export const errorOutcome = (error: {
+  readonly _tag: string
+  readonly reachedServer?: boolean | undefined
+}): Outcome | undefined =>
+  error._tag === "NetworkError"
+    ? { _tag: "Network", reachedServer: error.reachedServer ?? false }
+    : error._tag === "TimeoutError"
+      ? { _tag: "Timeout" }
+      : undefined
 
 /**
  * Whether an attempt's outcome deserves another attempt under the method rules.

@@ -445,26 +445,12 @@ const send = Effect.fnUntraced(function* (input: Input) {
             clientCertificate: certificate,
           }),
         ),
-      outcomeOf: (result) => {
-        if (Result.isSuccess(result)) {
-          const response = result.success
-          if (response.status >= 200 && response.status < 300) return undefined
-          return {
-            _tag: "Status",
-            status: response.status,
-            retryAfterMs: Retry.parseRetryAfter(
-              Http.header(response, "retry-after"),
-              clock.currentTimeMillisUnsafe(),
-            ),
-          }
-        }
-        const error = result.failure
-        return error._tag === "NetworkError"
-          ? { _tag: "Network", reachedServer: error.reachedServer }
-          : error._tag === "TimeoutError"
-            ? { _tag: "Timeout" }
-            : undefined
-      },
+      outcomeOf: (result) =>
+        Result.isSuccess(result)
+          ? result.success.status >= 200 && result.success.status < 300
+            ? undefined
+            : Retry.statusOutcome(result.success, clock.currentTimeMillisUnsafe())
+          : Retry.errorOutcome(result.failure),
       refuse: (refusal, last) =>
         new TokenEndpointError({
           provider: context.provider,

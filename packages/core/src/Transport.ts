@@ -164,6 +164,42 @@ const NOT_SENT = new Set([
   "CLIENT_CERTIFICATE_UNSUPPORTED",
 ])
 
+/**
+ * One attempt inside an `Effect.callback`, for every transport: `start` sends; a single timer
+ * aborts it after the attempt's `timeoutMs` (a `TimeoutError`), and so does interruption (the
+ * returned canceller); any other failure is typed by `sendFailure`.
+ */
+const runAttempt = (
+  resume: (effect: Effect.Effect<HttpResponse, SendError>) => void,
+  request: HttpRequest,
+  sendOptions: SendOptions,
+  abort: () => void,
+  start: () => Promise<HttpResponse>,
+): Effect.Effect<void> => {
+  let timedOut = false
+  const timer =
+    sendOptions.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true
+          abort()
+        }, sendOptions.timeoutMs)
+  start().then(
+    (response) => {
+      clearTimeout(timer)
+      resume(Effect.succeed(response))
+    },
+    (error: unknown) => {
+      clearTimeout(timer)
+      resume(Effect.fail(sendFailure(error, timedOut, request, sendOptions)))
+    },
+  )
+  return Effect.sync(() => {
+    clearTimeout(timer)
+    abort()
+  })
+}
+
 /** The typed error of a failed send: the body limit, the attempt's timer, or the network. */
 const sendFailure = (
   error: unknown,
@@ -236,57 +272,103 @@ export const makeUndici = (
     return agent
   }
   return {
-    // One callback per attempt: a single timer and AbortController cover both the per-attempt
-    // timeout and interruption, without forking a fiber to race a sleep.
+    // One callback per attempt: a single timer and one abort hook cover both the per-attempt
+    // timeout and interruption (before the headers they abort the request, after them they
+    // destroy the body: the connection is closed), without forking a fiber to race a sleep.
     send: (request, sendOptions) =>
       Effect.callback<HttpResponse, SendError>((resume) => {
-        const controller = new AbortController()
-        let timedOut = false
-        const timer =
-          sendOptions.timeoutMs === undefined
-            ? undefined
-            : setTimeout(() => {
-                timedOut = true
-                controller.abort()
-              }, sendOptions.timeoutMs)
-        undiciRequest(request.url, {
-          method: request.method as "GET",
-          headers: request.headers as Record<string, string>,
-          body: request.body,
-          dispatcher: dispatcherFor(sendOptions.clientCertificate),
-          signal: controller.signal,
-        })
-          .then(async (response) => {
-            const body = await readLimited(
-              response.body,
-              sendOptions.maxResponseBytes ?? limitDefaults.maxResponseBytes,
-              response.headers["content-length"],
-              () => response.body.destroy(),
-            )
-            return {
-              status: response.statusCode,
-              statusText: response.statusText,
-              headers: response.headers as HttpResponse["headers"],
-              body,
-            }
-          })
-          .then(
-            (response) => {
-              clearTimeout(timer)
-              resume(Effect.succeed(response))
-            },
-            (error: unknown) => {
-              clearTimeout(timer)
-              resume(Effect.fail(sendFailure(error, timedOut, request, sendOptions)))
-            },
-          )
-        return Effect.sync(() => {
-          clearTimeout(timer)
-          controller.abort()
-        })
+        const signal = new Abort()
+        return runAttempt(
+          resume,
+          request,
+          sendOptions,
+          () => signal.abort(),
+          () =>
+            undiciRequest(request.url, {
+              method: request.method as "GET",
+              headers: request.headers as Record<string, string>,
+              body: request.body,
+              dispatcher: dispatcherFor(sendOptions.clientCertificate),
+              signal: signal as unknown as AbortSignal,
+            }).then((response) =>
+              readStream(
+                response.body,
+                sendOptions.maxResponseBytes ?? limitDefaults.maxResponseBytes,
+                response.headers["content-length"],
+              ).then(
+                (body): HttpResponse => ({
+                  status: response.statusCode,
+                  statusText: response.statusText,
+                  headers: response.headers as HttpResponse["headers"],
+                  body,
+                }),
+              ),
+            ),
+        )
       }),
   }
 }
+
+/**
+ * The smallest abort signal `undici.request` accepts (an object with `addEventListener`, no
+ * `aborted` property): one listener, no `AbortController`, `EventTarget` or `AbortSignal` per
+ * attempt. undici's listener aborts the request before its headers and destroys the body after.
+ */
+class Abort {
+  reason: unknown = undefined
+  private listener: (() => void) | undefined = undefined
+  addEventListener(_type: string, listener: () => void): void {
+    this.listener = listener
+  }
+  removeEventListener(): void {
+    this.listener = undefined
+  }
+  abort(): void {
+    const listener = this.listener
+    this.listener = undefined
+    if (listener !== undefined) listener()
+  }
+}
+
+/**
+ * {@link readLimited} for undici's Node stream, on its events (no async iterator, one promise):
+ * the chunks collected, their sizes counted as they arrive, joined once at the end.
+ */
+const readStream = (
+  body: NodeJS.ReadableStream & { destroy: () => void },
+  limit: number,
+  declared: string | ReadonlyArray<string> | undefined,
+): Promise<Uint8Array> =>
+  new Promise((resolve, reject) => {
+    const length = Number(Array.isArray(declared) ? declared[0] : declared)
+    if (Number.isFinite(length) && length > limit) {
+      body.destroy()
+      reject(new TooLarge())
+      return
+    }
+    const chunks: Array<Buffer> = []
+    let total = 0
+    body.on("data", (chunk: Buffer) => {
+      total += chunk.byteLength
+      if (total > limit) {
+        body.destroy()
+        reject(new TooLarge())
+        return
+      }
+      chunks.push(chunk)
+    })
+    let ended = false
+    body.on("end", () => {
+      ended = true
+      const joined = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total)
+      resolve(new Uint8Array(joined.buffer, joined.byteOffset, joined.byteLength))
+    })
+    body.on("error", reject)
+    // Destroyed without an error (and without its end): the body did not arrive whole.
+    body.on("close", () => {
+      if (!ended) reject(new Error("the response body was closed before its end"))
+    })
+  })
 
 /**
  * A WHATWG `fetch` function: the global `fetch`, or any function of a `Request` to a `Response`
@@ -333,14 +415,6 @@ export const fromFetch = (fetch: FetchFunction): TransportShape => ({
         return
       }
       const controller = new AbortController()
-      let timedOut = false
-      const timer =
-        sendOptions.timeoutMs === undefined
-          ? undefined
-          : setTimeout(() => {
-              timedOut = true
-              controller.abort()
-            }, sendOptions.timeoutMs)
       const send = async (): Promise<HttpResponse> => {
         const response = await fetch(
           new Request(request.url, {
@@ -367,20 +441,7 @@ export const fromFetch = (fetch: FetchFunction): TransportShape => ({
           body,
         }
       }
-      send().then(
-        (response) => {
-          clearTimeout(timer)
-          resume(Effect.succeed(response))
-        },
-        (error: unknown) => {
-          clearTimeout(timer)
-          resume(Effect.fail(sendFailure(error, timedOut, request, sendOptions)))
-        },
-      )
-      return Effect.sync(() => {
-        clearTimeout(timer)
-        controller.abort()
-      })
+      return runAttempt(resume, request, sendOptions, () => controller.abort(), send)
     }),
 })
 

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Fiber } from "effect"
 import { afterEach, beforeEach } from "vitest"
 import { Auth, Call, Http, Retry, Transport } from "../src/index.ts"
 import * as Server from "./fixtures/Server.ts"
@@ -33,6 +33,138 @@ describe("statusText", () => {
     assert.strictEqual(Http.statusText({ status: 799, headers: {}, body: new Uint8Array() }), "")
   })
 })
+
+describe("Transport.makeUndici", () => {
+  const transport = Transport.makeUndici()
+
+  it.effect("the attempt's timeout covers the body: headers at once, a body that never ends", () =>
+    Effect.gen(function* () {
+      let closed = false
+      server.queue.push((_req, res) => {
+        res.on("close", () => {
+          closed = true
+        })
+        res.writeHead(200, { "content-type": "application/json" })
+        res.write('{"ok":')
+      })
+      const error = yield* Effect.flip(transport.send(get("/trickle"), { ...options, timeoutMs: 100 }))
+      assert.strictEqual(error._tag, "TimeoutError")
+      assert.strictEqual(error._tag === "TimeoutError" && error.scope, "attempt")
+      yield* Effect.promise(() => waitFor(() => closed))
+      assert.isTrue(closed, "the connection was closed")
+    }),
+  )
+
+  it.live("an attempt interrupted after its headers closes the connection", () =>
+    Effect.gen(function* () {
+      let closed = false
+      server.queue.push((_req, res) => {
+        res.on("close", () => {
+          closed = true
+        })
+        res.writeHead(200, { "content-type": "application/json" })
+        res.write('{"ok":')
+      })
+      const fiber = yield* Effect.forkChild(transport.send(get("/half"), options))
+      yield* Effect.promise(() => waitFor(() => server.seen.length === 1))
+      yield* Effect.sleep(20)
+      yield* Fiber.interrupt(fiber)
+      yield* Effect.promise(() => waitFor(() => closed))
+      assert.isTrue(closed, "the connection of the interrupted attempt was closed")
+    }),
+  )
+
+  it.effect("counts the body as it streams: past maxResponseBytes it is ResponseTooLarge", () =>
+    Effect.gen(function* () {
+      server.queue.push((_req, res) => {
+        res.writeHead(200, { "content-type": "text/plain" })
+        res.write("x".repeat(600))
+        setTimeout(() => res.end("y".repeat(600)), 10)
+      })
+      const error = yield* Effect.flip(transport.send(get("/big"), { ...options, maxResponseBytes: 1000 }))
+      assert.strictEqual(error._tag, "ResponseTooLarge")
+    }),
+  )
+
+  it.effect("a body in several chunks arrives whole", () =>
+    Effect.gen(function* () {
+      server.queue.push((_req, res) => {
+        res.writeHead(200, { "content-type": "application/json" })
+        res.write('{"a":"')
+        setTimeout(() => res.end('b"}'), 10)
+      })
+      const response = yield* transport.send(get("/chunks"), options)
+      assert.deepStrictEqual(Http.json(response), { a: "b" })
+    }),
+  )
+})
+
+describe("Call.execute on the undici transport", () => {
+  it.live(
+    "the slow paths still happen: 503 retried, 401 refreshed, a redirect followed; a re-run starts afresh",
+    () =>
+      Effect.gen(function* () {
+        let token = "old"
+        let refreshes = 0
+        const runtime: Call.Runtime = {
+          provider: "test",
+          auth: Auth.make({
+            name: "refreshing",
+            authenticate: (request) =>
+              Effect.succeed(Http.setHeader(request, "authorization", `Bearer ${token}`)),
+            onUnauthorized: () =>
+              Effect.sync(() => {
+                refreshes++
+                token = "new"
+                return "retry" as const
+              }),
+          }),
+          transport: Transport.makeUndici(),
+          retry: Retry.merge(Retry.defaults, { baseDelayMs: 1 }),
+          correlation: { header: "X-Correlation-Id", maxLength: 36 },
+          origins: new Set([server.url]),
+        }
+        const queue = () => {
+          server.queue.push(Server.json(503, {}))
+          server.queue.push(Server.json(401, {}))
+          server.queue.push((_req, res) => {
+            res.writeHead(302, { location: "/moved" })
+            res.end()
+          })
+        }
+        queue()
+        const call = Call.execute(runtime, get("/e"), { correlationId: "c-7" })
+        const first = yield* call
+        assert.strictEqual(first.response.status, 200)
+        assert.strictEqual(first.attempts, 3)
+        assert.isTrue(first.refreshed)
+        assert.strictEqual(first.redirects, 1)
+        assert.strictEqual(refreshes, 1)
+        assert.deepStrictEqual(
+          server.seen.map((r) => [r.url, r.headers.authorization, r.headers["x-correlation-id"]]),
+          [
+            ["/e", "Bearer old", "c-7"],
+            ["/e", "Bearer old", "c-7"],
+            ["/e", "Bearer new", "c-7"],
+            ["/moved", "Bearer new", "c-7"],
+          ],
+        )
+        // The same effect run again: its attempts, refresh and redirects are that run's own.
+        token = "old"
+        queue()
+        const second = yield* call
+        assert.strictEqual(second.attempts, 3)
+        assert.isTrue(second.refreshed)
+        assert.strictEqual(second.redirects, 1)
+        assert.strictEqual(refreshes, 2)
+      }),
+  )
+})
+
+const waitFor = async (check: () => boolean, ms = 2_000) => {
+  const until = Date.now() + ms
+  while (!check() && Date.now() < until) await new Promise((r) => setTimeout(r, 5))
+}
 
 describe("Transport.fromFetch", () => {
   const transport = Transport.fromFetch(globalThis.fetch)

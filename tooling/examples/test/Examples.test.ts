@@ -26,7 +26,16 @@ const listFile = Path.join(here, "known-failures.txt")
 /** Generated packages: their examples are checked, their coverage is the generator's (see the list's header). */
 const generated = (file: string) => file.startsWith("packages/providers/")
 
-const packages = publicPackages()
+/**
+ * The public packages, and the example plugins of `examples/` (private, but written as a user
+ * would write a plugin: documentation as much as code).
+ */
+const packages = [
+  ...publicPackages(),
+  ...Fs.readdirSync(Path.join(root, "examples"))
+    .map((name) => ({ path: Path.join(root, "examples", name) }))
+    .filter((p) => Fs.existsSync(Path.join(p.path, "package.json"))),
+]
 const { examples, exports } = scan(root, packages)
 /**
  * The README's ts blocks of every public package the generator does not write (its READMEs are
