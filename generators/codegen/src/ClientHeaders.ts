@@ -6,7 +6,8 @@
  *
  * @example
  * ```ts
- * import { ClientHeaders } from "@keyway/codegen"
+ * import * as ClientHeaders from "@keyway/codegen/ClientHeaders"
+ * declare const document: Record<string, unknown>
  * const names = ClientHeaders.find(document) // ["X-Tenant-Id"]
  * const forTypes = ClientHeaders.strip(document, names) // the document without those parameters
  * ```
@@ -51,7 +52,7 @@ const operationsOf = (document: Json): Array<{ item: Json; operation: Json }> =>
  *
  * @example
  * ```ts
- * import { ClientHeaders } from "@keyway/codegen"
+ * import * as ClientHeaders from "@keyway/codegen/ClientHeaders"
  * ClientHeaders.find({ openapi: "3.1.0", paths: { "/a": { get: { parameters: [{ name: "X-Tenant", in: "header", required: true }] } } } }) // ["X-Tenant"]
  * ```
  *
@@ -82,7 +83,8 @@ export const find = (document: Json): ReadonlyArray<string> => {
  *
  * @example
  * ```ts
- * import { ClientHeaders } from "@keyway/codegen"
+ * import * as ClientHeaders from "@keyway/codegen/ClientHeaders"
+ * declare const document: Record<string, unknown>
  * ClientHeaders.strip(document, ["X-Tenant-Id"]).paths
  * ```
  *

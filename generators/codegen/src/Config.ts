@@ -27,6 +27,13 @@ import { displayPath } from "./Source.ts"
 /**
  * What a configuration file may say. Every field is optional.
  *
+ * @example
+ * ```ts
+ * import type { Config } from "@keyway/codegen"
+ * declare const keywayConfig: Config.KeywayConfig
+ * console.log(keywayConfig.specs)
+ * ```
+ *
  * @since 0.1.0
  */
 export interface KeywayConfig {
@@ -62,6 +69,13 @@ export interface KeywayConfig {
 /**
  * What the configuration may say about one provider.
  *
+ * @example
+ * ```ts
+ * import type { Config } from "@keyway/codegen"
+ * declare const providerConfig: Config.ProviderConfig
+ * console.log(providerConfig.openapiTypescript)
+ * ```
+ *
  * @since 0.1.0
  */
 export interface ProviderConfig {
@@ -71,6 +85,13 @@ export interface ProviderConfig {
 
 /**
  * A configuration with defaults applied and paths made absolute.
+ *
+ * @example
+ * ```ts
+ * import type { Config } from "@keyway/codegen"
+ * declare const resolvedConfig: Config.ResolvedConfig
+ * console.log(resolvedConfig.root)
+ * ```
  *
  * @since 0.1.0
  */
@@ -369,6 +390,7 @@ export const stableStringify = (value: unknown): string =>
  * @example
  * ```ts
  * import { Config } from "@keyway/codegen"
+ * declare const config: Config.ResolvedConfig
  * Config.openapiTypescriptFor(config, "workable") // { alphabetize: true, defaultNonNullable: false }
  * ```
  *

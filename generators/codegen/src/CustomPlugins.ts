@@ -24,6 +24,13 @@ import type { JsonSchemaObject } from "./JsonSchema.ts"
 /**
  * A plugin reference of a descriptor.
  *
+ * @example
+ * ```ts
+ * import type { CustomPlugins } from "@keyway/codegen"
+ * declare const reference: CustomPlugins.Reference
+ * console.log(reference.package)
+ * ```
+ *
  * @since 0.2.0
  */
 export interface Reference {
@@ -33,6 +40,13 @@ export interface Reference {
 
 /**
  * A loaded plugin.
+ *
+ * @example
+ * ```ts
+ * import type { CustomPlugins } from "@keyway/codegen"
+ * declare const loaded: CustomPlugins.Loaded
+ * console.log(loaded.definition)
+ * ```
  *
  * @since 0.2.0
  */
@@ -44,6 +58,13 @@ export interface Loaded extends Reference {
 
 /**
  * Why a plugin could not be loaded (named in a descriptor problem).
+ *
+ * @example
+ * ```ts
+ * import { CustomPlugins } from "@keyway/codegen"
+ * declare const e: unknown
+ * if (e instanceof CustomPlugins.LoadError) console.log(e.message)
+ * ```
  *
  * @since 0.2.0
  */

@@ -18,6 +18,13 @@ import * as Data from "effect/Data"
 /**
  * Where a problem is and what it is: the shape shared by every located error.
  *
+ * @example
+ * ```ts
+ * import type { Errors } from "@keyway/codegen"
+ * declare const located: Errors.Located
+ * console.log(located.file)
+ * ```
+ *
  * @since 0.1.0
  */
 export interface Located {
@@ -302,6 +309,13 @@ export class Problems extends Data.TaggedError("Problems")<{
 /**
  * Every error of a single problem.
  *
+ * @example
+ * ```ts
+ * import type { Errors } from "@keyway/codegen"
+ * declare const generateError: Errors.GenerateError
+ * console.log(generateError)
+ * ```
+ *
  * @since 0.1.0
  */
 export type GenerateError =
@@ -321,6 +335,13 @@ export type GenerateError =
 
 /**
  * Every error the generator fails with.
+ *
+ * @example
+ * ```ts
+ * import type { Errors } from "@keyway/codegen"
+ * declare const keywayCodegenError: Errors.KeywayCodegenError
+ * console.log(keywayCodegenError)
+ * ```
  *
  * @since 0.1.0
  */

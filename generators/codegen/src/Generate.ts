@@ -25,6 +25,13 @@ import { displayPath } from "./Source.ts"
 /**
  * Options of a generate run.
  *
+ * @example
+ * ```ts
+ * import type { Generate } from "@keyway/codegen"
+ * declare const generateOptions: Generate.GenerateOptions
+ * console.log(generateOptions.cwd)
+ * ```
+ *
  * @since 0.1.0
  */
 export interface GenerateOptions {
@@ -58,6 +65,13 @@ export interface GenerateOptions {
 /**
  * A provider's failure.
  *
+ * @example
+ * ```ts
+ * import type { Generate } from "@keyway/codegen"
+ * declare const failure: Generate.Failure
+ * console.log(failure.provider)
+ * ```
+ *
  * @since 0.1.0
  */
 export interface Failure {
@@ -67,6 +81,13 @@ export interface Failure {
 
 /**
  * What a run did.
+ *
+ * @example
+ * ```ts
+ * import type { Generate } from "@keyway/codegen"
+ * declare const outcome: Generate.Outcome
+ * console.log(outcome.results)
+ * ```
  *
  * @since 0.1.0
  */

@@ -34,6 +34,13 @@ export const sha256 = (data: string | Uint8Array): string => createHash("sha256"
 /**
  * What `.keyway-hash` records.
  *
+ * @example
+ * ```ts
+ * import type { Hash } from "@keyway/codegen"
+ * declare const recordValue: Hash.Record
+ * console.log(recordValue.inputs)
+ * ```
+ *
  * @since 0.1.0
  */
 export interface Record {

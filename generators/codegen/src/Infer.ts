@@ -44,6 +44,13 @@ const id = (name: string): string => name.replace(/[^A-Za-z0-9_-]+/g, "-")
 /**
  * A security scheme inference could not turn into a strategy, or an assumption it made.
  *
+ * @example
+ * ```ts
+ * import type { Infer } from "@keyway/codegen"
+ * declare const note: Infer.Note
+ * console.log(note.at)
+ * ```
+ *
  * @since 0.1.0
  */
 export interface Note {
@@ -57,6 +64,13 @@ export interface Note {
 
 /**
  * An inferred descriptor and what inference could not do.
+ *
+ * @example
+ * ```ts
+ * import type { Infer } from "@keyway/codegen"
+ * declare const inferred: Infer.Inferred
+ * console.log(inferred.descriptor)
+ * ```
  *
  * @since 0.1.0
  */
@@ -239,6 +253,7 @@ export const descriptor = (name: string, spec: string, doc: Record<string, unkno
  * @example
  * ```ts
  * import { Infer } from "@keyway/codegen"
+ * declare const document: Record<string, unknown>
  * const r = Infer.infer("acme", "openapi.yaml", document)
  * const text = await Infer.descriptorYaml(r, { file: "/p/specs/acme/provider.yaml", specPath: "/p/specs/acme/openapi.yaml" })
  * ```

@@ -184,6 +184,13 @@ export const scaffold = (specs: string, name: string): ReadonlyArray<string> => 
  * already listed, it was added to the file's `providers`, or the file could not be edited
  * (`manual`: the user adds it; the reason says where).
  *
+ * @example
+ * ```ts
+ * import type { Init } from "@keyway/codegen"
+ * declare const registration: Init.Registration
+ * console.log(registration)
+ * ```
+ *
  * @since 0.1.0
  */
 export type Registration =

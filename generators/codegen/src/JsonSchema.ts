@@ -19,6 +19,13 @@ import { HEADER_TEXT } from "./Header.ts"
 /**
  * A JSON Schema object.
  *
+ * @example
+ * ```ts
+ * import type { JsonSchema } from "@keyway/codegen"
+ * declare const jsonSchemaObject: JsonSchema.JsonSchemaObject
+ * console.log(jsonSchemaObject)
+ * ```
+ *
  * @since 0.1.0
  */
 export type JsonSchemaObject = Record<string, unknown>

@@ -31,12 +31,26 @@ export const methods = ["get", "put", "post", "delete", "options", "head", "patc
 /**
  * One of {@link methods}.
  *
+ * @example
+ * ```ts
+ * import type { Model } from "@keyway/codegen"
+ * declare const httpMethod: Model.HttpMethod
+ * console.log(httpMethod)
+ * ```
+ *
  * @since 0.1.0
  */
 export type HttpMethod = (typeof methods)[number]
 
 /**
  * One operation of the spec.
+ *
+ * @example
+ * ```ts
+ * import type { Model } from "@keyway/codegen"
+ * declare const operation: Model.Operation
+ * console.log(operation.method)
+ * ```
  *
  * @since 0.1.0
  */
@@ -60,6 +74,13 @@ export interface Operation {
 /**
  * Where one provider's inputs are.
  *
+ * @example
+ * ```ts
+ * import type { Model } from "@keyway/codegen"
+ * declare const providerInput: Model.ProviderInput
+ * console.log(providerInput.name)
+ * ```
+ *
  * @since 0.1.0
  */
 export interface ProviderInput {
@@ -76,6 +97,13 @@ export interface ProviderInput {
 
 /**
  * A validated provider, ready for emitters.
+ *
+ * @example
+ * ```ts
+ * import type { Model } from "@keyway/codegen"
+ * declare const providerModel: Model.ProviderModel
+ * console.log(providerModel.input)
+ * ```
  *
  * @since 0.1.0
  */

@@ -32,6 +32,13 @@ import type { Change } from "./stages/Write.ts"
 /**
  * What happened to a provider.
  *
+ * @example
+ * ```ts
+ * import type { Pipeline } from "@keyway/codegen"
+ * declare const result: Pipeline.Result
+ * console.log(result.provider)
+ * ```
+ *
  * @since 0.1.0
  */
 export interface Result {
@@ -50,6 +57,13 @@ export type { Change }
 
 /**
  * Options of a run.
+ *
+ * @example
+ * ```ts
+ * import type { Pipeline } from "@keyway/codegen"
+ * declare const runOptions: Pipeline.RunOptions
+ * console.log(runOptions.config)
+ * ```
  *
  * @since 0.1.0
  */
@@ -76,6 +90,8 @@ export interface RunOptions {
  * @example
  * ```ts
  * import { Pipeline } from "@keyway/codegen"
+ * import type { Config } from "@keyway/codegen"
+ * declare const config: Config.ResolvedConfig
  * Pipeline.inputFor(config, "ccw").descriptorPath // "/repo/specs/ccw/provider.yaml"
  * ```
  *
@@ -166,6 +182,9 @@ export const keywayWorkspaceRoot = (): string | undefined => {
  * @example
  * ```ts
  * import { Pipeline } from "@keyway/codegen"
+ * import type { Config, Model } from "@keyway/codegen"
+ * declare const input: Model.ProviderInput
+ * declare const config: Config.ResolvedConfig
  * Pipeline.keywayVersionFor(input, config) // "workspace:*" in the monorepo, "^0.1.0" elsewhere
  * ```
  *
@@ -185,6 +204,9 @@ export const keywayVersionFor = (input: ProviderInput, config: ResolvedConfig): 
  * @example
  * ```ts
  * import { Pipeline } from "@keyway/codegen"
+ * import type { Config, Model } from "@keyway/codegen"
+ * declare const input: Model.ProviderInput
+ * declare const config: Config.ResolvedConfig
  * Pipeline.isUpToDate(input, config)
  * ```
  *
@@ -223,6 +245,9 @@ export const isUpToDate = (input: ProviderInput, config: ResolvedConfig): Hash.R
  * @example
  * ```ts
  * import { Pipeline } from "@keyway/codegen"
+ * import type { Config, Model } from "@keyway/codegen"
+ * declare const input: Model.ProviderInput
+ * declare const config: Config.ResolvedConfig
  * await Pipeline.run(input, { config, check: true })
  * ```
  *

@@ -16,6 +16,13 @@
 /**
  * A reporter.
  *
+ * @example
+ * ```ts
+ * import type { Reporter } from "@keyway/codegen"
+ * declare const reporter: Reporter.Reporter
+ * console.log(reporter.interactive)
+ * ```
+ *
  * @since 0.1.0
  */
 export interface Reporter {

@@ -23,7 +23,7 @@
  *
  * @example
  * ```ts
- * import { Rules } from "@keyway/codegen"
+ * import * as Rules from "@keyway/codegen/Rules"
  * Rules.descriptor({ name: "x", title: "X", spec: "o.yaml", baseUrl: "javascript:alert(1)", auth: [{ type: "permanent-token" }] })[0]?.path // ["baseUrl"]
  * ```
  *
@@ -36,6 +36,13 @@ import { show } from "./Errors.ts"
 
 /**
  * A broken rule: where, what was found, what was expected.
+ *
+ * @example
+ * ```ts
+ * import type * as Rules from "@keyway/codegen/Rules"
+ * declare const finding: Rules.Finding
+ * console.log(finding.path)
+ * ```
  *
  * @since 0.1.0
  */
@@ -52,7 +59,7 @@ const tokenPattern = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
  *
  * @example
  * ```ts
- * import { Rules } from "@keyway/codegen"
+ * import * as Rules from "@keyway/codegen/Rules"
  * Rules.isHeaderName("X-Tenant-Id") // true
  * Rules.isHeaderName("X Tenant") // false
  * ```
@@ -70,7 +77,7 @@ const forbiddenHeaders = new Set(["host", "content-length", "transfer-encoding",
  *
  * @example
  * ```ts
- * import { Rules } from "@keyway/codegen"
+ * import * as Rules from "@keyway/codegen/Rules"
  * Rules.isLoopbackHost("127.0.0.1") // true
  * Rules.isLoopbackHost("api.example.com") // false
  * ```
@@ -93,7 +100,7 @@ export const isLoopbackHost = (hostname: string): boolean => {
  *
  * @example
  * ```ts
- * import { Rules } from "@keyway/codegen"
+ * import * as Rules from "@keyway/codegen/Rules"
  * Rules.placeholders("https://{host}/v1") // { names: ["host"] }
  * Rules.placeholders("/a/{b") // { error: "an unclosed {" }
  * ```
@@ -132,7 +139,7 @@ const urlFields = ["tokenUrl", "authorizeUrl", "revokeUrl"] as const
  *
  * @example
  * ```ts
- * import { Rules } from "@keyway/codegen"
+ * import * as Rules from "@keyway/codegen/Rules"
  * Rules.url(["baseUrl"], "http://api.example.com", { relative: false, allowInsecureHttp: false }).length // 1
  * ```
  *
@@ -260,7 +267,7 @@ const variableValue = (
  *
  * @example
  * ```ts
- * import { Rules } from "@keyway/codegen"
+ * import * as Rules from "@keyway/codegen/Rules"
  * Rules.specPath("openapi.yaml") // undefined
  * Rules.specPath("../../secret.yaml")?.path // ["spec"]
  * ```
@@ -287,7 +294,9 @@ export const specPath = (value: string): Finding | undefined => {
  *
  * @example
  * ```ts
- * import { Rules } from "@keyway/codegen"
+ * import * as Rules from "@keyway/codegen/Rules"
+ * import type { ProviderDescriptor } from "@keyway/core/Descriptor"
+ * declare const descriptor: ProviderDescriptor
  * Rules.descriptor(descriptor).map((f) => f.expected)
  * ```
  *

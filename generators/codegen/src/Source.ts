@@ -23,6 +23,13 @@ import { checkAliases, locateIn, mayHoldAliases, yamlError } from "./internal/Ya
 /**
  * A 1-based position in a file.
  *
+ * @example
+ * ```ts
+ * import type { Source } from "@keyway/codegen"
+ * declare const position: Source.Position
+ * console.log(position.line)
+ * ```
+ *
  * @since 0.1.0
  */
 export interface Position {
@@ -32,6 +39,13 @@ export interface Position {
 
 /**
  * A parsed file.
+ *
+ * @example
+ * ```ts
+ * import type { Source } from "@keyway/codegen"
+ * declare const source: Source.Source
+ * console.log(source.path)
+ * ```
  *
  * @since 0.1.0
  */
@@ -70,6 +84,12 @@ export const displayPath = (path: string): string => {
  * The largest document the generator reads: 64 MiB (GitHub's REST spec, one of the largest
  * public ones, is 13 MB).
  *
+ * @example
+ * ```ts
+ * import { Source } from "@keyway/codegen"
+ * console.log(Source.maxDocumentBytes)
+ * ```
+ *
  * @since 0.1.0
  */
 export const maxDocumentBytes = 64 * 1024 * 1024
@@ -78,6 +98,12 @@ export const maxDocumentBytes = 64 * 1024 * 1024
  * The most nodes a YAML document may hold once its aliases are expanded: a spec that a reader
  * expands into more values than this (a "billion laughs" alias bomb) is refused.
  *
+ * @example
+ * ```ts
+ * import { Source } from "@keyway/codegen"
+ * console.log(Source.maxExpandedNodes)
+ * ```
+ *
  * @since 0.1.0
  */
 export const maxExpandedNodes = 2_000_000
@@ -85,6 +111,12 @@ export const maxExpandedNodes = 2_000_000
 /**
  * The deepest nesting of arrays and objects a document may have: 256 levels (real specs stay
  * under 30); deeper ones would overflow the stack of the recursive walks that read them.
+ *
+ * @example
+ * ```ts
+ * import { Source } from "@keyway/codegen"
+ * console.log(Source.maxDepth)
+ * ```
  *
  * @since 0.1.0
  */

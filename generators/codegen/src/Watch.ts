@@ -22,6 +22,13 @@ import * as Generate from "./Generate.ts"
 /**
  * Options of watch mode.
  *
+ * @example
+ * ```ts
+ * import type { Watch } from "@keyway/codegen"
+ * declare const watchOptions: Watch.WatchOptions
+ * console.log(watchOptions.cwd)
+ * ```
+ *
  * @since 0.1.0
  */
 export interface WatchOptions {

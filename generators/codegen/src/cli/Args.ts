@@ -15,6 +15,13 @@ import { UsageError } from "../Errors.ts"
 /**
  * Parsed arguments.
  *
+ * @example
+ * ```ts
+ * import type { Args } from "@keyway/codegen"
+ * declare const parsed: Args.Parsed
+ * console.log(parsed.command)
+ * ```
+ *
  * @since 0.1.0
  */
 export interface Parsed {

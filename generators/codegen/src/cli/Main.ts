@@ -65,6 +65,13 @@ Options:
 /**
  * Where output goes (replaceable in tests).
  *
+ * @example
+ * ```ts
+ * import type { Main } from "@keyway/codegen"
+ * declare const io: Main.Io
+ * console.log(io.out)
+ * ```
+ *
  * @since 0.1.0
  */
 export interface Io {

@@ -15,6 +15,7 @@ import type { ClientContext } from "../Plugin.ts"
 import * as ConsentHelpers from "../plugins/ConsentHelpers.ts"
 import type { ClientPlan, StrategyPlan } from "../plugins/ProviderPlan.ts"
 import { arrow, block, indent } from "./Structures.ts"
+import * as Usage from "./Usage.ts"
 
 const strategyLayer = (model: ProviderModel, plan: ClientPlan, s: StrategyPlan): string => {
   const base = `descriptor.auth[${s.index}]`
@@ -165,7 +166,7 @@ export const add = (ctx: ClientContext, plan: ClientPlan): void => {
       `{\n${indent(["const auth = options.auth", "if (!isCredentials(auth)) return auth", ...body].join("\n"))}\n}`,
       {
         doc: "The auth plugin layer for the options' `auth` (a layer given as `auth` is used as is).",
-        example: "const auth = authLayer(options, resolveSettings(options))",
+        example: Usage.withOptions(model, { effect: ["authLayer"] }, "const auth = authLayer(options)"),
       },
     ),
   ]

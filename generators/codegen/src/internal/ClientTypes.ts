@@ -14,6 +14,7 @@ import type { ProviderModel } from "../Model.ts"
 import type { ClientContext } from "../Plugin.ts"
 import type { ClientPlan, VariablePlan } from "../plugins/ProviderPlan.ts"
 import { arrow, block, constant, iface, indent, typeAlias } from "./Structures.ts"
+import * as Usage from "./Usage.ts"
 
 /**
  * The headers every operation requires that nothing else sets: the client's options must give
@@ -169,7 +170,11 @@ const settings = (model: ProviderModel, plan: ClientPlan): Array<StatementStruct
       `{\n${indent(body.join("\n"))}\n}`,
       {
         doc: "Resolves the options: the environment's values, then the given variables, then the base URL.",
-        example: "resolveSettings(options).baseUrl",
+        example: Usage.withOptions(
+          model,
+          { main: ["resolveSettings"] },
+          "console.log(resolveSettings(options).baseUrl)",
+        ),
       },
     ),
   ]

@@ -26,6 +26,7 @@ import * as Emit from "../Emit.ts"
 import * as AuthLayer from "../internal/AuthLayer.ts"
 import * as ClientTypes from "../internal/ClientTypes.ts"
 import { arrow, block, constant, iface, indent, typeAlias, verbatimConstant } from "../internal/Structures.ts"
+import * as Usage from "../internal/Usage.ts"
 import type { ProviderModel } from "../Model.ts"
 import type { ClientContext, ExtensionValue, Plugin } from "../Plugin.ts"
 import * as ConsentHelpers from "./ConsentHelpers.ts"
@@ -38,6 +39,8 @@ import { type ClientPlan, make as makePlan, operationEntries } from "./ProviderP
  * @example
  * ```ts
  * import { ClientPlugin } from "@keyway/codegen"
+ * import type { Model } from "@keyway/codegen"
+ * declare const model: Model.ProviderModel
  * ClientPlugin.operationTable(model).includes("export const operationTable = {") // true
  * ```
  *
@@ -67,6 +70,8 @@ export const operationTable = (model: ProviderModel): string => {
  * @example
  * ```ts
  * import { ClientPlugin } from "@keyway/codegen"
+ * import type { Model } from "@keyway/codegen"
+ * declare const model: Model.ProviderModel
  * ClientPlugin.operationTypes(model).map((s) => s.name) // ["PetstoreOperationArgs", ...]
  * ```
  *
@@ -176,8 +181,7 @@ const factories = (ctx: ClientContext, plan: ClientPlan): void => {
       `Provider.makeClient<paths>()(${definition}, options${ext.length ? `, ${extender(ext.map((e) => `${Emit.identifier(e.name)}: ${call(e.make, "client")}`))}` : ""})`,
       {
         doc: "Creates a Promise API client. Constructing it does no I/O; call `close()` when done.",
-        example:
-          "const client = createClient(options)\nconst { data, error } = await client.GET(...)\nawait client.close()",
+        example: Usage.promise(model, Usage.declared(model)),
       },
     ),
     arrow(
@@ -187,8 +191,7 @@ const factories = (ctx: ClientContext, plan: ClientPlan): void => {
       "Client.wrapAsPathBased(createClient(options))",
       {
         doc: "Creates a path-based Promise API client (openapi-fetch's `createPathBasedClient`): `client[path].GET(init)`, every call through the same pipeline as `createClient`'s.",
-        example:
-          'const api = createPathBasedClient(options)\nconst { data, error } = await api["/path"].GET(...)\nawait api.close()',
+        example: Usage.pathBased(model, Usage.declared(model)),
       },
     ),
   ]
@@ -230,7 +233,7 @@ const factories = (ctx: ClientContext, plan: ClientPlan): void => {
         extends: `Context.Service<${T}Client, ${T}EffectClient>()(\n  ${Emit.string(`${model.packageName}/${T}Client`)},\n)`,
         docs: Emit.docs(
           `The ${Emit.docText(d.title)} client as an Effect service.`,
-          `const program = Effect.gen(function* () {\n  const client = yield* ${T}Client\n}).pipe(Effect.provide(layer(options)))`,
+          Usage.effect(model, Usage.declared(model)),
         ),
       },
       arrow(
@@ -240,7 +243,7 @@ const factories = (ctx: ClientContext, plan: ClientPlan): void => {
         `EffectProvider.layer<paths, ${error}>()(${definition}, ${T}Client, options, ${extender(effectExt.map((e) => `${Emit.identifier(e.name)}: ${call(e.effectMake!, "client")}`))})`,
         {
           doc: `The layer of {@link ${T}Client}: the auth plugin, the token store, retry and correlation settings.`,
-          example: "Effect.provide(program, layer(options))",
+          example: Usage.effect(model, Usage.declared(model)),
         },
       ),
     ],

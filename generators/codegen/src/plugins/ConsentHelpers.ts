@@ -21,6 +21,7 @@
  */
 import * as Emit from "../Emit.ts"
 import { arrow, block, iface, typeAlias } from "../internal/Structures.ts"
+import * as Usage from "../internal/Usage.ts"
 import type { ClientContext } from "../Plugin.ts"
 import type { ClientPlan, StrategyPlan } from "./ProviderPlan.ts"
 
@@ -136,7 +137,11 @@ export const add = (ctx: ClientContext, plan: ClientPlan): void => {
 descriptor's strategy, the URLs resolved with the settings. \`authLayer\` and {@link consent} both
 build it here, so a grant stored by \`consent\` is found by \`createClient\` (same provider,
 connection and scope set).`,
-          example: `const config = authorizationCodeConfig({ clientId: "id", clientSecret: "secret" }, resolveSettings(options))`,
+          example: Usage.withOptions(
+            ctx.model,
+            { main: ["resolveSettings"], effect: ["authorizationCodeConfig"] },
+            `const config = authorizationCodeConfig({ clientId: "id", clientSecret: "secret" }, resolveSettings(options))`,
+          ),
         },
       ),
       typeAlias(
@@ -156,9 +161,14 @@ connection and scope set).`,
 redirects to the provider's consent (state and PKCE verifier kept in \`tokenStore\`, single use,
 short TTL); \`callback(request)\` exchanges the code and stores the grant where \`createClient\`
 with the same \`connection\` and \`tokenStore\` finds it. Reconnect = \`start\` again.`,
-          example: `const handlers = consent({ clientId, clientSecret, redirectUri: "https://app.example/oauth/callback", tokenStore })
+          example: Usage.withOptions(
+            ctx.model,
+            { effect: ["consent"] },
+            `const handlers = consent(options)
 // GET /connect:  return handlers.start(request, { connection: session.accountId, returnTo: "/settings" })
 // GET /oauth/callback:  return handlers.callback(request)`,
+            `${T}ConsentOptions`,
+          ),
         },
       ),
     ],

@@ -5,6 +5,8 @@
  * @example
  * ```ts
  * import { DescriptorPlugin } from "@keyway/codegen"
+ * import type { Model } from "@keyway/codegen"
+ * declare const model: Model.ProviderModel
  * DescriptorPlugin.render(model).includes("export const descriptor") // true
  * ```
  *
@@ -21,6 +23,8 @@ import type { Plugin } from "../Plugin.ts"
  * @example
  * ```ts
  * import { DescriptorPlugin } from "@keyway/codegen"
+ * import type { Model } from "@keyway/codegen"
+ * declare const model: Model.ProviderModel
  * DescriptorPlugin.render(model)
  * ```
  *

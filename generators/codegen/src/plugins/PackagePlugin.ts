@@ -13,6 +13,7 @@
  * @since 0.1.0
  */
 import * as Emit from "../Emit.ts"
+import * as Usage from "../internal/Usage.ts"
 import type { ProviderModel } from "../Model.ts"
 import type { Plugin } from "../Plugin.ts"
 import { type ClientPlan, make as makePlan } from "./ProviderPlan.ts"
@@ -53,6 +54,8 @@ export const compilerOptions = {
  * @example
  * ```ts
  * import { PackagePlugin } from "@keyway/codegen"
+ * import type { Model } from "@keyway/codegen"
+ * declare const model: Model.ProviderModel
  * PackagePlugin.packageJson(model, "workspace:*").name // "@keyway/provider-ccw"
  * ```
  *
@@ -150,24 +153,9 @@ const strategyDoc = (plan: ClientPlan): string => {
   return lines.join("\n")
 }
 
-type Json = Record<string, unknown>
-
-const deref = (document: Json, value: unknown, depth = 0): Json | undefined => {
-  if (typeof value !== "object" || value === null) return undefined
-  const ref = (value as { $ref?: unknown }).$ref
-  if (typeof ref !== "string" || depth > 8) return value as Json
-  if (!ref.startsWith("#/")) return undefined
-  let at: unknown = document
-  for (const seg of ref.slice(2).split("/")) {
-    at = (at as Json | undefined)?.[seg.replaceAll("~1", "/").replaceAll("~0", "~")]
-    if (at === undefined) return undefined
-  }
-  return deref(document, at, depth + 1)
-}
-
 /**
  * A TypeScript expression of a value that a schema accepts, for examples: the first enum value,
- * a placeholder per scalar type, the required properties of an object; `"..." as never` where
+ * a placeholder per scalar type, the required (and defaulted) properties of an object; `"..." as never` where
  * the schema says too little (it compiles wherever it is put).
  *
  * @example
@@ -179,139 +167,41 @@ const deref = (document: Json, value: unknown, depth = 0): Json | undefined => {
  *
  * @since 0.1.0
  */
-export const placeholder = (document: Json, schema: unknown, depth = 0): string => {
-  const s = deref(document, schema)
-  const loose = `"..." as never`
-  if (!s || depth > 4) return loose
-  if (Array.isArray(s.enum) && s.enum.length > 0) return JSON.stringify(s.enum[0])
-  if (s.const !== undefined) return JSON.stringify(s.const)
-  for (const key of ["oneOf", "anyOf"] as const)
-    if (Array.isArray(s[key]) && (s[key] as Array<unknown>).length > 0)
-      return placeholder(document, (s[key] as Array<unknown>)[0], depth + 1)
-  const type = Array.isArray(s.type) ? (s.type as Array<unknown>).find((t) => t !== "null") : s.type
-  switch (type) {
-    case "string":
-      return s.format === "binary" ? loose : `"..."`
-    case "integer":
-    case "number":
-      return "1"
-    case "boolean":
-      return "true"
-    case "array":
-      return "[]"
-    case "object": {
-      if (s.allOf || s.oneOf || s.anyOf || s.additionalProperties === false) return loose
-      const required = Array.isArray(s.required) ? (s.required as Array<string>) : []
-      const props = (s.properties ?? {}) as Json
-      if (!required.every((r) => r in props)) return loose
-      return `{ ${required.map((r) => `${Emit.propertyName(r)}: ${placeholder(document, props[r], depth + 1)}`).join(", ")} }`
-    }
-    default:
-      return loose
-  }
-}
-
-interface ExampleCall {
-  readonly name: string
-  /** The argument, or "" when the operation needs none. */
-  readonly args: string
-}
+export const placeholder: (document: Record<string, unknown>, schema: unknown, depth?: number) => string =
+  Usage.placeholder
 
 /**
- * The operation a README example calls and the argument it needs: every required path, query,
- * header and cookie parameter and a required body, with placeholder values. Prefers a GET, then
- * the operation needing least.
+ * The operation a README example (and the JSDoc examples of the generated package) calls and the
+ * argument it needs: every required path, query, header and cookie parameter and a required body,
+ * with placeholder values. Prefers a GET, then the operation needing least.
  *
  * @example
  * ```ts
  * import { PackagePlugin } from "@keyway/codegen"
+ * import type { Model } from "@keyway/codegen"
+ * declare const model: Model.ProviderModel
  * PackagePlugin.exampleCall(model)?.args // '{ params: { path: { petId: "..." } } }'
  * ```
  *
  * @since 0.1.0
  */
-export const exampleCall = (model: ProviderModel): ExampleCall | undefined => {
-  const document = model.document
-  const paths = (document.paths ?? {}) as Json
-  const candidates = model.operations.map((op, index) => {
-    const item = deref(document, paths[op.path]) ?? {}
-    const operation = deref(document, item[op.method]) ?? {}
-    const byKey = new Map<string, Json>()
-    for (const raw of [
-      ...((item.parameters as Array<unknown>) ?? []),
-      ...((operation.parameters as Array<unknown>) ?? []),
-    ]) {
-      const p = deref(document, raw)
-      if (p && typeof p.name === "string" && typeof p.in === "string") byKey.set(`${p.in} ${p.name}`, p)
-    }
-    const groups = new Map<string, Array<string>>()
-    for (const p of byKey.values()) {
-      if (p.in !== "path" && p.required !== true) continue
-      const list = groups.get(p.in as string) ?? []
-      list.push(`${Emit.propertyName(p.name as string)}: ${placeholder(document, p.schema)}`)
-      groups.set(p.in as string, list)
-    }
-    const parts: Array<string> = []
-    const params = ["path", "query", "header", "cookie"]
-      .filter((g) => groups.has(g))
-      .map((g) => `${g}: { ${groups.get(g)!.join(", ")} }`)
-    if (params.length) parts.push(`params: { ${params.join(", ")} }`)
-    const body = deref(document, operation.requestBody)
-    if (body?.required === true) {
-      const content = (body.content ?? {}) as Json
-      const media = content["application/json"] ?? Object.values(content)[0]
-      parts.push(`body: ${placeholder(document, (media as Json | undefined)?.schema)}`)
-    }
-    const needed = [...groups.values()].reduce((n, l) => n + l.length, 0)
-    const cost = (op.method === "get" ? 0 : 1000) + (body?.required === true ? 100 : 0) + needed
-    return { index, cost, call: { name: op.name, args: parts.length ? `{ ${parts.join(", ")} }` : "" } }
-  })
-  candidates.sort((a, b) => a.cost - b.cost || a.index - b.index)
-  return candidates[0]?.call
+export const exampleCall = (
+  model: ProviderModel,
+): { readonly name: string; readonly args: string } | undefined => {
+  const call = Usage.exampleCall(model)
+  return call && { name: call.name, args: call.args }
 }
 
 const example = (model: ProviderModel, plan: ClientPlan): string => {
-  const s = plan.strategies[0]!
-  const auth = [
-    ...(plan.strategies.length > 1 ? [`type: ${Emit.string(s.key)}`] : []),
-    ...s.fields
-      .filter((f) => !f.optional)
-      .map(
-        (f) =>
-          `${Emit.identifier(f.name)}: process.env.${model.name.toUpperCase().replace(/-/g, "_")}_${f.name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}!`,
-      ),
-  ]
-  const location: Array<string> = []
-  if (plan.environments.length) location.push(`environment: ${Emit.string(plan.environments[0]!)}`)
-  for (const v of plan.variables)
-    if (v.exposed && v.required) location.push(`${Emit.identifier(v.name)}: "..."`)
-  if (plan.baseUrlRequired) location.push(`baseUrl: "https://api.example.com"`)
-  const options = `const options: ${model.typeName}ClientOptions = {
-  ${[...location, `auth: { ${auth.join(", ")} }`].join(",\n  ")},
-}`
-  const op = exampleCall(model)
+  const options = Usage.options(model, plan)
   return `\`\`\`ts
-import { createClient, type ${model.typeName}ClientOptions } from ${Emit.string(model.packageName)}
-
-${options}
-const client = createClient(options)
-${op ? `const { data, error } = await client.op.${op.name}(${op.args})\nconsole.log(data ?? error)` : "// no operations"}
-await client.close()
+${Usage.promise(model, options)}
 \`\`\`
 
 With Effect (the \`./effect\` entry):
 
 \`\`\`ts
-import { Effect } from "effect"
-import type { ${model.typeName}ClientOptions } from ${Emit.string(model.packageName)}
-import { ${model.typeName}Client, layer } from ${Emit.string(`${model.packageName}/effect`)}
-
-${options}
-const program = Effect.gen(function* () {
-  const client = yield* ${model.typeName}Client
-  ${op ? `return yield* client.op.${op.name}(${op.args})` : "return undefined"}
-})
-console.log(await Effect.runPromise(program.pipe(Effect.provide(layer(options)))))
+${Usage.effect(model, options)}
 \`\`\``
 }
 
@@ -321,6 +211,8 @@ console.log(await Effect.runPromise(program.pipe(Effect.provide(layer(options)))
  * @example
  * ```ts
  * import { PackagePlugin } from "@keyway/codegen"
+ * import type { Model } from "@keyway/codegen"
+ * declare const model: Model.ProviderModel
  * PackagePlugin.readme(model)[0] // "# @keyway/provider-ccw"
  * ```
  *

@@ -18,6 +18,7 @@
 import * as Emit from "../Emit.ts"
 import { errorTypeOf } from "../internal/ClientTypes.ts"
 import { arrow, iface, typeAlias } from "../internal/Structures.ts"
+import * as Usage from "../internal/Usage.ts"
 import { operationKey } from "../Model.ts"
 import type { Plugin } from "../Plugin.ts"
 import { make as makePlan } from "./ProviderPlan.ts"
@@ -88,7 +89,7 @@ export const plugin: Plugin = {
         typeAlias(`${T}EffectPaginator`, `EffectPagination.StreamPaginator<paths, P, M, Items, ${error}>`, {
           typeParameters: [P, M, Items],
           doc: "A paged operation of the Effect API: an Effect `Stream` of the items of every page (`Pagination.stream` of @keyway/core), failing with the typed error of a failing page.",
-          example: "const items = Stream.runCollect(client.paginate.someOperation())",
+          example: Usage.paginate(ctx.model),
         }),
         iface(`${T}EffectPaginators`, member(`${T}EffectPaginator`, true), {
           doc: "Effect `Stream`s of the items of the paged operations (Effect API).",

@@ -6,6 +6,8 @@
  * @example
  * ```ts
  * import { ProviderPlan } from "@keyway/codegen"
+ * import type { Model } from "@keyway/codegen"
+ * declare const model: Model.ProviderModel
  * const plan = ProviderPlan.make(model)
  * plan.variables.filter((v) => v.required).map((v) => v.name) // ["subdomain"]
  * ```
@@ -18,6 +20,13 @@ import type { ProviderModel } from "../Model.ts"
 
 /**
  * A variable of the base URL, an auth URL or the scope template.
+ *
+ * @example
+ * ```ts
+ * import type { ProviderPlan } from "@keyway/codegen"
+ * declare const variablePlan: ProviderPlan.VariablePlan
+ * console.log(variablePlan.name)
+ * ```
  *
  * @since 0.1.0
  */
@@ -36,6 +45,13 @@ export interface VariablePlan {
 /**
  * An option field of an auth strategy.
  *
+ * @example
+ * ```ts
+ * import type { ProviderPlan } from "@keyway/codegen"
+ * declare const fieldPlan: ProviderPlan.FieldPlan
+ * console.log(fieldPlan.name)
+ * ```
+ *
  * @since 0.1.0
  */
 export interface FieldPlan {
@@ -47,6 +63,13 @@ export interface FieldPlan {
 
 /**
  * An auth strategy as the client sees it.
+ *
+ * @example
+ * ```ts
+ * import type { ProviderPlan } from "@keyway/codegen"
+ * declare const strategyPlan: ProviderPlan.StrategyPlan
+ * console.log(strategyPlan.index)
+ * ```
  *
  * @since 0.1.0
  */
@@ -69,6 +92,13 @@ export interface StrategyPlan {
 
 /**
  * Everything the emitters need.
+ *
+ * @example
+ * ```ts
+ * import type { ProviderPlan } from "@keyway/codegen"
+ * declare const clientPlan: ProviderPlan.ClientPlan
+ * console.log(clientPlan.variables)
+ * ```
  *
  * @since 0.1.0
  */
@@ -153,6 +183,8 @@ const pascal = (s: string) =>
  * @example
  * ```ts
  * import { ProviderPlan } from "@keyway/codegen"
+ * import type { Model } from "@keyway/codegen"
+ * declare const model: Model.ProviderModel
  * ProviderPlan.make(model).strategies[0]?.key // "client-credentials"
  * ```
  *

@@ -72,6 +72,7 @@ const contextOf = (
  * @example
  * ```ts
  * import { TypesPlugin } from "@keyway/codegen"
+ * declare const document: Record<string, unknown>
  * const text = await TypesPlugin.generate(document, {}, "specs/x/openapi.yaml")
  * ```
  *

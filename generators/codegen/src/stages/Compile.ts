@@ -14,6 +14,9 @@
  * @example
  * ```ts
  * import { Compile } from "@keyway/codegen"
+ * import type { Model, Plugins } from "@keyway/codegen"
+ * declare const model: Model.ProviderModel
+ * declare const files: Plugins.Files
  * await Compile.run(model, files) // files now has dist/index.js, dist/index.d.ts, ...
  * ```
  *
@@ -51,6 +54,9 @@ const generatorDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..")
  * @example
  * ```ts
  * import { Compile } from "@keyway/codegen"
+ * import type { Model, Plugins } from "@keyway/codegen"
+ * declare const model: Model.ProviderModel
+ * declare const files: Plugins.Files
  * await Compile.run(model, files)
  * files.has("dist/client.d.ts") // true
  * ```

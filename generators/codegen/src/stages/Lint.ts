@@ -20,6 +20,12 @@ import type { BaseResolver, Document, NormalizedProblem } from "@redocly/openapi
  * `struct` and `no-enum-type-mismatch` Redocly's message says what is expected, and the value
  * found is shown.
  *
+ * @example
+ * ```ts
+ * import { Lint } from "@keyway/codegen"
+ * console.log(Lint.rules)
+ * ```
+ *
  * @since 0.1.0
  */
 export const rules: Readonly<Record<string, string | undefined>> = {
@@ -35,6 +41,12 @@ export const rules: Readonly<Record<string, string | undefined>> = {
 /**
  * What the bundler reports (not a lint rule: two different schemas from files of the same name
  * are hoisted under two names).
+ *
+ * @example
+ * ```ts
+ * import { Lint } from "@keyway/codegen"
+ * console.log(Lint.bundleExpected)
+ * ```
  *
  * @since 0.1.0
  */
@@ -69,6 +81,7 @@ export const config = async (): Promise<import("@redocly/openapi-core").Config> 
  * @example
  * ```ts
  * import { Lint } from "@keyway/codegen"
+ * declare const [document, resolver, types]: Parameters<typeof Lint.run>
  * const problems = await Lint.run(document, resolver, types)
  * problems.map((p) => p.ruleId)
  * ```

@@ -47,6 +47,13 @@ import * as Overlay from "./Overlay.ts"
 /**
  * A location in a source file.
  *
+ * @example
+ * ```ts
+ * import type { Load } from "@keyway/codegen"
+ * declare const location: Load.Location
+ * console.log(location.file)
+ * ```
+ *
  * @since 0.1.0
  */
 export interface Location {
@@ -59,6 +66,13 @@ export interface Location {
 
 /**
  * A bundled document.
+ *
+ * @example
+ * ```ts
+ * import type { Load } from "@keyway/codegen"
+ * declare const bundle: Load.Bundle
+ * console.log(bundle.root)
+ * ```
  *
  * @since 0.1.0
  */
@@ -79,6 +93,13 @@ export interface Bundle {
 
 /**
  * Options of {@link bundle}.
+ *
+ * @example
+ * ```ts
+ * import type { Load } from "@keyway/codegen"
+ * declare const loadOptions: Load.LoadOptions
+ * console.log(loadOptions.roots)
+ * ```
  *
  * @since 0.1.0
  */

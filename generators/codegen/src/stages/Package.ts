@@ -7,6 +7,9 @@
  * @example
  * ```ts
  * import { Package } from "@keyway/codegen"
+ * import type { Hooks, Model } from "@keyway/codegen"
+ * declare const stage: Hooks.StageInput
+ * declare const model: Model.ProviderModel
  * await Package.run(stage, model, "workspace:*")
  * stage.files.get("package.json")
  * ```
@@ -23,6 +26,10 @@ import * as Hooks from "./Hooks.ts"
  * @example
  * ```ts
  * import { Package } from "@keyway/codegen"
+ * import type { Config, Model } from "@keyway/codegen"
+ * declare const input: Model.ProviderInput
+ * declare const config: Config.ResolvedConfig
+ * declare const model: Model.ProviderModel
  * await Package.run({ input, config, plugins: [], files: new Map() }, model, "workspace:*")
  * ```
  *

@@ -7,6 +7,9 @@
  * @example
  * ```ts
  * import { Types } from "@keyway/codegen"
+ * import type { Hooks, Model } from "@keyway/codegen"
+ * declare const stage: Hooks.StageInput
+ * declare const model: Model.ProviderModel
  * await Types.run(stage, model)
  * stage.files.get("src/types.ts")
  * ```
@@ -23,6 +26,11 @@ import * as Hooks from "./Hooks.ts"
  * @example
  * ```ts
  * import { Types } from "@keyway/codegen"
+ * import type { Config, Hooks, Model } from "@keyway/codegen"
+ * declare const input: Model.ProviderInput
+ * declare const config: Config.ResolvedConfig
+ * declare const plugins: Hooks.StageInput["plugins"]
+ * declare const model: Model.ProviderModel
  * await Types.run({ input, config, plugins, files: new Map() }, model)
  * ```
  *

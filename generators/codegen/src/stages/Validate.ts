@@ -18,6 +18,7 @@
  * @example
  * ```ts
  * import { Validate } from "@keyway/codegen"
+ * declare const descriptorSource: Parameters<typeof Validate.descriptor>[0]
  * const result = await Validate.descriptor(descriptorSource)
  * if ("problems" in result) result.problems.map((p) => p.message)
  * ```

@@ -9,7 +9,9 @@
  * @example
  * ```ts
  * import { Write } from "@keyway/codegen"
- * Write.commit("/repo/packages/providers/ccw", files, previousRecord)
+ * import type { Plugins } from "@keyway/codegen"
+ * declare const files: Plugins.Files
+ * Write.commit("/repo/packages/providers/ccw", files)
  * ```
  *
  * @since 0.1.0
@@ -127,6 +129,8 @@ export const run = async (
  * @example
  * ```ts
  * import { Write } from "@keyway/codegen"
+ * import type { Plugins } from "@keyway/codegen"
+ * declare const files: Plugins.Files
  * Write.finalize(files, { inputs: "x", sources: [] }).has(".keyway-hash") // true
  * ```
  *
@@ -154,6 +158,8 @@ export const finalize = (
  * @example
  * ```ts
  * import { Write } from "@keyway/codegen"
+ * import type { Plugins } from "@keyway/codegen"
+ * declare const files: Plugins.Files
  * Write.differences("/repo/packages/providers/ccw", files) // ["src/client.ts"]
  * ```
  *

@@ -29,7 +29,11 @@ const isCredentials = (auth: CcaCommonOptions["auth"]): auth is CcaAuth =>
  *
  * @example
  * ```ts
- * const auth = authLayer(options, resolveSettings(options))
+ * import type { CcaClientOptions } from "@keyway/provider-cca"
+ * import { authLayer } from "@keyway/provider-cca/effect"
+ *
+ * declare const options: CcaClientOptions
+ * const auth = authLayer(options)
  * ```
  */
 export const authLayer = (

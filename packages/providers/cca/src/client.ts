@@ -90,7 +90,10 @@ export type CcaSettingsOptions =
  *
  * @example
  * ```ts
- * resolveSettings(options).baseUrl
+ * import { resolveSettings, type CcaClientOptions } from "@keyway/provider-cca"
+ *
+ * declare const options: CcaClientOptions
+ * console.log(resolveSettings(options).baseUrl)
  * ```
  */
 export const resolveSettings = (options: CcaSettingsOptions): CcaSettings => {
@@ -193,8 +196,12 @@ export interface CcaPromiseClient extends Client.Client<paths> {
  *
  * @example
  * ```ts
+ * import { createClient, type CcaClientOptions } from "@keyway/provider-cca"
+ *
+ * declare const options: CcaClientOptions
  * const client = createClient(options)
- * const { data, error } = await client.GET(...)
+ * const { data, error } = await client.op.listAgents()
+ * console.log(data ?? error)
  * await client.close()
  * ```
  */
@@ -207,8 +214,12 @@ export const createClient = (options: CcaClientOptions): CcaPromiseClient =>
  *
  * @example
  * ```ts
+ * import { createPathBasedClient, type CcaClientOptions } from "@keyway/provider-cca"
+ *
+ * declare const options: CcaClientOptions
  * const api = createPathBasedClient(options)
- * const { data, error } = await api["/path"].GET(...)
+ * const { data, error } = await api["/agents"].GET()
+ * console.log(data ?? error)
  * await api.close()
  * ```
  */

@@ -54,9 +54,16 @@ export interface CcaEffectClient extends EffectClient.EffectClient<paths, CcaErr
  *
  * @example
  * ```ts
+ * import { Effect } from "effect"
+ * import type { CcaClientOptions } from "@keyway/provider-cca"
+ * import { CcaClient, layer } from "@keyway/provider-cca/effect"
+ *
+ * declare const options: CcaClientOptions
  * const program = Effect.gen(function* () {
  *   const client = yield* CcaClient
- * }).pipe(Effect.provide(layer(options)))
+ *   return yield* client.op.listAgents()
+ * })
+ * console.log(await Effect.runPromise(program.pipe(Effect.provide(layer(options)))))
  * ```
  */
 export class CcaClient extends Context.Service<CcaClient, CcaEffectClient>()(
@@ -69,7 +76,16 @@ export class CcaClient extends Context.Service<CcaClient, CcaEffectClient>()(
  *
  * @example
  * ```ts
- * Effect.provide(program, layer(options))
+ * import { Effect } from "effect"
+ * import type { CcaClientOptions } from "@keyway/provider-cca"
+ * import { CcaClient, layer } from "@keyway/provider-cca/effect"
+ *
+ * declare const options: CcaClientOptions
+ * const program = Effect.gen(function* () {
+ *   const client = yield* CcaClient
+ *   return yield* client.op.listAgents()
+ * })
+ * console.log(await Effect.runPromise(program.pipe(Effect.provide(layer(options)))))
  * ```
  */
 export const layer = (options: CcaClientOptions): Layer.Layer<CcaClient, unknown> =>

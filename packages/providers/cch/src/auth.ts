@@ -31,7 +31,11 @@ const isCredentials = (auth: CchCommonOptions["auth"]): auth is CchAuth =>
  *
  * @example
  * ```ts
- * const auth = authLayer(options, resolveSettings(options))
+ * import type { CchClientOptions } from "@keyway/provider-cch"
+ * import { authLayer } from "@keyway/provider-cch/effect"
+ *
+ * declare const options: CchClientOptions
+ * const auth = authLayer(options)
  * ```
  */
 export const authLayer = (
@@ -89,6 +93,10 @@ export interface CchAuthorizationCodeInput {
  *
  * @example
  * ```ts
+ * import { resolveSettings, type CchClientOptions } from "@keyway/provider-cch"
+ * import { authorizationCodeConfig } from "@keyway/provider-cch/effect"
+ *
+ * declare const options: CchClientOptions
  * const config = authorizationCodeConfig({ clientId: "id", clientSecret: "secret" }, resolveSettings(options))
  * ```
  */
@@ -125,7 +133,10 @@ export type CchConsentOptions = WebConsent.ProviderConsentOptions<CchScope> & Cc
  *
  * @example
  * ```ts
- * const handlers = consent({ clientId, clientSecret, redirectUri: "https://app.example/oauth/callback", tokenStore })
+ * import { consent, type CchConsentOptions } from "@keyway/provider-cch/effect"
+ *
+ * declare const options: CchConsentOptions
+ * const handlers = consent(options)
  * // GET /connect:  return handlers.start(request, { connection: session.accountId, returnTo: "/settings" })
  * // GET /oauth/callback:  return handlers.callback(request)
  * ```

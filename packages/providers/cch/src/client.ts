@@ -130,7 +130,10 @@ export type CchSettingsOptions =
  *
  * @example
  * ```ts
- * resolveSettings(options).baseUrl
+ * import { resolveSettings, type CchClientOptions } from "@keyway/provider-cch"
+ *
+ * declare const options: CchClientOptions
+ * console.log(resolveSettings(options).baseUrl)
  * ```
  */
 export const resolveSettings = (options: CchSettingsOptions): CchSettings => {
@@ -367,8 +370,12 @@ export interface CchPromiseClient extends Client.Client<paths> {
  *
  * @example
  * ```ts
+ * import { createClient, type CchClientOptions } from "@keyway/provider-cch"
+ *
+ * declare const options: CchClientOptions
  * const client = createClient(options)
- * const { data, error } = await client.GET(...)
+ * const { data, error } = await client.op.getMyAccount()
+ * console.log(data ?? error)
  * await client.close()
  * ```
  */
@@ -381,8 +388,12 @@ export const createClient = (options: CchClientOptions): CchPromiseClient =>
  *
  * @example
  * ```ts
+ * import { createPathBasedClient, type CchClientOptions } from "@keyway/provider-cch"
+ *
+ * declare const options: CchClientOptions
  * const api = createPathBasedClient(options)
- * const { data, error } = await api["/path"].GET(...)
+ * const { data, error } = await api["/my-account"].GET()
+ * console.log(data ?? error)
  * await api.close()
  * ```
  */

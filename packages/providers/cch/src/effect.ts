@@ -91,9 +91,16 @@ export interface CchEffectClient extends EffectClient.EffectClient<paths, CchErr
  *
  * @example
  * ```ts
+ * import { Effect } from "effect"
+ * import type { CchClientOptions } from "@keyway/provider-cch"
+ * import { CchClient, layer } from "@keyway/provider-cch/effect"
+ *
+ * declare const options: CchClientOptions
  * const program = Effect.gen(function* () {
  *   const client = yield* CchClient
- * }).pipe(Effect.provide(layer(options)))
+ *   return yield* client.op.getMyAccount()
+ * })
+ * console.log(await Effect.runPromise(program.pipe(Effect.provide(layer(options)))))
  * ```
  */
 export class CchClient extends Context.Service<CchClient, CchEffectClient>()(
@@ -106,7 +113,16 @@ export class CchClient extends Context.Service<CchClient, CchEffectClient>()(
  *
  * @example
  * ```ts
- * Effect.provide(program, layer(options))
+ * import { Effect } from "effect"
+ * import type { CchClientOptions } from "@keyway/provider-cch"
+ * import { CchClient, layer } from "@keyway/provider-cch/effect"
+ *
+ * declare const options: CchClientOptions
+ * const program = Effect.gen(function* () {
+ *   const client = yield* CchClient
+ *   return yield* client.op.getMyAccount()
+ * })
+ * console.log(await Effect.runPromise(program.pipe(Effect.provide(layer(options)))))
  * ```
  */
 export const layer = (options: CchClientOptions): Layer.Layer<CchClient, unknown> =>

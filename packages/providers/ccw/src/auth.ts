@@ -28,7 +28,11 @@ const isCredentials = (auth: CcwCommonOptions["auth"]): auth is CcwAuth =>
  *
  * @example
  * ```ts
- * const auth = authLayer(options, resolveSettings(options))
+ * import type { CcwClientOptions } from "@keyway/provider-ccw"
+ * import { authLayer } from "@keyway/provider-ccw/effect"
+ *
+ * declare const options: CcwClientOptions
+ * const auth = authLayer(options)
  * ```
  */
 export const authLayer = (

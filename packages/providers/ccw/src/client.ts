@@ -125,7 +125,10 @@ export type CcwSettingsOptions =
  *
  * @example
  * ```ts
- * resolveSettings(options).baseUrl
+ * import { resolveSettings, type CcwClientOptions } from "@keyway/provider-ccw"
+ *
+ * declare const options: CcwClientOptions
+ * console.log(resolveSettings(options).baseUrl)
  * ```
  */
 export const resolveSettings = (options: CcwSettingsOptions): CcwSettings => {
@@ -256,8 +259,12 @@ export interface CcwPromiseClient extends Client.Client<paths> {
  *
  * @example
  * ```ts
+ * import { createClient, type CcwClientOptions } from "@keyway/provider-ccw"
+ *
+ * declare const options: CcwClientOptions
  * const client = createClient(options)
- * const { data, error } = await client.GET(...)
+ * const { data, error } = await client.op.confirmCandidate({ params: { path: { id: "..." } } })
+ * console.log(data ?? error)
  * await client.close()
  * ```
  */
@@ -273,8 +280,12 @@ export const createClient = (options: CcwClientOptions): CcwPromiseClient =>
  *
  * @example
  * ```ts
+ * import { createPathBasedClient, type CcwClientOptions } from "@keyway/provider-ccw"
+ *
+ * declare const options: CcwClientOptions
  * const api = createPathBasedClient(options)
- * const { data, error } = await api["/path"].GET(...)
+ * const { data, error } = await api["/API/candidates/{id}/confirm"].PUT({ params: { path: { id: "..." } } })
+ * console.log(data ?? error)
  * await api.close()
  * ```
  */

@@ -35,7 +35,13 @@ const bindEffectOperations = (client: object): CcwEffectOperations =>
  *
  * @example
  * ```ts
- * const items = Stream.runCollect(client.paginate.someOperation())
+ * import { Effect, Stream } from "effect"
+ * import { CcwClient } from "@keyway/provider-ccw/effect"
+ *
+ * const items = Effect.gen(function* () {
+ *   const client = yield* CcwClient
+ *   return yield* Stream.runCollect(client.paginate.searchCandidates({ body: { meta: { limit: 1, offset: 1 }, data: {  } } }))
+ * })
  * ```
  */
 export type CcwEffectPaginator<P extends keyof paths, M extends HttpMethod, Items extends string> =
@@ -68,9 +74,16 @@ export interface CcwEffectClient extends EffectClient.EffectClient<paths, CcwErr
  *
  * @example
  * ```ts
+ * import { Effect } from "effect"
+ * import type { CcwClientOptions } from "@keyway/provider-ccw"
+ * import { CcwClient, layer } from "@keyway/provider-ccw/effect"
+ *
+ * declare const options: CcwClientOptions
  * const program = Effect.gen(function* () {
  *   const client = yield* CcwClient
- * }).pipe(Effect.provide(layer(options)))
+ *   return yield* client.op.confirmCandidate({ params: { path: { id: "..." } } })
+ * })
+ * console.log(await Effect.runPromise(program.pipe(Effect.provide(layer(options)))))
  * ```
  */
 export class CcwClient extends Context.Service<CcwClient, CcwEffectClient>()(
@@ -83,7 +96,16 @@ export class CcwClient extends Context.Service<CcwClient, CcwEffectClient>()(
  *
  * @example
  * ```ts
- * Effect.provide(program, layer(options))
+ * import { Effect } from "effect"
+ * import type { CcwClientOptions } from "@keyway/provider-ccw"
+ * import { CcwClient, layer } from "@keyway/provider-ccw/effect"
+ *
+ * declare const options: CcwClientOptions
+ * const program = Effect.gen(function* () {
+ *   const client = yield* CcwClient
+ *   return yield* client.op.confirmCandidate({ params: { path: { id: "..." } } })
+ * })
+ * console.log(await Effect.runPromise(program.pipe(Effect.provide(layer(options)))))
  * ```
  */
 export const layer = (options: CcwClientOptions): Layer.Layer<CcwClient, unknown> =>

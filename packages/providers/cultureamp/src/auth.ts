@@ -28,7 +28,11 @@ const isCredentials = (auth: CultureampCommonOptions["auth"]): auth is Cultuream
  *
  * @example
  * ```ts
- * const auth = authLayer(options, resolveSettings(options))
+ * import type { CultureampClientOptions } from "@keyway/provider-cultureamp"
+ * import { authLayer } from "@keyway/provider-cultureamp/effect"
+ *
+ * declare const options: CultureampClientOptions
+ * const auth = authLayer(options)
  * ```
  */
 export const authLayer = (

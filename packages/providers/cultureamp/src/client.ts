@@ -121,7 +121,10 @@ export type CultureampSettingsOptions =
  *
  * @example
  * ```ts
- * resolveSettings(options).baseUrl
+ * import { resolveSettings, type CultureampClientOptions } from "@keyway/provider-cultureamp"
+ *
+ * declare const options: CultureampClientOptions
+ * console.log(resolveSettings(options).baseUrl)
  * ```
  */
 export const resolveSettings = (options: CultureampSettingsOptions): CultureampSettings => {
@@ -459,8 +462,12 @@ export interface CultureampPromiseClient extends Client.Client<paths> {
  *
  * @example
  * ```ts
+ * import { createClient, type CultureampClientOptions } from "@keyway/provider-cultureamp"
+ *
+ * declare const options: CultureampClientOptions
  * const client = createClient(options)
- * const { data, error } = await client.GET(...)
+ * const { data, error } = await client.op.listEmployees()
+ * console.log(data ?? error)
  * await client.close()
  * ```
  */
@@ -476,8 +483,12 @@ export const createClient = (options: CultureampClientOptions): CultureampPromis
  *
  * @example
  * ```ts
+ * import { createPathBasedClient, type CultureampClientOptions } from "@keyway/provider-cultureamp"
+ *
+ * declare const options: CultureampClientOptions
  * const api = createPathBasedClient(options)
- * const { data, error } = await api["/path"].GET(...)
+ * const { data, error } = await api["/employees"].GET()
+ * console.log(data ?? error)
  * await api.close()
  * ```
  */

@@ -102,7 +102,13 @@ const bindEffectOperations = (client: object): CultureampEffectOperations =>
  *
  * @example
  * ```ts
- * const items = Stream.runCollect(client.paginate.someOperation())
+ * import { Effect, Stream } from "effect"
+ * import { CultureampClient } from "@keyway/provider-cultureamp/effect"
+ *
+ * const items = Effect.gen(function* () {
+ *   const client = yield* CultureampClient
+ *   return yield* Stream.runCollect(client.paginate.listEmployees())
+ * })
  * ```
  */
 export type CultureampEffectPaginator<P extends keyof paths, M extends HttpMethod, Items extends string> =
@@ -154,9 +160,16 @@ export interface CultureampEffectClient extends EffectClient.EffectClient<paths,
  *
  * @example
  * ```ts
+ * import { Effect } from "effect"
+ * import type { CultureampClientOptions } from "@keyway/provider-cultureamp"
+ * import { CultureampClient, layer } from "@keyway/provider-cultureamp/effect"
+ *
+ * declare const options: CultureampClientOptions
  * const program = Effect.gen(function* () {
  *   const client = yield* CultureampClient
- * }).pipe(Effect.provide(layer(options)))
+ *   return yield* client.op.listEmployees()
+ * })
+ * console.log(await Effect.runPromise(program.pipe(Effect.provide(layer(options)))))
  * ```
  */
 export class CultureampClient extends Context.Service<CultureampClient, CultureampEffectClient>()(
@@ -169,7 +182,16 @@ export class CultureampClient extends Context.Service<CultureampClient, Culturea
  *
  * @example
  * ```ts
- * Effect.provide(program, layer(options))
+ * import { Effect } from "effect"
+ * import type { CultureampClientOptions } from "@keyway/provider-cultureamp"
+ * import { CultureampClient, layer } from "@keyway/provider-cultureamp/effect"
+ *
+ * declare const options: CultureampClientOptions
+ * const program = Effect.gen(function* () {
+ *   const client = yield* CultureampClient
+ *   return yield* client.op.listEmployees()
+ * })
+ * console.log(await Effect.runPromise(program.pipe(Effect.provide(layer(options)))))
  * ```
  */
 export const layer = (options: CultureampClientOptions): Layer.Layer<CultureampClient, unknown> =>

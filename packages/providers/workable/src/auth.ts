@@ -31,7 +31,11 @@ const isCredentials = (auth: WorkableCommonOptions["auth"]): auth is WorkableAut
  *
  * @example
  * ```ts
- * const auth = authLayer(options, resolveSettings(options))
+ * import type { WorkableClientOptions } from "@keyway/provider-workable"
+ * import { authLayer } from "@keyway/provider-workable/effect"
+ *
+ * declare const options: WorkableClientOptions
+ * const auth = authLayer(options)
  * ```
  */
 export const authLayer = (
@@ -94,6 +98,10 @@ export interface WorkableAuthorizationCodeInput {
  *
  * @example
  * ```ts
+ * import { resolveSettings, type WorkableClientOptions } from "@keyway/provider-workable"
+ * import { authorizationCodeConfig } from "@keyway/provider-workable/effect"
+ *
+ * declare const options: WorkableClientOptions
  * const config = authorizationCodeConfig({ clientId: "id", clientSecret: "secret" }, resolveSettings(options))
  * ```
  */
@@ -130,7 +138,10 @@ export type WorkableConsentOptions = WebConsent.ProviderConsentOptions<WorkableS
  *
  * @example
  * ```ts
- * const handlers = consent({ clientId, clientSecret, redirectUri: "https://app.example/oauth/callback", tokenStore })
+ * import { consent, type WorkableConsentOptions } from "@keyway/provider-workable/effect"
+ *
+ * declare const options: WorkableConsentOptions
+ * const handlers = consent(options)
  * // GET /connect:  return handlers.start(request, { connection: session.accountId, returnTo: "/settings" })
  * // GET /oauth/callback:  return handlers.callback(request)
  * ```

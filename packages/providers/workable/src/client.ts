@@ -119,7 +119,10 @@ export type WorkableSettingsOptions =
  *
  * @example
  * ```ts
- * resolveSettings(options).baseUrl
+ * import { resolveSettings, type WorkableClientOptions } from "@keyway/provider-workable"
+ *
+ * declare const options: WorkableClientOptions
+ * console.log(resolveSettings(options).baseUrl)
  * ```
  */
 export const resolveSettings = (options: WorkableSettingsOptions): WorkableSettings => {
@@ -881,8 +884,12 @@ export interface WorkablePromiseClient extends Client.Client<paths> {
  *
  * @example
  * ```ts
+ * import { createClient, type WorkableClientOptions } from "@keyway/provider-workable"
+ *
+ * declare const options: WorkableClientOptions
  * const client = createClient(options)
- * const { data, error } = await client.GET(...)
+ * const { data, error } = await client.op.listAccounts()
+ * console.log(data ?? error)
  * await client.close()
  * ```
  */
@@ -898,8 +905,12 @@ export const createClient = (options: WorkableClientOptions): WorkablePromiseCli
  *
  * @example
  * ```ts
+ * import { createPathBasedClient, type WorkableClientOptions } from "@keyway/provider-workable"
+ *
+ * declare const options: WorkableClientOptions
  * const api = createPathBasedClient(options)
- * const { data, error } = await api["/path"].GET(...)
+ * const { data, error } = await api["/accounts"].GET()
+ * console.log(data ?? error)
  * await api.close()
  * ```
  */

@@ -206,7 +206,13 @@ const bindEffectOperations = (client: object): WorkableEffectOperations =>
  *
  * @example
  * ```ts
- * const items = Stream.runCollect(client.paginate.someOperation())
+ * import { Effect, Stream } from "effect"
+ * import { WorkableClient } from "@keyway/provider-workable/effect"
+ *
+ * const items = Effect.gen(function* () {
+ *   const client = yield* WorkableClient
+ *   return yield* Stream.runCollect(client.paginate.listMembers())
+ * })
  * ```
  */
 export type WorkableEffectPaginator<P extends keyof paths, M extends HttpMethod, Items extends string> =
@@ -253,9 +259,16 @@ export interface WorkableEffectClient extends EffectClient.EffectClient<paths, W
  *
  * @example
  * ```ts
+ * import { Effect } from "effect"
+ * import type { WorkableClientOptions } from "@keyway/provider-workable"
+ * import { WorkableClient, layer } from "@keyway/provider-workable/effect"
+ *
+ * declare const options: WorkableClientOptions
  * const program = Effect.gen(function* () {
  *   const client = yield* WorkableClient
- * }).pipe(Effect.provide(layer(options)))
+ *   return yield* client.op.listAccounts()
+ * })
+ * console.log(await Effect.runPromise(program.pipe(Effect.provide(layer(options)))))
  * ```
  */
 export class WorkableClient extends Context.Service<WorkableClient, WorkableEffectClient>()(
@@ -268,7 +281,16 @@ export class WorkableClient extends Context.Service<WorkableClient, WorkableEffe
  *
  * @example
  * ```ts
- * Effect.provide(program, layer(options))
+ * import { Effect } from "effect"
+ * import type { WorkableClientOptions } from "@keyway/provider-workable"
+ * import { WorkableClient, layer } from "@keyway/provider-workable/effect"
+ *
+ * declare const options: WorkableClientOptions
+ * const program = Effect.gen(function* () {
+ *   const client = yield* WorkableClient
+ *   return yield* client.op.listAccounts()
+ * })
+ * console.log(await Effect.runPromise(program.pipe(Effect.provide(layer(options)))))
  * ```
  */
 export const layer = (options: WorkableClientOptions): Layer.Layer<WorkableClient, unknown> =>

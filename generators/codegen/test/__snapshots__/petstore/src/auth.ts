@@ -29,7 +29,11 @@ const isCredentials = (auth: PetstoreCommonOptions["auth"]): auth is PetstoreAut
  *
  * @example
  * ```ts
- * const auth = authLayer(options, resolveSettings(options))
+ * import type { PetstoreClientOptions } from "@keyway/provider-petstore"
+ * import { authLayer } from "@keyway/provider-petstore/effect"
+ *
+ * declare const options: PetstoreClientOptions
+ * const auth = authLayer(options)
  * ```
  */
 export const authLayer = (

@@ -116,7 +116,10 @@ export type PetstoreSettingsOptions =
  *
  * @example
  * ```ts
- * resolveSettings(options).baseUrl
+ * import { resolveSettings, type PetstoreClientOptions } from "@keyway/provider-petstore"
+ *
+ * declare const options: PetstoreClientOptions
+ * console.log(resolveSettings(options).baseUrl)
  * ```
  */
 export const resolveSettings = (options: PetstoreSettingsOptions): PetstoreSettings => {
@@ -225,8 +228,12 @@ export interface PetstorePromiseClient extends Client.Client<paths> {
  *
  * @example
  * ```ts
+ * import { createClient, type PetstoreClientOptions } from "@keyway/provider-petstore"
+ *
+ * declare const options: PetstoreClientOptions
  * const client = createClient(options)
- * const { data, error } = await client.GET(...)
+ * const { data, error } = await client.op.listPets()
+ * console.log(data ?? error)
  * await client.close()
  * ```
  */
@@ -242,8 +249,12 @@ export const createClient = (options: PetstoreClientOptions): PetstorePromiseCli
  *
  * @example
  * ```ts
+ * import { createPathBasedClient, type PetstoreClientOptions } from "@keyway/provider-petstore"
+ *
+ * declare const options: PetstoreClientOptions
  * const api = createPathBasedClient(options)
- * const { data, error } = await api["/path"].GET(...)
+ * const { data, error } = await api["/pets"].GET()
+ * console.log(data ?? error)
  * await api.close()
  * ```
  */

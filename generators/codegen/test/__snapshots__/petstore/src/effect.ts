@@ -40,7 +40,13 @@ const bindEffectOperations = (client: object): PetstoreEffectOperations =>
  *
  * @example
  * ```ts
- * const items = Stream.runCollect(client.paginate.someOperation())
+ * import { Effect, Stream } from "effect"
+ * import { PetstoreClient } from "@keyway/provider-petstore/effect"
+ *
+ * const items = Effect.gen(function* () {
+ *   const client = yield* PetstoreClient
+ *   return yield* Stream.runCollect(client.paginate.listPets())
+ * })
  * ```
  */
 export type PetstoreEffectPaginator<P extends keyof paths, M extends HttpMethod, Items extends string> =
@@ -71,9 +77,16 @@ export interface PetstoreEffectClient extends EffectClient.EffectClient<paths, P
  *
  * @example
  * ```ts
+ * import { Effect } from "effect"
+ * import type { PetstoreClientOptions } from "@keyway/provider-petstore"
+ * import { PetstoreClient, layer } from "@keyway/provider-petstore/effect"
+ *
+ * declare const options: PetstoreClientOptions
  * const program = Effect.gen(function* () {
  *   const client = yield* PetstoreClient
- * }).pipe(Effect.provide(layer(options)))
+ *   return yield* client.op.listPets()
+ * })
+ * console.log(await Effect.runPromise(program.pipe(Effect.provide(layer(options)))))
  * ```
  */
 export class PetstoreClient extends Context.Service<PetstoreClient, PetstoreEffectClient>()(
@@ -86,7 +99,16 @@ export class PetstoreClient extends Context.Service<PetstoreClient, PetstoreEffe
  *
  * @example
  * ```ts
- * Effect.provide(program, layer(options))
+ * import { Effect } from "effect"
+ * import type { PetstoreClientOptions } from "@keyway/provider-petstore"
+ * import { PetstoreClient, layer } from "@keyway/provider-petstore/effect"
+ *
+ * declare const options: PetstoreClientOptions
+ * const program = Effect.gen(function* () {
+ *   const client = yield* PetstoreClient
+ *   return yield* client.op.listPets()
+ * })
+ * console.log(await Effect.runPromise(program.pipe(Effect.provide(layer(options)))))
  * ```
  */
 export const layer = (options: PetstoreClientOptions): Layer.Layer<PetstoreClient, unknown> =>
