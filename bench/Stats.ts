@@ -1,5 +1,6 @@
 // Small helpers shared by the benchmarks: medians, percentiles, a table printer, results files.
 import * as Fs from "node:fs"
+import { createRequire } from "node:module"
 import * as Os from "node:os"
 import * as Path from "node:path"
 
@@ -84,3 +85,23 @@ export const childrenCpuMs = (): number | undefined => {
     return undefined
   }
 }
+
+/** GitHub's spec (`@octokit/openapi`), as the generator at `codegen` resolves it. */
+export const githubSpecOf = (codegen: string): string =>
+  Path.join(
+    Path.dirname(createRequire(Path.join(codegen, "package.json")).resolve("@octokit/openapi/package.json")),
+    "generated",
+    "api.github.com.json",
+  )
+
+/** The arguments of `keyway generate` that generate GitHub's spec as the `github` package into `out`. */
+export const generateGithubArgs = (keywayBin: string, githubSpec: string, out: string): Array<string> => [
+  keywayBin,
+  "generate",
+  "--spec",
+  githubSpec,
+  "--name",
+  "github",
+  "--out",
+  out,
+]

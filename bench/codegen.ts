@@ -26,16 +26,21 @@ import { createRequire } from "node:module"
 import * as Os from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { childrenCpuMs, loadavg, median, table, target, writeResults } from "./Stats.ts"
+import {
+  childrenCpuMs,
+  generateGithubArgs,
+  githubSpecOf,
+  loadavg,
+  median,
+  table,
+  target,
+  writeResults,
+} from "./Stats.ts"
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..")
 const codegen = join(root, "generators", "codegen")
 const require = createRequire(join(codegen, "package.json"))
-const githubSpec = join(
-  dirname(require.resolve("@octokit/openapi/package.json")),
-  "generated",
-  "api.github.com.json",
-)
+const githubSpec = githubSpecOf(codegen)
 const otsCli = join(dirname(require.resolve("openapi-typescript/package.json")), "bin", "cli.js")
 const keywayBin = join(codegen, "bin", "keyway.mjs")
 const quick = process.argv.includes("--quick")
@@ -85,16 +90,7 @@ const measure = (args: ReadonlyArray<string>, cwd: string, expect?: string): Sam
   return { ms, cpuMs, maxRssMb: u.maxRSS / 1024 }
 }
 
-const generate = (out: string) => [
-  keywayBin,
-  "generate",
-  "--spec",
-  githubSpec,
-  "--name",
-  "github",
-  "--out",
-  out,
-]
+const generate = (out: string) => generateGithubArgs(keywayBin, githubSpec, out)
 const RUNS = {
   cold: "keyway --spec, cold, in a workspace (generation only)",
   standalone: "keyway --spec, cold, outside a workspace (+ dist/ compile)",

@@ -21,11 +21,19 @@
  */
 import { spawnSync } from "node:child_process"
 import * as Fs from "node:fs"
-import { createRequire } from "node:module"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
-import { childrenCpuMs, loadavg, median, table, target, writeResults } from "./Stats.ts"
+import {
+  childrenCpuMs,
+  generateGithubArgs,
+  githubSpecOf,
+  loadavg,
+  median,
+  table,
+  target,
+  writeResults,
+} from "./Stats.ts"
 
 const quick = process.argv.includes("--quick")
 const ROUNDS = Number(process.env.BENCH_TYPES_ROUNDS ?? (quick ? 3 : 7))
@@ -75,28 +83,13 @@ link("@keyway/provider-workable", workable)
 link("@types/node", fromWorkspace("@types/node"))
 
 // 3. GitHub's spec, generated (and built) by the CLI into the consumer's node_modules.
-const githubSpec = Path.join(
-  Path.dirname(createRequire(Path.join(codegen, "package.json")).resolve("@octokit/openapi/package.json")),
-  "generated",
-  "api.github.com.json",
-)
+const githubSpec = githubSpecOf(codegen)
 const github = Path.join(modules, "@keyway", "provider-github")
 // From the generator's sources (the same output as its build, which may be stale): what main generates.
 process.stderr.write("generating the GitHub package (keyway generate --spec, from source)...\n")
-sh(
-  process.execPath,
-  [
-    Path.join(codegen, "bin", "keyway.mjs"),
-    "generate",
-    "--spec",
-    githubSpec,
-    "--name",
-    "github",
-    "--out",
-    github,
-  ],
-  { KEYWAY_FROM_SOURCE: "1" },
-)
+sh(process.execPath, generateGithubArgs(Path.join(codegen, "bin", "keyway.mjs"), githubSpec, github), {
+  KEYWAY_FROM_SOURCE: "1",
+})
 for (const name of new Set([...dependenciesOf(workable), ...dependenciesOf(github), "openapi-fetch"])) {
   if (!name.startsWith("@keyway/provider-")) link(name, fromWorkspace(name))
 }

@@ -42,14 +42,14 @@
  *
  * @since 0.1.0
  */
-import { Clock, Effect, Redacted, Result } from "effect"
+import { Clock, Effect, type Redacted, Result } from "effect"
 import * as ClientAuthentication from "./ClientAuth.ts"
 import type { BodyFormat, ClientAuth } from "./Descriptor.ts"
 import { type AuthError, redactUrl, TokenEndpointError } from "./Errors.ts"
 import * as Grant from "./Grant.ts"
-import * as Http from "./Http.ts"
+import type * as Http from "./Http.ts"
 import { CorrelationId, currentCorrelationId } from "./internal/tokenRequest/correlation.ts"
-import { encodeBody, lowerKeys } from "./internal/tokenRequest/encode.ts"
+import { lowerKeys, preparePost } from "./internal/tokenRequest/encode.ts"
 import { observe } from "./internal/tokenRequest/observe.ts"
 import {
   classify,
@@ -355,13 +355,7 @@ export const prepare = (
       accept: "application/json",
       ...lowerKeys(endpoint.tokenHeaders),
     }
-    for (const name in applied.headers) headers[name.toLowerCase()] = Redacted.value(applied.headers[name]!)
-    const { contentType, body } = encodeBody(endpoint.bodyFormat ?? "form", fields)
-    headers["content-type"] = contentType
-    return {
-      request: Http.makeRequest("POST", endpoint.tokenUrl, headers, body),
-      certificate: applied.certificate,
-    }
+    return preparePost(endpoint.tokenUrl, headers, fields, endpoint.bodyFormat, applied)
   })
 
 /**

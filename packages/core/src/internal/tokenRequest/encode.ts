@@ -3,9 +3,11 @@
  * the body formats and the `scope` parameter.
  */
 import { Effect, Redacted } from "effect"
+import type { Applied } from "../../ClientAuth.ts"
 import type { BodyFormat } from "../../Descriptor.ts"
 import { ConfigError } from "../../Errors.ts"
-import type { ParamValue } from "../../TokenRequest.ts"
+import * as Http from "../../Http.ts"
+import type { ParamValue, Prepared } from "../../TokenRequest.ts"
 
 const encoder = new TextEncoder()
 
@@ -155,4 +157,22 @@ export const lowerKeys = (headers: Readonly<Record<string, string>> | undefined)
   const out: Record<string, string> = {}
   for (const name in headers) out[name.toLowerCase()] = headers[name]!
   return out
+}
+
+/**
+ * A token endpoint's POST (a token or a revocation request): the client authentication's headers
+ * added to `headers` (lower-cased), `fields` encoded in `format` (default `form`), and the client
+ * authentication's certificate.
+ */
+export const preparePost = (
+  url: string,
+  headers: Record<string, string>,
+  fields: Readonly<Record<string, ParamValue>>,
+  format: BodyFormat | undefined,
+  applied: Applied,
+): Prepared => {
+  for (const name in applied.headers) headers[name.toLowerCase()] = Redacted.value(applied.headers[name]!)
+  const { contentType, body } = encodeBody(format ?? "form", fields)
+  headers["content-type"] = contentType
+  return { request: Http.makeRequest("POST", url, headers, body), certificate: applied.certificate }
 }

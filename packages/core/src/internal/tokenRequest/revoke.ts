@@ -2,16 +2,16 @@
  * Token revocation, RFC 7009 and Workable's style (part of `TokenRequest`, which re-exports
  * the public names).
  */
-import { Clock, Effect, Redacted } from "effect"
+import { Clock, Effect, type Redacted } from "effect"
 import * as ClientAuthentication from "../../ClientAuth.ts"
 import type { BodyFormat, ClientAuth, RevokeStyle } from "../../Descriptor.ts"
 import { type ConfigError, InvalidClient, redactUrl, TokenEndpointError } from "../../Errors.ts"
-import * as Http from "../../Http.ts"
+import type * as Http from "../../Http.ts"
 import * as Limits from "../../Limits.ts"
 import type { ClientCredentials, ParamValue, Prepared } from "../../TokenRequest.ts"
 import { Transport } from "../../Transport.ts"
 import { currentCorrelationId } from "./correlation.ts"
-import { encodeBody, lowerKeys } from "./encode.ts"
+import { lowerKeys, preparePost } from "./encode.ts"
 import { oauthError, type ResponseContext, transportFailure } from "./response.ts"
 
 /**
@@ -100,13 +100,7 @@ export const prepareRevoke = (input: RevokeInput): Effect.Effect<Prepared, Confi
       now: yield* Clock.currentTimeMillis,
     })
     Object.assign(fields, applied.fields)
-    for (const name in applied.headers) headers[name.toLowerCase()] = Redacted.value(applied.headers[name]!)
-    const { contentType, body } = encodeBody(input.bodyFormat ?? "form", fields)
-    headers["content-type"] = contentType
-    return {
-      request: Http.makeRequest("POST", input.revokeUrl, headers, body),
-      certificate: applied.certificate,
-    }
+    return preparePost(input.revokeUrl, headers, fields, input.bodyFormat, applied)
   })
 
 /**

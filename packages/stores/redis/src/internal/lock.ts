@@ -23,8 +23,8 @@
  *
  * @since 0.1.0
  */
-import { Errors, KeyedMutex, type TokenStore } from "@keyway/core"
-import { Clock, Duration, Effect, Fiber } from "effect"
+import { type Errors, RefreshLock, type TokenStore } from "@keyway/core"
+import { Effect } from "effect"
 import type { HotCache } from "./cache.ts"
 import type { Codec } from "./codec.ts"
 import { type Settings, unavailable } from "./connection.ts"
@@ -35,28 +35,6 @@ interface Lease {
   readonly lockKey: string
   readonly token: string
 }
-
-type Attempt =
-  | { readonly _tag: "Acquired"; readonly lease: Lease }
-  | { readonly _tag: "Held"; readonly remainingMs: number; readonly revision: string }
-  | { readonly _tag: "Changed"; readonly revision: string; readonly fmt: string; readonly val: string }
-
-type Outcome<A> =
-  | { readonly _tag: "Done"; readonly value: A }
-  | { readonly _tag: "Held"; readonly remainingMs: number; readonly revision: string }
-  | { readonly _tag: "Changed"; readonly revision: string; readonly fmt: string; readonly val: string }
-
-/**
- * Whether a record another process stored while we waited is one TokenLifecycle is certain to
- * take as it is: it has an access token, is not marked for reauthorization, and is in the first
- * half of its lifetime (TokenLifecycle's refresh margin is at most half the lifetime).
- */
-const surelyFresh = (token: TokenStore.StoredToken | undefined, now: number): boolean =>
-  token !== undefined &&
-  token.accessToken !== undefined &&
-  token.needsReauthorization === undefined &&
-  token.failure === undefined &&
-  (token.expiresAt === undefined || now < token.obtainedAt + (token.expiresAt - token.obtainedAt) / 2)
 
 /**
  * Lock releases and record writes seen on the channels, by key id: they wake waiters.
@@ -123,7 +101,7 @@ export const makeSignals = (): Signals => {
  * const locked: WithRefreshLock = withRefreshLock
  * ```
  */
-export type WithRefreshLock = TokenStore.TokenStoreShape["withRefreshLock"]
+export type WithRefreshLock = RefreshLock.WithRefreshLock
 
 /**
  * The refresh lock of a store.
@@ -145,126 +123,77 @@ export const makeRefreshLock = (deps: {
 
   /**
    * Takes the lock, or says who has it; with a `baseline` revision (the record when we began
-   * waiting), first says whether the record changed since, without taking the lock.
+   * waiting), first says whether the record changed since (and decodes it), without taking the lock.
    */
   const tryAcquire = (
     lockKey: string,
     fenceKey: string,
     rkey: string,
     baseline: string | undefined,
-  ): Effect.Effect<Attempt, Errors.TokenStoreUnavailable> =>
+  ): Effect.Effect<RefreshLock.Attempt<Lease>, Errors.TokenStoreUnavailable> =>
     run(
       "withRefreshLock",
       SCRIPTS.acquire,
       [lockKey, fenceKey, rkey],
       [crypto.randomUUID(), lockTtlMs, baseline === undefined ? "0" : "1", baseline ?? ""],
     ).pipe(
-      Effect.map((reply): Attempt => {
+      Effect.flatMap((reply): Effect.Effect<RefreshLock.Attempt<Lease>, Errors.TokenStoreUnavailable> => {
         const [tag, value, revision, fmt, val] = reply as [number, string | number, string?, string?, string?]
         switch (Number(tag)) {
           case 1:
-            return { _tag: "Acquired", lease: { lockKey, token: String(value) } }
-          case 2:
-            return { _tag: "Changed", revision: revision ?? "", fmt: fmt ?? "", val: val ?? "" }
-          default:
-            return { _tag: "Held", remainingMs: Math.max(0, Number(value)), revision: revision ?? "" }
-        }
-      }),
-    )
-
-  const release = (lease: Lease, id: string) =>
-    run("withRefreshLock", SCRIPTS.release, [lease.lockKey], [lease.token, releasedChannel, id]).pipe(
-      Effect.ignore,
-    )
-
-  const heartbeat = (lease: Lease) =>
-    Effect.sleep(Duration.millis(Math.max(1, Math.floor(lockTtlMs / 3)))).pipe(
-      Effect.andThen(run("withRefreshLock", SCRIPTS.renew, [lease.lockKey], [lease.token, lockTtlMs])),
-      Effect.flatMap((renewed) =>
-        Number(renewed) === 1
-          ? Effect.void
-          : Effect.logWarning("refresh lock was taken over by another process").pipe(
-              Effect.andThen(Effect.interrupt),
-            ),
-      ),
-      Effect.catch(() => Effect.void),
-      Effect.forever,
-    )
-
-  const mutex = KeyedMutex.make()
-
-  const withRefreshLock = <A, E, R>(
-    key: TokenStore.TokenKey,
-    refresh: Effect.Effect<A, E, R>,
-  ): Effect.Effect<A, E | Errors.TokenStoreUnavailable, R> => {
-    const id = idOf(key)
-    const lockKey = `${prefix}:lock:${suffix(key)}`
-    const fenceKey = `${prefix}:fence:${suffix(key)}`
-    const hold = Effect.sync(() => cache.hold(id))
-    const unhold = Effect.sync(() => cache.unhold(id))
-    const rkey = redisKey(prefix, key)
-    const attempt = (
-      baseline: string | undefined,
-    ): Effect.Effect<Outcome<A>, E | Errors.TokenStoreUnavailable, R> =>
-      Effect.acquireUseRelease(
-        tryAcquire(lockKey, fenceKey, rkey, baseline),
-        (result): Effect.Effect<Outcome<A>, E, R> =>
-          result._tag !== "Acquired"
-            ? Effect.succeed(result)
-            : Effect.gen(function* () {
-                yield* hold
-                const renewing = yield* Effect.forkChild(heartbeat(result.lease))
-                return yield* refresh.pipe(
-                  Effect.map((value): Outcome<A> => ({ _tag: "Done", value })),
-                  Effect.ensuring(Fiber.interrupt(renewing)),
-                )
-              }),
-        (result) =>
-          result._tag === "Acquired" ? release(result.lease, id).pipe(Effect.ensuring(unhold)) : Effect.void,
-      )
-    return mutex(
-      id,
-      Effect.gen(function* () {
-        const deadline = Date.now() + waitTimeoutMs
-        let pause = 5
-        // The record's revision when we found the lock held: once another process has stored a
-        // new record that is surely fresh, we run `refresh` without the lock (it re-reads the
-        // store and returns that record) instead of queueing for the lock behind every waiter.
-        let baseline: string | undefined
-        while (true) {
-          const seen = signals.seen(id)
-          const outcome = yield* attempt(baseline)
-          if (outcome._tag === "Done") return outcome.value
-          if (outcome._tag === "Changed") {
-            const record =
-              outcome.revision === "" || outcome.val === ""
-                ? undefined
-                : yield* Effect.try({
-                    try: () => codec.decode(rkey, outcome.revision, outcome.fmt, outcome.val),
-                    catch: (cause) => unavailable("withRefreshLock", cause),
-                  })
-            if (surelyFresh(record, yield* Clock.currentTimeMillis)) {
-              cache.remember(id, record!)
-              return yield* refresh
-            }
-            baseline = outcome.revision
-            continue
-          }
-          baseline ??= outcome.revision
-          if (Date.now() >= deadline) {
-            return yield* new Errors.TokenStoreUnavailable({
-              store: "redis",
-              operation: "withRefreshLock",
-              reason: `another process held the refresh lock for more than ${waitTimeoutMs} ms`,
+            return Effect.succeed({ _tag: "Acquired", lease: { lockKey, token: String(value) } })
+          case 2: {
+            const changed = (record: TokenStore.StoredToken | undefined): RefreshLock.Attempt<Lease> => ({
+              _tag: "Changed",
+              revision: revision ?? "",
+              record,
+            })
+            if (revision === undefined || revision === "" || val === undefined || val === "")
+              return Effect.succeed(changed(undefined))
+            return Effect.try({
+              try: () => changed(codec.decode(rkey, revision, fmt ?? "", val)),
+              catch: (cause) => unavailable("withRefreshLock", cause),
             })
           }
-          const jittered = pause * (0.75 + Math.random() / 2)
-          yield* signals.wait(id, seen, Math.min(jittered, outcome.remainingMs + 1))
-          pause = Math.min(pause * 2, maxPollMs)
+          default:
+            return Effect.succeed({
+              _tag: "Held",
+              remainingMs: Math.max(0, Number(value)),
+              revision: revision ?? "",
+            })
         }
       }),
     )
-  }
 
-  return withRefreshLock
+  return RefreshLock.make<Lease>({
+    store: "redis",
+    lockTtlMs,
+    maxPollMs,
+    waitTimeoutMs,
+    initialPauseMs: 5,
+    forKey: (key) => {
+      const id = idOf(key)
+      const lockKey = `${prefix}:lock:${suffix(key)}`
+      const fenceKey = `${prefix}:fence:${suffix(key)}`
+      const rkey = redisKey(prefix, key)
+      return {
+        id,
+        tryAcquire: (baseline) => tryAcquire(lockKey, fenceKey, rkey, baseline),
+        renew: (lease) =>
+          run("withRefreshLock", SCRIPTS.renew, [lease.lockKey], [lease.token, lockTtlMs]).pipe(
+            Effect.map((renewed) => Number(renewed) === 1),
+          ),
+        release: (lease) =>
+          run("withRefreshLock", SCRIPTS.release, [lease.lockKey], [lease.token, releasedChannel, id]).pipe(
+            Effect.ensuring(Effect.sync(() => cache.unhold(id))),
+          ),
+        onAcquired: () => Effect.sync(() => cache.hold(id)),
+        onFresh: (record) => cache.remember(id, record),
+        watch: () => {
+          const seen = signals.seen(id)
+          return (maxMs) => signals.wait(id, seen, maxMs)
+        },
+      }
+    },
+  })
 }

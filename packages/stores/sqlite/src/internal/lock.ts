@@ -23,8 +23,7 @@
  *
  * @since 0.1.0
  */
-import { Errors, KeyedMutex, TokenStore } from "@keyway/core"
-import { Clock, Duration, Effect, Fiber } from "effect"
+import { RefreshLock, TokenStore } from "@keyway/core"
 import type { Codec } from "./codec.ts"
 import type { Db } from "./database.ts"
 
@@ -34,36 +33,6 @@ interface Lease {
   readonly fence: number
 }
 
-type Attempt =
-  | { readonly _tag: "Acquired"; readonly lease: Lease }
-  | { readonly _tag: "Held"; readonly remainingMs: number; readonly revision: string }
-  | {
-      readonly _tag: "Changed"
-      readonly revision: string
-      readonly record: TokenStore.StoredToken | undefined
-    }
-
-type Outcome<A> =
-  | { readonly _tag: "Done"; readonly value: A }
-  | { readonly _tag: "Held"; readonly remainingMs: number; readonly revision: string }
-  | {
-      readonly _tag: "Changed"
-      readonly revision: string
-      readonly record: TokenStore.StoredToken | undefined
-    }
-
-/**
- * Whether a record another process stored while we waited is one TokenLifecycle is certain to
- * take as it is: it has an access token, is not marked for reauthorization, and is in the first
- * half of its lifetime (TokenLifecycle's refresh margin is at most half the lifetime).
- */
-const surelyFresh = (token: TokenStore.StoredToken | undefined, now: number): boolean =>
-  token !== undefined &&
-  token.accessToken !== undefined &&
-  token.needsReauthorization === undefined &&
-  token.failure === undefined &&
-  (token.expiresAt === undefined || now < token.obtainedAt + (token.expiresAt - token.obtainedAt) / 2)
-
 /**
  * Runs an effect under a key's refresh lock.
  *
@@ -72,7 +41,7 @@ const surelyFresh = (token: TokenStore.StoredToken | undefined, now: number): bo
  * const locked: WithRefreshLock = withRefreshLock
  * ```
  */
-export type WithRefreshLock = TokenStore.TokenStoreShape["withRefreshLock"]
+export type WithRefreshLock = RefreshLock.WithRefreshLock
 
 /**
  * The refresh lock of a store: its TTL, the longest pause between two looks, and how long a
@@ -96,11 +65,8 @@ export const makeRefreshLock = (
    * Takes the lock, or says who has it; with a `baseline` revision (the record when we began
    * waiting), first says whether the record changed since, without taking the lock.
    */
-  const tryAcquire = (
-    id: string,
-    baseline: string | undefined,
-  ): Effect.Effect<Attempt, Errors.TokenStoreUnavailable> =>
-    run("withRefreshLock", () => {
+  const tryAcquire = (id: string, baseline: string | undefined) =>
+    run("withRefreshLock", (): RefreshLock.Attempt<Lease> => {
       const row = sql("SELECT revision, value FROM keyway_tokens WHERE key = ?").get(id)
       const revision = row === undefined ? "" : (row.revision as string)
       if (baseline !== undefined && revision !== baseline) {
@@ -141,79 +107,17 @@ export const makeRefreshLock = (
         lease.holder,
         lease.fence,
       )
-    }).pipe(Effect.ignore)
+    })
 
-  const heartbeat = (lease: Lease) =>
-    Effect.sleep(Duration.millis(Math.max(1, Math.floor(lockTtlMs / 3)))).pipe(
-      Effect.andThen(renew(lease)),
-      Effect.flatMap((held) =>
-        held
-          ? Effect.void
-          : Effect.logWarning("refresh lock was taken over by another process").pipe(
-              Effect.andThen(Effect.interrupt),
-            ),
-      ),
-      Effect.catch(() => Effect.void),
-      Effect.forever,
-    )
-
-  const mutex = KeyedMutex.make()
-
-  const withRefreshLock = <A, E, R>(
-    key: TokenStore.TokenKey,
-    refresh: Effect.Effect<A, E, R>,
-  ): Effect.Effect<A, E | Errors.TokenStoreUnavailable, R> => {
-    const id = TokenStore.keyString(key)
-    const attempt = (
-      baseline: string | undefined,
-    ): Effect.Effect<Outcome<A>, E | Errors.TokenStoreUnavailable, R> =>
-      Effect.acquireUseRelease(
-        tryAcquire(id, baseline),
-        (result): Effect.Effect<Outcome<A>, E, R> =>
-          result._tag !== "Acquired"
-            ? Effect.succeed(result)
-            : Effect.gen(function* () {
-                const renewing = yield* Effect.forkChild(heartbeat(result.lease))
-                return yield* refresh.pipe(
-                  Effect.map((value): Outcome<A> => ({ _tag: "Done", value })),
-                  Effect.ensuring(Fiber.interrupt(renewing)),
-                )
-              }),
-        (result) => (result._tag === "Acquired" ? release(result.lease) : Effect.void),
-      )
-    return mutex(
-      id,
-      Effect.gen(function* () {
-        const deadline = Date.now() + waitTimeoutMs
-        let pause = 1
-        // The record's revision when we found the lock held: once another process has stored a
-        // new record that is surely fresh, we run `refresh` without the lock (it re-reads the
-        // store and returns that record) instead of queueing for the lock behind every waiter.
-        let baseline: string | undefined
-        while (true) {
-          const outcome = yield* attempt(baseline)
-          if (outcome._tag === "Done") return outcome.value
-          if (outcome._tag === "Changed") {
-            if (surelyFresh(outcome.record, yield* Clock.currentTimeMillis)) return yield* refresh
-            baseline = outcome.revision
-            continue
-          }
-          baseline ??= outcome.revision
-          if (Date.now() >= deadline) {
-            return yield* new Errors.TokenStoreUnavailable({
-              store: "sqlite",
-              operation: "withRefreshLock",
-              reason: `another process held the refresh lock for more than ${waitTimeoutMs} ms`,
-            })
-          }
-          // Jittered so that waiting processes do not poll in lockstep.
-          const jittered = pause * (0.75 + Math.random() / 2)
-          yield* Effect.sleep(Duration.millis(Math.max(1, Math.min(jittered, outcome.remainingMs + 1))))
-          pause = Math.min(pause * 2, maxPollMs)
-        }
-      }),
-    )
-  }
-
-  return withRefreshLock
+  return RefreshLock.make<Lease>({
+    store: "sqlite",
+    lockTtlMs,
+    maxPollMs,
+    waitTimeoutMs,
+    initialPauseMs: 1,
+    forKey: (key) => {
+      const id = TokenStore.keyString(key)
+      return { id, tryAcquire: (baseline) => tryAcquire(id, baseline), renew, release }
+    },
+  })
 }
