@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `keyway` command. Built (dist/ present and newer than src/, always so when installed): runs
+// The `keyway` command. Built (dist/ present and newer than src/, or installed): runs
 // the compiled CLI.
 // In the monorepo without a build: runs the TypeScript sources (Node 24 strips types), with the
 // `@keyway/source` export condition so that @keyway/* packages resolve to their sources too.
@@ -14,7 +14,9 @@ module.enableCompileCache?.()
 const dist = new URL("../dist/cli/Main.js", import.meta.url)
 const src = new URL("../src/", import.meta.url)
 // A build older than a source file (an edit in the monorepo since the last build) would generate
-// with old code: the sources run instead. Installed packages ship src/ and dist/ with one mtime.
+// with old code: the sources run instead. Only outside node_modules: an installed package always
+// runs dist/ (its extracted files carry no build order, and Node strips no types there).
+const installed = import.meta.url.includes("/node_modules/")
 const stale = () => {
   const built = statSync(dist).mtimeMs
   return readdirSync(src, { recursive: true }).some(
@@ -22,7 +24,11 @@ const stale = () => {
   )
 }
 let entry = dist
-if (!existsSync(dist) || process.env.KEYWAY_FROM_SOURCE === "1" || (existsSync(src) && stale())) {
+if (
+  !existsSync(dist) ||
+  process.env.KEYWAY_FROM_SOURCE === "1" ||
+  (!installed && existsSync(src) && stale())
+) {
   entry = new URL("../src/cli/Main.ts", import.meta.url)
   if (typeof module.registerHooks === "function") {
     module.registerHooks({
