@@ -35,7 +35,7 @@
  * @since 0.1.0
  */
 import { createHmac, timingSafeEqual } from "node:crypto"
-import { type Errors, Origin, TokenStore } from "@keyway/core"
+import { Auth, type Errors, Origin, TokenStore } from "@keyway/core"
 import { Clock, Context, Data, Duration, Effect, Layer, Option, Redacted, Schedule, Stream } from "effect"
 import * as Events from "./Events.ts"
 
@@ -165,7 +165,7 @@ export const verify = (input: {
   const timestamp = Number(input.timestamp)
   const now = Math.floor((input.now ?? Date.now()) / 1000)
   if (Math.abs(now - timestamp) > (input.toleranceSeconds ?? 300)) return false
-  const secret = Redacted.isRedacted(input.secret) ? input.secret : Redacted.make(input.secret)
+  const secret = Auth.redact(input.secret)
   const expected = Buffer.from(sign(secret, timestamp, input.body).slice(3), "hex")
   const given = Buffer.from(input.signature.slice(3), "hex")
   return given.length === expected.length && timingSafeEqual(given, expected)

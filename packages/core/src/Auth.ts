@@ -32,9 +32,10 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer, Schema } from "effect"
+import { Context, Effect, Layer, Redacted, Schema } from "effect"
 import { type AuthError, ConfigError } from "./Errors.ts"
 import type { HttpRequest, HttpResponse } from "./Http.ts"
+import type * as Secret from "./Secret.ts"
 import type { TokenStore } from "./TokenStore.ts"
 
 /**
@@ -310,3 +311,20 @@ export const layerCustom = <Options, Credentials>(
       Effect.map((options) => definition.layer({ ...input, options })),
     ),
   )
+
+/**
+ * A secret as plugins take it: a `Redacted`. Options typed for users (`Secret.Secret`: a plain
+ * string or a `Redacted`, declared without effect) are redacted here once, at the plugin's boundary.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import { Auth } from "@keyway/core"
+ * const fromText: Redacted.Redacted<string> = Auth.redact("s3cr3t")
+ * const kept = Auth.redact(Redacted.make("s3cr3t")) // the same Redacted, not wrapped again
+ * ```
+ *
+ * @since 0.2.0
+ */
+export const redact = (secret: Secret.Secret | Redacted.Redacted<string>): Redacted.Redacted<string> =>
+  Redacted.isRedacted(secret) ? (secret as Redacted.Redacted<string>) : Redacted.make(String(secret))

@@ -42,7 +42,7 @@ const strategyLayer = (model: ProviderModel, plan: ClientPlan, s: StrategyPlan):
         [
           ...common,
           "clientId: auth.clientId",
-          "clientSecret: secret(auth.clientSecret)",
+          "clientSecret: Auth.redact(auth.clientSecret)",
           "requestScopes: auth.scopes",
         ],
         "})",
@@ -53,8 +53,8 @@ const strategyLayer = (model: ProviderModel, plan: ClientPlan, s: StrategyPlan):
     case "permanent-token": {
       const token = s.basic
         ? // biome-ignore lint/suspicious/noTemplateCurlyInString: generated code, a template literal of the package
-          'Redacted.make(Buffer.from(`${auth.username}:${Redacted.value(secret(auth.password))}`).toString("base64"))'
-        : "secret(auth.token)"
+          'Redacted.make(Buffer.from(`${auth.username}:${Redacted.value(Auth.redact(auth.password))}`).toString("base64"))'
+        : "Auth.redact(auth.token)"
       const extra = [`token: ${token}`]
       if (!s.basic && s.strategy.expires) extra.push("expiresAt: auth.expiresAt")
       return block(`${ns}.layer({`, [...common, ...extra], "})")
@@ -76,7 +76,7 @@ const strategyLayer = (model: ProviderModel, plan: ClientPlan, s: StrategyPlan):
       const extras = s.fields.filter((f) => f.name !== "username" && f.name !== "password")
       const credentials = [
         "username: auth.username",
-        "password: secret(auth.password)",
+        "password: Auth.redact(auth.password)",
         ...extras.map((f) => `${Emit.propertyName(f.name)}: auth.${Emit.identifier(f.name)}`),
       ]
       return block(
@@ -115,17 +115,15 @@ export const add = (ctx: ClientContext, plan: ClientPlan): void => {
     else if (s.strategy.type === "oauth2-authorization-code")
       ctx.addImport({ from: s.pkg, values: ["AuthorizationCode", "StrategyConfig", "WebConsent"] }, to)
     else ctx.addImport({ from: s.pkg, values: [Emit.identifier(s.ns)] }, to)
-  if (plan.strategies.some((s) => s.custom !== undefined))
-    ctx.addImport({ from: "@keyway/core/Auth", namespace: "Auth" }, to)
+  ctx.addImport({ from: "@keyway/core/Auth", namespace: "Auth" }, to)
   ctx.addImport({ from: "@keyway/core/Descriptor", namespace: "Descriptor" }, to)
   ctx.addImport({ from: "@keyway/core/Provider", namespace: "Provider", typeOnly: true }, to)
-  ctx.addImport({ from: "effect", values: ["Layer", "Redacted"] }, to)
   ctx.addImport({ from: "./descriptor.ts", values: ["descriptor"] }, to)
   ctx.addImport(
     {
       from: "./client.ts",
       values: ["provider", "resolveSettings"],
-      types: [`${T}Auth`, `${T}ClientOptions`, `${T}CommonOptions`, `${T}Secret`, `${T}Settings`],
+      types: [`${T}Auth`, `${T}ClientOptions`, `${T}CommonOptions`, `${T}Settings`],
     },
     to,
   )
@@ -140,22 +138,12 @@ export const add = (ctx: ClientContext, plan: ClientPlan): void => {
           ]),
           "}",
         ]
+  // `Redacted` only where a strategy builds one itself (a basic-auth session login).
+  ctx.addImport(
+    { from: "effect", values: body.some((l) => l.includes("Redacted.")) ? ["Layer", "Redacted"] : ["Layer"] },
+    to,
+  )
   const statements: Array<StatementStructures> = [
-    arrow(
-      "isRedacted",
-      "value: unknown",
-      "value is Redacted.Redacted<string>",
-      "Redacted.isRedacted(value)",
-      { exported: false },
-    ),
-    // A secret as the plugins take it: a `Redacted` (the options' type is structural, `Secret.Secret`).
-    arrow(
-      "secret",
-      `value: ${T}Secret`,
-      "Redacted.Redacted<string>",
-      "isRedacted(value) ? value : Redacted.make(String(value))",
-      { exported: false },
-    ),
     arrow("isCredentials", `auth: ${T}CommonOptions["auth"]`, `auth is ${T}Auth`, "!Layer.isLayer(auth)", {
       exported: false,
     }),

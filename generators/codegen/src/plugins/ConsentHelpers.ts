@@ -92,7 +92,7 @@ export const add = (ctx: ClientContext, plan: ClientPlan): void => {
     [
       "provider",
       "clientId: input.clientId",
-      "clientSecret: input.clientSecret === undefined ? undefined : secret(input.clientSecret)",
+      "clientSecret: input.clientSecret",
       "connection: input.connection",
       "scopes: input.scopes",
       "refreshAhead: input.refreshAhead",
@@ -102,7 +102,7 @@ export const add = (ctx: ClientContext, plan: ClientPlan): void => {
     ],
     "})",
   )
-  ctx.addImport({ from: "./client.ts", types: [`${T}Location`, `${T}Scope`] }, "auth")
+  ctx.addImport({ from: "./client.ts", types: [`${T}Location`, `${T}Scope`, `${T}Secret`] }, "auth")
   ctx.addStatements(
     [
       iface(

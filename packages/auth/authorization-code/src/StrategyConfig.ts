@@ -22,8 +22,8 @@
  *
  * @since 0.1.0
  */
-import { Descriptor } from "@keyway/core"
-import { Redacted } from "effect"
+import { Auth, Descriptor, type Secret } from "@keyway/core"
+import type { Redacted } from "effect"
 import type { Config } from "./AuthorizationCode.ts"
 
 /**
@@ -41,7 +41,7 @@ export interface Options {
   readonly provider: string
   readonly clientId: string
   /** Absent for a public client (PKCE only). */
-  readonly clientSecret?: string | Redacted.Redacted<string> | undefined
+  readonly clientSecret?: Secret.Secret | Redacted.Redacted<string> | undefined
   /** Whose grant this is; default `default`. */
   readonly connection?: string | undefined
   /** The grant's scope set; default the strategy's `defaultScopes`. */
@@ -58,9 +58,6 @@ export interface Options {
   /** Allow plain http to a non-loopback host (never in production: RFC 9700). */
   readonly allowInsecureHttp?: boolean | undefined
 }
-
-const redact = (secret: string | Redacted.Redacted<string> | undefined) =>
-  secret === undefined ? undefined : Redacted.isRedacted(secret) ? secret : Redacted.make(secret)
 
 /**
  * The plugin's config for a strategy. Throws when a URL template needs a variable that is not
@@ -93,7 +90,7 @@ export const make = (strategy: Descriptor.AuthorizationCodeStrategy, options: Op
     revokeUrl:
       options.revokeUrl ?? (strategy.revokeUrl === undefined ? undefined : resolve(strategy.revokeUrl)),
     clientId: options.clientId,
-    clientSecret: redact(options.clientSecret),
+    clientSecret: options.clientSecret === undefined ? undefined : Auth.redact(options.clientSecret),
     refreshAhead: options.refreshAhead,
     allowInsecureHttp: options.allowInsecureHttp,
   }
