@@ -274,31 +274,3 @@ export const credentialOf = (request: HttpRequest, placement: Placement): string
   if (raw === undefined) return undefined
   return placement.in === "header" && placement.scheme ? raw.replace(/^\S+\s+/, "") : raw
 }
-
-/**
- * The former name of {@link withCredential} (too close to {@link placed}, which does the opposite).
- *
- * @deprecated use {@link withCredential}
- * @example
- * ```ts
- * import { Http } from "@keyway/core"
- * Http.place(Http.makeRequest("GET", "https://x/"), Http.bearer, "t").headers.authorization // "Bearer t"
- * ```
- *
- * @since 0.1.0
- */
-export const place = withCredential
-
-/**
- * The former name of {@link credentialOf}.
- *
- * @deprecated use {@link credentialOf}
- * @example
- * ```ts
- * import { Http } from "@keyway/core"
- * Http.placed(Http.makeRequest("GET", "https://x/", { authorization: "Bearer t" }), Http.bearer) // "t"
- * ```
- *
- * @since 0.1.0
- */
-export const placed = credentialOf

@@ -81,7 +81,7 @@ const releasesOnlyUnscoped = (server: FakeCredentialServer.FakeCredentialServer)
             Effect.map((token) => bearer(request, token.accessToken!)),
           ),
         onUnauthorized: (failed, call) => {
-          const refused = Http.placed(failed.request, Http.bearer)
+          const refused = Http.credentialOf(failed.request, Http.bearer)
           const forget =
             refused === undefined
               ? Effect.void
