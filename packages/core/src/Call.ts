@@ -43,7 +43,7 @@
  *
  * @since 0.1.0
  */
-import { Cause, Clock, Effect, Fiber, Result, Tracer } from "effect"
+import { Cause, Clock, Effect, Exit, Fiber, Result, Tracer } from "effect"
 import * as Auth from "./Auth.ts"
 import * as Correlation from "./Correlation.ts"
 import {
@@ -333,6 +333,8 @@ const run = (
   const withinDeadline = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E | TimeoutError> => {
     const left = deadline - clock.currentTimeMillisUnsafe()
     if (left <= 0) return Effect.fail(deadlineError())
+    // Already done (a plugin that answers at once returns an `Exit`): nothing to wait for.
+    if (Exit.isExit(effect)) return effect
     return Effect.flatMap(Effect.forkChild(effect, { startImmediately: true }), (fiber) => {
       const done = fiber.pollUnsafe()
       if (done !== undefined) return done

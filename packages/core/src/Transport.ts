@@ -22,7 +22,7 @@
  * @since 0.1.0
  */
 import { Context, Effect, Layer, Redacted } from "effect"
-import { Agent, request as undiciRequest } from "undici"
+import { Agent, type Dispatcher, errors } from "undici"
 import { NetworkError, ResponseTooLarge, redactUrl, TimeoutError } from "./Errors.ts"
 import type { HttpRequest, HttpResponse } from "./Http.ts"
 import { defaults as limitDefaults } from "./Limits.ts"
@@ -274,101 +274,122 @@ export const makeUndici = (
   return {
     // One callback per attempt: a single timer and one abort hook cover both the per-attempt
     // timeout and interruption (before the headers they abort the request, after them they
-    // destroy the body: the connection is closed), without forking a fiber to race a sleep.
+    // drop the connection mid-body), without forking a fiber to race a sleep.
     send: (request, sendOptions) =>
       Effect.callback<HttpResponse, SendError>((resume) => {
-        const signal = new Abort()
+        const exchange = new Exchange(sendOptions.maxResponseBytes ?? limitDefaults.maxResponseBytes)
         return runAttempt(
           resume,
           request,
           sendOptions,
-          () => signal.abort(),
-          () =>
-            undiciRequest(request.url, {
-              method: request.method as "GET",
-              headers: request.headers as Record<string, string>,
-              body: request.body,
-              dispatcher: dispatcherFor(sendOptions.clientCertificate),
-              signal: signal as unknown as AbortSignal,
-            }).then((response) =>
-              readStream(
-                response.body,
-                sendOptions.maxResponseBytes ?? limitDefaults.maxResponseBytes,
-                response.headers["content-length"],
-              ).then(
-                (body): HttpResponse => ({
-                  status: response.statusCode,
-                  statusText: response.statusText,
-                  headers: response.headers as HttpResponse["headers"],
-                  body,
-                }),
-              ),
-            ),
+          () => exchange.abort(),
+          () => exchange.start(dispatcherFor(sendOptions.clientCertificate), request),
         )
       }),
   }
 }
 
 /**
- * The smallest abort signal `undici.request` accepts (an object with `addEventListener`, no
- * `aborted` property): one listener, no `AbortController`, `EventTarget` or `AbortSignal` per
- * attempt. undici's listener aborts the request before its headers and destroys the body after.
+ * One request and its whole answer, on undici's dispatcher API (`Dispatcher.dispatch` with a
+ * handler): the body's chunks are collected as they arrive and counted against the limit, with
+ * no Node `Readable`, event listeners or async resource per response (what `undici.request`
+ * builds for a caller that streams). Past the limit, or on `abort`, the request is aborted:
+ * before the headers nothing more is sent, after them the connection is dropped.
  */
-class Abort {
-  reason: unknown = undefined
-  private listener: (() => void) | undefined = undefined
-  addEventListener(_type: string, listener: () => void): void {
-    this.listener = listener
-  }
-  removeEventListener(): void {
-    this.listener = undefined
-  }
-  abort(): void {
-    const listener = this.listener
-    this.listener = undefined
-    if (listener !== undefined) listener()
-  }
-}
+class Exchange implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | undefined = undefined
+  /** Aborted, or settled: a late `abort` must not reach a connection serving another request. */
+  private aborted = false
+  private status = 0
+  private statusText = ""
+  private headers: HttpResponse["headers"] = {}
+  private readonly chunks: Array<Buffer> = []
+  private total = 0
+  private resolve!: (response: HttpResponse) => void
+  private reject!: (error: unknown) => void
 
-/**
- * {@link readLimited} for undici's Node stream, on its events (no async iterator, one promise):
- * the chunks collected, their sizes counted as they arrive, joined once at the end.
- */
-const readStream = (
-  body: NodeJS.ReadableStream & { destroy: () => void },
-  limit: number,
-  declared: string | ReadonlyArray<string> | undefined,
-): Promise<Uint8Array> =>
-  new Promise((resolve, reject) => {
+  private readonly limit: number
+
+  constructor(limit: number) {
+    this.limit = limit
+  }
+
+  start(dispatcher: Dispatcher, request: HttpRequest): Promise<HttpResponse> {
+    return new Promise<HttpResponse>((resolve, reject) => {
+      this.resolve = resolve
+      this.reject = reject
+      const url = new URL(request.url)
+      dispatcher.dispatch(
+        {
+          origin: url.origin,
+          path: url.search === "" ? url.pathname : `${url.pathname}${url.search}`,
+          method: request.method as Dispatcher.HttpMethod,
+          headers: request.headers as Record<string, string>,
+          body: request.body,
+        },
+        this,
+      )
+    })
+  }
+
+  abort(): void {
+    if (this.aborted) return
+    this.aborted = true
+    this.controller?.abort(new errors.RequestAbortedError())
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    if (this.aborted) controller.abort(new errors.RequestAbortedError())
+    else this.controller = controller
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | Array<string> | undefined>,
+    statusText: string,
+  ): void {
+    // An informational answer (100 Continue, 103 Early Hints) comes before the real one.
+    if (statusCode < 200) return
+    const declared = headers["content-length"]
     const length = Number(Array.isArray(declared) ? declared[0] : declared)
-    if (Number.isFinite(length) && length > limit) {
-      body.destroy()
-      reject(new TooLarge())
+    if (Number.isFinite(length) && length > this.limit) {
+      controller.abort(new TooLarge())
       return
     }
-    const chunks: Array<Buffer> = []
-    let total = 0
-    body.on("data", (chunk: Buffer) => {
-      total += chunk.byteLength
-      if (total > limit) {
-        body.destroy()
-        reject(new TooLarge())
-        return
-      }
-      chunks.push(chunk)
+    this.status = statusCode
+    this.statusText = statusText
+    this.headers = headers as HttpResponse["headers"]
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.total += chunk.byteLength
+    if (this.total > this.limit) {
+      controller.abort(new TooLarge())
+      return
+    }
+    this.chunks.push(chunk)
+  }
+
+  onResponseEnd(): void {
+    this.aborted = true
+    const chunks = this.chunks
+    const joined =
+      chunks.length === 1 ? chunks[0]! : chunks.length === 0 ? EMPTY : Buffer.concat(chunks, this.total)
+    this.resolve({
+      status: this.status,
+      statusText: this.statusText,
+      headers: this.headers,
+      body: new Uint8Array(joined.buffer, joined.byteOffset, joined.byteLength),
     })
-    let ended = false
-    body.on("end", () => {
-      ended = true
-      const joined = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total)
-      resolve(new Uint8Array(joined.buffer, joined.byteOffset, joined.byteLength))
-    })
-    body.on("error", reject)
-    // Destroyed without an error (and without its end): the body did not arrive whole.
-    body.on("close", () => {
-      if (!ended) reject(new Error("the response body was closed before its end"))
-    })
-  })
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.aborted = true
+    this.reject(error)
+  }
+}
+const EMPTY = Buffer.alloc(0)
 
 /**
  * A WHATWG `fetch` function: the global `fetch`, or any function of a `Request` to a `Response`

@@ -6,7 +6,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Layer } from "effect"
-import type { Middleware } from "openapi-fetch"
+import createClient, { type Middleware } from "openapi-fetch"
 import { afterEach, beforeEach } from "vitest"
 import { Auth, Client, Http } from "../src/index.ts"
 import type { paths } from "./fixtures/petstore.ts"
@@ -109,6 +109,66 @@ describe("client.use / client.eject", () => {
     await client.GET("/pets")
     assert.strictEqual(calls, 1)
     assert.throws(() => client.use({} as Middleware), /Middleware must be an object/)
+  })
+
+  it("the Request a middleware sees is the one openapi-fetch builds for the same call", async () => {
+    const seen = (into: Array<Request>): Middleware => ({
+      onRequest: ({ request }) => {
+        into.push(request)
+        return new Response("[]", { headers: { "content-type": "application/json" } })
+      },
+    })
+    const ours: Array<Request> = []
+    const theirs: Array<Request> = []
+    client.use(seen(ours))
+    const reference = createClient<paths>({ baseUrl: server.url, headers: { "x-client": "1" } })
+    reference.use(seen(theirs))
+    const keyway = Client.make<paths>(options({ headers: { "x-client": "1" } } as Partial<Client.Options>))
+    keyway.use(seen(ours))
+    for (const c of [keyway, reference] as const) {
+      await c.GET("/pets", { params: { query: { limit: 2 } }, headers: { "x-call": "a" } })
+      await c.POST("/pets", { body: { name: "Rex" } })
+      await c.POST("/pets", {
+        body: { name: "Rex" },
+        headers: { "content-type": "application/merge-patch+json" },
+      })
+      await c.POST("/pets", { body: "raw" as never, bodySerializer: (b: unknown) => String(b) })
+    }
+    await keyway.close()
+    const view = async (r: Request) => ({
+      method: r.method,
+      url: r.url,
+      redirect: r.redirect,
+      headers: [...r.headers].filter(([name]) => name !== "x-correlation-id"),
+      body: await r.text(),
+    })
+    assert.strictEqual(ours.length, 4)
+    assert.deepStrictEqual(await Promise.all(ours.map(view)), await Promise.all(theirs.map(view)))
+  })
+
+  it("a middleware used or ejected during a call changes the calls after it, not that call", async () => {
+    const order: Array<string> = []
+    const late: Middleware = {
+      onRequest: () => {
+        order.push("late")
+      },
+    }
+    const first: Middleware = {
+      onRequest: () => {
+        order.push("first")
+        client.use(late)
+        client.eject(first)
+      },
+    }
+    client.use(first)
+    await client.GET("/pets")
+    await client.GET("/pets")
+    assert.deepStrictEqual(order, ["first", "late"])
+    // As openapi-fetch: the entries before a refused one stay registered.
+    const kept: Middleware = { onRequest: () => void order.push("kept") }
+    assert.throws(() => client.use(kept, {} as Middleware), /Middleware must be an object/)
+    await client.GET("/pets")
+    assert.deepStrictEqual(order, ["first", "late", "late", "kept"])
   })
 
   it("an onRequest that answers with a Response sends nothing", async () => {

@@ -86,6 +86,94 @@ describe("Transport.makeUndici", () => {
     }),
   )
 
+  it.live("an attempt interrupted before its headers aborts the request; the pool serves the next one", () =>
+    Effect.gen(function* () {
+      let closed = false
+      server.queue.push((req) => {
+        req.socket.on("close", () => {
+          closed = true
+        })
+      })
+      const fiber = yield* Effect.forkChild(transport.send(get("/never"), options))
+      yield* Effect.promise(() => waitFor(() => server.seen.length === 1))
+      yield* Fiber.interrupt(fiber)
+      yield* Effect.promise(() => waitFor(() => closed))
+      assert.isTrue(closed, "the connection of the interrupted attempt was closed")
+      const next = yield* transport.send(get("/next"), options)
+      assert.strictEqual(next.status, 200)
+    }),
+  )
+
+  it.effect("keeps the connection alive between answers, and the answers apart", () =>
+    Effect.gen(function* () {
+      const ports: Array<number | undefined> = []
+      const answer =
+        (n: number): Server.Handler =>
+        (req, res) => {
+          ports.push(req.socket.remotePort)
+          res.writeHead(200, { "content-type": "application/json", "set-cookie": [`a=${n}`, `b=${n}`] })
+          res.end(JSON.stringify({ n }))
+        }
+      server.queue.push(answer(1), answer(2))
+      const first = yield* transport.send(get("/1"), options)
+      // undici hands a connection to the next request once the turn its answer ended in is over.
+      yield* Effect.promise(() => new Promise((r) => setImmediate(r)))
+      const second = yield* transport.send(get("/2"), options)
+      assert.deepStrictEqual([Http.json(first), Http.json(second)], [{ n: 1 }, { n: 2 }])
+      assert.deepStrictEqual(second.headers["set-cookie"], ["a=2", "b=2"])
+      assert.strictEqual(ports[0], ports[1], "one connection for both")
+    }),
+  )
+
+  it.effect("skips an informational answer (103 Early Hints) and sends a body with its length", () =>
+    Effect.gen(function* () {
+      server.queue.push((req, res, body) => {
+        res.writeEarlyHints({ link: "</style.css>; rel=preload" })
+        res.writeHead(201, { "content-type": "application/json" })
+        res.end(JSON.stringify({ length: req.headers["content-length"], body }))
+      })
+      const response = yield* transport.send(
+        Http.makeRequest("POST", `${server.url}/p`, {}, new TextEncoder().encode('{"name":"Rex"}')),
+        options,
+      )
+      assert.strictEqual(response.status, 201)
+      assert.deepStrictEqual(Http.json(response), { length: "14", body: '{"name":"Rex"}' })
+    }),
+  )
+
+  it.effect(
+    "a declared length over maxResponseBytes is refused at the headers; a 204 has an empty body",
+    () =>
+      Effect.gen(function* () {
+        server.queue.push(
+          (_req, res) => {
+            res.writeHead(200, { "content-length": "5000" })
+            res.end("x".repeat(5000))
+          },
+          (_req, res) => {
+            res.writeHead(204)
+            res.end()
+          },
+        )
+        const error = yield* Effect.flip(transport.send(get("/big"), { ...options, maxResponseBytes: 1000 }))
+        assert.strictEqual(error._tag, "ResponseTooLarge")
+        const empty = yield* transport.send(get("/empty"), options)
+        assert.strictEqual(empty.status, 204)
+        assert.strictEqual(empty.body.byteLength, 0)
+      }),
+  )
+
+  it.effect("a refused connection is a NetworkError that never reached the server", () =>
+    Effect.gen(function* () {
+      const closed = yield* Effect.promise(() => Server.start())
+      yield* Effect.promise(() => closed.close())
+      const error = yield* Effect.flip(transport.send(Http.makeRequest("GET", `${closed.url}/x`), options))
+      assert.strictEqual(error._tag, "NetworkError", error.message)
+      assert.include(error.message, "ECONNREFUSED")
+      assert.isFalse(error._tag === "NetworkError" && error.reachedServer)
+    }),
+  )
+
   it.effect("a body in several chunks arrives whole", () =>
     Effect.gen(function* () {
       server.queue.push((_req, res) => {

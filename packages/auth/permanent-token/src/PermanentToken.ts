@@ -99,17 +99,22 @@ export const make = Effect.fn("PermanentToken.make")(function* (config: Config) 
     name: "permanent-token",
     secretQueryParams: placement.in === "query" ? [placement.name] : undefined,
     // Hot path: untraced; the call's own `keyway.call` span covers it (a traced
-    // function costs a span and a stack trace on every call).
-    authenticate: Effect.fnUntraced(function* (request: Http.HttpRequest, call: Auth.CallInfo) {
-      if (expiresAt !== undefined && (yield* Clock.currentTimeMillis) >= expiresAt) {
-        return yield* new Errors.CredentialsExpired({
-          provider: config.provider,
-          reason: expiredReason(),
-          correlationId: call.correlationId,
-        })
-      }
-      return Http.withCredential(request, placement, Redacted.value(config.token))
-    }),
+    // function costs a span and a stack trace on every call). A token with no expiry is an
+    // answer at once (an `Exit`), which the pipeline uses without running anything.
+    authenticate:
+      expiresAt === undefined
+        ? (request: Http.HttpRequest) =>
+            Effect.succeed(Http.withCredential(request, placement, Redacted.value(config.token)))
+        : Effect.fnUntraced(function* (request: Http.HttpRequest, call: Auth.CallInfo) {
+            if ((yield* Clock.currentTimeMillis) >= expiresAt) {
+              return yield* new Errors.CredentialsExpired({
+                provider: config.provider,
+                reason: expiredReason(),
+                correlationId: call.correlationId,
+              })
+            }
+            return Http.withCredential(request, placement, Redacted.value(config.token))
+          }),
     onUnauthorized: Effect.fn("PermanentToken.onUnauthorized")(function* (
       _failed: { readonly request: Http.HttpRequest },
       call: Auth.CallInfo,

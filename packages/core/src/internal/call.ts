@@ -185,12 +185,10 @@ const throughMiddleware = (
     schemaPath: url,
     options: mergedOptions(engine, init, parseAs),
     signal,
-    send: (request, signal) =>
-      execute(ready, request, options, signal).then((result) => ({
-        result,
-        request,
-        runtime: ready.runtime,
-      })),
+    send: (request, signal, then) =>
+      execute(ready, request, options, signal).then((result) =>
+        then({ result, request, runtime: ready.runtime }),
+      ),
     toResponse: ({ result, request, runtime }) =>
       Response_.toResponse(
         result.response,

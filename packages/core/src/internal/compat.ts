@@ -164,11 +164,12 @@ const fetchTransport = (
  * One call through its middleware: the request built as a WHATWG `Request` of the call's class,
  * the hooks run around `send` (Keyway's pipeline, once: retries and refreshes happen inside), and
  * the outcome read. `send` is given the pipeline request (the built one when no hook replaced
- * it, with the headers the hooks left) and the signal that can abort it.
+ * it, with the headers the hooks left), the signal that can abort it, and what to make of its
+ * outcome (in the same promise step).
  *
  * @internal
  */
-export const callThrough = async <T, R>(args: {
+export const callThrough = <T, R>(args: {
   readonly compat: Compat
   readonly middleware: ReadonlyArray<OpenapiFetchMiddleware>
   readonly built: Http.HttpRequest
@@ -176,7 +177,11 @@ export const callThrough = async <T, R>(args: {
   readonly schemaPath: string
   readonly options: MergedOptions
   readonly signal: AbortSignal | undefined
-  readonly send: (request: Http.HttpRequest, signal: AbortSignal | undefined) => Promise<T>
+  readonly send: <X>(
+    request: Http.HttpRequest,
+    signal: AbortSignal | undefined,
+    then: (sent: T) => X,
+  ) => Promise<X>
   /** `send`'s outcome as a `Response`, for an `onResponse` hook. */
   readonly toResponse: (sent: T) => Response
   /** `send`'s outcome read the fast way (no hook replaced or saw the response). */
@@ -185,13 +190,18 @@ export const callThrough = async <T, R>(args: {
   readonly parse: (response: Response, method: string) => Promise<R>
 }): Promise<R> => {
   const RequestClass = args.init?.Request ?? args.compat.RequestClass
-  const request = WhatWg.toRequest(
-    RequestClass,
-    args.built,
-    undefined,
-    WhatWg.restOf(args.init as Readonly<Record<string, unknown>> | undefined),
-  )
-  const outcome = await Middleware.run(
+  let request: Request
+  try {
+    request = WhatWg.toRequest(
+      RequestClass,
+      args.built,
+      undefined,
+      WhatWg.restOf(args.init as Readonly<Record<string, unknown>> | undefined),
+    )
+  } catch (error) {
+    return Promise.reject(error)
+  }
+  return Middleware.run(
     args.middleware,
     {
       request,
@@ -200,18 +210,20 @@ export const callThrough = async <T, R>(args: {
         {}) as Middleware.Context["params"],
       options: args.options,
     },
-    (current) => {
-      const own = current === request
-      // A replaced request carries its own signal (`new Request(url, request)` keeps the old one).
-      const signal = own ? args.signal : current.signal
-      return Abort.abortable(signal, () => {
-        const http = WhatWg.fromRequest(current, { from: args.built, request })
-        return http instanceof Promise ? http.then((h) => args.send(h, signal)) : args.send(http, signal)
-      })
+    {
+      send: <X>(current: Request, then: (sent: T) => X): Promise<X> => {
+        // A replaced request carries its own signal (`new Request(url, request)` keeps the old one).
+        const signal = current === request ? args.signal : current.signal
+        return Abort.abortable(signal, (): Promise<X> => {
+          const http = WhatWg.fromRequest(current, { from: args.built, request })
+          return http instanceof Promise
+            ? (http.then((h) => args.send(h, signal, then)) as Promise<X>)
+            : args.send(http, signal, then)
+        })
+      },
+      read: args.read,
+      toResponse: args.toResponse,
+      parse: (response, sentRequest) => args.parse(response, sentRequest.method),
     },
-    args.toResponse,
   )
-  return outcome.response === undefined
-    ? args.read(outcome.sent)
-    : args.parse(outcome.response, outcome.request.method)
 }

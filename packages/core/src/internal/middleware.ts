@@ -18,7 +18,8 @@
 import type { MergedOptions, Middleware, MiddlewareRequestParams } from "openapi-fetch"
 
 /**
- * The client-level middleware list behind `use` and `eject`.
+ * The client-level middleware list behind `use` and `eject`. `list` is replaced, never changed:
+ * a call holds the list as it was when the call started, without copying it.
  *
  * @internal
  */
@@ -35,32 +36,40 @@ export interface Registry {
  * @internal
  */
 export const makeRegistry = (): Registry => {
-  const list: Array<Middleware> = []
-  return {
-    list,
-    use: (...middleware) => {
-      for (const m of middleware) {
-        if (!m) continue
-        if (typeof m !== "object" || !("onRequest" in m || "onResponse" in m || "onError" in m)) {
-          throw new Error(
-            "Middleware must be an object with one of `onRequest()`, `onResponse() or `onError()`",
-          )
+  const registry = {
+    list: none,
+    use: (...middleware: Array<Middleware>) => {
+      const next = registry.list.slice()
+      // As openapi-fetch's: the entries before one that is refused stay registered.
+      try {
+        for (const m of middleware) {
+          if (!m) continue
+          if (typeof m !== "object" || !("onRequest" in m || "onResponse" in m || "onError" in m)) {
+            throw new Error(
+              "Middleware must be an object with one of `onRequest()`, `onResponse() or `onError()`",
+            )
+          }
+          next.push(m)
         }
-        list.push(m)
+      } finally {
+        registry.list = next
       }
     },
-    eject: (...middleware) => {
+    eject: (...middleware: Array<Middleware>) => {
+      const next = registry.list.slice()
       for (const m of middleware) {
-        const i = list.indexOf(m)
-        if (i !== -1) list.splice(i, 1)
+        const i = next.indexOf(m)
+        if (i !== -1) next.splice(i, 1)
       }
+      registry.list = next
     },
   }
+  return registry
 }
 
 /**
  * The middleware of one call: the client's (as registered when the call starts), then the
- * call's own. Empty (and allocation free) in the common case.
+ * call's own. Allocation free unless the call brings its own.
  *
  * @internal
  */
@@ -68,11 +77,7 @@ export const forCall = (
   registry: Registry,
   perCall: ReadonlyArray<Middleware> | undefined,
 ): ReadonlyArray<Middleware> =>
-  perCall === undefined || perCall.length === 0
-    ? registry.list.length === 0
-      ? none
-      : registry.list.slice()
-    : [...registry.list, ...perCall]
+  perCall === undefined || perCall.length === 0 ? registry.list : [...registry.list, ...perCall]
 const none: ReadonlyArray<Middleware> = []
 
 /** A value `await` would wait for (a promise, or any thenable). */
@@ -100,32 +105,35 @@ export interface Context {
 }
 
 /**
- * The outcome of a chain: the last request (as the hooks left it), and either what `send`
- * gave (`sent`, when no hook needed a `Response`: the caller reads it the fast way) or the
- * `Response` the hooks ended with.
+ * How a chain sends and ends. `send` sends a request through Keyway's pipeline and hands what it
+ * gave to `then` (in the same promise step: a chain of `onRequest` hooks costs no step of its
+ * own). What it gave is `read` the fast way when no hook replaced or saw the response, made a
+ * `Response` (`toResponse`) only when an `onResponse` hook is there to see it, and a `Response`
+ * the hooks ended with is read as openapi-fetch reads it (`parse`).
  *
  * @internal
  */
-export type Outcome<T> =
-  | { readonly request: Request; readonly sent: T; readonly response?: undefined }
-  | { readonly request: Request; readonly sent?: undefined; readonly response: Response }
+export interface Ends<T, R> {
+  readonly send: <X>(request: Request, then: (sent: T) => X) => Promise<X>
+  readonly read: (sent: T) => R
+  readonly toResponse: (sent: T) => Response
+  readonly parse: (response: Response, request: Request) => Promise<R>
+}
 
 /**
  * Runs a chain around `send`, exactly as openapi-fetch's `coreFetch` does around `fetch`
- * (including its error messages for a hook returning something else than it may). What `send`
- * gives becomes a `Response` (`toResponse`) only when an `onResponse` hook is there to see it.
+ * (including its error messages for a hook returning something else than it may).
  *
  * @internal
  */
-export const run = <T>(
+export const run = <T, R>(
   middleware: ReadonlyArray<Middleware>,
   context: Context,
-  send: (request: Request) => Promise<T>,
-  toResponse: (sent: T) => Response,
-): Promise<Outcome<T>> =>
+  ends: Ends<T, R>,
+): Promise<R> =>
   middleware.some(seesOutcome)
-    ? chain(middleware, context, send, toResponse)
-    : direct(middleware, context, randomId(), send, 0, context.request)
+    ? chain(middleware, context, ends)
+    : direct(middleware, context, randomId(), ends, 0, context.request)
 
 /** Whether a middleware has a hook that sees what `send` gave (`onResponse`, `onError`). */
 const seesOutcome = (m: Middleware): boolean =>
@@ -143,14 +151,14 @@ const applied = (result: unknown, request: Request): Request | Response => {
  * with no async frame of the chain's own, and a hook that answers synchronously costs no turn
  * of the microtask queue. A hook that throws (or returns what it may not) rejects, as in `run`.
  */
-const direct = <T>(
+const direct = <T, R>(
   middleware: ReadonlyArray<Middleware>,
   context: Context,
   id: string,
-  send: (request: Request) => Promise<T>,
+  ends: Ends<T, R>,
   from: number,
   start: Request,
-): Promise<Outcome<T>> => {
+): Promise<R> => {
   const { schemaPath, params, options } = context
   let request = start
   try {
@@ -163,29 +171,29 @@ const direct = <T>(
           return Promise.resolve(returned).then((result) => {
             const next = applied(result, current)
             return next instanceof Response
-              ? { request: current, response: next }
-              : direct(middleware, context, id, send, i + 1, next)
+              ? ends.parse(next, current)
+              : direct(middleware, context, id, ends, i + 1, next)
           })
         }
         const next = applied(returned, request)
-        if (next instanceof Response) return Promise.resolve({ request, response: next })
+        if (next instanceof Response) return ends.parse(next, request)
         request = next
       }
     }
-    const last = request
-    return send(last).then((sent) => ({ request: last, sent }))
+    return ends.send(request, ends.read)
   } catch (error) {
     return Promise.reject(error)
   }
 }
 
+const same = <T>(sent: T): T => sent
+
 /** {@link run} for a chain with `onResponse` or `onError` hooks. */
-const chain = async <T>(
+const chain = async <T, R>(
   middleware: ReadonlyArray<Middleware>,
   context: Context,
-  send: (request: Request) => Promise<T>,
-  toResponse: (sent: T) => Response,
-): Promise<Outcome<T>> => {
+  ends: Ends<T, R>,
+): Promise<R> => {
   const id = randomId()
   const { schemaPath, params, options } = context
   let request = context.request
@@ -198,7 +206,7 @@ const chain = async <T>(
         if (result instanceof Request) {
           request = result
         } else if (result instanceof Response) {
-          return { request, response: result }
+          return ends.parse(result, request)
         } else {
           throw new Error("onRequest: must return new Request() or Response() when modifying the request")
         }
@@ -208,7 +216,7 @@ const chain = async <T>(
   let sent: T | undefined
   let response: Response | undefined
   try {
-    sent = await send(request)
+    sent = await ends.send(request, same<T>)
   } catch (error) {
     let after: unknown = error
     for (let i = middleware.length - 1; i >= 0; i--) {
@@ -234,7 +242,7 @@ const chain = async <T>(
   for (let i = middleware.length - 1; i >= 0; i--) {
     const m = middleware[i]
     if (m && typeof m === "object" && typeof m.onResponse === "function") {
-      response ??= toResponse(sent as T)
+      response ??= ends.toResponse(sent as T)
       const returned = m.onResponse({ request, response, schemaPath, params, options, id })
       const result = isThenable(returned) ? await returned : returned
       if (result) {
@@ -245,5 +253,5 @@ const chain = async <T>(
       }
     }
   }
-  return response === undefined ? { request, sent: sent as T } : { request, response }
+  return response === undefined ? ends.read(sent as T) : ends.parse(response, request)
 }

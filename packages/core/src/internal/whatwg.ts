@@ -52,6 +52,12 @@ export const restOf = (
  * `redirect: "follow"`, then the client's `RequestInit` defaults, then the call's, then the body
  * and headers; properties of the init that a `Request` does not have are copied onto it.
  *
+ * A plain `Request` gets the same request the cheaper way: `redirect: "follow"` and `GET` are
+ * its defaults, and headers set on the built request skip the WebIDL record conversion of an
+ * `init.headers` (a third of the constructor's cost). They end the same: a body's own content
+ * type is only there when no `content-type` header is, and `set` replaces it. A subclass gets the
+ * init it may read.
+ *
  * @internal
  */
 export const toRequest = (
@@ -60,6 +66,15 @@ export const toRequest = (
   defaults: Readonly<Record<string, unknown>> | undefined,
   rest: Readonly<Record<string, unknown>> | undefined,
 ): Request => {
+  if (RequestClass === globalThis.Request && defaults === undefined && rest === undefined) {
+    const out =
+      request.method === "GET" && request.body === undefined
+        ? new Request(request.url)
+        : new Request(request.url, { method: request.method, body: request.body as RequestInit["body"] })
+    const headers = out.headers
+    for (const name in request.headers) headers.set(name, request.headers[name]!)
+    return out
+  }
   const init = {
     redirect: "follow",
     ...defaults,
