@@ -9,7 +9,8 @@
  *    over a ten-line `fetch` on `undici.request` (bench/UndiciFetch.ts), Keyway's Promise API
  *    (static bearer, retry and correlation on), Keyway's Effect API, Keyway with one trivial
  *    middleware (`client.use`, when the client has it), bare openapi-fetch (global fetch); GET
- *    also Keyway with a call budget that never binds (the throttle's overhead) and plain `fetch`.
+ *    also Keyway with a call budget that never binds (the throttle's overhead), plain `fetch`,
+ *    and Keyway's transport alone (`Transport.makeUndici().send`, the socket part of a call).
  *    Every row's ratio to bare openapi-fetch and to raw undici.
  * 2. Token refresh under load: 1,000 calls paced over 3.5 token lifetimes (three expiries), 32 in
  *    flight at most, through the client-credentials plugin against the server's token endpoint:
@@ -33,7 +34,7 @@ import * as Path from "node:path"
 import type { Auth as AuthT, EffectClient as EffectClientT, TokenStore as TokenStoreT } from "@keyway/core"
 import type { Effect as EffectT, Layer as LayerT } from "effect"
 
-const { Auth, Client, Correlation, EffectClient, Http, TokenStore } = await import("@keyway/core")
+const { Auth, Client, Correlation, EffectClient, Http, TokenStore, Transport } = await import("@keyway/core")
 const { ClientCredentials } = await import("@keyway/auth-client-credentials")
 const { Context, Effect, Layer, ManagedRuntime, Redacted } = await import("effect")
 const { default: createClient } = await import("openapi-fetch")
@@ -147,6 +148,13 @@ const effectBatch =
     )
   }
 
+// Keyway's transport alone (what the pipeline sends with), run as its own Effect per call: the
+// part of a Keyway call that is the socket, beside raw undici.request.
+const transport = Transport.makeUndici()
+const transportGet = Http.makeRequest("GET", `${server.url}/pets`, { authorization: AUTHORIZATION })
+const sendOptions = { correlationId: "bench", timeoutMs: 30_000 }
+const decoder = new TextDecoder()
+
 const dispatcher = new Agent({ connections: 128, keepAliveTimeout: 10_000 })
 const overUndici = createClient<paths>({
   baseUrl: server.url,
@@ -174,6 +182,7 @@ type Row = { readonly batch: Batch } | { readonly missing: string }
 const promise = (one: () => Promise<unknown>): Row => ({ batch: concurrently(CONCURRENCY, one) })
 const BASELINE = "openapi-fetch (global fetch)"
 const RAW = "undici.request (raw)"
+const TRANSPORT = "keyway transport alone"
 const KEYWAY = "keyway (Promise API)"
 const KEYWAY_EFFECT = "keyway (Effect API)"
 const KEYWAY_MIDDLEWARE = "keyway + 1 middleware"
@@ -193,6 +202,11 @@ const scenarios: Record<string, { calls: number; rows: Record<string, Row> }> = 
           ),
         ),
       ),
+      [TRANSPORT]: promise(async () => {
+        const response = await Effect.runPromise(transport.send(transportGet, sendOptions))
+        if (response.status !== 200) throw new Error(`status ${response.status}`)
+        ok(JSON.parse(decoder.decode(response.body)))
+      }),
       [HAND_WIRED]: promise(async () => ok((await overUndici.GET("/pets")).data)),
       [KEYWAY]: promise(async () => ok((await keyway.GET("/pets")).data)),
       [KEYWAY_EFFECT]: { batch: effectBatch((api) => api.GET("/pets")) },

@@ -227,28 +227,33 @@ export const guard = <A extends { readonly response: Http.HttpResponse }, E, R>(
   const leases = throttle.permits !== undefined && throttle.store.lease !== undefined
   // The permit comes first: a reservation made after it sees every hold that the responses of
   // the calls in flight before it have set.
-  const reserved = Effect.clockWith((clock) => {
-    const now = clock.currentTimeMillisUnsafe()
-    const maxWaitMs = Math.max(0, call.deadline - now)
-    return throttle.store
-      .reserve(throttle.key, { intervalMs: throttle.intervalMs, burst: throttle.burst, now, maxWaitMs })
-      .pipe(
-        Effect.catch((error) =>
-          Effect.as(Effect.logWarning(`throttle store unavailable, sending unthrottled: ${error.message}`), {
-            granted: true,
-            waitMs: 0,
-          }),
-        ),
-        Effect.flatMap((reservation) => afterReservation(throttle, call, sent, reservation, maxWaitMs)),
-      )
-  })
-  const general = leases ? withLease(throttle, call, reserved) : reserved
+  // Built only when taken: an in-process store answers synchronously below.
+  const reserved = () =>
+    Effect.clockWith((clock) => {
+      const now = clock.currentTimeMillisUnsafe()
+      const maxWaitMs = Math.max(0, call.deadline - now)
+      return throttle.store
+        .reserve(throttle.key, { intervalMs: throttle.intervalMs, burst: throttle.burst, now, maxWaitMs })
+        .pipe(
+          Effect.catch((error) =>
+            Effect.as(
+              Effect.logWarning(`throttle store unavailable, sending unthrottled: ${error.message}`),
+              {
+                granted: true,
+                waitMs: 0,
+              },
+            ),
+          ),
+          Effect.flatMap((reservation) => afterReservation(throttle, call, sent, reservation, maxWaitMs)),
+        )
+    })
+  const general = () => (leases ? withLease(throttle, call, reserved()) : reserved())
   // An in-process store: the lease and the reservation in one synchronous step; only a lease
   // that is not free at once takes the general path (which polls for it).
   const sync = throttle.store.sync
   const guarded =
     sync === undefined
-      ? general
+      ? general()
       : Effect.clockWith((clock) => {
           const now = clock.currentTimeMillisUnsafe()
           let id: string | undefined
@@ -260,7 +265,7 @@ export const guard = <A extends { readonly response: Http.HttpResponse }, E, R>(
               leaseMs: Math.max(1_000, call.deadline - now + 1_000),
               now,
             })
-            if (!lease.acquired) return general
+            if (!lease.acquired) return general()
           }
           const maxWaitMs = Math.max(0, call.deadline - now)
           const reservation = sync.reserve(throttle.key, {

@@ -1,8 +1,9 @@
 /**
- * Sends one attempt over the network. The default sends with `undici.request` on a keep-alive
- * pool (about three times the throughput of the global `fetch` on loopback here) and reads the
- * whole body before returning, so the attempt's timeout covers the body too and a reset
- * mid-response is a `NetworkError` of that attempt.
+ * Sends one attempt over the network. The default sends on undici's dispatcher API over a
+ * keep-alive pool (on loopback here, about twice the throughput of the global `fetch`, and a
+ * third less CPU per call than `undici.request`, which builds a Node stream for every body) and
+ * reads the whole body before returning, so the attempt's timeout covers the body too and a
+ * reset mid-response is a `NetworkError` of that attempt.
  *
  * It is a `Context.Reference`: nothing needs to provide it, and tests or exotic runtimes can swap
  * it (`Transport.layer(shape)`), e.g. for `fetch` in an edge runtime.
@@ -234,7 +235,8 @@ const errorCode = (error: unknown): string => {
 }
 
 /**
- * A transport on `undici.request` with its own keep-alive pool.
+ * A transport on undici's dispatcher (`Dispatcher.dispatch` with a handler that collects the
+ * body) with its own keep-alive pool.
  *
  * @example
  * ```ts
