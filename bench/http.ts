@@ -422,7 +422,9 @@ const middlewareCost = Object.keys(scenarios).map((scenario) => {
     "its Request built alone, CPU us": requestAlone(scenario, scenario !== "GET"),
   }
 })
-console.log("\nwhat one middleware costs: its extra CPU per call, beside the WHATWG Request it is handed, built alone")
+console.log(
+  "\nwhat one middleware costs: its extra CPU per call, beside the WHATWG Request it is handed, built alone",
+)
 console.log(table(middlewareCost))
 
 // ---- 2. token refresh under load ----------------------------------------------------------------
