@@ -311,6 +311,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   private reject!: (error: unknown) => void
 
   private readonly limit: number
+  private bodiless = false
 
   constructor(limit: number) {
     this.limit = limit
@@ -320,6 +321,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     return new Promise<HttpResponse>((resolve, reject) => {
       this.resolve = resolve
       this.reject = reject
+      this.bodiless = request.method === "HEAD"
       const url = new URL(request.url)
       dispatcher.dispatch(
         {
@@ -353,7 +355,9 @@ class Exchange implements Dispatcher.DispatchHandler {
   ): void {
     // An informational answer (100 Continue, 103 Early Hints) comes before the real one.
     if (statusCode < 200) return
-    const declared = headers["content-length"]
+    // A HEAD, 204 or 304 answer has no body, whatever length it declares (the representation's).
+    const declared =
+      this.bodiless || statusCode === 204 || statusCode === 304 ? undefined : headers["content-length"]
     const length = Number(Array.isArray(declared) ? declared[0] : declared)
     if (Number.isFinite(length) && length > this.limit) {
       controller.abort(new TooLarge())

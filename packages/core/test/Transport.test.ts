@@ -163,6 +163,26 @@ describe("Transport.makeUndici", () => {
       }),
   )
 
+  it.effect("a HEAD or 304 answer declaring a length over maxResponseBytes is no body, not too large", () =>
+    Effect.gen(function* () {
+      const big =
+        (status: number): Server.Handler =>
+        (_req, res) => {
+          res.writeHead(status, { "content-length": "5000" })
+          res.end()
+        }
+      server.queue.push(big(200), big(304))
+      const limited = { ...options, maxResponseBytes: 1000 }
+      const head = yield* transport.send(Http.makeRequest("HEAD", `${server.url}/h`), limited)
+      assert.deepStrictEqual(
+        [head.status, head.headers["content-length"], head.body.byteLength],
+        [200, "5000", 0],
+      )
+      const notModified = yield* transport.send(get("/n"), limited)
+      assert.deepStrictEqual([notModified.status, notModified.body.byteLength], [304, 0])
+    }),
+  )
+
   it.effect("a refused connection is a NetworkError that never reached the server", () =>
     Effect.gen(function* () {
       const closed = yield* Effect.promise(() => Server.start())
