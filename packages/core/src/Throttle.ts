@@ -40,7 +40,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer, Semaphore } from "effect"
+import { Clock, Context, Effect, Layer, Semaphore } from "effect"
 import { RateLimited } from "./Errors.ts"
 import * as Http from "./Http.ts"
 import { type BudgetStore, makeMemoryStore, type Reservation } from "./internal/throttle/budgetStore.ts"
@@ -254,8 +254,8 @@ export const guard = <A extends { readonly response: Http.HttpResponse }, E, R>(
   const guarded =
     sync === undefined
       ? general()
-      : Effect.clockWith((clock) => {
-          const now = clock.currentTimeMillisUnsafe()
+      : Effect.withFiber((fiber) => {
+          const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
           let id: string | undefined
           if (leases) {
             id = `${throttle.leaseIds.prefix}:${throttle.leaseIds.next++}`
@@ -274,7 +274,7 @@ export const guard = <A extends { readonly response: Http.HttpResponse }, E, R>(
             now,
             maxWaitMs,
           })
-          const next = afterReservation(throttle, call, sent, reservation, maxWaitMs)
+          const next = decide(fiber.getRef(Telemetry.Telemetry), throttle, call, sent, reservation, maxWaitMs)
           if (id === undefined) return next
           const leaseId = id
           return Effect.ensuring(
@@ -297,32 +297,43 @@ const afterReservation = <A, E, R>(
   reservation: Reservation,
   maxWaitMs: number,
 ): Effect.Effect<A, E | RateLimited, R> =>
-  Effect.flatMap(Telemetry.Telemetry, (sink): Effect.Effect<A, E | RateLimited, R> => {
-    sink?.throttle({
-      provider: throttle.provider,
-      outcome: !reservation.granted ? "rejected" : reservation.waitMs > 0 ? "waited" : "immediate",
-      waitMs: reservation.waitMs,
-    })
-    if (!reservation.granted) {
-      return Effect.fail(
-        new RateLimited({
-          method: call.method,
-          url: call.url(),
-          correlationId: call.correlationId,
-          status: 0,
-          retryAfterMs: Math.ceil(reservation.waitMs),
-          maxWaitMs,
-        }),
-      )
-    }
-    if (reservation.waitMs <= 0) return sent
-    const waitMs = Math.ceil(reservation.waitMs)
-    // On the attempt's span, when traced: how long the budget held it back.
-    return Effect.annotateCurrentSpan("keyway.throttle.wait_ms", waitMs).pipe(
-      Effect.andThen(Effect.sleep(waitMs)),
-      Effect.andThen(sent),
-    )
+  Effect.withFiber((fiber) =>
+    decide(fiber.getRef(Telemetry.Telemetry), throttle, call, sent, reservation, maxWaitMs),
+  )
+
+const decide = <A, E, R>(
+  sink: Telemetry.Sink | undefined,
+  throttle: Throttle,
+  call: CallContext,
+  sent: Effect.Effect<A, E, R>,
+  reservation: Reservation,
+  maxWaitMs: number,
+): Effect.Effect<A, E | RateLimited, R> => {
+  sink?.throttle({
+    provider: throttle.provider,
+    outcome: !reservation.granted ? "rejected" : reservation.waitMs > 0 ? "waited" : "immediate",
+    waitMs: reservation.waitMs,
   })
+  if (!reservation.granted) {
+    return Effect.fail(
+      new RateLimited({
+        method: call.method,
+        url: call.url(),
+        correlationId: call.correlationId,
+        status: 0,
+        retryAfterMs: Math.ceil(reservation.waitMs),
+        maxWaitMs,
+      }),
+    )
+  }
+  if (reservation.waitMs <= 0) return sent
+  const waitMs = Math.ceil(reservation.waitMs)
+  // On the attempt's span, when traced: how long the budget held it back.
+  return Effect.annotateCurrentSpan("keyway.throttle.wait_ms", waitMs).pipe(
+    Effect.andThen(Effect.sleep(waitMs)),
+    Effect.andThen(sent),
+  )
+}
 
 // A lease of the budget's cross-process concurrency, polled for (a few ms, doubling, at most
 // 50 ms or the earliest expiry) until taken or the call's deadline; released when the attempt ends.

@@ -286,6 +286,18 @@ describe("Throttle in the call pipeline", () => {
     }),
   )
 
+  it("the memory store's leases: a full set refuses until a lease is released or expires", () => {
+    const lease = Throttle.makeMemoryStore().sync!
+    const at = (id: string, now: number) => lease.lease("k", { id, limit: 2, leaseMs: 100, now })
+    assert.deepStrictEqual(at("a", 0), { acquired: true, retryInMs: 0 })
+    assert.deepStrictEqual(at("b", 10), { acquired: true, retryInMs: 0 })
+    assert.deepStrictEqual(at("c", 50), { acquired: false, retryInMs: 50 }, "a expires at 100")
+    lease.release("k", "b")
+    assert.deepStrictEqual(at("c", 60), { acquired: true, retryInMs: 0 }, "b's slot, released")
+    assert.deepStrictEqual(at("d", 100), { acquired: true, retryInMs: 0 }, "a's slot, expired")
+    assert.deepStrictEqual(at("e", 120), { acquired: false, retryInMs: 40 }, "c expires at 160")
+  })
+
   it.effect("a concurrency lease not free before the deadline fails fast with RateLimited", () =>
     Effect.gen(function* () {
       const t = recording(() => response(200), 1_000)

@@ -196,18 +196,23 @@ export const makeMemoryStore = (): BudgetStore => {
       return { granted: out.granted, waitMs: out.waitMs }
     },
     lease: (key, request) => {
-      const held = leases.get(key) ?? new Map<string, number>()
-      leases.set(key, held)
-      let first = Number.POSITIVE_INFINITY
-      for (const [id, expiresAt] of held) {
-        if (expiresAt <= request.now) held.delete(id)
-        else first = Math.min(first, expiresAt)
+      let held = leases.get(key)
+      if (held === undefined) {
+        held = new Map<string, number>()
+        leases.set(key, held)
       }
-      if (held.size < request.limit) {
-        held.set(request.id, request.now + request.leaseMs)
-        return { acquired: true, retryInMs: 0 }
+      // Expired leases only matter to a full set (and a set that never fills stays under the
+      // limit): they are swept then, not on every lease.
+      if (held.size >= request.limit) {
+        let first = Number.POSITIVE_INFINITY
+        for (const [id, expiresAt] of held) {
+          if (expiresAt <= request.now) held.delete(id)
+          else first = Math.min(first, expiresAt)
+        }
+        if (held.size >= request.limit) return { acquired: false, retryInMs: first - request.now }
       }
-      return { acquired: false, retryInMs: first - request.now }
+      held.set(request.id, request.now + request.leaseMs)
+      return { acquired: true, retryInMs: 0 }
     },
     release: (key, id) => void leases.get(key)?.delete(id),
   }
