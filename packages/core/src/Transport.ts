@@ -299,6 +299,10 @@ export const makeUndici = (
  * before the headers nothing more is sent, after them the connection is dropped.
  */
 class Exchange implements Dispatcher.DispatchHandler {
+  /** The largest body accepted. */
+  private readonly limit: number
+  /** A HEAD request: its answer has no body, whatever length it declares. */
+  private bodiless = false
   private controller: Dispatcher.DispatchController | undefined = undefined
   /** Aborted, or settled: a late `abort` must not reach a connection serving another request. */
   private aborted = false
@@ -309,9 +313,6 @@ class Exchange implements Dispatcher.DispatchHandler {
   private total = 0
   private resolve!: (response: HttpResponse) => void
   private reject!: (error: unknown) => void
-
-  private readonly limit: number
-  private bodiless = false
 
   constructor(limit: number) {
     this.limit = limit
