@@ -285,6 +285,17 @@ export const guard = <A extends { readonly response: Http.HttpResponse }, E, R>(
   return throttle.permits === undefined ? guarded : throttle.permits.withPermit(guarded)
 }
 
+/** The budget's refusal of a call: no status (nothing was sent), when to try again. */
+const refused = (call: CallContext, retryAfterMs: number, maxWaitMs: number): RateLimited =>
+  new RateLimited({
+    method: call.method,
+    url: call.url(),
+    correlationId: call.correlationId,
+    status: 0,
+    retryAfterMs,
+    maxWaitMs,
+  })
+
 const leaseLimit = (throttle: Throttle) =>
   throttle.permits === undefined ? 1 : Math.floor(throttle.budget.concurrency ?? 1)
 
@@ -315,16 +326,7 @@ const decide = <A, E, R>(
     waitMs: reservation.waitMs,
   })
   if (!reservation.granted) {
-    return Effect.fail(
-      new RateLimited({
-        method: call.method,
-        url: call.url(),
-        correlationId: call.correlationId,
-        status: 0,
-        retryAfterMs: Math.ceil(reservation.waitMs),
-        maxWaitMs,
-      }),
-    )
+    return Effect.fail(refused(call, Math.ceil(reservation.waitMs), maxWaitMs))
   }
   if (reservation.waitMs <= 0) return sent
   const waitMs = Math.ceil(reservation.waitMs)
@@ -366,16 +368,7 @@ const withLease = <A, E, R>(
           if (lease.retryInMs < 0) return Effect.succeed(false)
           const wait = Math.max(1, Math.min(pause, lease.retryInMs, 50))
           if (now + wait > call.deadline) {
-            return Effect.fail(
-              new RateLimited({
-                method: call.method,
-                url: call.url(),
-                correlationId: call.correlationId,
-                status: 0,
-                retryAfterMs: wait,
-                maxWaitMs: Math.max(0, call.deadline - now),
-              }),
-            )
+            return Effect.fail(refused(call, wait, Math.max(0, call.deadline - now)))
           }
           return Effect.andThen(
             Effect.sleep(wait),

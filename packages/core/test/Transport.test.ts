@@ -184,14 +184,7 @@ describe("Transport.makeUndici", () => {
   )
 
   it.effect("a refused connection is a NetworkError that never reached the server", () =>
-    Effect.gen(function* () {
-      const closed = yield* Effect.promise(() => Server.start())
-      yield* Effect.promise(() => closed.close())
-      const error = yield* Effect.flip(transport.send(Http.makeRequest("GET", `${closed.url}/x`), options))
-      assert.strictEqual(error._tag, "NetworkError", error.message)
-      assert.include(error.message, "ECONNREFUSED")
-      assert.isFalse(error._tag === "NetworkError" && error.reachedServer)
-    }),
+    refusedConnection(transport),
   )
 
   it.effect("a body in several chunks arrives whole", () =>
@@ -269,6 +262,17 @@ describe("Call.execute on the undici transport", () => {
   )
 })
 
+/** A port that was just closed is refused by the OS: a NetworkError that never reached a server. */
+const refusedConnection = (transport: Transport.TransportShape) =>
+  Effect.gen(function* () {
+    const closed = yield* Effect.promise(() => Server.start())
+    yield* Effect.promise(() => closed.close())
+    const error = yield* Effect.flip(transport.send(Http.makeRequest("GET", `${closed.url}/x`), options))
+    assert.strictEqual(error._tag, "NetworkError", error.message)
+    assert.include(error.message, "ECONNREFUSED")
+    assert.isFalse(error._tag === "NetworkError" && error.reachedServer)
+  })
+
 const waitFor = async (check: () => boolean, ms = 2_000) => {
   const until = Date.now() + ms
   while (!check() && Date.now() < until) await new Promise((r) => setTimeout(r, 5))
@@ -327,13 +331,8 @@ describe("Transport.fromFetch", () => {
 
   it.effect("a refused connection is a NetworkError that never reached the server", () =>
     Effect.gen(function* () {
-      // fetch refuses port 1 itself ("bad port"); a port that was just closed is refused by the OS
-      const closed = yield* Effect.promise(() => Server.start())
-      yield* Effect.promise(() => closed.close())
-      const error = yield* Effect.flip(transport.send(Http.makeRequest("GET", `${closed.url}/x`), options))
-      assert.strictEqual(error._tag, "NetworkError", error.message)
-      assert.include(error.message, "ECONNREFUSED")
-      assert.isFalse(error._tag === "NetworkError" && error.reachedServer)
+      yield* refusedConnection(transport)
+      // fetch refuses port 1 itself ("bad port"): a TypeError before anything is sent
       const bad = yield* Effect.flip(transport.send(Http.makeRequest("GET", "http://127.0.0.1:1/x"), options))
       assert.isFalse(bad._tag === "NetworkError" && bad.reachedServer, bad.message)
     }),
