@@ -1,9 +1,9 @@
 /**
  * Sends one attempt over the network. The default sends on undici's dispatcher API over a
- * keep-alive pool (on loopback here, about twice the throughput of the global `fetch`, and a
- * third less CPU per call than `undici.request`, which builds a Node stream for every body) and
- * reads the whole body before returning, so the attempt's timeout covers the body too and a
- * reset mid-response is a `NetworkError` of that attempt.
+ * keep-alive pool (on loopback here, about three times the throughput of the global `fetch`, and
+ * over a quarter less CPU per call than `undici.request`, which builds a Node stream for every
+ * body) and reads the whole body before returning, so the attempt's timeout covers the body too
+ * and a reset mid-response is a `NetworkError` of that attempt.
  *
  * It is a `Context.Reference`: nothing needs to provide it, and tests or exotic runtimes can swap
  * it (`Transport.layer(shape)`), e.g. for `fetch` in an edge runtime.
