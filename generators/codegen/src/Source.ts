@@ -221,6 +221,62 @@ export const pointer = (segments: ReadonlyArray<string | number>): string =>
   segments.map((s) => `/${String(s).replaceAll("~", "~0").replaceAll("/", "~1")}`).join("")
 
 /**
+ * Where a place of a document is, for a located error or diagnostic: its file, the line and
+ * column of the place (or of its deepest existing parent), and its JSON pointer.
+ *
+ * @example
+ * ```ts
+ * import type { Source } from "@keyway/codegen"
+ * declare const place: Source.Place
+ * console.log(`${place.file}:${place.line ?? 1}:${place.column ?? 1} ${place.pointer}`)
+ * ```
+ *
+ * @since 0.2.0
+ */
+export interface Place {
+  readonly file: string
+  readonly line?: number | undefined
+  readonly column?: number | undefined
+  /** The pointer inside that file. */
+  readonly pointer: string
+}
+
+/**
+ * The {@link Place} of `segments` at a position already located (one of `locateMany`'s).
+ *
+ * @example
+ * ```ts
+ * import { Source } from "@keyway/codegen"
+ * Source.placeAt("api.yaml", ["paths", "/a"], { line: 3, column: 3 })
+ * // { file: "api.yaml", line: 3, column: 3, pointer: "/paths/~1a" }
+ * ```
+ *
+ * @since 0.2.0
+ */
+export const placeAt = (
+  file: string,
+  segments: ReadonlyArray<string | number>,
+  position: Position | undefined,
+): Place => ({ file, line: position?.line, column: position?.column, pointer: pointer(segments) })
+
+/**
+ * The {@link Place} of `segments` in a document.
+ *
+ * @example
+ * ```ts
+ * import { Source } from "@keyway/codegen"
+ * const source = Source.parse("api.yaml", "paths:\n  /a: {}\n")
+ * Source.place(source, ["paths", "/a"]).pointer // "/paths/~1a"
+ * ```
+ *
+ * @since 0.2.0
+ */
+export const place = (
+  source: Pick<Source, "display" | "locate">,
+  segments: ReadonlyArray<string | number>,
+): Place => placeAt(source.display, segments, source.locate(segments))
+
+/**
  * Segments from a JSON pointer (with or without the leading `#`); URI-decoded.
  *
  * @example

@@ -27,15 +27,7 @@ const descriptorProblem = (
   expected: string,
   Ctor: typeof DescriptorError | typeof UnknownAuthStrategy = DescriptorError,
 ) => {
-  const pos = source.locate(path)
-  return new Ctor({
-    file: source.display,
-    line: pos?.line,
-    column: pos?.column,
-    pointer: Source.pointer(path),
-    found,
-    expected,
-  })
+  return new Ctor({ ...Source.place(source, path), found, expected })
 }
 
 const closest = (word: string, options: ReadonlyArray<string>): string | undefined => {

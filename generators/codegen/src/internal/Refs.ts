@@ -256,16 +256,7 @@ export const refError = (
   found: string,
   expected: string,
 ) => {
-  const segments = [...at, "$ref"]
-  const pos = source.locate(segments)
-  return new RefError({
-    file: source.display,
-    line: pos?.line,
-    column: pos?.column,
-    pointer: Source.pointer(segments),
-    found,
-    expected,
-  })
+  return new RefError({ ...Source.place(source, [...at, "$ref"]), found, expected })
 }
 
 export const locateIn =
@@ -290,12 +281,5 @@ export const locateIn =
       if (i === segments.length) break
       node = (node as Record<string, unknown>)[segments[i] as string]
     }
-    const inFile = [...origin.segments, ...segments.slice(from)]
-    const pos = origin.source.locate(inFile)
-    return {
-      file: origin.source.display,
-      line: pos?.line,
-      column: pos?.column,
-      pointer: Source.pointer(inFile),
-    }
+    return Source.place(origin.source, [...origin.segments, ...segments.slice(from)])
   }

@@ -99,12 +99,8 @@ export const generate = async (
     const at = / at (#\/\S*)\s*$/.exec(reason)
     if (at && locate) {
       const segments = Source.segments(at[1]!)
-      const pos = locate(segments)
       throw new SpecError({
-        file,
-        line: pos?.line,
-        column: pos?.column,
-        pointer: Source.pointer(segments),
+        ...Source.placeAt(file, segments, locate(segments)),
         found: reason.slice(0, at.index),
         expected: "a document openapi-typescript can turn into types",
       })

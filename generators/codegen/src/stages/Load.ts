@@ -56,13 +56,7 @@ import * as Overlay from "./Overlay.ts"
  *
  * @since 0.1.0
  */
-export interface Location {
-  readonly file: string
-  readonly line?: number | undefined
-  readonly column?: number | undefined
-  /** The pointer inside that file. */
-  readonly pointer: string
-}
+export type Location = Source.Place
 
 /**
  * A bundled document.
@@ -240,10 +234,7 @@ export const bundle = async (rootPath: string, options: LoadOptions = {}): Promi
         place,
         make: (pos) => {
           const located = {
-            file: source.display,
-            line: pos?.line,
-            column: pos?.column,
-            pointer: Source.pointer(place),
+            ...Source.placeAt(source.display, place, pos),
             found: JSON.stringify(ref),
             expected,
           }
@@ -279,15 +270,7 @@ export const bundle = async (rootPath: string, options: LoadOptions = {}): Promi
         source,
         place: segments,
         make: (pos) =>
-          diagnostics.push(
-            new LintProblem({
-              file: source.display,
-              line: pos?.line,
-              column: pos?.column,
-              pointer: Source.pointer(segments),
-              ...fields,
-            }),
-          ),
+          diagnostics.push(new LintProblem({ ...Source.placeAt(source.display, segments, pos), ...fields })),
       })
     if (structure && !(structure[1] === "Schema" && structure[3] === "boolean")) {
       return lint({
@@ -404,12 +387,8 @@ export const run = async (stage: Hooks.StageInput): Promise<Loaded> => {
     const { specPath: check } = await import("../Rules.ts")
     const finding = check(rawSpec)
     if (finding) {
-      const pos = descriptor.locate(finding.path)
       throw new DescriptorError({
-        file: descriptor.display,
-        line: pos?.line,
-        column: pos?.column,
-        pointer: Source.pointer(finding.path),
+        ...Source.place(descriptor, finding.path),
         found: finding.found,
         expected: finding.expected,
       })

@@ -155,17 +155,7 @@ const applyOne = (
 ): ReadonlyArray<OverlayError> => {
   const problems: Array<OverlayError> = []
   const problem = (at: Segments, found: string, expected: string): false => {
-    const pos = source.locate(at)
-    problems.push(
-      new OverlayError({
-        file: source.display,
-        line: pos?.line,
-        column: pos?.column,
-        pointer: Source.pointer(at),
-        found,
-        expected,
-      }),
-    )
+    problems.push(new OverlayError({ ...Source.place(source, at), found, expected }))
     return false
   }
   const overlay = source.value
@@ -330,12 +320,5 @@ const locateWith =
       node = (node as Record<string, unknown>)[segments[i] as string]
     }
     if (!found) return bundle.locate(segments)
-    const inFile = [...found.origin.segments, ...segments.slice(found.from)]
-    const pos = found.origin.source.locate(inFile)
-    return {
-      file: found.origin.source.display,
-      line: pos?.line,
-      column: pos?.column,
-      pointer: Source.pointer(inFile),
-    }
+    return Source.place(found.origin.source, [...found.origin.segments, ...segments.slice(found.from)])
   }
