@@ -39,38 +39,26 @@ describe("Transport.makeUndici", () => {
 
   it.effect("the attempt's timeout covers the body: headers at once, a body that never ends", () =>
     Effect.gen(function* () {
-      let closed = false
-      server.queue.push((_req, res) => {
-        res.on("close", () => {
-          closed = true
-        })
-        res.writeHead(200, { "content-type": "application/json" })
-        res.write('{"ok":')
-      })
+      const half = halfAnswer()
+      server.queue.push(half.handler)
       const error = yield* Effect.flip(transport.send(get("/trickle"), { ...options, timeoutMs: 100 }))
       assert.strictEqual(error._tag, "TimeoutError")
       assert.strictEqual(error._tag === "TimeoutError" && error.scope, "attempt")
-      yield* Effect.promise(() => waitFor(() => closed))
-      assert.isTrue(closed, "the connection was closed")
+      yield* Effect.promise(() => waitFor(half.closed))
+      assert.isTrue(half.closed(), "the connection was closed")
     }),
   )
 
   it.live("an attempt interrupted after its headers closes the connection", () =>
     Effect.gen(function* () {
-      let closed = false
-      server.queue.push((_req, res) => {
-        res.on("close", () => {
-          closed = true
-        })
-        res.writeHead(200, { "content-type": "application/json" })
-        res.write('{"ok":')
-      })
+      const half = halfAnswer()
+      server.queue.push(half.handler)
       const fiber = yield* Effect.forkChild(transport.send(get("/half"), options))
       yield* Effect.promise(() => waitFor(() => server.seen.length === 1))
       yield* Effect.sleep(20)
       yield* Fiber.interrupt(fiber)
-      yield* Effect.promise(() => waitFor(() => closed))
-      assert.isTrue(closed, "the connection of the interrupted attempt was closed")
+      yield* Effect.promise(() => waitFor(half.closed))
+      assert.isTrue(half.closed(), "the connection of the interrupted attempt was closed")
     }),
   )
 
@@ -261,6 +249,19 @@ describe("Call.execute on the undici transport", () => {
       }),
   )
 })
+
+/** A handler that sends its headers and half a body, then hangs; whether its connection closed. */
+const halfAnswer = () => {
+  let closed = false
+  const handler: Server.Handler = (_req, res) => {
+    res.on("close", () => {
+      closed = true
+    })
+    res.writeHead(200, { "content-type": "application/json" })
+    res.write('{"ok":')
+  }
+  return { handler, closed: () => closed }
+}
 
 /** A port that was just closed is refused by the OS: a NetworkError that never reached a server. */
 const refusedConnection = (transport: Transport.TransportShape) =>
